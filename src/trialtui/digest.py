@@ -1,0 +1,113 @@
+"""The compact digest of a trial: what the trial list and the search index need, nothing more.
+
+A full `Trial` is a few kilobytes of pydantic objects; the app must hold ~570,000 of these, so the
+list and the index work on `TrialDigest` (plain tuples of strings) and read full records lazily.
+The library stores each digest beside its record so start-up never parses full records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import astuple, dataclass, fields
+
+from trialtui.models import Trial
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
+_UNIT_YEARS = {
+    "year": 1.0, "years": 1.0, "yr": 1.0, "yrs": 1.0, "y": 1.0,
+    "month": 1 / 12, "months": 1 / 12, "mo": 1 / 12,
+    "week": 7 / 365.25, "weeks": 7 / 365.25, "wk": 7 / 365.25, "wks": 7 / 365.25,
+    "day": 1 / 365.25, "days": 1 / 365.25,
+    "hour": 1 / 8766, "hours": 1 / 8766,
+    "minute": 1 / 525960, "minutes": 1 / 525960,
+}
+
+
+def age_in_years(text: str) -> float | None:
+    """``"18 Years"`` → 18.0, ``"6 Months"`` → 0.5, ``"N/A"`` or ``""`` → None."""
+    match = _AGE.match(text or "")
+    if not match:
+        return None
+    factor = _UNIT_YEARS.get((match.group(2) or "years").lower())
+    return None if factor is None else round(float(match.group(1)) * factor, 4)
+
+
+@dataclass(slots=True, frozen=True)
+class TrialDigest:
+    """One trial as the list shows it and the index searches it."""
+
+    trial_id: str
+    title: str
+    status: str
+    phases: tuple[str, ...]
+    conditions: tuple[str, ...]
+    last_update: str
+    origin: str
+    """Where it was loaded from: a file path, or "library" / "seeds"."""
+    study_type: str = ""
+    min_age: float | None = None
+    max_age: float | None = None
+    sex: str = ""
+    official_title: str = ""
+    ids: tuple[str, ...] = ()
+    drugs: tuple[str, ...] = ()
+    """Intervention names and their other names."""
+    drug_text: tuple[str, ...] = ()
+    """Arm labels and descriptions, intervention descriptions."""
+    keywords: tuple[str, ...] = ()
+    sponsors: tuple[str, ...] = ()
+    facilities: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        """A compact JSON array in field order (what the library stores)."""
+        return json.dumps(astuple(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> TrialDigest:
+        values = json.loads(text)
+        return cls(*(tuple(v) if isinstance(v, list) else v for v in values))
+
+
+DIGEST_FIELDS = tuple(f.name for f in fields(TrialDigest))
+
+
+def _unique(values) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+def digest_trial(trial: Trial, origin: str = "") -> TrialDigest:
+    """Reduce a full record to its digest."""
+    drugs = _unique(
+        name for iv in trial.interventions for name in (iv.name, *iv.other_names)
+    )
+    drug_text = _unique(
+        [*(arm.label for arm in trial.arms), *(arm.description for arm in trial.arms),
+         *(iv.description for iv in trial.interventions)]
+    )
+    return TrialDigest(
+        trial_id=trial.trial_id,
+        title=trial.title,
+        status=trial.overall_status,
+        phases=tuple(trial.phases),
+        conditions=_unique(trial.conditions),
+        last_update=trial.last_update_posted,
+        origin=origin or trial.source.path,
+        study_type=trial.study_type,
+        min_age=age_in_years(trial.eligibility.minimum_age),
+        max_age=age_in_years(trial.eligibility.maximum_age),
+        sex=trial.eligibility.sex,
+        official_title=trial.official_title if trial.official_title != trial.title else "",
+        ids=_unique([trial.nct_id, trial.org_study_id, trial.acronym, *trial.other_ids]),
+        drugs=drugs,
+        drug_text=drug_text,
+        keywords=_unique(trial.keywords),
+        sponsors=_unique(s.name for s in trial.sponsors),
+        facilities=_unique(loc.facility for loc in trial.locations),
+        cities=_unique(loc.city for loc in trial.locations),
+        states=_unique(loc.state for loc in trial.locations),
+        countries=_unique(trial.all_countries),
+    )

@@ -1,0 +1,233 @@
+"""The normalized trial record, shared by every reader, the library, the CLI and the TUI.
+
+Readers map each source format onto `Trial`; everything downstream reads only this shape.
+Enumerations keep ClinicalTrials.gov API v2 spellings (``RECRUITING``, ``PHASE1``) so records from
+any source compare equal; `display_enum` turns them into words for people.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+Section = Literal["inclusion", "exclusion", "other"]
+
+
+class Record(BaseModel):
+    """Base for every record part: unknown keys are ignored, fields are plain data."""
+
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+
+class Contact(Record):
+    name: str = ""
+    role: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+class Location(Record):
+    facility: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = ""
+    status: str = ""
+    contacts: list[Contact] = Field(default_factory=list)
+
+
+class Official(Record):
+    name: str = ""
+    affiliation: str = ""
+    role: str = ""
+
+
+class Sponsor(Record):
+    name: str
+    agency_class: str = ""
+    role: Literal["lead", "collaborator"] = "lead"
+
+
+class ResponsibleParty(Record):
+    type: str = ""
+    name: str = ""
+    title: str = ""
+    affiliation: str = ""
+
+
+class Design(Record):
+    allocation: str = ""
+    intervention_model: str = ""
+    primary_purpose: str = ""
+    masking: str = ""
+    who_masked: list[str] = Field(default_factory=list)
+    observational_model: str = ""
+    time_perspective: str = ""
+
+
+class Arm(Record):
+    label: str
+    type: str = ""
+    description: str = ""
+    intervention_names: list[str] = Field(default_factory=list)
+
+
+class Intervention(Record):
+    type: str = ""
+    name: str
+    description: str = ""
+    other_names: list[str] = Field(default_factory=list)
+    arm_labels: list[str] = Field(default_factory=list)
+
+
+class Outcome(Record):
+    kind: Literal["primary", "secondary", "other"] = "primary"
+    measure: str
+    description: str = ""
+    time_frame: str = ""
+
+
+class CriterionItem(Record):
+    """One line of the criteria text: its section, list label ("1.", "a)", "•"), depth and text."""
+
+    section: Section
+    label: str = ""
+    depth: int = 0
+    text: str
+    start: int = 0
+    """Offset of `text` in the eligibility criteria string, so a threshold can point at it."""
+
+
+class Eligibility(Record):
+    criteria: str = ""
+    """The criteria text as the registry gives it, markdown escapes undone."""
+    minimum_age: str = ""
+    """As written by the registry: "18 Years", "6 Months", "" when not limited."""
+    maximum_age: str = ""
+    sex: str = ""
+    healthy_volunteers: bool | None = None
+    std_ages: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def items(self) -> list[CriterionItem]:
+        """The criteria split into inclusion and exclusion items, numbering and nesting kept."""
+        from trialtui.eligibility.criteria import split_criteria
+
+        return split_criteria(self.criteria)
+
+
+class RelatedTrial(Record):
+    nct_id: str
+    title: str = ""
+    status: str = ""
+    phase: str = ""
+
+
+class Reference(Record):
+    citation: str = ""
+    pmid: str = ""
+    type: str = ""
+
+
+class Provenance(Record):
+    path: str = ""
+    """The file (or URL) the record was read from; for archives, ``archive.zip!member``."""
+    format: str = ""
+    """Reader id: ``ctgov-v2``, ``ctgov-xml``, ``page-text``, ``aggregator-text``..."""
+    line: int | None = None
+    retrieved: str = ""
+    """When it was downloaded, when known (ISO date)."""
+
+
+class Trial(Record):
+    """A clinical trial, every section a reviewer reads."""
+
+    trial_id: str
+    """The NCT ID, or for a record without one a stable id derived from its content."""
+    nct_id: str = ""
+    other_ids: list[str] = Field(default_factory=list)
+    org_study_id: str = ""
+    acronym: str = ""
+    brief_title: str = ""
+    official_title: str = ""
+
+    overall_status: str = ""
+    why_stopped: str = ""
+    start_date: str = ""
+    primary_completion_date: str = ""
+    completion_date: str = ""
+    first_posted: str = ""
+    last_update_posted: str = ""
+    status_verified: str = ""
+
+    study_type: str = ""
+    phases: list[str] = Field(default_factory=list)
+    enrollment: int | None = None
+    enrollment_type: str = ""
+
+    sponsors: list[Sponsor] = Field(default_factory=list)
+    responsible_party: ResponsibleParty | None = None
+    officials: list[Official] = Field(default_factory=list)
+
+    brief_summary: str = ""
+    detailed_description: str = ""
+    conditions: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+    design: Design = Field(default_factory=Design)
+    arms: list[Arm] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=list)
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+
+    locations: list[Location] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    central_contacts: list[Contact] = Field(default_factory=list)
+
+    has_results: bool | None = None
+    results_summary: str = ""
+    references: list[Reference] = Field(default_factory=list)
+    related_trials: list[RelatedTrial] = Field(default_factory=list)
+    source: Provenance = Field(default_factory=Provenance)
+
+    @property
+    def title(self) -> str:
+        return self.brief_title or self.official_title or self.trial_id
+
+    @property
+    def lead_sponsor(self) -> str:
+        return next((s.name for s in self.sponsors if s.role == "lead"), "")
+
+    @property
+    def all_countries(self) -> list[str]:
+        """Countries named by the record, or else those of its sites, in first-seen order."""
+        seen = dict.fromkeys(self.countries or [loc.country for loc in self.locations if loc.country])
+        return list(seen)
+
+
+_ENUM_WORDS = {
+    "NA": "Not applicable",
+    "EARLY_PHASE1": "Early Phase 1",
+    "PHASE1": "Phase 1",
+    "PHASE2": "Phase 2",
+    "PHASE3": "Phase 3",
+    "PHASE4": "Phase 4",
+}
+
+
+def display_enum(value: str) -> str:
+    """``NOT_YET_RECRUITING`` → "Not yet recruiting"; ``PHASE1`` → "Phase 1"."""
+    if value in _ENUM_WORDS:
+        return _ENUM_WORDS[value]
+    if not value or not value.replace("_", "").isupper():
+        return value
+    words = value.replace("_", " ").lower()
+    return words[:1].upper() + words[1:]
+
+
+def display_phases(phases: list[str]) -> str:
+    """``["PHASE1", "PHASE2"]`` → "Phase 1/Phase 2"; nothing → "" ."""
+    return "/".join(display_enum(p) for p in phases)
