@@ -1,0 +1,49 @@
+"""The `trialtui` command line (see ../shared/contracts/cli.md): the TUI's scriptable side.
+
+Each command group lives in its own module with a ``register(subparsers)`` function that adds its
+sub-commands; a sub-command's handler takes the parsed arguments and returns the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from trialtui import __version__
+
+EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from trialtui.cli import records
+
+    parser = argparse.ArgumentParser(
+        prog="trialtui",
+        description="Review clinical trials in the terminal. With no command, starts the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"trialtui {__version__}")
+    parser.add_argument(
+        "--data", action="append", metavar="PATH", default=None,
+        help="load exactly these files or folders instead of the seeds and the library (repeatable)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (records,):
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from trialtui.cli.records import run_app
+
+            return run_app(args)
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("trialtui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,39 @@
+"""What every command shares: the ``--data`` option, reporting skipped inputs, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+
+def data_options() -> argparse.ArgumentParser:
+    """A parent parser so ``--data`` works after the command name too."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--data", action="append", metavar="PATH", default=argparse.SUPPRESS,
+        help="load exactly these files or folders instead of the seeds and the library (repeatable)",
+    )
+    return parent
+
+
+def report_problems(lines: Iterable[str]) -> int:
+    """Print each skipped input as one ``trialtui: PATH: reason`` line; return how many."""
+    count = 0
+    for line in lines:
+        print(line, file=sys.stderr)
+        count += 1
+    return count
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def fail(message: str) -> int:
+    """A usage error or nothing to work on: one line on stderr, exit status 2."""
+    print(f"trialtui: {message}", file=sys.stderr)
+    return 2
