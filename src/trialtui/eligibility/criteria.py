@@ -1,0 +1,264 @@
+"""Split a free-text eligibility criteria block into inclusion / exclusion items.
+
+Registries write criteria as loosely formatted lists: section headers ("Inclusion Criteria:"),
+numbered, lettered and bulleted items, nesting shown by indentation or by numbering that restarts,
+and run-on paragraphs where several numbered items share one line ("...; 10.All toxic ..." or
+"5- Inability ... 6- Elevated ..."). Each item keeps the offset of its text in the original string
+so a threshold found in it can point back at its source sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trialtui.models import CriterionItem
+
+# A header line: "Inclusion Criteria:", "Key Exclusion Criteria", "EXCLUSION:", "Exclusion criteria
+# include ...". Anything after the colon on the same line is the first item.
+_HEADER = re.compile(
+    r"""^[\s#*_\\-]*(?:key\s+|main\s+|general\s+|major\s+|other\s+|additional\s+|specific\s+)?
+    (?P<kind>inclusion|exclusion|include|exclude|eligibility|non[- ]?inclusion)
+    (?:\s+(?:criteria|criterion|conditions?|requirements?))?
+    [\s*_]*(?::|\s*$|-\s|\s+(?:criteria|for|are|include|includes))""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Sentences that open a section without the usual header words.
+_INCLUSION_LEAD = re.compile(
+    r"(?:must|should)\s+(?:meet|fulfil+|satisfy|have)\s+(?:all|each)\s+of\s+the\s+following"
+    r"|(?:eligible|included)\s+(?:for|in)\s+(?:the|this)\s+stud|^\W*to\s+be\s+eligible",
+    re.IGNORECASE,
+)
+_EXCLUSION_LEAD = re.compile(
+    r"(?:will|shall|must|may)\s+(?:not\s+be\s+(?:enrolled|eligible|included|allowed)|be\s+excluded)"
+    r"|\b(?:are|is)\s+(?:excluded|ineligible|not\s+eligible)\b|\bexclusionary\b",
+    re.IGNORECASE,
+)
+
+# A list label at the start of a line. Groups name the label's style so numbering can be followed.
+_LABEL = re.compile(
+    r"""^(?P<indent>[ \t]*)(?:
+        (?P<num>\d{1,3})(?P<numsep>[.)](?!\d)|\s?-(?=\s)|\s?-(?=[A-Za-z]))
+      | \((?P<pnum>\d{1,3})\)
+      | \((?P<palpha>[a-zA-Z]|[ivxIVX]{1,5})\)
+      | (?P<alpha>[a-zA-Z]|[ivxIVX]{1,5})[.)](?=\s)
+      | (?P<bullet>\\?[•⁃‣\*\-–—·▪◦○●■□➢►>o](?=\s)|[•⁃‣▪◦●■□➢►])
+    )[ \t]*""",
+    re.VERBOSE,
+)
+
+# A label inside a line where a run-on paragraph starts its next item ("; 10.All", ". 6- Elevated",
+# " (2)Heart"). Only taken when its number continues an open list, see `_split_run_on`.
+_INLINE_LABEL = re.compile(
+    r"""(?:(?<=[;.:)\]])|(?<=[;.:)\]]\s)|(?<=\s\s))[ \t]*(?:
+        (?P<num>\d{1,3})(?:\.(?=[A-Za-z])|\.\s(?=[A-Z(])|\)\s?(?=[A-Za-z])|\s?-\s?(?=[A-Z]))
+      | \((?P<pnum>\d{1,3})\)\s?(?=[A-Za-z])
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass(slots=True)
+class _Level:
+    """One open list while walking the lines: its label style, last number and indentation."""
+
+    style: str
+    number: int | None
+    indent: int
+
+
+def _section_of_header(line: str) -> str | None:
+    match = _HEADER.match(line)
+    if match:
+        kind = match.group("kind").lower()
+        if kind.startswith("incl"):
+            return "inclusion"
+        if kind.startswith(("excl", "non")):
+            return "exclusion"
+        return None
+    return None
+
+
+def _roman(text: str) -> int | None:
+    values = {"i": 1, "v": 5, "x": 10}
+    lowered = text.lower()
+    if not lowered or any(ch not in values for ch in lowered):
+        return None
+    total = 0
+    for index, ch in enumerate(lowered):
+        value = values[ch]
+        if index + 1 < len(lowered) and values[lowered[index + 1]] > value:
+            total -= value
+        else:
+            total += value
+    return total
+
+
+def _label_style(match: re.Match[str]) -> tuple[str, int | None]:
+    """The list style of a label and its ordinal, e.g. "3." → ("num.", 3), "b)" → ("alpha)", 2)."""
+    if match.group("num"):
+        sep = match.group("numsep").strip()
+        return ("num" + sep, int(match.group("num")))
+    if match.group("pnum"):
+        return ("(num)", int(match.group("pnum")))
+    if match.group("palpha"):
+        token = match.group("palpha")
+        if len(token) == 1 and token.lower() not in "ivx":
+            return ("(alpha)", ord(token.lower()) - 96)
+        return ("(roman)", _roman(token))
+    if match.group("alpha"):
+        token = match.group("alpha")
+        sep = match.group(0).strip()[-1]
+        if len(token) == 1 and token.lower() not in "ivx":
+            return ("alpha" + sep, ord(token.lower()) - 96)
+        return ("roman" + sep, _roman(token))
+    return ("bullet" + match.group("bullet").lstrip("\\"), None)
+
+
+class _ListTracker:
+    """Works out an item's depth from indentation and from how its numbering continues."""
+
+    def __init__(self) -> None:
+        self.levels: list[_Level] = []
+
+    def reset(self) -> None:
+        self.levels.clear()
+
+    def place(self, style: str, number: int | None, indent: int) -> int:
+        levels = self.levels
+        while levels and levels[-1].indent > indent:
+            levels.pop()
+        top = levels[-1] if levels else None
+        # 1. Deeper indentation than the open list: a nested list.
+        if top is not None and indent >= top.indent + 2:
+            levels.append(_Level(style, number, indent))
+            return len(levels) - 1
+        # 2. The label continues an open list ("4." after a nested "1.", "2." under "3.").
+        for index in range(len(levels) - 1, -1, -1):
+            level = levels[index]
+            if level.style == style and (
+                number is None or level.number is None or number == level.number + 1
+            ):
+                return self._close_to(index, number)
+        # 3. Numbering starts again under the previous item: a nested list.
+        if top is not None and number == 1:
+            levels.append(_Level(style, number, indent))
+            return len(levels) - 1
+        # 4. Same style, numbering skipped, or a new style mid-sequence ("3-" after "4."): a sibling.
+        for index in range(len(levels) - 1, -1, -1):
+            if levels[index].style == style:
+                return self._close_to(index, number)
+        if top is not None and top.indent == indent and number is not None:
+            levels[-1] = _Level(style, number, indent)
+            return len(levels) - 1
+        levels.append(_Level(style, number, indent))
+        return len(levels) - 1
+
+    def _close_to(self, index: int, number: int | None) -> int:
+        del self.levels[index + 1 :]
+        self.levels[index].number = number
+        return index
+
+    def continuation(self, number: int, style: str) -> int | None:
+        """The depth of an open list that `number` continues, if any."""
+        for index in range(len(self.levels) - 1, -1, -1):
+            level = self.levels[index]
+            if level.style.rstrip(".)-") == style.rstrip(".)-") and level.number is not None:
+                if number == level.number + 1:
+                    return index
+        return None
+
+
+def _split_run_on(
+    text: str, start: int, section: str, label: str, depth: int, tracker: _ListTracker,
+    items: list[CriterionItem],
+) -> None:
+    """Append one item, cutting it where an inline label continues an open numbered list."""
+    position = 0
+    while True:
+        cut = None
+        for match in _INLINE_LABEL.finditer(text, position + 1):
+            if match.group("num"):
+                number, style = int(match.group("num")), "num"
+            else:
+                number, style = int(match.group("pnum")), "(num)"
+            level_index = tracker.continuation(number, style)
+            if level_index is not None:
+                cut = (match, level_index)
+                break
+        if cut is None:
+            piece = text[position:]
+            stripped = piece.strip()
+            if stripped:
+                offset = start + position + (len(piece) - len(piece.lstrip()))
+                items.append(CriterionItem(section=section, label=label, depth=depth,
+                                           text=stripped, start=offset))
+            return
+        match, level_index = cut
+        piece = text[position : match.start()]
+        stripped = piece.strip()
+        if stripped:
+            offset = start + position + (len(piece) - len(piece.lstrip()))
+            items.append(CriterionItem(section=section, label=label, depth=depth,
+                                       text=stripped, start=offset))
+        level = tracker.levels[level_index]
+        del tracker.levels[level_index + 1 :]
+        level.number = int(match.group("num") or match.group("pnum"))
+        label = match.group(0).strip()
+        depth = level_index
+        position = match.end()
+
+
+def split_criteria(text: str) -> list[CriterionItem]:
+    """The criteria as items: section, list label, nesting depth, text and its offset in `text`.
+
+    Text before any section header counts as inclusion when the block has no exclusion header
+    (many records list only requirements), and as "other" otherwise.
+    """
+    if not text:
+        return []
+    items: list[CriterionItem] = []
+    has_header = any(_section_of_header(line) for line in text.splitlines())
+    section = "other" if has_header else "inclusion"
+    tracker = _ListTracker()
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        line_start = offset
+        offset += len(line)
+        body = line.rstrip("\r\n")
+        if not body.strip() or body.strip() in {"\\-", "-", "*", "\\*"}:
+            continue
+        header = _section_of_header(body)
+        if header:
+            section = header
+            tracker.reset()
+            colon = body.find(":")
+            rest = body[colon + 1 :] if colon >= 0 else ""
+            if rest.strip():
+                lead = len(body) - len(rest)
+                _split_run_on(rest, line_start + lead, section, "", 0, tracker, items)
+            continue
+        label_match = _LABEL.match(body)
+        if label_match:
+            style, number = _label_style(label_match)
+            indent = len(label_match.group("indent").expandtabs(4))
+            depth = tracker.place(style, number, indent)
+            label = body[label_match.start() + len(label_match.group("indent")) : label_match.end()].strip()
+            content = body[label_match.end() :]
+            start = line_start + label_match.end()
+        else:
+            indent = len(body) - len(body.lstrip())
+            depth = len(tracker.levels) - 1 if tracker.levels else 0
+            label = ""
+            content = body
+            start = line_start
+        if content.rstrip().endswith(":") and len(content) < 200:
+            introduces_list = "following" in content or "criteria" in content or " any " in content
+            if section != "exclusion" and introduces_list and _EXCLUSION_LEAD.search(content):
+                section = "exclusion"
+                tracker.reset()
+            elif section == "other" and _INCLUSION_LEAD.search(content):
+                section = "inclusion"
+                tracker.reset()
+        _split_run_on(content, start, section, label, max(depth, 0), tracker, items)
+    return items
