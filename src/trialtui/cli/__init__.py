@@ -11,8 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from trialtui import __version__
-
-EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
+from trialtui.cli.common import EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,9 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
+"""Everything loaded; some inputs skipped (each reported); a usage error or nothing loaded."""
+
 
 def data_options() -> argparse.ArgumentParser:
     """A parent parser so ``--data`` works after the command name too."""
@@ -36,4 +39,4 @@ def print_json(value: Any) -> None:
 def fail(message: str) -> int:
     """A usage error or nothing to work on: one line on stderr, exit status 2."""
     print(f"trialtui: {message}", file=sys.stderr)
-    return 2
+    return EXIT_USAGE

@@ -1,0 +1,106 @@
+"""The set of trials a session works on, shared by every command and the TUI.
+
+Either exactly the ``--data`` sources, or the bundled seeds plus the user's local library. The
+catalog holds digests for the list and the index, and hands out full records on demand: seeds and
+``--data`` records are parsed up front (they are files the user named), library records are read
+from SQLite one at a time so a 570,000-trial library opens quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trialtui.digest import TrialDigest, digest_trial
+from trialtui.ingest import LoadProblem, load_paths
+from trialtui.models import Trial
+from trialtui.paths import seeds_dir
+
+Progress = Callable[[str, int], None]
+"""Called with a stage name and a running count while the catalog loads."""
+
+
+@dataclass
+class Catalog:
+    digests: list[TrialDigest] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    _records: dict[str, Trial] = field(default_factory=dict, repr=False)
+    _library_reader: Callable[[str], Trial | None] | None = field(default=None, repr=False)
+    _by_id: dict[str, TrialDigest] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {d.trial_id: d for d in self.digests}
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def __contains__(self, trial_id: str) -> bool:
+        return trial_id in self._by_id
+
+    def digest(self, trial_id: str) -> TrialDigest | None:
+        return self._by_id.get(trial_id)
+
+    def resolve(self, text: str) -> str | None:
+        """The trial id a user typed, matched case-insensitively (``nct06751134`` works)."""
+        if text in self._by_id:
+            return text
+        wanted = text.strip().upper()
+        return next((tid for tid in self._by_id if tid.upper() == wanted), None)
+
+    def trial(self, trial_id: str) -> Trial | None:
+        """The full record: from memory for files, from the library database otherwise."""
+        record = self._records.get(trial_id)
+        if record is None and self._library_reader is not None and trial_id in self._by_id:
+            record = self._library_reader(trial_id)
+        return record
+
+    def trials(self) -> Iterable[Trial]:
+        for d in self.digests:
+            record = self.trial(d.trial_id)
+            if record is not None:
+                yield record
+
+
+def _newer(a: TrialDigest, b: TrialDigest) -> bool:
+    return (a.last_update or "") > (b.last_update or "")
+
+
+def _merge(digests: Iterable[TrialDigest]) -> list[TrialDigest]:
+    """One digest per trial id: the most recently updated wins, first-seen order kept."""
+    chosen: dict[str, TrialDigest] = {}
+    for d in digests:
+        held = chosen.get(d.trial_id)
+        if held is None or _newer(d, held):
+            chosen[d.trial_id] = d
+    return list(chosen.values())
+
+
+def load_files(paths: Sequence[str | Path], progress: Progress | None = None, origin: str = "") -> Catalog:
+    """A catalog of exactly these files or folders (``--data``)."""
+    report = (lambda n: progress("reading files", n)) if progress else None
+    result = load_paths(paths, on_progress=report)
+    records = {t.trial_id: t for t in result.trials}
+    digests = [digest_trial(t, origin or t.source.path) for t in result.trials]
+    return Catalog(digests=_merge(digests), problems=list(result.problems), _records=records)
+
+
+def load_default(progress: Progress | None = None, database_path: Path | None = None) -> Catalog:
+    """The bundled seeds plus the user's local library."""
+    from trialtui.store import Database, Library
+
+    seeds = load_files([seeds_dir()], progress, origin="seeds")
+    db = Database.open(database_path)
+    library = Library(db)
+    if progress:
+        progress("opening library", 0)
+    library_digests = library.digests()
+    merged = _merge([*seeds.digests, *library_digests])
+    seed_digests = {id(d) for d in seeds.digests}
+    records = {d.trial_id: seeds._records[d.trial_id] for d in merged if id(d) in seed_digests}
+    return Catalog(digests=merged, problems=seeds.problems, _records=records, _library_reader=library.get)
+
+
+def load_catalog(data: Sequence[str | Path] | None, progress: Progress | None = None) -> Catalog:
+    """What every command and the app loads: ``--data`` sources when given, else seeds + library."""
+    return load_files(data, progress) if data else load_default(progress)

@@ -1,0 +1,203 @@
+"""Commands that read trials: the app itself, list, show, thresholds, diff, search and import."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from trialtui.catalog import Catalog, load_catalog, load_files
+from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_problems
+from trialtui.models import display_enum, display_phases
+from trialtui.sections import trial_sections
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    data = data_options()
+
+    p = subparsers.add_parser("list", parents=[data], help="one row per trial")
+    p.add_argument("--json", action="store_true", help="a JSON array of trials")
+    p.set_defaults(handler=cmd_list)
+
+    p = subparsers.add_parser("show", parents=[data], help="one trial, section by section")
+    p.add_argument("trial_id", metavar="ID")
+    p.add_argument("--json", action="store_true", help="the full normalized record")
+    p.set_defaults(handler=cmd_show)
+
+    p = subparsers.add_parser("thresholds", parents=[data], help="the numeric eligibility thresholds of trials")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: every trial loaded)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_thresholds)
+
+    p = subparsers.add_parser("diff", parents=[data], help="two trials' eligibility thresholds side by side")
+    p.add_argument("trial_a", metavar="ID_A")
+    p.add_argument("trial_b", metavar="ID_B")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_diff)
+
+    p = subparsers.add_parser("search", parents=[data], help="fuzzy search by drug, site, condition, sponsor or id")
+    p.add_argument("query", nargs="?", metavar="QUERY")
+    p.add_argument("--queries", type=Path, metavar="FILE", help="one query a line; prints one JSON line per query")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20, metavar="N")
+    p.set_defaults(handler=cmd_search)
+
+    p = subparsers.add_parser("import", help="add trials to the local library")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(handler=cmd_import)
+
+
+def _catalog(args: argparse.Namespace) -> tuple[Catalog, int]:
+    """Load what the command works on; report skipped inputs; the exit status they imply."""
+    catalog = load_catalog(getattr(args, "data", None))
+    skipped = report_problems(p.line() for p in catalog.problems)
+    return catalog, (EXIT_SKIPPED if skipped else EXIT_OK)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from trialtui.tui.app import build_app
+
+    build_app(data=args.data).run()
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    catalog, status = _catalog(args)
+    if not catalog.digests and status:
+        return fail("nothing could be loaded")
+    if args.json:
+        print_json([
+            {"trial_id": d.trial_id, "title": d.title, "status": d.status,
+             "phase": display_phases(list(d.phases)), "conditions": list(d.conditions), "source": d.origin}
+            for d in catalog.digests
+        ])
+        return status
+    for d in catalog.digests:
+        phase = display_phases(list(d.phases)) or "—"
+        print(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}")
+    return status
+
+
+def _one_trial(catalog: Catalog, text: str):
+    trial_id = catalog.resolve(text)
+    return None if trial_id is None else catalog.trial(trial_id)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    catalog, status = _catalog(args)
+    trial = _one_trial(catalog, args.trial_id)
+    if trial is None:
+        return fail(f"{args.trial_id}: no such trial (try `trialtui list`)")
+    if args.json:
+        print_json(trial.model_dump(mode="json"))
+        return status
+    print(trial.title)
+    for section in trial_sections(trial):
+        print(f"\n== {section.title} ==\n{section.body}")
+    return status
+
+
+def cmd_thresholds(args: argparse.Namespace) -> int:
+    from trialtui.eligibility.extract import extract_thresholds
+
+    if args.paths:
+        catalog = load_files(args.paths)
+        status = EXIT_SKIPPED if report_problems(p.line() for p in catalog.problems) else EXIT_OK
+    else:
+        catalog, status = _catalog(args)
+    if not catalog.digests:
+        return fail("nothing could be loaded")
+    report = [
+        {"trial_id": trial.trial_id, "thresholds": [t.to_json() for t in extract_thresholds(trial)]}
+        for trial in catalog.trials()
+    ]
+    if args.json:
+        print_json(report)
+        return status
+    for entry in report:
+        print(entry["trial_id"])
+        for t in entry["thresholds"]:
+            print("  " + _threshold_line(t))
+    return status
+
+
+def _threshold_line(t: dict) -> str:
+    sign = {("lower", True): "≥", ("lower", False): ">", ("upper", True): "≤", ("upper", False): "<"}[(t["bound"], t["inclusive"])]
+    value = f"{t['value']:g}"
+    extra = "".join(f" [{label} {t[key]}]" for key, label in (("condition", "if"), ("group", "or-group")) if t.get(key))
+    return f"{t['measure']} {sign} {value} {t['unit']}{extra}"
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from trialtui.eligibility.diff import diff_json, diff_thresholds
+    from trialtui.eligibility.extract import extract_thresholds
+
+    catalog, status = _catalog(args)
+    trials = []
+    for text in (args.trial_a, args.trial_b):
+        trial = _one_trial(catalog, text)
+        if trial is None:
+            return fail(f"{text}: no such trial (try `trialtui list`)")
+        trials.append(trial)
+    a, b = trials
+    rows = diff_thresholds(extract_thresholds(a), extract_thresholds(b))
+    result = diff_json(a.trial_id, b.trial_id, rows)
+    if args.json:
+        print_json(result)
+        return status
+    print(f"{'measure':<20} {a.trial_id:<28} {b.trial_id:<28} verdict")
+    for row in result["rows"]:
+        left = "; ".join(_threshold_line(t).split(" ", 1)[1] for t in row["a"]) or "—"
+        right = "; ".join(_threshold_line(t).split(" ", 1)[1] for t in row["b"]) or "—"
+        print(f"{row['measure']:<20} {left:<28} {right:<28} {row['verdict']}")
+    return status
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from trialtui.search.index import SearchIndex
+
+    if args.query is None and args.queries is None:
+        return fail("search needs a QUERY or --queries FILE")
+    if args.limit < 1:
+        return fail("--limit must be at least 1")
+    catalog, status = _catalog(args)
+    index = SearchIndex.build(catalog.digests)
+    if args.queries is not None:
+        try:
+            queries = args.queries.read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            return fail(f"{args.queries}: {err.strerror or err}")
+        for query in filter(str.strip, queries):
+            started = time.perf_counter()
+            hits = index.search(query, limit=args.limit)
+            ms = (time.perf_counter() - started) * 1000
+            line = {"query": query, "hits": [{"trial_id": h.trial_id, "score": round(h.score, 2)} for h in hits], "ms": round(ms, 3)}
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return status
+    hits = index.search(args.query, limit=args.limit)
+    if args.json:
+        print_json([{"trial_id": h.trial_id, "score": round(h.score, 2), "matched": list(h.matched)} for h in hits])
+        return status
+    for h in hits:
+        digest = catalog.digest(h.trial_id)
+        title = digest.title if digest else ""
+        print(f"{h.score:5.1f}  {h.trial_id:<16} {title}  ({', '.join(h.matched)})")
+    if not hits:
+        print("no trials match", file=sys.stderr)
+    return status
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from trialtui.ingest import load_paths
+    from trialtui.store import Database, Library
+
+    result = load_paths(args.paths)
+    skipped = report_problems(p.line() for p in result.problems)
+    if not result.trials:
+        return fail("nothing could be imported")
+    with Database.open() as db:
+        report = Library(db).import_trials(result.trials, origin="import")
+    print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {skipped} skipped")
+    return EXIT_SKIPPED if skipped else EXIT_OK
