@@ -67,6 +67,7 @@ class FakeCtgov:
         self._next_faults: deque[Fault] = deque()
         self._page_faults: dict[int, deque[Fault]] = {}
         self._lock = threading.Lock()
+        self._token_epoch = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -100,6 +101,10 @@ class FakeCtgov:
         """Add or replace a study, as the registry does when a sponsor posts an update."""
         with self._lock:
             self.studies[nct_id_of(study)] = copy.deepcopy(study)
+
+    def expire_page_tokens(self) -> None:
+        """Refuse every page token handed out so far, as the real API does once they go stale."""
+        self._token_epoch += 1
 
     def count(self, path_prefix: str = "/api/v2/studies") -> int:
         return sum(1 for r in self.requests if r.path.startswith(path_prefix))
@@ -154,9 +159,9 @@ class FakeCtgov:
 
             def _studies(self, path: str, params: dict[str, str]) -> None:
                 size = min(int(params.get("pageSize", "10")), api.max_page_size)
-                fingerprint = json.dumps(
-                    {k: v for k, v in sorted(params.items()) if k not in ("pageToken", "countTotal")}
-                )
+                fingerprint = json.dumps([api._token_epoch, {
+                    k: v for k, v in sorted(params.items()) if k not in ("pageToken", "countTotal")
+                }])
                 offset = 0
                 if token := params.get("pageToken"):
                     try:

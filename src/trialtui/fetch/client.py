@@ -31,7 +31,12 @@ def resolve_base_url(flag: str | None = None) -> str:
 
 
 class FetchError(Exception):
-    """The server could not be reached or kept failing; the message is meant for the user."""
+    """The server could not be reached, kept failing or refused; the message is meant for the user."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        """The HTTP status of a refused request (4xx, not retried), else None."""
 
 
 class FetchCancelled(Exception):
@@ -71,7 +76,7 @@ class Page:
     studies: list[dict[str, Any]]
     next_page_token: str | None
     total_count: int | None
-    url: str
+    base_url: str
 
 
 class _Retryable(Exception):
@@ -152,7 +157,7 @@ class CtgovClient:
             studies=studies,
             next_page_token=body.get("nextPageToken") or None,
             total_count=total if isinstance(total, int) else None,
-            url=url,
+            base_url=self.base_url,
         )
 
     def iter_pages(self, params: dict[str, str], page_token: str | None = None) -> Iterator[Page]:
@@ -205,7 +210,10 @@ class CtgovClient:
         if response.status_code == 404 and "/studies/" in url:
             raise _NotFound()
         if response.status_code >= 400:
-            raise FetchError(f"HTTP {response.status_code} from {shown_url}: {_api_message(response)}")
+            raise FetchError(
+                f"HTTP {response.status_code} from {shown_url}: {_api_message(response)}",
+                status=response.status_code,
+            )
         try:
             return response.json()
         except ValueError:
