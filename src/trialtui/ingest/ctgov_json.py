@@ -1,0 +1,276 @@
+"""ClinicalTrials.gov API v2 JSON: one study object → `Trial`.
+
+Built for speed (the registry holds ~570,000 studies): the record is assembled as plain dicts and
+validated by pydantic once. Every value is type-checked on the way, so a file re-serialised by
+another tool (scalars boxed in lists, numbers as strings) is reported, never half-guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from trialtui.ingest.markdown import unescape
+from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError
+from trialtui.models import Provenance, Trial
+
+FORMAT_ID = "ctgov-v2"
+_EMPTY: dict[str, Any] = {}
+
+
+def _wrong_type(key: str, value: Any, expected: str) -> RecordError:
+    if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], (dict, list)):
+        return RecordError(
+            f'"{key}" is boxed in a one-element list ({json.dumps(value, ensure_ascii=False)[:80]}); '
+            "boxed scalars are not ClinicalTrials.gov JSON, so the study is skipped, not guessed",
+            kind="boxed scalars",
+        )
+    found = type(value).__name__.replace("str", "text").replace("dict", "object")
+    return RecordError(f'"{key}" holds {found} where {expected} was expected', kind=f"type {key}")
+
+
+def _too_long(key: str, length: int) -> RecordError:
+    return RecordError(
+        f'"{key}" is {length:,} characters long (limit {MAX_TEXT_CHARS:,}); study skipped',
+        kind=f"too long {key}",
+    )
+
+
+def _text(obj: dict, key: str) -> str:
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise _wrong_type(key, value, "text")
+    if len(value) > MAX_TEXT_CHARS:
+        raise _too_long(key, len(value))
+    return unescape(value) if "\\" in value else value
+
+
+def _texts(obj: dict, key: str) -> list[str]:
+    values = _list(obj, key)
+    for value in values:
+        if type(value) is not str:
+            raise _wrong_type(f"{key}[]", value, "text")
+        if len(value) > MAX_TEXT_CHARS:
+            raise _too_long(key, len(value))
+    return [unescape(v) if "\\" in v else v for v in values]
+
+
+def _dict(obj: dict, key: str) -> dict:
+    value = obj.get(key)
+    if value is None:
+        return _EMPTY
+    if type(value) is not dict:
+        raise _wrong_type(key, value, "an object")
+    return value
+
+
+def _list(obj: dict, key: str) -> list:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise _wrong_type(key, value, "a list")
+    return value
+
+
+def _dicts(obj: dict, key: str) -> list[dict]:
+    values = _list(obj, key)
+    for value in values:
+        if type(value) is not dict:
+            raise _wrong_type(f"{key}[]", value, "an object")
+    return values
+
+
+def _bool(obj: dict, key: str) -> bool | None:
+    value = obj.get(key)
+    if value is None or type(value) is bool:
+        return value
+    raise _wrong_type(key, value, "true or false")
+
+
+def _int(obj: dict, key: str) -> int | None:
+    value = obj.get(key)
+    if value is None or type(value) is int:
+        return value
+    raise _wrong_type(key, value, "a whole number")
+
+
+def _date(obj: dict, key: str) -> str:
+    return _text(_dict(obj, key), "date")
+
+
+def _contact(c: dict) -> dict:
+    phone = _text(c, "phone")
+    extension = _text(c, "phoneExt")
+    return {
+        "name": _text(c, "name"),
+        "role": _text(c, "role"),
+        "phone": f"{phone} ext {extension}" if extension else phone,
+        "email": _text(c, "email"),
+    }
+
+
+def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
+    """One API v2 study object (as in ``{"studies": [...]}``) → `Trial`.
+
+    Raises `RecordError` (a ValueError) saying in plain words why the object is not a usable study.
+    """
+    if type(study) is not dict:
+        raise RecordError(f"a study must be a JSON object, found {type(study).__name__}", "not a study")
+    protocol = study.get("protocolSection")
+    if type(protocol) is not dict:
+        keys = ", ".join(list(study)[:6]) or "none"
+        raise RecordError(
+            f'not a ClinicalTrials.gov study: no "protocolSection" (keys: {keys})', "not a study"
+        )
+    ident = _dict(protocol, "identificationModule")
+    nct_id = _text(ident, "nctId").strip()
+    if not nct_id:
+        raise RecordError('study has no "identificationModule.nctId"', "no nctId")
+    status = _dict(protocol, "statusModule")
+    sponsors_module = _dict(protocol, "sponsorCollaboratorsModule")
+    description = _dict(protocol, "descriptionModule")
+    conditions = _dict(protocol, "conditionsModule")
+    design = _dict(protocol, "designModule")
+    design_info = _dict(design, "designInfo")
+    masking = _dict(design_info, "maskingInfo")
+    enrollment = _dict(design, "enrollmentInfo")
+    arms_module = _dict(protocol, "armsInterventionsModule")
+    outcomes_module = _dict(protocol, "outcomesModule")
+    eligibility = _dict(protocol, "eligibilityModule")
+    contacts_module = _dict(protocol, "contactsLocationsModule")
+    references_module = _dict(protocol, "referencesModule")
+
+    sponsors = []
+    lead = _dict(sponsors_module, "leadSponsor")
+    if lead:
+        sponsors.append({"name": _text(lead, "name"), "agency_class": _text(lead, "class")})
+    sponsors.extend(
+        {"name": _text(c, "name"), "agency_class": _text(c, "class"), "role": "collaborator"}
+        for c in _dicts(sponsors_module, "collaborators")
+    )
+    party = _dict(sponsors_module, "responsibleParty")
+    responsible_party = (
+        {
+            "type": _text(party, "type"),
+            "name": _text(party, "investigatorFullName"),
+            "title": _text(party, "investigatorTitle"),
+            "affiliation": _text(party, "investigatorAffiliation"),
+        }
+        if party
+        else None
+    )
+
+    outcomes = [
+        {
+            "kind": kind,
+            "measure": _text(o, "measure"),
+            "description": _text(o, "description"),
+            "time_frame": _text(o, "timeFrame"),
+        }
+        for kind, key in (
+            ("primary", "primaryOutcomes"),
+            ("secondary", "secondaryOutcomes"),
+            ("other", "otherOutcomes"),
+        )
+        for o in _dicts(outcomes_module, key)
+    ]
+    locations = [
+        {
+            "facility": _text(loc, "facility"),
+            "city": _text(loc, "city"),
+            "state": _text(loc, "state"),
+            "zip": _text(loc, "zip"),
+            "country": _text(loc, "country"),
+            "status": _text(loc, "status"),
+            "contacts": [_contact(c) for c in _dicts(loc, "contacts")],
+        }
+        for loc in _dicts(contacts_module, "locations")
+    ]
+    record = {
+        "trial_id": nct_id,
+        "nct_id": nct_id,
+        "other_ids": [
+            *(_text(s, "id") for s in _dicts(ident, "secondaryIdInfos")),
+            *_texts(ident, "nctIdAliases"),
+        ],
+        "org_study_id": _text(_dict(ident, "orgStudyIdInfo"), "id"),
+        "acronym": _text(ident, "acronym"),
+        "brief_title": _text(ident, "briefTitle"),
+        "official_title": _text(ident, "officialTitle"),
+        "overall_status": _text(status, "overallStatus"),
+        "why_stopped": _text(status, "whyStopped"),
+        "start_date": _date(status, "startDateStruct"),
+        "primary_completion_date": _date(status, "primaryCompletionDateStruct"),
+        "completion_date": _date(status, "completionDateStruct"),
+        "first_posted": _date(status, "studyFirstPostDateStruct"),
+        "last_update_posted": _date(status, "lastUpdatePostDateStruct"),
+        "status_verified": _text(status, "statusVerifiedDate"),
+        "study_type": _text(design, "studyType"),
+        "phases": _texts(design, "phases"),
+        "enrollment": _int(enrollment, "count"),
+        "enrollment_type": _text(enrollment, "type"),
+        "sponsors": sponsors,
+        "responsible_party": responsible_party,
+        "officials": [
+            {
+                "name": _text(o, "name"),
+                "affiliation": _text(o, "affiliation"),
+                "role": _text(o, "role"),
+            }
+            for o in _dicts(contacts_module, "overallOfficials")
+        ],
+        "brief_summary": _text(description, "briefSummary"),
+        "detailed_description": _text(description, "detailedDescription"),
+        "conditions": _texts(conditions, "conditions"),
+        "keywords": _texts(conditions, "keywords"),
+        "design": {
+            "allocation": _text(design_info, "allocation"),
+            "intervention_model": _text(design_info, "interventionModel"),
+            "primary_purpose": _text(design_info, "primaryPurpose"),
+            "masking": _text(masking, "masking"),
+            "who_masked": _texts(masking, "whoMasked"),
+            "observational_model": _text(design_info, "observationalModel"),
+            "time_perspective": _text(design_info, "timePerspective"),
+        },
+        "arms": [
+            {
+                "label": _text(a, "label"),
+                "type": _text(a, "type"),
+                "description": _text(a, "description"),
+                "intervention_names": _texts(a, "interventionNames"),
+            }
+            for a in _dicts(arms_module, "armGroups")
+        ],
+        "interventions": [
+            {
+                "type": _text(i, "type"),
+                "name": _text(i, "name"),
+                "description": _text(i, "description"),
+                "other_names": _texts(i, "otherNames"),
+                "arm_labels": _texts(i, "armGroupLabels"),
+            }
+            for i in _dicts(arms_module, "interventions")
+        ],
+        "outcomes": outcomes,
+        "eligibility": {
+            "criteria": _text(eligibility, "eligibilityCriteria"),
+            "minimum_age": _text(eligibility, "minimumAge"),
+            "maximum_age": _text(eligibility, "maximumAge"),
+            "sex": _text(eligibility, "sex"),
+            "healthy_volunteers": _bool(eligibility, "healthyVolunteers"),
+            "std_ages": _texts(eligibility, "stdAges"),
+        },
+        "locations": locations,
+        "countries": list(dict.fromkeys(loc["country"] for loc in locations if loc["country"])),
+        "central_contacts": [_contact(c) for c in _dicts(contacts_module, "centralContacts")],
+        "has_results": _bool(study, "hasResults"),
+        "references": [
+            {"citation": _text(r, "citation"), "pmid": _text(r, "pmid"), "type": _text(r, "type")}
+            for r in _dicts(references_module, "references")
+        ],
+        "source": source,
+    }
+    return Trial.model_validate(record)

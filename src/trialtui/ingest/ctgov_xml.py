@@ -1,0 +1,238 @@
+"""Legacy ClinicalTrials.gov ``<clinical_study>`` XML (the registry's former bulk download).
+
+Values are mapped onto API v2 spellings ("Phase 1/Phase 2" → PHASE1, PHASE2; "N/A" → NA), dates
+onto ISO ("March 2007" → 2007-03), and the 80-column hard wrapping of text blocks is undone.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import xml.etree.ElementTree as ET
+
+from trialtui.ingest.enums import (
+    intervention_label,
+    normalize_age,
+    std_ages,
+    to_bool,
+    to_enum,
+    to_iso_date,
+    to_masking,
+    to_phases,
+)
+from trialtui.ingest.markdown import unescape
+from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError
+from trialtui.models import Provenance, Trial
+
+FORMAT_ID = "ctgov-xml"
+_LIST_MARK = re.compile(r"^\s*(?:[-*•·o]\s|\d{1,3}[.)]\s|\(?[a-zA-Z]{1,3}[.)]\s|\(\d{1,3}\)\s)")
+
+
+_WRAP_WIDTH = 70
+"""Legacy text blocks are hard-wrapped near 80 columns; a line this long that runs straight into
+the next one was cut by the wrapper, a shorter one ends where the author ended it."""
+
+
+def _unwrap(text: str) -> str:
+    """Undo the registry's hard wrapping, keeping the author's own line breaks and list items."""
+    out: list[str] = []
+    previous = ""
+    for line in text.replace("\r", "").strip("\n").splitlines():
+        stripped = line.strip()
+        if stripped and previous.strip() and len(previous) >= _WRAP_WIDTH and not _LIST_MARK.match(line):
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(line.rstrip())
+        previous = line.rstrip()
+    return textwrap.dedent("\n".join(out)).strip()
+
+
+def _text(element: ET.Element | None, path: str = "") -> str:
+    found = element.find(path) if element is not None and path else element
+    if found is None:
+        return ""
+    value = "".join(found.itertext()) if len(found) else (found.text or "")
+    if len(value) > MAX_TEXT_CHARS:
+        raise RecordError(
+            f"<{path or found.tag}> is {len(value):,} characters long (limit {MAX_TEXT_CHARS:,})",
+            kind="too long",
+        )
+    value = _unwrap(value) if found.tag == "textblock" else value.replace("\r", "").strip()
+    return unescape(value)
+
+
+def _texts(element: ET.Element, path: str) -> list[str]:
+    return [value for value in (_text(e) for e in element.iterfind(path)) if value]
+
+
+def _contact(element: ET.Element, role: str = "") -> dict:
+    phone = _text(element, "phone")
+    extension = _text(element, "phone_ext")
+    return {
+        "name": _text(element, "last_name"),
+        "role": role or to_enum(_text(element, "role")),
+        "phone": f"{phone} ext {extension}" if extension else phone,
+        "email": _text(element, "email"),
+    }
+
+
+def parse_clinical_study(root: ET.Element, path: str) -> Trial:
+    """A parsed ``<clinical_study>`` element → `Trial`."""
+    if root.tag != "clinical_study":
+        raise RecordError(f"XML document is <{root.tag}>, not a <clinical_study> record", "not a study")
+    nct_id = _text(root, "id_info/nct_id")
+    if not nct_id:
+        raise RecordError("<clinical_study> has no <id_info>/<nct_id>", "no nct_id")
+
+    sponsors = [
+        {"name": _text(s, "agency"), "agency_class": to_enum(_text(s, "agency_class")), "role": role}
+        for role, tag in (("lead", "sponsors/lead_sponsor"), ("collaborator", "sponsors/collaborator"))
+        for s in root.iterfind(tag)
+    ]
+    party_element = root.find("responsible_party")
+    party = None
+    if party_element is not None:
+        party = {
+            "type": to_enum(_text(party_element, "responsible_party_type")),
+            "name": _text(party_element, "investigator_full_name"),
+            "title": _text(party_element, "investigator_title"),
+            "affiliation": _text(party_element, "investigator_affiliation"),
+        }
+
+    interventions = [
+        {
+            "type": to_enum(_text(i, "intervention_type")),
+            "name": _text(i, "intervention_name"),
+            "description": _text(i, "description"),
+            "other_names": _texts(i, "other_name"),
+            "arm_labels": _texts(i, "arm_group_label"),
+        }
+        for i in root.iterfind("intervention")
+    ]
+    arms = []
+    for arm in root.iterfind("arm_group"):
+        label = _text(arm, "arm_group_label")
+        arms.append({
+            "label": label,
+            "type": to_enum(_text(arm, "arm_group_type")),
+            "description": _text(arm, "description"),
+            "intervention_names": [
+                intervention_label(i["type"], i["name"]) for i in interventions if label in i["arm_labels"]
+            ],
+        })
+
+    locations = []
+    for loc in root.iterfind("location"):
+        contacts = [
+            _contact(c, "CONTACT") for c in (loc.find("contact"), loc.find("contact_backup")) if c is not None
+        ] + [_contact(c) for c in loc.iterfind("investigator")]
+        locations.append({
+            "facility": _text(loc, "facility/name"),
+            "city": _text(loc, "facility/address/city"),
+            "state": _text(loc, "facility/address/state"),
+            "zip": _text(loc, "facility/address/zip"),
+            "country": _text(loc, "facility/address/country"),
+            "status": to_enum(_text(loc, "status")),
+            "contacts": contacts,
+        })
+
+    masking, who_masked = to_masking(_text(root, "study_design_info/masking"))
+    eligibility = root.find("eligibility")
+    minimum_age = normalize_age(_text(eligibility, "minimum_age"))
+    maximum_age = normalize_age(_text(eligibility, "maximum_age"))
+    enrollment = root.find("enrollment")
+    enrollment_text = _text(enrollment)
+    download = re.search(r"on (\w+ \d{1,2}, \d{4})", _text(root, "required_header/download_date"))
+
+    record = {
+        "trial_id": nct_id,
+        "nct_id": nct_id,
+        "org_study_id": _text(root, "id_info/org_study_id"),
+        "other_ids": _texts(root, "id_info/secondary_id") + _texts(root, "id_info/nct_alias"),
+        "acronym": _text(root, "acronym"),
+        "brief_title": _text(root, "brief_title"),
+        "official_title": _text(root, "official_title"),
+        "overall_status": to_enum(_text(root, "overall_status")),
+        "why_stopped": _text(root, "why_stopped"),
+        "start_date": to_iso_date(_text(root, "start_date")),
+        "primary_completion_date": to_iso_date(_text(root, "primary_completion_date")),
+        "completion_date": to_iso_date(_text(root, "completion_date")),
+        "first_posted": to_iso_date(_text(root, "study_first_posted")),
+        "last_update_posted": to_iso_date(_text(root, "last_update_posted")),
+        "status_verified": to_iso_date(_text(root, "verification_date")),
+        "study_type": to_enum(_text(root, "study_type")),
+        "phases": to_phases(_text(root, "phase")),
+        "enrollment": int(enrollment_text) if enrollment_text.isdigit() else None,
+        "enrollment_type": to_enum(enrollment.get("type", "")) if enrollment is not None else "",
+        "sponsors": sponsors,
+        "responsible_party": party,
+        "officials": [
+            {
+                "name": _text(o, "last_name"),
+                "affiliation": _text(o, "affiliation"),
+                "role": to_enum(_text(o, "role")),
+            }
+            for o in root.iterfind("overall_official")
+        ],
+        "brief_summary": _text(root, "brief_summary/textblock"),
+        "detailed_description": _text(root, "detailed_description/textblock"),
+        "conditions": _texts(root, "condition"),
+        "keywords": _texts(root, "keyword"),
+        "design": {
+            "allocation": to_enum(_text(root, "study_design_info/allocation")),
+            "intervention_model": to_enum(_text(root, "study_design_info/intervention_model")),
+            "primary_purpose": to_enum(_text(root, "study_design_info/primary_purpose")),
+            "masking": masking,
+            "who_masked": who_masked,
+            "observational_model": to_enum(_text(root, "study_design_info/observational_model")),
+            "time_perspective": to_enum(_text(root, "study_design_info/time_perspective")),
+        },
+        "arms": arms,
+        "interventions": interventions,
+        "outcomes": [
+            {
+                "kind": kind,
+                "measure": _text(o, "measure"),
+                "description": _text(o, "description"),
+                "time_frame": _text(o, "time_frame"),
+            }
+            for kind in ("primary", "secondary", "other")
+            for o in root.iterfind(f"{kind}_outcome")
+        ],
+        "eligibility": {
+            "criteria": _text(eligibility, "criteria/textblock"),
+            "minimum_age": minimum_age,
+            "maximum_age": maximum_age,
+            "sex": to_enum(_text(eligibility, "gender")),
+            "healthy_volunteers": to_bool(_text(eligibility, "healthy_volunteers")),
+            "std_ages": std_ages(minimum_age, maximum_age),
+        },
+        "locations": locations,
+        "countries": _texts(root, "location_countries/country"),
+        "central_contacts": [
+            _contact(c, "CONTACT")
+            for c in (root.find("overall_contact"), root.find("overall_contact_backup"))
+            if c is not None
+        ],
+        "has_results": root.find("clinical_results") is not None,
+        "references": [
+            {"citation": _text(r, "citation"), "pmid": _text(r, "PMID"), "type": kind}
+            for kind, tag in (("", "reference"), ("RESULT", "results_reference"))
+            for r in root.iterfind(tag)
+        ],
+        "source": Provenance(
+            path=path,
+            format=FORMAT_ID,
+            retrieved=to_iso_date(download.group(1)) if download else "",
+        ),
+    }
+    return Trial.model_validate(record)
+
+
+def parse_xml_bytes(data: bytes, path: str) -> Trial:
+    """One XML document → `Trial`; broken XML is a `RecordError` naming line and column."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise RecordError(f"broken XML: {error}", "broken XML") from None
+    return parse_clinical_study(root, path)

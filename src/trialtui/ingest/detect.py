@@ -1,0 +1,66 @@
+"""Tell a source's format from its first bytes, never from its name.
+
+Users rename downloads, strip extensions and mix formats in one folder, so only content counts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trialtui.ingest.page_text import looks_like_aggregator_text, looks_like_page_text
+
+GZIP = "gzip"
+ZIP = "zip"
+TAR = "tar"
+JSON = "json"
+XML = "xml"
+TEXT = "text"
+BINARY = "binary"
+EMPTY = "empty"
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def sniff(head: bytes) -> str:
+    """The container or syntax of a source from (at least) its first 512 bytes."""
+    if head.startswith(b"\x1f\x8b"):
+        return GZIP
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return ZIP
+    if head[257:262] == b"ustar":
+        return TAR
+    body = head.removeprefix(_BOM).lstrip()
+    if not body:
+        return EMPTY
+    if b"\x00" in head or _looks_binary(head):
+        return BINARY
+    if body[:1] in (b"{", b"["):
+        return JSON
+    if body[:1] == b"<":
+        return XML
+    return TEXT
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Control characters other than tab/newline/CR, or bytes that are not UTF-8 (allowing a
+    character cut at the end of the sample)."""
+    if re.search(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]", head):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start < len(head) - 4
+    return False
+
+
+PAGE_TEXT = "page-text"
+AGGREGATOR_TEXT = "aggregator-text"
+
+
+def text_format(text: str) -> str | None:
+    """Which of the two web-page text formats a document is in, if either."""
+    if looks_like_page_text(text):
+        return PAGE_TEXT
+    if looks_like_aggregator_text(text):
+        return AGGREGATOR_TEXT
+    return None
