@@ -35,6 +35,42 @@ def nct_id_of(study: dict[str, Any]) -> str:
     return study["protocolSection"]["identificationModule"]["nctId"]
 
 
+OLD_CRITERIA = """Inclusion Criteria:
+
+* Platelet count ≥ 100 × 10^9/L
+* ECOG performance status 0-1
+
+Exclusion Criteria:
+
+* Pregnancy
+"""
+"""Criteria with one known threshold, set on a study before a test changes it."""
+
+
+def with_criteria(study: dict[str, Any], criteria: str) -> dict[str, Any]:
+    study = copy.deepcopy(study)
+    study["protocolSection"].setdefault("eligibilityModule", {})["eligibilityCriteria"] = criteria
+    return study
+
+
+def study_to_change(studies: list[dict[str, Any]]) -> dict[str, Any]:
+    """A recruiting study with several sites, so `sponsor_update` can drop one and move the status."""
+    return next(s for s in studies
+                if len(s["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])) >= 2
+                and s["protocolSection"]["statusModule"]["overallStatus"] == "RECRUITING")
+
+
+def sponsor_update(study: dict[str, Any]) -> dict[str, Any]:
+    """The registry's next version of a study with `OLD_CRITERIA`: platelets 100 → 50, the last
+    site dropped, the status moved on, and a new last-update date."""
+    new = with_criteria(study, OLD_CRITERIA.replace("≥ 100", "≥ 50"))
+    protocol = new["protocolSection"]
+    protocol["contactsLocationsModule"]["locations"].pop()
+    protocol["statusModule"]["overallStatus"] = "ACTIVE_NOT_RECRUITING"
+    protocol["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2099-01-31"
+    return new
+
+
 @dataclass
 class Fault:
     """What the server does instead of answering normally, once."""

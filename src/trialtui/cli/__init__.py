@@ -15,7 +15,7 @@ from trialtui.cli.common import EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from trialtui.cli import records
+    from trialtui.cli import fetch, records
 
     parser = argparse.ArgumentParser(
         prog="trialtui",
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load exactly these files or folders instead of the seeds and the library (repeatable)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (records,):
+    for module in (records, fetch):
         module.register(subparsers)
     return parser
 

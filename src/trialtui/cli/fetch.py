@@ -1,0 +1,266 @@
+"""``trialtui fetch`` and ``trialtui update``: the registry's API into the local library.
+
+Both run their work in a background thread, as the TUI does, so Ctrl-C only sets the cancel
+Event: the page being stored finishes its transaction, the checkpoint is kept, and the same
+command carries on later. A second Ctrl-C quits at once (an unfinished transaction rolls back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, fail, print_json
+
+EXIT_FAILED = EXIT_USAGE
+"""The fetch could not finish: like "nothing could be loaded", the work was not done."""
+EXIT_INTERRUPTED = 130
+
+T = TypeVar("T")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "fetch", help="fetch trials from ClinicalTrials.gov into the local library",
+        description="Fetch every page of a ClinicalTrials.gov search into the local library. "
+        "An interrupted fetch resumes when the same command is run again.",
+    )
+    p.add_argument("--cond", default="", metavar="C", help="condition or disease (query.cond)")
+    p.add_argument("--term", default="", metavar="T", help="any words, or the API's search expressions (query.term)")
+    p.add_argument("--intr", default="", metavar="I", help="intervention or treatment (query.intr)")
+    p.add_argument("--locn", default="", metavar="L", help="location: city, state, country or facility (query.locn)")
+    p.add_argument("--spons", default="", metavar="S", help="sponsor or collaborator (query.spons)")
+    p.add_argument("--status", action="append", default=[], metavar="S",
+                   help="recruitment status, e.g. recruiting, not_yet_recruiting (repeatable, or a comma list)")
+    p.add_argument("--phase", action="append", default=[], metavar="P",
+                   help="phase: early1, 1, 2, 3, 4 or na (repeatable, or a comma list)")
+    p.add_argument("--id", action="append", default=[], dest="ids", metavar="NCT",
+                   help="an NCT ID (repeatable, or a comma list)")
+    p.add_argument("--restart", action="store_true",
+                   help="ignore the saved position of an interrupted fetch and start from page 1")
+    _network_options(p)
+    p.set_defaults(handler=cmd_fetch)
+
+    p = subparsers.add_parser(
+        "update", help="re-fetch library trials, record new versions, list what changed",
+        description="Re-fetch every library trial (or those named) and record a new version where "
+        "the registry's last update date moved; list what changed since you last reviewed each one.",
+    )
+    p.add_argument("ids", nargs="*", metavar="ID", help="NCT IDs of library trials (default: all)")
+    p.add_argument("--json", action="store_true", help="the changes as JSON")
+    _network_options(p)
+    p.set_defaults(handler=cmd_update)
+
+
+def _network_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help="API base URL (default: $TRIALTUI_API_URL, else https://clinicaltrials.gov/api/v2)")
+    p.add_argument("--max-rate", type=float, default=3.0, metavar="N",
+                   help="at most N requests per second (default 3)")
+
+
+def _policy(args: argparse.Namespace):
+    from trialtui.fetch.client import RetryPolicy
+
+    return RetryPolicy(min_interval=1.0 / args.max_rate)
+
+
+def _in_background(work: Callable[[threading.Event], T]) -> T:
+    """Run ``work(cancel)`` in a thread; the first Ctrl-C sets ``cancel``, a second one quits."""
+    cancel = threading.Event()
+    outcome: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work(cancel))
+        except BaseException as error:  # re-raised in the main thread, where it is reported
+            errors.append(error)
+
+    worker = threading.Thread(target=run, name="trialtui-fetch", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        cancel.set()
+        print("\ntrialtui: stopping after the current request (Ctrl-C again to quit now)…",
+              file=sys.stderr)
+        while worker.is_alive():
+            worker.join(0.1)
+    if errors:
+        raise errors[0]
+    return outcome[0]
+
+
+class _ProgressLine:
+    """One line on stderr rewritten in place on a terminal; one line per page otherwise."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.shown = False
+
+    def show(self, text: str) -> None:
+        if self.live:
+            sys.stderr.write("\r\x1b[2K" + text)
+            self.shown = True
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def note(self, text: str) -> None:
+        """A line that stays (a retry, a warning), the live line redrawn after it."""
+        self.end()
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            self.shown = False
+
+
+def _fetch_progress_text(progress) -> str:
+    of_total = f" of {progress.total_count:,}" if progress.total_count is not None else ""
+    return (f"page {progress.pages:,} · {progress.studies:,}{of_total} studies · "
+            f"{progress.added:,} added, {progress.updated:,} updated · {progress.rate:,.0f} studies/s")
+
+
+def _retry_text(retrying) -> str:
+    return (f"trialtui: {retrying.reason}; retrying in {retrying.delay:.1f} s "
+            f"(try {retrying.attempt + 1} of {retrying.max_tries})")
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from trialtui.fetch.client import resolve_base_url
+    from trialtui.fetch.fetcher import fetch_to_library
+    from trialtui.fetch.params import QueryError, StudyQuery
+    from trialtui.store import Database, Library
+
+    if args.max_rate <= 0:
+        return fail("--max-rate must be above 0")
+    try:
+        query = StudyQuery.build(cond=args.cond, term=args.term, intr=args.intr, locn=args.locn,
+                                 spons=args.spons, statuses=args.status, phases=args.phase,
+                                 nct_ids=args.ids)
+    except QueryError as error:
+        return fail(str(error))
+    if query.is_empty:
+        return fail("fetch needs at least one of --cond, --term, --intr, --locn, --spons, --status, "
+                    "--phase or --id (the registry holds over half a million studies)")
+    base_url = resolve_base_url(args.base_url)
+    line = _ProgressLine()
+
+    def on_progress(progress) -> None:
+        if progress.retrying:
+            line.note(_retry_text(progress.retrying))
+        else:
+            line.show(_fetch_progress_text(progress))
+
+    print(f"fetching {query.describe()} from {base_url}", file=sys.stderr)
+    with Database.open() as db:
+        result = _in_background(lambda cancel: fetch_to_library(
+            query, Library(db), base_url=base_url, policy=_policy(args), progress=on_progress,
+            cancel=cancel, restart=args.restart,
+        ))
+    line.end()
+    for skipped in result.skipped:
+        print(f"trialtui: {skipped}", file=sys.stderr)
+    if result.resumed_from_page:
+        print(f"resumed an interrupted fetch at page {result.resumed_from_page}", file=sys.stderr)
+    if result.restarted:
+        print("the saved position of an interrupted fetch had expired; started over", file=sys.stderr)
+    summary = (f"{result.added:,} added, {result.updated:,} updated, {result.unchanged:,} unchanged"
+               f", {len(result.skipped):,} skipped ({result.studies:,} studies, {result.pages:,} pages)")
+    if result.cancelled:
+        print(f"trialtui: fetch interrupted; {summary} so far. "
+              "Run the same command again to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if result.error:
+        print(f"trialtui: {result.error}", file=sys.stderr)
+        if result.pages:
+            print(f"trialtui: {summary} before that. Run the same command again to resume.",
+                  file=sys.stderr)
+        return EXIT_FAILED
+    print(summary)
+    return EXIT_SKIPPED if result.skipped else EXIT_OK
+
+
+def _changed_header(changed) -> str:
+    if changed.since_review:
+        since = "since your review" if changed.updated_now else "earlier, not reviewed yet"
+    else:
+        since = "never reviewed; against the version before"
+    return (f"{changed.trial_id}  {changed.title}\n"
+            f"  version {changed.from_version} → {changed.to_version} ({since})")
+
+
+def _changed_json(changed) -> dict:
+    return {
+        "trial_id": changed.trial_id, "title": changed.title,
+        "from_version": changed.from_version, "to_version": changed.to_version,
+        "since_review": changed.since_review, "updated_now": changed.updated_now,
+        "changes": changed.changes.to_json(),
+    }
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from trialtui.fetch.client import resolve_base_url
+    from trialtui.fetch.update import update_library
+    from trialtui.store import Database, Library
+
+    if args.max_rate <= 0:
+        return fail("--max-rate must be above 0")
+    base_url = resolve_base_url(args.base_url)
+    line = _ProgressLine()
+
+    def on_progress(progress) -> None:
+        if progress.retrying:
+            line.note(_retry_text(progress.retrying))
+        else:
+            line.show(f"checked {progress.checked:,} of {progress.total:,} trials · "
+                      f"{progress.updated:,} updated")
+
+    with Database.open() as db:
+        library = Library(db)
+        if not args.ids and library.count() == 0:
+            return fail("the library is empty: add trials with `trialtui fetch` or `trialtui import`")
+        result = _in_background(lambda cancel: update_library(
+            library, args.ids or None, base_url=base_url, policy=_policy(args),
+            progress=on_progress, cancel=cancel,
+        ))
+    line.end()
+    problems = [f"trialtui: {i}: not in the library (add it with `trialtui fetch --id {i}`)"
+                for i in result.not_in_library]
+    problems += [f"trialtui: {i}: has no NCT ID, so there is nothing to re-fetch"
+                 for i in result.not_registered]
+    problems += [f"trialtui: {i}: not returned by {base_url}" for i in result.missing]
+    problems += [f"trialtui: {skipped}" for skipped in result.skipped]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.ids and len(result.not_in_library) == len(args.ids):
+        return EXIT_FAILED
+    if args.json:
+        print_json({
+            "checked": result.checked, "updated": result.updated, "unchanged": result.unchanged,
+            "missing": result.missing, "not_in_library": result.not_in_library,
+            "changed": [_changed_json(c) for c in result.changed],
+        })
+    else:
+        print(f"checked {result.checked:,} trials: {result.updated:,} updated, "
+              f"{result.unchanged:,} unchanged")
+        for changed in result.changed:
+            print()
+            print(_changed_header(changed))
+            for change in changed.changes.lines or ["no change in the fields trialtui compares"]:
+                print(f"    {change}")
+    if result.cancelled:
+        print("trialtui: update interrupted; run it again to check the rest", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if result.error:
+        print(f"trialtui: {result.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_SKIPPED if problems else EXIT_OK

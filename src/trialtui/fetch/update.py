@@ -1,0 +1,170 @@
+"""Re-fetch library trials, record new versions, and say what changed since the user's review.
+
+Trials are asked for in batches (``filter.ids``), so a watch list of hundreds costs a handful of
+requests. A new version is recorded only where the registry's ``lastUpdatePostDate`` moved, so a
+trial the sponsor did not touch never gains a version. Each batch is stored in one transaction;
+an interrupted update is simply run again (trials already updated now match and are skipped).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from trialtui.fetch.changes import TrialChanges, trial_changes
+from trialtui.fetch.client import (
+    CtgovClient,
+    FetchCancelled,
+    FetchError,
+    RetryPolicy,
+    Retrying,
+    resolve_base_url,
+)
+from trialtui.fetch.fetcher import parse_studies
+from trialtui.fetch.params import PAGE_SIZE
+from trialtui.models import Trial
+from trialtui.store import Library
+
+UPDATE_ORIGIN = "update"
+BATCH_SIZE = 100
+"""NCT IDs per request: keeps the URL near 1,200 characters, well under any server's limit."""
+_NCT_ID = re.compile(r"NCT\d{8}")
+
+
+@dataclass(frozen=True)
+class UpdateProgress:
+    checked: int
+    total: int
+    updated: int
+    retrying: Retrying | None = None
+
+
+@dataclass(frozen=True)
+class ChangedTrial:
+    """One trial with something to review, and the two versions compared."""
+
+    trial_id: str
+    title: str
+    from_version: int
+    to_version: int
+    since_review: bool
+    """True when ``from_version`` is the version the user last reviewed; else the one before."""
+    updated_now: bool
+    """True when this update recorded the new version; False for an earlier, still unreviewed one."""
+    changes: TrialChanges
+
+
+@dataclass
+class UpdateResult:
+    checked: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed: list[ChangedTrial] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """Asked for, but the registry did not return them (withdrawn from the site, or a typo)."""
+    not_in_library: list[str] = field(default_factory=list)
+    not_registered: list[str] = field(default_factory=list)
+    """Library trials with no NCT ID (an aggregator's page): nothing to re-fetch."""
+    skipped: list[str] = field(default_factory=list)
+    error: str | None = None
+    cancelled: bool = False
+    requests: int = 0
+
+
+def _current_version(library: Library, trial_id: str) -> int:
+    versions = library.versions(trial_id)
+    return versions[-1].number if versions else 0
+
+
+def _changed_trial(library: Library, trial_id: str, previous: int, updated_now: bool) -> ChangedTrial | None:
+    """Compare the current version with the reviewed one, or else with ``previous``."""
+    current = library.get(trial_id)
+    current_number = _current_version(library, trial_id)
+    reviewed = library.reviewed_version(trial_id)
+    since_review = reviewed is not None and reviewed < current_number
+    baseline_number = reviewed if since_review else previous
+    baseline = library.get_version(trial_id, baseline_number) if baseline_number else None
+    if current is None or baseline is None:
+        return None
+    return ChangedTrial(
+        trial_id=trial_id, title=current.title, from_version=baseline_number,
+        to_version=current_number, since_review=since_review, updated_now=updated_now,
+        changes=trial_changes(baseline, current),
+    )
+
+
+def update_library(
+    library: Library,
+    trial_ids: list[str] | None = None,
+    *,
+    base_url: str | None = None,
+    policy: RetryPolicy | None = None,
+    progress: Callable[[UpdateProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> UpdateResult:
+    """Re-fetch ``trial_ids`` (default: every library trial) and record what moved.
+
+    Never raises for network trouble or cancellation: ``result.error`` / ``result.cancelled`` say
+    what stopped it; batches stored before that stay stored.
+    """
+    result = UpdateResult()
+    known = {d.trial_id: d.last_update for d in library.digests()}
+    wanted = list(dict.fromkeys(i.strip().upper() for i in trial_ids)) if trial_ids else list(known)
+    result.not_in_library = [i for i in wanted if i not in known]
+    result.not_registered = [i for i in wanted if i in known and not _NCT_ID.fullmatch(i)]
+    targets = [i for i in wanted if i in known and _NCT_ID.fullmatch(i)]
+    updated_now: dict[str, int] = {}
+
+    def report(retrying: Retrying | None = None) -> None:
+        if progress:
+            progress(UpdateProgress(result.checked, len(targets), result.updated, retrying))
+
+    client = CtgovClient(resolve_base_url(base_url), policy or RetryPolicy(),
+                         cancel=cancel or threading.Event(), on_retry=report)
+    with client:
+        try:
+            for start in range(0, len(targets), BATCH_SIZE):
+                batch = targets[start:start + BATCH_SIZE]
+                updated_now.update(_update_batch(client, library, batch, known, result))
+                report()
+        except FetchCancelled:
+            result.cancelled = True
+        except FetchError as failure:
+            result.error = str(failure)
+        result.requests = client.requests_made
+
+    for trial_id, previous in updated_now.items():
+        if changed := _changed_trial(library, trial_id, previous, updated_now=True):
+            result.changed.append(changed)
+    earlier = set(library.changed_since_review()) & (set(targets) - set(updated_now))
+    for trial_id in sorted(earlier):
+        if changed := _changed_trial(library, trial_id, 0, updated_now=False):
+            result.changed.append(changed)
+    return result
+
+
+def _update_batch(
+    client: CtgovClient, library: Library, batch: list[str], known: dict[str, str],
+    result: UpdateResult,
+) -> dict[str, int]:
+    """Fetch one batch, store those whose last update moved; returns {trial id: previous version}."""
+    params = {"filter.ids": ",".join(batch), "pageSize": str(PAGE_SIZE)}
+    fetched: list[Trial] = []
+    skipped: list[str] = []
+    for page in client.iter_pages(params):
+        trials, unreadable = parse_studies(page.studies, page.base_url)
+        fetched += trials
+        skipped += unreadable
+    moved = [t for t in fetched if t.last_update_posted != known.get(t.trial_id)]
+    previous = {t.trial_id: _current_version(library, t.trial_id) for t in moved}
+    library.import_trials(moved, origin=UPDATE_ORIGIN)
+    updated = {i: n for i, n in previous.items() if _current_version(library, i) > n}
+    returned = {t.trial_id for t in fetched} | {line.split(":")[0] for line in skipped}
+    result.checked += len(batch)
+    result.updated += len(updated)
+    result.unchanged += len(fetched) - len(updated)
+    result.missing += [i for i in batch if i not in returned]
+    result.skipped += skipped
+    return updated
