@@ -1,0 +1,79 @@
+"""One reviewer's working session, with no UI: the loaded trials, their index, and the
+derived views the screens show (rows for a query, a trial's sections and thresholds).
+
+The TUI is a thin layer over this object; tests drive it directly too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from trialtui.catalog import Catalog, Progress, load_catalog
+from trialtui.digest import TrialDigest
+from trialtui.models import Trial
+from trialtui.sections import Section, trial_sections
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """A trial as a query returns it: the digest, the search hit (None when unfiltered)."""
+
+    digest: TrialDigest
+    score: float | None = None
+    matched: tuple[str, ...] = ()
+    title_spans: tuple[tuple[int, int], ...] = ()
+
+
+class ReviewSession:
+    """The trials one run of trialtui works on, and everything computed from them."""
+
+    def __init__(self, data: Sequence[str | Path] | None = None) -> None:
+        self.data = list(data) if data else None
+        self.catalog = Catalog()
+        self._index = None
+        self._thresholds = lru_cache(maxsize=256)(self._extract)
+
+    def load(self, progress: Progress | None = None) -> Catalog:
+        """Read the trials and build the search index; slow for big libraries (run it off the UI)."""
+        from trialtui.search.index import SearchIndex
+
+        self.catalog = load_catalog(self.data, progress)
+        if progress:
+            progress("indexing", len(self.catalog))
+        self._index = SearchIndex.build(self.catalog.digests)
+        self._thresholds.cache_clear()
+        return self.catalog
+
+    def rows(self, query: str = "", filters=None, limit: int = 500) -> list[ResultRow]:
+        """Every trial (no query, no filters) or the best matches, best first."""
+        if not query.strip() and filters is None:
+            return [ResultRow(d) for d in self.catalog.digests]
+        if self._index is None:
+            return []
+        rows = []
+        for hit in self._index.search(query, limit=limit, filters=filters):
+            digest = self.catalog.digest(hit.trial_id)
+            if digest is not None:
+                spans = tuple(hit.spans.get("title", ())) if hit.spans else ()
+                rows.append(ResultRow(digest, hit.score, tuple(hit.matched), spans))
+        return rows
+
+    def trial(self, trial_id: str) -> Trial | None:
+        return self.catalog.trial(trial_id)
+
+    def sections(self, trial_id: str) -> list[Section]:
+        trial = self.trial(trial_id)
+        return trial_sections(trial) if trial else []
+
+    def thresholds(self, trial_id: str) -> list:
+        """The trial's eligibility thresholds (cached: the list and compare screens ask often)."""
+        return self._thresholds(trial_id)
+
+    def _extract(self, trial_id: str) -> list:
+        from trialtui.eligibility.extract import extract_thresholds
+
+        trial = self.trial(trial_id)
+        return extract_thresholds(trial) if trial else []

@@ -1,0 +1,53 @@
+"""The trialtui App and the one factory that builds it for the CLI, the tests and the screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from trialtui.paths import styles_dir
+from trialtui.session import ReviewSession
+
+
+class TrialTUI(App):
+    """Browse, search, compare and annotate clinical trials."""
+
+    TITLE = "trialtui"
+    SUB_TITLE = "clinical trial review"
+    CSS_PATH = [styles_dir() / "app.tcss"]
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, session: ReviewSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def on_mount(self) -> None:
+        from trialtui.tui.screens.browse import BrowseScreen
+
+        self.push_screen(BrowseScreen())
+
+    def action_help(self) -> None:
+        from trialtui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: keys and screens", "Show every key and what it does", self.action_help)
+        commands = getattr(screen, "palette_commands", None)
+        if commands:
+            yield from commands()
+
+
+def build_app(data: Sequence[str | Path] | None = None) -> TrialTUI:
+    """The app on exactly `data` (files or folders), or on the seeds plus the library under
+    ``TRIALTUI_HOME`` / the user data dir when `data` is empty."""
+    return TrialTUI(ReviewSession(data))

@@ -1,0 +1,168 @@
+"""The main screen: search box and trial list on the left, the selected trial's sections on the right.
+
+It owns the browse flow: loading the session in a worker, running searches off the UI thread,
+and showing the highlighted trial. Widgets post messages up; this screen decides what they show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from trialtui.catalog import Catalog
+from trialtui.session import ResultRow
+from trialtui.tui.commands import TrialJumpProvider
+from trialtui.tui.widgets.trial_detail import TrialDetail
+from trialtui.tui.widgets.trial_list import ListRow, TrialList
+
+
+class BrowseScreen(Screen):
+    """Find a trial and read it."""
+
+    COMMANDS = {TrialJumpProvider}
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="browse.search"),
+        Binding("escape", "leave_search", "List", show=False, id="browse.list"),
+        Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
+        Binding("left_square_bracket", "section(-1)", "Prev section", id="browse.prev_section"),
+    ]
+
+    @dataclass
+    class LoadProgress(Message):
+        stage: str
+        count: int
+
+    @dataclass
+    class Loaded(Message):
+        catalog: Catalog
+
+    @dataclass
+    class LoadFailed(Message):
+        reason: str
+
+    @dataclass
+    class Results(Message):
+        query: str
+        rows: list[ResultRow]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="browse"):
+            with Vertical(id="list-pane"):
+                yield Input(placeholder="Search drug, site, condition, sponsor, id…  (/)", id="search")
+                yield TrialList(id="trials")
+                yield Static("Loading trials…", id="list-status", markup=False)
+            yield TrialDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TrialDetail).show_nothing("Loading…")
+        self.query_one(TrialList).focus()
+        self._load()
+
+    # loading -------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        session = self.app.session
+        try:
+            catalog = session.load(progress=lambda stage, n: self.post_message(self.LoadProgress(stage, n)))
+        except Exception as err:  # noqa: BLE001 - one line for the user, never a traceback
+            self.post_message(self.LoadFailed(f"{type(err).__name__}: {err}"))
+            return
+        self.post_message(self.Loaded(catalog))
+
+    def on_browse_screen_load_progress(self, message: LoadProgress) -> None:
+        self._status(f"Loading trials: {message.stage} {message.count:,}…")
+
+    def on_browse_screen_load_failed(self, message: LoadFailed) -> None:
+        self._status(f"Could not load trials: {message.reason}")
+        self.query_one(TrialDetail).show_nothing("No trials loaded.")
+
+    def on_browse_screen_loaded(self, message: Loaded) -> None:
+        for problem in message.catalog.problems:
+            self.notify(problem.line(), severity="warning", timeout=8)
+        self._show_rows(self.app.session.rows(), query="")
+
+    # searching -----------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    @on(Input.Submitted, "#search")
+    def _query_submitted(self) -> None:
+        self.query_one(TrialList).focus()
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, query: str) -> None:
+        self.post_message(self.Results(query, self.app.session.rows(query)))
+
+    def on_browse_screen_results(self, message: Results) -> None:
+        if message.query == self.query_one("#search", Input).value:
+            self._show_rows(message.rows, message.query)
+
+    def _show_rows(self, rows: list[ResultRow], query: str) -> None:
+        trials = self.query_one(TrialList)
+        keep = trials.current.digest.trial_id if trials.current else None
+        trials.set_rows([ListRow(r.digest, "", r.title_spans) for r in rows], keep=keep)
+        total = len(self.app.session.catalog)
+        if query.strip():
+            self._status(f"{len(rows):,} of {total:,} trials match “{query.strip()}”")
+        else:
+            self._status(f"{total:,} trials")
+        if not rows:
+            self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() else "No trials loaded.")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#list-status", Static).update(text)
+
+    # showing a trial -----------------------------------------------------------------------------
+
+    def on_trial_list_highlighted(self, message: TrialList.Highlighted) -> None:
+        self.show_trial(message.trial_id)
+
+    def on_trial_list_selected(self, message: TrialList.Selected) -> None:
+        self.query_one("#section-body").focus()
+
+    def show_trial(self, trial_id: str) -> None:
+        session = self.app.session
+        trial = session.trial(trial_id)
+        detail = self.query_one(TrialDetail)
+        if trial is None:
+            detail.show_nothing(f"{trial_id}: the record could not be read.")
+            return
+        detail.show(f"{trial.trial_id}  {trial.title}", session.sections(trial_id))
+
+    # actions -------------------------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_section(self, step: int) -> None:
+        self.query_one(TrialDetail).step_section(step)
+
+    def action_leave_search(self) -> None:
+        self.query_one(TrialList).focus()
+
+    def jump_to_trial(self, trial_id: str) -> None:
+        """Clear the query if needed and put the cursor on `trial_id`."""
+        trials = self.query_one(TrialList)
+        if not trials.highlight(trial_id):
+            self.query_one("#search", Input).value = ""
+            self._show_rows(self.app.session.rows(), query="")
+            trials.highlight(trial_id)
+        trials.focus()
+
+    def palette_commands(self):
+        """Palette entries for this screen: "category: action", and one per trial to jump to."""
+        yield SystemCommand("Search: focus the search box", "Type a drug, site, condition or id", self.action_focus_search)
+        yield SystemCommand("List: sort by the next column", "Cycle through ID, status, phase, title, conditions, last update", self.query_one(TrialList).action_cycle_sort)

@@ -1,0 +1,157 @@
+"""Pilot tests of the app shell: the list, the sectioned detail view, help, and literal record text."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Input, Static
+
+from conftest import SEEDS
+from trialtui.tui.app import build_app
+from trialtui.tui.screens.browse import BrowseScreen
+from trialtui.tui.screens.help import HelpScreen
+from trialtui.tui.widgets.trial_detail import SectionIndex, TrialDetail
+from trialtui.tui.widgets.trial_list import TrialList
+
+SIZE = (140, 40)
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.content)
+
+
+def list_lines(trials: TrialList) -> list[str]:
+    return [trials.render_line(y).text for y in range(1, len(trials.rows) + 1)]
+
+
+async def loaded(pilot) -> BrowseScreen:
+    """Wait until the load worker has filled the list."""
+    screen = pilot.app.screen
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if screen.query_one(TrialList).rows:
+            break
+    await pilot.pause()
+    return screen
+
+
+async def test_list_shows_the_seeds_and_the_detail_follows_the_cursor():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        ids = [row.digest.trial_id for row in trials.rows]
+        assert len(ids) == 5
+        assert "NCT06751134" in ids and "NCT06674265" in ids
+        assert "5 trials" in text_of(screen.query_one("#list-status", Static))
+        header = trials.render_line(0).text
+        assert "Trial" in header and "Status" in header and "Phase" in header and "Title" in header
+
+        trials.highlight("NCT06751134")
+        await pilot.pause()
+        title = text_of(screen.query_one("#detail-title", Static))
+        assert title == "NCT06751134  Chimeric Natural Killer Receptor-Universal T Cells for Relapsed or Refractory Neuroblastoma"
+        overview = text_of(screen.query_one("#body-overview", Static))
+        assert "Status: Recruiting" in overview
+        assert "Phase: Phase 1" in overview
+        assert "Enrollment: 12 participants" in overview
+
+        before = title
+        await pilot.press("down")
+        await pilot.pause()
+        assert text_of(screen.query_one("#detail-title", Static)) != before
+
+
+async def test_sorting_by_key_orders_the_list_by_trial_id():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        await pilot.press("s")
+        ids = [row.digest.trial_id for row in trials.rows]
+        assert ids == sorted(ids)
+        assert "Trial ▲" in trials.render_line(0).text
+        await pilot.press("s")
+        assert [row.digest.trial_id for row in trials.rows] == sorted(ids, reverse=True)
+
+
+async def test_section_keys_jump_through_the_record_and_empty_sections_say_so():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).highlight("NCT06751134")
+        await pilot.pause()
+        detail = screen.query_one(TrialDetail)
+        index = screen.query_one(SectionIndex)
+        assert detail.current_section == "overview"
+        await pilot.press("right_square_bracket")
+        await pilot.press("right_square_bracket")
+        assert detail.current_section == "description"
+        assert index.highlighted == 2
+        await pilot.press("left_square_bracket")
+        assert detail.current_section == "dates"
+
+        eligibility = text_of(screen.query_one("#body-eligibility", Static))
+        assert "Minimum age: 1 Year" in eligibility
+        assert "Inclusion criteria" in eligibility and "Exclusion criteria" in eligibility
+        results = text_of(screen.query_one("#body-results", Static))
+        assert results  # never silently missing
+        assert screen.query_one("#title-results", Static).display
+
+
+async def test_help_opens_with_f1_and_lists_the_keys():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = app.screen.query_one("#help-keys", Static)
+        rendered = app.screen.query_one("#help-intro", Static)
+        assert "command palette" in text_of(rendered)
+        table = keys.content
+        cells = [str(c) for col in table.columns for c in col._cells]
+        assert "Search" in cells and "Help" in cells and "Next section" in cells
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_search_box_filters_the_list(tmp_path):
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash")
+        assert screen.query_one("#search", Input).has_focus
+        for key in "cnk-ut":
+            await pilot.press(key)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if len(screen.query_one(TrialList).rows) < 5:
+                break
+        ids = [row.digest.trial_id for row in screen.query_one(TrialList).rows]
+        assert ids[0] == "NCT06751134"
+        assert "match “cnk-ut”" in text_of(screen.query_one("#list-status", Static))
+
+
+async def test_record_text_is_shown_literally_never_as_markup(tmp_path):
+    title = "[bold red]Loud[/bold red] trial [link=https://example.org]click[/link] \x1b[2J\x1b[31mred"
+    study = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT09999999", "briefTitle": title},
+            "statusModule": {"overallStatus": "RECRUITING"},
+            "descriptionModule": {"briefSummary": "Summary with [italic]markup[/italic]."},
+        }
+    }
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(study))
+    app = build_app(data=[path])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        shown = text_of(screen.query_one("#detail-title", Static))
+        assert "[bold red]Loud[/bold red]" in shown
+        assert "[link=https://example.org]click[/link]" in shown
+        assert "\x1b" not in shown and "␛[2J" in shown
+        assert "[italic]markup[/italic]" in text_of(screen.query_one("#body-description", Static))
+        line = screen.query_one(TrialList).render_line(1).text
+        assert "[bold red]Loud" in line
