@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trialtui.models import CriterionItem
 
@@ -169,9 +170,13 @@ class _ListTracker:
         return None
 
 
+Item = tuple[str, str, int, str, int]
+"""(section, label, depth, text, start): a criterion item as plain data for the hot path."""
+
+
 def _split_run_on(
     text: str, start: int, section: str, label: str, depth: int, tracker: _ListTracker,
-    items: list[CriterionItem],
+    items: list[Item],
 ) -> None:
     """Append one item, cutting it where an inline label continues an open numbered list."""
     position = 0
@@ -191,16 +196,14 @@ def _split_run_on(
             stripped = piece.strip()
             if stripped:
                 offset = start + position + (len(piece) - len(piece.lstrip()))
-                items.append(CriterionItem(section=section, label=label, depth=depth,
-                                           text=stripped, start=offset))
+                items.append((section, label, depth, stripped, offset))
             return
         match, level_index = cut
         piece = text[position : match.start()]
         stripped = piece.strip()
         if stripped:
             offset = start + position + (len(piece) - len(piece.lstrip()))
-            items.append(CriterionItem(section=section, label=label, depth=depth,
-                                       text=stripped, start=offset))
+            items.append((section, label, depth, stripped, offset))
         level = tracker.levels[level_index]
         del tracker.levels[level_index + 1 :]
         level.number = int(match.group("num") or match.group("pnum"))
@@ -212,12 +215,21 @@ def _split_run_on(
 def split_criteria(text: str) -> list[CriterionItem]:
     """The criteria as items: section, list label, nesting depth, text and its offset in `text`.
 
-    Text before any section header counts as inclusion when the block has no exclusion header
-    (many records list only requirements), and as "other" otherwise.
+    Text before any section header counts as inclusion when the block has no header at all (many
+    records list only requirements), and as "other" otherwise.
     """
+    return [
+        CriterionItem(section=section, label=label, depth=depth, text=item_text, start=start)
+        for section, label, depth, item_text, start in iter_items(text)
+    ]
+
+
+@lru_cache(maxsize=64)
+def iter_items(text: str) -> tuple[Item, ...]:
+    """`split_criteria` as plain tuples, cached: extraction and the UI ask for the same text."""
     if not text:
-        return []
-    items: list[CriterionItem] = []
+        return ()
+    items: list[Item] = []
     has_header = any(_section_of_header(line) for line in text.splitlines())
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
@@ -261,4 +273,4 @@ def split_criteria(text: str) -> list[CriterionItem]:
                 section = "inclusion"
                 tracker.reset()
         _split_run_on(content, start, section, label, max(depth, 0), tracker, items)
-    return items
+    return tuple(items)

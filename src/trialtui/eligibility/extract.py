@@ -1,0 +1,706 @@
+"""Read the numeric eligibility thresholds of a trial from its criteria text and structured ages.
+
+The grammar, sentence by sentence: a list of measure names ("AST and/or ALT", "Karnofsky (≥16
+years) or Lansky (<16 years)"), then a value expression (comparator, number or range, unit), then
+optional further expressions for the same measures that carry a condition ("... (≥ 0.5 × 10^9/L
+if bone marrow involvement)"). Values go to the canonical units of thresholds.md. Exclusion items
+are inverted into the requirement they imply, unless the inverted limit would point the wrong way
+for the measure (an exclusion headed "Insufficient bone marrow function:" that lists "platelets >
+50,000/µL" states a requirement); such readings, and others that rest on a guess, carry an
+`uncertain` reason instead of being silently trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trialtui.digest import age_in_years
+from trialtui.eligibility.criteria import iter_items
+from trialtui.eligibility.units import UNIT, to_canonical
+from trialtui.eligibility.vocabulary import MEASURES, MENTION, mention_measures
+from trialtui.models import Trial
+
+
+@dataclass(slots=True)
+class Threshold:
+    """One numeric requirement a patient must meet, as the effective eligibility rule."""
+
+    measure: str
+    bound: str
+    """"lower": the patient's value must be at or above `value`; "upper": at or below."""
+    inclusive: bool
+    value: float
+    unit: str
+    section: str
+    condition: str | None = None
+    group: str | None = None
+    raw: str = ""
+    start: int | None = None
+    """Offsets of `raw` in the criteria text; None for structured fields."""
+    end: int | None = None
+    uncertain: str | None = None
+    """Why the reading may be wrong (polarity or unit guessed), or None."""
+
+    def to_json(self) -> dict:
+        return {
+            "measure": self.measure,
+            "bound": self.bound,
+            "inclusive": self.inclusive,
+            "value": self.value,
+            "unit": self.unit,
+            "section": self.section,
+            "condition": self.condition,
+            "group": self.group,
+            "raw": self.raw,
+            "span": None if self.start is None else [self.start, self.end],
+            "uncertain": self.uncertain,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Threshold:
+        span = data.get("span") or (None, None)
+        return cls(
+            measure=data["measure"], bound=data["bound"], inclusive=bool(data.get("inclusive", True)),
+            value=float(data["value"]), unit=data["unit"], section=data.get("section", "inclusion"),
+            condition=data.get("condition"), group=data.get("group"), raw=data.get("raw", ""),
+            start=span[0], end=span[1], uncertain=data.get("uncertain"),
+        )
+
+
+# ---------------------------------------------------------------- comparators and values
+
+_COMPARATORS: list[tuple[str, str, bool]] = [
+    # (pattern, stated bound, inclusive); compound phrases before their prefixes.
+    (r"(?:greater|more|higher|larger)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "lower", True),
+    (r"(?:less|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
+    (r"equal\s+(?:to\s+)?or\s+(?:greater|more|higher|above|larger)(?:\s+than)?", "lower", True),
+    (r"equal\s+(?:to\s+)?or\s+(?:less|lower|below|smaller)(?:\s+than)?", "upper", True),
+    (r"(?:no|not)\s+(?:less|lower|fewer|smaller)\s+than|not\s+below|at\s+least|(?:a\s+)?minimum\s+(?:of\s+)?|min\.?(?=\s)", "lower", True),
+    (r"(?:no|not)\s+(?:more|greater|higher|larger)\s+than|not\s+(?:exceeding|to\s+exceed|above)|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)|within", "upper", True),
+    (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=", "lower", True),
+    (r"<\s*or\s*=|<\s*/\s*=|≤\s*/?\s*=?|≦|⩽|<\s*=|=\s*<|\\?<\s*\\?=", "upper", True),
+    (r"\\?>|＞|(?:greater|more|higher|larger|older)\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|superior\s+to", "lower", False),
+    (r"\\?<|＜|(?:less|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
+]
+_COMP = "|".join(f"(?P<c{index}>{pattern})" for index, (pattern, _, _) in enumerate(_COMPARATORS))
+_COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
+_COMP_ALONE = re.compile(_COMP, re.IGNORECASE)
+
+_POST_LOWER = r"or\s+(?:more|greater|higher|above|over|older)|and\s+(?:above|over|older|more|greater)|\+"
+_POST_UPPER = r"or\s+(?:less|lower|below|fewer|under|younger)|and\s+(?:below|under|younger|less)"
+_NUM = r"\d+(?:[.,]\d+)*(?:[ \u00a0\u202f]\d{3}(?![\d.,]))*"
+_WORDS = {
+    "one": 1, "two": 2, "twice": 2, "three": 3, "thrice": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5,
+}
+_WORD = r"(?:" + "|".join(_WORDS) + r")(?![a-z])"
+
+_EXPRESSION = re.compile(
+    rf"""
+    (?:
+        (?P<comp>{_COMP})\s*(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
+        (?:(?P<cv>{_NUM}|{_WORD})\s*(?P<cunit>{UNIT})?|(?P<culn>{UNIT}))
+      |
+        (?:(?P<between>between|from|range\s+of|ranging\s+from)\s+)?
+        (?P<v1>{_NUM}|{_WORD})\s*(?P<u1>{UNIT})?
+        (?:(?:\s*,\s*{_NUM})*\s*,?\s*(?P<conn>-|–|—|~|to|and|through|or|/)\s*(?P<v2>{_NUM})\s*(?P<unit>{UNIT})?)?
+    )
+    (?:\s*(?P<post_lower>{_POST_LOWER})|\s*(?P<post_upper>{_POST_UPPER}))?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_SCORE_MEASURES = frozenset({"ecog", "karnofsky", "lansky", "performance"})
+_SCALE_ENDS = {"ecog": (0, 5), "karnofsky": (0, 100), "lansky": (0, 100), "performance": (0, 100)}
+
+
+def _number_readings(token: str, score: bool) -> list[float]:
+    """Possible values of a written number, most likely first ("50.000" may be 50 or 50,000)."""
+    token = token.strip().lower()
+    if token in _WORDS:
+        return [float(_WORDS[token])]
+    token = token.replace("\u00a0", " ").replace("\u202f", " ")
+    if " " in token:
+        return [float(token.replace(" ", ""))]
+    if score and "," in token:
+        parts = [float(p) for p in token.split(",") if p]
+        return [max(parts)]
+    if "," in token and "." in token:
+        return [float(token.replace(",", ""))]
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", token):
+        return [float(token.replace(",", "")), float(token.replace(",", ".", 1))] if token.count(",") == 1 else [float(token.replace(",", ""))]
+    if "," in token:
+        return [float(token.replace(",", ".", 1))] if token.count(",") == 1 else []
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", token):
+        readings = [float(token.replace(".", ""))]
+        return readings if token.count(".") > 1 else [float(token), readings[0]]
+    try:
+        return [float(token)]
+    except ValueError:
+        return []
+
+
+@dataclass(slots=True)
+class _Reading:
+    """A value expression read for one measure, before inversion."""
+
+    bounds: list[tuple[str, bool, float]]
+    """(stated bound or "" when no comparator, inclusive, canonical value)."""
+    unit: str
+    uncertain: str | None
+    start: int
+    end: int
+    has_comparator: bool
+
+
+def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, str, str | None, str] | None:
+    """(value, unit, uncertain reason, measure) — measure changes when the unit says so (LY %)."""
+    score = measure in _SCORE_MEASURES
+    for value in _number_readings(token, score):
+        target = measure
+        if measure == "alc" and unit_text and unit_text.strip().startswith(("%", "per")):
+            target = "lymphocyte_pct"
+        if measure == "performance":
+            target = "ecog" if value <= 5 else "karnofsky"
+        converted = to_canonical(target, value, unit_text)
+        if converted is not None:
+            canonical_value, unit, reason = converted
+            if measure == "performance":
+                reason = f"performance scale not named, read as {target}"
+            return (round(canonical_value, 6), unit, reason, target)
+    return None
+
+
+_GRADE_BEFORE = re.compile(r"(?:grade|grades|stage|version|v|ctcae|class|type|cycles?|day|phase|level\s+of)\s*$", re.IGNORECASE)
+
+
+def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_Reading, str] | None:
+    if _GRADE_BEFORE.search(before):
+        return None
+    groups = match.groupdict()
+    post_lower, post_upper = groups["post_lower"], groups["post_upper"]
+    if groups["comp"]:
+        bound, inclusive = _COMP_SENSE[next(k for k in _COMP_SENSE if groups[k])]
+        if groups["culn"]:
+            converted = _convert(measure, "1", groups["culn"])
+        else:
+            converted = _convert(measure, groups["cv"], groups["cunit"])
+        if converted is None:
+            return None
+        value, unit, reason, target = converted
+        return _Reading([(bound, inclusive, value)], unit, reason, match.start(), match.end(), True), target
+    first, second = groups["v1"], groups["v2"]
+    unit_text = groups["unit"] or groups["u1"]
+    if second and groups["conn"] and groups["conn"].lower() in ("and", "or", "/") and not (
+        groups["between"] or measure in _SCORE_MEASURES
+    ):
+        second = None
+        unit_text = groups["u1"]
+    if second is None and not unit_text and measure not in _SCORE_MEASURES and not (post_lower or post_upper):
+        # A bare number with no unit and no comparator is rarely a limit ("ANC 2 weeks after").
+        if measure not in ("inr", "ecog") or len(before.strip()) > 20:
+            return None
+    low = _convert(measure, first, groups["u1"] or unit_text)
+    if low is None:
+        return None
+    value, unit, reason, target = low
+    if second:
+        high = _convert(measure, second, unit_text)
+        if high is None or high[1] != unit or high[0] < value:
+            return None
+        bounds = []
+        scale = _SCALE_ENDS.get(target)
+        if not scale or value > scale[0]:
+            bounds.append(("lower", True, value))
+        if not scale or high[0] < scale[1]:
+            bounds.append(("upper", True, high[0]))
+        return _Reading(bounds, unit, reason, match.start(), match.end(), True), target
+    if post_lower or post_upper:
+        return _Reading([("lower" if post_lower else "upper", True, value)], unit, reason,
+                        match.start(), match.end(), True), target
+    return _Reading([("", True, value)], unit, reason, match.start(), match.end(), False), target
+
+
+# ---------------------------------------------------------------- conditions
+
+_CONDITION_NAMES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"gilbert", re.I), "Gilbert syndrome"),
+    (re.compile(r"(?:bone\s+)?marrow\s+(?:involvement|infiltration|disease|metastas[ie]s|invasion)|(?:involvement|infiltration)\s+of\s+(?:the\s+)?(?:bone\s+)?marrow|disease\s+in\s+(?:the\s+)?(?:bone\s+)?marrow|(?:bone\s+)?marrow\s+is\s+involved", re.I), "bone marrow involvement"),
+    (re.compile(r"(?:liver|hepatic)\s+(?:metastas[ie]s|metastatic|involvement|infiltration|lesions|tumou?r)|metastas[ie]s\s+(?:to|in|of)\s+(?:the\s+)?liver|(?:hepatocellular\s+carcinoma|HCC|primary\s+liver\s+(?:cancer|tumou?r))", re.I), "liver metastases"),
+    (re.compile(r"bone\s+metastas[ie]s|metastas[ie]s\s+(?:to|in)\s+(?:the\s+)?bones?", re.I), "bone metastases"),
+    (re.compile(r"h(?:a)?emoly", re.I), "hemolysis"),
+]
+_AGE_CONDITION = re.compile(
+    rf"""^\W*(?:for|in|if)?\s*(?:patients|subjects|participants|children|those|pts|people|individuals)?\s*
+    (?:(?:aged?|who\s+are)\s*)?(?P<comp>{_COMP})\s*(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?|y)?(?:\s+(?:of\s+age|old))?\s*\)?""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TRAILING_CONDITION = re.compile(
+    r"""^\W{0,3}(?:if|when|where|in\s+case\s+of|in\s+the\s+(?:presence|case|setting)\s+of|
+    (?:in|for)\s+(?:patients|subjects|participants|those|cases|children|people|individuals|pts)\s+(?:with|who\s+have|having)|
+    (?:in|for|with)\s+(?:documented|known|proven|confirmed|evidence\s+of)|due\s+to|secondary\s+to|attributable\s+to|caused\s+by|
+    in\s+(?=(?:the\s+)?(?:presence|liver|hepatic|bone|marrow|gilbert)))\s+(?P<text>[^;.()\[\]]{3,80})""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CONDITION_CUT = re.compile(r",|\s+(?:or|and|is|are|may|can|must|will)\s+|\)")
+
+
+def _condition_name(text: str, free_text: bool) -> str | None:
+    for pattern, name in _CONDITION_NAMES:
+        if pattern.search(text):
+            return name
+    if not free_text:
+        return None
+    text = _CONDITION_CUT.split(text, maxsplit=1)[0].strip(" :-")
+    return text or None
+
+
+def _age_condition(text: str) -> tuple[str, int] | None:
+    """"(≥16 years)" or "for patients < 16 years" right after a measure → ("age >= 16", length)."""
+    match = _AGE_CONDITION.match(text)
+    if not match or not re.search(r"year|yr|\by\b|age|patients|children|subjects|participants", match.group(0), re.I):
+        return None
+    bound, inclusive = _COMP_SENSE[next(k for k in _COMP_SENSE if match.group(k))]
+    operator = (">=" if inclusive else ">") if bound == "lower" else ("<=" if inclusive else "<")
+    return (f"age {operator} {float(match.group('value')):g}", match.end())
+
+
+def _trailing_condition(text: str) -> str | None:
+    age = _age_condition(text)
+    if age and re.match(r"\W*(?:\(|for|in|if)", text):
+        return age[0]
+    match = _TRAILING_CONDITION.match(text)
+    if not match:
+        return None
+    return _condition_name(match.group("text"), free_text=True)
+
+
+_LEADING_CONDITION = re.compile(
+    r"(?:(?:for|in)\s+(?:patients|subjects|participants|those|cases|children|individuals|pts)\s+(?:with|who\s+have|having)|"
+    r"(?:patients|subjects|participants|those|individuals)\s+with|if\s+(?:there\s+is\s+)?|in\s+(?:the\s+)?(?:case|presence)\s+of)"
+    r"\s+(?P<text>[^,;:()]{3,80}?)(?=\s*(?:[,:;(]|\bwho\b|\bthat\b|$))",
+    re.IGNORECASE,
+)
+
+
+def _leading_condition(text: str) -> str | None:
+    """A condition named before the thresholds of a sentence ("Patients with Gilbert syndrome who
+    have bilirubin ≤ 3 × ULN"); only well-known qualifiers, so a population is not mistaken for one."""
+    found = None
+    for match in _LEADING_CONDITION.finditer(text):
+        preceding = text[max(0, match.start() - 12) : match.start()].lower()
+        if "except" in preceding or "unless" in preceding or "exclud" in preceding:
+            continue
+        found = _condition_name(match.group("text"), free_text=False) or found
+    return found
+
+
+# ---------------------------------------------------------------- sentences and mentions
+
+_SENTENCE_END = re.compile(r";|(?<=[.!?])\s+(?=[A-Z(\[\d])|\.$|\n|(?<=[a-z)])\.(?=[A-Z])")
+_EXCLUSION_CUE = re.compile(
+    r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
+    re.IGNORECASE,
+)
+_LIST_GAP = re.compile(
+    r"""^(?:\s|[(\[\])]|,|/|&|\+|:|-|and/or|and|or|either|as\s+well\s+as|levels?|counts?|values?|serum|plasma|the|both|
+    \((?:[^()\d]|\d(?![\d.,]*\s*(?:%|years?|yrs?|mg|g/|x|×)))*\))*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_MAX_GAP = 80
+
+
+@dataclass(slots=True)
+class _Mention:
+    measures: tuple[str, ...]
+    start: int
+    end: int
+    condition: str | None = None
+
+
+def _mentions(sentence: str) -> list[_Mention]:
+    found = []
+    for match in MENTION.finditer(sentence):
+        found.append(_Mention(mention_measures(match), match.start(), match.end()))
+    return found
+
+
+@dataclass(slots=True)
+class _Clause:
+    """Thresholds read from one measure list, with where they end (for OR-group detection)."""
+
+    thresholds: list[Threshold]
+    start: int
+    end: int
+
+
+def _direction(measure: str, value: float) -> str | None:
+    spec = MEASURES.get(measure)
+    if spec is None or spec.direction is None:
+        return None
+    if spec.direction_below is not None and value >= spec.direction_below:
+        return None
+    return spec.direction
+
+
+def _effective(measure: str, reading_bound: str, inclusive: bool, value: float, inverted: bool,
+               section: str) -> tuple[str, bool, str | None] | None:
+    """The requirement a stated bound implies, with the reason when it rests on a guess."""
+    natural = _direction(measure, value)
+    if not reading_bound:
+        if natural is None:
+            return None
+        return (natural, True, "no comparator written; read as the usual direction")
+    if not inverted:
+        if natural and reading_bound != natural and section == "inclusion":
+            return (reading_bound, inclusive, "limit points the unusual way for this measure")
+        return (reading_bound, inclusive, None)
+    flipped = "upper" if reading_bound == "lower" else "lower"
+    if natural and flipped != natural:
+        return (reading_bound, inclusive, "stated as a requirement under an exclusion heading")
+    return (flipped, not inclusive, None)
+
+
+class _Extractor:
+    """Walks one trial's criteria text; collects thresholds and OR-groups."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.out: list[Threshold] = []
+        self.group_names: dict[str, int] = {}
+
+    def run(self) -> list[Threshold]:
+        text = self.text
+        for section, _label, _depth, item_text, item_start in iter_items(text):
+            if not _MAYBE_NUMERIC.search(item_text):
+                continue
+            position = 0
+            for boundary in _SENTENCE_END.finditer(item_text):
+                if boundary.end() > position:
+                    self._sentence(item_text[position : boundary.start()], item_start + position, section)
+                    position = boundary.end()
+            if position < len(item_text):
+                self._sentence(item_text[position:], item_start + position, section)
+        return self.out
+
+    def _group_id(self, members: list[Threshold]) -> str:
+        categories = {MEASURES[t.measure].category for t in members if t.measure in MEASURES}
+        name = {"kidney": "renal", "liver": "hepatic"}.get(next(iter(categories)), next(iter(categories))) if len(categories) == 1 else "-".join(sorted(categories))
+        count = self.group_names.get(name, 0) + 1
+        self.group_names[name] = count
+        return name if count == 1 else f"{name}-{count}"
+
+    def _sentence(self, sentence: str, offset: int, section: str) -> None:
+        if not any(ch.isdigit() for ch in sentence) and not _WORD_VALUE.search(sentence):
+            return
+        mentions = _mentions(sentence)
+        inverted = section == "exclusion" or bool(_EXCLUSION_CUE.search(sentence))
+        effective_section = "exclusion" if section == "exclusion" else "inclusion"
+        clauses: list[_Clause] = []
+        consumed: list[tuple[int, int]] = []
+        index = 0
+        while index < len(mentions):
+            group = [mentions[index]]
+            group[-1].condition = _age_condition_paren(sentence[group[-1].end :])
+            while index + 1 < len(mentions):
+                following = mentions[index + 1]
+                gap = sentence[group[-1].end : following.start]
+                joinable = following.measures and group[-1].measures and (
+                    ("age" in following.measures) == ("age" in group[-1].measures)
+                )
+                if joinable and _LIST_GAP.match(_strip_age_condition(gap)):
+                    index += 1
+                    group.append(following)
+                    following.condition = _age_condition_paren(sentence[following.end :])
+                else:
+                    break
+            index += 1
+            limit = mentions[index].start if index < len(mentions) else len(sentence)
+            clause = self._read_list(sentence, offset, group, limit, inverted, effective_section, section)
+            if clause:
+                consumed.append((clause.start, clause.end))
+                clauses.append(clause)
+        self._ages_without_name(sentence, offset, consumed, inverted, effective_section, clauses)
+        self._or_groups(sentence, clauses, inverted)
+        for clause in clauses:
+            self.out.extend(clause.thresholds)
+
+    def _read_list(self, sentence: str, offset: int, group: list[_Mention], limit: int, inverted: bool,
+                   section: str, raw_section: str) -> _Clause | None:
+        measures: list[str] = []
+        conditions: dict[str, str | None] = {}
+        for mention in group:
+            for measure in mention.measures:
+                if measure not in measures:
+                    measures.append(measure)
+                    conditions[measure] = mention.condition
+        if not measures:
+            return None
+        if "performance" in measures and len(measures) > 1:
+            measures.remove("performance")
+        start = group[0].start
+        window_start = group[-1].end
+        window = sentence[window_start:limit]
+        leading = _leading_condition(sentence[:start])
+        comparator_before = _COMPARATOR_BEFORE.search(sentence[:start])
+        uncertain_section = "section not stated; read as inclusion" if raw_section == "other" else None
+        thresholds: list[Threshold] = []
+        first: tuple[_Reading, dict[str, str]] | None = None
+        end = window_start
+        for match in _EXPRESSION.finditer(window):
+            gap_before = window[: match.start()] if first is None else window[first[0].end : match.start()]
+            if first is None and len(_PARENTHETICAL.sub("", gap_before)) > _MAX_GAP:
+                break
+            readings: dict[str, tuple[_Reading, str]] = {}
+            for measure in measures:
+                result = _read_expression(measure, match, window[max(0, match.start() - 12) : match.start()])
+                if result is not None:
+                    readings[measure] = result
+            if not readings:
+                continue
+            reading_any = next(iter(readings.values()))[0]
+            if first is None and comparator_before:
+                for reading, _target in readings.values():
+                    if not reading.has_comparator and len(reading.bounds) == 1:
+                        sense = _COMP_SENSE[_COMP_ALONE.search(comparator_before.group(1) + " ").lastgroup]
+                        reading.bounds = [(sense[0], sense[1], reading.bounds[0][2])]
+                        reading.has_comparator = True
+            if first is None:
+                condition_after = _trailing_condition(window[match.end() :])
+                first = (reading_any, {})
+                for measure, (reading, target) in readings.items():
+                    condition = conditions.get(measure) or condition_after or leading
+                    thresholds.extend(self._make(target, reading, condition, inverted, section, sentence,
+                                                 offset, start, window_start, uncertain_section))
+                end = window_start + match.end()
+                continue
+            # A further expression for the same measures: it needs its own condition, or an
+            # explicit comparator after "or" (an alternative limit), to count.
+            between = window[first[0].end : match.start()]
+            condition = _trailing_condition(window[match.end() :]) or _condition_name(between, free_text=False)
+            if condition is None:
+                lead_in = _TRAILING_CONDITION.match(between.strip(" ()") and " " + between.strip(" (") or "")
+                condition = _condition_name(lead_in.group("text"), True) if lead_in else None
+            if condition is None:
+                break
+            for measure, (reading, target) in readings.items():
+                if not reading.has_comparator:
+                    base = first[0]
+                    reading.bounds = [(base.bounds[0][0], base.bounds[0][1], reading.bounds[0][2])]
+                thresholds.extend(self._make(target, reading, condition, inverted, section, sentence,
+                                             offset, window_start + match.start(), window_start,
+                                             uncertain_section))
+            first = (reading_any, {})
+            end = window_start + match.end()
+        if not thresholds:
+            return None
+        return _Clause(thresholds, start, end)
+
+    def _make(self, measure: str, reading: _Reading, condition: str | None, inverted: bool, section: str,
+              sentence: str, offset: int, raw_start: int, window_start: int,
+              uncertain_section: str | None) -> list[Threshold]:
+        made = []
+        raw_end = window_start + reading.end
+        raw = sentence[raw_start:raw_end].strip()
+        for stated, inclusive, value in reading.bounds:
+            if len(reading.bounds) > 1 and inverted:
+                # An excluded range ("ECOG 3-4" under exclusions) leaves the side the measure allows.
+                natural = _direction(measure, value)
+                if natural is None or (natural == "upper") != (stated == "lower"):
+                    continue
+            effective = _effective(measure, stated, inclusive, value, inverted, section)
+            if effective is None:
+                continue
+            bound, is_inclusive, reason = effective
+            made.append(Threshold(
+                measure=measure, bound=bound, inclusive=is_inclusive, value=value, unit=reading.unit,
+                section=section, condition=condition, raw=raw, start=offset + raw_start,
+                end=offset + raw_end, uncertain=reading.uncertain or reason or uncertain_section,
+            ))
+        return made
+
+    def _ages_without_name(self, sentence: str, offset: int, consumed: list[tuple[int, int]], inverted: bool,
+                           section: str, clauses: list[_Clause]) -> None:
+        """Ages written without the word "age": "18 years or older", "adults ≥ 18 years"."""
+        if "ear" not in sentence and "onth" not in sentence and "yr" not in sentence:
+            return
+        for match in _AGE_PHRASE.finditer(sentence):
+            if any(s <= match.start() < e or s < match.end() <= e for s, e in consumed):
+                continue
+            before = sentence[max(0, match.start() - 30) : match.start()]
+            if _AGE_CONDITION_LEAD.search(before):
+                continue
+            reading = self._age_reading(match)
+            if reading is None:
+                continue
+            made = self._make("age", reading, None, inverted, section, sentence, offset, match.start(), 0, None)
+            if made:
+                clauses.append(_Clause(made, match.start(), match.end()))
+                consumed.append((match.start(), match.end()))
+
+    @staticmethod
+    def _age_reading(match: re.Match[str]) -> _Reading | None:
+        unit = match.group("unit")
+        factor = to_canonical("age", 1.0, unit)
+        if factor is None:
+            return None
+        first = _number_readings(match.group("v1"), False)
+        if not first:
+            return None
+        low = round(first[0] * factor[0], 4)
+        if match.group("v2"):
+            high = round(_number_readings(match.group("v2"), False)[0] * factor[0], 4)
+            if high <= low:
+                return None
+            return _Reading([("lower", True, low), ("upper", True, high)], "years", None, match.start(), match.end(), True)
+        words = " ".join(filter(None, (match.group("comp"), match.group("tail"), match.group("post"))))
+        comp = _COMP_ALONE.search(match.group("comp") or "")
+        if comp:
+            bound, inclusive = _COMP_SENSE[comp.lastgroup]
+        elif re.search(r"older|over|above|more|greater|\+", words, re.I):
+            bound, inclusive = "lower", True
+        elif re.search(r"younger|under|below|less", words, re.I):
+            bound, inclusive = "upper", True
+        else:
+            return None
+        return _Reading([(bound, inclusive, low)], "years", None, match.start(), match.end(), True)
+
+    def _or_groups(self, sentence: str, clauses: list[_Clause], inverted: bool) -> None:
+        """Thresholds of different measures joined by "or" are alternatives: any one is enough.
+        Under an exclusion, "or" joins reasons to exclude, so each limit applies on its own."""
+        if inverted or len(clauses) < 2:
+            return
+        clauses.sort(key=lambda c: c.start)
+        run: list[_Clause] = [clauses[0]]
+        for clause in clauses[1:]:
+            gap = sentence[run[-1].end : clause.start]
+            if _OR_GAP.search(gap) and len(gap) < 60 and clause.thresholds[0].condition is None:
+                run.append(clause)
+                continue
+            self._assign_group(run)
+            run = [clause]
+        self._assign_group(run)
+
+    def _assign_group(self, run: list[_Clause]) -> None:
+        measures = {t.measure for clause in run for t in clause.thresholds}
+        if len(run) < 2 or len(measures) < 2:
+            return
+        members = [t for clause in run for t in clause.thresholds if t.condition is None]
+        group = self._group_id(members)
+        for threshold in members:
+            threshold.group = group
+
+
+_COMPARATOR_BEFORE = re.compile(r"\b((?:a\s+)?(?:minimum|maximum)|at\s+least)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
+_MAYBE_NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
+_WORD_VALUE = re.compile(r"\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
+_AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
+
+
+def _age_condition_paren(text: str) -> str | None:
+    """An age range in brackets right after a measure name: "Karnofsky (≥16 years)"."""
+    if not re.match(r"\s*\(", text):
+        return None
+    found = _age_condition(text)
+    return found[0] if found else None
+
+
+def _strip_age_condition(gap: str) -> str:
+    return re.sub(r"\([^()]*\)", "", gap)
+
+
+_PERSON = r"(?:patients?|subjects?|participants?|adults?|children|child|adolescents?|men|women|males?|females?|individuals?|persons?|people|volunteers?|boys|girls|infants|youths?|pts)"
+_AGE_PHRASE = re.compile(
+    rf"""
+    (?:
+        (?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?
+        (?P<v1>\d{{1,3}}(?:\.\d)?)(?:\s*(?:years?|yrs?))?(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*
+        (?P<unit>years?|yrs?|months?)[\s-]*(?P<tail>of\s+age|old|of\s+older|(?:or|and)\s+(?:older|over|above|younger|under|below|more|greater|less))
+        (?:\s+(?P<post>or\s+(?:older|over|above|younger|less|more|greater)|and\s+(?:older|over|above|younger|under)))?
+    )
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_PERSON_AGE = re.compile(
+    rf"\b{_PERSON}\s+(?:aged?\s+)?(?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?(?P<v1>\d{{1,3}})(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*(?P<unit>years?|yrs?)(?![\w-])(?!\s+(?:of\s+(?:treatment|follow|experience|history|education|smoking|disease)|since|after|ago|prior|before|from))",
+    re.IGNORECASE,
+)
+
+
+def extract_text_thresholds(criteria: str) -> list[Threshold]:
+    """Every threshold in a criteria text, duplicates removed, in text order."""
+    found = _Extractor(criteria).run()
+    for threshold in _person_ages(criteria, found):
+        found.append(threshold)
+    found.sort(key=lambda t: (t.start if t.start is not None else -1))
+    unique: dict[tuple, Threshold] = {}
+    for threshold in found:
+        key = (threshold.measure, threshold.bound, round(threshold.value, 3), threshold.unit, threshold.condition)
+        unique.setdefault(key, threshold)
+    return list(unique.values())
+
+
+def _person_ages(criteria: str, found: list[Threshold]) -> list[Threshold]:
+    """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already."""
+    if not any(word in criteria for word in ("year", "Year", "yr")):
+        return []
+    spans = [(t.start, t.end) for t in found if t.start is not None]
+    extra: list[Threshold] = []
+    for section, _label, _depth, item_text, item_start in iter_items(criteria):
+        for match in _PERSON_AGE.finditer(item_text):
+            start, end = item_start + match.start("v1"), item_start + match.end()
+            if any(s <= start < e or s < end <= e for s, e in spans):
+                continue
+            reading = _age_reading_person(match)
+            if reading is None:
+                continue
+            inverted = section == "exclusion"
+            for stated, inclusive, value in reading:
+                effective = _effective("age", stated, inclusive, value, inverted, section)
+                if effective is None:
+                    continue
+                bound, is_inclusive, _ = effective
+                extra.append(Threshold("age", bound, is_inclusive, value, "years",
+                                       "exclusion" if inverted else "inclusion",
+                                       raw=item_text[match.start() : match.end()], start=item_start + match.start(),
+                                       end=end))
+    return extra
+
+
+def _age_reading_person(match: re.Match[str]) -> list[tuple[str, bool, float]] | None:
+    low = float(match.group("v1"))
+    if match.group("v2"):
+        high = float(match.group("v2"))
+        return [("lower", True, low), ("upper", True, high)] if high > low else None
+    comp = _COMP_ALONE.search(match.group("comp") or "")
+    if not comp:
+        return None
+    bound, inclusive = _COMP_SENSE[comp.lastgroup]
+    return [(bound, inclusive, low)]
+
+
+
+def _structured_ages(trial: Trial, found: list[Threshold]) -> list[Threshold]:
+    """The registry's minimum / maximum age, unless the text already states the same limit."""
+    extra = []
+    for bound, text in (("lower", trial.eligibility.minimum_age), ("upper", trial.eligibility.maximum_age)):
+        years = age_in_years(text)
+        if years is None or (bound == "lower" and years <= 0):
+            continue
+        same = any(
+            t.measure == "age" and t.bound == bound and t.condition is None and abs(t.value - years) <= 0.02 * max(years, 1)
+            for t in found
+        )
+        if not same:
+            extra.append(Threshold("age", bound, True, round(years, 4), "years", "structured", raw=text.strip()))
+    return extra
+
+
+def extract_thresholds(trial: Trial) -> list[Threshold]:
+    """Every numeric eligibility threshold of a trial, each requirement once."""
+    found = extract_text_thresholds(trial.eligibility.criteria)
+    return _structured_ages(trial, found) + found
+
