@@ -1,0 +1,112 @@
+"""Text folding and tokenising shared by the index, the query parser and highlighting.
+
+Everything the user can type differently is folded away: case, accents ("Zürich" → "zurich"),
+ligatures and punctuation. Words joined by punctuation ("Yat-sen", "GD2/B7H3", "CNK-UT") also yield
+their glued form ("yatsen", "gd2b7h3", "cnkut") so either spelling finds them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+TOKEN = re.compile(r"[^\W_]+")
+"""A folded word: letters and digits of any script."""
+
+_JOINED = re.compile(r"[^\W_]+(?:[-/.'_+][^\W_]+)+")
+UNJOIN = str.maketrans("", "", "-/.'_+")
+"""Deletes the punctuation that glues words, for substring tests against glued terms."""
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+_RUN_JOINED = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+(?:[-/.'_+’](?:[^\W_]|[\u0300-\u036f])+)+")
+
+STOPWORDS = frozenset(
+    "a an and are as at be by for from in into is of on or the to with without".split()
+)
+"""Words too common to index: they would cost a posting in nearly every trial and rank nothing."""
+
+
+class _FoldTable(dict):
+    """A `str.translate` table for non-ASCII text that fills itself one character at a time."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.isascii():
+            folded = char
+        elif unicodedata.combining(char):
+            folded = ""
+        elif char in "’‘`´":
+            folded = "'"
+        else:
+            decomposed = unicodedata.normalize("NFKD", char.casefold())
+            folded = "".join(c for c in decomposed if c.isalnum()) or " "
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable({ord("ß"): "ss", ord("æ"): "ae", ord("œ"): "oe", ord("ø"): "o", ord("đ"): "d",
+                    ord("ł"): "l", ord("ı"): "i", ord("þ"): "th"})
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents; punctuation stays so `terms` can glue joined words."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return _NON_ASCII_RUN.sub(_fold_run, lowered)
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLD)
+
+
+def fold_with_origin(text: str) -> tuple[str, list[int] | None]:
+    """`fold`, plus for each folded character its index in `text` when the two do not align."""
+    if text.isascii():
+        return text.lower(), None
+    folded = fold(text)
+    if len(folded) == len(text) and all(len(fold(c)) == 1 for c in _NON_ASCII.findall(text)):
+        return folded, None
+    pieces = [fold(char) for char in text]
+    origin = [i for i, piece in enumerate(pieces) for _ in piece]
+    return "".join(pieces), origin
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text` in order (no glued forms)."""
+    return TOKEN.findall(fold(text))
+
+
+def terms(text: str) -> set[str]:
+    """Every indexable term of `text`: its words minus stopwords, plus punctuation-glued forms."""
+    folded = fold(text)
+    found = set(TOKEN.findall(folded))
+    if "-" in folded or "/" in folded or "." in folded or "'" in folded or "_" in folded or "+" in folded:
+        found.update(j.translate(UNJOIN) for j in _JOINED.findall(folded))
+    found.difference_update(STOPWORDS)
+    return found
+
+
+def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:
+    """``(folded term, start, end, glued)`` for each word and glued form of the original `text`.
+
+    Offsets point into `text` itself, so a match can be highlighted where the user sees it.
+    """
+    if text.isascii():
+        lowered = text.lower()
+        for match in TOKEN.finditer(lowered):
+            yield match.group(), match.start(), match.end(), False
+        if _JOINED.search(lowered):
+            for match in _JOINED.finditer(lowered):
+                yield match.group().translate(UNJOIN), match.start(), match.end(), True
+        return
+    for match in _RUN.finditer(text):
+        folded = "".join(TOKEN.findall(fold(match.group())))
+        if folded:
+            yield folded, match.start(), match.end(), False
+    for match in _RUN_JOINED.finditer(text):
+        folded = "".join(TOKEN.findall(fold(match.group())))
+        if folded:
+            yield folded, match.start(), match.end(), True
