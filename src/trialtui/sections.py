@@ -219,12 +219,12 @@ _LAYOUT = (
     ("interventions", "Interventions", _interventions),
     ("eligibility", "Eligibility", _eligibility),
     ("outcomes", "Outcomes", _outcomes),
-    ("sponsors", "Sponsors and investigators", _sponsors),
+    ("sponsors", "Sponsors & people", _sponsors),
     ("locations", "Locations", _locations),
     ("contacts", "Contacts", _contacts),
     ("identifiers", "Identifiers", _identifiers),
     ("results", "Results", _results),
-    ("related", "Related trials and references", _related),
+    ("related", "Related & references", _related),
     ("source", "Source", _source),
 )
 

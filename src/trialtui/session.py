@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from trialtui.catalog import Catalog, Progress, load_catalog
+from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
 from trialtui.models import Trial
 from trialtui.sections import Section, trial_sections
@@ -35,6 +36,8 @@ class ReviewSession:
         self.catalog = Catalog()
         self._index = None
         self._thresholds = lru_cache(maxsize=256)(self._extract)
+        self.marked: list[str] = []
+        """Trials marked for comparison, oldest first."""
 
     def load(self, progress: Progress | None = None) -> Catalog:
         """Read the trials and build the search index; slow for big libraries (run it off the UI)."""
@@ -71,6 +74,21 @@ class ReviewSession:
     def thresholds(self, trial_id: str) -> list:
         """The trial's eligibility thresholds (cached: the list and compare screens ask often)."""
         return self._thresholds(trial_id)
+
+    def compare(self, a_id: str, b_id: str) -> Comparison | None:
+        """Two trials side by side: the threshold diff and the record facts."""
+        a, b = self.trial(a_id), self.trial(b_id)
+        if a is None or b is None:
+            return None
+        return compare(a, b, self.thresholds(a_id), self.thresholds(b_id))
+
+    def toggle_mark(self, trial_id: str) -> list[str]:
+        """Mark a trial for comparison (at most two; the oldest mark drops) or unmark it."""
+        if trial_id in self.marked:
+            self.marked.remove(trial_id)
+        else:
+            self.marked = [*self.marked, trial_id][-2:]
+        return self.marked
 
     def _extract(self, trial_id: str) -> list:
         from trialtui.eligibility.extract import extract_thresholds

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from trialtui.catalog import Catalog, load_catalog, load_files
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_problems
+from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import display_enum, display_phases
 from trialtui.sections import trial_sections
 
@@ -119,15 +120,9 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
     for entry in report:
         print(entry["trial_id"])
         for t in entry["thresholds"]:
-            print("  " + _threshold_line(t))
+            group = f"  (any one of group {t['group']})" if t.get("group") else ""
+            print(f"  {measure_label(t['measure'])} {threshold_text(t)}{group}")
     return status
-
-
-def _threshold_line(t: dict) -> str:
-    sign = {("lower", True): "≥", ("lower", False): ">", ("upper", True): "≤", ("upper", False): "<"}[(t["bound"], t["inclusive"])]
-    value = f"{t['value']:g}"
-    extra = "".join(f" [{label} {t[key]}]" for key, label in (("condition", "if"), ("group", "or-group")) if t.get(key))
-    return f"{t['measure']} {sign} {value} {t['unit']}{extra}"
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -147,11 +142,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return status
-    print(f"{'measure':<20} {a.trial_id:<28} {b.trial_id:<28} verdict")
+    print(f"A = {a.trial_id}  {a.title}\nB = {b.trial_id}  {b.title}\n")
+    print(f"{'measure':<20} {'A':<30} {'B':<30} verdict")
     for row in result["rows"]:
-        left = "; ".join(_threshold_line(t).split(" ", 1)[1] for t in row["a"]) or "—"
-        right = "; ".join(_threshold_line(t).split(" ", 1)[1] for t in row["b"]) or "—"
-        print(f"{row['measure']:<20} {left:<28} {right:<28} {row['verdict']}")
+        left = "; ".join(threshold_text(t) for t in row["a"]) or "—"
+        right = "; ".join(threshold_text(t) for t in row["b"]) or "—"
+        print(f"{measure_label(row['measure']):<20} {left:<30} {right:<30} {VERDICT_WORDS[row['verdict']]}")
     return status
 
 

@@ -24,3 +24,10 @@ class TrialJumpProvider(Provider):
                 text=f"Go to {digest.trial_id}: {digest.title}",
                 help=display_enum(digest.status) or None,
             )
+            yield Hit(
+                (row.score or 0) / 200,
+                plain(f"Compare with {digest.trial_id}: {digest.title}"),
+                lambda tid=digest.trial_id: self.screen.compare_with_current(tid),
+                text=f"Compare with {digest.trial_id}: {digest.title}",
+                help="The highlighted trial (A) side by side with this one (B)",
+            )

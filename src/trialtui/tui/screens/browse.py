@@ -31,6 +31,8 @@ class BrowseScreen(Screen):
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="browse.search"),
         Binding("escape", "leave_search", "List", show=False, id="browse.list"),
+        Binding("m", "mark", "Mark", id="browse.mark"),
+        Binding("c", "compare", "Compare", id="browse.compare"),
         Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
         Binding("left_square_bracket", "section(-1)", "Prev section", id="browse.prev_section"),
     ]
@@ -113,7 +115,7 @@ class BrowseScreen(Screen):
     def _show_rows(self, rows: list[ResultRow], query: str) -> None:
         trials = self.query_one(TrialList)
         keep = trials.current.digest.trial_id if trials.current else None
-        trials.set_rows([ListRow(r.digest, "", r.title_spans) for r in rows], keep=keep)
+        trials.set_rows([ListRow(r.digest, self._badges(r.digest.trial_id), r.title_spans) for r in rows], keep=keep)
         total = len(self.app.session.catalog)
         if query.strip():
             self._status(f"{len(rows):,} of {total:,} trials match “{query.strip()}”")
@@ -147,6 +149,49 @@ class BrowseScreen(Screen):
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
+    def action_mark(self) -> None:
+        """Mark (or unmark) the highlighted trial for comparison."""
+        current = self.query_one(TrialList).current
+        if current is None:
+            return
+        before = set(self.app.session.marked)
+        after = self.app.session.toggle_mark(current.digest.trial_id)
+        changed = before ^ set(after)
+        self.query_one(TrialList).update_badges({tid: self._badges(tid) for tid in changed})
+        if len(after) == 2:
+            self.notify(f"Marked {after[0]} and {after[1]}: press c to compare", timeout=3)
+
+    def action_compare(self) -> None:
+        """Compare the two marked trials, or the marked one with the highlighted one."""
+        session = self.app.session
+        current = self.query_one(TrialList).current
+        pair = list(session.marked)
+        if len(pair) == 1 and current and current.digest.trial_id not in pair:
+            pair.append(current.digest.trial_id)
+        if len(pair) != 2:
+            self.notify("Mark two trials with m (or one, then move to another) to compare them.", severity="warning")
+            return
+        self.compare(*pair)
+
+    def compare(self, a_id: str, b_id: str) -> None:
+        from trialtui.tui.screens.compare import CompareScreen
+
+        comparison = self.app.session.compare(a_id, b_id)
+        if comparison is None:
+            self.notify(f"Could not read {a_id} or {b_id}.", severity="error")
+            return
+        self.app.push_screen(CompareScreen(comparison))
+
+    def compare_with_current(self, other_id: str) -> None:
+        current = self.query_one(TrialList).current
+        if current is None or current.digest.trial_id == other_id:
+            self.notify("Highlight a different trial first, then pick the one to compare it with.", severity="warning")
+            return
+        self.compare(current.digest.trial_id, other_id)
+
+    def _badges(self, trial_id: str) -> str:
+        return "◆" if trial_id in self.app.session.marked else ""
+
     def action_section(self, step: int) -> None:
         self.query_one(TrialDetail).step_section(step)
 
@@ -165,4 +210,6 @@ class BrowseScreen(Screen):
     def palette_commands(self):
         """Palette entries for this screen: "category: action", and one per trial to jump to."""
         yield SystemCommand("Search: focus the search box", "Type a drug, site, condition or id", self.action_focus_search)
+        yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records", self.action_compare)
+        yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared", self.action_mark)
         yield SystemCommand("List: sort by the next column", "Cycle through ID, status, phase, title, conditions, last update", self.query_one(TrialList).action_cycle_sort)

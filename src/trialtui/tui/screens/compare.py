@@ -1,0 +1,143 @@
+"""Two trials side by side: the eligibility threshold diff first, then the rest of the records.
+
+Selecting a threshold row shows the sentence each threshold was read from, so a reviewer can
+check the reading against the source before trusting it.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from rich.text import Text
+
+from trialtui.comparison import Comparison
+from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
+from trialtui.tui.text import plain
+
+VERDICT_MARKS = {
+    "same": ("=", "text-muted"),
+    "a_stricter": ("◀", "warning"),
+    "b_stricter": ("▶", "warning"),
+    "only_a": ("◀", "accent"),
+    "only_b": ("▶", "accent"),
+    "mixed": ("≠", "error"),
+    "incomparable": ("?", "text-muted"),
+}
+"""Verdict → arrow pointing at the stricter side, and the theme variable it is coloured with."""
+
+
+def thresholds_cell(thresholds: list) -> Text:
+    """Each threshold on its own line, grouped ones marked "or", uncertain ones with a "?"."""
+    if not thresholds:
+        return Text("—", style="dim")
+    lines = []
+    for t in thresholds:
+        line = threshold_text(t)
+        if t.group:
+            line += "  (or)"
+        if t.uncertain:
+            line += "  ?"
+        lines.append(line)
+    return plain("\n".join(lines))
+
+
+class CompareScreen(Screen):
+    """Trial A and trial B: which one is stricter, measure by measure."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="compare.back"),
+        Binding("d", "toggle_differences", "Only differences", id="compare.only_differences"),
+        Binding("x", "swap", "Swap A/B", id="compare.swap"),
+    ]
+
+    def __init__(self, comparison: Comparison) -> None:
+        super().__init__()
+        self.comparison = comparison
+        self.only_differences = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="compare"):
+            yield Static(id="compare-title", markup=False)
+            yield DataTable(id="threshold-diff", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="compare-sources"):
+                yield Static(id="source-a", classes="source", markup=False)
+                yield Static(id="source-b", classes="source", markup=False)
+            yield DataTable(id="record-diff", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one("#threshold-diff", DataTable).focus()
+
+    def _colour(self, variable: str) -> str:
+        return self.app.get_css_variables().get(variable, "")
+
+    def _fill(self) -> None:
+        c = self.comparison
+        self.query_one("#compare-title", Static).update(
+            plain(f"A  {c.a.trial_id}  {c.a.title}\nB  {c.b.trial_id}  {c.b.title}")
+        )
+        table = self.query_one("#threshold-diff", DataTable)
+        table.clear(columns=True)
+        table.add_column("Measure", key="measure")
+        table.add_column(f"A  {c.a.trial_id}", key="a")
+        table.add_column(f"B  {c.b.trial_id}", key="b")
+        table.add_column("Verdict", key="verdict")
+        shown = 0
+        for row in c.threshold_rows:
+            if self.only_differences and row.verdict == "same":
+                continue
+            mark, variable = VERDICT_MARKS[row.verdict]
+            verdict = Text(f"{mark} {VERDICT_WORDS[row.verdict]}", style=self._colour(variable))
+            height = max(1, len(row.a), len(row.b))
+            table.add_row(
+                measure_label(row.measure), thresholds_cell(row.a), thresholds_cell(row.b), verdict,
+                key=row.measure, height=height,
+            )
+            shown += 1
+        if not shown:
+            table.add_row("—", "no thresholds differ" if self.only_differences else "no thresholds found", "", "")
+        facts = self.query_one("#record-diff", DataTable)
+        facts.clear(columns=True)
+        facts.add_column("", key="label")
+        facts.add_column(f"A  {c.a.trial_id}", key="a")
+        facts.add_column(f"B  {c.b.trial_id}", key="b")
+        for fact in c.facts:
+            style = "bold" if fact.differs else ""
+            facts.add_row(Text(fact.label, style=style), plain(fact.a), plain(fact.b), key=fact.label)
+        self._show_sources(c.threshold_rows[0].measure if c.threshold_rows else None)
+
+    def _show_sources(self, measure: str | None) -> None:
+        row = next((r for r in self.comparison.threshold_rows if r.measure == measure), None)
+        for side, thresholds in (("a", row.a if row else []), ("b", row.b if row else [])):
+            lines = []
+            for t in thresholds:
+                where = "registry field" if t.section == "structured" else f"{t.section} criteria"
+                lines.append(f"“{t.raw}” ({where})")
+                if t.uncertain:
+                    lines.append(f"  ? {t.uncertain}")
+            label = f"{side.upper()}: " + (measure_label(measure) if measure else "")
+            self.query_one(f"#source-{side}", Static).update(plain(label + "\n" + ("\n".join(lines) or "not stated")))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "threshold-diff" and event.row_key.value:
+            self._show_sources(event.row_key.value)
+
+    def action_toggle_differences(self) -> None:
+        self.only_differences = not self.only_differences
+        self._fill()
+        self.notify("Showing only differences" if self.only_differences else "Showing every measure", timeout=2)
+
+    def action_swap(self) -> None:
+        from trialtui.comparison import compare
+
+        c = self.comparison
+        a_thresholds = [t for row in c.threshold_rows for t in row.a]
+        b_thresholds = [t for row in c.threshold_rows for t in row.b]
+        self.comparison = compare(c.b, c.a, b_thresholds, a_thresholds)
+        self._fill()
