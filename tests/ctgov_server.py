@@ -54,10 +54,14 @@ def with_criteria(study: dict[str, Any], criteria: str) -> dict[str, Any]:
 
 
 def study_to_change(studies: list[dict[str, Any]]) -> dict[str, Any]:
-    """A recruiting study with several sites, so `sponsor_update` can drop one and move the status."""
-    return next(s for s in studies
-                if len(s["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])) >= 2
-                and s["protocolSection"]["statusModule"]["overallStatus"] == "RECRUITING")
+    """A real study with several sites, made recruiting and given `OLD_CRITERIA`, so
+    `sponsor_update` has a site to drop, a status to move and a threshold to change."""
+    study = with_criteria(next(
+        s for s in studies
+        if len(s["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])) >= 2
+    ), OLD_CRITERIA)
+    study["protocolSection"]["statusModule"]["overallStatus"] = "RECRUITING"
+    return study
 
 
 def sponsor_update(study: dict[str, Any]) -> dict[str, Any]:

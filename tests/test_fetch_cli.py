@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 
 import pytest
 
-from ctgov_server import (OLD_CRITERIA, FakeCtgov, Fault, load_studies, nct_id_of, sponsor_update,
-                          study_to_change, with_criteria)
+from ctgov_server import FakeCtgov, Fault, load_studies, nct_id_of, sponsor_update, study_to_change
 from trialtui.cli import main
 from trialtui.store import Database, Library
 
@@ -78,9 +81,10 @@ def test_fetch_rejects_what_the_api_would_not_understand(capsys):
 
 
 def test_update_lists_the_threshold_change(boston, capsys):
-    watched = with_criteria(study_to_change(boston), OLD_CRITERIA)
+    watched = study_to_change(boston)
     trial_id = nct_id_of(watched)
-    with FakeCtgov([watched, *boston[:3]]) as api:
+    with FakeCtgov(boston) as api:
+        api.put_study(watched)
         assert main(["fetch", "--id", trial_id, "--base-url", api.base_url, *FAST_RATE]) == 0
         with Database.open() as db:
             Library(db).mark_reviewed(trial_id)
@@ -89,7 +93,7 @@ def test_update_lists_the_threshold_change(boston, capsys):
         status = main(["update", "--base-url", api.base_url, *FAST_RATE])
         out, _ = capsys.readouterr()
         assert status == 0
-        assert out.splitlines()[0] == "checked 1 trials: 1 updated, 0 unchanged"
+        assert out.splitlines()[0] == "checked 1 trial: 1 updated, 0 unchanged"
         assert f"{trial_id}  " in out
         assert "version 1 → 2 (since your review)" in out
         assert "    platelets ≥ 100 → ≥ 50 ×10^9/L (looser)" in out.splitlines()
@@ -112,3 +116,30 @@ def test_update_of_a_trial_not_in_the_library(boston, capsys):
 def test_update_with_an_empty_library(capsys):
     assert main(["update", "--base-url", "http://127.0.0.1:9/api/v2"]) == 2
     assert "the library is empty" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_after_a_whole_page_and_the_same_command_resumes(boston, trialtui_home, capsys):
+    command = [sys.executable, "-m", "trialtui", "fetch", "--term", "NCT", *FAST_RATE]
+    with FakeCtgov(boston, max_page_size=5) as api:
+        for page in range(1, 10):
+            api.fail_page(page, Fault(status=200, delay=0.2))
+        child = subprocess.Popen(
+            [*command, "--base-url", api.base_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env={**os.environ, "TRIALTUI_HOME": str(trialtui_home)},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        for line in child.stderr:
+            if line.startswith("page 2 "):
+                child.send_signal(signal.SIGINT)
+                break
+        out, err = child.communicate(timeout=30)
+        assert child.returncode == 130
+        assert "trialtui: fetch interrupted;" in err and "Run the same command again to resume." in err
+        stored = library_ids()
+        assert len(stored) in (10, 15)  # page 3 may have been under way when Ctrl-C came
+
+        assert main(command[3:] + ["--base-url", api.base_url]) == 0
+        out, err = capsys.readouterr()
+    assert f"resumed an interrupted fetch at page {len(stored) // 5 + 1}" in err
+    assert out.startswith("45 added, 0 updated")  # the whole fetch, both runs
+    assert library_ids() == sorted(nct_id_of(s) for s in boston)

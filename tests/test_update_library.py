@@ -12,7 +12,7 @@ from ctgov_server import (OLD_CRITERIA, FakeCtgov, Fault, load_studies, nct_id_o
 from trialtui.fetch.client import RetryPolicy
 from trialtui.fetch.fetcher import fetch_to_library
 from trialtui.fetch.params import StudyQuery
-from trialtui.fetch.update import BATCH_SIZE, update_library
+from trialtui.fetch.update import BATCH_SIZE, unreviewed_changes, update_library
 from trialtui.store import Database, Library
 
 FAST = RetryPolicy(max_tries=3, base_delay=0.001, max_delay=1.0, min_interval=0.0, timeout=2.0)
@@ -33,8 +33,8 @@ def watched(shared_data):
     """Ten real studies; the first (with several sites and a RECRUITING status) is the one to change."""
     studies = _studies(shared_data / "ctgov-v2" / "api-page-boston.json")
     to_change = study_to_change(studies)
-    others = [s for s in studies if s is not to_change][:9]
-    return [with_criteria(to_change, OLD_CRITERIA), *others]
+    others = [s for s in studies if nct_id_of(s) != nct_id_of(to_change)][:9]
+    return [to_change, *others]
 
 
 @pytest.fixture
@@ -108,11 +108,14 @@ def test_an_earlier_unreviewed_change_is_listed_again(watched, library):
         api.put_study(sponsor_update(watched[0]))
         update_library(library, base_url=api.base_url, policy=FAST)
         [again] = update_library(library, base_url=api.base_url, policy=FAST).changed
+        [in_changes_view] = unreviewed_changes(library)
         library.mark_reviewed(nct_id_of(watched[0]))
         after_review = update_library(library, base_url=api.base_url, policy=FAST).changed
     assert not again.updated_now and again.since_review
     assert "platelets ≥ 100 → ≥ 50 ×10^9/L (looser)" in again.changes.lines
+    assert in_changes_view.changes.lines == again.changes.lines
     assert after_review == []
+    assert unreviewed_changes(library) == []
 
 
 def test_a_study_the_registry_no_longer_returns_is_reported(watched, library):

@@ -69,8 +69,12 @@ def _policy(args: argparse.Namespace):
 
 
 def _in_background(work: Callable[[threading.Event], T]) -> T:
-    """Run ``work(cancel)`` in a thread; the first Ctrl-C sets ``cancel``, a second one quits."""
-    cancel = threading.Event()
+    """Run ``work(cancel)`` in a thread; the first Ctrl-C sets ``cancel``, a second one quits.
+
+    The wait polls a "done" Event rather than ``Thread.join``: before Python 3.13 a Ctrl-C inside
+    ``join`` can make ``is_alive()`` report a running thread as finished.
+    """
+    cancel, done = threading.Event(), threading.Event()
     outcome: list[T] = []
     errors: list[BaseException] = []
 
@@ -79,18 +83,19 @@ def _in_background(work: Callable[[threading.Event], T]) -> T:
             outcome.append(work(cancel))
         except BaseException as error:  # re-raised in the main thread, where it is reported
             errors.append(error)
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=run, name="trialtui-fetch", daemon=True)
-    worker.start()
+    threading.Thread(target=run, name="trialtui-fetch", daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(0.1)
+        while not done.wait(0.1):
+            pass
     except KeyboardInterrupt:
         cancel.set()
         print("\ntrialtui: stopping after the current request (Ctrl-C again to quit now)…",
               file=sys.stderr)
-        while worker.is_alive():
-            worker.join(0.1)
+        while not done.wait(0.1):
+            pass
     if errors:
         raise errors[0]
     return outcome[0]
@@ -250,7 +255,8 @@ def cmd_update(args: argparse.Namespace) -> int:
             "changed": [_changed_json(c) for c in result.changed],
         })
     else:
-        print(f"checked {result.checked:,} trials: {result.updated:,} updated, "
+        trials = "trial" if result.checked == 1 else "trials"
+        print(f"checked {result.checked:,} {trials}: {result.updated:,} updated, "
               f"{result.unchanged:,} unchanged")
         for changed in result.changed:
             print()

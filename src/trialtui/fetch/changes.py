@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialtui.eligibility.diff import diff_thresholds
-from trialtui.eligibility.extract import extract_thresholds
+from trialtui.eligibility.display import measure_label, threshold_text
+from trialtui.eligibility.extract import Threshold, extract_thresholds
 from trialtui.models import Location, Trial, display_enum, display_phases
 
-_SIGNS = {("lower", True): "≥", ("lower", False): ">", ("upper", True): "≤", ("upper", False): "<"}
-_ACRONYMS = {"anc", "alc", "wbc", "ecog", "lvef", "ast", "alt", "alp", "inr", "ptt", "aptt", "egfr",
-             "crcl", "qtc", "qtcf", "bmi", "psa", "hba1c", "tsh", "ldh", "cd4", "fev1", "dlco", "uln"}
 _DATES = (
     ("start_date", "start"),
     ("primary_completion_date", "primary completion"),
@@ -26,30 +24,7 @@ _VERDICT_WORDS = {"a_stricter": "looser", "b_stricter": "stricter"}
 """The diff compares old (a) with new (b): a stricter old rule means the new one lets more in."""
 
 
-def measure_label(measure: str) -> str:
-    """``lvef`` → "LVEF", ``total_bilirubin`` → "total bilirubin"."""
-    return " ".join(w.upper() if w in _ACRONYMS else w for w in measure.split("_"))
-
-
-def _unit_text(unit: str) -> str:
-    if unit.startswith("10^"):
-        return "×" + unit
-    if unit.lower() == "xuln":
-        return "× ULN"
-    return unit
-
-
-def threshold_text(threshold: Any, with_unit: bool = True) -> str:
-    """``≥ 75 ×10^9/L``, with the condition it applies under when it has one."""
-    text = f"{_SIGNS[(threshold.bound, threshold.inclusive)]} {threshold.value:g}"
-    if with_unit and threshold.unit:
-        text += f" {_unit_text(threshold.unit)}"
-    if threshold.condition:
-        text += f" if {threshold.condition}"
-    return text
-
-
-def _key(threshold: Any) -> tuple:
+def _key(threshold: Threshold) -> tuple:
     return (threshold.bound, threshold.inclusive, threshold.value, threshold.unit, threshold.condition)
 
 
@@ -67,9 +42,9 @@ class FieldChange:
 @dataclass(frozen=True)
 class ThresholdChange:
     measure: str
-    old: tuple[Any, ...]
-    """Thresholds of the older version (`trialtui.eligibility` objects); empty when new."""
-    new: tuple[Any, ...]
+    old: tuple[Threshold, ...]
+    """Thresholds of the older version; empty when the measure is new."""
+    new: tuple[Threshold, ...]
     verdict: str
     """The threshold diff's verdict with the old version as ``a``: ``a_stricter`` means relaxed."""
 

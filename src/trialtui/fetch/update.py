@@ -78,8 +78,11 @@ def _current_version(library: Library, trial_id: str) -> int:
     return versions[-1].number if versions else 0
 
 
-def _changed_trial(library: Library, trial_id: str, previous: int, updated_now: bool) -> ChangedTrial | None:
-    """Compare the current version with the reviewed one, or else with ``previous``."""
+def changes_since_review(
+    library: Library, trial_id: str, *, previous: int | None = None, updated_now: bool = False,
+) -> ChangedTrial | None:
+    """The current version against the one the user last reviewed, or, when it was never
+    reviewed, against version ``previous``; None when there is nothing to compare."""
     current = library.get(trial_id)
     current_number = _current_version(library, trial_id)
     reviewed = library.reviewed_version(trial_id)
@@ -93,6 +96,12 @@ def _changed_trial(library: Library, trial_id: str, previous: int, updated_now: 
         to_version=current_number, since_review=since_review, updated_now=updated_now,
         changes=trial_changes(baseline, current),
     )
+
+
+def unreviewed_changes(library: Library) -> list[ChangedTrial]:
+    """Every library trial with a version newer than the one last reviewed: the changes view."""
+    return [changed for trial_id in library.changed_since_review()
+            if (changed := changes_since_review(library, trial_id))]
 
 
 def update_library(
@@ -136,12 +145,10 @@ def update_library(
         result.requests = client.requests_made
 
     for trial_id, previous in updated_now.items():
-        if changed := _changed_trial(library, trial_id, previous, updated_now=True):
+        if changed := changes_since_review(library, trial_id, previous=previous, updated_now=True):
             result.changed.append(changed)
-    earlier = set(library.changed_since_review()) & (set(targets) - set(updated_now))
-    for trial_id in sorted(earlier):
-        if changed := _changed_trial(library, trial_id, 0, updated_now=False):
-            result.changed.append(changed)
+    still_to_review = set(targets) - set(updated_now)
+    result.changed += [c for c in unreviewed_changes(library) if c.trial_id in still_to_review]
     return result
 
 
