@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=:\"'/&%$@,;?])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=:\"'/&%$@,;?])|\\(?=\n)")
 
 
 def unescape(text: str) -> str:
     """``"Lansky score\\>60"`` → ``"Lansky score>60"``; text without a backslash is returned as is."""
     if "\\" not in text:
         return text
-    return _ESCAPE.sub(r"\1", text)
+    return _ESCAPE.sub(_keep_escaped, text)
+
+
+def _keep_escaped(match: re.Match[str]) -> str:
+    """The escaped character; a backslash ending a line (a markdown hard break) goes away."""
+    return match.group(1) or ""
