@@ -107,10 +107,12 @@ def _contains(postings, doc: int) -> bool:
 class _Word:
     """One query word resolved against the vocabulary: every term it may stand for, and how."""
 
-    __slots__ = ("query", "fields", "alternatives", "splits", "prefix", "sources", "cost", "pattern")
+    __slots__ = ("query", "fields", "alternatives", "splits", "prefix", "sources", "cost", "pattern",
+                 "position")
 
-    def __init__(self, query: QueryTerm, fields: tuple[int, ...]):
+    def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
         self.query = query
+        self.position = position
         self.fields = fields
         self.alternatives: dict[str, tuple[Kind, float]] = {}
         self.splits: list[tuple[str, str]] = []
@@ -286,10 +288,10 @@ class SearchIndex:
         vocab = self._vocab
         all_fields = tuple(range(len(FIELDS)))
         words = []
-        for query in parsed.terms:
+        for position, query in enumerate(parsed.terms):
             fields = all_fields if query.fields is None else tuple(
                 i for i, name in enumerate(FIELDS) if name in query.fields)
-            words.append(_Word(query, fields))
+            words.append(_Word(query, fields, position))
         for i, word in enumerate(words):
             text = word.query.text
             if text in vocab:
@@ -423,8 +425,10 @@ class SearchIndex:
         cover = [0.0] * count
         fields_of: list[set[str]] = [set() for _ in words]
         together = 1 if count == 1 else 0
-        phrases = {w.query.phrase: [w for w in words if w.query.phrase == p]
-                   for w in words if (p := w.query.phrase) is not None}
+        phrases: dict[int, list[_Word]] = {}
+        for word in sorted(words, key=lambda w: w.position):
+            if word.query.phrase is not None:
+                phrases.setdefault(word.query.phrase, []).append(word)
         spans: dict[str, list[tuple[int, int]]] = {}
         for number, name in enumerate(FIELDS):
             values = field_values(digest, name)

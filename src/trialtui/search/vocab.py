@@ -44,7 +44,12 @@ def edits1(word: str) -> set[str]:
 
 
 def allowed_edits(word: str) -> int:
-    """Typos tolerated in a query word: none below 5 letters, one up to 7, two from 8."""
+    """Typos tolerated in a query word: none below 5 letters, one up to 7, two from 8.
+
+    Long numbers (NCT IDs, protocol numbers) get none: one digit off is another trial.
+    """
+    if sum(c.isdigit() for c in word) > 4:
+        return 0
     return 2 if len(word) >= TWO_EDITS_MIN else 1 if len(word) >= ONE_EDIT_MIN else 0
 
 
@@ -124,7 +129,7 @@ class Vocabulary:
 
     def near_completions(self, word: str, cap: int = PREFIX_CAP) -> list[str]:
         """Terms starting with a one-typo variant of `word`: a half-typed word with a slip."""
-        if len(word) < ONE_EDIT_MIN - 1:
+        if len(word) < ONE_EDIT_MIN - 1 or not allowed_edits(word):
             return []
         found: list[str] = []
         for variant in edits1(word):

@@ -1,0 +1,286 @@
+"""The search index's matching rules, pinned with real trial, drug and site names."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialtui.digest import TrialDigest
+from trialtui.search import SearchFilters, SearchIndex, field_text, parse_query
+
+
+def trial(trial_id: str, title: str, **fields) -> TrialDigest:
+    fields.setdefault("status", "RECRUITING")
+    fields.setdefault("phases", ("PHASE1",))
+    fields.setdefault("conditions", ())
+    return TrialDigest(trial_id=trial_id, title=title, last_update="2025-01-01", origin="test",
+                       **fields)
+
+
+NEURO = trial(
+    "NCT00000001", "Dinutuximab Beta With Chemotherapy in Relapsed Neuroblastoma",
+    conditions=("Neuroblastoma",), drugs=("Dinutuximab beta", "Qarziba", "Irinotecan"),
+    facilities=("Great Ormond Street Hospital for Children",), cities=("London",),
+    countries=("United Kingdom",), sponsors=("University of Birmingham",),
+    min_age=1.0, max_age=21.0, phases=("PHASE2",),
+)
+CNK = trial(
+    "NCT00000002", "CNK-UT in Advanced Solid Tumours",
+    drugs=("CNK-UT",), facilities=("Sun Yat-sen University Cancer Center",),
+    cities=("Guangzhou",), states=("Guangdong",), countries=("China",),
+    sponsors=("Sun Yat-sen University",), min_age=18.0, max_age=75.0, status="NOT_YET_RECRUITING",
+)
+SAR = trial(
+    "NCT00000003", "A Study of SAR443579 in Acute Myeloid Leukemia",
+    drugs=("SAR443579",), facilities=("Universitätsspital Zürich",), cities=("Zürich",),
+    countries=("Switzerland",), sponsors=("Sanofi",), min_age=18.0, phases=("PHASE1", "PHASE2"),
+)
+FT = trial(
+    "NCT00000004", "FT538 Plus Monoclonal Antibodies in AML",
+    drugs=("FT538",), ids=("FT538-101",), facilities=("Masonic Cancer Center",),
+    cities=("Minneapolis",), countries=("United States",), sponsors=("Fate Therapeutics",),
+    min_age=18.0, status="COMPLETED",
+)
+MENTION = trial(
+    "NCT00000005", "Immunotherapy Follow-up Registry",
+    drug_text=("Patients previously treated with dinutuximab are followed for ten years",),
+    facilities=("Children's Hospital of Philadelphia",), cities=("Philadelphia",),
+    countries=("United States",), min_age=0.0, max_age=30.0, status="RECRUITING",
+)
+GD2 = trial(
+    "NCT00000006", "GD2/B7H3 Bispecific CAR T Cells for Neuroblastoma",
+    conditions=("Neuroblastoma",), drugs=("GD2-B7H3 CAR T cells",),
+    facilities=("Guangzhou Women and Children's Medical Center",), cities=("Guangzhou",),
+    countries=("China",), min_age=1.0, max_age=18.0, phases=("EARLY_PHASE1",),
+)
+ALL = (NEURO, CNK, SAR, FT, MENTION, GD2)
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return SearchIndex.build(ALL)
+
+
+def ids(hits) -> list[str]:
+    return [h.trial_id for h in hits]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("dinutuximab", "NCT00000001"),
+    ("DINUTUXIMAB", "NCT00000001"),
+    ("dinutuximab beta", "NCT00000001"),
+    ("qarziba", "NCT00000001"),
+    ("sar443579", "NCT00000003"),
+    ("SAR-443579", "NCT00000003"),
+    ("SAR 443579", "NCT00000003"),
+    ("FT538", "NCT00000004"),
+    ("ft 538", "NCT00000004"),
+    ("CNK-UT", "NCT00000002"),
+    ("cnkut", "NCT00000002"),
+    ("cnk ut", "NCT00000002"),
+    ("GD2/B7H3", "NCT00000006"),
+    ("gd2b7h3", "NCT00000006"),
+    ("b7h3", "NCT00000006"),
+])
+def test_case_and_punctuation_do_not_matter(index, query, expected):
+    assert ids(index.search(query))[:1] == [expected]
+
+
+@pytest.mark.parametrize("query", ["Sun Yat-sen", "sun yatsen", "Sun Yat Sen", "SUN YAT-SEN UNIVERSITY"])
+def test_sun_yat_sen_spellings(index, query):
+    assert ids(index.search(query)) == ["NCT00000002"]
+
+
+@pytest.mark.parametrize("query", ["Zürich", "zurich", "ZURICH", "Zu\u0308rich", "universitatsspital"])
+def test_accents_do_not_matter(index, query):
+    assert ids(index.search(query)) == ["NCT00000003"]
+
+
+@pytest.mark.parametrize("query", [
+    "dinutuxmab",     # deletion
+    "dinutuxiamb",    # transposition
+    "dinutuximav",    # substitution
+    "dinituximab",    # substitution
+    "dinutuksimab",   # two edits in a long word
+    "guangzohu",      # transposition in a site
+    "philadelpia",
+    "irinotekan",
+])
+def test_typos_are_tolerated(index, query):
+    assert index.search(query), query
+
+
+def test_short_words_are_not_fuzzy(index):
+    assert index.search("aml")
+    assert not index.search("amx")  # three letters: no typo allowed
+
+
+def test_too_many_typos_do_not_match(index):
+    assert not index.search("dnutxmab")  # three edits
+    assert not index.search("zorihc")  # two edits in a six-letter word
+
+
+def test_one_typo_at_five_letters(index):
+    assert ids(index.search("lonon")) == ["NCT00000001"]
+    assert ids(index.search("zurihc")) == ["NCT00000003"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("dinut", "NCT00000001"),
+    ("guangz", None),
+    ("great ormo", "NCT00000001"),
+    ("sar44", "NCT00000003"),
+    ("minneap", "NCT00000004"),
+])
+def test_half_typed_words_match_as_prefixes(index, query, expected):
+    found = ids(index.search(query))
+    assert found
+    if expected:
+        assert found[0] == expected
+    else:
+        assert set(found) == {"NCT00000002", "NCT00000006"}
+
+
+def test_typo_in_a_half_typed_word(index):
+    assert ids(index.search("dinutx"))[:1] == ["NCT00000001"]
+
+
+def test_every_term_must_match(index):
+    assert set(ids(index.search("neuroblastoma"))) == {"NCT00000001", "NCT00000006"}
+    assert ids(index.search("neuroblastoma london")) == ["NCT00000001"]
+    assert ids(index.search("neuroblastoma guangzhou")) == ["NCT00000006"]
+    assert index.search("neuroblastoma minneapolis") == []
+
+
+def test_field_prefixes_narrow_a_term(index):
+    assert set(ids(index.search("guangzhou"))) == {"NCT00000002", "NCT00000006"}
+    assert ids(index.search("drug:cnk")) == ["NCT00000002"]
+    assert index.search("site:dinutuximab") == []
+    assert ids(index.search("site:london")) == ["NCT00000001"]
+    assert ids(index.search("sponsor:sanofi")) == ["NCT00000003"]
+    assert ids(index.search("cond:neuroblastoma site:guangzhou")) == ["NCT00000006"]
+    assert ids(index.search("id:FT538-101")) == ["NCT00000004"]
+    assert ids(index.search("id:NCT00000003")) == ["NCT00000003"]
+
+
+def test_unknown_prefix_is_just_text(index):
+    assert parse_query("covid:19").terms[0].fields is None
+    assert [t.text for t in parse_query("covid:19").terms] == ["covid", "19"]
+
+
+def test_quoted_phrase_must_be_a_run(index):
+    assert ids(index.search('"great ormond street"')) == ["NCT00000001"]
+    assert index.search('"street ormond"') == []
+    assert ids(index.search("street ormond")) == ["NCT00000001"]
+
+
+def test_parse_query_marks_the_word_being_typed():
+    query = parse_query('drug:dinutuximab site:"Great Ormond" lond')
+    assert [(t.text, t.fields, t.phrase is not None, t.typing) for t in query.terms] == [
+        ("dinutuximab", ("drugs", "drug_text"), False, False),
+        ("great", ("facilities", "cities", "states", "countries"), True, False),
+        ("ormond", ("facilities", "cities", "states", "countries"), True, False),
+        ("lond", None, False, True),
+    ]
+    assert not parse_query("lond ").terms[-1].typing
+    assert [t.text for t in parse_query("the dinutuximab of").terms] == ["dinutuximab", "of"]
+
+
+def test_drug_field_beats_a_description_mention(index):
+    hits = index.search("dinutuximab")
+    assert ids(hits) == ["NCT00000001", "NCT00000005"]
+    assert hits[0].score > hits[1].score
+    assert "drugs" in hits[0].matched and hits[1].matched == ("drug_text",)
+
+
+def test_exact_beats_prefix_beats_typo():
+    exact = trial("NCT10000001", "x", cities=("Boston",))
+    prefix = trial("NCT10000002", "x", cities=("Bostonia",))
+    typo = trial("NCT10000003", "x", cities=("Bostin",))
+    hits = SearchIndex.build([typo, prefix, exact]).search("boston")
+    assert ids(hits) == ["NCT10000001", "NCT10000002", "NCT10000003"]
+    assert hits[0].score > hits[1].score > hits[2].score
+
+
+def test_exact_in_a_weak_field_beats_a_typo_in_a_strong_one():
+    mention = trial("NCT10000001", "x", drug_text=("given with tadalafil daily",))
+    typo = trial("NCT10000002", "x", drugs=("Tadalafel",))
+    assert ids(SearchIndex.build([typo, mention]).search("tadalafil")) == ["NCT10000001", "NCT10000002"]
+
+
+def test_words_together_in_one_value_rank_first():
+    scattered = trial("NCT10000001", "Great outcomes", facilities=("Ormond Clinic",),
+                      cities=("Street",))
+    together = trial("NCT10000002", "x", facilities=("Great Ormond Street Hospital",))
+    assert ids(SearchIndex.build([scattered, together]).search("great ormond street"))[0] == "NCT10000002"
+
+
+def test_scores_are_percentages_best_first(index):
+    for query in ("dinutuximab", "guangzhou", "neuroblastoma", "dinutuxmab"):
+        scores = [h.score for h in index.search(query)]
+        assert scores == sorted(scores, reverse=True)
+        assert all(0 < s <= 100 for s in scores)
+
+
+def test_matched_fields_and_title_spans(index):
+    hit = index.search("dinutuximab neuroblastoma")[0]
+    assert hit.trial_id == "NCT00000001"
+    assert {"drugs", "title", "conditions"} <= set(hit.matched)
+    title = NEURO.title
+    assert [title[s:e] for s, e in hit.spans["title"]] == ["Dinutuximab", "Neuroblastoma"]
+
+
+def test_spans_point_into_the_original_text(index):
+    hit = index.search("zurich")[0]
+    cities = field_text(SAR, "cities")
+    assert [cities[s:e] for s, e in hit.spans["cities"]] == ["Zürich"]
+    hit = index.search("yatsen")[0]
+    facilities = field_text(CNK, "facilities")
+    assert [facilities[s:e] for s, e in hit.spans["facilities"]] == ["Yat-sen"]
+
+
+def test_spans_in_many_valued_fields_use_the_separator(index):
+    hit = index.search("qarziba")[0]
+    drugs = field_text(NEURO, "drugs")
+    assert drugs == "Dinutuximab beta; Qarziba; Irinotecan"
+    assert [drugs[s:e] for s, e in hit.spans["drugs"]] == ["Qarziba"]
+
+
+def test_filters(index):
+    assert set(ids(index.search("", filters=SearchFilters(statuses=frozenset({"RECRUITING"}))))) == {
+        "NCT00000001", "NCT00000003", "NCT00000005", "NCT00000006"}
+    assert ids(index.search("", filters=SearchFilters(statuses=frozenset({"Not yet recruiting"})))) == [
+        "NCT00000002"]
+    assert set(ids(index.search("", filters=SearchFilters(phases=frozenset({"Phase 2"}))))) == {
+        "NCT00000001", "NCT00000003"}
+    assert ids(index.search("", filters=SearchFilters(phases=frozenset({"EARLY_PHASE1"})))) == [
+        "NCT00000006"]
+    assert ids(index.search("guangzhou", filters=SearchFilters(country="china", patient_age=40))) == [
+        "NCT00000002"]
+    assert set(ids(index.search("", filters=SearchFilters(patient_age=25)))) == {
+        "NCT00000002", "NCT00000003", "NCT00000004", "NCT00000005"}
+    assert set(ids(index.search("", filters=SearchFilters(country="United States")))) == {
+        "NCT00000004", "NCT00000005"}
+
+
+def test_empty_query_lists_in_a_stable_order(index):
+    assert ids(index.search("")) == [t.trial_id for t in ALL]
+    assert ids(index.search("   ", limit=2)) == ["NCT00000001", "NCT00000002"]
+
+
+def test_limit(index):
+    assert len(index.search("neuroblastoma", limit=1)) == 1
+
+
+def test_add_and_remove_update_the_index(index):
+    index = SearchIndex.build(ALL)
+    assert not index.search("naxitamab")
+    index.add(trial("NCT00000007", "Naxitamab for High-Risk Neuroblastoma", drugs=("Naxitamab",),
+                    cities=("Barcelona",)))
+    assert ids(index.search("naxitamab")) == ["NCT00000007"]
+    assert ids(index.search("naxitamb barcelona")) == ["NCT00000007"]  # new terms get typo lookups
+    index.remove("NCT00000001")
+    assert ids(index.search("dinutuximab")) == ["NCT00000005"]
+    assert "NCT00000001" not in index and len(index) == 6
+    index.add(trial("NCT00000005", "Registry, renamed", cities=("Boston",)))
+    assert index.search("philadelphia") == []
+    assert ids(index.search("boston")) == ["NCT00000005"]
