@@ -155,3 +155,31 @@ async def test_record_text_is_shown_literally_never_as_markup(tmp_path):
         assert "[italic]markup[/italic]" in text_of(screen.query_one("#body-description", Static))
         line = screen.query_one(TrialList).render_line(1).text
         assert "[bold red]Loud" in line
+
+
+async def test_eligibility_shows_a_threshold_table_linked_to_its_sentences():
+    from trialtui.tui.widgets.threshold_table import ThresholdTable
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).highlight("TT-6105b303ddf7")
+        await pilot.pause()
+        table = screen.query_one(ThresholdTable)
+        measures = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert "ANC" in measures and "platelets" in measures
+        anc_conditional = next(
+            i for i in range(table.row_count)
+            if str(table.get_row_at(i)[0]) == "ANC" and "bone marrow" in str(table.get_row_at(i)[3])
+        )
+        assert str(table.get_row_at(anc_conditional)[1]) == "≥ 0.5 ×10^9/L"
+        table.focus()
+        table.move_cursor(row=anc_conditional)
+        await pilot.pause()
+        source = text_of(screen.query_one("#threshold-source", Static))
+        assert "Absolute neutrophil count (ANC) ≥ 1.0 × 10^9/L (ANC ≥ 0.5 × 10^9/L if bone marrow involvement)" in source
+        body = screen.query_one("#body-eligibility", Static).content
+        sentence = [body.plain[s.start:s.end] for s in body.spans if "underline" in str(s.style)]
+        exact = [body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style)]
+        assert sentence and sentence[0].startswith("Absolute neutrophil count (ANC)")
+        assert exact == ["ANC ≥ 0.5 × 10^9/L"]

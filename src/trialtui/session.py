@@ -75,6 +75,20 @@ class ReviewSession:
         """The trial's eligibility thresholds (cached: the list and compare screens ask often)."""
         return self._thresholds(trial_id)
 
+    def threshold_sources(self, trial_id: str) -> list[str]:
+        """For each threshold, the whole criterion item it was read from (its own text if none)."""
+        trial = self.trial(trial_id)
+        if trial is None:
+            return []
+        items = trial.eligibility.items
+        sources = []
+        for t in self.thresholds(trial_id):
+            item = None
+            if t.start is not None:
+                item = next((i for i in items if i.start <= t.start < i.start + len(i.text)), None)
+            sources.append(item.text if item else t.raw)
+        return sources
+
     def compare(self, a_id: str, b_id: str) -> Comparison | None:
         """Two trials side by side: the threshold diff and the record facts."""
         a, b = self.trial(a_id), self.trial(b_id)

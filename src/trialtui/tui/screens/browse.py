@@ -142,7 +142,8 @@ class BrowseScreen(Screen):
         if trial is None:
             detail.show_nothing(f"{trial_id}: the record could not be read.")
             return
-        detail.show(f"{trial.trial_id}  {trial.title}", session.sections(trial_id))
+        detail.show(f"{trial.trial_id}  {trial.title}", session.sections(trial_id), session.thresholds(trial_id),
+                    session.threshold_sources(trial_id))
 
     # actions -------------------------------------------------------------------------------------
 

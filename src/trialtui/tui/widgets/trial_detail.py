@@ -18,6 +18,7 @@ from rich.text import Text
 
 from trialtui.sections import SECTION_KEYS, Section
 from trialtui.tui.text import plain
+from trialtui.tui.widgets.threshold_table import ThresholdTable
 
 
 class SectionIndex(OptionList):
@@ -44,13 +45,18 @@ class TrialDetail(Vertical):
             with VerticalScroll(id="section-body"):
                 for key in SECTION_KEYS:
                     yield Static(id=f"title-{key}", classes="section-title", markup=False)
-                    yield Static(id=f"body-{key}", classes="section-body", markup=False)
                     if key == "eligibility":
-                        yield Vertical(id="eligibility-extra")
+                        yield ThresholdTable(id="thresholds")
+                        yield Static(id="threshold-source", markup=False)
+                    yield Static(id=f"body-{key}", classes="section-body", markup=False)
 
-    def show(self, title: str, sections: list[Section], annotation: str = "") -> None:
-        """Display a trial's sections; the section index keeps its position."""
+    def show(self, title: str, sections: list[Section], thresholds: list, sources: list[str],
+             annotation: str = "", patient: dict[int, str] | None = None) -> None:
+        """Display a trial's sections and thresholds (with the criterion each came from);
+        the section index keeps its position."""
         self._sections = sections
+        self.query_one(ThresholdTable).set_thresholds(thresholds, sources, patient)
+        self.query_one("#threshold-source", Static).update("")
         self.query_one("#detail-title", Static).update(plain(title))
         note = self.query_one("#detail-annotation", Static)
         note.update(plain(annotation))
@@ -69,10 +75,29 @@ class TrialDetail(Vertical):
             body.set_class(section.empty, "-empty")
         self.query_one("#section-body", VerticalScroll).scroll_home(animate=False)
 
+    def on_threshold_table_source_chosen(self, message: ThresholdTable.SourceChosen) -> None:
+        """Highlight the sentence a threshold was read from, and quote it under the table."""
+        eligibility = next((s for s in self._sections if s.key == "eligibility"), None)
+        if eligibility is None:
+            return
+        body = plain(eligibility.body)
+        sentence = body.plain.find(message.sentence) if message.sentence else -1
+        if sentence >= 0:
+            body.stylize("bold underline", sentence, sentence + len(message.sentence))
+        start = body.plain.find(message.raw, max(sentence, 0)) if message.raw else -1
+        if start >= 0:
+            body.stylize("reverse bold", start, start + len(message.raw))
+        self.query_one("#body-eligibility", Static).update(body)
+        quote = f"Source: “{message.sentence or message.raw}”" if message.raw else ""
+        if message.uncertain:
+            quote += f"\nUncertain: {message.uncertain}"
+        self.query_one("#threshold-source", Static).update(plain(quote))
+
     def show_nothing(self, message: str) -> None:
         self.query_one("#detail-title", Static).update(plain(message))
         self.query_one("#detail-annotation", Static).display = False
         self.query_one(SectionIndex).clear_options()
+        self.query_one(ThresholdTable).set_thresholds([])
         for key in SECTION_KEYS:
             self.query_one(f"#title-{key}", Static).update("")
             self.query_one(f"#body-{key}", Static).update("")
