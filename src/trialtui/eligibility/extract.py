@@ -243,6 +243,12 @@ _TRAILING_CONDITION = re.compile(
     in\s+(?=(?:the\s+)?(?:presence|liver|hepatic|bone|marrow|gilbert)))\s+(?P<text>[^;.()\[\]]{3,80})""",
     re.IGNORECASE | re.VERBOSE,
 )
+_NOT_A_CONDITION = re.compile(
+    # "if pulse oximetry evaluation is clinically indicated": about the test, not the patient.
+    r"\b(?:indicated|available|performed|measured|assessed|tested|done|obtained|required|applicable|possible|"
+    r"calculated|estimated|using|according|per\s+institutional|by\s+the)\b",
+    re.IGNORECASE,
+)
 _CONDITION_CUT = re.compile(r",|\s+(?:or|and|is|are|may|can|must|will)\s+|\)")
 
 
@@ -250,7 +256,7 @@ def _condition_name(text: str, free_text: bool) -> str | None:
     for pattern, name in _CONDITION_NAMES:
         if pattern.search(text):
             return name
-    if not free_text:
+    if not free_text or _NOT_A_CONDITION.search(text):
         return None
     text = _CONDITION_CUT.split(text, maxsplit=1)[0].strip(" :-")
     return text or None
@@ -320,10 +326,25 @@ class _Mention:
     condition: str | None = None
 
 
+_NUMBER_HINT = re.compile(r"\d|\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
+_MENTION_REACH = 220
+"""How far before a number a measure name can be and still own it (name lists, brackets, fillers)."""
+
+
 def _mentions(sentence: str) -> list[_Mention]:
-    found = []
-    for match in MENTION.finditer(sentence):
-        found.append(_Mention(mention_measures(match), match.start(), match.end()))
+    """Measure names that have a number after them; only those stretches are scanned, for speed."""
+    found: list[_Mention] = []
+    scan_from = 0
+    for hint in _NUMBER_HINT.finditer(sentence):
+        if hint.start() < scan_from:
+            continue
+        start = max(scan_from, hint.start() - _MENTION_REACH)
+        while start > scan_from and sentence[start - 1].isalnum():
+            start -= 1
+        for match in MENTION.finditer(sentence, start, hint.start()):
+            found.append(_Mention(mention_measures(match), match.start(), match.end()))
+            scan_from = match.end()
+        scan_from = max(scan_from, hint.end())
     return found
 
 
@@ -393,7 +414,7 @@ class _Extractor:
         return name if count == 1 else f"{name}-{count}"
 
     def _sentence(self, sentence: str, offset: int, section: str) -> None:
-        if not any(ch.isdigit() for ch in sentence) and not _WORD_VALUE.search(sentence):
+        if not _MAYBE_NUMERIC.search(sentence):
             return
         mentions = _mentions(sentence)
         inverted = section == "exclusion" or bool(_EXCLUSION_CUE.search(sentence))
@@ -526,7 +547,14 @@ class _Extractor:
         """Ages written without the word "age": "18 years or older", "adults ≥ 18 years"."""
         if "ear" not in sentence and "onth" not in sentence and "yr" not in sentence:
             return
-        for match in _AGE_PHRASE.finditer(sentence):
+        searched_to = 0
+        for anchor in _AGE_ANCHOR.finditer(sentence):
+            if anchor.start() < searched_to:
+                continue
+            match = _AGE_PHRASE.search(sentence, max(searched_to, anchor.start() - 45), anchor.end() + 40)
+            if match is None:
+                continue
+            searched_to = match.end()
             if any(s <= match.start() < e or s < match.end() <= e for s, e in consumed):
                 continue
             before = sentence[max(0, match.start() - 30) : match.start()]
@@ -596,7 +624,6 @@ class _Extractor:
 _COMPARATOR_BEFORE = re.compile(r"\b((?:a\s+)?(?:minimum|maximum)|at\s+least)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
 _MAYBE_NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
-_WORD_VALUE = re.compile(r"\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
@@ -612,6 +639,11 @@ def _strip_age_condition(gap: str) -> str:
     return re.sub(r"\([^()]*\)", "", gap)
 
 
+_CONDITION_WORD_BEFORE = re.compile(r"\b(?:for|in|if|when)\s+$", re.IGNORECASE)
+_AGE_ANCHOR = re.compile(
+    r"(?:years?|yrs?|months?)[\s-]*(?:of\s+age|old|(?:or|and)\s+(?:older|over|above|younger|under|below|more|greater|less))",
+    re.IGNORECASE,
+)
 _PERSON = r"(?:patients?|subjects?|participants?|adults?|children|child|adolescents?|men|women|males?|females?|individuals?|persons?|people|volunteers?|boys|girls|infants|youths?|pts)"
 _AGE_PHRASE = re.compile(
     rf"""
@@ -650,10 +682,14 @@ def _person_ages(criteria: str, found: list[Threshold]) -> list[Threshold]:
     spans = [(t.start, t.end) for t in found if t.start is not None]
     extra: list[Threshold] = []
     for section, _label, _depth, item_text, item_start in iter_items(criteria):
+        if "year" not in item_text and "Year" not in item_text and "yr" not in item_text:
+            continue
         for match in _PERSON_AGE.finditer(item_text):
             start, end = item_start + match.start("v1"), item_start + match.end()
             if any(s <= start < e or s < end <= e for s, e in spans):
                 continue
+            if _CONDITION_WORD_BEFORE.search(item_text, max(0, match.start() - 8), match.start()):
+                continue  # "for patients ≥ 16 years": the condition of another limit, not an age limit
             reading = _age_reading_person(match)
             if reading is None:
                 continue

@@ -80,7 +80,7 @@ _ALIASES: list[tuple[str, str]] = [
                r"|(?:urine|urinary|micro)\s*albumin|albumin[\s-]+(?:to|/)[\s-]*creatinine|albuminuria"
                r"|platelet[\s-]+(?:transfusions?|aggregation|inhibitors?|function|rich)"
                r"|(?:neutrophil|platelet)\s+engraftment|creatine\s+(?:phospho)?kinase|(?-i:CPK|CK)"
-               r"|(?-i:Hb\s?S|HbSC|HbSS)"),
+               r"|(?-i:Hb\s?S|HbSC|HbSS|IIEF(?:-EF)?|EF\s+domain)|erectile\s+function|age\s+of\s+(?:majority|consent|onset|diagnosis)"),
     ("ast_alt", r"(?:serum\s+|liver\s+)?(?:trans\s?aminases|aminotransferases|transaminase\s+levels?)"
                 r"|(?-i:SGOT\s*/\s*SGPT|AST\s*/\s*ALT|ALT\s*/\s*AST|SGPT\s*/\s*SGOT|ASAT\s*/\s*ALAT|ALAT\s*/\s*ASAT|LFTs)"),
     ("direct_bilirubin", r"(?:serum\s+)?(?:direct|conjugated)\s+(?:serum\s+)?bilirubin|(?-i:D\.?[Bb]ili|DBIL|DBili)"),
@@ -108,8 +108,9 @@ _ALIASES: list[tuple[str, str]] = [
     ("pt", r"prothrombin\s+time|(?-i:PT)(?![A-Za-z])"),
     ("lansky", r"lansky(?:\s+play)?(?:[\s-]+performance)?(?:\s+(?:status|score|scale))*|(?-i:LPS)(?![A-Za-z])"),
     ("karnofsky", r"karnofsky(?:\s+performance)?(?:\s+(?:status|score|scale|index))*|(?-i:KPS)(?![A-Za-z])"),
-    ("ecog", r"(?:eastern\s+cooperative\s+oncology\s+group|(?-i:ECOG)|world\s+health\s+organi[sz]ation|(?-i:WHO)|zubrod)"
-             r"(?:\s*\((?:ECOG|WHO)\))?(?:[\s-]+performance)?(?:\s+(?:status|score|scale|grade))*(?:\s*\((?:ECOG\s*)?(?:PS)\))?"),
+    ("ecog", r"(?:eastern\s+cooperative\s+oncology\s+group|(?-i:ECOG)|zubrod)"
+             r"(?:\s*\((?:ECOG)\))?(?:[\s-]+performance)?(?:\s+(?:status|score|scale|grade))*(?:\s*\((?:ECOG\s*)?(?:PS)\))?"
+             r"|(?:world\s+health\s+organi[sz]ation|(?-i:WHO))(?:\s*\(WHO\))?(?:[\s-]+performance\s+(?:status|score|scale)|\s+(?-i:PS))(?:\s*\((?:WHO\s*)?PS\))?"),
     ("performance", r"performance\s+(?:status|score)|(?-i:PS)(?![A-Za-z])"),
     ("life_expectancy", r"life[\s-]+expectancy|(?:expected|estimated|anticipated|predicted)\s+(?:overall\s+)?(?:survival|life\s+span|lifespan)(?:\s+time)?|survival\s+expectancy|expected\s+to\s+(?:live|survive)"),
     ("bmi", r"body\s+mass\s+index|(?-i:BMI)"),
@@ -118,7 +119,9 @@ _ALIASES: list[tuple[str, str]] = [
 ]
 
 MENTION = re.compile(
-    "|".join(f"(?P<{name}_{index}>(?<![A-Za-z0-9])(?:{pattern})(?![A-Za-z0-9]))" for index, (name, pattern) in enumerate(_ALIASES)),
+    "(?<![A-Za-z0-9])(?=[A-Za-z])(?:"
+    + "|".join(f"(?P<{name}_{index}>(?:{pattern})(?![A-Za-z0-9]))" for index, (name, pattern) in enumerate(_ALIASES))
+    + ")",
     re.IGNORECASE,
 )
 """One pass finds every measure name in a sentence; `mention_measures` maps the group to ids."""
