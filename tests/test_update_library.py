@@ -147,3 +147,19 @@ def test_large_watch_lists_are_asked_for_in_batches(shared_data, library):
         batches = [len(r.params["filter.ids"].split(",")) for r in api.requests[before:]]
     assert batches == [BATCH_SIZE, 30]
     assert result.checked == BATCH_SIZE + 30 and result.updated == 0
+
+
+def test_a_library_trial_without_an_nct_id_is_not_asked_for(library):
+    from conftest import SEEDS
+    from trialtui.ingest import load_paths
+
+    seeds = load_paths([SEEDS]).trials
+    library.import_trials(seeds, origin="import")
+    unregistered = [t.trial_id for t in seeds if not t.nct_id]
+    assert unregistered
+    with FakeCtgov([]) as api:
+        result = update_library(library, [unregistered[0], "nct09999999"], base_url=api.base_url,
+                                policy=FAST)
+    assert result.not_registered == unregistered[:1]
+    assert result.not_in_library == ["NCT09999999"]
+    assert api.count() == 0

@@ -101,6 +101,10 @@ def _in_background(work: Callable[[threading.Event], T]) -> T:
     return outcome[0]
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
+
+
 class _ProgressLine:
     """One line on stderr rewritten in place on a terminal; one line per page otherwise."""
 
@@ -179,7 +183,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if result.restarted:
         print("the saved position of an interrupted fetch had expired; started over", file=sys.stderr)
     summary = (f"{result.added:,} added, {result.updated:,} updated, {result.unchanged:,} unchanged"
-               f", {len(result.skipped):,} skipped ({result.studies:,} studies, {result.pages:,} pages)")
+               f", {len(result.skipped):,} skipped ({_count(result.studies, 'study', 'studies')}, "
+               f"{_count(result.pages, 'page', 'pages')})")
     if result.cancelled:
         print(f"trialtui: fetch interrupted; {summary} so far. "
               "Run the same command again to resume.", file=sys.stderr)
@@ -255,8 +260,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             "changed": [_changed_json(c) for c in result.changed],
         })
     else:
-        trials = "trial" if result.checked == 1 else "trials"
-        print(f"checked {result.checked:,} {trials}: {result.updated:,} updated, "
+        print(f"checked {_count(result.checked, 'trial', 'trials')}: {result.updated:,} updated, "
               f"{result.unchanged:,} unchanged")
         for changed in result.changed:
             print()

@@ -104,6 +104,12 @@ def unreviewed_changes(library: Library) -> list[ChangedTrial]:
             if (changed := changes_since_review(library, trial_id))]
 
 
+def _as_typed(trial_id: str) -> str:
+    """``nct01234567`` → ``NCT01234567``; trialtui's own ids for unregistered records kept as given."""
+    trial_id = trial_id.strip()
+    return trial_id.upper() if trial_id.upper().startswith("NCT") else trial_id
+
+
 def update_library(
     library: Library,
     trial_ids: list[str] | None = None,
@@ -120,7 +126,7 @@ def update_library(
     """
     result = UpdateResult()
     known = {d.trial_id: d.last_update for d in library.digests()}
-    wanted = list(dict.fromkeys(i.strip().upper() for i in trial_ids)) if trial_ids else list(known)
+    wanted = list(dict.fromkeys(_as_typed(i) for i in trial_ids)) if trial_ids else list(known)
     result.not_in_library = [i for i in wanted if i not in known]
     result.not_registered = [i for i in wanted if i in known and not _NCT_ID.fullmatch(i)]
     targets = [i for i in wanted if i in known and _NCT_ID.fullmatch(i)]
