@@ -107,7 +107,7 @@ def _location(element: ET.Element) -> dict:
     contacts = [
         _contact(c, "CONTACT") for c in (element.find("contact"), element.find("contact_backup")) if c is not None
     ]
-    contacts.extend(_contact(c) for c in element.iterfind("investigator"))
+    contacts.extend(_contact(c) for c in element.findall("investigator"))
     return {
         "facility": _text(facility, "name"),
         "city": address.get("city", ""),
@@ -150,10 +150,10 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
             "other_names": _texts(i, "other_name"),
             "arm_labels": _texts(i, "arm_group_label"),
         }
-        for i in root.iterfind("intervention")
+        for i in root.findall("intervention")
     ]
     arms = []
-    for arm in root.iterfind("arm_group"):
+    for arm in root.findall("arm_group"):
         label = _text(arm, "arm_group_label")
         arms.append({
             "label": label,
@@ -200,7 +200,7 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
                 "affiliation": _text(o, "affiliation"),
                 "role": to_enum(_text(o, "role")),
             }
-            for o in root.iterfind("overall_official")
+            for o in root.findall("overall_official")
         ],
         "brief_summary": _text(root, "brief_summary", "textblock"),
         "detailed_description": _text(root, "detailed_description", "textblock"),
@@ -225,7 +225,7 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
                 "time_frame": _text(o, "time_frame"),
             }
             for kind in ("primary", "secondary", "other")
-            for o in root.iterfind(f"{kind}_outcome")
+            for o in root.findall(f"{kind}_outcome")
         ],
         "eligibility": {
             "criteria": _text(eligibility, "criteria", "textblock"),
@@ -235,7 +235,7 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
             "healthy_volunteers": to_bool(_text(eligibility, "healthy_volunteers")),
             "std_ages": std_ages(minimum_age, maximum_age),
         },
-        "locations": [_location(loc) for loc in root.iterfind("location")],
+        "locations": [_location(loc) for loc in root.findall("location")],
         "countries": _texts(root, "location_countries", "country"),
         "central_contacts": [
             _contact(c, "CONTACT")
@@ -246,7 +246,7 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
         "references": [
             {"citation": _text(r, "citation"), "pmid": _text(r, "PMID"), "type": kind}
             for kind, tag in (("", "reference"), ("RESULT", "results_reference"))
-            for r in root.iterfind(tag)
+            for r in root.findall(tag)
         ],
         "source": Provenance(
             path=path,

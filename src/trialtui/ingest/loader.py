@@ -251,9 +251,10 @@ def _nct_id_of(study: object) -> str:
 
 
 def _json_error(error: json.JSONDecodeError, text: str) -> str:
-    if error.pos >= len(text.rstrip()) - 1:
+    # the scanner reports "Unterminated string" only when the text ends inside a string
+    if error.pos >= len(text.rstrip()) - 1 or error.msg.startswith("Unterminated string"):
         return "not valid JSON: the file ends in the middle of a value (truncated?)"
-    return f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+    return f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
 
 
 def _read_json(stream: io.BufferedReader, path: str) -> Iterator[Trial | _Fault]:
