@@ -49,10 +49,37 @@ async def search(pilot) -> None:
     await pilot.pause(0.1)
 
 
+async def compare(pilot) -> None:
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    trials = pilot.app.screen.query_one(TrialList)
+    trials.focus()
+    trials.highlight("NCT06751134")
+    await pilot.press("m")
+    trials.highlight("NCT06674265")
+    await pilot.press("m", "c")
+    await pilot.pause(0.2)
+
+
+async def thresholds(pilot) -> None:
+    from trialtui.tui.widgets.threshold_table import ThresholdTable
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    pilot.app.screen.query_one(TrialList).highlight("TT-6105b303ddf7")
+    await pilot.pause(0.1)
+    pilot.app.screen.query_one("TrialDetail").jump_to("eligibility")
+    table = pilot.app.screen.query_one(ThresholdTable)
+    table.focus()
+    table.move_cursor(row=5)
+    await pilot.pause(0.2)
+
+
 SCREENS: dict[str, Callable[[object], Awaitable[None]]] = {
     "browse": browse,
     "help": help_screen,
     "search": search,
+    "thresholds": thresholds,
+    "compare": compare,
 }
 
 

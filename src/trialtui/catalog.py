@@ -16,6 +16,7 @@ from trialtui.digest import TrialDigest, digest_trial
 from trialtui.ingest import LoadProblem, load_paths
 from trialtui.models import Trial
 from trialtui.paths import seeds_dir
+from trialtui.store import Library
 
 Progress = Callable[[str, int], None]
 """Called with a stage name and a running count while the catalog loads."""
@@ -85,13 +86,9 @@ def load_files(paths: Sequence[str | Path], progress: Progress | None = None, or
     return Catalog(digests=_merge(digests), problems=list(result.problems), _records=records)
 
 
-def load_default(progress: Progress | None = None, database_path: Path | None = None) -> Catalog:
+def load_default(library: Library, progress: Progress | None = None) -> Catalog:
     """The bundled seeds plus the user's local library."""
-    from trialtui.store import Database, Library
-
     seeds = load_files([seeds_dir()], progress, origin="seeds")
-    db = Database.open(database_path)
-    library = Library(db)
     if progress:
         progress("opening library", 0)
     library_digests = library.digests()
@@ -101,6 +98,6 @@ def load_default(progress: Progress | None = None, database_path: Path | None = 
     return Catalog(digests=merged, problems=seeds.problems, _records=records, _library_reader=library.get)
 
 
-def load_catalog(data: Sequence[str | Path] | None, progress: Progress | None = None) -> Catalog:
+def load_catalog(data: Sequence[str | Path] | None, library: Library, progress: Progress | None = None) -> Catalog:
     """What every command and the app loads: ``--data`` sources when given, else seeds + library."""
-    return load_files(data, progress) if data else load_default(progress)
+    return load_files(data, progress) if data else load_default(library, progress)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from trialtui.catalog import Catalog, Progress, load_catalog
@@ -16,6 +16,7 @@ from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
 from trialtui.models import Trial
 from trialtui.sections import Section, trial_sections
+from trialtui.store import Database, Library
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,19 +32,33 @@ class ResultRow:
 class ReviewSession:
     """The trials one run of trialtui works on, and everything computed from them."""
 
-    def __init__(self, data: Sequence[str | Path] | None = None) -> None:
+    def __init__(self, data: Sequence[str | Path] | None = None, database_path: Path | None = None) -> None:
         self.data = list(data) if data else None
+        self.database_path = database_path
         self.catalog = Catalog()
         self._index = None
         self._thresholds = lru_cache(maxsize=256)(self._extract)
         self.marked: list[str] = []
         """Trials marked for comparison, oldest first."""
 
+    @cached_property
+    def db(self) -> Database:
+        """The user's database (library and annotations), opened on first use."""
+        return Database.open(self.database_path)
+
+    @cached_property
+    def library(self) -> Library:
+        return Library(self.db)
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.close()
+
     def load(self, progress: Progress | None = None) -> Catalog:
         """Read the trials and build the search index; slow for big libraries (run it off the UI)."""
         from trialtui.search.index import SearchIndex
 
-        self.catalog = load_catalog(self.data, progress)
+        self.catalog = load_catalog(self.data, self.library, progress)
         if progress:
             progress("indexing", len(self.catalog))
         self._index = SearchIndex.build(self.catalog.digests)

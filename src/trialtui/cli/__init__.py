@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 
 from trialtui import __version__
-from trialtui.cli.common import EXIT_OK
+from trialtui.cli.common import EXIT_OK, EXIT_USAGE
+from trialtui.store import StoreError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,3 +47,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except StoreError as err:
+        print(f"trialtui: {err}", file=sys.stderr)
+        return EXIT_USAGE

@@ -8,11 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-from trialtui.catalog import Catalog, load_catalog, load_files
+from trialtui.catalog import Catalog, load_default, load_files
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_problems
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import display_enum, display_phases
 from trialtui.sections import trial_sections
+from trialtui.store import Database, Library
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _catalog(args: argparse.Namespace) -> tuple[Catalog, int]:
     """Load what the command works on; report skipped inputs; the exit status they imply."""
-    catalog = load_catalog(getattr(args, "data", None))
+    data = getattr(args, "data", None)
+    catalog = load_files(data) if data else load_default(Library(Database.open()))
     skipped = report_problems(p.line() for p in catalog.problems)
     return catalog, (EXIT_SKIPPED if skipped else EXIT_OK)
 
@@ -187,7 +189,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.ingest import load_paths
-    from trialtui.store import Database, Library
 
     result = load_paths(args.paths)
     skipped = report_problems(p.line() for p in result.problems)
