@@ -89,3 +89,14 @@ def test_header_with_inline_first_item_and_eligibility_items():
     _check_offsets(text, items)
     assert [(i.section, i.text) for i in items] == [("inclusion", "Age ≥ 18 years"), ("exclusion", "Pregnant")]
     assert Eligibility(criteria=text).items == items
+
+
+def test_hard_wrapped_legacy_lines_join_their_item():
+    text = (
+        "\n        Inclusion Criteria:\n\n          -  Adequate bone marrow function: platelets\n"
+        "             >= 100,000/mm3\n\n          -  Signed consent\n"
+    )
+    items = split_criteria(text)
+    _check_offsets(text, items)
+    assert [i.label for i in items] == ["-", "-"]
+    assert items[0].text.endswith(">= 100,000/mm3")

@@ -234,11 +234,19 @@ def iter_items(text: str) -> tuple[Item, ...]:
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
     offset = 0
+    text_indent = -1  # where the last labelled item's text starts; -1 after a blank line
     for line in text.splitlines(keepends=True):
         line_start = offset
         offset += len(line)
         body = line.rstrip("\r\n")
         if not body.strip() or body.strip() in {"\\-", "-", "*", "\\*"}:
+            text_indent = -1
+            continue
+        indent = len(body) - len(body.lstrip())
+        if items and 0 < text_indent <= indent and not _LABEL.match(body):
+            # A hard-wrapped line (legacy XML records wrap at ~70 columns): part of the last item.
+            section_, label_, depth_, _text, item_start = items[-1]
+            items[-1] = (section_, label_, depth_, text[item_start : line_start + len(body)], item_start)
             continue
         header = _section_of_header(body)
         if header:
@@ -258,12 +266,14 @@ def iter_items(text: str) -> tuple[Item, ...]:
             label = body[label_match.start() + len(label_match.group("indent")) : label_match.end()].strip()
             content = body[label_match.end() :]
             start = line_start + label_match.end()
+            text_indent = label_match.end() - 1
         else:
             indent = len(body) - len(body.lstrip())
             depth = len(tracker.levels) - 1 if tracker.levels else 0
             label = ""
             content = body
             start = line_start
+            text_indent = indent if indent > 0 else -1
         if content.rstrip().endswith(":") and len(content) < 200:
             introduces_list = "following" in content or "criteria" in content or " any " in content
             if section != "exclusion" and introduces_list and _EXCLUSION_LEAD.search(content):

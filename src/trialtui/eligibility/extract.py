@@ -304,7 +304,7 @@ def _leading_condition(text: str) -> str | None:
 
 # ---------------------------------------------------------------- sentences and mentions
 
-_SENTENCE_END = re.compile(r";|(?<=[.!?])\s+(?=[A-Z(\[\d])|\.$|\n|(?<=[a-z)])\.(?=[A-Z])")
+_SENTENCE_END = re.compile(r";|(?<=[.!?])\s+(?=[A-Z(\[\d])|\.$|(?<=[a-z)])\.(?=[A-Z])")
 _EXCLUSION_CUE = re.compile(
     r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
     re.IGNORECASE,
