@@ -59,6 +59,11 @@ _INLINE_LABEL = re.compile(
 )
 
 
+_ANY_HEADER = re.compile(
+    r"(?im)^[\s#*_\\-]*(?:(?:key|main|general|major|other|additional|specific)\s+)?(?:inclusion|exclusion|include|exclude|non[- ]?inclusion)\b"
+)
+
+
 @dataclass(slots=True)
 class _Level:
     """One open list while walking the lines: its label style, last number and indentation."""
@@ -180,9 +185,10 @@ def _split_run_on(
 ) -> None:
     """Append one item, cutting it where an inline label continues an open numbered list."""
     position = 0
+    numbered = any(level.number is not None for level in tracker.levels)
     while True:
         cut = None
-        for match in _INLINE_LABEL.finditer(text, position + 1):
+        for match in (_INLINE_LABEL.finditer(text, position + 1) if numbered else ()):
             if match.group("num"):
                 number, style = int(match.group("num")), "num"
             else:
@@ -230,7 +236,7 @@ def iter_items(text: str) -> tuple[Item, ...]:
     if not text:
         return ()
     items: list[Item] = []
-    has_header = any(_section_of_header(line) for line in text.splitlines())
+    has_header = _ANY_HEADER.search(text) is not None
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
     offset = 0

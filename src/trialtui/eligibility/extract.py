@@ -327,7 +327,7 @@ class _Mention:
 
 
 _NUMBER_HINT = re.compile(r"\d|\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
-_MENTION_REACH = 220
+_MENTION_REACH = 160
 """How far before a number a measure name can be and still own it (name lists, brackets, fillers)."""
 
 
