@@ -38,6 +38,8 @@ class ReviewSession:
         self.catalog = Catalog()
         self._index = None
         self._thresholds = lru_cache(maxsize=256)(self._extract)
+        self.changed: set[str] = set()
+        """Library trials with a version newer than the one last reviewed."""
         self.marked: list[str] = []
         """Trials marked for comparison, oldest first."""
 
@@ -59,6 +61,7 @@ class ReviewSession:
         from trialtui.search.index import SearchIndex
 
         self.catalog = load_catalog(self.data, self.library, progress)
+        self.changed = set() if self.data else set(self.library.changed_since_review())
         if progress:
             progress("indexing", len(self.catalog))
         self._index = SearchIndex.build(self.catalog.digests)

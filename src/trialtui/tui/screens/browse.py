@@ -31,6 +31,8 @@ class BrowseScreen(Screen):
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="browse.search"),
         Binding("escape", "leave_search", "List", show=False, id="browse.list"),
+        Binding("f", "fetch", "Fetch", id="browse.fetch"),
+        Binding("w", "changes", "What changed", id="browse.changes"),
         Binding("m", "mark", "Mark", id="browse.mark"),
         Binding("c", "compare", "Compare", id="browse.compare"),
         Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
@@ -45,6 +47,8 @@ class BrowseScreen(Screen):
     @dataclass
     class Loaded(Message):
         catalog: Catalog
+        keep: str | None = None
+        """A trial to put the cursor on once the list is shown."""
 
     @dataclass
     class LoadFailed(Message):
@@ -73,14 +77,14 @@ class BrowseScreen(Screen):
     # loading -------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="load")
-    def _load(self) -> None:
+    def _load(self, keep: str | None = None) -> None:
         session = self.app.session
         try:
             catalog = session.load(progress=lambda stage, n: self.post_message(self.LoadProgress(stage, n)))
         except Exception as err:  # noqa: BLE001 - one line for the user, never a traceback
             self.post_message(self.LoadFailed(f"{type(err).__name__}: {err}"))
             return
-        self.post_message(self.Loaded(catalog))
+        self.post_message(self.Loaded(catalog, keep))
 
     def on_browse_screen_load_progress(self, message: LoadProgress) -> None:
         self._status(f"Loading trials: {message.stage} {message.count:,}…")
@@ -92,7 +96,10 @@ class BrowseScreen(Screen):
     def on_browse_screen_loaded(self, message: Loaded) -> None:
         for problem in message.catalog.problems:
             self.notify(problem.line(), severity="warning", timeout=8)
-        self._show_rows(self.app.session.rows(), query="")
+        query = self.query_one("#search", Input).value
+        self._show_rows(self.app.session.rows(query), query=query)
+        if message.keep:
+            self.jump_to_trial(message.keep)
 
     # searching -----------------------------------------------------------------------------------
 
@@ -190,8 +197,31 @@ class BrowseScreen(Screen):
             return
         self.compare(current.digest.trial_id, other_id)
 
+    def action_fetch(self) -> None:
+        from trialtui.tui.dialogs.fetch_dialog import FetchDialog, fetch_summary
+
+        def fetched(result) -> None:
+            if result is None:
+                return
+            self.notify(fetch_summary(result), severity="error" if result.error else "information", timeout=6)
+            if self.app.session.data:
+                self.notify("Stored in your library: start trialtui without --data to browse it.", timeout=6)
+            elif result.added or result.updated:
+                self._load()
+
+        self.app.push_screen(FetchDialog(self.app.session.library), fetched)
+
+    def action_changes(self) -> None:
+        from trialtui.tui.screens.changes import ChangesScreen
+
+        def closed(trial_id: str | None) -> None:
+            self._load(keep=trial_id)
+
+        self.app.push_screen(ChangesScreen(), closed)
+
     def _badges(self, trial_id: str) -> str:
-        return "◆" if trial_id in self.app.session.marked else ""
+        session = self.app.session
+        return ("◆" if trial_id in session.marked else "") + ("Δ" if trial_id in session.changed else "")
 
     def action_section(self, step: int) -> None:
         self.query_one(TrialDetail).step_section(step)
@@ -213,4 +243,6 @@ class BrowseScreen(Screen):
         yield SystemCommand("Search: focus the search box", "Type a drug, site, condition or id", self.action_focus_search)
         yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records", self.action_compare)
         yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared", self.action_mark)
+        yield SystemCommand("Fetch: trials from ClinicalTrials.gov", "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs", self.action_fetch)
+        yield SystemCommand("Changes: trials changed since last review", "What moved in status, sites, dates and eligibility thresholds", self.action_changes)
         yield SystemCommand("List: sort by the next column", "Cycle through ID, status, phase, title, conditions, last update", self.query_one(TrialList).action_cycle_sort)

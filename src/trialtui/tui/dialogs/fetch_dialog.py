@@ -1,0 +1,141 @@
+"""The fetch dialog: search ClinicalTrials.gov by its own fields and store every page locally.
+
+The download runs on a worker thread (`fetch_to_library`), reporting by message; Esc while it
+runs cancels after the page under way, and the same search later resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, Static
+
+from trialtui.fetch import FetchProgress, FetchResult, QueryError, StudyQuery, fetch_to_library, resolve_base_url
+from trialtui.store import Library
+from trialtui.tui.text import plain
+
+FIELDS = (
+    ("cond", "Condition", "neuroblastoma"),
+    ("term", "Other terms", "GD2"),
+    ("intr", "Intervention", "dinutuximab"),
+    ("locn", "Location", "Guangzhou"),
+    ("spons", "Sponsor", "Children's Oncology Group"),
+    ("statuses", "Status", "recruiting, not yet recruiting"),
+    ("phases", "Phase", "phase 1, phase 2"),
+    ("nct_ids", "NCT IDs", "NCT06751134 NCT06674265"),
+)
+
+
+def fetch_summary(result: FetchResult) -> str:
+    """One sentence on how a fetch ended, for the dialog and the notification."""
+    counts = f"{result.added:,} added, {result.updated:,} updated, {result.unchanged:,} unchanged"
+    if result.error:
+        return f"Fetch stopped: {result.error}. {counts}; run it again to resume."
+    if result.cancelled:
+        return f"Fetch cancelled after page {result.pages}. {counts}; the same search resumes."
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+    return f"Fetched {result.studies:,} studies in {result.pages} pages: {counts}{skipped}."
+
+
+class FetchDialog(ModalScreen[FetchResult | None]):
+    """Fill in any of the registry's search fields, then Enter to fetch."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel / close", id="fetch.cancel")]
+
+    @dataclass
+    class Progressed(Message):
+        progress: FetchProgress
+
+    @dataclass
+    class Finished(Message):
+        result: FetchResult
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self.library = library
+        self._cancel = threading.Event()
+        self._result: FetchResult | None = None
+        self._fetching = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="fetch-dialog"):
+            yield Static("Fetch trials from ClinicalTrials.gov", id="fetch-title")
+            with Grid(id="fetch-fields"):
+                for key, label, example in FIELDS:
+                    yield Label(label)
+                    yield Input(placeholder=f"e.g. {example}", id=f"fetch-{key}")
+                yield Label("Server")
+                yield Input(value=resolve_base_url(None), id="fetch-base-url")
+            yield ProgressBar(id="fetch-progress", show_eta=False)
+            yield Static("Every page is stored as it arrives; Esc stops after the current page.", id="fetch-status", markup=False)
+            with Horizontal(id="fetch-buttons"):
+                yield Button("Fetch", id="fetch-start", variant="primary")
+                yield Button("Close", id="fetch-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#fetch-cond", Input).focus()
+
+    def _query(self) -> StudyQuery:
+        values = {key: self.query_one(f"#fetch-{key}", Input).value for key, _, _ in FIELDS}
+        lists = {key: tuple(values.pop(key).replace(",", " ").split()) for key in ("nct_ids",)}
+        lists |= {key: tuple(v.strip() for v in values.pop(key).split(",") if v.strip()) for key in ("statuses", "phases")}
+        return StudyQuery.build(**values, **lists)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#fetch-start")
+    def start(self) -> None:
+        if self._fetching:
+            return
+        try:
+            query = self._query()
+        except QueryError as err:
+            self._status(str(err))
+            return
+        if query.is_empty:
+            self._status("Fill in at least one field: fetching the whole registry takes hours.")
+            return
+        self._fetching = True
+        self._cancel.clear()
+        self.query_one("#fetch-start", Button).disabled = True
+        self._status(f"Fetching {query.describe()}…")
+        self._fetch(query, self.query_one("#fetch-base-url", Input).value.strip() or None)
+
+    @work(thread=True, exclusive=True, group="fetch")
+    def _fetch(self, query: StudyQuery, base_url: str | None) -> None:
+        result = fetch_to_library(
+            query, self.library, base_url=base_url, cancel=self._cancel,
+            progress=lambda p: self.post_message(self.Progressed(p)),
+        )
+        self.post_message(self.Finished(result))
+
+    def on_fetch_dialog_progressed(self, message: Progressed) -> None:
+        p = message.progress
+        bar = self.query_one(ProgressBar)
+        bar.update(total=p.total_count, progress=p.studies)
+        of_total = f" of {p.total_count:,}" if p.total_count is not None else ""
+        waiting = f" — waiting: {p.retrying.reason}" if p.retrying else ""
+        self._status(f"Page {p.pages}: {p.studies:,}{of_total} studies, {p.added:,} new, {p.rate:,.0f}/s{waiting}")
+
+    def on_fetch_dialog_finished(self, message: Finished) -> None:
+        self._fetching = False
+        self._result = message.result
+        self.query_one("#fetch-start", Button).disabled = False
+        self._status(fetch_summary(message.result))
+
+    @on(Button.Pressed, "#fetch-close")
+    def action_cancel(self) -> None:
+        if self._fetching:
+            self._cancel.set()
+            self._status("Stopping after the page under way…")
+            return
+        self.dismiss(self._result)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#fetch-status", Static).update(plain(text))
