@@ -147,3 +147,25 @@ def test_progress_is_reported(tmp_path):
 def test_ingest_does_not_import_textual():
     code = "import sys, trialtui.ingest; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_formats_are_detected_from_content_inside_gzip_and_tar(tmp_path):
+    import gzip
+    import io
+    import tarfile
+
+    xml = (DATA / "legacy-NCT00461773.xml").read_bytes()
+    (tmp_path / "one-study.bin").write_bytes(gzip.compress(json.dumps(STUDY).encode()))
+    (tmp_path / "array").write_bytes(gzip.compress(json.dumps([STUDY], indent=1).encode()))
+    (tmp_path / "legacy.json").write_bytes(gzip.compress(xml))
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("NCT0046xxxx/NCT00461773.xml")
+        info.size = len(xml)
+        archive.addfile(info, io.BytesIO(xml))
+    (tmp_path / "legacy.tgz").write_bytes(buffer.getvalue())
+    result = load_paths(sorted(tmp_path.iterdir()))
+    assert result.problems == []
+    assert sorted(t.trial_id for t in result.trials) == ["NCT00461773", "NCT06934928"]
+    kept = {t.trial_id: t.source for t in result.trials}
+    assert kept["NCT00461773"].path.endswith("legacy.tgz!NCT0046xxxx/NCT00461773.xml")

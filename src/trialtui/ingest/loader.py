@@ -257,20 +257,27 @@ def _json_error(error: json.JSONDecodeError, text: str) -> str:
     return f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
 
 
+_UNPARSED = object()
+
+
 def _read_json(stream: io.BufferedReader, path: str) -> Iterator[Trial | _Fault]:
     """One study, a JSON array, an API page, or JSON Lines (told apart by the first line)."""
     first = stream.readline()
     try:
         first_value = json.loads(first)
     except ValueError:
-        first_value = None
-    if isinstance(first_value, dict):
+        first_value = _UNPARSED
+    if isinstance(first_value, (dict, list)):
         following = stream.readline()
         while following and not following.strip():
             following = stream.readline()
-        if following:
+        if not following:
+            yield from _read_json_value(first_value, path)
+            return
+        if isinstance(first_value, dict):
             yield from _read_json_lines(path, first_value, following, stream)
             return
+        first += following
     try:
         text = (first + stream.read()).decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -319,7 +326,17 @@ def _read_json_document(text: str, path: str) -> Iterator[Trial | _Fault]:
         else:
             yield _Fault(path, _json_error(error, text), "bad json")
         return
-    if isinstance(value, dict) and isinstance(value.get("studies"), list):
+    yield from _read_json_value(value, path)
+
+
+def _read_json_value(value: object, path: str) -> Iterator[Trial | _Fault]:
+    """A whole decoded JSON document: one study, an API page, or something else (reported)."""
+    if isinstance(value, list):
+        if not value:
+            yield _Fault(path, "empty JSON list, no studies in it", "empty")
+        for number, study in enumerate(value, start=1):
+            yield _study(study, path, None, "study", number)
+    elif isinstance(value, dict) and isinstance(value.get("studies"), list):
         for number, study in enumerate(value["studies"], start=1):
             yield _study(study, path, None, "study", number)
     elif isinstance(value, dict) and "protocolSection" in value:
