@@ -4,7 +4,7 @@
 
 Loads the records first (not timed: reading is the ingest's cost), then times
 `extract_thresholds` over all of them N times (default 3) and prints the best run as trials per
-second. The target is ≥ 1,000 trials/s: the ~570,000-study registry in under 10 minutes.
+second of CPU time (wall time is printed too; on a busy machine it counts other processes). The target is ≥ 1,000 trials/s: the ~570,000-study registry in under 10 minutes.
 """
 
 from __future__ import annotations
@@ -35,23 +35,26 @@ def main() -> None:
         sys.exit("no trials found")
     characters = sum(len(t.eligibility.criteria) for t in trials)
 
-    best = float("inf")
+    best = best_cpu = float("inf")
     measures: Counter[str] = Counter()
     for _ in range(max(1, args.repeat)):
         iter_items.cache_clear()  # every run splits the criteria afresh
         measures.clear()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for trial in trials:
             for threshold in extract_thresholds(trial):
                 measures[threshold.measure] += 1
         best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - started_cpu)
 
-    rate = len(trials) / best
+    rate = len(trials) / best_cpu
     print(f"{sum(measures.values())} thresholds from {len(trials)} trials "
           f"({characters / len(trials):.0f} criteria characters per trial)")
     print(f"top measures: {', '.join(f'{m} {n}' for m, n in measures.most_common(10))}")
-    print(f"best of {args.repeat}: {best:.2f} s, {1000 * best / len(trials):.3f} ms per trial")
-    print(f"{rate:,.0f} trials/s on one core; 570,000 studies in {570_000 / rate / 60:.1f} min")
+    print(f"best of {args.repeat}: {best:.2f} s wall, {best_cpu:.2f} s CPU, "
+          f"{1000 * best_cpu / len(trials):.3f} ms CPU per trial")
+    # CPU time, not wall time: on a shared machine the wall clock counts other processes' turns.
+    print(f"{rate:,.0f} trials/s on one core (CPU time); 570,000 studies in {570_000 / rate / 60:.1f} min")
 
 
 if __name__ == "__main__":
