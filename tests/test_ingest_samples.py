@@ -117,18 +117,3 @@ def test_legacy_xml_enumerations_use_api_v2_spellings(shared_data):
     assert {s.agency_class for t in trials for s in t.sponsors} == {"NIH", "OTHER", "INDUSTRY", "FED"}
     assert {t.eligibility.minimum_age for t in trials} >= {"", "18 Years", "1 Year", "6 Months"}
     assert "N/A" not in {t.eligibility.maximum_age for t in trials}
-
-
-def test_the_same_trial_twice_keeps_the_most_recently_updated(shared_data):
-    boston = shared_data / "ctgov-v2" / "api-page-boston.json"
-    lines = shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"
-    both = load_paths([boston, lines])
-    ids = [t.trial_id for t in both.trials]
-    assert len(ids) == len(set(ids))
-    overlap = set(_by_id(_load(str(boston)))) & set(_by_id(_load(str(lines))))
-    assert overlap
-    for trial_id in overlap:
-        kept = _by_id(both)[trial_id]
-        older = max(_by_id(_load(str(boston)))[trial_id].last_update_posted,
-                    _by_id(_load(str(lines)))[trial_id].last_update_posted)
-        assert kept.last_update_posted == older

@@ -7,6 +7,7 @@ different sources compare, filter and diff equal whatever format they came in.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from trialtui.digest import age_in_years
 
@@ -33,6 +34,7 @@ _SPECIAL = {
 }
 
 
+@lru_cache(maxsize=4096)
 def to_enum(words: str) -> str:
     """``"Active, not recruiting"`` → ``ACTIVE_NOT_RECRUITING``; v2 values pass through unchanged."""
     text = " ".join(words.split()).upper()
@@ -115,6 +117,7 @@ _WORD_DATE = re.compile(r"^([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 
 
+@lru_cache(maxsize=4096)
 def to_iso_date(text: str) -> str:
     """``"April 16, 2007"`` → ``"2007-04-16"``, ``"March 2007"`` → ``"2007-03"``; ISO dates pass."""
     text = " ".join(text.split())

@@ -110,10 +110,6 @@ def _read_limited(stream: IO[bytes], path: str) -> bytes:
     return data
 
 
-def _peekable(stream: IO[bytes]) -> io.BufferedReader:
-    return stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
-
-
 def _head(stream: io.BufferedReader) -> bytes:
     head = stream.peek(1024)
     while len(head) < 512:
