@@ -14,7 +14,9 @@ from pathlib import Path
 from trialtui.catalog import Catalog, Progress, load_catalog
 from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
+from trialtui.eligibility.patient import PatientProfile
 from trialtui.models import Trial
+from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
 from trialtui.sections import Section, trial_sections
 from trialtui.store import Database, Library
 
@@ -38,6 +40,9 @@ class ReviewSession:
         self.catalog = Catalog()
         self._index = None
         self._thresholds = lru_cache(maxsize=256)(self._extract)
+        self.patient: PatientProfile | None = None
+        self.patient_entry: PatientEntry | None = None
+        self._fits: dict[str, TrialFit] = {}
         self.changed: set[str] = set()
         """Library trials with a version newer than the one last reviewed."""
         self.marked: list[str] = []
@@ -66,6 +71,7 @@ class ReviewSession:
             progress("indexing", len(self.catalog))
         self._index = SearchIndex.build(self.catalog.digests)
         self._thresholds.cache_clear()
+        self._fits.clear()
         return self.catalog
 
     def rows(self, query: str = "", filters=None, limit: int = 500) -> list[ResultRow]:
@@ -113,6 +119,40 @@ class ReviewSession:
         if a is None or b is None:
             return None
         return compare(a, b, self.thresholds(a_id), self.thresholds(b_id))
+
+    def set_patient(self, entry: PatientEntry | None) -> list[str]:
+        """Check every trial against this patient from now on (None: stop); returns the values
+        that could not be read."""
+        self._fits.clear()
+        if entry is None:
+            self.patient_entry, self.patient = None, None
+            return []
+        self.patient_entry = entry
+        self.patient, problems = read_profile(entry)
+        return problems
+
+    def fit(self, trial_id: str) -> TrialFit | None:
+        """How the current patient fits this trial (None without a patient or a record)."""
+        if self.patient is None:
+            return None
+        if trial_id not in self._fits:
+            trial = self.trial(trial_id)
+            if trial is None:
+                return None
+            self._fits[trial_id] = trial_fit(self.patient, trial, self.thresholds(trial_id))
+        return self._fits[trial_id]
+
+    def known_fit(self, trial_id: str) -> TrialFit | None:
+        """The fit if it was already computed; never computes (cheap enough for every list row)."""
+        return self._fits.get(trial_id) if self.patient is not None else None
+
+    def patient_results(self, trial_id: str) -> dict[int, str]:
+        """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""
+        fit = self.fit(trial_id)
+        if fit is None:
+            return {}
+        position = {id(t): i for i, t in enumerate(self.thresholds(trial_id))}
+        return {position[id(c.threshold)]: c.result for c in fit.checks if id(c.threshold) in position}
 
     def toggle_mark(self, trial_id: str) -> list[str]:
         """Mark a trial for comparison (at most two; the oldest mark drops) or unmark it."""

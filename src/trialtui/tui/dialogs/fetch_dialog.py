@@ -67,7 +67,7 @@ class FetchDialog(ModalScreen[FetchResult | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="fetch-dialog"):
             yield Static("Fetch trials from ClinicalTrials.gov", id="fetch-title")
-            with Grid(id="fetch-fields"):
+            with Grid(id="fetch-fields", classes="form"):
                 for key, label, example in FIELDS:
                     yield Label(label)
                     yield Input(placeholder=f"e.g. {example}", id=f"fetch-{key}")

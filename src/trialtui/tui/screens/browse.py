@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
+from trialtui.patient_check import FIT_BADGES
 from trialtui.session import ResultRow
 from trialtui.tui.commands import TrialJumpProvider
 from trialtui.tui.widgets.trial_detail import TrialDetail
@@ -33,6 +34,7 @@ class BrowseScreen(Screen):
         Binding("escape", "leave_search", "List", show=False, id="browse.list"),
         Binding("f", "fetch", "Fetch", id="browse.fetch"),
         Binding("w", "changes", "What changed", id="browse.changes"),
+        Binding("p", "patient", "Patient check", id="browse.patient"),
         Binding("m", "mark", "Mark", id="browse.mark"),
         Binding("c", "compare", "Compare", id="browse.compare"),
         Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
@@ -53,6 +55,13 @@ class BrowseScreen(Screen):
     @dataclass
     class LoadFailed(Message):
         reason: str
+
+    @dataclass
+    class FitsComputed(Message):
+        """Badges for a batch of trials after the patient check ran over them."""
+
+        badges: dict[str, str]
+        done: bool
 
     @dataclass
     class Results(Message):
@@ -149,8 +158,10 @@ class BrowseScreen(Screen):
         if trial is None:
             detail.show_nothing(f"{trial_id}: the record could not be read.")
             return
+        fit = session.fit(trial_id)
         detail.show(f"{trial.trial_id}  {trial.title}", session.sections(trial_id), session.thresholds(trial_id),
-                    session.threshold_sources(trial_id))
+                    session.threshold_sources(trial_id), annotation=f"Patient {fit.summary()}" if fit else "",
+                    patient=session.patient_results(trial_id))
 
     # actions -------------------------------------------------------------------------------------
 
@@ -188,7 +199,8 @@ class BrowseScreen(Screen):
         if comparison is None:
             self.notify(f"Could not read {a_id} or {b_id}.", severity="error")
             return
-        self.app.push_screen(CompareScreen(comparison))
+        session = self.app.session
+        self.app.push_screen(CompareScreen(comparison, (session.fit(a_id), session.fit(b_id))))
 
     def compare_with_current(self, other_id: str) -> None:
         current = self.query_one(TrialList).current
@@ -219,9 +231,55 @@ class BrowseScreen(Screen):
 
         self.app.push_screen(ChangesScreen(), closed)
 
+    def action_patient(self) -> None:
+        from trialtui.tui.dialogs.patient_dialog import CLEAR, PatientDialog
+
+        def entered(entry) -> None:
+            if entry is None:
+                return
+            self.app.session.set_patient(None if entry == CLEAR else entry)
+            self._check_patient()
+            current = self.query_one(TrialList).current
+            if current:
+                self.show_trial(current.digest.trial_id)
+
+        self.app.push_screen(PatientDialog(self.app.session.patient_entry), entered)
+
+    def _check_patient(self) -> None:
+        rows = [row.digest.trial_id for row in self.query_one(TrialList).rows]
+        if self.app.session.patient is None:
+            self.query_one(TrialList).update_badges({tid: self._badges(tid) for tid in rows})
+            self._status(f"{len(self.app.session.catalog):,} trials")
+            return
+        self._status(f"Checking {len(rows):,} trials against the patient…")
+        self._fits(rows)
+
+    @work(thread=True, exclusive=True, group="fits")
+    def _fits(self, trial_ids: list[str]) -> None:
+        """Run the patient check over the listed trials in batches, reporting each batch."""
+        batch = 200
+        for start in range(0, len(trial_ids), batch):
+            chunk = trial_ids[start:start + batch]
+            for trial_id in chunk:
+                self.app.session.fit(trial_id)
+            done = start + batch >= len(trial_ids)
+            self.post_message(self.FitsComputed({tid: self._badges(tid) for tid in chunk}, done))
+
+    def on_browse_screen_fits_computed(self, message: FitsComputed) -> None:
+        self.query_one(TrialList).update_badges(message.badges)
+        if message.done:
+            counts = {"✓": 0, "✗": 0, "?": 0}
+            for row in self.query_one(TrialList).rows:
+                for mark in counts:
+                    counts[mark] += mark in row.badges
+            self._status(f"Patient fits {counts['✓']:,}, fails {counts['✗']:,}, unknown {counts['?']:,} "
+                         f"of {len(self.query_one(TrialList).rows):,} trials")
+
     def _badges(self, trial_id: str) -> str:
         session = self.app.session
-        return ("◆" if trial_id in session.marked else "") + ("Δ" if trial_id in session.changed else "")
+        fit = session.known_fit(trial_id)
+        return (("◆" if trial_id in session.marked else "") + (FIT_BADGES[fit.overall] if fit else "")
+                + ("Δ" if trial_id in session.changed else ""))
 
     def action_section(self, step: int) -> None:
         self.query_one(TrialDetail).step_section(step)
@@ -245,4 +303,5 @@ class BrowseScreen(Screen):
         yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared", self.action_mark)
         yield SystemCommand("Fetch: trials from ClinicalTrials.gov", "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs", self.action_fetch)
         yield SystemCommand("Changes: trials changed since last review", "What moved in status, sites, dates and eligibility thresholds", self.action_changes)
+        yield SystemCommand("Patient: check trials against a patient's values", "Age, sex, conditions and labs in any unit; every trial shows fits / fails / unknown", self.action_patient)
         yield SystemCommand("List: sort by the next column", "Cycle through ID, status, phase, title, conditions, last update", self.query_one(TrialList).action_cycle_sort)

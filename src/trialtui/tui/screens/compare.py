@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from rich.text import Text
 
 from trialtui.comparison import Comparison
+from trialtui.patient_check import TrialFit
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.tui.text import plain
 
@@ -45,6 +46,20 @@ def thresholds_cell(thresholds: list) -> Text:
     return plain("\n".join(lines))
 
 
+_RESULT_MARKS = {"pass": "✓", "fail": "✗", "unknown": "?"}
+
+
+def _side_result(thresholds: list, results: dict[int, str]) -> str:
+    """One trial's patient result on a measure: ✗ if any of its limits fails, ✓ if all pass."""
+    marks = [results[id(t)] for t in thresholds if id(t) in results]
+    if not marks:
+        return "—"
+    for result in ("fail", "unknown"):
+        if result in marks:
+            return _RESULT_MARKS[result]
+    return _RESULT_MARKS["pass"]
+
+
 class CompareScreen(Screen):
     """Trial A and trial B: which one is stricter, measure by measure."""
 
@@ -54,9 +69,11 @@ class CompareScreen(Screen):
         Binding("x", "swap", "Swap A/B", id="compare.swap"),
     ]
 
-    def __init__(self, comparison: Comparison) -> None:
+    def __init__(self, comparison: Comparison, fits: tuple[TrialFit | None, TrialFit | None] = (None, None)) -> None:
         super().__init__()
         self.comparison = comparison
+        self.fits = fits
+        """The patient check on A and on B, when a patient is entered."""
         self.only_differences = False
 
     def compose(self) -> ComposeResult:
@@ -79,15 +96,20 @@ class CompareScreen(Screen):
 
     def _fill(self) -> None:
         c = self.comparison
-        self.query_one("#compare-title", Static).update(
-            plain(f"A  {c.a.trial_id}  {c.a.title}\nB  {c.b.trial_id}  {c.b.title}")
-        )
+        title = f"A  {c.a.trial_id}  {c.a.title}\nB  {c.b.trial_id}  {c.b.title}"
+        fit_a, fit_b = self.fits
+        if fit_a and fit_b:
+            title += f"\nPatient: A {fit_a.summary()}  |  B {fit_b.summary()}"
+        self.query_one("#compare-title", Static).update(plain(title))
+        results = {id(check.threshold): check.result for fit in self.fits if fit for check in fit.checks}
         table = self.query_one("#threshold-diff", DataTable)
         table.clear(columns=True)
         table.add_column("Measure", key="measure")
         table.add_column(f"A  {c.a.trial_id}", key="a")
         table.add_column(f"B  {c.b.trial_id}", key="b")
         table.add_column("Verdict", key="verdict")
+        if results:
+            table.add_column("Patient A / B", key="patient")
         shown = 0
         for row in c.threshold_rows:
             if self.only_differences and row.verdict == "same":
@@ -95,10 +117,10 @@ class CompareScreen(Screen):
             mark, variable = VERDICT_MARKS[row.verdict]
             verdict = Text(f"{mark} {VERDICT_WORDS[row.verdict]}", style=self._colour(variable))
             height = max(1, len(row.a), len(row.b))
-            table.add_row(
-                measure_label(row.measure), thresholds_cell(row.a), thresholds_cell(row.b), verdict,
-                key=row.measure, height=height,
-            )
+            cells = [measure_label(row.measure), thresholds_cell(row.a), thresholds_cell(row.b), verdict]
+            if results:
+                cells.append(f"{_side_result(row.a, results)} / {_side_result(row.b, results)}")
+            table.add_row(*cells, key=row.measure, height=height)
             shown += 1
         if not shown:
             table.add_row("—", "no thresholds differ" if self.only_differences else "no thresholds found", "", "")
@@ -140,4 +162,5 @@ class CompareScreen(Screen):
         a_thresholds = [t for row in c.threshold_rows for t in row.a]
         b_thresholds = [t for row in c.threshold_rows for t in row.b]
         self.comparison = compare(c.b, c.a, b_thresholds, a_thresholds)
+        self.fits = self.fits[::-1]
         self._fill()

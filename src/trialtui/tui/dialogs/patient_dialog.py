@@ -1,0 +1,88 @@
+"""The patient check form: age, sex, conditions and lab values, typed in any unit trialtui reads.
+
+It returns what was typed (`PatientEntry`); values that cannot be read are named in the form
+and nothing is applied until they are fixed or cleared.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from trialtui.patient_check import LAB_FIELDS, PatientEntry, read_profile
+from trialtui.tui.text import plain
+
+SEXES = (("Any / not given", ""), ("Female", "FEMALE"), ("Male", "MALE"))
+CLEAR = "clear"
+"""Dismiss value meaning: stop checking trials against a patient."""
+
+
+class PatientDialog(ModalScreen[PatientEntry | str | None]):
+    """Enter a patient's values once; every trial then shows whether the patient fits."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="patient.cancel"),
+        Binding("ctrl+s", "apply", "Check trials", id="patient.apply"),
+    ]
+
+    def __init__(self, entry: PatientEntry | None = None) -> None:
+        super().__init__()
+        self.entry = entry or PatientEntry()
+
+    def compose(self) -> ComposeResult:
+        e = self.entry
+        with Vertical(id="patient-dialog"):
+            yield Static("Patient check", id="patient-title")
+            with VerticalScroll(id="patient-scroll"):
+                with Grid(id="patient-fields", classes="form"):
+                    yield Label("Age")
+                    yield Input(e.age, placeholder="e.g. 8, or 18 months", id="patient-age")
+                    yield Label("Sex")
+                    yield Select(SEXES, value=e.sex, allow_blank=False, id="patient-sex")
+                    yield Label("Conditions")
+                    yield Input(e.conditions, placeholder="e.g. bone marrow involvement, liver metastases", id="patient-conditions")
+                    for measure, label, example in LAB_FIELDS:
+                        yield Label(label)
+                        yield Input(e.labs.get(measure, ""), placeholder=f"e.g. {example}", id=f"patient-lab-{measure}")
+                    yield Label("Other")
+                    yield Input(e.other, placeholder="e.g. albumin 3.2 g/dL; INR 1.1", id="patient-other")
+            yield Static("Values in any unit (1200/mm3, 1.2 x10^9/L, 2 x ULN). Ctrl+S or Enter checks every trial.",
+                         id="patient-status", markup=False)
+            with Horizontal(id="patient-buttons"):
+                yield Button("Check trials", id="patient-apply", variant="primary")
+                yield Button("Stop checking", id="patient-clear")
+                yield Button("Cancel", id="patient-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#patient-age", Input).focus()
+
+    def _entry(self) -> PatientEntry:
+        value = lambda key: self.query_one(f"#patient-{key}", Input).value  # noqa: E731
+        return PatientEntry(
+            age=value("age"), sex=str(self.query_one("#patient-sex", Select).value or ""),
+            conditions=value("conditions"),
+            labs={m: value(f"lab-{m}") for m, _, _ in LAB_FIELDS if value(f"lab-{m}").strip()},
+            other=value("other"),
+        )
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#patient-apply")
+    def action_apply(self) -> None:
+        entry = self._entry()
+        _, problems = read_profile(entry)
+        if problems:
+            self.query_one("#patient-status", Static).update(plain("Fix or clear: " + "; ".join(problems)))
+            return
+        self.dismiss(entry)
+
+    @on(Button.Pressed, "#patient-clear")
+    def _clear(self) -> None:
+        self.dismiss(CLEAR)
+
+    @on(Button.Pressed, "#patient-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

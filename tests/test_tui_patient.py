@@ -1,0 +1,88 @@
+"""Pilot tests of the patient check: enter values once, every trial shows whether the patient fits."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from conftest import SEEDS
+from test_tui_browse import SIZE, loaded
+from test_tui_fetch_changes import wait_for
+from trialtui.tui.app import build_app
+from trialtui.tui.dialogs.patient_dialog import PatientDialog
+from trialtui.tui.screens.browse import BrowseScreen
+from trialtui.tui.widgets.threshold_table import ThresholdTable
+from trialtui.tui.widgets.trial_list import TrialList
+
+
+async def fill(pilot, dialog: PatientDialog, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        dialog.query_one(f"#patient-{key}", Input).value = value
+    await pilot.pause()
+
+
+async def test_patient_values_mark_each_trial_and_the_thresholds():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        trials.highlight("NCT06751134")
+        await pilot.press("p")
+        dialog = app.screen
+        assert isinstance(dialog, PatientDialog)
+        await fill(pilot, dialog, {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80,000/µL", "lab-lvef": "55%"})
+        dialog.query_one("#patient-age", Input).focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, BrowseScreen)
+        await wait_for(pilot, lambda: "Patient fits" in str(screen.query_one("#list-status", Static).content))
+
+        badges = {row.digest.trial_id: row.badges for row in trials.rows}
+        assert badges["NCT06751134"] == "✗"  # ANC 1.2 is below the trial's 1.5 ×10^9/L
+        assert badges["TT-6105b303ddf7"] == "?"
+        assert "Patient fails: ANC" in str(screen.query_one("#detail-annotation", Static).content)
+
+        table = screen.query_one(ThresholdTable)
+        by_measure = {}
+        for i in range(table.row_count):
+            row = table.get_row_at(i)
+            by_measure.setdefault(str(row[0]), str(row[4]))
+        assert by_measure["ANC"] == "✗ fails"
+        assert by_measure["platelets"] == "✓ meets"
+        assert by_measure["LVEF"] == "✓ meets"
+        assert by_measure["total bilirubin"] == "? unknown"
+
+
+async def test_unreadable_values_are_named_and_nothing_is_applied():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).focus()
+        await pilot.press("p")
+        dialog = app.screen
+        await fill(pilot, dialog, {"lab-anc": "lots"})
+        dialog.query_one("#patient-lab-anc", Input).focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, PatientDialog)
+        assert "ANC: cannot read 'lots'" in str(dialog.query_one("#patient-status", Static).content)
+        await pilot.press("escape")
+        assert app.session.patient is None
+
+
+async def test_compare_screen_says_which_trial_the_patient_fits():
+    from textual.widgets import DataTable
+
+    from test_tui_compare import open_compare
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).focus()
+        await pilot.press("p")
+        await fill(pilot, app.screen, {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80000/mm3"})
+        await pilot.press("ctrl+s")
+        compare = await open_compare(pilot, "NCT06751134", "NCT06674265")
+        title = str(compare.query_one("#compare-title", Static).content)
+        assert "Patient: A fails: ANC  |  B unknown" in title
+        table = compare.query_one("#threshold-diff", DataTable)
+        assert str(table.get_cell("anc", "patient")) == "✗ / ✓"
+        assert str(table.get_cell("platelets", "patient")) == "✓ / ✓"
