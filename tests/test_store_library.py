@@ -1,0 +1,176 @@
+"""The local library: import, versions, the fast digest list, review marks."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialtui.digest import digest_trial
+from trialtui.models import Eligibility, Location, Provenance, Trial
+from trialtui.store import Database, ImportReport, Library
+
+
+def make_trial(trial_id: str = "NCT01000001", updated: str = "2024-01-10", **changes) -> Trial:
+    values = dict(
+        trial_id=trial_id,
+        nct_id=trial_id,
+        brief_title=f"A study of drug X ({trial_id})",
+        overall_status="RECRUITING",
+        phases=["PHASE2"],
+        conditions=["Breast Cancer"],
+        last_update_posted=updated,
+        eligibility=Eligibility(
+            criteria="Inclusion Criteria:\n\n* Platelets >= 100 x 10^9/L\n\nExclusion Criteria:\n\n* Pregnancy",
+            minimum_age="18 Years",
+        ),
+        locations=[Location(facility="Dana-Farber", city="Boston", country="United States")],
+        source=Provenance(path="first.json", format="ctgov-v2"),
+    )
+    values.update(changes)
+    return Trial(**values)
+
+
+@pytest.fixture
+def library(tmp_path):
+    with Database.open(tmp_path / "library.sqlite3") as db:
+        yield Library(db)
+
+
+def test_import_adds_then_reimport_is_unchanged(library):
+    first = library.import_trials([make_trial("NCT01000001"), make_trial("NCT01000002")])
+    assert first == ImportReport(added=2)
+    again = library.import_trials(
+        [make_trial("NCT01000001", source=Provenance(path="other-file.xml", format="ctgov-xml"))]
+    )
+    assert again == ImportReport(unchanged=1)
+    assert library.count() == 2
+    assert [v.number for v in library.versions("NCT01000001")] == [1]
+
+
+def test_newer_version_becomes_current_and_the_older_is_kept(library):
+    library.import_trials([make_trial(updated="2024-01-10")], origin="import")
+    newer = make_trial(
+        updated="2024-03-02",
+        overall_status="ACTIVE_NOT_RECRUITING",
+        eligibility=Eligibility(criteria="Inclusion Criteria:\n\n* Platelets >= 50 x 10^9/L"),
+    )
+    report = library.import_trials([newer], origin="update")
+    assert report == ImportReport(updated=1)
+
+    current = library.get("NCT01000001")
+    assert current.overall_status == "ACTIVE_NOT_RECRUITING"
+    assert current.eligibility.items[0].text == "Platelets >= 50 x 10^9/L"
+    first = library.get_version("NCT01000001", 1)
+    assert first.overall_status == "RECRUITING"
+    assert first.last_update_posted == "2024-01-10"
+    assert first.locations[0].city == "Boston"
+    versions = library.versions("NCT01000001")
+    assert [(v.number, v.last_update_posted, v.origin) for v in versions] == [
+        (1, "2024-01-10", "import"), (2, "2024-03-02", "update")
+    ]
+    assert versions[0].imported_at <= versions[1].imported_at
+    assert library.digests()[0].status == "ACTIVE_NOT_RECRUITING"
+
+
+def test_changed_content_with_the_same_date_is_a_new_version(library):
+    library.import_trials([make_trial()])
+    report = library.import_trials([make_trial(brief_title="Corrected title")])
+    assert report.updated == 1
+    assert library.get("NCT01000001").brief_title == "Corrected title"
+    assert len(library.versions("NCT01000001")) == 2
+
+
+def test_an_older_record_does_not_replace_the_current_one(library):
+    library.import_trials([make_trial(updated="2024-05-01", overall_status="COMPLETED")])
+    report = library.import_trials([make_trial(updated="2023-02-01")])
+    assert report == ImportReport(older=1)
+    assert library.get("NCT01000001").overall_status == "COMPLETED"
+    assert len(library.versions("NCT01000001")) == 1
+
+
+def test_a_failing_source_leaves_the_library_as_it_was(library):
+    library.import_trials([make_trial("NCT01000001")])
+
+    def broken_source():
+        yield make_trial("NCT01000002")
+        yield make_trial("NCT01000001", updated="2025-01-01")
+        raise ValueError("truncated file")
+
+    with pytest.raises(ValueError):
+        library.import_trials(broken_source())
+    assert library.count() == 1
+    assert library.versions("NCT01000001")[-1].number == 1
+
+
+def test_an_error_while_writing_rolls_the_whole_batch_back(library, monkeypatch):
+    library.import_trials([make_trial("NCT01000001")])
+    real_insert = Library._insert_version
+    calls = []
+
+    def fail_on_third(conn, item, *args):
+        calls.append(item.trial_id)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        real_insert(conn, item, *args)
+
+    monkeypatch.setattr(Library, "_insert_version", staticmethod(fail_on_third))
+    batch = [make_trial("NCT01000002"), make_trial("NCT01000001", updated="2025-01-01"),
+             make_trial("NCT01000003")]
+    with pytest.raises(OSError):
+        library.import_trials(batch)
+    assert library.count() == 1
+    assert library.get("NCT01000002") is None
+    assert len(library.versions("NCT01000001")) == 1
+    assert library.get("NCT01000001").last_update_posted == "2024-01-10"
+
+
+def test_digests_are_the_current_records_digests(library):
+    trials = [make_trial("NCT01000002"), make_trial("NCT01000001", conditions=["Melanoma"])]
+    library.import_trials(trials)
+    expected = sorted((digest_trial(t, origin="library") for t in trials), key=lambda d: d.trial_id)
+    assert library.digests() == expected
+    assert library.digests()[0].conditions == ("Melanoma",)
+    assert library.digests()[0].min_age == 18.0
+
+
+def test_review_marks_and_what_changed_since(library):
+    library.import_trials([make_trial("NCT01000001"), make_trial("NCT01000002")])
+    assert library.reviewed_version("NCT01000001") is None
+    assert library.mark_reviewed("NCT01000001") == 1
+    assert library.mark_reviewed("NCT09999999") is None
+    assert library.changed_since_review() == []
+
+    library.import_trials([make_trial("NCT01000001", updated="2024-06-01"),
+                           make_trial("NCT01000002", updated="2024-06-01")])
+    assert library.changed_since_review() == ["NCT01000001"]
+    assert library.reviewed_version("NCT01000001") == 1
+    assert library.mark_reviewed("NCT01000001") == 2
+    assert library.changed_since_review() == []
+
+
+def test_remove_drops_the_trial_and_its_versions(library):
+    library.import_trials([make_trial("NCT01000001")])
+    library.import_trials([make_trial("NCT01000001", updated="2024-09-09")])
+    assert library.remove("NCT01000001") is True
+    assert library.remove("NCT01000001") is False
+    assert library.get("NCT01000001") is None
+    assert library.versions("NCT01000001") == []
+    assert library.count() == 0
+
+
+def test_the_library_persists_across_processes_opening_it(tmp_path):
+    path = tmp_path / "library.sqlite3"
+    with Database.open(path) as db:
+        Library(db).import_trials([make_trial()])
+    with Database.open(path) as db:
+        assert Library(db).get("NCT01000001").conditions == ["Breast Cancer"]
+
+
+def test_digests_are_rebuilt_when_the_digest_shape_changes(tmp_path):
+    path = tmp_path / "library.sqlite3"
+    with Database.open(path) as db:
+        Library(db).import_trials([make_trial()])
+        with db.transaction() as conn:
+            conn.execute("UPDATE trials SET digest = '[\"NCT01000001\",\"stale\"]'")
+            conn.execute("UPDATE meta SET value = 'trial_id,title' WHERE key = 'digest_fields'")
+    with Database.open(path) as db:
+        assert Library(db).digests()[0].title == "A study of drug X (NCT01000001)"
