@@ -183,3 +183,25 @@ async def test_eligibility_shows_a_threshold_table_linked_to_its_sentences():
         exact = [body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style)]
         assert sentence and sentence[0].startswith("Absolute neutrophil count (ANC)")
         assert exact == ["ANC ≥ 0.5 × 10^9/L"]
+
+
+async def test_filters_narrow_the_list_and_say_so():
+    from trialtui.tui.dialogs.filter_dialog import FilterDialog
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).focus()
+        await pilot.press("f")
+        assert isinstance(app.screen, FilterDialog)
+        await pilot.press("down", "space")  # "Not yet recruiting"
+        app.screen.query_one("#filter-age", Input).value = "30"
+        await pilot.press("ctrl+s")
+        trials = screen.query_one(TrialList)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if len(trials.rows) < 5:
+                break
+        assert [r.digest.trial_id for r in trials.rows] == ["NCT06631040"]
+        assert text_of(screen.query_one("#filters", Static)) == "Filters: Not yet recruiting · open at age 30"
+        assert "1 of 5 trials match the filters" in text_of(screen.query_one("#list-status", Static))

@@ -46,7 +46,7 @@ async def test_fetch_dialog_stores_the_studies_and_the_list_shows_them(studies, 
         async with app.run_test(size=SIZE) as pilot:
             screen = await loaded(pilot)
             screen.query_one(TrialList).focus()
-            await pilot.press("f")
+            await pilot.press("g")
             dialog = app.screen
             assert isinstance(dialog, FetchDialog)
             assert dialog.query_one("#fetch-base-url", Input).value == api.base_url
@@ -70,7 +70,7 @@ async def test_fetch_with_no_field_filled_explains_instead_of_fetching_everythin
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
         screen.query_one(TrialList).focus()
-        await pilot.press("f")
+        await pilot.press("g")
         await pilot.press("enter")
         assert "Fill in at least one field" in str(app.screen.query_one("#fetch-status", Static).content)
 

@@ -76,7 +76,7 @@ class ReviewSession:
 
     def rows(self, query: str = "", filters=None, limit: int = 500) -> list[ResultRow]:
         """Every trial (no query, no filters) or the best matches, best first."""
-        if not query.strip() and filters is None:
+        if not query.strip() and not filters:
             return [ResultRow(d) for d in self.catalog.digests]
         if self._index is None:
             return []

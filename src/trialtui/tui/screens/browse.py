@@ -18,7 +18,9 @@ from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES
+from trialtui.search.index import SearchFilters
 from trialtui.session import ResultRow
+from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
 from trialtui.tui.widgets.trial_detail import TrialDetail
 from trialtui.tui.widgets.trial_list import ListRow, TrialList
@@ -32,7 +34,8 @@ class BrowseScreen(Screen):
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="browse.search"),
         Binding("escape", "leave_search", "List", show=False, id="browse.list"),
-        Binding("f", "fetch", "Fetch", id="browse.fetch"),
+        Binding("f", "filters", "Filters", id="browse.filters"),
+        Binding("g", "fetch", "Get from registry", id="browse.fetch"),
         Binding("w", "changes", "What changed", id="browse.changes"),
         Binding("p", "patient", "Patient check", id="browse.patient"),
         Binding("m", "mark", "Mark", id="browse.mark"),
@@ -73,12 +76,17 @@ class BrowseScreen(Screen):
         with Horizontal(id="browse"):
             with Vertical(id="list-pane"):
                 yield Input(placeholder="Search drug, site, condition, sponsor, id…  (/)", id="search")
+                yield Static(id="filters", markup=False)
                 yield TrialList(id="trials")
                 yield Static("Loading trials…", id="list-status", markup=False)
             yield TrialDetail(id="detail")
         yield Footer()
 
+    filters: SearchFilters | None = None
+    """Status, phase, country and patient-age filters beside the query (None: no filter)."""
+
     def on_mount(self) -> None:
+        self.query_one("#filters", Static).display = False
         self.query_one(TrialDetail).show_nothing("Loading…")
         self.query_one(TrialList).focus()
         self._load()
@@ -106,7 +114,7 @@ class BrowseScreen(Screen):
         for problem in message.catalog.problems:
             self.notify(problem.line(), severity="warning", timeout=8)
         query = self.query_one("#search", Input).value
-        self._show_rows(self.app.session.rows(query), query=query)
+        self._show_rows(self.app.session.rows(query, self.filters), query=query)
         if message.keep:
             self.jump_to_trial(message.keep)
 
@@ -122,7 +130,7 @@ class BrowseScreen(Screen):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str) -> None:
-        self.post_message(self.Results(query, self.app.session.rows(query)))
+        self.post_message(self.Results(query, self.app.session.rows(query, self.filters)))
 
     def on_browse_screen_results(self, message: Results) -> None:
         if message.query == self.query_one("#search", Input).value:
@@ -133,12 +141,13 @@ class BrowseScreen(Screen):
         keep = trials.current.digest.trial_id if trials.current else None
         trials.set_rows([ListRow(r.digest, self._badges(r.digest.trial_id), r.title_spans) for r in rows], keep=keep)
         total = len(self.app.session.catalog)
-        if query.strip():
-            self._status(f"{len(rows):,} of {total:,} trials match “{query.strip()}”")
+        if query.strip() or self.filters:
+            what = f" “{query.strip()}”" if query.strip() else " the filters"
+            self._status(f"{len(rows):,} of {total:,} trials match{what}")
         else:
             self._status(f"{total:,} trials")
         if not rows:
-            self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() else "No trials loaded.")
+            self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() or self.filters else "No trials loaded.")
 
     def _status(self, text: str) -> None:
         self.query_one("#list-status", Static).update(text)
@@ -208,6 +217,25 @@ class BrowseScreen(Screen):
             self.notify("Highlight a different trial first, then pick the one to compare it with.", severity="warning")
             return
         self.compare(current.digest.trial_id, other_id)
+
+    def action_filters(self) -> None:
+        from trialtui.tui.dialogs.filter_dialog import CLEAR, FilterDialog
+
+        def chosen(result) -> None:
+            if result is None:
+                return
+            self._set_filters(None if result == CLEAR else result)
+            self._search(self.query_one("#search", Input).value)
+
+        self.app.push_screen(FilterDialog(self.filters), chosen)
+
+    def _set_filters(self, filters: SearchFilters | None) -> None:
+        from trialtui.tui.dialogs.filter_dialog import describe_filters
+
+        self.filters = filters or None
+        label = self.query_one("#filters", Static)
+        label.update(plain("Filters: " + describe_filters(self.filters)) if self.filters else "")
+        label.display = bool(self.filters)
 
     def action_fetch(self) -> None:
         from trialtui.tui.dialogs.fetch_dialog import FetchDialog, fetch_summary
@@ -292,6 +320,7 @@ class BrowseScreen(Screen):
         trials = self.query_one(TrialList)
         if not trials.highlight(trial_id):
             self.query_one("#search", Input).value = ""
+            self._set_filters(None)
             self._show_rows(self.app.session.rows(), query="")
             trials.highlight(trial_id)
         trials.focus()
@@ -304,4 +333,5 @@ class BrowseScreen(Screen):
         yield SystemCommand("Fetch: trials from ClinicalTrials.gov", "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs", self.action_fetch)
         yield SystemCommand("Changes: trials changed since last review", "What moved in status, sites, dates and eligibility thresholds", self.action_changes)
         yield SystemCommand("Patient: check trials against a patient's values", "Age, sex, conditions and labs in any unit; every trial shows fits / fails / unknown", self.action_patient)
+        yield SystemCommand("Filters: status, phase, country, patient age", "Narrow the list beside the search query", self.action_filters)
         yield SystemCommand("List: sort by the next column", "Cycle through ID, status, phase, title, conditions, last update", self.query_one(TrialList).action_cycle_sort)

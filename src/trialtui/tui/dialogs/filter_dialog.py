@@ -1,0 +1,88 @@
+"""Filters beside the query: recruitment status, phase, country, and "open to a patient of age N"."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, SelectionList, Static
+
+from trialtui.models import display_enum
+from trialtui.search.index import SearchFilters
+
+STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING",
+            "COMPLETED", "SUSPENDED", "TERMINATED", "WITHDRAWN", "UNKNOWN")
+PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+CLEAR = "clear"
+
+
+def describe_filters(filters: SearchFilters | None) -> str:
+    """"Recruiting, Not yet recruiting · Phase 1, Phase 2 · China · open at age 8"; "" when none."""
+    if not filters:
+        return ""
+    parts = []
+    if filters.statuses:
+        parts.append(", ".join(display_enum(s) for s in STATUSES if s in filters.statuses))
+    if filters.phases:
+        parts.append(", ".join(display_enum(p) for p in PHASES if p in filters.phases))
+    if filters.country:
+        parts.append(filters.country)
+    if filters.patient_age is not None:
+        parts.append(f"open at age {filters.patient_age:g}")
+    return " · ".join(parts)
+
+
+class FilterDialog(ModalScreen[SearchFilters | str | None]):
+    """Narrow the list; Space ticks a status or phase, Ctrl+S or Enter applies."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="filters.cancel"),
+        Binding("ctrl+s", "apply", "Apply filters", id="filters.apply"),
+    ]
+
+    def __init__(self, filters: SearchFilters | None) -> None:
+        super().__init__()
+        self.filters = filters or SearchFilters()
+
+    def compose(self) -> ComposeResult:
+        f = self.filters
+        with Vertical(id="filter-dialog"):
+            yield Static("Filter the trial list", id="filter-title")
+            with Horizontal(id="filter-lists"):
+                yield SelectionList(*((display_enum(s), s, s in f.statuses) for s in STATUSES), id="filter-statuses")
+                yield SelectionList(*((display_enum(p), p, p in f.phases) for p in PHASES), id="filter-phases")
+            with Grid(classes="form"):
+                yield Label("Country")
+                yield Input(f.country or "", placeholder="e.g. China", id="filter-country")
+                yield Label("Patient age")
+                yield Input("" if f.patient_age is None else f"{f.patient_age:g}", placeholder="years, e.g. 8",
+                            id="filter-age", type="number")
+            yield Static("Space ticks a status or phase; Enter or Ctrl+S applies.", id="filter-status", markup=False)
+            with Horizontal(id="filter-buttons"):
+                yield Button("Apply", id="filter-apply", variant="primary")
+                yield Button("Clear filters", id="filter-clear")
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-statuses", SelectionList).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#filter-apply")
+    def action_apply(self) -> None:
+        age_text = self.query_one("#filter-age", Input).value.strip()
+        try:
+            age = float(age_text) if age_text else None
+        except ValueError:
+            self.query_one("#filter-status", Static).update(f"Patient age: {age_text!r} is not a number of years")
+            return
+        self.dismiss(SearchFilters(
+            statuses=frozenset(self.query_one("#filter-statuses", SelectionList).selected),
+            phases=frozenset(self.query_one("#filter-phases", SelectionList).selected),
+            country=self.query_one("#filter-country", Input).value.strip() or None,
+            patient_age=age,
+        ))
+
+    @on(Button.Pressed, "#filter-clear")
+    def _clear(self) -> None:
+        self.dismiss(CLEAR)
