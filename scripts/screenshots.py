@@ -17,8 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
 SIZE = (140, 40)
 
-sys.path.insert(0, str(ROOT / "tests"))
-
 
 async def settle(pilot) -> None:
     from trialtui.tui.widgets.trial_list import TrialList
@@ -43,7 +41,7 @@ async def help_screen(pilot) -> None:
 
 
 async def search(pilot) -> None:
-    await pilot.press("slash", *[("space" if c == " " else c) for c in "nk cels"])
+    await pilot.press("slash", *[("space" if c == " " else c) for c in "neuroblastma"])
     await pilot.pause(0.5)
     await pilot.press("escape")
     await pilot.pause(0.1)
@@ -74,19 +72,79 @@ async def thresholds(pilot) -> None:
     await pilot.pause(0.2)
 
 
-SCREENS: dict[str, Callable[[object], Awaitable[None]]] = {
-    "browse": browse,
-    "help": help_screen,
-    "search": search,
-    "thresholds": thresholds,
-    "compare": compare,
+async def fetch_dialog(pilot) -> None:
+    from textual.widgets import Input
+
+    await pilot.press("g")
+    await pilot.pause(0.1)
+    dialog = pilot.app.screen
+    dialog.query_one("#fetch-cond", Input).value = "neuroblastoma"
+    dialog.query_one("#fetch-statuses", Input).value = "recruiting, not yet recruiting"
+    dialog.query_one("#fetch-phases", Input).value = "phase 1, phase 2"
+    await pilot.pause(0.1)
+
+
+async def patient(pilot) -> None:
+    """The patient form filled in and applied: the list shows who fits, the detail which limits fail."""
+    from textual.widgets import Input
+
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    pilot.app.screen.query_one(TrialList).highlight("NCT06751134")
+    await pilot.press("p")
+    await pilot.pause(0.1)
+    dialog = pilot.app.screen
+    for key, value in {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80,000/µL", "lab-lvef": "55%"}.items():
+        dialog.query_one(f"#patient-{key}", Input).value = value
+    await pilot.pause(0.1)
+    pilot.app.save_screenshot(filename="patient-form.svg", path=str(OUT))
+    await pilot.press("ctrl+s")
+    await pilot.pause(0.5)
+    pilot.app.screen.query_one("TrialDetail").jump_to("eligibility")
+    await pilot.pause(0.2)
+
+
+async def changes(pilot) -> None:
+    await pilot.press("w")
+    await pilot.pause(0.2)
+
+
+def seed_library_with_a_changed_trial() -> None:
+    """A library holding seed 000 twice: as reviewed, then a newer version whose platelet
+    threshold, status and last update moved, so the changes view has something to show."""
+    from trialtui.ingest import load_paths
+    from trialtui.store import Database, Library
+
+    [reviewed] = load_paths([ROOT / "seeds" / "000_efbe361d948e42a7.txt"]).trials
+    newer = reviewed.model_copy(deep=True)
+    newer.last_update_posted = "2025-06-02"
+    newer.overall_status = "ACTIVE_NOT_RECRUITING"
+    newer.eligibility.criteria = reviewed.eligibility.criteria.replace("Platelet count ≥75", "Platelet count ≥50")
+    newer.locations = reviewed.locations[:1]
+    with Database.open() as db:
+        library = Library(db)
+        library.import_trials([reviewed])
+        library.mark_reviewed(reviewed.trial_id)
+        library.import_trials([newer])
+
+
+SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None] | None]] = {
+    "browse": (browse, None),
+    "help": (help_screen, None),
+    "search": (search, None),
+    "thresholds": (thresholds, None),
+    "compare": (compare, None),
+    "patient": (patient, None),
+    "fetch": (fetch_dialog, None),
+    "changes": (changes, seed_library_with_a_changed_trial),
 }
+"""Screen name → the keys that reach it, and what its library needs beforehand (None: seeds only)."""
 
 
-async def shoot(name: str, steps) -> Path:
+async def shoot(name: str, steps, library: bool) -> Path:
     from trialtui.tui.app import build_app
 
-    app = build_app(data=[ROOT / "seeds"])
+    app = build_app() if library else build_app(data=[ROOT / "seeds"])
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await steps(pilot)
@@ -95,10 +153,12 @@ async def shoot(name: str, steps) -> Path:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["TRIALTUI_HOME"] = home
-        for name, steps in SCREENS.items():
-            print(asyncio.run(shoot(name, steps)).relative_to(ROOT))
+    for name, (steps, prepare) in SCREENS.items():
+        with tempfile.TemporaryDirectory() as home:
+            os.environ["TRIALTUI_HOME"] = home
+            if prepare:
+                prepare()
+            print(asyncio.run(shoot(name, steps, library=prepare is not None)).relative_to(ROOT))
 
 
 if __name__ == "__main__":

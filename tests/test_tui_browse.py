@@ -166,13 +166,14 @@ async def test_eligibility_shows_a_threshold_table_linked_to_its_sentences():
         screen.query_one(TrialList).highlight("TT-6105b303ddf7")
         await pilot.pause()
         table = screen.query_one(ThresholdTable)
-        measures = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        keys = [key.value for key in table.rows]
+        measures = [str(table.get_cell(key, "measure")) for key in keys]
         assert "ANC" in measures and "platelets" in measures
         anc_conditional = next(
-            i for i in range(table.row_count)
-            if str(table.get_row_at(i)[0]) == "ANC" and "bone marrow" in str(table.get_row_at(i)[3])
+            i for i, key in enumerate(keys)
+            if measures[i] == "ANC" and "bone marrow" in str(table.get_cell(key, "when"))
         )
-        assert str(table.get_row_at(anc_conditional)[1]) == "≥ 0.5 ×10^9/L"
+        assert str(table.get_cell(keys[anc_conditional], "requirement")) == "≥ 0.5 ×10^9/L"
         table.focus()
         table.move_cursor(row=anc_conditional)
         await pilot.pause()

@@ -43,9 +43,8 @@ async def test_patient_values_mark_each_trial_and_the_thresholds():
 
         table = screen.query_one(ThresholdTable)
         by_measure = {}
-        for i in range(table.row_count):
-            row = table.get_row_at(i)
-            by_measure.setdefault(str(row[0]), str(row[4]))
+        for key in table.rows:
+            by_measure.setdefault(str(table.get_cell(key, "measure")), str(table.get_cell(key, "patient")))
         assert by_measure["ANC"] == "✗ fails"
         assert by_measure["platelets"] == "✓ meets"
         assert by_measure["LVEF"] == "✓ meets"

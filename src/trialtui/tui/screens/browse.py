@@ -41,7 +41,7 @@ class BrowseScreen(Screen):
         Binding("m", "mark", "Mark", id="browse.mark"),
         Binding("c", "compare", "Compare", id="browse.compare"),
         Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
-        Binding("left_square_bracket", "section(-1)", "Prev section", id="browse.prev_section"),
+        Binding("left_square_bracket", "section(-1)", "Previous section", show=False, id="browse.prev_section"),
     ]
 
     @dataclass

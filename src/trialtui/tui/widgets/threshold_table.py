@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from trialtui.eligibility.display import measure_label, threshold_text
 from trialtui.tui.text import plain
 
-_FROM = {"inclusion": "inclusion", "exclusion": "exclusion (inverted)", "structured": "registry field"}
+_FROM = {"inclusion": "inclusion", "exclusion": "exclusion, inverted", "structured": "registry field"}
 
 
 class ThresholdTable(DataTable):
@@ -31,11 +31,6 @@ class ThresholdTable(DataTable):
         self._thresholds: list = []
         self._sources: list[str] = []
 
-    def on_mount(self) -> None:
-        for label, key in (("Measure", "measure"), ("Requirement", "requirement"), ("From", "from"),
-                           ("When", "when"), ("Patient", "patient"), ("Note", "note")):
-            self.add_column(label, key=key)
-
     def set_thresholds(self, thresholds: list, sources: list[str] | None = None,
                        patient: dict[int, str] | None = None) -> None:
         """Show `thresholds` with the criterion each came from; `patient` maps a threshold's
@@ -43,18 +38,25 @@ class ThresholdTable(DataTable):
         self._thresholds = thresholds
         self._sources = sources or [t.raw for t in thresholds]
         patient = patient or {}
-        self.clear()
+        self.clear(columns=True)
+        columns = [("Measure", "measure"), ("Requirement", "requirement")]
+        if patient:
+            columns.append(("Patient", "patient"))
+        columns += [("When", "when"), ("Note", "note"), ("From", "from")]
+        for label, key in columns:
+            self.add_column(label, key=key)
         for position, t in enumerate(thresholds):
             when = t.condition or ""
             if t.group:
                 when = (when + "; " if when else "") + f"or-group {t.group}"
             note = Text("? " + t.uncertain, style="italic") if t.uncertain else Text("")
-            self.add_row(
-                measure_label(t.measure), plain(threshold_text(t, with_condition=False)), _FROM.get(t.section, t.section),
-                plain(when), self._patient_cell(patient.get(position)), note, key=str(position),
-            )
+            cells = [measure_label(t.measure), plain(threshold_text(t, with_condition=False))]
+            if patient:
+                cells.append(self._patient_cell(patient.get(position)))
+            cells += [plain(when), note, _FROM.get(t.section, t.section)]
+            self.add_row(*cells, key=str(position))
         if not thresholds:
-            self.add_row("—", "no numeric thresholds found in the criteria", "", "", "", "")
+            self.add_row("—", "no numeric thresholds found in the criteria", *[""] * (len(columns) - 2))
 
     def _patient_cell(self, verdict: str | None) -> Text:
         if verdict is None:

@@ -40,7 +40,7 @@ class TrialDetail(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title", markup=False)
         yield Static(id="detail-annotation", markup=False)
-        with Horizontal():
+        with Horizontal(id="detail-sections"):
             yield SectionIndex(id="section-index")
             with VerticalScroll(id="section-body"):
                 for key in SECTION_KEYS:
@@ -55,6 +55,7 @@ class TrialDetail(Vertical):
         """Display a trial's sections and thresholds (with the criterion each came from);
         the section index keeps its position."""
         self._sections = sections
+        self.query_one("#detail-sections").display = True
         self.query_one(ThresholdTable).set_thresholds(thresholds, sources, patient)
         self.query_one("#threshold-source", Static).update("")
         self.query_one("#detail-title", Static).update(plain(title))
@@ -96,11 +97,8 @@ class TrialDetail(Vertical):
     def show_nothing(self, message: str) -> None:
         self.query_one("#detail-title", Static).update(plain(message))
         self.query_one("#detail-annotation", Static).display = False
-        self.query_one(SectionIndex).clear_options()
-        self.query_one(ThresholdTable).set_thresholds([])
-        for key in SECTION_KEYS:
-            self.query_one(f"#title-{key}", Static).update("")
-            self.query_one(f"#body-{key}", Static).update("")
+        self.query_one("#detail-sections").display = False
+        self._sections = []
 
     def jump_to(self, key: str) -> None:
         """Scroll the record so section `key` is at the top."""

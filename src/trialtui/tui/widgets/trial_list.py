@@ -114,7 +114,7 @@ class TrialList(ScrollView, can_focus=True):
         Binding("home", "first", "First", show=False, id="list.first"),
         Binding("end", "last", "Last", show=False, id="list.last"),
         Binding("enter", "select", "Open", show=False, id="list.open"),
-        Binding("s", "cycle_sort", "Sort", id="list.sort"),
+        Binding("s", "cycle_sort", "Sort", show=False, id="list.sort"),
     ]
 
     COMPONENT_CLASSES = {
