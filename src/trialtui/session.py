@@ -62,17 +62,24 @@ class ReviewSession:
             self.db.close()
 
     def load(self, progress: Progress | None = None) -> Catalog:
-        """Read the trials and build the search index; slow for big libraries (run it off the UI)."""
-        from trialtui.search.index import SearchIndex
-
+        """Read the trials (digests for the list; full records stay on disk until asked for)."""
         self.catalog = load_catalog(self.data, self.library, progress)
         self.changed = set() if self.data else set(self.library.changed_since_review())
-        if progress:
-            progress("indexing", len(self.catalog))
-        self._index = SearchIndex.build(self.catalog.digests)
+        self._index = None
         self._thresholds.cache_clear()
         self._fits.clear()
         return self.catalog
+
+    def build_index(self) -> None:
+        """Build the search index over the loaded trials: seconds at registry scale, so the app
+        shows the list first and runs this afterwards, off the UI thread."""
+        from trialtui.search.index import SearchIndex
+
+        self._index = SearchIndex.build(self.catalog.digests)
+
+    @property
+    def searchable(self) -> bool:
+        return self._index is not None
 
     def rows(self, query: str = "", filters=None, limit: int = 500) -> list[ResultRow]:
         """Every trial (no query, no filters) or the best matches, best first."""

@@ -55,6 +55,9 @@ class BrowseScreen(Screen):
         keep: str | None = None
         """A trial to put the cursor on once the list is shown."""
 
+    class IndexReady(Message):
+        """The search index is built: queries typed while it was building can run now."""
+
     @dataclass
     class LoadFailed(Message):
         reason: str
@@ -102,6 +105,8 @@ class BrowseScreen(Screen):
             self.post_message(self.LoadFailed(f"{type(err).__name__}: {err}"))
             return
         self.post_message(self.Loaded(catalog, keep))
+        session.build_index()
+        self.post_message(self.IndexReady())
 
     def on_browse_screen_load_progress(self, message: LoadProgress) -> None:
         self._status(f"Loading trials: {message.stage} {message.count:,}…")
@@ -117,6 +122,11 @@ class BrowseScreen(Screen):
         self._show_rows(self.app.session.rows(query, self.filters), query=query)
         if message.keep:
             self.jump_to_trial(message.keep)
+
+    def on_browse_screen_index_ready(self) -> None:
+        query = self.query_one("#search", Input).value
+        if query.strip() or self.filters:
+            self._search(query)
 
     # searching -----------------------------------------------------------------------------------
 
@@ -141,7 +151,9 @@ class BrowseScreen(Screen):
         keep = trials.current.digest.trial_id if trials.current else None
         trials.set_rows([ListRow(r.digest, self._badges(r.digest.trial_id), r.title_spans) for r in rows], keep=keep)
         total = len(self.app.session.catalog)
-        if query.strip() or self.filters:
+        if (query.strip() or self.filters) and not self.app.session.searchable:
+            self._status(f"Indexing {total:,} trials: the search runs as soon as it is ready…")
+        elif query.strip() or self.filters:
             what = f" “{query.strip()}”" if query.strip() else " the filters"
             self._status(f"{len(rows):,} of {total:,} trials match{what}")
         else:
