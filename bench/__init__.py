@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): run them by hand, record the figures in the README."""

@@ -1,0 +1,166 @@
+"""`python -m bench.search [--quick] [--sizes N ...]`: print the latency and quality tables."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+from bench.search.corpus import corpus, real_digests
+from bench.search.queries import latency_queries, quality_cases
+from trialtui.search import SearchIndex
+
+COMPETITOR_QUERIES = 12
+"""rapidfuzz and fzf scan every trial per query: time them on a sample, not the full list."""
+COMPETITOR_EVERY = 6
+"""...and judge their quality on every sixth quality query (rapidfuzz needs ~1 s a query)."""
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def flat(d) -> str:
+    """One string per trial, what a naive fuzzy matcher (or fzf over a dump) is given."""
+    return " ".join([d.trial_id, d.title, *d.ids, *d.drugs, *d.conditions, *d.sponsors,
+                     *d.facilities, *d.cities, *d.states, *d.countries])
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+class Fzf:
+    """`fzf --filter` over a file of flattened trials, one per line."""
+
+    def __init__(self, digests):
+        self.binary = shutil.which("fzf")
+        self.file = None
+        if self.binary:
+            self.file = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+            for d in digests:
+                self.file.write(flat(d).replace("\n", " ") + "\n")
+            self.file.close()
+
+    def search(self, query: str, limit: int = 10) -> list[str]:
+        with open(self.file.name, "rb") as stdin:
+            out = subprocess.run([self.binary, "--filter", query], stdin=stdin,
+                                 capture_output=True, check=False).stdout
+        return [line.split(" ", 1)[0] for line in out.decode(errors="replace").splitlines()[:limit]]
+
+    def close(self) -> None:
+        if self.file:
+            Path(self.file.name).unlink(missing_ok=True)
+
+
+def timed(fn, queries) -> list[float]:
+    out = []
+    for q in queries:
+        start = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
+    digests = corpus(size)
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    index = SearchIndex.build(digests)
+    build = time.perf_counter() - start
+    gc.collect()
+    memory = rss_mb() - before
+    texts = [q for _, q in queries]
+    ours = timed(lambda q: index.search(q, limit=10), texts)
+    sample = texts[:: max(1, len(texts) // COMPETITOR_QUERIES)][:COMPETITOR_QUERIES]
+    choices = [utils.default_process(flat(d)) for d in digests]
+    naive = timed(lambda q: process.extract(utils.default_process(q), choices, scorer=fuzz.WRatio,
+                                            processor=None, limit=10), sample)
+    fzf = Fzf(digests)
+    fzf_ms = timed(fzf.search, sample) if fzf.binary else []
+    fzf.close()
+    kinds = {}
+    for (kind, _), ms in zip(queries, ours):
+        kinds.setdefault(kind.replace(" typo", ""), []).append(ms)
+    row = [f"{size:,}", f"{build:.1f} s", f"{memory:,.0f} MB", f"{len(index._vocab):,}",
+           f"{statistics.median(ours):.2f} / {percentile(ours, 95):.2f}",
+           " ".join(f"{k} {percentile(v, 95):.1f}" for k, v in sorted(kinds.items())),
+           f"{statistics.median(naive):.0f} / {percentile(naive, 95):.0f}",
+           f"{statistics.median(fzf_ms):.0f} / {percentile(fzf_ms, 95):.0f}" if fzf_ms else "n/a"]
+    del index, choices, digests
+    gc.collect()
+    return row
+
+
+def quality(digests) -> tuple[list[list[str]], dict[str, float]]:
+    cases = quality_cases(digests)
+    index = SearchIndex.build(digests)
+    choices = [utils.default_process(flat(d)) for d in digests]
+    ids = [d.trial_id for d in digests]
+    fzf = Fzf(digests)
+    tally: dict[str, dict[str, list[int]]] = {}
+    for number, case in enumerate(cases):
+        found = {"trialtui": [h.trial_id for h in index.search(case.query, limit=10)]}
+        if number % COMPETITOR_EVERY == 0:
+            found["trialtui (sample)"] = found["trialtui"]
+            found["rapidfuzz (sample)"] = [ids[i] for _, _, i in process.extract(
+                utils.default_process(case.query), choices, scorer=fuzz.WRatio, processor=None,
+                limit=10)]
+            if fzf.binary:
+                found["fzf (sample)"] = fzf.search(case.query)
+        for engine, hits in found.items():
+            tally.setdefault(engine, {}).setdefault(case.kind, []).append(case.target in hits)
+    fzf.close()
+    kinds = sorted({c.kind for c in cases})
+    rows = [[kind, str(sum(c.kind == kind for c in cases)),
+             *(f"{sum(t[kind]) / len(t[kind]):.2f}" for t in tally.values())] for kind in kinds]
+    overall = {engine: sum(sum(v) for v in t.values()) / sum(len(v) for v in t.values())
+               for engine, t in tally.items()}
+    rows.append(["all", str(len(cases)), *(f"{v:.2f}" for v in overall.values())])
+    return [["kind", "queries", *tally]] + rows, overall
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="skip the 570k corpus")
+    parser.add_argument("--sizes", type=int, nargs="*", help="corpus sizes (default 10k 100k 570k)")
+    parser.add_argument("--no-quality", action="store_true", help="skip the success@10 table")
+    args = parser.parse_args()
+    sizes = args.sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 570_000])
+    real = real_digests()
+    queries = latency_queries(real)
+    if not args.no_quality:
+        rows, _ = quality(real)
+        print(f"success@10 on {len(real):,} real trials (../shared/data), one intended trial per query")
+        print(table(rows), flush=True)
+        print()
+    header = ["trials", "build", "RSS delta", "vocabulary", "trialtui p50/p95 ms", "p95 by kind (ms)",
+              f"rapidfuzz p50/p95 ms ({COMPETITOR_QUERIES} q)", f"fzf p50/p95 ms ({COMPETITOR_QUERIES} q)"]
+    print(f"latency over {len(queries)} queries (drug, site, city, drug + city; clean and with typos)")
+    rows = [header]
+    for size in sizes:
+        rows.append(latency_row(size, queries))
+        print(table(rows), flush=True)
+        print()
+
+
+if __name__ == "__main__":
+    main()
