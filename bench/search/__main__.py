@@ -19,8 +19,9 @@ from trialtui.search import SearchIndex
 
 COMPETITOR_QUERIES = 12
 """rapidfuzz and fzf scan every trial per query: time them on a sample, not the full list."""
-COMPETITOR_EVERY = 6
-"""...and judge their quality on every sixth quality query (rapidfuzz needs ~1 s a query)."""
+COMPETITOR_EVERY = 5
+"""...and judge their quality on every fifth quality query (rapidfuzz needs ~1 s a query);
+coprime with the nine query kinds, so the sample holds every kind."""
 
 
 def rss_mb() -> float:
@@ -124,7 +125,7 @@ def quality(digests) -> tuple[list[list[str]], dict[str, float]]:
     fzf.close()
     kinds = sorted({c.kind for c in cases})
     rows = [[kind, str(sum(c.kind == kind for c in cases)),
-             *(f"{sum(t[kind]) / len(t[kind]):.2f}" for t in tally.values())] for kind in kinds]
+             *(f"{sum(t[kind]) / len(t[kind]):.2f}" if t.get(kind) else "-" for t in tally.values())] for kind in kinds]
     overall = {engine: sum(sum(v) for v in t.values()) / sum(len(v) for v in t.values())
                for engine, t in tally.items()}
     rows.append(["all", str(len(cases)), *(f"{v:.2f}" for v in overall.values())])
