@@ -116,7 +116,7 @@ class _Word:
         self.fields = fields
         self.alternatives: dict[str, tuple[Kind, float]] = {}
         self.splits: list[tuple[str, str]] = []
-        self.prefix = query.typing or len(query.text) >= 3
+        self.prefix = False
         self.sources: list[tuple[float, object]] = []
         self.cost = 0
         self.pattern: re.Pattern[str] = _NOTHING
@@ -294,13 +294,16 @@ class SearchIndex:
             words.append(_Word(query, fields, position))
         for i, word in enumerate(words):
             text = word.query.text
+            settled = text in vocab and not word.query.typing
             if text in vocab:
                 word.offer(text, Kind.EXACT)
+            word.prefix = word.query.typing or (len(text) >= 3 and not settled)
             if word.prefix:
                 for term in vocab.completions(text):
                     word.offer(term, Kind.PREFIX, len(text) / len(term))
-            for term, distance in vocab.near(text).items():
-                word.offer(term, Kind.TYPO, 2.0 - distance)
+            if not settled:  # a finished word found as typed is taken at its word
+                for term, distance in vocab.near(text).items():
+                    word.offer(term, Kind.TYPO, 2.0 - distance)
             if i + 1 < len(words) and words[i + 1].query.fields == word.query.fields:
                 following = words[i + 1]
                 glued = text + following.query.text
