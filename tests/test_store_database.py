@@ -18,7 +18,8 @@ CREATE TABLE trials (
     trial_id TEXT PRIMARY KEY,
     current_version INTEGER NOT NULL,
     last_update_posted TEXT NOT NULL DEFAULT '',
-    digest TEXT NOT NULL,
+    digest_head TEXT NOT NULL,
+    digest_tail BLOB NOT NULL,
     reviewed_version INTEGER
 );
 CREATE TABLE trial_versions (

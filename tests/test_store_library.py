@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from trialtui.digest import digest_trial
@@ -165,12 +167,30 @@ def test_the_library_persists_across_processes_opening_it(tmp_path):
         assert Library(db).get("NCT01000001").conditions == ["Breast Cancer"]
 
 
-def test_digests_are_rebuilt_when_the_digest_shape_changes(tmp_path):
+def test_library_digests_behave_as_plain_digests(library):
+    trial = make_trial(keywords=["HER2"], interventions=[{"name": "Trastuzumab", "other_names": ["Herceptin"]}])
+    library.import_trials([trial])
+    expected = digest_trial(trial, origin="library")
+    [stored] = library.digests()
+    assert stored.title == expected.title  # read before the search-only fields are decoded
+    assert stored.countries == ("United States",)
+    assert expected == stored and stored == expected
+    assert hash(stored) == hash(expected)
+    assert stored.drugs == ("Trastuzumab", "Herceptin")
+    assert stored.facilities == ("Dana-Farber",)
+    assert stored.to_json() == expected.to_json()
+    assert dataclasses.replace(stored, status="COMPLETED").status == "COMPLETED"
+    assert {stored, expected} == {expected}
+
+
+def test_digests_are_rebuilt_when_the_digest_layout_changes(tmp_path):
     path = tmp_path / "library.sqlite3"
     with Database.open(path) as db:
         Library(db).import_trials([make_trial()])
         with db.transaction() as conn:
-            conn.execute("UPDATE trials SET digest = '[\"NCT01000001\",\"stale\"]'")
-            conn.execute("UPDATE meta SET value = 'trial_id,title' WHERE key = 'digest_fields'")
+            conn.execute("UPDATE trials SET digest_head = '[\"NCT01000001\",\"stale\"]', digest_tail = x''")
+            conn.execute("UPDATE meta SET value = 'trial_id,title|' WHERE key = 'digest_layout'")
     with Database.open(path) as db:
-        assert Library(db).digests()[0].title == "A study of drug X (NCT01000001)"
+        [digest] = Library(db).digests()
+        assert digest.title == "A study of drug X (NCT01000001)"
+        assert digest.facilities == ("Dana-Farber",)

@@ -2,17 +2,20 @@
 
 A trial's current version is the one the app shows; older versions stay so "what changed since I
 last reviewed it" can be answered. Each trial row carries its `TrialDigest` as JSON, so opening a
-library of hundreds of thousands of trials reads one column and never parses a full record.
-Full records are stored zlib-compressed (a CT.gov record is mostly repetitive JSON).
+library of hundreds of thousands of trials never parses a full record; the digest is split in two
+columns, what the list shows and what only search reads, so the list can show before the rest is
+decoded (see `_LazyDigest`). Full records are stored zlib-compressed (CT.gov JSON is repetitive).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
@@ -27,6 +30,78 @@ _STORED_EXCLUDE = {"eligibility": {"items"}}
 _CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True}
 """Where a record was read from is not its content: the same trial from two files is unchanged."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
+
+HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update")
+"""What the list shows and sorts by: decoded when the library opens."""
+TAIL_FIELDS = tuple(name for name in DIGEST_FIELDS if name not in (*HEAD_FIELDS, "origin"))
+"""What only search and filters read (arm descriptions, sites, ages...): most of the bytes, so
+stored zlib-compressed and decoded on first use. ``origin`` is always `LIBRARY_ORIGIN`."""
+DIGEST_LAYOUT = ",".join(HEAD_FIELDS) + "|" + ",".join(TAIL_FIELDS)
+"""Stored digests are positional: a different layout means they must be rebuilt."""
+
+_SLOTS = {name: TrialDigest.__dict__[name] for name in DIGEST_FIELDS}
+_TAIL_NAMES = frozenset(TAIL_FIELDS)
+
+
+def _stored(value):
+    return tuple(value) if value.__class__ is list else value
+
+
+class _LazyDigest(TrialDigest):
+    """A library digest whose search-only fields are decoded from JSON on first use.
+
+    Decoding 570,000 digests whole takes several times longer than the list may take to appear.
+    The tail slots stay unset, holding their compressed JSON, until one is read (by the search index, built
+    after the list shows); then all are filled at once. Equal to a `TrialDigest` of the same values.
+    """
+
+    __slots__ = ("_tail_json",)
+
+    def __getattr__(self, name: str):
+        """Called only for an unset slot: decode the tail, then answer normally."""
+        if name not in _TAIL_NAMES:
+            raise AttributeError(name)
+        try:
+            tail = _TAIL_JSON.__get__(self)
+        except AttributeError:  # decoded by another thread meanwhile, or really unset
+            return _SLOTS[name].__get__(self)
+        for field, value in zip(TAIL_FIELDS, json.loads(zlib.decompress(tail))):
+            _SLOTS[field].__set__(self, _stored(value))
+        with suppress(AttributeError):
+            _TAIL_JSON.__delete__(self)
+        return _SLOTS[name].__get__(self)
+
+    def __eq__(self, other):
+        if isinstance(other, TrialDigest):
+            return all(getattr(self, name) == getattr(other, name) for name in DIGEST_FIELDS)
+        return NotImplemented
+
+    __hash__ = TrialDigest.__hash__
+
+
+_TAIL_JSON = _LazyDigest.__dict__["_tail_json"]
+
+
+def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
+    """The list columns as a JSON array, the rest as compressed JSON."""
+    def encode(names):
+        return json.dumps([getattr(digest, name) for name in names], ensure_ascii=False,
+                          separators=(",", ":"))
+
+    return encode(HEAD_FIELDS), zlib.compress(encode(TAIL_FIELDS).encode())
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building hundreds of thousands of objects triggers the cycle collector over and over, each
+    pass walking everything built so far; nothing built here is cyclic, so pause it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +132,20 @@ class _PreparedRecord:
     last_update_posted: str
     content_hash: str
     record: bytes
-    digest: str
+    digest_head: str
+    digest_tail: bytes
 
 
 def _prepare(trial: Trial) -> _PreparedRecord:
     content = trial.model_dump_json(exclude=_CONTENT_EXCLUDE)
+    head, tail = _split_digest(digest_trial(trial, origin=LIBRARY_ORIGIN))
     return _PreparedRecord(
         trial_id=trial.trial_id,
         last_update_posted=trial.last_update_posted,
         content_hash=hashlib.sha256(content.encode()).hexdigest(),
         record=zlib.compress(trial.model_dump_json(exclude=_STORED_EXCLUDE).encode()),
-        digest=digest_trial(trial, origin=LIBRARY_ORIGIN).to_json(),
+        digest_head=head,
+        digest_tail=tail,
     )
 
 
@@ -109,9 +187,10 @@ class Library:
                 ).fetchone()
                 if current is None:
                     conn.execute(
-                        "INSERT INTO trials (trial_id, current_version, last_update_posted, digest)"
-                        " VALUES (?, 1, ?, ?)",
-                        (item.trial_id, item.last_update_posted, item.digest),
+                        "INSERT INTO trials"
+                        " (trial_id, current_version, last_update_posted, digest_head, digest_tail)"
+                        " VALUES (?, 1, ?, ?, ?)",
+                        (item.trial_id, item.last_update_posted, item.digest_head, item.digest_tail),
                     )
                     self._insert_version(conn, item, 1, imported_at, origin)
                     added += 1
@@ -124,9 +203,10 @@ class Library:
                 else:
                     self._insert_version(conn, item, number + 1, imported_at, origin)
                     conn.execute(
-                        "UPDATE trials SET current_version = ?, last_update_posted = ?, digest = ?"
-                        " WHERE trial_id = ?",
-                        (number + 1, item.last_update_posted, item.digest, item.trial_id),
+                        "UPDATE trials SET current_version = ?, last_update_posted = ?,"
+                        " digest_head = ?, digest_tail = ? WHERE trial_id = ?",
+                        (number + 1, item.last_update_posted, item.digest_head, item.digest_tail,
+                         item.trial_id),
                     )
                     updated += 1
         return ImportReport(added=added, updated=updated, unchanged=unchanged, older=older)
@@ -142,18 +222,28 @@ class Library:
         )
 
     def digests(self) -> list[TrialDigest]:
-        """Every current trial as the list shows it, in trial id order.
-
-        The stored JSON arrays are joined and parsed by one ``json.loads`` call: far faster than
-        one call per row when the library holds hundreds of thousands of trials.
-        """
-        with self.db.reading() as conn:
-            rows = conn.execute("SELECT digest FROM trials ORDER BY trial_id")
-            joined = "[" + ",".join(row[0] for row in rows) + "]"
-        return [
-            TrialDigest(*(tuple(v) if isinstance(v, list) else v for v in values))
-            for values in json.loads(joined)
-        ]
+        """Every current trial as the list shows it, in trial id order; the other fields are
+        decoded when first read (see `_LazyDigest`). Written out field by field: this loop runs
+        once per trial at start-up."""
+        new, loads, set_tail = object.__new__, json.loads, _TAIL_JSON.__set__
+        set_id, set_title, set_status, set_phases, set_conditions, set_update, set_origin = (
+            _SLOTS[name].__set__ for name in (*HEAD_FIELDS, "origin")
+        )
+        digests = []
+        with _gc_paused(), self.db.reading() as conn:
+            for head, tail in conn.execute("SELECT digest_head, digest_tail FROM trials ORDER BY trial_id"):
+                trial_id, title, status, phases, conditions, last_update = loads(head)
+                digest = new(_LazyDigest)
+                set_id(digest, trial_id)
+                set_title(digest, title)
+                set_status(digest, status)
+                set_phases(digest, tuple(phases))
+                set_conditions(digest, tuple(conditions))
+                set_update(digest, last_update)
+                set_origin(digest, LIBRARY_ORIGIN)
+                set_tail(digest, tail)
+                digests.append(digest)
+        return digests
 
     def get(self, trial_id: str) -> Trial | None:
         """The current version of a trial, or None when it is not in the library."""
@@ -215,11 +305,10 @@ class Library:
             return conn.execute("DELETE FROM trials WHERE trial_id = ?", (trial_id,)).rowcount > 0
 
     def _ensure_digest_format(self) -> None:
-        """Rebuild stored digests from the records when `TrialDigest` gained or lost fields, since
-        the stored arrays are positional."""
-        expected = ",".join(DIGEST_FIELDS)
-        rows = self.db.query("SELECT value FROM meta WHERE key = 'digest_fields'")
-        if rows and rows[0][0] == expected:
+        """Rebuild stored digests from the records when their layout changed (`TrialDigest`
+        gained or lost fields), since the stored arrays are positional."""
+        rows = self.db.query("SELECT value FROM meta WHERE key = 'digest_layout'")
+        if rows and rows[0][0] == DIGEST_LAYOUT:
             return
         with self.db.transaction() as conn:
             records = conn.execute(
@@ -227,10 +316,10 @@ class Library:
                 " ON v.trial_id = t.trial_id AND v.number = t.current_version"
             ).fetchall()
             conn.executemany(
-                "UPDATE trials SET digest = ? WHERE trial_id = ?",
-                [(digest_trial(_load(record), LIBRARY_ORIGIN).to_json(), trial_id)
+                "UPDATE trials SET digest_head = ?, digest_tail = ? WHERE trial_id = ?",
+                [(*_split_digest(digest_trial(_load(record), LIBRARY_ORIGIN)), trial_id)
                  for trial_id, record in records],
             )
             conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest_fields', ?)", (expected,)
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest_layout', ?)", (DIGEST_LAYOUT,)
             )
