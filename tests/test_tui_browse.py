@@ -10,6 +10,7 @@ from conftest import SEEDS
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
 from trialtui.tui.screens.help import HelpScreen
+from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
 from trialtui.tui.widgets.trial_detail import SectionIndex, TrialDetail
 from trialtui.tui.widgets.trial_list import TrialList
 
@@ -94,7 +95,10 @@ async def test_section_keys_jump_through_the_record_and_empty_sections_say_so():
 
         eligibility = text_of(screen.query_one("#body-eligibility", Static))
         assert "Minimum age: 1 Year" in eligibility
-        assert "Inclusion criteria" in eligibility and "Exclusion criteria" in eligibility
+        checklist = screen.query_one(CriteriaChecklist)
+        prompts = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
+        assert prompts[0] == "Inclusion criteria" and "Exclusion criteria" in prompts
+        assert prompts[1] == "  1. Aged 1-12 years with weight≥10kg, male or female;"
         results = text_of(screen.query_one("#body-results", Static))
         assert results  # never silently missing
         assert screen.query_one("#title-results", Static).display
@@ -179,10 +183,10 @@ async def test_eligibility_shows_a_threshold_table_linked_to_its_sentences():
         await pilot.pause()
         source = text_of(screen.query_one("#threshold-source", Static))
         assert "Absolute neutrophil count (ANC) ≥ 1.0 × 10^9/L (ANC ≥ 0.5 × 10^9/L if bone marrow involvement)" in source
-        body = screen.query_one("#body-eligibility", Static).content
-        sentence = [body.plain[s.start:s.end] for s in body.spans if "underline" in str(s.style)]
-        exact = [body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style)]
-        assert sentence and sentence[0].startswith("Absolute neutrophil count (ANC)")
+        checklist = screen.query_one(CriteriaChecklist)
+        pointed = checklist.highlighted_option.prompt
+        assert "Absolute neutrophil count (ANC) ≥ 1.0 × 10^9/L" in pointed.plain
+        exact = [pointed.plain[s.start:s.end] for s in pointed.spans if "reverse" in str(s.style)]
         assert exact == ["ANC ≥ 0.5 × 10^9/L"]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trialtui.models import Trial, display_enum, display_phases
+from trialtui.models import CriterionItem, Trial, display_enum, display_phases
 
 EMPTY = "Not given in this record."
 
@@ -18,10 +18,30 @@ class Section:
     key: str
     title: str
     body: str
+    items: tuple[CriterionItem, ...] = ()
+    """For eligibility: the criteria, one item each (the TUI lets a reviewer mark them)."""
 
     @property
     def empty(self) -> bool:
         return self.body == EMPTY
+
+    def text(self) -> str:
+        """The whole section as plain text: the body, then the items under their headings."""
+        return "\n".join([self.body, *criteria_lines(self.items)]) if self.items else self.body
+
+
+def criteria_lines(items: tuple[CriterionItem, ...] | list[CriterionItem]) -> list[str]:
+    """Criteria as indented lines, a heading before each section ("Inclusion criteria")."""
+    lines, section = [], None
+    for item in items:
+        if item.section != section:
+            section = item.section
+            lines.append(f"\n{SECTION_TITLES.get(section, 'Criteria')}")
+        lines.append("  " * (item.depth + 1) + (f"{item.label} " if item.label else "") + item.text)
+    return lines
+
+
+SECTION_TITLES = {"inclusion": "Inclusion criteria", "exclusion": "Exclusion criteria", "other": "Criteria"}
 
 
 def _fields(*pairs: tuple[str, object]) -> str:
@@ -131,25 +151,15 @@ def _outcomes(t: Trial) -> str:
 
 
 def _eligibility(t: Trial) -> str:
+    """The structured limits; the criteria items travel beside it (`Section.items`)."""
     e = t.eligibility
     healthy = {True: "Yes", False: "No", None: ""}[e.healthy_volunteers]
-    head = _fields(
+    return _fields(
         ("Minimum age", e.minimum_age or "No limit"),
         ("Maximum age", e.maximum_age or "No limit"),
         ("Sex", display_enum(e.sex)),
         ("Accepts healthy volunteers", healthy),
     )
-    lines = [head]
-    section = None
-    for item in e.items:
-        if item.section != section:
-            section = item.section
-            title = {"inclusion": "Inclusion criteria", "exclusion": "Exclusion criteria"}.get(section, "Criteria")
-            lines.append(f"\n{title}")
-        indent = "  " * (item.depth + 1)
-        label = f"{item.label} " if item.label else ""
-        lines.append(f"{indent}{label}{item.text}")
-    return "\n".join(lines)
 
 
 def _sponsors(t: Trial) -> str:
@@ -233,4 +243,8 @@ SECTION_KEYS = tuple(key for key, _, _ in _LAYOUT)
 
 def trial_sections(trial: Trial) -> list[Section]:
     """Every section of the record in reading order; empty ones say so."""
-    return [Section(key, title, render(trial).strip() or EMPTY) for key, title, render in _LAYOUT]
+    return [
+        Section(key, title, render(trial).strip() or EMPTY,
+                tuple(trial.eligibility.items) if key == "eligibility" else ())
+        for key, title, render in _LAYOUT
+    ]

@@ -98,7 +98,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return status
     print(trial.title)
     for section in trial_sections(trial):
-        print(f"\n== {section.title} ==\n{section.body}")
+        print(f"\n== {section.title} ==\n{section.text()}")
     return status
 
 

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from trialtui.sections import SECTION_KEYS, Section
 from trialtui.tui.text import plain
+from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
 from trialtui.tui.widgets.threshold_table import ThresholdTable
 
 
@@ -36,6 +37,7 @@ class TrialDetail(Vertical):
         super().__init__(id=id, classes=classes)
         self.current_section = SECTION_KEYS[0]
         self._sections: list[Section] = []
+        self._marks: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title", markup=False)
@@ -49,12 +51,16 @@ class TrialDetail(Vertical):
                         yield ThresholdTable(id="thresholds")
                         yield Static(id="threshold-source", markup=False)
                     yield Static(id=f"body-{key}", classes="section-body", markup=False)
+                    if key == "eligibility":
+                        yield CriteriaChecklist(id="criteria")
 
     def show(self, title: str, sections: list[Section], thresholds: list, sources: list[str],
-             annotation: str = "", patient: dict[int, str] | None = None) -> None:
-        """Display a trial's sections and thresholds (with the criterion each came from);
-        the section index keeps its position."""
+             annotation: str = "", patient: dict[int, str] | None = None,
+             marks: dict[str, tuple[str, str]] | None = None) -> None:
+        """Display a trial's sections and thresholds (with the criterion each came from) and the
+        reviewer's marks (key → (mark, note)); the section index keeps its position."""
         self._sections = sections
+        self._marks = marks or {}
         self.query_one("#detail-sections").display = True
         self.query_one(ThresholdTable).set_thresholds(thresholds, sources, patient)
         self.query_one("#threshold-source", Static).update("")
@@ -69,6 +75,8 @@ class TrialDetail(Vertical):
             Option(Text(s.title, style="dim" if s.empty else ""), id=s.key) for s in sections
         )
         index.highlighted = highlighted if highlighted is not None else 0
+        eligibility = next((s for s in sections if s.key == "eligibility"), None)
+        self.query_one(CriteriaChecklist).set_items(eligibility.items if eligibility else [], self._marks)
         for section in sections:
             self.query_one(f"#title-{section.key}", Static).update(plain(section.title))
             body = self.query_one(f"#body-{section.key}", Static)
@@ -76,19 +84,16 @@ class TrialDetail(Vertical):
             body.set_class(section.empty, "-empty")
         self.query_one("#section-body", VerticalScroll).scroll_home(animate=False)
 
-    def on_threshold_table_source_chosen(self, message: ThresholdTable.SourceChosen) -> None:
-        """Highlight the sentence a threshold was read from, and quote it under the table."""
+    def update_marks(self, marks: dict[str, tuple[str, str]]) -> None:
+        """Show changed criterion marks without moving the reader's place."""
+        self._marks = marks
         eligibility = next((s for s in self._sections if s.key == "eligibility"), None)
-        if eligibility is None:
-            return
-        body = plain(eligibility.body)
-        sentence = body.plain.find(message.sentence) if message.sentence else -1
-        if sentence >= 0:
-            body.stylize("bold underline", sentence, sentence + len(message.sentence))
-        start = body.plain.find(message.raw, max(sentence, 0)) if message.raw else -1
-        if start >= 0:
-            body.stylize("reverse bold", start, start + len(message.raw))
-        self.query_one("#body-eligibility", Static).update(body)
+        if eligibility is not None:
+            self.query_one(CriteriaChecklist).set_items(eligibility.items, marks, keep_position=True)
+
+    def on_threshold_table_source_chosen(self, message: ThresholdTable.SourceChosen) -> None:
+        """Point the checklist at the criterion a threshold was read from, and quote it."""
+        self.query_one(CriteriaChecklist).point_at(message.sentence, message.raw, self._marks)
         quote = f"Source: “{message.sentence or message.raw}”" if message.raw else ""
         if message.uncertain:
             quote += f"\nUncertain: {message.uncertain}"
