@@ -1,0 +1,116 @@
+"""Reports a reviewer hands to a colleague: a trial or a two-trial comparison as Markdown, and the
+current list as CSV. Plain functions of plain data, so the TUI and scripts write the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from trialtui.comparison import Comparison
+from trialtui.digest import TrialDigest
+from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
+from trialtui.models import Trial, display_enum, display_phases
+from trialtui.review import MARK_WORDS, STATUS_WORDS, criterion_key, threshold_key
+from trialtui.sections import trial_sections
+
+
+@dataclass
+class ReviewNotes:
+    """The reviewer's annotation of one trial, as the reports print it."""
+
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    status: str = "unreviewed"
+    reason: str = ""
+    star: bool = False
+    marks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Criterion or threshold key → (mark, note)."""
+
+    @property
+    def status_text(self) -> str:
+        words = STATUS_WORDS.get(self.status, self.status)
+        return words + (f" ({self.reason})" if self.reason else "")
+
+
+def _cell(text: str) -> str:
+    """Table-safe Markdown: pipes escaped, lines joined."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _review_block(notes: ReviewNotes) -> list[str]:
+    lines = [f"- Review status: {notes.status_text}" + ("  ★ starred" if notes.star else "")]
+    if notes.tags:
+        lines.append("- Tags: " + ", ".join(notes.tags))
+    if notes.note:
+        lines += ["", "> " + notes.note.replace("\n", "\n> ")]
+    return lines
+
+
+def _mark_text(notes: ReviewNotes, key: str) -> str:
+    mark, note = notes.marks.get(key, ("", ""))
+    words = MARK_WORDS.get(mark, "")
+    return "; ".join(x for x in (words, note) if x)
+
+
+def trial_report(trial: Trial, thresholds: list, notes: ReviewNotes) -> str:
+    """One trial: the reviewer's notes first, the thresholds table, then every section."""
+    out = [f"# {trial.trial_id}: {trial.title}", ""]
+    out += [f"{display_enum(trial.overall_status)} · {display_phases(trial.phases) or 'phase not given'}"
+            f" · {trial.lead_sponsor or 'sponsor not given'}", "", "## Review", ""]
+    out += _review_block(notes)
+    out += ["", "## Eligibility thresholds", "", "| Measure | Requirement | From | When | Reviewer |", "|---|---|---|---|---|"]
+    for t in thresholds:
+        when = "; ".join(x for x in (f"if {t.condition}" if t.condition else "", f"or-group {t.group}" if t.group else "") if x)
+        out.append(f"| {measure_label(t.measure)} | {_cell(threshold_text(t, with_condition=False))} | {t.section} "
+                    f"| {_cell(when)} | {_cell(_mark_text(notes, threshold_key(t)))} |")
+    if not thresholds:
+        out.append("| — | no numeric thresholds found | | | |")
+    for section in trial_sections(trial):
+        out += ["", f"## {section.title}", "", section.body]
+        if section.items:
+            out.append("")
+            heading = None
+            for item in section.items:
+                if item.section != heading:
+                    heading = item.section
+                    out += ["", f"**{heading.capitalize()} criteria**", ""]
+                marked = _mark_text(notes, criterion_key(item))
+                out.append("  " * item.depth + f"- {item.label + ' ' if item.label else ''}{item.text}"
+                           + (f" — *{marked}*" if marked else ""))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: ReviewNotes) -> str:
+    """Two trials: the threshold diff with verdicts, the facts side by side, both reviews."""
+    a, b = comparison.a, comparison.b
+    out = [f"# {a.trial_id} vs {b.trial_id}", "", f"- A: {a.trial_id} — {a.title}", f"- B: {b.trial_id} — {b.title}",
+           "", "## Eligibility thresholds", "", "| Measure | A | B | Verdict |", "|---|---|---|---|"]
+    for row in comparison.threshold_rows:
+        left = "<br>".join(_cell(threshold_text(t)) for t in row.a) or "—"
+        right = "<br>".join(_cell(threshold_text(t)) for t in row.b) or "—"
+        out.append(f"| {measure_label(row.measure)} | {left} | {right} | {VERDICT_WORDS[row.verdict]} |")
+    out += ["", "## The records side by side", "", "| | A | B |", "|---|---|---|"]
+    out += [f"| {fact.label} | {_cell(fact.a)} | {_cell(fact.b)} |" for fact in comparison.facts]
+    for label, trial, notes in (("A", a, notes_a), ("B", b, notes_b)):
+        out += ["", f"## Review of {label} ({trial.trial_id})", ""]
+        out += _review_block(notes)
+    return "\n".join(out).rstrip() + "\n"
+
+
+LIST_COLUMNS = ("trial_id", "title", "status", "phase", "conditions", "last_update", "review_status", "star", "tags", "note")
+
+
+def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes]) -> str:
+    """The trials shown in the list (filters applied), one CSV row each with the reviewer's notes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(LIST_COLUMNS)
+    for d in digests:
+        n = notes.get(d.trial_id, ReviewNotes())
+        writer.writerow([d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)),
+                         "; ".join(d.conditions), d.last_update, n.status_text, "yes" if n.star else "",
+                         "; ".join(n.tags), n.note])
+    return buffer.getvalue()

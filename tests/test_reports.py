@@ -1,0 +1,56 @@
+"""Reports a reviewer hands on: real values from the seeds, the reviewer's own words kept."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from conftest import SEEDS
+from trialtui.comparison import compare
+from trialtui.digest import digest_trial
+from trialtui.eligibility.extract import extract_thresholds
+from trialtui.ingest import load_paths
+from trialtui.reports import ReviewNotes, comparison_report, list_csv, trial_report
+from trialtui.review import criterion_key, threshold_key
+
+
+def seeds() -> dict:
+    return {t.trial_id: t for t in load_paths([SEEDS]).trials}
+
+
+def test_trial_report_has_review_thresholds_and_marked_criteria():
+    trial = seeds()["NCT06751134"]
+    thresholds = extract_thresholds(trial)
+    platelets = next(t for t in thresholds if t.measure == "platelets")
+    first = trial.eligibility.items[0]
+    notes = ReviewNotes(note="Good fit if counts recover.\nCall Monday.", tags=["peds", "cell therapy"],
+                        status="shortlisted", star=True,
+                        marks={threshold_key(platelets): ("ask_site", "transfusion allowed?"),
+                               criterion_key(first): ("meets", "")})
+    report = trial_report(trial, thresholds, notes)
+    assert report.startswith("# NCT06751134: Chimeric Natural Killer Receptor-Universal T Cells")
+    assert "- Review status: Shortlisted  ★ starred" in report
+    assert "> Good fit if counts recover.\n> Call Monday." in report
+    assert "| platelets | ≥ 75 ×10^9/L | inclusion |  | ask site; transfusion allowed? |" in report
+    assert "- 1. Aged 1-12 years with weight≥10kg, male or female; — *patient meets*" in report
+    assert "## Locations" in report and "Nanjing Children's Hospital" in report
+
+
+def test_comparison_report_lists_verdicts_and_facts():
+    trials = seeds()
+    a, b = trials["NCT06751134"], trials["NCT06674265"]
+    report = comparison_report(compare(a, b, extract_thresholds(a), extract_thresholds(b)),
+                               ReviewNotes(status="excluded", reason="too old"), ReviewNotes())
+    assert "| platelets | ≥ 75 ×10^9/L | > 50 ×10^9/L | A stricter |" in report
+    assert "| Ages | 1 Year – 12 Years | 2 Years – 16 Years |" in report
+    assert "- Review status: Excluded (too old)" in report
+
+
+def test_list_csv_has_one_row_per_trial_with_notes():
+    trials = seeds()
+    digests = [digest_trial(t) for t in trials.values()]
+    text = list_csv(digests, {"NCT06674265": ReviewNotes(note="asked, waiting", tags=["iran"], star=True)})
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 5
+    row = next(r for r in rows if r["trial_id"] == "NCT06674265")
+    assert (row["status"], row["phase"], row["star"], row["tags"], row["note"]) == ("Recruiting", "Phase 1", "yes", "iran", "asked, waiting")
