@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from trialtui.store import Database, StoreError
+from trialtui.store import Annotations, Database, StoreError
 from trialtui.store.database import SCHEMA_VERSION
 
 # What trialtui's first schema wrote: annotations were one whole row per trial, tags comma-joined.
@@ -96,6 +96,11 @@ def test_an_older_database_is_backed_up_then_migrated(tmp_path):
     assert {f for f in fields if f.startswith("tag:")} == {"tag:breast", "tag:her2+", "tag:phase 2"}
     assert fields["note"][1] == "2024-02-03T10:00:00.000000+00:00"
     assert "annotations" not in tables
+    with Database.open(path) as again:
+        migrated = Annotations(again).get("NCT02000001")
+        assert migrated.tags == ("breast", "her2+", "phase 2")
+        assert (migrated.status, migrated.star) == ("shortlisted", True)
+        assert Annotations(again).get("NCT02000002").status == "excluded"
 
     backup = sqlite3.connect(db.backup)
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 1

@@ -1,6 +1,13 @@
 """The local store: one embedded SQLite database holding the library and the annotations."""
 
+from trialtui.store.annotations import (
+    MARKS, STATUSES, Annotations, Conflict, ItemMark, MergeReport, TrialAnnotation,
+)
 from trialtui.store.database import Database, StoreError
+from trialtui.store.exchange import ExchangeError
 from trialtui.store.library import ImportReport, Library, VersionInfo
 
-__all__ = ["Database", "ImportReport", "Library", "StoreError", "VersionInfo"]
+__all__ = [
+    "MARKS", "STATUSES", "Annotations", "Conflict", "Database", "ExchangeError", "ImportReport",
+    "ItemMark", "Library", "MergeReport", "StoreError", "TrialAnnotation", "VersionInfo",
+]
