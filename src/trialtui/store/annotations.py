@@ -318,7 +318,7 @@ class Annotations:
             "SELECT count(*) FROM annotation_fields WHERE trial_id = ?", (trial_id,)
         ).fetchone()[0] > 0
         changed = False
-        for field_name, (value, stamp) in incoming.items():
+        for field_name, (value, stamp, explicit) in incoming.items():
             encoded = _encode(value)
             current = self._current(conn, trial_id, field_name)
             if current is not None and current[0] == encoded:
@@ -329,7 +329,7 @@ class Annotations:
                                                  "incoming" if newer else "local"))
                 if not newer:
                     continue
-            elif value == _default(field_name):
+            elif value == _default(field_name) and not explicit:
                 continue  # nothing to add
             self._store(conn, trial_id, field_name, encoded, stamp, current, change_id=change_id,
                         description=f"annotations import ({trial_id} and others)")
@@ -395,11 +395,14 @@ class Annotations:
         )
 
 
-def _incoming_fields(record: Mapping, imported_at: str) -> tuple[str, dict[str, tuple[object, str]]]:
-    """An exported record → (trial id, {field: (value, timestamp)}), checked.
+def _incoming_fields(record: Mapping, imported_at: str) -> tuple[str, dict[str, tuple[object, str, bool]]]:
+    """An exported record → (trial id, {field: (value, timestamp, explicit)}), checked.
 
-    Only what the record carries is merged (a CSV without a star column leaves stars alone).
-    Timestamps come from ``field_updated``, else the record's ``updated``, else the import time.
+    Only what the record carries is merged (a CSV without a star column leaves stars alone). A
+    trialtui export lists in ``field_updated`` the fields really set there: only those count (an
+    unset star exported as false must not clear a star here), each at its own time, and they are
+    ``explicit`` (a value cleared there is an edit too). Hand-written records use their
+    ``updated`` time, else the import time.
     """
     trial_id = record["trial_id"]
     if not isinstance(trial_id, str) or not trial_id.strip():
@@ -428,7 +431,9 @@ def _incoming_fields(record: Mapping, imported_at: str) -> tuple[str, dict[str, 
             fields[_ITEM + key + _MARK] = check_mark(item["mark"] or None)
         if "note" in item:
             fields[_ITEM + key + _ITEM_NOTE] = _text(item["note"], "item note")
-    return trial_id, {name: (value, stamps.get(name, record_stamp)) for name, value in fields.items()}
+    if "field_updated" in record:
+        return trial_id, {name: (value, stamps[name], True) for name, value in fields.items() if name in stamps}
+    return trial_id, {name: (value, record_stamp, False) for name, value in fields.items()}
 
 
 def _text(value, name: str) -> str:
