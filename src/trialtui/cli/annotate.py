@@ -1,0 +1,111 @@
+"""``trialtui annotate`` and ``trialtui annotations export|import``: review work from scripts.
+
+Each edit is committed (synchronously, to disk) before the command exits 0, and goes through the
+same per-field merge as the app, so a script annotating while the app is open loses nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail
+from trialtui.store import STATUSES, Annotations, Database, ExchangeError, StoreError, TrialAnnotation
+from trialtui.store.exchange import read_records
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("annotate", help="note, tag, set the status of, or star a trial")
+    p.add_argument("trial_id", metavar="ID")
+    p.add_argument("--note", metavar="TEXT", help="replace the trial's note")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag (repeatable)")
+    p.add_argument("--untag", action="append", default=[], metavar="TAG", help="remove a tag (repeatable)")
+    p.add_argument("--status", metavar="STATUS", help=f"one of {', '.join(STATUSES)}")
+    p.add_argument("--reason", metavar="TEXT", help="why (with --status, e.g. why excluded)")
+    star = p.add_mutually_exclusive_group()
+    star.add_argument("--star", dest="star", action="store_true", default=None)
+    star.add_argument("--no-star", dest="star", action="store_false")
+    p.set_defaults(handler=cmd_annotate)
+
+    group = subparsers.add_parser("annotations", help="export or merge every annotation")
+    group.set_defaults(handler=lambda args: fail("annotations: say export or import"))
+    actions = group.add_subparsers(dest="action", metavar="ACTION")
+    p = actions.add_parser("export", help="every annotation, to stdout")
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.set_defaults(handler=cmd_export)
+    p = actions.add_parser("import", help="merge an export in, reporting conflicts")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.set_defaults(handler=cmd_import)
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    if args.note is None and not args.tag and not args.untag and args.status is None and args.star is None:
+        return fail("annotate: nothing to record (give --note, --tag, --untag, --status or --star)")
+    if args.status is not None and args.status not in STATUSES:
+        return fail(f"annotate: unknown status {args.status!r} (one of {', '.join(STATUSES)})")
+    if args.reason is not None and args.status is None:
+        return fail("annotate: --reason goes with --status")
+    try:
+        with Database.open() as db:
+            notes = Annotations(db)
+            if args.note is not None:
+                notes.set_note(args.trial_id, args.note)
+            for tag in args.tag:
+                notes.add_tag(args.trial_id, tag)
+            for tag in args.untag:
+                notes.remove_tag(args.trial_id, tag)
+            if args.status is not None:
+                notes.set_status(args.trial_id, args.status, args.reason or "")
+            if args.star is not None:
+                notes.set_star(args.trial_id, args.star)
+            print(describe(notes.get(args.trial_id)))
+    except (ValueError, StoreError) as error:
+        return fail(f"annotate: {error}")
+    return EXIT_OK
+
+
+def describe(annotation: TrialAnnotation) -> str:
+    """One line: ``NCT01234567: excluded (ECOG 2), starred, tags: breast, her2``."""
+    parts = [annotation.status + (f" ({annotation.reason})" if annotation.reason else "")]
+    if annotation.star:
+        parts.append("starred")
+    if annotation.tags:
+        parts.append("tags: " + ", ".join(annotation.tags))
+    if annotation.note:
+        first_line = annotation.note.splitlines()[0]
+        parts.append(f"note: {first_line}" + (" …" if "\n" in annotation.note.strip() else ""))
+    return f"{annotation.trial_id}: " + ", ".join(parts)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    try:
+        with Database.open() as db:
+            notes = Annotations(db)
+            text = notes.export_csv() if args.format == "csv" else notes.export_json()
+    except StoreError as error:
+        return fail(f"annotations export: {error}")
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        records = read_records(args.file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as error:
+        return fail(f"{args.file}: {getattr(error, 'strerror', None) or error}")
+    except ExchangeError as error:
+        return fail(f"{args.file}: {error}")
+    try:
+        with Database.open() as db:
+            report = Annotations(db).import_records(records)
+    except StoreError as error:
+        return fail(f"annotations import: {error}")
+    for problem in report.skipped:
+        print(f"trialtui: {args.file}: {problem}", file=sys.stderr)
+    print(f"{args.file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+          f"{len(report.conflicts)} conflict{'' if len(report.conflicts) == 1 else 's'}"
+          + (f", {len(report.skipped)} skipped" if report.skipped else ""))
+    for conflict in report.conflicts:
+        print(f"conflict: {conflict.describe()}")
+    return EXIT_SKIPPED if report.skipped else EXIT_OK

@@ -1,0 +1,120 @@
+"""`trialtui annotate` and `trialtui annotations export|import`, as scripts use them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from trialtui.cli import main
+from trialtui.store import Annotations, Database
+
+
+def stored(trial_id: str):
+    with Database.open() as db:
+        return Annotations(db).get(trial_id)
+
+
+def test_annotate_records_every_option_and_prints_the_result(capsys):
+    status = main(["annotate", "NCT08000001", "--note", "Call the site\nabout LVEF", "--tag", "breast",
+                   "--tag", "her2", "--status", "excluded", "--reason", "ECOG 2", "--star"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out == "NCT08000001: excluded (ECOG 2), starred, tags: breast, her2, note: Call the site …\n"
+    annotation = stored("NCT08000001")
+    assert annotation.note == "Call the site\nabout LVEF"
+    assert (annotation.status, annotation.reason, annotation.star) == ("excluded", "ECOG 2", True)
+
+    assert main(["annotate", "NCT08000001", "--untag", "breast", "--no-star"]) == 0
+    annotation = stored("NCT08000001")
+    assert (annotation.tags, annotation.star, annotation.note) == (("her2",), False, "Call the site\nabout LVEF")
+
+
+def test_unknown_status_is_one_line_and_exit_2(capsys):
+    assert main(["annotate", "NCT08000001", "--status", "maybe", "--tag", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("trialtui: annotate: unknown status 'maybe'")
+    assert stored("NCT08000001").is_empty  # nothing half-applied
+
+
+def test_usage_errors(capsys):
+    assert main(["annotate", "NCT08000001"]) == 2
+    assert main(["annotate", "NCT08000001", "--reason", "why"]) == 2
+    assert main(["annotate", "NCT08000001", "--tag", "a;b"]) == 2
+    assert main(["annotations"]) == 2
+    assert all(line.startswith("trialtui: ") for line in capsys.readouterr().err.splitlines())
+
+
+def test_export_json_and_csv(capsys):
+    main(["annotate", "NCT08000002", "--status", "shortlisted", "--tag", "boston"])
+    main(["annotate", "NCT08000001", "--note", "first"])
+    capsys.readouterr()
+
+    assert main(["annotations", "export"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [(r["trial_id"], r["status"], r["tags"], r["note"], r["star"]) for r in records] == [
+        ("NCT08000001", "unreviewed", [], "first", False),
+        ("NCT08000002", "shortlisted", ["boston"], "", False),
+    ]
+    assert all(r["updated"] for r in records)
+
+    assert main(["annotations", "export", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["trial_id"], r["status"], r["tags"]) for r in rows] == [
+        ("NCT08000001", "unreviewed", ""), ("NCT08000002", "shortlisted", "boston")
+    ]
+
+
+def test_import_merges_and_reports_conflicts(capsys, tmp_path, monkeypatch, trialtui_home):
+    main(["annotate", "NCT08000001", "--note", "mine, older"])
+    colleague_home = tmp_path / "colleague"
+    monkeypatch.setenv("TRIALTUI_HOME", str(colleague_home))
+    main(["annotate", "NCT08000001", "--note", "theirs, newer", "--star"])
+    main(["annotate", "NCT08000003", "--status", "contacted"])
+    capsys.readouterr()
+    main(["annotations", "export", "--format", "csv"])
+    shared = tmp_path / "from-colleague.csv"
+    shared.write_text(capsys.readouterr().out)
+    monkeypatch.setenv("TRIALTUI_HOME", str(trialtui_home))
+
+    assert main(["annotations", "import", str(shared)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{shared}: 1 added, 1 updated, 0 unchanged, 1 conflict"
+    assert out[1] == "conflict: NCT08000001 note: kept incoming 'theirs, newer' over local 'mine, older'"
+    assert stored("NCT08000001").note == "theirs, newer" and stored("NCT08000001").star
+    assert stored("NCT08000003").status == "contacted"
+
+
+def test_import_of_a_bad_file_is_one_line(capsys, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"trial_id": ')
+    assert main(["annotations", "import", str(broken)]) == 2
+    assert main(["annotations", "import", str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"trialtui: {broken}: not valid JSON")
+    assert err[1] == f"trialtui: {tmp_path / 'missing.json'}: No such file or directory"
+
+
+def test_import_skips_bad_records_with_exit_1(capsys, tmp_path):
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([{"trial_id": "NCT08000004", "status": "enrolled"},
+                                 {"trial_id": "NCT08000005", "status": "nope"}]))
+    assert main(["annotations", "import", str(mixed)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"trialtui: {mixed}: record 2: unknown status 'nope'")
+    assert stored("NCT08000004").status == "enrolled"
+
+
+def test_a_real_trialtui_process_stores_the_annotation_before_exit_0(trialtui_home):
+    env = {**os.environ, "TRIALTUI_HOME": str(trialtui_home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "trialtui", "annotate", "NCT08000009", "--status", "enrolled", "--star"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "NCT08000009: enrolled, starred\n"
+    annotation = stored("NCT08000009")
+    assert (annotation.status, annotation.star) == ("enrolled", True)
