@@ -13,12 +13,14 @@ for the measure (an exclusion headed "Insufficient bone marrow function:" that l
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from trialtui.digest import age_in_years
 from trialtui.eligibility.criteria import iter_items
+from trialtui.eligibility.prefilter import starts_lookahead
 from trialtui.eligibility.units import UNIT, to_canonical
-from trialtui.eligibility.vocabulary import MEASURES, MENTION, mention_measures
+from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, mention_measures
 from trialtui.models import Trial
 
 
@@ -110,6 +112,23 @@ _EXPRESSION = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+
+_EXPRESSION_START = re.compile(starts_lookahead([_EXPRESSION.pattern], _EXPRESSION.flags))
+"""Where, in lowercased text, a value expression may begin: `_EXPRESSION` is tried only there."""
+
+
+def _expressions(window: str, lowered: str):
+    """`_EXPRESSION.finditer(window)`, trying the large pattern only where a match can begin."""
+    position = 0
+    for candidate in _EXPRESSION_START.finditer(lowered):
+        at = candidate.start()
+        if at < position:
+            continue
+        match = _EXPRESSION.match(window, at)
+        if match is not None:
+            position = match.end()
+            yield match
+
 
 _SCORE_MEASURES = frozenset({"ecog", "karnofsky", "lansky", "performance"})
 _SCALE_ENDS = {"ecog": (0, 5), "karnofsky": (0, 100), "lansky": (0, 100), "performance": (0, 100)}
@@ -326,25 +345,67 @@ class _Mention:
     condition: str | None = None
 
 
-_NUMBER_HINT = re.compile(r"\d|\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _number_spans(text: str, lowered: str) -> list[tuple[int, int]]:
+    """Where the numbers are: digit runs, and number words standing alone ("twice the ULN").
+
+    Found with a digit scan and `str.find` rather than one case-insensitive alternation, which
+    cost more than the rest of sentence handling."""
+    spans = [(match.start(), match.end()) for match in _DIGITS.finditer(text)]
+    for word in _NUMBER_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or not _is_word_char(lowered[at - 1])) and (end == len(lowered) or not _is_word_char(lowered[end])):
+                spans.append((at, end))
+            at = lowered.find(word, end)
+    spans.sort()
+    return spans
 _MENTION_REACH = 160
 """How far before a number a measure name can be and still own it (name lists, brackets, fillers)."""
 
 
-def _mentions(sentence: str) -> list[_Mention]:
-    """Measure names that have a number after them; only those stretches are scanned, for speed."""
+def _lowered(text: str) -> str:
+    """`text.lower()` with the same offsets ("İ" alone lowercases to two characters)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+
+
+def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list[_Mention]:
+    """Measure names that have a number (`hints`: its spans) after them; only those stretches are
+    scanned, and only at word starts a measure name can begin with, for speed."""
+    candidates = [candidate.start() for candidate in MENTION_START.finditer(lowered)]
+    if not candidates:
+        return []
     found: list[_Mention] = []
     scan_from = 0
-    for hint in _NUMBER_HINT.finditer(sentence):
-        if hint.start() < scan_from:
+    for end, hint_end in hints:
+        if end < scan_from:
             continue
-        start = max(scan_from, hint.start() - _MENTION_REACH)
+        start = max(scan_from, end - _MENTION_REACH)
         while start > scan_from and sentence[start - 1].isalnum():
             start -= 1
-        for match in MENTION.finditer(sentence, start, hint.start()):
-            found.append(_Mention(mention_measures(match), match.start(), match.end()))
-            scan_from = match.end()
-        scan_from = max(scan_from, hint.end())
+        position = start
+        for index in range(bisect_left(candidates, start), len(candidates)):
+            at = candidates[index]
+            if at >= end:
+                break
+            if at < position:
+                continue
+            match = MENTION.match(sentence, at, end)
+            if match is not None:
+                found.append(_Mention(mention_measures(match), match.start(), match.end()))
+                position = scan_from = match.end()
+        scan_from = max(scan_from, hint_end)
     return found
 
 
@@ -391,11 +452,21 @@ class _Extractor:
         self.text = text
         self.out: list[Threshold] = []
         self.group_names: dict[str, int] = {}
+        self.lowered = ""
+        self.hints: list[tuple[int, int]] = []
+        self.hint_starts: list[int] = []
 
     def run(self) -> list[Threshold]:
         text = self.text
+        # Numbers are found once per text; items and sentences without one are skipped unread.
+        self.lowered = _lowered(text)
+        hints = _number_spans(text, self.lowered)
+        if not hints:
+            return self.out
+        self.hints = hints
+        self.hint_starts = [start for start, _ in hints]
         for section, _label, _depth, item_text, item_start in iter_items(text):
-            if not _MAYBE_NUMERIC.search(item_text):
+            if not self._has_number(item_start, item_start + len(item_text)):
                 continue
             position = 0
             for boundary in _SENTENCE_END.finditer(item_text):
@@ -406,6 +477,20 @@ class _Extractor:
                 self._sentence(item_text[position:], item_start + position, section)
         return self.out
 
+    def _has_number(self, start: int, end: int) -> bool:
+        index = bisect_left(self.hint_starts, start)
+        return index < len(self.hint_starts) and self.hint_starts[index] < end
+
+    def _hints_in(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The number spans inside text[start:end], relative to `start`."""
+        found = []
+        for index in range(bisect_left(self.hint_starts, start), len(self.hints)):
+            hint_start, hint_end = self.hints[index]
+            if hint_start >= end:
+                break
+            found.append((hint_start - start, hint_end - start))
+        return found
+
     def _group_id(self, members: list[Threshold]) -> str:
         categories = {MEASURES[t.measure].category for t in members if t.measure in MEASURES}
         name = {"kidney": "renal", "liver": "hepatic"}.get(next(iter(categories)), next(iter(categories))) if len(categories) == 1 else "-".join(sorted(categories))
@@ -414,9 +499,11 @@ class _Extractor:
         return name if count == 1 else f"{name}-{count}"
 
     def _sentence(self, sentence: str, offset: int, section: str) -> None:
-        if not _MAYBE_NUMERIC.search(sentence):
+        hints = self._hints_in(offset, offset + len(sentence))
+        if not hints:
             return
-        mentions = _mentions(sentence)
+        lowered = self.lowered[offset : offset + len(sentence)]
+        mentions = _mentions(sentence, lowered, hints)
         inverted = section == "exclusion" or bool(_EXCLUSION_CUE.search(sentence))
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
@@ -439,7 +526,7 @@ class _Extractor:
                     break
             index += 1
             limit = mentions[index].start if index < len(mentions) else len(sentence)
-            clause = self._read_list(sentence, offset, group, limit, inverted, effective_section, section)
+            clause = self._read_list(sentence, lowered, offset, group, limit, inverted, effective_section, section)
             if clause:
                 consumed.append((clause.start, clause.end))
                 clauses.append(clause)
@@ -448,8 +535,8 @@ class _Extractor:
         for clause in clauses:
             self.out.extend(clause.thresholds)
 
-    def _read_list(self, sentence: str, offset: int, group: list[_Mention], limit: int, inverted: bool,
-                   section: str, raw_section: str) -> _Clause | None:
+    def _read_list(self, sentence: str, lowered: str, offset: int, group: list[_Mention], limit: int,
+                   inverted: bool, section: str, raw_section: str) -> _Clause | None:
         measures: list[str] = []
         conditions: dict[str, str | None] = {}
         for mention in group:
@@ -470,7 +557,7 @@ class _Extractor:
         thresholds: list[Threshold] = []
         first: tuple[_Reading, dict[str, str]] | None = None
         end = window_start
-        for match in _EXPRESSION.finditer(window):
+        for match in _expressions(window, lowered[window_start:limit]):
             gap_before = window[: match.start()] if first is None else window[first[0].end : match.start()]
             if first is None and len(_PARENTHETICAL.sub("", gap_before)) > _MAX_GAP:
                 break
@@ -623,7 +710,6 @@ class _Extractor:
 
 _COMPARATOR_BEFORE = re.compile(r"\b((?:a\s+)?(?:minimum|maximum)|at\s+least)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
-_MAYBE_NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|twelve|twice|thrice)\b", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 

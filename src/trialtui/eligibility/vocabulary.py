@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trialtui.eligibility.prefilter import starts_lookahead
+
 
 @dataclass(slots=True, frozen=True)
 class Measure:
@@ -85,12 +87,12 @@ _ALIASES: list[tuple[str, str]] = [
                 r"|(?-i:SGOT\s*/\s*SGPT|AST\s*/\s*ALT|ALT\s*/\s*AST|SGPT\s*/\s*SGOT|ASAT\s*/\s*ALAT|ALAT\s*/\s*ASAT|LFTs)"),
     ("direct_bilirubin", r"(?:serum\s+)?(?:direct|conjugated)\s+(?:serum\s+)?bilirubin|(?-i:D\.?[Bb]ili|DBIL|DBili)"),
     ("ignore", r"indirect\s+bilirubin|unconjugated\s+bilirubin"),
-    ("total_bilirubin", r"(?:total\s+serum|serum\s+total|total|serum|plasma|blood)?\s*bilirubin(?:emia)?|(?-i:T\.?[Bb]ili|TBIL|TBil|TB[Ii][Ll]|T-bil|TBR)"),
+    ("total_bilirubin", r"(?:(?:total\s+serum|serum\s+total|total|serum|plasma|blood)\s*)?bilirubin(?:emia)?|(?-i:T\.?[Bb]ili|TBIL|TBil|TB[Ii][Ll]|T-bil|TBR)"),
     ("ast", r"aspartate\s+(?:amino\s?)?transaminase|aspartate\s+aminotransferase|serum\s+glutamic[\s-]+oxal(?:o)?acetic\s+transaminase|(?-i:AST|SGOT|ASAT|GOT)"),
     ("alt", r"alanine\s+(?:amino\s?)?transaminase|alanine\s+aminotransferase|serum\s+glutamic[\s-]+pyruvic\s+transaminase|(?-i:ALT|SGPT|ALAT|GPT)"),
     ("gfr", r"(?:calculated\s+|measured\s+|estimated\s+)?creatinine\s+clearance(?:\s+rate)?|(?-i:CrCl|CrCL|CLcr|CLCR|CCr|CCR|CRCL|eCrCl)"
             r"|(?:estimated\s+|measured\s+|calculated\s+)?(?:radioisotope\s+)?glomerular\s+filtration\s+rate|(?-i:e?GFR|eGFR|GFR|mGFR)"),
-    ("creatinine", r"(?:serum|plasma|blood)?\s*creatinine(?!\s+(?:clearance|kinase))|(?-i:S?Cr|sCr|SCr|Creat)(?![A-Za-z])"),
+    ("creatinine", r"(?:(?:serum|plasma|blood)\s*)?creatinine(?!\s+(?:clearance|kinase))|(?-i:S?Cr|sCr|SCr|Creat)(?![A-Za-z])"),
     ("anc", r"absolute\s+(?:neutrophils?|neutrophilic|granulocytes?|granulocyte)(?:\s+counts?)?|(?:segmented\s+)?neutrophils?(?:\s+counts?)?"
             r"|(?:polymorpho)?nuclear\s+neutrophils|granulocytes?(?:\s+counts?)?|(?-i:ANC|AGC|ANC/AGC|PMN|NEUT)"),
     ("alc", r"absolute\s+lymphocytes?(?:\s+counts?)?|lymphocytes?(?:\s+counts?)?|(?-i:ALC|LY|LYM|LYMPH)(?![a-z])"),
@@ -130,6 +132,10 @@ _GROUP_MEASURES = {
     f"{name}_{index}": (("ast", "alt") if name == "ast_alt" else () if name == "ignore" else (name,))
     for index, (name, _) in enumerate(_ALIASES)
 }
+
+
+MENTION_START = re.compile("(?<![a-z0-9])" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE))
+"""Word starts, in lowercased text, where some measure spelling may begin: MENTION runs only there."""
 
 
 def mention_measures(match: re.Match[str]) -> tuple[str, ...]:
