@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 STATUSES = ("unreviewed", "shortlisted", "excluded", "contacted", "enrolled")
 STATUS_WORDS = {
@@ -37,3 +38,35 @@ def threshold_key(threshold) -> str:
     """``threshold:anc:lower`` (plus ``:if <condition>`` for a conditional limit)."""
     key = f"threshold:{threshold.measure}:{threshold.bound}"
     return key + (f":if {threshold.condition}" if threshold.condition else "")
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """Narrow the list by the reviewer's own annotations: status, a tag, starred only."""
+
+    statuses: frozenset[str] = frozenset()
+    tag: str = ""
+    starred: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.statuses or self.tag or self.starred)
+
+    def admits(self, annotation) -> bool:
+        """Whether a trial with this annotation (None: never annotated) passes."""
+        status = annotation.status if annotation else "unreviewed"
+        if self.statuses and status not in self.statuses:
+            return False
+        if self.starred and not (annotation and annotation.star):
+            return False
+        if self.tag:
+            wanted = self.tag.casefold()
+            return bool(annotation) and any(t.casefold() == wanted for t in annotation.tags)
+        return True
+
+
+def review_rank(annotation) -> tuple[int, int]:
+    """Sort order for "by review": starred first, then shortlisted, contacted, enrolled,
+    unreviewed, excluded."""
+    order = ("shortlisted", "contacted", "enrolled", "unreviewed", "excluded")
+    status = annotation.status if annotation else "unreviewed"
+    return (0 if annotation and annotation.star else 1, order.index(status) if status in order else len(order))

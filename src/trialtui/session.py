@@ -18,7 +18,10 @@ from trialtui.eligibility.patient import PatientProfile
 from trialtui.models import Trial
 from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
 from trialtui.sections import Section, trial_sections
+from trialtui.reports import ReviewNotes
+from trialtui.review import ReviewFilter
 from trialtui.store import Database, Library
+from trialtui.store.annotations import Annotations, TrialAnnotation
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class ReviewSession:
         self.patient_entry: PatientEntry | None = None
         self._fits: dict[str, TrialFit] = {}
         self.changed: set[str] = set()
+        self.reviews: dict[str, TrialAnnotation] = {}
+        """Every annotated trial's annotation, kept current by the edit methods below."""
         """Library trials with a version newer than the one last reviewed."""
         self.marked: list[str] = []
         """Trials marked for comparison, oldest first."""
@@ -57,6 +62,10 @@ class ReviewSession:
     def library(self) -> Library:
         return Library(self.db)
 
+    @cached_property
+    def annotations(self) -> Annotations:
+        return Annotations(self.db)
+
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.close()
@@ -65,6 +74,7 @@ class ReviewSession:
         """Read the trials (digests for the list; full records stay on disk until asked for)."""
         self.catalog = load_catalog(self.data, self.library, progress)
         self.changed = set() if self.data else set(self.library.changed_since_review())
+        self.reviews = self.annotations.all()
         self._index = None
         self._thresholds.cache_clear()
         self._fits.clear()
@@ -81,18 +91,24 @@ class ReviewSession:
     def searchable(self) -> bool:
         return self._index is not None
 
-    def rows(self, query: str = "", filters=None, limit: int = 500) -> list[ResultRow]:
-        """Every trial (no query, no filters) or the best matches, best first."""
+    def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None,
+             limit: int = 500) -> list[ResultRow]:
+        """Every trial (no query, no filters) or the best matches, best first; `review` narrows
+        by the reviewer's own annotations."""
         if not query.strip() and not filters:
-            return [ResultRow(d) for d in self.catalog.digests]
-        if self._index is None:
+            rows = [ResultRow(d) for d in self.catalog.digests]
+        elif self._index is None:
             return []
-        rows = []
-        for hit in self._index.search(query, limit=limit, filters=filters):
-            digest = self.catalog.digest(hit.trial_id)
-            if digest is not None:
-                spans = tuple(hit.spans.get("title", ())) if hit.spans else ()
-                rows.append(ResultRow(digest, hit.score, tuple(hit.matched), spans))
+        else:
+            rows = []
+            wanted = len(self.catalog) if review else limit
+            for hit in self._index.search(query, limit=wanted, filters=filters):
+                digest = self.catalog.digest(hit.trial_id)
+                if digest is not None:
+                    spans = tuple(hit.spans.get("title", ())) if hit.spans else ()
+                    rows.append(ResultRow(digest, hit.score, tuple(hit.matched), spans))
+        if review:
+            rows = [r for r in rows if review.admits(self.reviews.get(r.digest.trial_id))][:limit if query.strip() else None]
         return rows
 
     def trial(self, trial_id: str) -> Trial | None:
@@ -160,6 +176,61 @@ class ReviewSession:
             return {}
         position = {id(t): i for i, t in enumerate(self.thresholds(trial_id))}
         return {position[id(c.threshold)]: c.result for c in fit.checks if id(c.threshold) in position}
+
+    # the reviewer's annotations: each edit is stored (one transaction) before it returns
+
+    def review(self, trial_id: str) -> TrialAnnotation:
+        return self.reviews.get(trial_id) or TrialAnnotation(trial_id)
+
+    def _edited(self, trial_id: str) -> TrialAnnotation:
+        self.reviews[trial_id] = self.annotations.get(trial_id)
+        return self.reviews[trial_id]
+
+    def set_note(self, trial_id: str, note: str) -> TrialAnnotation:
+        if note != self.review(trial_id).note:
+            self.annotations.set_note(trial_id, note)
+        return self._edited(trial_id)
+
+    def toggle_star(self, trial_id: str) -> TrialAnnotation:
+        self.annotations.set_star(trial_id, not self.review(trial_id).star)
+        return self._edited(trial_id)
+
+    def set_status(self, trial_id: str, status: str, reason: str = "") -> TrialAnnotation:
+        self.annotations.set_status(trial_id, status, reason)
+        return self._edited(trial_id)
+
+    def add_tag(self, trial_id: str, tag: str) -> TrialAnnotation:
+        self.annotations.add_tag(trial_id, tag)
+        return self._edited(trial_id)
+
+    def remove_tag(self, trial_id: str, tag: str) -> TrialAnnotation:
+        self.annotations.remove_tag(trial_id, tag)
+        return self._edited(trial_id)
+
+    def mark_item(self, trial_id: str, key: str, mark: str | None, note: str | None = None) -> TrialAnnotation:
+        """Mark a criterion or threshold (`key` from trialtui.review); None keeps the other part."""
+        held = self.review(trial_id).items.get(key)
+        if mark is None:
+            mark = held.mark if held else None
+        if note is None:
+            note = held.note if held else ""
+        self.annotations.set_item_mark(trial_id, key, mark or None, note)
+        return self._edited(trial_id)
+
+    def undo(self) -> str | None:
+        """Revert this session's last annotation change; say what it was."""
+        said = self.annotations.undo()
+        if said is not None:
+            self.reviews = self.annotations.all()
+        return said
+
+    def marks(self, trial_id: str) -> dict[str, tuple[str, str]]:
+        """Criterion and threshold key → (mark, note), for the checklist and the tables."""
+        return {key: (m.mark or "", m.note) for key, m in self.review(trial_id).items.items()}
+
+    def review_notes(self, trial_id: str) -> ReviewNotes:
+        a = self.review(trial_id)
+        return ReviewNotes(a.note, list(a.tags), a.status, a.reason, a.star, self.marks(trial_id))
 
     def toggle_mark(self, trial_id: str) -> list[str]:
         """Mark a trial for comparison (at most two; the oldest mark drops) or unmark it."""

@@ -18,16 +18,18 @@ from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES
-from trialtui.search.index import SearchFilters
+from trialtui.tui.dialogs.filter_dialog import ListFilters, describe_filters
 from trialtui.session import ResultRow
 from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
+from trialtui.review import review_rank
+from trialtui.tui.screens.review_actions import REVIEW_BINDINGS, ReviewActions, review_badges, review_line
 from trialtui.tui.widgets.trial_detail import TrialDetail
 from trialtui.tui.widgets.trial_list import ListRow, TrialList
 
 
-class BrowseScreen(Screen):
-    """Find a trial and read it."""
+class BrowseScreen(ReviewActions, Screen):
+    """Find a trial, read it, and annotate it."""
 
     COMMANDS = {TrialJumpProvider}
 
@@ -40,6 +42,7 @@ class BrowseScreen(Screen):
         Binding("p", "patient", "Patient check", id="browse.patient"),
         Binding("m", "mark", "Mark", id="browse.mark"),
         Binding("c", "compare", "Compare", id="browse.compare"),
+        *REVIEW_BINDINGS,
         Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
         Binding("left_square_bracket", "section(-1)", "Previous section", show=False, id="browse.prev_section"),
     ]
@@ -64,9 +67,9 @@ class BrowseScreen(Screen):
 
     @dataclass
     class FitsComputed(Message):
-        """Badges for a batch of trials after the patient check ran over them."""
+        """The patient check ran over this batch of trials: redraw their badges."""
 
-        badges: dict[str, str]
+        trial_ids: list[str]
         done: bool
 
     @dataclass
@@ -85,8 +88,8 @@ class BrowseScreen(Screen):
             yield TrialDetail(id="detail")
         yield Footer()
 
-    filters: SearchFilters | None = None
-    """Status, phase, country and patient-age filters beside the query (None: no filter)."""
+    filters: ListFilters | None = None
+    """Registry filters (status, phase, country, patient age) and review filters beside the query."""
 
     def on_mount(self) -> None:
         self.query_one("#filters", Static).display = False
@@ -119,7 +122,7 @@ class BrowseScreen(Screen):
         for problem in message.catalog.problems:
             self.notify(problem.line(), severity="warning", timeout=8)
         query = self.query_one("#search", Input).value
-        self._show_rows(self.app.session.rows(query, self.filters), query=query)
+        self._show_rows(self.app.session.rows(query, *self._filter_parts()), query=query)
         if message.keep:
             self.jump_to_trial(message.keep)
 
@@ -140,7 +143,7 @@ class BrowseScreen(Screen):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str) -> None:
-        self.post_message(self.Results(query, self.app.session.rows(query, self.filters)))
+        self.post_message(self.Results(query, self.app.session.rows(query, *self._filter_parts())))
 
     def on_browse_screen_results(self, message: Results) -> None:
         if message.query == self.query_one("#search", Input).value:
@@ -149,7 +152,7 @@ class BrowseScreen(Screen):
     def _show_rows(self, rows: list[ResultRow], query: str) -> None:
         trials = self.query_one(TrialList)
         keep = trials.current.digest.trial_id if trials.current else None
-        trials.set_rows([ListRow(r.digest, self._badges(r.digest.trial_id), r.title_spans) for r in rows], keep=keep)
+        trials.set_rows([self._row(r.digest, r.title_spans) for r in rows], keep=keep)
         total = len(self.app.session.catalog)
         if (query.strip() or self.filters) and not self.app.session.searchable:
             self._status(f"Indexing {total:,} trials: the search runs as soon as it is ready…")
@@ -179,10 +182,9 @@ class BrowseScreen(Screen):
         if trial is None:
             detail.show_nothing(f"{trial_id}: the record could not be read.")
             return
-        fit = session.fit(trial_id)
         detail.show(f"{trial.trial_id}  {trial.title}", session.sections(trial_id), session.thresholds(trial_id),
-                    session.threshold_sources(trial_id), annotation=f"Patient {fit.summary()}" if fit else "",
-                    patient=session.patient_results(trial_id))
+                    session.threshold_sources(trial_id), annotation=self._annotation_line(trial_id),
+                    patient=session.patient_results(trial_id), marks=session.marks(trial_id))
 
     # actions -------------------------------------------------------------------------------------
 
@@ -197,7 +199,7 @@ class BrowseScreen(Screen):
         before = set(self.app.session.marked)
         after = self.app.session.toggle_mark(current.digest.trial_id)
         changed = before ^ set(after)
-        self.query_one(TrialList).update_badges({tid: self._badges(tid) for tid in changed})
+        self._refresh_rows(changed)
         if len(after) == 2:
             self.notify(f"Marked {after[0]} and {after[1]}: press c to compare", timeout=3)
 
@@ -221,7 +223,8 @@ class BrowseScreen(Screen):
             self.notify(f"Could not read {a_id} or {b_id}.", severity="error")
             return
         session = self.app.session
-        self.app.push_screen(CompareScreen(comparison, (session.fit(a_id), session.fit(b_id))))
+        self.app.push_screen(CompareScreen(comparison, (session.fit(a_id), session.fit(b_id)),
+                                           (session.review_notes(a_id), session.review_notes(b_id))))
 
     def compare_with_current(self, other_id: str) -> None:
         current = self.query_one(TrialList).current
@@ -239,10 +242,12 @@ class BrowseScreen(Screen):
             self._set_filters(None if result == CLEAR else result)
             self._search(self.query_one("#search", Input).value)
 
-        self.app.push_screen(FilterDialog(self.filters), chosen)
+        self.app.push_screen(FilterDialog(self.filters, self.app.session.annotations.all_tags()), chosen)
 
-    def _set_filters(self, filters: SearchFilters | None) -> None:
-        from trialtui.tui.dialogs.filter_dialog import describe_filters
+    def _filter_parts(self) -> tuple:
+        return (self.filters.search, self.filters.review) if self.filters else (None, None)
+
+    def _set_filters(self, filters: ListFilters | None) -> None:
 
         self.filters = filters or None
         label = self.query_one("#filters", Static)
@@ -288,7 +293,7 @@ class BrowseScreen(Screen):
     def _check_patient(self) -> None:
         rows = [row.digest.trial_id for row in self.query_one(TrialList).rows]
         if self.app.session.patient is None:
-            self.query_one(TrialList).update_badges({tid: self._badges(tid) for tid in rows})
+            self._refresh_rows(rows)
             self._status(f"{len(self.app.session.catalog):,} trials")
             return
         self._status(f"Checking {len(rows):,} trials against the patient…")
@@ -303,10 +308,10 @@ class BrowseScreen(Screen):
             for trial_id in chunk:
                 self.app.session.fit(trial_id)
             done = start + batch >= len(trial_ids)
-            self.post_message(self.FitsComputed({tid: self._badges(tid) for tid in chunk}, done))
+            self.post_message(self.FitsComputed(chunk, done))
 
     def on_browse_screen_fits_computed(self, message: FitsComputed) -> None:
-        self.query_one(TrialList).update_badges(message.badges)
+        self._refresh_rows(message.trial_ids)
         if message.done:
             counts = {"✓": 0, "✗": 0, "?": 0}
             for row in self.query_one(TrialList).rows:
@@ -315,11 +320,46 @@ class BrowseScreen(Screen):
             self._status(f"Patient fits {counts['✓']:,}, fails {counts['✗']:,}, unknown {counts['?']:,} "
                          f"of {len(self.query_one(TrialList).rows):,} trials")
 
+    def _row(self, digest, title_spans=()) -> ListRow:
+        review = self.app.session.reviews.get(digest.trial_id)
+        return ListRow(digest, self._badges(digest.trial_id), title_spans, review_rank(review))
+
+    def _refresh_rows(self, trial_ids) -> None:
+        """Redraw these trials' badges and review rank."""
+        trials = self.query_one(TrialList)
+        rows = {r.digest.trial_id: r for r in trials.rows}
+        trials.update_rows({tid: self._row(rows[tid].digest, rows[tid].title_spans) for tid in trial_ids if tid in rows})
+
     def _badges(self, trial_id: str) -> str:
         session = self.app.session
         fit = session.known_fit(trial_id)
-        return (("◆" if trial_id in session.marked else "") + (FIT_BADGES[fit.overall] if fit else "")
-                + ("Δ" if trial_id in session.changed else ""))
+        review = session.reviews.get(trial_id)
+        return (("◆" if trial_id in session.marked else "") + (review_badges(review) if review else "")
+                + (FIT_BADGES[fit.overall] if fit else "") + ("Δ" if trial_id in session.changed else ""))
+
+    # the review mixin's hooks ---------------------------------------------------------------------
+
+    def current_trial_id(self) -> str | None:
+        current = self.query_one(TrialList).current
+        return current.digest.trial_id if current else None
+
+    def show_review(self, trial_id: str) -> None:
+        """Redraw one trial's badges, and its annotation and marks if it is the one shown."""
+        self._refresh_rows([trial_id])
+        if trial_id == self.current_trial_id():
+            self.query_one(TrialDetail).update_marks(self.app.session.marks(trial_id), self._annotation_line(trial_id))
+
+    def refresh_reviews(self) -> None:
+        self._refresh_rows([row.digest.trial_id for row in self.query_one(TrialList).rows])
+
+    def listed_digests(self) -> list:
+        return [row.digest for row in self.query_one(TrialList).rows]
+
+    def _annotation_line(self, trial_id: str) -> str:
+        session = self.app.session
+        fit = session.fit(trial_id)
+        parts = [review_line(session.review(trial_id)), f"Patient {fit.summary()}" if fit else ""]
+        return "  |  ".join(p for p in parts if p)
 
     def action_section(self, step: int) -> None:
         self.query_one(TrialDetail).step_section(step)
@@ -338,7 +378,9 @@ class BrowseScreen(Screen):
         trials.focus()
 
     def palette_commands(self):
-        """Palette entries for this screen: "category: action", and one per trial to jump to."""
+        """Palette entries for this screen: "category: action" (trials to jump to come from
+        `TrialJumpProvider`)."""
+        yield from self.review_commands()
         yield SystemCommand("Search: focus the search box", "Type a drug, site, condition or id", self.action_focus_search)
         yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records", self.action_compare)
         yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared", self.action_mark)

@@ -6,17 +6,20 @@ check the reading against the source before trusting it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from rich.text import Text
-
 from trialtui.comparison import Comparison
-from trialtui.patient_check import TrialFit
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
+from trialtui.patient_check import TrialFit
+from trialtui.reports import ReviewNotes, comparison_report
+from trialtui.review import MARK_GLYPHS, threshold_key
 from trialtui.tui.text import plain
 
 VERDICT_MARKS = {
@@ -31,8 +34,9 @@ VERDICT_MARKS = {
 """Verdict → arrow pointing at the stricter side, and the theme variable it is coloured with."""
 
 
-def thresholds_cell(thresholds: list) -> Text:
-    """Each threshold on its own line, grouped ones marked "or", uncertain ones with a "?"."""
+def thresholds_cell(thresholds: list, notes: ReviewNotes) -> Text:
+    """Each threshold on its own line, grouped ones marked "or", uncertain ones with "(?)", and
+    the reviewer's mark on it (✓ meets, ✗ fails, ? ask site)."""
     if not thresholds:
         return Text("—", style="dim")
     lines = []
@@ -41,7 +45,10 @@ def thresholds_cell(thresholds: list) -> Text:
         if t.group:
             line += "  (or)"
         if t.uncertain:
-            line += "  ?"
+            line += "  (?)"
+        mark, _ = notes.marks.get(threshold_key(t), ("", ""))
+        if mark:
+            line += f"  {MARK_GLYPHS[mark]}"
         lines.append(line)
     return plain("\n".join(lines))
 
@@ -65,14 +72,18 @@ class CompareScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="compare.back"),
+        Binding("e", "export", "Export report", id="compare.export"),
         Binding("d", "toggle_differences", "Only differences", id="compare.only_differences"),
         Binding("x", "swap", "Swap A/B", id="compare.swap"),
     ]
 
-    def __init__(self, comparison: Comparison, fits: tuple[TrialFit | None, TrialFit | None] = (None, None)) -> None:
+    def __init__(self, comparison: Comparison, fits: tuple[TrialFit | None, TrialFit | None] = (None, None),
+                 notes: tuple[ReviewNotes, ReviewNotes] = (ReviewNotes(), ReviewNotes())) -> None:
         super().__init__()
         self.comparison = comparison
         self.fits = fits
+        self.notes = notes
+        """The reviewer's annotation of A and of B."""
         """The patient check on A and on B, when a patient is entered."""
         self.only_differences = False
 
@@ -117,7 +128,7 @@ class CompareScreen(Screen):
             mark, variable = VERDICT_MARKS[row.verdict]
             verdict = Text(f"{mark} {VERDICT_WORDS[row.verdict]}", style=self._colour(variable))
             height = max(1, len(row.a), len(row.b))
-            cells = [measure_label(row.measure), thresholds_cell(row.a), thresholds_cell(row.b), verdict]
+            cells = [measure_label(row.measure), thresholds_cell(row.a, self.notes[0]), thresholds_cell(row.b, self.notes[1]), verdict]
             if results:
                 cells.append(f"{_side_result(row.a, results)} / {_side_result(row.b, results)}")
             table.add_row(*cells, key=row.measure, height=height)
@@ -129,9 +140,16 @@ class CompareScreen(Screen):
         facts.add_column("", key="label")
         facts.add_column(f"A  {c.a.trial_id}", key="a")
         facts.add_column(f"B  {c.b.trial_id}", key="b")
-        for fact in c.facts:
-            style = "bold" if fact.differs else ""
-            facts.add_row(Text(fact.label, style=style), plain(fact.a), plain(fact.b), key=fact.label)
+        a_notes, b_notes = self.notes
+        review_facts = [
+            ("Your review", a_notes.status_text + (" ★" if a_notes.star else ""), b_notes.status_text + (" ★" if b_notes.star else "")),
+            ("Your tags", ", ".join(a_notes.tags) or "—", ", ".join(b_notes.tags) or "—"),
+            ("Your note", a_notes.note or "—", b_notes.note or "—"),
+        ]
+        for label, a_text, b_text in [*review_facts, *((f.label, f.a, f.b) for f in c.facts)]:
+            style = "bold" if a_text != b_text else ""
+            facts.add_row(Text(label, style=style), plain(a_text), plain(b_text), key=label,
+                          height=max(1, a_text.count("\n") + 1, b_text.count("\n") + 1))
         self._show_sources(c.threshold_rows[0].measure if c.threshold_rows else None)
 
     def _show_sources(self, measure: str | None) -> None:
@@ -163,4 +181,20 @@ class CompareScreen(Screen):
         b_thresholds = [t for row in c.threshold_rows for t in row.b]
         self.comparison = compare(c.b, c.a, b_thresholds, a_thresholds)
         self.fits = self.fits[::-1]
+        self.notes = self.notes[::-1]
         self._fill()
+
+    def action_export(self) -> None:
+        from trialtui.tui.dialogs.export_dialog import ExportDialog
+
+        c = self.comparison
+        name = f"{c.a.trial_id}-vs-{c.b.trial_id}.md"
+
+        def exported(path: Path | None) -> None:
+            if path is not None:
+                self.notify(f"Wrote {path}", timeout=5)
+
+        self.app.push_screen(
+            ExportDialog("this comparison as Markdown", Path.cwd() / name, lambda: comparison_report(c, *self.notes)),
+            exported,
+        )

@@ -1,16 +1,12 @@
 """The eligibility criteria as a checklist a reviewer works through line by line.
 
 Each item shows the reviewer's mark (✓ patient meets, ✗ patient fails, ? ask the site) and note.
-Keys post `MarkRequested` / `NoteRequested` up; the screen stores them and hands the marks back.
+Keys post `MarkRequested` / `ItemNoteRequested` up; the screen stores them and hands the marks back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
-from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -18,39 +14,21 @@ from trialtui.models import CriterionItem
 from trialtui.review import MARK_GLYPHS, criterion_key
 from trialtui.sections import SECTION_TITLES
 from trialtui.tui.text import plain
+from trialtui.tui.widgets.marks import MARK_BINDINGS, ItemNoteRequested, MarkRequested
 
 
 class CriteriaChecklist(OptionList):
     """Inclusion and exclusion items under their headings, each with the reviewer's mark."""
 
-    BINDINGS = [
-        Binding("y", "mark('meets')", "Meets", id="criteria.meets"),
-        Binding("x", "mark('fails')", "Fails", id="criteria.fails"),
-        Binding("a", "mark('ask_site')", "Ask site", id="criteria.ask_site"),
-        Binding("backspace", "mark('')", "Clear mark", id="criteria.clear"),
-        Binding("n", "note", "Item note", id="criteria.note"),
-    ]
-
-    @dataclass
-    class MarkRequested(Message):
-        key: str
-        mark: str
-        """"meets", "fails", "ask_site", or "" to clear."""
-
-    @dataclass
-    class NoteRequested(Message):
-        key: str
-        text: str
-        """The criterion, to show in the note editor."""
+    BINDINGS = MARK_BINDINGS
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._items: list[CriterionItem] = []
 
     def set_items(self, items: list[CriterionItem] | tuple[CriterionItem, ...],
-                  marks: dict[str, tuple[str, str]] | None = None, keep_position: bool = False) -> None:
+                  marks: dict[str, tuple[str, str]] | None = None) -> None:
         """Show `items`; `marks` maps a criterion key to (mark, note)."""
-        highlighted = self.highlighted if keep_position else None
         self._items = list(items)
         marks = marks or {}
         self.clear_options()
@@ -65,8 +43,12 @@ class CriteriaChecklist(OptionList):
         if not options:
             options.append(Option(Text("No criteria text in this record.", style="italic"), disabled=True))
         self.add_options(options)
-        if highlighted is not None:
-            self.highlighted = highlighted
+
+    def update_marks(self, marks: dict[str, tuple[str, str]]) -> None:
+        """Redraw the marks in place: the highlighted item and the scroll position stay."""
+        for index, item in enumerate(self._items):
+            mark, note = marks.get(criterion_key(item), ("", ""))
+            self.replace_option_prompt(str(index), self._prompt(item, mark, note))
 
     @staticmethod
     def _prompt(item: CriterionItem, mark: str, note: str, raw: str = "") -> Text:
@@ -89,7 +71,7 @@ class CriteriaChecklist(OptionList):
         for index, item in enumerate(self._items):
             if sentence and sentence in item.text:
                 mark, note = marks.get(criterion_key(item), ("", ""))
-                self.set_items(self._items, marks)
+                self.update_marks(marks)
                 self.replace_option_prompt(str(index), self._prompt(item, mark, note, raw))
                 self.highlighted = self.get_option_index(str(index))
                 return True
@@ -102,9 +84,9 @@ class CriteriaChecklist(OptionList):
     def action_mark(self, mark: str) -> None:
         item = self._current()
         if item is not None:
-            self.post_message(self.MarkRequested(criterion_key(item), mark))
+            self.post_message(MarkRequested(criterion_key(item), mark))
 
-    def action_note(self) -> None:
+    def action_item_note(self) -> None:
         item = self._current()
         if item is not None:
-            self.post_message(self.NoteRequested(criterion_key(item), item.text))
+            self.post_message(ItemNoteRequested(criterion_key(item), item.text))

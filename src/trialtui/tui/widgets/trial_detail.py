@@ -62,12 +62,10 @@ class TrialDetail(Vertical):
         self._sections = sections
         self._marks = marks or {}
         self.query_one("#detail-sections").display = True
-        self.query_one(ThresholdTable).set_thresholds(thresholds, sources, patient)
+        self.query_one(ThresholdTable).set_thresholds(thresholds, sources, patient, self._marks)
         self.query_one("#threshold-source", Static).update("")
         self.query_one("#detail-title", Static).update(plain(title))
-        note = self.query_one("#detail-annotation", Static)
-        note.update(plain(annotation))
-        note.display = bool(annotation)
+        self._show_annotation(annotation)
         index = self.query_one(SectionIndex)
         highlighted = index.highlighted
         index.clear_options()
@@ -84,15 +82,23 @@ class TrialDetail(Vertical):
             body.set_class(section.empty, "-empty")
         self.query_one("#section-body", VerticalScroll).scroll_home(animate=False)
 
-    def update_marks(self, marks: dict[str, tuple[str, str]]) -> None:
-        """Show changed criterion marks without moving the reader's place."""
+    def update_marks(self, marks: dict[str, tuple[str, str]], annotation: str) -> None:
+        """Show changed marks and annotation without moving the reader's place."""
         self._marks = marks
-        eligibility = next((s for s in self._sections if s.key == "eligibility"), None)
-        if eligibility is not None:
-            self.query_one(CriteriaChecklist).set_items(eligibility.items, marks, keep_position=True)
+        self._show_annotation(annotation)
+        self.query_one(CriteriaChecklist).update_marks(marks)
+        self.query_one(ThresholdTable).update_marks(marks)
+
+    def _show_annotation(self, annotation: str) -> None:
+        note = self.query_one("#detail-annotation", Static)
+        note.update(plain(annotation))
+        note.display = bool(annotation)
 
     def on_threshold_table_source_chosen(self, message: ThresholdTable.SourceChosen) -> None:
-        """Point the checklist at the criterion a threshold was read from, and quote it."""
+        """Point the checklist at the criterion a threshold was read from, and quote it (only
+        when the reader moves through the table, not when it is redrawn)."""
+        if not self.query_one(ThresholdTable).has_focus:
+            return
         self.query_one(CriteriaChecklist).point_at(message.sentence, message.raw, self._marks)
         quote = f"Source: “{message.sentence or message.raw}”" if message.raw else ""
         if message.uncertain:

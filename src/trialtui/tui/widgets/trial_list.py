@@ -35,6 +35,8 @@ class ListRow:
     digest: TrialDigest
     badges: str = ""
     title_spans: tuple[tuple[int, int], ...] = ()
+    review_rank: tuple[int, ...] = ()
+    """Where the reviewer's annotation puts it when sorting by review (starred, shortlisted… first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ class Column:
 
 
 COLUMNS = (
-    Column("badges", "", 3),
+    Column("badges", "", 5),
     Column("trial_id", "Trial", 15),
     Column("status", "Status", 10),
     Column("phase", "Phase", 6),
@@ -85,6 +87,7 @@ SORT_KEYS = {
     "title": lambda r: r.digest.title.casefold(),
     "conditions": lambda r: tuple(c.casefold() for c in r.digest.conditions),
     "last_update": lambda r: r.digest.last_update,
+    "review": lambda r: r.review_rank,
 }
 
 
@@ -170,12 +173,9 @@ class TrialList(ScrollView, can_focus=True):
         self._move_to(index if index is not None else 0, announce=True)
         self.refresh()
 
-    def update_badges(self, badges: dict[str, str]) -> None:
-        """Replace the badges of the rows named in `badges` (trial id → badge text)."""
-        self._rows = [
-            ListRow(r.digest, badges[r.digest.trial_id], r.title_spans) if r.digest.trial_id in badges else r
-            for r in self._rows
-        ]
+    def update_rows(self, updates: dict[str, ListRow]) -> None:
+        """Replace the rows of these trials (new badges or review rank), in place."""
+        self._rows = [updates.get(r.digest.trial_id, r) for r in self._rows]
         self.refresh()
 
     def highlight(self, trial_id: str) -> bool:
@@ -221,7 +221,7 @@ class TrialList(ScrollView, can_focus=True):
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column; after the last column, back to the original order."""
-        order = ["trial_id", "status", "phase", "title", "conditions", "last_update"]
+        order = ["trial_id", "status", "phase", "title", "conditions", "last_update", "review"]
         if not self.sort_key:
             self.sort_by(order[0])
         elif not self.sort_reverse:

@@ -1,0 +1,50 @@
+"""Write a report to a file the user chooses: the list as CSV, a trial or a comparison as Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from trialtui.tui.text import plain
+
+
+class ExportDialog(ModalScreen[Path | None]):
+    """Edit the file name, Enter writes it (an existing file is replaced)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="export.cancel")]
+
+    def __init__(self, what: str, default: Path, render: Callable[[], str]) -> None:
+        """`render` makes the report's text when the user confirms."""
+        super().__init__()
+        self.what = what
+        self.default = default
+        self.make_report = render
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-dialog"):
+            yield Static(plain(f"Export {self.what} to:"), id="export-title")
+            yield Input(str(self.default), id="export-path")
+            yield Static("Enter writes the file. Esc cancels.", id="export-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _write(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(path.name + ".part")
+            temporary.write_text(self.make_report(), encoding="utf-8")
+            temporary.replace(path)
+        except OSError as err:
+            self.query_one("#export-status", Static).update(plain(f"Cannot write {path}: {err.strerror or err}"))
+            return
+        self.dismiss(path)

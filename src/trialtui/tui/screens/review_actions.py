@@ -1,0 +1,210 @@
+"""The reviewer's acts on the highlighted trial: note, tags, status, star, item marks, undo, export,
+open on ClinicalTrials.gov, copy the id. Every edit is stored by the session before the screen
+shows it, so what the screen shows is always what is saved.
+
+A mixin for the browse screen, which supplies `current_trial_id()`, `show_review(trial_id)` (redraw
+one trial's badges and detail), `refresh_reviews()` (every badge) and `listed_digests()`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import SystemCommand
+from textual.binding import Binding
+
+from trialtui.reports import list_csv, trial_report
+from trialtui.review import STATUS_GLYPHS, STATUS_WORDS
+from trialtui.tui.widgets.marks import ItemNoteRequested, MarkRequested
+
+REVIEW_BINDINGS = [
+    Binding("n", "note", "Note", id="review.note"),
+    Binding("t", "tags", "Tags", id="review.tags"),
+    Binding("r", "status", "Status", id="review.status"),
+    Binding("asterisk", "star", "Star", id="review.star"),
+    Binding("u", "undo", "Undo", show=False, id="review.undo"),
+    Binding("e", "export_trial", "Export trial", show=False, id="review.export_trial"),
+    Binding("ctrl+e", "export_list", "Export list", show=False, id="review.export_list"),
+    Binding("o", "open_registry", "Open on ClinicalTrials.gov", show=False, id="review.open"),
+    Binding("y", "copy_id", "Copy trial id", show=False, id="review.copy_id"),
+]
+
+REGISTRY_URL = "https://clinicaltrials.gov/study/{}"
+
+
+def review_badges(annotation) -> str:
+    """★ for a starred trial, then its status glyph (✚ shortlisted, ⊘ excluded…)."""
+    return ("★" if annotation.star else "") + STATUS_GLYPHS.get(annotation.status, "")
+
+
+def review_line(annotation) -> str:
+    """The annotation in one line, for the top of the detail view."""
+    parts = []
+    if annotation.star:
+        parts.append("★")
+    if annotation.status != "unreviewed" or annotation.reason:
+        parts.append(STATUS_WORDS.get(annotation.status, annotation.status) + (f" ({annotation.reason})" if annotation.reason else ""))
+    if annotation.tags:
+        parts.append("tags: " + ", ".join(annotation.tags))
+    if annotation.note:
+        first = annotation.note.strip().splitlines()[0] if annotation.note.strip() else ""
+        more = "…" if len(annotation.note.strip().splitlines()) > 1 else ""
+        parts.append(f"note: {first}{more}")
+    return " · ".join(parts)
+
+
+class ReviewActions:
+    """Annotate the trial under the cursor without leaving the list."""
+
+    def _trial_or_warn(self) -> str | None:
+        trial_id = self.current_trial_id()
+        if trial_id is None:
+            self.notify("No trial is highlighted.", severity="warning")
+        return trial_id
+
+    def action_note(self) -> None:
+        from trialtui.tui.dialogs.note_editor import NoteEditor
+
+        trial_id = self._trial_or_warn()
+        if trial_id is None:
+            return
+        session = self.app.session
+        digest = session.catalog.digest(trial_id)
+
+        def save(text: str) -> None:
+            session.set_note(trial_id, text)
+            self.show_review(trial_id)
+
+        self.app.push_screen(NoteEditor(trial_id, digest.title if digest else "", session.review(trial_id).note, save))
+
+    def action_tags(self) -> None:
+        from trialtui.tui.dialogs.tags_dialog import TagsDialog
+
+        trial_id = self._trial_or_warn()
+        if trial_id is None:
+            return
+        session = self.app.session
+
+        def add(tag: str) -> tuple[str, ...]:
+            tags = session.add_tag(trial_id, tag).tags
+            self.show_review(trial_id)
+            return tags
+
+        def remove(tag: str) -> tuple[str, ...]:
+            tags = session.remove_tag(trial_id, tag).tags
+            self.show_review(trial_id)
+            return tags
+
+        self.app.push_screen(TagsDialog(trial_id, session.review(trial_id).tags, session.annotations.all_tags(), add, remove))
+
+    def action_status(self) -> None:
+        from trialtui.tui.dialogs.status_dialog import StatusDialog
+
+        trial_id = self._trial_or_warn()
+        if trial_id is None:
+            return
+        session = self.app.session
+        review = session.review(trial_id)
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                session.set_status(trial_id, *result)
+                self.show_review(trial_id)
+
+        self.app.push_screen(StatusDialog(trial_id, review.status, review.reason), chosen)
+
+    def action_star(self) -> None:
+        trial_id = self._trial_or_warn()
+        if trial_id is not None:
+            self.app.session.toggle_star(trial_id)
+            self.show_review(trial_id)
+
+    def action_undo(self) -> None:
+        said = self.app.session.undo()
+        self.notify(said.capitalize() if said else "Nothing to undo.", timeout=4)
+        trial_id = self.current_trial_id()
+        self.refresh_reviews()
+        if trial_id:
+            self.show_review(trial_id)
+
+    def on_mark_requested(self, message: MarkRequested) -> None:
+        trial_id = self.current_trial_id()
+        if trial_id is not None:
+            self.app.session.mark_item(trial_id, message.key, message.mark)
+            self.show_review(trial_id)
+
+    def on_item_note_requested(self, message: ItemNoteRequested) -> None:
+        from trialtui.tui.dialogs.item_note_dialog import ItemNoteDialog
+
+        trial_id = self.current_trial_id()
+        if trial_id is None:
+            return
+        session = self.app.session
+
+        def entered(note: str | None) -> None:
+            if note is not None:
+                session.mark_item(trial_id, message.key, None, note)
+                self.show_review(trial_id)
+
+        held = session.marks(trial_id).get(message.key, ("", ""))
+        self.app.push_screen(ItemNoteDialog(message.about, held[1]), entered)
+
+    def action_export_trial(self) -> None:
+        from trialtui.tui.dialogs.export_dialog import ExportDialog
+
+        trial_id = self._trial_or_warn()
+        if trial_id is None:
+            return
+        session = self.app.session
+        trial = session.trial(trial_id)
+        if trial is None:
+            return
+
+        def render() -> str:
+            return trial_report(trial, session.thresholds(trial_id), session.review_notes(trial_id))
+
+        self.app.push_screen(ExportDialog(f"{trial_id} as Markdown", Path.cwd() / f"{trial_id}.md", render), self._exported)
+
+    def action_export_list(self) -> None:
+        from trialtui.tui.dialogs.export_dialog import ExportDialog
+
+        session = self.app.session
+        digests = self.listed_digests()
+
+        def render() -> str:
+            return list_csv(digests, {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews})
+
+        what = f"the {len(digests):,} listed trials as CSV"
+        self.app.push_screen(ExportDialog(what, Path.cwd() / "trialtui-list.csv", render), self._exported)
+
+    def _exported(self, path: Path | None) -> None:
+        if path is not None:
+            self.notify(f"Wrote {path}", timeout=5)
+
+    def action_open_registry(self) -> None:
+        trial_id = self._trial_or_warn()
+        trial = self.app.session.trial(trial_id) if trial_id else None
+        if trial is None:
+            return
+        if not trial.nct_id:
+            self.notify(f"{trial_id} has no NCT ID: it is not on ClinicalTrials.gov.", severity="warning")
+            return
+        self.app.open_url(REGISTRY_URL.format(trial.nct_id))
+
+    def action_copy_id(self) -> None:
+        trial_id = self._trial_or_warn()
+        if trial_id is not None:
+            self.app.copy_to_clipboard(trial_id)
+            self.notify(f"Copied {trial_id}", timeout=2)
+
+    def review_commands(self):
+        """Palette entries for the review acts ("category: action")."""
+        yield SystemCommand("Review: edit the note of the highlighted trial", "Saved as you type", self.action_note)
+        yield SystemCommand("Review: tags", "Add or remove tags; completes from tags already used", self.action_tags)
+        yield SystemCommand("Review: status", "Unreviewed, shortlisted, excluded (with a reason), contacted, enrolled", self.action_status)
+        yield SystemCommand("Review: star or unstar", "Starred trials sort first", self.action_star)
+        yield SystemCommand("Review: undo the last annotation change", "Reverts your last edit", self.action_undo)
+        yield SystemCommand("Export: this trial as a Markdown report", "Sections, thresholds, your notes and marks", self.action_export_trial)
+        yield SystemCommand("Export: the listed trials as CSV", "With the filters and the search applied", self.action_export_list)
+        yield SystemCommand("Open: this trial on ClinicalTrials.gov", "In your web browser", self.action_open_registry)
+        yield SystemCommand("Copy: this trial's id", "To the clipboard", self.action_copy_id)
