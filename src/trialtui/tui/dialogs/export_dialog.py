@@ -28,10 +28,10 @@ class ExportDialog(ModalScreen[Path | None]):
         self.make_report = render
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="export-dialog"):
-            yield Static(plain(f"Export {self.what} to:"), id="export-title")
+        with Vertical(id="export-dialog", classes="dialog"):
+            yield Static(plain(f"Export {self.what} to:"), id="export-title", classes="dialog-title")
             yield Input(str(self.default), id="export-path")
-            yield Static("Enter writes the file. Esc cancels.", id="export-status", markup=False)
+            yield Static("Enter writes the file. Esc cancels.", id="export-status", classes="dialog-status", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

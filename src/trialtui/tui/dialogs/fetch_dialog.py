@@ -65,8 +65,8 @@ class FetchDialog(ModalScreen[FetchResult | None]):
         self._fetching = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="fetch-dialog"):
-            yield Static("Fetch trials from ClinicalTrials.gov", id="fetch-title")
+        with Vertical(id="fetch-dialog", classes="dialog"):
+            yield Static("Fetch trials from ClinicalTrials.gov", id="fetch-title", classes="dialog-title")
             with Grid(id="fetch-fields", classes="form"):
                 for key, label, example in FIELDS:
                     yield Label(label)
@@ -74,8 +74,8 @@ class FetchDialog(ModalScreen[FetchResult | None]):
                 yield Label("Server")
                 yield Input(value=resolve_base_url(None), id="fetch-base-url")
             yield ProgressBar(id="fetch-progress", show_eta=False)
-            yield Static("Every page is stored as it arrives; Esc stops after the current page.", id="fetch-status", markup=False)
-            with Horizontal(id="fetch-buttons"):
+            yield Static("Every page is stored as it arrives; Esc stops after the current page.", id="fetch-status", classes="dialog-status", markup=False)
+            with Horizontal(id="fetch-buttons", classes="dialog-buttons"):
                 yield Button("Fetch", id="fetch-start", variant="primary")
                 yield Button("Close", id="fetch-close")
 

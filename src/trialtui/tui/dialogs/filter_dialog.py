@@ -71,8 +71,8 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
 
     def compose(self) -> ComposeResult:
         f, r = self.filters.search, self.filters.review
-        with Vertical(id="filter-dialog"):
-            yield Static("Filter the trial list", id="filter-title")
+        with Vertical(id="filter-dialog", classes="dialog"):
+            yield Static("Filter the trial list", id="filter-title", classes="dialog-title")
             with Horizontal(id="filter-lists"):
                 yield SelectionList(*((display_enum(s), s, s in f.statuses) for s in STATUSES), id="filter-statuses")
                 yield SelectionList(*((display_enum(p), p, p in f.phases) for p in PHASES), id="filter-phases")
@@ -88,8 +88,8 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                             suggester=SuggestFromList(self.tags, case_sensitive=False))
                 yield Label("Starred")
                 yield Checkbox("only starred trials", r.starred, id="filter-starred")
-            yield Static("Tab moves between lists; Space ticks; Enter or Ctrl+S applies.", id="filter-status", markup=False)
-            with Horizontal(id="filter-buttons"):
+            yield Static("Tab moves between lists; Space ticks; Enter or Ctrl+S applies.", id="filter-status", classes="dialog-status", markup=False)
+            with Horizontal(id="filter-buttons", classes="dialog-buttons"):
                 yield Button("Apply", id="filter-apply", variant="primary")
                 yield Button("Clear filters", id="filter-clear")
 

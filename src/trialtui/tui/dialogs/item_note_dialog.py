@@ -23,8 +23,8 @@ class ItemNoteDialog(ModalScreen[str | None]):
         self.note = note
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="item-note-dialog"):
-            yield Static(plain(self.about), id="item-note-about")
+        with Vertical(id="item-note-dialog", classes="dialog"):
+            yield Static(plain(self.about), id="item-note-about", classes="dialog-title")
             yield Input(self.note, placeholder="a short note, Enter saves", id="item-note")
 
     def on_mount(self) -> None:

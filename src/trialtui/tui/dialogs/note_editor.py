@@ -37,10 +37,10 @@ class NoteEditor(ModalScreen[None]):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="note-dialog"):
-            yield Static(plain(f"Note on {self.trial_id}  {self.title}"), id="note-title")
+        with Vertical(id="note-dialog", classes="dialog"):
+            yield Static(plain(f"Note on {self.trial_id}  {self.title}"), id="note-title", classes="dialog-title")
             yield TextArea(self.note, id="note-text", soft_wrap=True, tab_behavior="indent")
-            yield Static("Saved as you type. Esc closes.", id="note-status", markup=False)
+            yield Static("Saved as you type. Esc closes.", id="note-status", classes="dialog-status", markup=False)
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

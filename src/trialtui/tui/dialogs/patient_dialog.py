@@ -35,8 +35,8 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
 
     def compose(self) -> ComposeResult:
         e = self.entry
-        with Vertical(id="patient-dialog"):
-            yield Static("Patient check", id="patient-title")
+        with Vertical(id="patient-dialog", classes="dialog"):
+            yield Static("Patient check", id="patient-title", classes="dialog-title")
             with VerticalScroll(id="patient-scroll"):
                 with Grid(id="patient-fields", classes="form"):
                     yield Label("Age")
@@ -51,8 +51,8 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
                     yield Label("Other")
                     yield Input(e.other, placeholder="e.g. albumin 3.2 g/dL; INR 1.1", id="patient-other")
             yield Static("Values in any unit (1200/mm3, 1.2 x10^9/L, 2 x ULN). Ctrl+S or Enter checks every trial.",
-                         id="patient-status", markup=False)
-            with Horizontal(id="patient-buttons"):
+                         id="patient-status", classes="dialog-status", markup=False)
+            with Horizontal(id="patient-buttons", classes="dialog-buttons"):
                 yield Button("Check trials", id="patient-apply", variant="primary")
                 yield Button("Stop checking", id="patient-clear")
                 yield Button("Cancel", id="patient-cancel")

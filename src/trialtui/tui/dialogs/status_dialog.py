@@ -31,8 +31,8 @@ class StatusDialog(ModalScreen[tuple[str, str] | None]):
         self.reason = reason
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="status-dialog"):
-            yield Static(plain(f"Review status of {self.trial_id}"), id="status-title")
+        with Vertical(id="status-dialog", classes="dialog"):
+            yield Static(plain(f"Review status of {self.trial_id}"), id="status-title", classes="dialog-title")
             yield OptionList(*(Option(f"{n}  {STATUS_GLYPHS[s] or ' '} {STATUS_WORDS[s]}", id=s)
                                for n, s in enumerate(STATUSES, 1)), id="status-options")
             yield Input(self.reason, placeholder="why excluded (Enter saves)", id="status-reason")

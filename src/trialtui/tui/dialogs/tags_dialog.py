@@ -32,12 +32,12 @@ class TagsDialog(ModalScreen[None]):
         self.tag_removed = remove
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="tags-dialog"):
-            yield Static(plain(f"Tags on {self.trial_id}"), id="tags-title")
+        with Vertical(id="tags-dialog", classes="dialog"):
+            yield Static(plain(f"Tags on {self.trial_id}"), id="tags-title", classes="dialog-title")
             yield Input(placeholder="new tag, Enter adds it", id="tag-input",
                         suggester=SuggestFromList(self.known, case_sensitive=False))
             yield SelectionList(*((tag, tag, True) for tag in self.tags), id="tag-list")
-            yield Static("Tab to the list, Space unticks a tag to remove it. Esc closes.", id="tags-status", markup=False)
+            yield Static("Tab to the list, Space unticks a tag to remove it. Esc closes.", id="tags-status", classes="dialog-status", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

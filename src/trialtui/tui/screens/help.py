@@ -63,9 +63,9 @@ class HelpScreen(ModalScreen):
         self.underneath = underneath
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog"):
-            yield Static("trialtui help", id="help-title")
+        with Vertical(id="help-dialog", classes="dialog"):
+            yield Static("trialtui help", id="help-title", classes="dialog-title")
             with VerticalScroll():
                 yield Static(INTRO, id="help-intro", markup=False)
                 yield Static(key_table(self.underneath), id="help-keys")
-            yield Static("Esc closes this help.", id="help-footer", markup=False)
+            yield Static("Esc closes this help.", id="help-footer", classes="dialog-status", markup=False)
