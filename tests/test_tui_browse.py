@@ -210,3 +210,35 @@ async def test_filters_narrow_the_list_and_say_so():
         assert [r.digest.trial_id for r in trials.rows] == ["NCT06631040"]
         assert text_of(screen.query_one("#filters", Static)) == "Filters: Not yet recruiting · open at age 30"
         assert "1 of 5 trials match the filters" in text_of(screen.query_one("#list-status", Static))
+
+
+async def test_themes_restyle_the_list():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        await pilot.pause()
+        dark = trials.get_component_rich_style("trial-list--cursor")
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = trials.get_component_rich_style("trial-list--cursor")
+        assert dark.bgcolor != light.bgcolor
+        assert "Chimeric" in trials.render_line(1).text + trials.render_line(2).text + trials.render_line(3).text
+
+
+async def test_palette_jumps_to_a_trial_by_title_word():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.session.searchable:
+                break
+        screen.query_one(TrialList).highlight("NCT06751134")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"sarcoma")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert screen.query_one(TrialList).current.digest.trial_id == "TT-6105b303ddf7"
