@@ -175,6 +175,9 @@ class _ListTracker:
         return None
 
 
+_EMPTY_ITEMS = frozenset({"\\-", "-", "*", "\\*"})
+"""Lines that are a bullet with nothing after it."""
+
 Item = tuple[str, str, int, str, int]
 """(section, label, depth, text, start): a criterion item as plain data for the hot path."""
 
@@ -184,11 +187,16 @@ def _split_run_on(
     items: list[Item],
 ) -> None:
     """Append one item, cutting it where an inline label continues an open numbered list."""
+    if not any(level.number is not None for level in tracker.levels):
+        # No open numbered list, so no inline label can continue one: the text is one item.
+        stripped = text.strip()
+        if stripped:
+            items.append((section, label, depth, stripped, start + len(text) - len(text.lstrip())))
+        return
     position = 0
-    numbered = any(level.number is not None for level in tracker.levels)
     while True:
         cut = None
-        for match in (_INLINE_LABEL.finditer(text, position + 1) if numbered else ()):
+        for match in _INLINE_LABEL.finditer(text, position + 1):
             if match.group("num"):
                 number, style = int(match.group("num")), "num"
             else:
@@ -245,16 +253,19 @@ def iter_items(text: str) -> tuple[Item, ...]:
         line_start = offset
         offset += len(line)
         body = line.rstrip("\r\n")
-        if not body.strip() or body.strip() in {"\\-", "-", "*", "\\*"}:
+        stripped = body.lstrip()
+        if not stripped or stripped.rstrip() in _EMPTY_ITEMS:
             text_indent = -1
             continue
-        indent = len(body) - len(body.lstrip())
-        if items and 0 < text_indent <= indent and not _LABEL.match(body):
+        indent = len(body) - len(stripped)
+        label_match = _LABEL.match(body)
+        if items and 0 < text_indent <= indent and not label_match:
             # A hard-wrapped line (legacy XML records wrap at ~70 columns): part of the last item.
             section_, label_, depth_, _text, item_start = items[-1]
             items[-1] = (section_, label_, depth_, text[item_start : line_start + len(body)], item_start)
             continue
-        header = _section_of_header(body)
+        # Every header that opens a section has "inclu"/"exclu" in it: a cheap test first.
+        header = _section_of_header(body) if "clu" in body.lower() else None
         if header:
             section = header
             tracker.reset()
@@ -264,7 +275,6 @@ def iter_items(text: str) -> tuple[Item, ...]:
                 lead = len(body) - len(rest)
                 _split_run_on(rest, line_start + lead, section, "", 0, tracker, items)
             continue
-        label_match = _LABEL.match(body)
         if label_match:
             style, number = _label_style(label_match)
             indent = len(label_match.group("indent").expandtabs(4))
@@ -274,7 +284,6 @@ def iter_items(text: str) -> tuple[Item, ...]:
             start = line_start + label_match.end()
             text_indent = label_match.end() - 1
         else:
-            indent = len(body) - len(body.lstrip())
             depth = len(tracker.levels) - 1 if tracker.levels else 0
             label = ""
             content = body
