@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from trialtui.review import criterion_key
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
@@ -104,6 +105,40 @@ async def patient(pilot) -> None:
     await pilot.pause(0.2)
 
 
+def annotate_seeds(session) -> None:
+    """A reviewer's afternoon on the seeds: statuses, stars, tags, a note and criterion marks."""
+    session.set_status("NCT06751134", "shortlisted")
+    session.toggle_star("NCT06751134")
+    session.add_tag("NCT06751134", "neuroblastoma")
+    session.add_tag("NCT06751134", "cell therapy")
+    session.set_note("NCT06751134", "Strong fit if ANC recovers above 1.5.\nAsk the site about bridging therapy.")
+    session.set_status("NCT06674265", "excluded", "needs 6 months life expectancy")
+    session.set_status("NCT06631040", "contacted")
+    session.add_tag("NCT06631040", "B-ALL")
+    trial = session.trial("NCT06751134")
+    first, second = trial.eligibility.items[:2]
+    session.mark_item("NCT06751134", criterion_key(first), "meets")
+    session.mark_item("NCT06751134", criterion_key(second), "ask_site", "guardian consent in Chinese?")
+
+
+async def annotated(pilot) -> None:
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    annotate_seeds(pilot.app.session)
+    screen = pilot.app.screen
+    screen.refresh_reviews()
+    screen.query_one(TrialList).highlight("NCT06751134")
+    await pilot.pause(0.1)
+    screen.query_one("TrialDetail").jump_to("eligibility")
+    await pilot.pause(0.2)
+
+
+async def note_editor(pilot) -> None:
+    await annotated(pilot)
+    await pilot.press("n")
+    await pilot.pause(0.3)
+
+
 async def changes(pilot) -> None:
     await pilot.press("w")
     await pilot.pause(0.2)
@@ -135,6 +170,8 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
     "thresholds": (thresholds, None),
     "compare": (compare, None),
     "patient": (patient, None),
+    "annotated": (annotated, None),
+    "note-editor": (note_editor, None),
     "fetch": (fetch_dialog, None),
     "changes": (changes, seed_library_with_a_changed_trial),
 }
