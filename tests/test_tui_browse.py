@@ -242,3 +242,18 @@ async def test_palette_jumps_to_a_trial_by_title_word():
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert screen.query_one(TrialList).current.digest.trial_id == "TT-6105b303ddf7"
+
+
+async def test_a_search_hit_says_which_fields_matched():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *"guangzhou")
+        trials = screen.query_one(TrialList)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if len(trials.rows) < 5:
+                break
+        trials.highlight("TT-6105b303ddf7")
+        await pilot.pause()
+        assert "Matched in cities" in text_of(screen.query_one("#detail-annotation", Static))

@@ -28,6 +28,15 @@ from trialtui.tui.widgets.trial_detail import TrialDetail
 from trialtui.tui.widgets.trial_list import ListRow, TrialList
 
 
+FIELD_WORDS = {
+    "title": "title", "official_title": "official title", "ids": "ids", "drugs": "drug names",
+    "drug_text": "arm and drug descriptions", "conditions": "conditions", "keywords": "keywords",
+    "sponsors": "sponsors", "facilities": "sites", "cities": "cities", "states": "states",
+    "countries": "countries",
+}
+"""Digest field names as the detail view says them ("Matched in drug names, sites")."""
+
+
 class BrowseScreen(ReviewActions, Screen):
     """Find a trial, read it, and annotate it."""
 
@@ -87,6 +96,9 @@ class BrowseScreen(ReviewActions, Screen):
                 yield Static("Loading trials…", id="list-status", markup=False)
             yield TrialDetail(id="detail")
         yield Footer()
+
+    _matched: dict[str, tuple[str, ...]] = {}
+    """Trial id → the fields the current query matched in, for the detail view to say."""
 
     filters: ListFilters | None = None
     """Registry filters (status, phase, country, patient age) and review filters beside the query."""
@@ -150,6 +162,7 @@ class BrowseScreen(ReviewActions, Screen):
             self._show_rows(message.rows, message.query)
 
     def _show_rows(self, rows: list[ResultRow], query: str) -> None:
+        self._matched = {r.digest.trial_id: r.matched for r in rows if r.matched}
         trials = self.query_one(TrialList)
         keep = trials.current.digest.trial_id if trials.current else None
         trials.set_rows([self._row(r.digest, r.title_spans) for r in rows], keep=keep)
@@ -358,7 +371,9 @@ class BrowseScreen(ReviewActions, Screen):
     def _annotation_line(self, trial_id: str) -> str:
         session = self.app.session
         fit = session.fit(trial_id)
-        parts = [review_line(session.review(trial_id)), f"Patient {fit.summary()}" if fit else ""]
+        matched = self._matched.get(trial_id)
+        parts = [review_line(session.review(trial_id)), f"Patient {fit.summary()}" if fit else "",
+                 "Matched in " + ", ".join(FIELD_WORDS.get(f, f) for f in matched) if matched else ""]
         return "  |  ".join(p for p in parts if p)
 
     def action_section(self, step: int) -> None:
