@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from trialtui.digest import age_in_years
 from trialtui.eligibility.criteria import iter_items
-from trialtui.eligibility.prefilter import starts_lookahead
+from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, mention_measures
 from trialtui.models import Trial
@@ -113,22 +113,8 @@ _EXPRESSION = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-_EXPRESSION_START = re.compile(starts_lookahead([_EXPRESSION.pattern], _EXPRESSION.flags))
-"""Where, in lowercased text, a value expression may begin: `_EXPRESSION` is tried only there."""
-
-
-def _expressions(window: str, lowered: str):
-    """`_EXPRESSION.finditer(window)`, trying the large pattern only where a match can begin."""
-    position = 0
-    for candidate in _EXPRESSION_START.finditer(lowered):
-        at = candidate.start()
-        if at < position:
-            continue
-        match = _EXPRESSION.match(window, at)
-        if match is not None:
-            position = match.end()
-            yield match
-
+_EXPRESSIONS = Prefiltered(_EXPRESSION)
+"""`_EXPRESSION`, tried only where a value expression can begin."""
 
 _SCORE_MEASURES = frozenset({"ecog", "karnofsky", "lansky", "performance"})
 _SCALE_ENDS = {"ecog": (0, 5), "karnofsky": (0, 100), "lansky": (0, 100), "performance": (0, 100)}
@@ -309,11 +295,14 @@ _LEADING_CONDITION = re.compile(
 )
 
 
-def _leading_condition(text: str) -> str | None:
+_LEADING_CONDITIONS = Prefiltered(_LEADING_CONDITION)
+
+
+def _leading_condition(text: str, lowered: str) -> str | None:
     """A condition named before the thresholds of a sentence ("Patients with Gilbert syndrome who
     have bilirubin ≤ 3 × ULN"); only well-known qualifiers, so a population is not mistaken for one."""
     found = None
-    for match in _LEADING_CONDITION.finditer(text):
+    for match in _LEADING_CONDITIONS.finditer(text, lowered):
         preceding = text[max(0, match.start() - 12) : match.start()].lower()
         if "except" in preceding or "unless" in preceding or "exclud" in preceding:
             continue
@@ -328,6 +317,7 @@ _EXCLUSION_CUE = re.compile(
     r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
     re.IGNORECASE,
 )
+_EXCLUSION_CUES = Prefiltered(_EXCLUSION_CUE)
 _LIST_GAP = re.compile(
     r"""^(?:\s|[(\[\])]|,|/|&|\+|:|-|and/or|and|or|either|as\s+well\s+as|levels?|counts?|values?|serum|plasma|the|both|
     \((?:[^()\d]|\d(?![\d.,]*\s*(?:%|years?|yrs?|mg|g/|x|×)))*\))*$""",
@@ -504,7 +494,7 @@ class _Extractor:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
         mentions = _mentions(sentence, lowered, hints)
-        inverted = section == "exclusion" or bool(_EXCLUSION_CUE.search(sentence))
+        inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
         consumed: list[tuple[int, int]] = []
@@ -551,13 +541,13 @@ class _Extractor:
         start = group[0].start
         window_start = group[-1].end
         window = sentence[window_start:limit]
-        leading = _leading_condition(sentence[:start])
+        leading = _leading_condition(sentence[:start], lowered[:start])
         comparator_before = _COMPARATOR_BEFORE.search(sentence[:start])
         uncertain_section = "section not stated; read as inclusion" if raw_section == "other" else None
         thresholds: list[Threshold] = []
         first: tuple[_Reading, dict[str, str]] | None = None
         end = window_start
-        for match in _expressions(window, lowered[window_start:limit]):
+        for match in _EXPRESSIONS.finditer(window, lowered[window_start:limit]):
             gap_before = window[: match.start()] if first is None else window[first[0].end : match.start()]
             if first is None and len(_PARENTHETICAL.sub("", gap_before)) > _MAX_GAP:
                 break

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import re._constants as sre
 import re._parser as sre_parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _Prefixes = set[tuple[str, bool]]
 """(prefix, complete): `complete` when the pattern part was consumed whole and more may follow;
@@ -101,3 +101,32 @@ def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> st
     if "" in starts:
         raise ValueError("a pattern can begin with any character; there is nothing to filter on")
     return "(?=" + _trie(starts) + ")"
+
+
+class Prefiltered:
+    """A compiled pattern that is only tried where `starts_lookahead` says a match can begin.
+
+    Same results as the pattern's own `finditer` / `search` on `text`; `lowered` is `text`
+    lowercased with the same offsets.
+    """
+
+    __slots__ = ("pattern", "starts")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.starts = re.compile(starts_lookahead([pattern.pattern], pattern.flags))
+
+    def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        position = 0
+        match_at = self.pattern.match
+        for candidate in self.starts.finditer(lowered):
+            at = candidate.start()
+            if at < position:
+                continue
+            match = match_at(text, at)
+            if match is not None:
+                position = max(match.end(), at + 1)
+                yield match
+
+    def search(self, text: str, lowered: str) -> re.Match[str] | None:
+        return next(self.finditer(text, lowered), None)
