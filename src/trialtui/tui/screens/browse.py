@@ -165,7 +165,13 @@ class BrowseScreen(ReviewActions, Screen):
         self._matched = {r.digest.trial_id: r.matched for r in rows if r.matched}
         trials = self.query_one(TrialList)
         keep = trials.current.digest.trial_id if trials.current else None
-        trials.set_rows([self._row(r.digest, r.title_spans) for r in rows], keep=keep)
+        session = self.app.session
+        if session.marked or session.reviews or session.patient or session.changed:
+            listed = [self._row(r.digest, r.title_spans) for r in rows]
+        else:  # nothing to badge: skip the per-row lookups (570,000 rows at registry scale)
+            plain_rank = review_rank(None)
+            listed = [ListRow(r.digest, "", r.title_spans, plain_rank) for r in rows]
+        trials.set_rows(listed, keep=keep)
         total = len(self.app.session.catalog)
         if (query.strip() or self.filters) and not self.app.session.searchable:
             self._status(f"Indexing {total:,} trials: the search runs as soon as it is ready…")
