@@ -156,3 +156,34 @@ def test_structured_age_reported_once():
         criteria="Inclusion Criteria:\n\n* Age ≥ 18 years\n", minimum_age="18 Years", maximum_age="75 Years"))
     found = [(t.measure, t.bound, t.value, t.section) for t in extract_thresholds(trial)]
     assert found == [("age", "upper", 75.0, "structured"), ("age", "lower", 18.0, "inclusion")]
+
+
+# --- fixes from the real-trial gold (tests/data/eligibility/real-gold.json) ----------------
+
+def test_multiple_of_normal_is_uln():
+    assert read("Bilirubin no greater than 1.5 times normal") == [  # NCT00006224
+        ("total_bilirubin", "upper", 1.5, "xULN", None)]
+    assert read("Serum total bilirubin (TBIL) ≤1.5 times of upper limit of normal (ULN);") == [  # NCT04007835
+        ("total_bilirubin", "upper", 1.5, "xULN", None)]
+
+
+def test_lab_outside_the_vocabulary_shares_a_list_but_ends_a_reach():
+    assert read("SGOT and alkaline phosphatase no greater than 3 times normal") == [  # NCT00006224
+        ("ast", "upper", 3.0, "xULN", None)]
+    found = read("Bilirubin less than 2.5 times normal unless due to Gilbert's syndrome SGOT or SGPT less than "
+                 "2.5 times normal Alkaline phosphatase less than 2.5 times normal If hepatitis C antibody "
+                 "positive, then liver function must be normal")  # NCT00004174
+    assert [f for f in found if f[4]] == []
+
+
+def test_ideographic_comma_joins_a_measure_list():  # NCT04204473
+    assert read("Aspartate aminotransferase(AST)、alanine aminotransferase(ALT) ≤ 2.5×ULN;") == [
+        ("ast", "upper", 2.5, "xULN", None), ("alt", "upper", 2.5, "xULN", None)]
+
+
+def test_who_performance_without_status():  # NCT02315053
+    assert read("WHO performance 0-1") == [("ecog", "upper", 1.0, "score", None)]
+
+
+def test_digits_inside_a_name_do_not_cut_it_short():  # NCT05735340
+    assert read("Hemoglobin A1c > 7.5 at time of enrollment") == []

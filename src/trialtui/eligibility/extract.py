@@ -320,7 +320,7 @@ _EXCLUSION_CUE = re.compile(
 _EXCLUSION_CUES = Prefiltered(_EXCLUSION_CUE)
 _LIST_GAP = re.compile(
     r"""^(?:\s|[(\[\])]|,|/|&|\+|:|-|and/or|and|or|either|as\s+well\s+as|levels?|counts?|values?|serum|plasma|the|both|
-    \((?:[^()\d]|\d(?![\d.,]*\s*(?:%|years?|yrs?|mg|g/|x|×)))*\))*$""",
+    、|，|\((?:[^()\d]|\d(?![\d.,]*\s*(?:%|years?|yrs?|mg|g/|x|×)))*\))*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
@@ -335,7 +335,9 @@ class _Mention:
     condition: str | None = None
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"(?<![A-Za-z])\d+")
+"""Digit runs; one inside a word ("HbA1c", "CD19", "T790M") is a name, and reading it as a number
+cut "Hemoglobin A1c" short to "Hemoglobin"."""
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
 
 
@@ -505,7 +507,9 @@ class _Extractor:
             while index + 1 < len(mentions):
                 following = mentions[index + 1]
                 gap = sentence[group[-1].end : following.start]
-                joinable = following.measures and group[-1].measures and (
+                # A name outside the vocabulary can sit in a list ("SGOT and alkaline phosphatase
+                # no greater than 3 times normal"): it shares the value and adds no measure.
+                joinable = group[-1].measures and (
                     ("age" in following.measures) == ("age" in group[-1].measures)
                 )
                 if joinable and _LIST_GAP.match(_strip_age_condition(gap)):

@@ -15,10 +15,12 @@ from functools import lru_cache
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 _ULN = (
-    r"(?:[x×X\*]\s*|times\s+|-?\s*folds?\s+(?:of\s+)?|[- ]?fold\s+)?(?:the\s+|an?\s+|their\s+)?"
+    r"(?:[x×X\*]\s*|times\s+(?:of\s+)?|-?\s*folds?\s+(?:of\s+)?|[- ]?fold\s+)?(?:the\s+|an?\s+|their\s+)?"
     r"(?:(?:institutional|institution's|local|laboratory|lab|site|normal|reference|age[- ](?:adjusted|specific|appropriate))\s+)*"
     r"(?:I?ULN|ULRR|UNL|LSN|upper\s+(?:limit|level|bound|value)s?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+|local\s+)?"
     r"(?:normal|reference)(?:\s+(?:range|limits?|values?))?|upper\s+normal(?:\s+(?:limits?|levels?|values?|range))?)"
+    # "2x normal", "1.5 times normal": a multiple of normal is a multiple of its upper limit.
+    r"|(?:[x×X\*]\s*|times\s+)normal(?!\s+(?:saline|diet|activit|renal|liver|hepatic|cardiac|function))"
 )
 _VOLUME = (
     r"(?:µL|μL|uL|ul|µl|μl|mcL|mcl|microlit(?:er|re)s?|mm3|mm³|mm\^3|cu\.?\s?mm|cmm|cubic\s+millimet(?:er|re)s?"

@@ -82,7 +82,9 @@ _ALIASES: list[tuple[str, str]] = [
                r"|(?:urine|urinary|micro)\s*albumin|albumin[\s-]+(?:to|/)[\s-]*creatinine|albuminuria"
                r"|platelet[\s-]+(?:transfusions?|aggregation|inhibitors?|function|rich)"
                r"|(?:neutrophil|platelet)\s+engraftment|creatine\s+(?:phospho)?kinase|(?-i:CPK|CK)"
-               r"|(?-i:Hb\s?S|HbSC|HbSS|IIEF(?:-EF)?|EF\s+domain)|erectile\s+function|age\s+of\s+(?:majority|consent|onset|diagnosis)"),
+               r"|(?-i:Hb\s?S|HbSC|HbSS|IIEF(?:-EF)?|EF\s+domain)|erectile\s+function|age\s+of\s+(?:majority|consent|onset|diagnosis)"
+               # Labs outside the vocabulary: named so that their values end the previous measure's reach.
+               r"|alkaline\s+phosphatase|gamma[\s-]*glutamyl\s*transferase|lactate\s+dehydrogenase|(?-i:ALP|ALKP|GGT|LDH|PSA|TSH|BNP)"),
     ("ast_alt", r"(?:serum\s+|liver\s+)?(?:trans\s?aminases|aminotransferases|transaminase\s+levels?)"
                 r"|(?-i:SGOT\s*/\s*SGPT|AST\s*/\s*ALT|ALT\s*/\s*AST|SGPT\s*/\s*SGOT|ASAT\s*/\s*ALAT|ALAT\s*/\s*ASAT|LFTs)"),
     ("direct_bilirubin", r"(?:serum\s+)?(?:direct|conjugated)\s+(?:serum\s+)?bilirubin|(?-i:D\.?[Bb]ili|DBIL|DBili)"),
@@ -112,7 +114,7 @@ _ALIASES: list[tuple[str, str]] = [
     ("karnofsky", r"karnofsky(?:\s+performance)?(?:\s+(?:status|score|scale|index))*|(?-i:KPS)(?![A-Za-z])"),
     ("ecog", r"(?:eastern\s+cooperative\s+oncology\s+group|(?-i:ECOG)|zubrod)"
              r"(?:\s*\((?:ECOG)\))?(?:[\s-]+performance)?(?:\s+(?:status|score|scale|grade))*(?:\s*\((?:ECOG\s*)?(?:PS)\))?"
-             r"|(?:world\s+health\s+organi[sz]ation|(?-i:WHO))(?:\s*\(WHO\))?(?:[\s-]+performance\s+(?:status|score|scale)|\s+(?-i:PS))(?:\s*\((?:WHO\s*)?PS\))?"),
+             r"|(?:world\s+health\s+organi[sz]ation|(?-i:WHO))(?:\s*\(WHO\))?(?:[\s-]+performance(?:\s+(?:status|score|scale))?|\s+(?-i:PS))(?:\s*\((?:WHO\s*)?PS\))?"),
     ("performance", r"performance\s+(?:status|score)|(?-i:PS)(?![A-Za-z])"),
     ("life_expectancy", r"life[\s-]+expectancy|(?:expected|estimated|anticipated|predicted)\s+(?:overall\s+)?(?:survival|life\s+span|lifespan)(?:\s+time)?|survival\s+expectancy|expected\s+to\s+(?:live|survive)"),
     ("bmi", r"body\s+mass\s+index|(?-i:BMI)"),
