@@ -17,9 +17,9 @@ from trialtui.digest import TrialDigest
 from trialtui.eligibility.patient import PatientProfile
 from trialtui.models import Trial
 from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
-from trialtui.sections import Section, trial_sections
 from trialtui.reports import ReviewNotes
 from trialtui.review import ReviewFilter
+from trialtui.sections import Section, trial_sections
 from trialtui.store import Database, Library
 from trialtui.store.annotations import Annotations, TrialAnnotation
 
@@ -47,9 +47,9 @@ class ReviewSession:
         self.patient_entry: PatientEntry | None = None
         self._fits: dict[str, TrialFit] = {}
         self.changed: set[str] = set()
+        """Library trials with a version newer than the one last reviewed."""
         self.reviews: dict[str, TrialAnnotation] = {}
         """Every annotated trial's annotation, kept current by the edit methods below."""
-        """Library trials with a version newer than the one last reviewed."""
         self.marked: list[str] = []
         """Trials marked for comparison, oldest first."""
 

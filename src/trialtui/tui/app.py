@@ -33,6 +33,9 @@ class TrialTUI(App):
 
         self.push_screen(BrowseScreen())
 
+    def on_unmount(self) -> None:
+        self.session.close()
+
     def action_help(self) -> None:
         from trialtui.tui.screens.help import HelpScreen
 
