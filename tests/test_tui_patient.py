@@ -85,3 +85,33 @@ async def test_compare_screen_says_which_trial_the_patient_fits():
         table = compare.query_one("#threshold-diff", DataTable)
         assert str(table.get_cell("anc", "patient")) == "✗ / ✓"
         assert str(table.get_cell("platelets", "patient")) == "✓ / ✓"
+
+
+async def test_a_patient_saved_by_name_can_be_loaded_again():
+    from textual.widgets import Select
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).focus()
+        await pilot.press("p")
+        dialog = app.screen
+        await fill(pilot, dialog, {"age": "8", "lab-anc": "1200/mm3"})
+        dialog.query_one("#patient-name", Input).value = "Lily"
+        dialog.query_one("#patient-name", Input).focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, PatientDialog)
+        assert "Saved as Lily." in str(dialog.query_one("#patient-status", Static).content)
+        await pilot.press("escape")
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).focus()
+        await pilot.press("p")
+        dialog = app.screen
+        dialog.query_one("#patient-saved", Select).value = "Lily"
+        await pilot.pause()
+        assert dialog.query_one("#patient-lab-anc", Input).value == "1200/mm3"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "Patient fits" in str(screen.query_one("#list-status", Static).content))
+        assert app.session.patient.age == 8

@@ -22,6 +22,7 @@ from trialtui.review import ReviewFilter
 from trialtui.sections import Section, trial_sections
 from trialtui.store import Database, Library
 from trialtui.store.annotations import Annotations, TrialAnnotation
+from trialtui.store.profiles import PatientProfiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,10 @@ class ReviewSession:
     @cached_property
     def annotations(self) -> Annotations:
         return Annotations(self.db)
+
+    @cached_property
+    def patient_profiles(self) -> PatientProfiles:
+        return PatientProfiles(self.db)
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -6,6 +6,8 @@ and nothing is applied until they are fixed or cleared.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,9 +31,14 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
         Binding("ctrl+s", "apply", "Check trials", id="patient.apply"),
     ]
 
-    def __init__(self, entry: PatientEntry | None = None) -> None:
+    def __init__(self, entry: PatientEntry | None, saved: list[str],
+                 load: Callable[[str], PatientEntry | None], save: Callable[[str, PatientEntry], None]) -> None:
+        """`saved` names the stored profiles; `load` / `save` read and store one by name."""
         super().__init__()
         self.entry = entry or PatientEntry()
+        self.saved = saved
+        self.load_profile = load
+        self.save_profile = save
 
     def compose(self) -> ComposeResult:
         e = self.entry
@@ -39,6 +46,11 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
             yield Static("Patient check", id="patient-title", classes="dialog-title")
             with VerticalScroll(id="patient-scroll"):
                 with Grid(id="patient-fields", classes="form"):
+                    yield Label("Saved")
+                    yield Select([(name, name) for name in self.saved], prompt="load a saved patient",
+                                 id="patient-saved", disabled=not self.saved)
+                    yield Label("Save as")
+                    yield Input(placeholder="a name, Enter saves these values under it", id="patient-name")
                     yield Label("Age")
                     yield Input(e.age, placeholder="e.g. 8, or 18 months", id="patient-age")
                     yield Label("Sex")
@@ -60,6 +72,40 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
     def on_mount(self) -> None:
         self.query_one("#patient-age", Input).focus()
 
+    @on(Select.Changed, "#patient-saved")
+    def _load(self, event: Select.Changed) -> None:
+        if event.value is Select.BLANK:
+            return
+        entry = self.load_profile(str(event.value))
+        if entry is None:
+            return
+        self.query_one("#patient-age", Input).value = entry.age
+        self.query_one("#patient-sex", Select).value = entry.sex
+        self.query_one("#patient-conditions", Input).value = entry.conditions
+        for measure, _, _ in LAB_FIELDS:
+            self.query_one(f"#patient-lab-{measure}", Input).value = entry.labs.get(measure, "")
+        self.query_one("#patient-other", Input).value = entry.other
+        self.query_one("#patient-name", Input).value = str(event.value)
+        self._status(f"Loaded {event.value}. Enter or Ctrl+S checks every trial.")
+
+    @on(Input.Submitted, "#patient-name")
+    def _save(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = event.value.strip()
+        if not name:
+            self._status("Type a name to save these values under.")
+            return
+        entry = self._entry()
+        _, problems = read_profile(entry)
+        if problems:
+            self._status("Fix or clear: " + "; ".join(problems))
+            return
+        self.save_profile(name, entry)
+        self._status(f"Saved as {name}.")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#patient-status", Static).update(plain(text))
+
     def _entry(self) -> PatientEntry:
         value = lambda key: self.query_one(f"#patient-{key}", Input).value  # noqa: E731
         return PatientEntry(
@@ -71,11 +117,13 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#patient-apply")
-    def action_apply(self) -> None:
+    def action_apply(self, event=None) -> None:
+        if isinstance(event, Input.Submitted) and event.input.id == "patient-name":
+            return
         entry = self._entry()
         _, problems = read_profile(entry)
         if problems:
-            self.query_one("#patient-status", Static).update(plain("Fix or clear: " + "; ".join(problems)))
+            self._status("Fix or clear: " + "; ".join(problems))
             return
         self.dismiss(entry)
 

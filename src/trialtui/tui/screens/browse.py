@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
-from trialtui.patient_check import FIT_BADGES
+from trialtui.patient_check import FIT_BADGES, PatientEntry
 from trialtui.tui.dialogs.filter_dialog import ListFilters, describe_filters
 from trialtui.session import ResultRow
 from trialtui.tui.text import plain
@@ -307,7 +307,16 @@ class BrowseScreen(ReviewActions, Screen):
             if current:
                 self.show_trial(current.digest.trial_id)
 
-        self.app.push_screen(PatientDialog(self.app.session.patient_entry), entered)
+        profiles = self.app.session.patient_profiles
+
+        def load(name: str) -> PatientEntry | None:
+            stored = profiles.load(name)
+            return PatientEntry.from_json(stored) if stored else None
+
+        def save(name: str, entry: PatientEntry) -> None:
+            profiles.save(name, entry.to_json())
+
+        self.app.push_screen(PatientDialog(self.app.session.patient_entry, profiles.names(), load, save), entered)
 
     def _check_patient(self) -> None:
         rows = [row.digest.trial_id for row in self.query_one(TrialList).rows]
