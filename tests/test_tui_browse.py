@@ -257,3 +257,16 @@ async def test_a_search_hit_says_which_fields_matched():
         trials.highlight("TT-6105b303ddf7")
         await pilot.pause()
         assert "Matched in cities" in text_of(screen.query_one("#detail-annotation", Static))
+
+
+async def test_a_narrow_terminal_puts_the_record_under_the_list():
+    from trialtui.tui.widgets.trial_detail import SectionIndex
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        assert screen.has_class("-narrow")
+        pane, detail = screen.query_one("#list-pane"), screen.query_one(TrialDetail)
+        assert pane.region.width == 80 and detail.region.y > pane.region.y
+        assert not screen.query_one(SectionIndex).display
+        assert "Chimeric Natural Killer Receptor" in screen.query_one(TrialList).render_line(1).text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -102,6 +102,12 @@ class BrowseScreen(ReviewActions, Screen):
 
     filters: ListFilters | None = None
     """Registry filters (status, phase, country, patient age) and review filters beside the query."""
+
+    NARROW = 120
+    """Below this many columns the record goes under the list instead of beside it."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < self.NARROW, "-narrow")
 
     def on_mount(self) -> None:
         self.query_one("#filters", Static).display = False
