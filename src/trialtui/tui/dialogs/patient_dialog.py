@@ -90,7 +90,6 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
 
     @on(Input.Submitted, "#patient-name")
     def _save(self, event: Input.Submitted) -> None:
-        event.stop()
         name = event.value.strip()
         if not name:
             self._status("Type a name to save these values under.")
@@ -116,10 +115,12 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
         )
 
     @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "patient-name":  # Enter in the name field saves instead
+            self.action_apply()
+
     @on(Button.Pressed, "#patient-apply")
-    def action_apply(self, event=None) -> None:
-        if isinstance(event, Input.Submitted) and event.input.id == "patient-name":
-            return
+    def action_apply(self) -> None:
         entry = self._entry()
         _, problems = read_profile(entry)
         if problems:
