@@ -289,7 +289,7 @@ def _trailing_condition(text: str) -> str | None:
 
 _LEADING_CONDITION = re.compile(
     r"(?:(?:for|in)\s+(?:patients|subjects|participants|those|cases|children|individuals|pts)\s+(?:with|who\s+have|having)|"
-    r"(?:patients|subjects|participants|those|individuals)\s+with|if\s+(?:there\s+is\s+)?|in\s+(?:the\s+)?(?:case|presence)\s+of)"
+    r"(?:patients|subjects|participants|those|individuals)\s+with|if(?:\s+there\s+(?:is|are))?|in\s+(?:the\s+)?(?:case|presence)\s+of)"
     r"\s+(?P<text>[^,;:()]{3,80}?)(?=\s*(?:[,:;(]|\bwho\b|\bthat\b|$))",
     re.IGNORECASE,
 )
@@ -310,6 +310,19 @@ def _leading_condition(text: str, lowered: str) -> str | None:
     return found
 
 
+_HEADER_MAX = 40
+
+
+def _header_measures(item_text: str) -> tuple[str, ...]:
+    """The measures a sub-header line names when it is nothing but their names ("Life expectancy:",
+    "Performance status:"); legacy records put the values on the items below it."""
+    name = item_text[:-1].strip()
+    if len(name) > _HEADER_MAX:
+        return ()
+    match = MENTION.fullmatch(name)
+    return mention_measures(match) if match else ()
+
+
 # ---------------------------------------------------------------- sentences and mentions
 
 _SENTENCE_END = re.compile(r";|(?<=[.!?])\s+(?=[A-Z(\[\d])|\.$|(?<=[a-z)])\.(?=[A-Z])")
@@ -324,6 +337,8 @@ _LIST_GAP = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_NAME_AFTER_VALUE = re.compile(r"\s*(?:of\s+)?(?:the\s+)?(?:(?:serum|plasma|blood|total)\s+)?", re.IGNORECASE)
+"""What may stand between a value written first and the names it limits."""
 _MAX_GAP = 80
 
 
@@ -362,6 +377,8 @@ def _number_spans(text: str, lowered: str) -> list[tuple[int, int]]:
     return spans
 _MENTION_REACH = 160
 """How far before a number a measure name can be and still own it (name lists, brackets, fillers)."""
+_NAME_AFTER_REACH = 24
+"""How far after a number a name can start and own it as a value written first ("≥ 1,500/mm3 neutrophils")."""
 
 
 def _lowered(text: str) -> str:
@@ -373,17 +390,18 @@ def _lowered(text: str) -> str:
 
 
 def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list[_Mention]:
-    """Measure names that have a number (`hints`: its spans) after them; only those stretches are
+    """Measure names near a number (`hints`: its spans), mostly before it; only those stretches are
     scanned, and only at word starts a measure name can begin with, for speed."""
     candidates = [candidate.start() for candidate in MENTION_START.finditer(lowered)]
     if not candidates:
         return []
     found: list[_Mention] = []
     scan_from = 0
-    for end, hint_end in hints:
+    for hint_start, hint_end in hints:
+        end = min(len(sentence), hint_end + _NAME_AFTER_REACH)
         if end < scan_from:
             continue
-        start = max(scan_from, end - _MENTION_REACH)
+        start = max(scan_from, hint_start - _MENTION_REACH)
         while start > scan_from and sentence[start - 1].isalnum():
             start -= 1
         position = start
@@ -393,11 +411,11 @@ def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list
                 break
             if at < position:
                 continue
-            match = MENTION.match(sentence, at, end)
+            match = MENTION.match(sentence, at)
             if match is not None:
                 found.append(_Mention(mention_measures(match), match.start(), match.end()))
                 position = scan_from = match.end()
-        scan_from = max(scan_from, hint_end)
+        scan_from = max(scan_from, end)
     return found
 
 
@@ -447,6 +465,13 @@ class _Extractor:
         self.lowered = ""
         self.hints: list[tuple[int, int]] = []
         self.hint_starts: list[int] = []
+        self.age_parens: list[tuple[int, int, str]] = []
+        self.header_measures: tuple[str, ...] = ()
+        """Measures a short sub-header names ("Life expectancy:"), for the items below it."""
+        self.clause_measures: tuple[str, ...] = ()
+        """Measures of the item's last clause, for a following clause that only adds a condition."""
+        self.condition_spans: list[tuple[int, int]] = []
+        """Age brackets that condition a limit, in text offsets: never read as age limits."""
 
     def run(self) -> list[Threshold]:
         text = self.text
@@ -457,7 +482,14 @@ class _Extractor:
             return self.out
         self.hints = hints
         self.hint_starts = [start for start, _ in hints]
+        header_measures: tuple[str, ...] = ()
+        header_section = ""
         for section, _label, _depth, item_text, item_start in iter_items(text):
+            if item_text.endswith(":") or section != header_section:
+                header_measures = _header_measures(item_text) if item_text.endswith(":") else ()
+                header_section = section
+            self.header_measures = header_measures
+            self.clause_measures = ()
             if not self._has_number(item_start, item_start + len(item_text)):
                 continue
             position = 0
@@ -496,14 +528,23 @@ class _Extractor:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
         mentions = _mentions(sentence, lowered, hints)
+        if not mentions:
+            mentions = self._carried_mentions(sentence, lowered)
         inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
         consumed: list[tuple[int, int]] = []
-        index = 0
+        self.age_parens = _age_parentheticals(sentence, mentions) if "(" in sentence else []
+        if self.age_parens:
+            # An age inside such a bracket is a condition of the limit, not an age limit.
+            mentions = [m for m in mentions if "age" not in m.measures
+                        or not any(s <= m.start < e for s, e, _ in self.age_parens)]
+            consumed.extend((s, e) for s, e, _ in self.age_parens)
+            self.condition_spans.extend((offset + s, offset + e) for s, e, _ in self.age_parens)
+        index = previous_end = 0
         while index < len(mentions):
             group = [mentions[index]]
-            group[-1].condition = _age_condition_paren(sentence[group[-1].end :])
+            group[-1].condition = self._mention_age_condition(sentence, group[-1])
             while index + 1 < len(mentions):
                 following = mentions[index + 1]
                 gap = sentence[group[-1].end : following.start]
@@ -515,12 +556,16 @@ class _Extractor:
                 if joinable and _LIST_GAP.match(_strip_age_condition(gap)):
                     index += 1
                     group.append(following)
-                    following.condition = _age_condition_paren(sentence[following.end :])
+                    following.condition = self._mention_age_condition(sentence, following)
                 else:
                     break
             index += 1
             limit = mentions[index].start if index < len(mentions) else len(sentence)
-            clause = self._read_list(sentence, lowered, offset, group, limit, inverted, effective_section, section)
+            # Text before the names that no earlier name or clause owns: a value written first.
+            free_from = max([previous_end, *(end for _, end in consumed)])
+            previous_end = group[-1].end
+            clause = (self._value_before(sentence, lowered, offset, group, free_from, inverted, effective_section, section)
+                      or self._read_list(sentence, lowered, offset, group, limit, inverted, effective_section, section))
             if clause:
                 consumed.append((clause.start, clause.end))
                 clauses.append(clause)
@@ -528,6 +573,58 @@ class _Extractor:
         self._or_groups(sentence, clauses, inverted)
         for clause in clauses:
             self.out.extend(clause.thresholds)
+        if clauses:
+            last = max(clauses, key=lambda c: c.start)
+            self.clause_measures = tuple(dict.fromkeys(t.measure for t in last.thresholds))
+
+    def _carried_mentions(self, sentence: str, lowered: str) -> list[_Mention]:
+        """Names for a clause that has values but no measure name of its own: the previous clause's
+        measures when this one names a known condition ("AST ≤ 2.5 × ULN; if liver metastases are
+        present, then ≤ 5 × ULN"), else those of a sub-header above ("Life expectancy:" / "At least
+        2 months")."""
+        if self.clause_measures:
+            condition = _leading_condition(sentence, lowered)
+            if condition:
+                return [_Mention(self.clause_measures, 0, 0, condition)]
+        if self.header_measures:
+            return [_Mention(self.header_measures, 0, 0)]
+        return []
+
+    def _mention_age_condition(self, sentence: str, mention: _Mention) -> str | None:
+        if mention.condition or "age" in mention.measures or not self.age_parens:
+            return mention.condition
+        return _age_paren_at(mention.end, sentence, self.age_parens)
+
+    def _value_before(self, sentence: str, lowered: str, offset: int, group: list[_Mention], free_from: int,
+                      inverted: bool, section: str, raw_section: str) -> _Clause | None:
+        """A value written before the names it limits (">2x normal AST or ALT", "≥ 1,500/mm3
+        neutrophils"): only with a comparator and a unit, right before the names."""
+        start = group[0].start
+        if start - free_from < 3 or any("age" in mention.measures for mention in group):
+            return None
+        match = None
+        for candidate in _EXPRESSIONS.finditer(sentence[free_from:start], lowered[free_from:start]):
+            match = candidate
+        if match is None or not match.group("comp") or not (match.group("cunit") or match.group("culn")):
+            return None
+        if not _NAME_AFTER_VALUE.fullmatch(sentence, free_from + match.end(), start):
+            return None
+        thresholds: list[Threshold] = []
+        uncertain_section = "section not stated; read as inclusion" if raw_section == "other" else None
+        for mention in group:
+            for measure in mention.measures:
+                result = _read_expression(measure, match, sentence[max(free_from, free_from + match.start() - 12) : free_from + match.start()])
+                if result is None:
+                    continue
+                reading, target = result
+                thresholds.extend(self._make(target, reading, mention.condition, inverted, section, sentence,
+                                             offset, free_from + match.start(), free_from, uncertain_section))
+        if not thresholds:
+            return None
+        for threshold in thresholds:
+            threshold.end = offset + group[-1].end
+            threshold.raw = sentence[free_from + match.start() : group[-1].end].strip()
+        return _Clause(thresholds, free_from + match.start(), group[-1].end)
 
     def _read_list(self, sentence: str, lowered: str, offset: int, group: list[_Mention], limit: int,
                    inverted: bool, section: str, raw_section: str) -> _Clause | None:
@@ -570,7 +667,8 @@ class _Extractor:
                         reading.bounds = [(sense[0], sense[1], reading.bounds[0][2])]
                         reading.has_comparator = True
             if first is None:
-                condition_after = _trailing_condition(window[match.end() :])
+                condition_after = (_age_paren_at(window_start + match.end(), sentence, self.age_parens)
+                                   or _trailing_condition(window[match.end() :]))
                 first = (reading_any, {})
                 for measure, (reading, target) in readings.items():
                     condition = conditions.get(measure) or condition_after or leading
@@ -707,12 +805,65 @@ _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
-def _age_condition_paren(text: str) -> str | None:
-    """An age range in brackets right after a measure name: "Karnofsky (≥16 years)"."""
-    if not re.match(r"\s*\(", text):
+_AGE_PAREN = re.compile(r"\((?P<body>[^()]{1,90})\)")
+_AGE_PAREN_WORDS = re.compile(r"\b(?:ages?|aged|years?|yrs?)\b", re.IGNORECASE)
+_NOT_AN_AGE = re.compile(r"\b(?:since|after|prior|ago|before|within|diagnos\w*|treatment|therapy|follow)\b", re.IGNORECASE)
+_AGE_AND_OVER = re.compile(
+    r"(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?)?(?:\s+of\s+age)?\s+(?:and|or)\s+(?P<dir>older|over|above|more|younger|under|below|less)", re.IGNORECASE)
+_COMPARATOR_AGE = re.compile(rf"(?P<comp>{_COMP})\s*ages?\s*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE)
+_AGE_PAREN_REACH = 40
+"""How far after a measure name or its value an age bracket can be and still be its condition."""
+
+
+def _age_paren_condition(body: str) -> str | None:
+    """The condition an age bracket states ("over 10 years of age" → "age > 10"), or None when the
+    bracket is not about the patient's age ("within 1 year")."""
+    if not _AGE_PAREN_WORDS.search(body) or not any(ch.isdigit() for ch in body) or _NOT_AN_AGE.search(body):
         return None
-    found = _age_condition(text)
-    return found[0] if found else None
+    found = _age_condition(body)
+    if found:
+        return found[0]
+    match = _AGE_AND_OVER.search(body)
+    if match:
+        operator = ">=" if match.group("dir").lower() in ("older", "over", "above", "more") else "<="
+        return f"age {operator} {float(match.group('value')):g}"
+    match = _COMPARATOR_AGE.search(body)
+    if match:
+        bound, inclusive = _COMP_SENSE[_COMP_ALONE.match(match.group("comp")).lastgroup]
+        operator = (">=" if inclusive else ">") if bound == "lower" else ("<=" if inclusive else "<")
+        return f"age {operator} {float(match.group('value')):g}"
+    if re.search(r"\bage", body, re.IGNORECASE):
+        return re.split(r"\s+at\s+the\s+time|;|,", body.strip(), maxsplit=1)[0]
+    return None
+
+
+def _age_parentheticals(sentence: str, mentions: list[_Mention]) -> list[tuple[int, int, str]]:
+    """Brackets that give the age a limit applies at ("Karnofsky (age ≥ 16 years) or Lansky (age
+    < 16 years) ≥ 50", "Karnofsky 50-100% (over 10 years of age)"): (start, end, condition).
+    Only brackets close after another measure's name or value count; "Adults (age ≥ 18 years)"
+    states an age limit."""
+    found = []
+    for match in _AGE_PAREN.finditer(sentence):
+        owner = None
+        for mention in mentions:
+            if mention.end > match.start():
+                break
+            if "age" not in mention.measures:
+                owner = mention
+        if owner is None or match.start() - owner.end > _AGE_PAREN_REACH:
+            continue
+        condition = _age_paren_condition(match.group("body"))
+        if condition:
+            found.append((match.start(), match.end(), condition))
+    return found
+
+
+def _age_paren_at(text_start: int, sentence: str, parens: list[tuple[int, int, str]]) -> str | None:
+    """The condition of an age bracket that starts right at `text_start` (spaces aside)."""
+    for start, _end, condition in parens:
+        if start >= text_start and not sentence[text_start:start].strip():
+            return condition
+    return None
 
 
 def _strip_age_condition(gap: str) -> str:
@@ -744,8 +895,9 @@ _PERSON_AGE = re.compile(
 
 def extract_text_thresholds(criteria: str) -> list[Threshold]:
     """Every threshold in a criteria text, duplicates removed, in text order."""
-    found = _Extractor(criteria).run()
-    for threshold in _person_ages(criteria, found):
+    extractor = _Extractor(criteria)
+    found = extractor.run()
+    for threshold in _person_ages(criteria, found, extractor.condition_spans):
         found.append(threshold)
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
     unique: dict[tuple, Threshold] = {}
@@ -755,11 +907,12 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
     return list(unique.values())
 
 
-def _person_ages(criteria: str, found: list[Threshold]) -> list[Threshold]:
-    """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already."""
+def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tuple[int, int]]) -> list[Threshold]:
+    """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already
+    and not inside an age bracket that conditions another limit (`condition_spans`)."""
     if not any(word in criteria for word in ("year", "Year", "yr")):
         return []
-    spans = [(t.start, t.end) for t in found if t.start is not None]
+    spans = [(t.start, t.end) for t in found if t.start is not None] + condition_spans
     extra: list[Threshold] = []
     for section, _label, _depth, item_text, item_start in iter_items(criteria):
         if "year" not in item_text and "Year" not in item_text and "yr" not in item_text:
