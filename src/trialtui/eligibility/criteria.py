@@ -16,9 +16,11 @@ from functools import lru_cache
 from trialtui.models import CriterionItem
 
 # A header line: "Inclusion Criteria:", "Key Exclusion Criteria", "EXCLUSION:", "Exclusion criteria
-# include ...". Anything after the colon on the same line is the first item.
+# include ...", also behind a bullet or a number ("• Exclusion Criteria:", "2. Exclusion Criteria").
+# Anything after the colon on the same line is the first item.
 _HEADER = re.compile(
-    r"""^[\s#*_\\-]*(?:key\s+|main\s+|general\s+|major\s+|other\s+|additional\s+|specific\s+)?
+    r"""^[\s#*_\\\-•●▪◦○■□➢►·–—]*(?:\d{1,2}[.)]\s*)?(?:key\s+|main\s+|general\s+|major\s+|other\s+|additional\s+|specific\s+)?
+    (?:(?:patients?|participants?|subjects?|recipients?|donors?|study)\s+)?
     (?P<kind>inclusion|exclusion|include|exclude|eligibility|non[- ]?inclusion)
     (?:\s+(?:criteria|criterion|conditions?|requirements?))?
     [\s*_]*(?::|\s*$|-\s|\s+(?:criteria|for|are|include|includes))""",
@@ -60,8 +62,27 @@ _INLINE_LABEL = re.compile(
 
 
 _ANY_HEADER = re.compile(
-    r"(?im)^[\s#*_\\-]*(?:(?:key|main|general|major|other|additional|specific)\s+)?(?:inclusion|exclusion|include|exclude|non[- ]?inclusion)\b"
+    r"(?im)^[\s#*_\\\-•●▪◦○■□➢►·–—]*(?:\d{1,2}[.)]\s*)?(?:(?:key|main|general|major|other|additional|specific)\s+)?(?:(?:patients?|participants?|subjects?|recipients?|donors?|study)\s+)?(?:inclusion|exclusion|include|exclude|non[- ]?inclusion)\b"
 )
+
+
+_DONOR_HEADER = re.compile(r"(?im)^[^\w\n]*(?:\w+\s+){0,2}donors?\b[^\n]{0,30}?\b(?:criteria|inclusion|exclusion|eligibility)\b[^\n]{0,40}$")
+_NEXT_HEADER = re.compile(r"(?im)^[^\w\n]*(?:\w+\s+){0,2}(?:criteria|inclusion|exclusion|eligibility)\b[^\n]{0,40}$")
+
+
+@lru_cache(maxsize=64)
+def donor_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """Where the criteria speak of a donor, not the patient ("Donor Inclusion Criteria" up to the
+    next header): transplant trials list the donor's age and performance status there."""
+    if "onor" not in text and "ONOR" not in text:
+        return ()
+    ranges = []
+    for header in _DONOR_HEADER.finditer(text):
+        following = _NEXT_HEADER.search(text, header.end())
+        while following and _DONOR_HEADER.fullmatch(following.group(0)):
+            following = _NEXT_HEADER.search(text, following.end())
+        ranges.append((header.start(), following.start() if following else len(text)))
+    return tuple(ranges)
 
 
 @dataclass(slots=True)

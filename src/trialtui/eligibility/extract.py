@@ -17,7 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from trialtui.digest import age_in_years
-from trialtui.eligibility.criteria import iter_items
+from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, mention_measures
@@ -177,6 +177,7 @@ def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, st
     return None
 
 
+_UNIT_ABOVE = re.compile(r"higher|greater|above|more|over|excess", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"(?:grade|grades|stage|version|v|ctcae|class|type|cycles?|day|phase|level\s+of)\s*$", re.IGNORECASE)
 
 
@@ -224,6 +225,9 @@ def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_
     if post_lower or post_upper:
         return _Reading([("lower" if post_lower else "upper", True, value)], unit, reason,
                         match.start(), match.end(), True), target
+    if unit_text and _UNIT_ABOVE.search(unit_text):
+        # "three times higher than normal": the unit carries the comparator.
+        return _Reading([("lower", False, value)], unit, reason, match.start(), match.end(), True), target
     return _Reading([("", True, value)], unit, reason, match.start(), match.end(), False), target
 
 
@@ -484,7 +488,10 @@ class _Extractor:
         self.hint_starts = [start for start, _ in hints]
         header_measures: tuple[str, ...] = ()
         header_section = ""
+        donors = donor_ranges(text)
         for section, _label, _depth, item_text, item_start in iter_items(text):
+            if donors and any(start <= item_start < end for start, end in donors):
+                continue  # the donor's criteria, not the patient's
             if item_text.endswith(":") or section != header_section:
                 header_measures = _header_measures(item_text) if item_text.endswith(":") else ()
                 header_section = section
@@ -644,14 +651,18 @@ class _Extractor:
         window = sentence[window_start:limit]
         leading = _leading_condition(sentence[:start], lowered[:start])
         comparator_before = _COMPARATOR_BEFORE.search(sentence[:start])
+        change_before = _CHANGE_BEFORE.search(sentence, max(0, start - 40), start)
         uncertain_section = "section not stated; read as inclusion" if raw_section == "other" else None
         thresholds: list[Threshold] = []
-        first: tuple[_Reading, dict[str, str]] | None = None
+        first: tuple[_Reading, dict[str, str | None]] | None = None
+        """The last expression read, and the condition of each measure's first one."""
         end = window_start
         for match in _EXPRESSIONS.finditer(window, lowered[window_start:limit]):
             gap_before = window[: match.start()] if first is None else window[first[0].end : match.start()]
             if first is None and len(_PARENTHETICAL.sub("", gap_before)) > _MAX_GAP:
                 break
+            if first is None and (change_before or _CHANGE_AFTER.search(gap_before)) and not _CHANGE_TO.match(gap_before):
+                break  # "a decrease in LVEF of ≥ 15 points" is a change, not a level
             readings: dict[str, tuple[_Reading, str]] = {}
             for measure in measures:
                 result = _read_expression(measure, match, window[max(0, match.start() - 12) : match.start()])
@@ -672,6 +683,7 @@ class _Extractor:
                 first = (reading_any, {})
                 for measure, (reading, target) in readings.items():
                     condition = conditions.get(measure) or condition_after or leading
+                    first[1][measure] = condition
                     thresholds.extend(self._make(target, reading, condition, inverted, section, sentence,
                                                  offset, start, window_start, uncertain_section))
                 end = window_start + match.end()
@@ -679,20 +691,23 @@ class _Extractor:
             # A further expression for the same measures: it needs its own condition, or an
             # explicit comparator after "or" (an alternative limit), to count.
             between = window[first[0].end : match.start()]
-            condition = _trailing_condition(window[match.end() :]) or _condition_name(between, free_text=False)
-            if condition is None:
-                lead_in = _TRAILING_CONDITION.match(between.strip(" ()") and " " + between.strip(" (") or "")
-                condition = _condition_name(lead_in.group("text"), True) if lead_in else None
-            if condition is None:
-                break
+            other_side = _other_side(first[0], reading_any, between, inverted)
+            condition = None
+            if not other_side:
+                condition = _trailing_condition(window[match.end() :]) or _condition_name(between, free_text=False)
+                if condition is None:
+                    lead_in = _TRAILING_CONDITION.match(between.strip(" ()") and " " + between.strip(" (") or "")
+                    condition = _condition_name(lead_in.group("text"), True) if lead_in else None
+                if condition is None:
+                    break
             for measure, (reading, target) in readings.items():
                 if not reading.has_comparator:
                     base = first[0]
                     reading.bounds = [(base.bounds[0][0], base.bounds[0][1], reading.bounds[0][2])]
-                thresholds.extend(self._make(target, reading, condition, inverted, section, sentence,
-                                             offset, window_start + match.start(), window_start,
-                                             uncertain_section))
-            first = (reading_any, {})
+                thresholds.extend(self._make(target, reading, first[1].get(measure) if other_side else condition,
+                                             inverted, section, sentence, offset, window_start + match.start(),
+                                             window_start, uncertain_section))
+            first = (reading_any, first[1] if other_side else {})
             end = window_start + match.end()
         if not thresholds:
             return None
@@ -800,6 +815,33 @@ class _Extractor:
             threshold.group = group
 
 
+_RANGE_JOIN = re.compile(r"\s*,?\s*(?:and|to|but|&|-|–|—)?\s*", re.IGNORECASE)
+_EXCLUDED_RANGE_JOIN = re.compile(r"\s*,?\s*(?:or|and/or)\s*", re.IGNORECASE)
+
+
+def _other_side(first: _Reading, second: _Reading, between: str, inverted: bool) -> bool:
+    """A second comparator that closes a range ("Age ≥ 18 and ≤ 65", "aged ≥18 to ≤75 years"; under
+    an exclusion also "BMI < 18 or > 35"): the opposite bound, beyond the first value."""
+    if len(first.bounds) != 1 or len(second.bounds) != 1 or not second.has_comparator or first.unit != second.unit:
+        return False
+    (bound_a, _, value_a), (bound_b, _, value_b) = first.bounds[0], second.bounds[0]
+    if not bound_a or not bound_b or bound_a == bound_b:
+        return False
+    if value_a == value_b:
+        return False
+    if _RANGE_JOIN.fullmatch(between):
+        return (value_a < value_b) == (bound_a == "lower")
+    # "< 18 or > 35" excludes both ends: what is left lies between them.
+    return inverted and _EXCLUDED_RANGE_JOIN.fullmatch(between) is not None and (value_a < value_b) == (bound_a == "upper")
+
+
+_CHANGE_WORDS = r"(?:decrease|decline|drop|fall|reduction|depression|increase|rise|change|loss)s?"
+_CHANGE_BEFORE = re.compile(
+    rf"\b{_CHANGE_WORDS}\s+(?:in|of)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:(?:serum|plasma|blood|absolute|body)\s+)?$", re.IGNORECASE)
+"""A change named before the measure ("absolute decrease in LVEF of ≥ 15 points")."""
+_CHANGE_AFTER = re.compile(rf"\b{_CHANGE_WORDS}\b", re.IGNORECASE)
+_CHANGE_TO = re.compile(r"\W*(?:levels?\s+|counts?\s+)?(?:to|below|under)\b", re.IGNORECASE)
+"""A change down to a level ("depression of neutrophils to < 500 cells/mm3") states that level."""
 _COMPARATOR_BEFORE = re.compile(r"\b((?:a\s+)?(?:minimum|maximum)|at\s+least)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
@@ -902,9 +944,19 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
     unique: dict[tuple, Threshold] = {}
     for threshold in found:
-        key = (threshold.measure, threshold.bound, round(threshold.value, 3), threshold.unit, threshold.condition)
+        key = (threshold.measure, threshold.bound, round(_whole_years_inclusive(threshold), 3), threshold.unit,
+               threshold.condition)
         unique.setdefault(key, threshold)
     return list(unique.values())
+
+
+def _whole_years_inclusive(threshold: Threshold) -> float:
+    """The value as an inclusive limit where ages count in whole years, so that a restatement
+    ("≤ 65 years (i.e. < 66 years)") is the same requirement."""
+    value = threshold.value
+    if threshold.measure != "age" or threshold.inclusive or value != int(value):
+        return value
+    return value - 1 if threshold.bound == "upper" else value + 1
 
 
 def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tuple[int, int]]) -> list[Threshold]:
@@ -914,8 +966,11 @@ def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tu
         return []
     spans = [(t.start, t.end) for t in found if t.start is not None] + condition_spans
     extra: list[Threshold] = []
+    donors = donor_ranges(criteria)
     for section, _label, _depth, item_text, item_start in iter_items(criteria):
         if "year" not in item_text and "Year" not in item_text and "yr" not in item_text:
+            continue
+        if donors and any(start <= item_start < end for start, end in donors):
             continue
         for match in _PERSON_AGE.finditer(item_text):
             start, end = item_start + match.start("v1"), item_start + match.end()

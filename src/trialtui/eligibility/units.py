@@ -14,13 +14,17 @@ from functools import lru_cache
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
+_ABOVE = r"(?:(?:higher|greater|above|more|over)\s+(?:than\s+)?|in\s+excess\s+of\s+)"
+"""Between a multiple and the normal limit it exceeds: "3 times higher than the ULN"."""
 _ULN = (
-    r"(?:[x×X\*]\s*|times\s+(?:of\s+)?|-?\s*folds?\s+(?:of\s+)?|[- ]?fold\s+)?(?:the\s+|an?\s+|their\s+)?"
+    rf"(?:(?:[x×X\*]\s*|times\s+(?:of\s+)?|-?\s*folds?\s+(?:of\s+)?|[- ]?fold\s+){_ABOVE}?)?(?:the\s+|an?\s+|their\s+)?"
     r"(?:(?:institutional|institution's|local|laboratory|lab|site|normal|reference|age[- ](?:adjusted|specific|appropriate))\s+)*"
     r"(?:I?ULN|ULRR|UNL|LSN|upper\s+(?:limit|level|bound|value)s?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+|local\s+)?"
-    r"(?:normal|reference)(?:\s+(?:range|limits?|values?))?|upper\s+normal(?:\s+(?:limits?|levels?|values?|range))?)"
+    r"(?:normal|reference)(?:\s+(?:range|limits?|values?))?|upper\s+normal(?:\s+(?:limits?|levels?|values?|range))?"
+    r"|normal\s+upper\s+(?:limits?|levels?|range|values?))"
     # "2x normal", "1.5 times normal": a multiple of normal is a multiple of its upper limit.
-    r"|(?:[x×X\*]\s*|times\s+)normal(?!\s+(?:saline|diet|activit|renal|liver|hepatic|cardiac|function))"
+    rf"|(?:[x×X\*]\s*|times\s+|-?\s*folds?\s+){_ABOVE}?(?:the\s+)?normal(?!\s+(?:saline|diet|activit|renal|liver|hepatic|cardiac|function))"
+    r"(?:\s+(?:values?|levels?|range|limits?))?"
 )
 _VOLUME = (
     r"(?:µL|μL|uL|ul|µl|μl|mcL|mcl|microlit(?:er|re)s?|mm3|mm³|mm\^3|cu\.?\s?mm|cmm|cubic\s+millimet(?:er|re)s?"

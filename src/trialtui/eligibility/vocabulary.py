@@ -92,7 +92,7 @@ _ALIASES: list[tuple[str, str]] = [
     ("total_bilirubin", r"(?:(?:total\s+serum|serum\s+total|total|serum|plasma|blood)\s*)?bilirubin(?:emia)?|(?-i:T\.?[Bb]ili|TBIL|TBil|TB[Ii][Ll]|T-bil|TBR)"),
     ("ast", r"aspartate\s+(?:amino\s?)?transaminase|aspartate\s+aminotransferase|serum\s+glutamic[\s-]+oxal(?:o)?acetic\s+transaminase|(?-i:AST|SGOT|ASAT|GOT)"),
     ("alt", r"alanine\s+(?:amino\s?)?transaminase|alanine\s+aminotransferase|serum\s+glutamic[\s-]+pyruvic\s+transaminase|(?-i:ALT|SGPT|ALAT|GPT)"),
-    ("gfr", r"(?:calculated\s+|measured\s+|estimated\s+)?creatinine\s+clearance(?:\s+rate)?|(?-i:CrCl|CrCL|CLcr|CLCR|CCr|CCR|CRCL|eCrCl)"
+    ("gfr", r"(?:calculated\s+|measured\s+|estimated\s+)?creatinine\s+clearance(?:\s+rate)?|e?crcl|(?-i:CLcr|CLCR|CCr|CCR)"
             r"|(?:estimated\s+|measured\s+|calculated\s+)?(?:radioisotope\s+)?glomerular\s+filtration\s+rate|(?-i:e?GFR|eGFR|GFR|mGFR)"),
     ("creatinine", r"(?:(?:serum|plasma|blood)\s*)?creatinine(?!\s+(?:clearance|kinase))|(?-i:S?Cr|sCr|SCr|Creat)(?![A-Za-z])"),
     ("anc", r"absolute\s+(?:neutrophils?|neutrophilic|granulocytes?|granulocyte)(?:\s+counts?)?|(?:segmented\s+)?neutrophils?(?:\s+counts?)?"
@@ -112,7 +112,9 @@ _ALIASES: list[tuple[str, str]] = [
     ("pt", r"prothrombin\s+time|(?-i:PT)(?![A-Za-z])"),
     ("lansky", r"lansky(?:\s+play)?(?:[\s-]+performance)?(?:\s+(?:status|score|scale))*|(?-i:LPS)(?![A-Za-z])"),
     ("karnofsky", r"karnofsky(?:\s+performance)?(?:\s+(?:status|score|scale|index))*|(?-i:KPS)(?![A-Za-z])"),
-    ("ecog", r"(?:eastern\s+cooperative\s+oncology\s+group|(?-i:ECOG)|zubrod)"
+    # The Gynecologic Oncology Group's performance status is the ECOG scale; "GOG" alone is often a
+    # protocol number ("GOG-0218"), so only before "performance", "PS" or a score list.
+    ("ecog", r"(?:eastern\s+cooperative\s+oncology\s+group|(?-i:ECOG)|zubrod|(?-i:GOG)(?=\s+(?:performance|PS\b|[0-4]\s*(?:-|–|to|or|,))))"
              r"(?:\s*\((?:ECOG)\))?(?:[\s-]+performance)?(?:\s+(?:status|score|scale|grade))*(?:\s*\((?:ECOG\s*)?(?:PS)\))?"
              r"|(?:world\s+health\s+organi[sz]ation|(?-i:WHO))(?:\s*\(WHO\))?(?:[\s-]+performance(?:\s+(?:status|score|scale))?|\s+(?-i:PS))(?:\s*\((?:WHO\s*)?PS\))?"),
     ("performance", r"performance\s+(?:status|score)|(?-i:PS)(?![A-Za-z])"),
