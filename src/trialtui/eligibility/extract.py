@@ -944,19 +944,20 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
     unique: dict[tuple, Threshold] = {}
     for threshold in found:
-        key = (threshold.measure, threshold.bound, round(_whole_years_inclusive(threshold), 3), threshold.unit,
-               threshold.condition)
+        key = (threshold.measure, threshold.bound, round(threshold.value, 3), threshold.unit, threshold.condition)
         unique.setdefault(key, threshold)
-    return list(unique.values())
+    return [t for t in unique.values() if not _restated_age(t, unique)]
 
 
-def _whole_years_inclusive(threshold: Threshold) -> float:
-    """The value as an inclusive limit where ages count in whole years, so that a restatement
-    ("≤ 65 years (i.e. < 66 years)") is the same requirement."""
+def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
+    """An exclusive age limit that an inclusive one already states in whole years ("≤ 65 years
+    (i.e. < 66 years)")."""
     value = threshold.value
     if threshold.measure != "age" or threshold.inclusive or value != int(value):
-        return value
-    return value - 1 if threshold.bound == "upper" else value + 1
+        return False
+    whole = value - 1 if threshold.bound == "upper" else value + 1
+    same = unique.get(("age", threshold.bound, round(whole, 3), threshold.unit, threshold.condition))
+    return same is not None and same.inclusive
 
 
 def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tuple[int, int]]) -> list[Threshold]:
