@@ -200,3 +200,7 @@ def test_crcl_in_a_run_on_item():  # NCT04646330
                  "institutional/laboratory standard method.Serum total bilirubin ≤ 1.5 x ULN ;")
     assert ("gfr", "lower", 50.0, "mL/min", None) in found
     assert len(found) == 5
+
+
+def test_a_share_of_the_lymphocytes_is_not_a_lymphocyte_limit():  # NCT00000762
+    assert read("CD4 count >= 20 percent of the total lymphocytes") == []

@@ -341,8 +341,9 @@ _LIST_GAP = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
-_NAME_AFTER_VALUE = re.compile(r"\s*(?:of\s+)?(?:the\s+)?(?:(?:serum|plasma|blood|total)\s+)?", re.IGNORECASE)
-"""What may stand between a value written first and the names it limits."""
+_NAME_AFTER_VALUE = re.compile(r"\s*(?:(?:serum|plasma|blood)\s+)?", re.IGNORECASE)
+"""What may stand between a value written first and the names it limits; not "of": "20 percent of
+total lymphocytes" is a share of the lymphocytes, of something else (CD4 cells)."""
 _MAX_GAP = 80
 
 
