@@ -1,26 +1,31 @@
 """The in-memory search index over trial digests: a few milliseconds per query at registry scale.
 
-Layout (all per field, so a drug match can outrank a mention in an arm description):
-term → postings, an ``array('I')`` of document numbers in increasing order. A query word is first
-resolved against the vocabulary (exact, completions, typos — see `vocab`), the cheapest word's
-postings give the candidates, the other words narrow them (set intersection, or a binary search
-in a long postings list), and only the best few hundred candidates are re-read from their digest
-to score phrases and togetherness and to find what to highlight. Per trial the index keeps one
-document number per distinct term and field plus a few bytes for the filters.
+Layout (all per field, so a drug match can outrank a mention in an arm description): every term
+has a number (`Vocabulary`); per field, term number → postings, the document numbers in
+increasing order (an ``array('I')``, or a plain int for the many terms found in one trial only).
+A query word is first resolved against the vocabulary (exact, completions, typos — see `vocab`),
+the cheapest word's postings give the candidates, the other words narrow them (set intersection,
+or a binary search in a long postings list). The best few dozen candidates are then checked
+against their trial's term numbers (one short array per trial, by field), which says which fields
+each word matched in; only those fields are re-read from the digest, best first, to score phrases
+and togetherness and to find what to highlight.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from heapq import nlargest
-from itertools import accumulate
+from heapq import heappush, heapreplace, nlargest
+from itertools import accumulate, chain, count
+from operator import add, methodcaller
 
 from trialtui.digest import TrialDigest
 from trialtui.search.normalize import TOKEN, STOPWORDS, fold, fold_with_origin, terms, token_spans, words as words_of
@@ -40,10 +45,17 @@ _WALK_OVER = 20_000
 """A lone word with more postings than this is ranked by walking its best postings first."""
 _VERIFY_UNDER = 120
 """Fewer candidates than this are checked against their digests instead of more postings."""
+_LONG_LIST = 16
+"""A field with more values than this is a long list: see `SearchIndex._explain`."""
 _NOTHING = re.compile(r"(?!)")
 _GLUE = "[-/.'_+]?"
 """Between the letters of a term in a word's regex, so "yatsen" also finds "Yat-sen"."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
+_FIELD_COUNT = len(FIELDS)
+_BONUS_ROOM = TOGETHER_BONUS + COVER_BONUS
+"""Most that re-reading a trial's text can add to what its term numbers already score."""
+_exhaust = deque(maxlen=0).extend
+"""Runs an iterator of C calls to its end without a Python loop (the build's posting appends)."""
 
 
 @dataclass(frozen=True)
@@ -104,37 +116,69 @@ def _contains(postings, doc: int) -> bool:
     return at < len(postings) and postings[at] == doc
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The build makes millions of small objects and none is cyclic: without this the cycle
+    collector walks everything built so far again and again (40% of the build time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _ValueTerms(dict):
+    """Name value → its term numbers, tokenised once: site, city and sponsor names repeat a lot."""
+
+    def __init__(self, number: Callable[[str], int]):
+        super().__init__()
+        self.number = number
+
+    def __missing__(self, value: str) -> tuple[int, ...]:
+        numbers = self[value] = tuple(map(self.number, terms(value)))
+        return numbers
+
+
 class _Word:
     """One query word resolved against the vocabulary: every term it may stand for, and how."""
 
-    __slots__ = ("query", "fields", "alternatives", "splits", "prefix", "sources", "cost", "pattern",
-                 "position")
+    __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
+                 "sources", "cost", "pattern", "position", "seen")
 
     def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
         self.query = query
         self.position = position
         self.fields = fields
         self.alternatives: dict[str, tuple[Kind, float]] = {}
+        self.numbers: dict[int, tuple[Kind, float]] = {}
+        """`alternatives` by term number, for checking a trial's term numbers."""
         self.splits: list[tuple[str, str]] = []
+        self.split_numbers: list[tuple[int, int]] = []
         self.prefix = False
         self.sources: list[tuple[float, object]] = []
         self.cost = 0
         self.pattern: re.Pattern[str] = _NOTHING
+        self.seen: set[int] = set()
+        """Term numbers this word matched in the trials re-scored so far."""
 
     def offer(self, term: str, kind: Kind, closeness: float = 1.0) -> None:
         known = self.alternatives.get(term)
         if known is None or (kind, -closeness) < (known[0], -known[1]):
             self.alternatives[term] = (kind, closeness)
 
-    def settle(self) -> None:
+    def settle(self, terms: list[str]) -> None:
         """Compile the regex that finds this word's matches in folded text (for re-scoring).
 
+        Only the terms the candidates' term numbers matched go in: a word typed in part stands
+        for a hundred completions, and `re` tries every alternative at every letter.
         No look-arounds: a pattern that starts with letters lets `re` skip ahead fast; the
         caller checks word boundaries.
         """
         text = self.query.text
         pieces = [_GLUE.join(map(re.escape, text)) + r"[^\W_]*"] if self.prefix else []
-        pieces += [_GLUE.join(map(re.escape, term)) for term in self.alternatives
+        pieces += [_GLUE.join(map(re.escape, term)) for term in map(terms.__getitem__, self.seen)
                    if not (self.prefix and term.startswith(text))]
         pieces += [re.escape(first) + r"[\W_]+" + re.escape(second) for first, second in self.splits]
         if pieces:
@@ -153,14 +197,51 @@ class _Word:
             return 0.97 * term_score(Kind.EXACT, weight)
         return 0.0
 
+    def field_scores(self, forward: array, present: set[int], terms: list[str]) -> dict[int, float]:
+        """Field number → the best this word earns there, from one trial's term numbers
+        (`SearchIndex._forward`) and their set `present`: what `score` would find in its text."""
+        scores: dict[int, float] = {}
+        offsets = forward[:_FIELD_COUNT + 1]
+        matched = self.numbers.keys() & present
+        for number in matched:
+            kind, closeness = self.numbers[number]
+            at = offsets[0]
+            while True:  # each field holding it
+                try:
+                    at = forward.index(number, at)
+                except ValueError:
+                    break
+                field_number = bisect_right(offsets, at) - 1
+                if field_number in self.fields:
+                    score = term_score(kind, FIELD_WEIGHTS[FIELDS[field_number]], closeness)
+                    scores[field_number] = max(scores.get(field_number, 0.0), score)
+                at = offsets[field_number + 1]
+        self.seen |= matched
+        for first, second in self.split_numbers:
+            if first in present and second in present:
+                for field_number in self.fields:
+                    numbers = forward[offsets[field_number]:offsets[field_number + 1]]
+                    if first in numbers and second in numbers:
+                        score = 0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[field_number]])
+                        scores[field_number] = max(scores.get(field_number, 0.0), score)
+        if self.prefix and not scores:  # completions past the cap (the prefix pattern finds them)
+            text = self.query.text
+            for field_number in self.fields:
+                numbers = forward[offsets[field_number]:offsets[field_number + 1]]
+                for term in filter(methodcaller("startswith", text), map(terms.__getitem__, numbers)):
+                    if len(term) > len(text):
+                        score = term_score(Kind.PREFIX, FIELD_WEIGHTS[FIELDS[field_number]], len(text) / len(term))
+                        scores[field_number] = max(scores.get(field_number, 0.0), score)
+        return scores
+
 
 class SearchIndex:
     """Fuzzy search over trial digests; see the module docstring for the layout."""
 
     def __init__(self) -> None:
-        self._postings: list[defaultdict[str, array]] = [
-            defaultdict(partial(array, "I")) for _ in FIELDS
-        ]
+        self._postings: list[dict[int, array | int]] = [{} for _ in FIELDS]
+        self._forward: list[array] = []
+        """Per document: `_FIELD_COUNT` + 1 offsets, then its term numbers field by field."""
         self._digests: list[TrialDigest | None] = []
         self._doc_of: dict[str, int] = {}
         self._alive = bytearray()
@@ -170,21 +251,35 @@ class SearchIndex:
         self._min_age = array("f")
         self._max_age = array("f")
         self._by_country: defaultdict[str, array] = defaultdict(partial(array, "I"))
-        self._vocab = Vocabulary({})
+        self._vocab = Vocabulary({}, array("I"))
         self._masks: dict[SearchFilters, bytes] = {}
 
     @classmethod
     def build(cls, digests: Iterable[TrialDigest]) -> SearchIndex:
+        """Index many digests at once: postings are appended by C calls, singletons compacted after."""
         index = cls()
-        cache: dict[str, set[str]] = {}
-        for digest in digests:
-            index._index(digest, cache)
-        frequency: dict[str, int] = {}
-        get = frequency.get
-        for postings in index._postings:
-            for term, docs in postings.items():
-                frequency[term] = get(term, 0) + len(docs)
-        index._vocab = Vocabulary(frequency)
+        ids: defaultdict[str, int] = defaultdict(count().__next__)
+        number = ids.__getitem__
+        value_terms = _ValueTerms(number)
+        postings: list[defaultdict[int, array]] = [defaultdict(partial(array, "I")) for _ in FIELDS]
+        with _gc_paused():
+            for digest in digests:
+                doc, fields = index._index(digest, number, value_terms)
+                append = methodcaller("append", doc)
+                for field_postings, numbers in zip(postings, fields):
+                    if numbers:
+                        _exhaust(map(append, map(field_postings.__getitem__, numbers)))
+            value_terms.clear()
+            ids.default_factory = None
+            frequency = array("I", bytes(4 * len(ids)))
+            for field_postings in postings:
+                field_postings.default_factory = None
+                for term_number, docs in field_postings.items():
+                    frequency[term_number] += len(docs)
+                    if len(docs) == 1:
+                        field_postings[term_number] = docs[0]
+            index._postings = postings
+            index._vocab = Vocabulary(ids, frequency)
         return index
 
     def __len__(self) -> int:
@@ -195,19 +290,31 @@ class SearchIndex:
 
     def add(self, digest: TrialDigest) -> None:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
-        added = self._index(digest, None)
-        for term in added:
-            self._vocab.add(term)
+        vocab = self._vocab
+        doc, fields = self._index(digest, vocab.number, _ValueTerms(vocab.number))
+        for field_postings, numbers in zip(self._postings, fields):
+            for term_number in numbers:
+                vocab.frequency[term_number] += 1
+                docs = field_postings.get(term_number)
+                if docs is None:
+                    field_postings[term_number] = doc
+                elif docs.__class__ is int:
+                    field_postings[term_number] = array("I", (docs, doc))
+                else:
+                    docs.append(doc)
 
     def remove(self, trial_id: str) -> None:
         doc = self._doc_of.pop(trial_id, None)
         if doc is not None:
             self._alive[doc] = 0
             self._digests[doc] = None
+            self._forward[doc] = array("I", bytes(4 * (_FIELD_COUNT + 1)))
             self._masks.clear()
 
-    def _index(self, digest: TrialDigest, cache: dict[str, set[str]] | None) -> list[str]:
-        """Append one digest's postings; returns its terms (with repeats) for the vocabulary."""
+    def _index(self, digest: TrialDigest, number: Callable[[str], int],
+               value_terms: _ValueTerms) -> tuple[int, list[tuple[int, ...] | set[int]]]:
+        """Record one digest's filters and term numbers; returns its document number and its term
+        numbers per field, for the caller to post."""
         self.remove(digest.trial_id)
         doc = len(self._digests)
         self._digests.append(digest)
@@ -223,27 +330,25 @@ class SearchIndex:
         self._max_age.append(math.nan if digest.max_age is None else digest.max_age)
         for country in set(map(fold, digest.countries)):
             self._by_country[" ".join(country.split())].append(doc)
-        added: list[str] = []
-        for number, name in enumerate(FIELDS):
+        forward = array("I", bytes(4 * (_FIELD_COUNT + 1)))
+        fields: list[tuple[int, ...] | set[int]] = []
+        for position, name in enumerate(FIELDS):
+            forward[position] = len(forward)
             values = field_values(digest, name)
             if not values:
-                continue
-            if cache is not None and name in _NAME_FIELDS:
-                found: set[str] = set()
-                for value in values:
-                    cached = cache.get(value)
-                    if cached is None:
-                        cached = cache[value] = terms(value)
-                    found |= cached
+                numbers: tuple[int, ...] | set[int] = ()
+            elif name not in _NAME_FIELDS:
+                numbers = tuple(map(number, terms(values[0] if len(values) == 1 else "\n".join(values))))
+            elif len(values) == 1:
+                numbers = value_terms[values[0]]
             else:
-                found = terms(values[0] if len(values) == 1 else "\n".join(values))
-            postings = self._postings[number]
-            for term in found:
-                postings[term].append(doc)
-            if cache is None:
-                added.extend(found)
+                numbers = set(chain.from_iterable(map(value_terms.__getitem__, values)))
+            forward.extend(numbers)
+            fields.append(numbers)
+        forward[_FIELD_COUNT] = len(forward)
+        self._forward.append(forward)
         self._masks.clear()
-        return added
+        return doc, fields
 
     # -- querying ---------------------------------------------------------------------------
 
@@ -264,11 +369,36 @@ class SearchIndex:
             candidates = self._candidates(words, mask)
         best = nlargest(window if len(candidates) > _VERIFY_UNDER else len(candidates),
                         candidates.items(), key=lambda item: (item[1], -item[0]))
+        return self._rescore([doc for doc, _ in best], words, limit)
+
+    def _rescore(self, docs: list[int], words: list[_Word], limit: int) -> list[Hit]:
+        """Score candidates by their term numbers, then re-read the best from their digests.
+
+        Re-reading adds at most `_BONUS_ROOM`, so it stops once no remaining candidate can reach
+        the `limit`-th score.
+        """
+        checked = []
+        for doc in docs:
+            found = self._match(doc, words)
+            if found is not None:
+                checked.append((self._upper_bound(found), -doc, found))
+        checked.sort(key=lambda item: item[:2], reverse=True)
+        terms = self._vocab.terms
+        for word in words:
+            word.settle(terms)
+        kept: list[float] = []  # a min-heap of the `limit` best scores so far
         hits = []
-        for doc, _ in best:
-            hit = self._explain(doc, words, parsed)
-            if hit is not None:
-                hits.append((hit.score, -doc, hit))
+        for bound, negative_doc, found in checked:
+            if len(kept) >= limit and to_percent(bound) < kept[0]:
+                break
+            hit = self._explain(-negative_doc, words, found)
+            if hit is None:
+                continue
+            hits.append((hit.score, negative_doc, hit))
+            if len(kept) < limit:
+                heappush(kept, hit.score)
+            elif hit.score > kept[0]:
+                heapreplace(kept, hit.score)
         hits.sort(key=lambda item: item[:2], reverse=True)
         return [hit for _, _, hit in hits[:limit]]
 
@@ -286,7 +416,7 @@ class SearchIndex:
     def _resolve(self, parsed: Query) -> list[_Word]:
         """Find the vocabulary terms each query word may stand for and their postings."""
         vocab = self._vocab
-        all_fields = tuple(range(len(FIELDS)))
+        all_fields = tuple(range(_FIELD_COUNT))
         words = []
         for position, query in enumerate(parsed.terms):
             fields = all_fields if query.fields is None else tuple(
@@ -320,30 +450,35 @@ class SearchIndex:
             if not word.alternatives and not word.splits:
                 for term in vocab.near_completions(text):
                     word.offer(term, Kind.TYPO_PREFIX)
+        ids = vocab.ids
         for word in words:
-            word.settle()
+            word.numbers = {ids[term]: how for term, how in word.alternatives.items()}
+            word.split_numbers = [(ids[first], ids[second]) for first, second in word.splits]
             self._sources(word)
         return words
+
+    def _postings_of(self, number: int, term_number: int):
+        """The documents of one term in one field: an array, a 1-tuple, or None."""
+        docs = self._postings[number].get(term_number)
+        return (docs,) if docs.__class__ is int else docs
 
     def _sources(self, word: _Word) -> None:
         """Postings lists of a word with the score each earns, best first."""
         sources = word.sources
-        for term, (kind, closeness) in word.alternatives.items():
+        for term_number, (kind, closeness) in word.numbers.items():
             for number in word.fields:
-                docs = self._postings[number].get(term)
+                docs = self._postings_of(number, term_number)
                 if docs:
                     sources.append((term_score(kind, FIELD_WEIGHTS[FIELDS[number]], closeness), docs))
-        for first, second in word.splits:
+        for first, second in word.split_numbers:
             for number in word.fields:
-                postings = self._postings[number]
-                a, b = postings.get(first), postings.get(second)
+                a, b = self._postings_of(number, first), self._postings_of(number, second)
                 if a and b:
                     both = set(a).intersection(b)
                     if both:
                         sources.append((0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[number]]), both))
         sources.sort(key=lambda source: source[0], reverse=True)
         word.cost = sum(len(docs) for _, docs in sources)
-
     def _walk(self, word: _Word, mask: bytes, want: int) -> dict[int, float]:
         """Best-scored postings first until `want` trials pass the filters (one huge word)."""
         found: dict[int, float] = {}
@@ -416,52 +551,83 @@ class SearchIndex:
         self._masks[filters] = result
         return result
 
-    def _explain(self, doc: int, words: list[_Word], parsed: Query) -> Hit | None:
-        """Score one candidate from its digest: every word must match, phrases must be runs.
+    def _match(self, doc: int, words: list[_Word]) -> list[dict[int, float]] | None:
+        """Per word, field number → best score, from the trial's term numbers alone (no text
+        read); None if some word matches nowhere."""
+        forward = self._forward[doc]
+        present = set(forward[forward[0]:])
+        terms = self._vocab.terms
+        found = []
+        for word in words:
+            scores = word.field_scores(forward, present, terms)
+            if not scores:
+                return None
+            found.append(scores)
+        return found
 
-        Returns the hit with matched fields and highlight spans, or None if it does not match.
-        Each word's regex runs once over each field's folded text.
+    @staticmethod
+    def _upper_bound(found: list[dict[int, float]]) -> float:
+        """The most `_explain` can score a trial whose words matched as `found` says."""
+        count = len(found)
+        return (sum(max(scores.values()) + MULTI_FIELD_BONUS * min(3, len(scores) - 1)
+                    for scores in found) / count + _BONUS_ROOM)
+
+    def _explain(self, doc: int, words: list[_Word], found: list[dict[int, float]]) -> Hit | None:
+        """Add the bonuses only the text shows to a candidate's score, and find what to highlight.
+
+        `found` (from `_match`) already gives each word's best score and fields: only those fields
+        are read, for words together in one value, values the query covers, and phrases as runs.
+        In a long list (a trial's hundreds of sites) the words after the rarest are looked for
+        only in the values where the rarest matched: "center" would match nearly everywhere.
+        Returns None if a phrase is not found as a run.
         """
         digest = self._digests[doc]
         count = len(words)
-        best = [0.0] * count
+        best = [max(scores.values()) for scores in found]
         cover = [0.0] * count
-        fields_of: list[set[str]] = [set() for _ in words]
         together = 1 if count == 1 else 0
         phrases: dict[int, list[_Word]] = {}
         for word in sorted(words, key=lambda w: w.position):
             if word.query.phrase is not None:
                 phrases.setdefault(word.query.phrase, []).append(word)
+        matched_fields = sorted(set().union(*found))
         spans: dict[str, list[tuple[int, int]]] = {}
-        for number, name in enumerate(FIELDS):
+        for number in matched_fields:
+            name = FIELDS[number]
             values = field_values(digest, name)
-            if not values:
-                continue
-            text = FIELD_SEPARATOR.join(values)
-            folded, origin = fold_with_origin(text)
+            folded, origin = fold_with_origin(FIELD_SEPARATOR.join(values))
             weight = FIELD_WEIGHTS[name]
+            gap = len(FIELD_SEPARATOR)
+            starts = list(map(add, accumulate(map(len, values), initial=0), range(0, gap * len(values) + 1, gap)))
             per_value: dict[int, list] = {}  # value number → [word scores, matched tokens, spans]
-            starts = None
-            for i, word in enumerate(words):
-                if number not in word.fields:
+            regions: list[tuple[int, int]] | None = None
+            for i, word in enumerate(words):  # rarest first
+                if number not in found[i]:
                     continue
-                for match in word.pattern.finditer(folded):
-                    start, end = match.span()
-                    if (start and folded[start - 1].isalnum()) or folded[end:end + 1].isalnum():
-                        continue
-                    score = word.score("".join(TOKEN.findall(match.group())), weight)
-                    if not score:
-                        continue
-                    if origin is not None:
-                        start, end = origin[start], origin[end - 1] + 1
-                    if starts is None:
-                        starts = list(accumulate((len(v) + len(FIELD_SEPARATOR) for v in values),
-                                                 initial=0))
-                    at = bisect_right(starts, start) - 1
-                    entry = per_value.setdefault(at, [[0.0] * count, 0, []])
-                    entry[0][i] = max(entry[0][i], score)
-                    entry[1] += len(TOKEN.findall(match.group()))
-                    entry[2].append((start, end))
+                whole = regions is None or word.query.phrase is not None
+                memo: dict[str, tuple[float, int]] = {}
+                for low, high in [(0, len(folded))] if whole else regions:
+                    for match in word.pattern.finditer(folded, low, high):
+                        start, end = match.span()
+                        if (start and folded[start - 1].isalnum()) or folded[end:end + 1].isalnum():
+                            continue
+                        group = match.group()
+                        known = memo.get(group)
+                        if known is None:
+                            tokens = TOKEN.findall(group)
+                            known = memo[group] = (word.score("".join(tokens), weight), len(tokens))
+                        score, tokens = known
+                        if not score:
+                            continue
+                        if origin is not None:
+                            start, end = origin[start], origin[end - 1] + 1
+                        at = bisect_right(starts, start) - 1
+                        entry = per_value.setdefault(at, [[0.0] * count, 0, []])
+                        entry[0][i] = max(entry[0][i], score)
+                        entry[1] += tokens
+                        entry[2].append((start, end))
+                if regions is None and len(values) > _LONG_LIST and origin is None:
+                    regions = [(starts[at], starts[at + 1] - gap) for at in sorted(per_value)]
             for at, (value_best, matched_tokens, value_spans) in per_value.items():
                 spans.setdefault(name, []).extend(value_spans)
                 share = min(1.0, matched_tokens / max(1, len(words_of(values[at]))))
@@ -469,9 +635,7 @@ class SearchIndex:
                 for i in range(count):
                     if value_best[i] > 0:
                         present += 1
-                        fields_of[i].add(name)
-                        if value_best[i] > best[i] or (value_best[i] == best[i] and share > cover[i]):
-                            best[i] = value_best[i]
+                        if value_best[i] >= best[i] and share > cover[i]:
                             cover[i] = share
                 together = max(together, present)
                 if phrases:
@@ -479,14 +643,13 @@ class SearchIndex:
                     for phrase, members in list(phrases.items()):
                         if _has_run(plain, members, weight):
                             del phrases[phrase]
-        if not all(best) or phrases:
+        if phrases:
             return None
         raw = (sum(best) / count
-               + sum(MULTI_FIELD_BONUS * min(3, len(f) - 1) for f in fields_of) / count
+               + sum(MULTI_FIELD_BONUS * min(3, len(scores) - 1) for scores in found) / count
                + TOGETHER_BONUS * ((together - 1) / (count - 1) if count > 1 else 1.0)
                + COVER_BONUS * sum(cover) / count)
-        matched = tuple(name for name in FIELDS if name in spans)
-        return Hit(digest.trial_id, to_percent(raw), matched,
+        return Hit(digest.trial_id, to_percent(raw), tuple(FIELDS[number] for number in matched_fields),
                    {name: tuple(sorted(set(s))) for name, s in spans.items()})
 
 

@@ -14,12 +14,15 @@ from collections.abc import Iterator
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
 
-_JOINED = re.compile(r"[^\W_]+(?:[-/.'_+][^\W_]+)+")
+_JOINED = re.compile(r"(?<![^\W_])[^\W_]+(?:[-/.'_+][^\W_]+)+")
+"""Words glued by punctuation; starts only at a word's start (else `re` retries every letter)."""
+_RUN = re.compile(r"[^\W_]+(?:[-/.'_+][^\W_]+)*")
+"""A word with any words glued to it: one match per run, so no run is rescanned from inside."""
 UNJOIN = str.maketrans("", "", "-/.'_+")
 """Deletes the punctuation that glues words, for substring tests against glued terms."""
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
-_RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+_ORIGINAL_RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 _RUN_JOINED = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+(?:[-/.'_+’](?:[^\W_]|[\u0300-\u036f])+)+")
 
 STOPWORDS = frozenset(
@@ -67,7 +70,7 @@ def fold_with_origin(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower(), None
     folded = fold(text)
-    if len(folded) == len(text) and all(len(fold(c)) == 1 for c in _NON_ASCII.findall(text)):
+    if len(folded) == len(text) and all(len(_FOLD[ord(c)]) == 1 for c in set(_NON_ASCII.findall(text))):
         return folded, None
     pieces = [fold(char) for char in text]
     origin = [i for i, piece in enumerate(pieces) for _ in piece]
@@ -81,10 +84,13 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> set[str]:
     """Every indexable term of `text`: its words minus stopwords, plus punctuation-glued forms."""
-    folded = fold(text)
-    found = set(TOKEN.findall(folded))
-    if "-" in folded or "/" in folded or "." in folded or "'" in folded or "_" in folded or "+" in folded:
-        found.update(j.translate(UNJOIN) for j in _JOINED.findall(folded))
+    found = set(_RUN.findall(fold(text)))
+    joined = [run for run in found if not run.isalnum()]
+    if joined:
+        found.difference_update(joined)
+        for run in joined:
+            found.update(TOKEN.findall(run))
+            found.add(run.translate(UNJOIN))
     found.difference_update(STOPWORDS)
     return found
 
@@ -102,7 +108,7 @@ def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:
             for match in _JOINED.finditer(lowered):
                 yield match.group().translate(UNJOIN), match.start(), match.end(), True
         return
-    for match in _RUN.finditer(text):
+    for match in _ORIGINAL_RUN.finditer(text):
         folded = "".join(TOKEN.findall(fold(match.group())))
         if folded:
             yield folded, match.start(), match.end(), False

@@ -5,15 +5,17 @@ Lookups run on the vocabulary (a few million terms at registry scale), never on 
 - one edit (5–7 letter words): generate the ~700 one-edit variants of the query and keep those
   in the vocabulary — no memory cost;
 - two edits (8+ letters): pigeonhole — split each term of 6+ letters into three pieces; two edits
-  leave one piece intact and within two places of where it was, so a few dozen probes of a
-  piece → terms table give the candidates, and rapidfuzz's OSA distance (transposition = one
-  edit) checks them.
+  leave one piece intact and within two places of where it was. Per term length and piece, the
+  term numbers sorted by that piece (three arrays, 12 bytes a term) answer each probe by binary
+  search, and rapidfuzz's OSA distance (transposition = one edit) checks the candidates.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from array import array
+from bisect import bisect_left, bisect_right, insort
 from heapq import nlargest
+from operator import itemgetter
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -26,8 +28,8 @@ TWO_EDITS_MIN = 8
 _PIECES_MIN = TWO_EDITS_MIN - 2
 
 
-def _pieces(term: str) -> list[tuple[int, int]]:
-    n = len(term)
+def _pieces(n: int) -> list[tuple[int, int]]:
+    """Where a term of `n` letters is cut into its three pigeonhole pieces."""
     cuts = (0, n // 3, 2 * n // 3, n)
     return [(cuts[i], cuts[i + 1]) for i in range(3)]
 
@@ -54,42 +56,64 @@ def allowed_edits(word: str) -> int:
 
 
 class Vocabulary:
-    """Every indexed term with its frequency (postings summed over fields)."""
+    """Every indexed term: its number (the postings key, in order of first appearance), how many
+    postings it has over all fields, and the tables for prefix and typo lookups."""
 
-    def __init__(self, frequency: dict[str, int]):
+    def __init__(self, ids: dict[str, int], frequency: array):
+        self.ids = ids
+        self.terms = list(ids)
+        """Number → term: numbers are handed out in insertion order."""
         self.frequency = frequency
-        self._sorted = sorted(frequency)
-        self._pieces: dict[str, list[str]] = {}
-        for term in self._sorted:
-            if len(term) >= _PIECES_MIN:
-                self._add_pieces(term)
+        self._sorted = sorted(ids)
+        self._by_piece = self._piece_orders()
         self._crowded: dict[str, list[str]] = {}
 
+    def _piece_orders(self) -> dict[int, tuple[array, array, array]]:
+        """Per term length (6+), the term numbers sorted by each of the three pieces.
+
+        Sorting by a slice is C-level work (`itemgetter`); terms of one length come out of a
+        stable sort by length still alphabetical, which is already the first piece's order.
+        """
+        by_length = sorted(self._sorted, key=len)
+        lengths = list(map(len, by_length))
+        number = self.ids.__getitem__
+        orders = {}
+        for length in range(_PIECES_MIN, (lengths[-1] if lengths else 0) + 1):
+            group = by_length[bisect_left(lengths, length):bisect_right(lengths, length)]
+            if group:
+                orders[length] = tuple(
+                    array("I", map(number, group if i == 0 else sorted(group, key=itemgetter(slice(a, b)))))
+                    for i, (a, b) in enumerate(_pieces(length)))
+        return orders
+
     def __len__(self) -> int:
-        return len(self._sorted)
+        return len(self.terms)
 
     def __contains__(self, term: str) -> bool:
-        return term in self.frequency
+        return term in self.ids
 
-    def add(self, term: str, count: int = 1) -> None:
-        if term in self.frequency:
-            self.frequency[term] += count
-            return
-        self.frequency[term] = count
+    def number(self, term: str) -> int:
+        """The term's number, adding it (with no postings counted yet) if it is new."""
+        number = self.ids.get(term)
+        if number is not None:
+            return number
+        number = self.ids[term] = len(self.terms)
+        self.terms.append(term)
+        self.frequency.append(0)
         insort(self._sorted, term)
         if len(term) >= _PIECES_MIN:
-            self._add_pieces(term)
+            orders = self._by_piece.setdefault(len(term), (array("I"), array("I"), array("I")))
+            for order, (start, end) in zip(orders, _pieces(len(term))):
+                insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()
+        return number
 
-    def _add_pieces(self, term: str) -> None:
-        n = len(term)
-        for i, (start, end) in enumerate(_pieces(term)):
-            key = f"{n}.{i}.{term[start:end]}"
-            bucket = self._pieces.get(key)
-            if bucket is None:
-                self._pieces[key] = [term]
-            else:
-                bucket.append(term)
+    def _piece_key(self, start: int, end: int):
+        terms = self.terms
+        return lambda number: terms[number][start:end]
+
+    def count(self, term: str) -> int:
+        return self.frequency[self.ids[term]]
 
     def completions(self, prefix: str, cap: int = PREFIX_CAP) -> list[str]:
         """Terms that start with `prefix` (itself excluded), the `cap` most frequent."""
@@ -101,7 +125,7 @@ class Vocabulary:
             return self._sorted[lo:hi]
         cached = self._crowded.get(prefix)
         if cached is None:
-            cached = nlargest(cap, self._sorted[lo:hi], key=self.frequency.__getitem__)
+            cached = nlargest(cap, self._sorted[lo:hi], key=self.count)
             if len(self._crowded) > 4096:
                 self._crowded.clear()
             self._crowded[prefix] = cached
@@ -113,16 +137,19 @@ class Vocabulary:
         if edits == 0:
             return {}
         if edits == 1:
-            return dict.fromkeys(self.frequency.keys() & edits1(word), 1)
+            return dict.fromkeys(self.ids.keys() & edits1(word), 1)
         n = len(word)
+        terms = self.terms
         candidates: set[str] = set()
         for length in range(max(n - 2, _PIECES_MIN), n + 3):
-            for i, (start, end) in enumerate(_pieces("x" * length)):
+            for order, (start, end) in zip(self._by_piece.get(length, ()), _pieces(length)):
                 size = end - start
+                key = self._piece_key(start, end)
                 for pos in range(max(start - 2, 0), min(start + 2, n - size) + 1):
-                    bucket = self._pieces.get(f"{length}.{i}.{word[pos:pos + size]}")
-                    if bucket:
-                        candidates.update(bucket)
+                    probe = word[pos:pos + size]
+                    lo = bisect_left(order, probe, key=key)
+                    hi = bisect_right(order, probe, lo, key=key)
+                    candidates.update(map(terms.__getitem__, order[lo:hi]))
         candidates.discard(word)
         found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
         return {term: int(distance) for term, distance, _ in found}
@@ -138,8 +165,8 @@ class Vocabulary:
             at = bisect_left(self._sorted, variant)
             if at < len(self._sorted) and self._sorted[at].startswith(variant):
                 found.extend(self.completions(variant, cap=8))
-                if variant in self.frequency:
+                if variant in self.ids:
                     found.append(variant)
         unique = dict.fromkeys(found)
         unique.pop(word, None)
-        return nlargest(cap, unique, key=self.frequency.__getitem__)
+        return nlargest(cap, unique, key=self.count)
