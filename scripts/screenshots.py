@@ -70,7 +70,7 @@ async def thresholds(pilot) -> None:
     table = pilot.app.screen.query_one(ThresholdTable)
     table.focus()
     table.move_cursor(row=5)
-    await pilot.pause(0.2)
+    await pilot.pause(0.5)
 
 
 async def fetch_dialog(pilot) -> None:

@@ -80,6 +80,7 @@ class FetchDialog(ModalScreen[FetchResult | None]):
                 yield Button("Close", id="fetch-close")
 
     def on_mount(self) -> None:
+        self.query_one(ProgressBar).display = False
         self.query_one("#fetch-cond", Input).focus()
 
     def _query(self) -> StudyQuery:
@@ -103,6 +104,7 @@ class FetchDialog(ModalScreen[FetchResult | None]):
             return
         self._fetching = True
         self._cancel.clear()
+        self.query_one(ProgressBar).display = True
         self.query_one("#fetch-start", Button).disabled = True
         self._status(f"Fetching {query.describe()}…")
         self._fetch(query, self.query_one("#fetch-base-url", Input).value.strip() or None)
