@@ -96,6 +96,8 @@ def test_an_older_database_is_backed_up_then_migrated(tmp_path):
     assert {f for f in fields if f.startswith("tag:")} == {"tag:breast", "tag:her2+", "tag:phase 2"}
     assert fields["note"][1] == "2024-02-03T10:00:00.000000+00:00"
     assert "annotations" not in tables
+    indexes = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "trials_reviewed" in indexes
     with Database.open(path) as again:
         migrated = Annotations(again).get("NCT02000001")
         assert migrated.tags == ("breast", "her2+", "phase 2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 
@@ -194,3 +195,48 @@ def test_digests_are_rebuilt_when_the_digest_layout_changes(tmp_path):
         [digest] = Library(db).digests()
         assert digest.title == "A study of drug X (NCT01000001)"
         assert digest.facilities == ("Dana-Farber",)
+
+
+def test_each_field_of_a_library_digest_reads_right_whichever_is_read_first(library):
+    trial = make_trial(keywords=["HER2"], phases=["PHASE1", "PHASE2"], conditions=["Breast Cancer", "HER2+"])
+    library.import_trials([trial])
+    expected = digest_trial(trial, origin="library")
+    for name in ("title", "origin", "conditions", "drugs", "min_age"):
+        [stored] = library.digests()
+        assert getattr(stored, name) == getattr(expected, name)
+        assert dataclasses.astuple(stored) == dataclasses.astuple(expected)
+
+
+def test_library_digests_decode_alike_when_two_threads_read_them_at_once(library):
+    trials = [make_trial(f"NCT0{n:07d}", conditions=[f"Condition {n}"]) for n in range(300)]
+    library.import_trials(trials)
+    expected = {t.trial_id: digest_trial(t, origin="library") for t in trials}
+    digests = library.digests()
+    seen: dict[str, list] = {"title": [], "facilities": []}
+    start = threading.Barrier(2)
+
+    def read(name):
+        start.wait()
+        seen[name] = [(d.trial_id, getattr(d, name), d.conditions) for d in digests]
+
+    threads = [threading.Thread(target=read, args=(name,)) for name in seen]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for name, values in seen.items():
+        assert values == [(tid, getattr(expected[tid], name), expected[tid].conditions) for tid, _, _ in values]
+    assert digests == sorted(expected.values(), key=lambda d: d.trial_id)
+
+
+def test_changed_since_review_reads_only_reviewed_trials(library):
+    plan = library.db.query(
+        "EXPLAIN QUERY PLAN SELECT trial_id FROM trials"
+        " WHERE reviewed_version IS NOT NULL AND reviewed_version < current_version"
+    )
+    assert "USING INDEX trials_reviewed" in plan[0][-1]
+    library.import_trials([make_trial(f"NCT0100000{n}") for n in (3, 1, 2)])
+    for trial_id in ("NCT01000003", "NCT01000001"):
+        library.mark_reviewed(trial_id)
+    library.import_trials([make_trial(f"NCT0100000{n}", updated="2025-01-01") for n in (3, 1, 2)])
+    assert library.changed_since_review() == ["NCT01000001", "NCT01000003"]

@@ -32,7 +32,8 @@ _CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
 
 HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update")
-"""What the list shows and sorts by: decoded when the library opens."""
+"""What the list shows and sorts by: a JSON array, decoded on first use (the list draws only the
+rows on screen; the id, all the catalog needs at open, has its own column)."""
 TAIL_FIELDS = tuple(name for name in DIGEST_FIELDS if name not in (*HEAD_FIELDS, "origin"))
 """What only search and filters read (arm descriptions, sites, ages...): most of the bytes, so
 stored zlib-compressed and decoded on first use. ``origin`` is always `LIBRARY_ORIGIN`."""
@@ -40,6 +41,7 @@ DIGEST_LAYOUT = ",".join(HEAD_FIELDS) + "|" + ",".join(TAIL_FIELDS)
 """Stored digests are positional: a different layout means they must be rebuilt."""
 
 _SLOTS = {name: TrialDigest.__dict__[name] for name in DIGEST_FIELDS}
+_LIST_NAMES = frozenset((*HEAD_FIELDS[1:], "origin"))
 _TAIL_NAMES = frozenset(TAIL_FIELDS)
 
 
@@ -48,27 +50,33 @@ def _stored(value):
 
 
 class _LazyDigest(TrialDigest):
-    """A library digest whose search-only fields are decoded from JSON on first use.
+    """A library digest holding its stored columns until a field is read.
 
-    Decoding 570,000 digests whole takes several times longer than the list may take to appear.
-    The tail slots stay unset, holding their compressed JSON, until one is read (by the search index, built
-    after the list shows); then all are filled at once. Equal to a `TrialDigest` of the same values.
+    Opening a 570,000-trial library builds one of these per trial, and the list needs only the ids
+    at once (it draws the rows on screen); decoding every digest whole took several times longer
+    than the list may take to appear. So only ``trial_id`` is set; the list fields stay unset,
+    holding their JSON, and the search-only fields their compressed JSON, until one of the group is
+    read (the rows drawn, a sort, the search index built after the list shows): then the whole
+    group is decoded at once. Equal to a `TrialDigest` of the same values.
     """
 
-    __slots__ = ("_tail_json",)
+    __slots__ = ("_head_json", "_tail_json")
 
     def __getattr__(self, name: str):
-        """Called only for an unset slot: decode the tail, then answer normally."""
-        if name not in _TAIL_NAMES:
+        """Called only for an unset slot: decode its group, then answer normally."""
+        if name in _LIST_NAMES:
+            raw, decode = _HEAD_JSON, _decode_head
+        elif name in _TAIL_NAMES:
+            raw, decode = _TAIL_JSON, _decode_tail
+        else:
             raise AttributeError(name)
         try:
-            tail = _TAIL_JSON.__get__(self)
+            stored = raw.__get__(self)
         except AttributeError:  # decoded by another thread meanwhile, or really unset
             return _SLOTS[name].__get__(self)
-        for field, value in zip(TAIL_FIELDS, json.loads(zlib.decompress(tail))):
-            _SLOTS[field].__set__(self, _stored(value))
+        decode(self, stored)
         with suppress(AttributeError):
-            _TAIL_JSON.__delete__(self)
+            raw.__delete__(self)
         return _SLOTS[name].__get__(self)
 
     def __eq__(self, other):
@@ -79,7 +87,19 @@ class _LazyDigest(TrialDigest):
     __hash__ = TrialDigest.__hash__
 
 
+_HEAD_JSON = _LazyDigest.__dict__["_head_json"]
 _TAIL_JSON = _LazyDigest.__dict__["_tail_json"]
+
+
+def _decode_head(digest: _LazyDigest, head: str) -> None:
+    for field, value in zip(HEAD_FIELDS[1:], json.loads(head)[1:]):
+        _SLOTS[field].__set__(digest, _stored(value))
+    _SLOTS["origin"].__set__(digest, LIBRARY_ORIGIN)
+
+
+def _decode_tail(digest: _LazyDigest, tail: bytes) -> None:
+    for field, value in zip(TAIL_FIELDS, json.loads(zlib.decompress(tail))):
+        _SLOTS[field].__set__(digest, _stored(value))
 
 
 def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
@@ -222,27 +242,23 @@ class Library:
         )
 
     def digests(self) -> list[TrialDigest]:
-        """Every current trial as the list shows it, in trial id order; the other fields are
-        decoded when first read (see `_LazyDigest`). Written out field by field: this loop runs
-        once per trial at start-up."""
-        new, loads, set_tail = object.__new__, json.loads, _TAIL_JSON.__set__
-        set_id, set_title, set_status, set_phases, set_conditions, set_update, set_origin = (
-            _SLOTS[name].__set__ for name in (*HEAD_FIELDS, "origin")
+        """Every current trial as the list and the index need it, in trial id order; fields are
+        decoded when first read (see `_LazyDigest`), so this loop, run once per trial at start-up,
+        only sets each digest's id and stored columns."""
+        new, set_id, set_head, set_tail = (
+            object.__new__, _SLOTS["trial_id"].__set__, _HEAD_JSON.__set__, _TAIL_JSON.__set__
         )
         digests = []
+        append = digests.append
         with _gc_paused(), self.db.reading() as conn:
-            for head, tail in conn.execute("SELECT digest_head, digest_tail FROM trials ORDER BY trial_id"):
-                trial_id, title, status, phases, conditions, last_update = loads(head)
+            for trial_id, head, tail in conn.execute(
+                "SELECT trial_id, digest_head, digest_tail FROM trials ORDER BY trial_id"
+            ):
                 digest = new(_LazyDigest)
                 set_id(digest, trial_id)
-                set_title(digest, title)
-                set_status(digest, status)
-                set_phases(digest, tuple(phases))
-                set_conditions(digest, tuple(conditions))
-                set_update(digest, last_update)
-                set_origin(digest, LIBRARY_ORIGIN)
+                set_head(digest, head)
                 set_tail(digest, tail)
-                digests.append(digest)
+                append(digest)
         return digests
 
     def get(self, trial_id: str) -> Trial | None:
@@ -291,9 +307,8 @@ class Library:
         rows = self.db.query(
             "SELECT trial_id FROM trials"
             " WHERE reviewed_version IS NOT NULL AND reviewed_version < current_version"
-            " ORDER BY trial_id"
-        )
-        return [row[0] for row in rows]
+        )  # sorted here: ORDER BY would make SQLite walk every trial in id order
+        return sorted(row[0] for row in rows)
 
     def count(self) -> int:
         return self.db.query("SELECT count(*) FROM trials")[0][0]

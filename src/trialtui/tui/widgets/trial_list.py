@@ -28,9 +28,14 @@ from trialtui.tui.text import visible
 OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ListRow:
-    """One line of the list: the trial, its badges, and the title's matched spans to highlight."""
+    """One line of the list: the trial, its badges, and the title's matched spans to highlight.
+
+    Treated as immutable (`TrialList.update_rows` replaces rows) but not frozen: a frozen
+    dataclass's ``__init__`` costs about four times as much, and opening a full-size library
+    builds 570,000 of these before the list shows.
+    """
 
     digest: TrialDigest
     badges: str = ""
