@@ -98,7 +98,7 @@ async def patient(pilot) -> None:
     for key, value in {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80,000/µL", "lab-lvef": "55%"}.items():
         dialog.query_one(f"#patient-{key}", Input).value = value
     await pilot.pause(0.1)
-    pilot.app.save_screenshot(filename="patient-form.svg", path=str(OUT))
+    pilot.app.save_screenshot(filename="patient-form.svg", path=str(pilot.app.screenshot_dir))
     await pilot.press("ctrl+s")
     await pilot.pause(0.5)
     pilot.app.screen.query_one("TrialDetail").jump_to("eligibility")
@@ -178,24 +178,33 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
 """Screen name → the keys that reach it, and what its library needs beforehand (None: seeds only)."""
 
 
-async def shoot(name: str, steps, library: bool) -> Path:
+async def shoot(name: str, steps, library: bool, out: Path) -> Path:
     from trialtui.tui.app import build_app
 
     app = build_app() if library else build_app(data=[ROOT / "seeds"])
+    app.screenshot_dir = out
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await steps(pilot)
-        return Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
+        return Path(app.save_screenshot(filename=f"{name}.svg", path=str(out)))
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
+def write_all(out: Path = OUT) -> list[Path]:
+    """Render every screen into `out` (the tests render into a scratch folder and compare)."""
+    out.mkdir(exist_ok=True)
+    written = []
     for name, (steps, prepare) in SCREENS.items():
         with tempfile.TemporaryDirectory() as home:
             os.environ["TRIALTUI_HOME"] = home
             if prepare:
                 prepare()
-            print(asyncio.run(shoot(name, steps, library=prepare is not None)).relative_to(ROOT))
+            written.append(asyncio.run(shoot(name, steps, library=prepare is not None, out=out)))
+    return written
+
+
+def main() -> None:
+    for path in write_all():
+        print(path.relative_to(ROOT))
 
 
 if __name__ == "__main__":
