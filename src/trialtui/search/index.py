@@ -52,8 +52,10 @@ _GLUE = "[-/.'_+]?"
 """Between the letters of a term in a word's regex, so "yatsen" also finds "Yat-sen"."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
 _FIELD_COUNT = len(FIELDS)
-_BONUS_ROOM = TOGETHER_BONUS + COVER_BONUS
-"""Most that re-reading a trial's text can add to what its term numbers already score."""
+_FEW_SOURCES = 32
+"""A word with at most this many postings lists is checked against a candidate in them."""
+_TITLE = FIELDS.index("title")
+"""Always re-read when matched: the list highlights it."""
 _exhaust = deque(maxlen=0).extend
 """Runs an iterator of C calls to its end without a Python loop (the build's posting appends)."""
 
@@ -157,7 +159,8 @@ class _Word:
         self.splits: list[tuple[str, str]] = []
         self.split_numbers: list[tuple[int, int]] = []
         self.prefix = False
-        self.sources: list[tuple[float, object]] = []
+        self.sources: list[tuple[float, object, int, int]] = []
+        """(score, documents, field number, term number or -1 for a split), best first."""
         self.cost = 0
         self.pattern: re.Pattern[str] = _NOTHING
         self.seen: set[int] = set()
@@ -197,33 +200,45 @@ class _Word:
             return 0.97 * term_score(Kind.EXACT, weight)
         return 0.0
 
-    def field_scores(self, forward: array, present: set[int], terms: list[str]) -> dict[int, float]:
-        """Field number → the best this word earns there, from one trial's term numbers
-        (`SearchIndex._forward`) and their set `present`: what `score` would find in its text."""
+    def field_scores(self, doc: int, forward: array, present: set[int] | None,
+                     terms: list[str]) -> dict[int, float]:
+        """Field number → the best this word earns there in one trial (what `score` would find in
+        its text), without reading the text.
+
+        A word with few postings lists is looked up in them (binary search); one standing for
+        many terms in the trial's term numbers (`SearchIndex._forward`) and their set `present`.
+        """
         scores: dict[int, float] = {}
         offsets = forward[:_FIELD_COUNT + 1]
-        matched = self.numbers.keys() & present
-        for number in matched:
-            kind, closeness = self.numbers[number]
-            at = offsets[0]
-            while True:  # each field holding it
-                try:
-                    at = forward.index(number, at)
-                except ValueError:
-                    break
-                field_number = bisect_right(offsets, at) - 1
-                if field_number in self.fields:
-                    score = term_score(kind, FIELD_WEIGHTS[FIELDS[field_number]], closeness)
+        if present is None:
+            for score, docs, field_number, number in self.sources:
+                if _contains(docs, doc) if docs.__class__ is array else doc in docs:
                     scores[field_number] = max(scores.get(field_number, 0.0), score)
-                at = offsets[field_number + 1]
-        self.seen |= matched
-        for first, second in self.split_numbers:
-            if first in present and second in present:
-                for field_number in self.fields:
-                    numbers = forward[offsets[field_number]:offsets[field_number + 1]]
-                    if first in numbers and second in numbers:
-                        score = 0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[field_number]])
+                    if number >= 0:
+                        self.seen.add(number)
+        else:
+            matched = self.numbers.keys() & present
+            for number in matched:
+                kind, closeness = self.numbers[number]
+                at = offsets[0]
+                while True:  # each field holding it
+                    try:
+                        at = forward.index(number, at)
+                    except ValueError:
+                        break
+                    field_number = bisect_right(offsets, at) - 1
+                    if field_number in self.fields:
+                        score = term_score(kind, FIELD_WEIGHTS[FIELDS[field_number]], closeness)
                         scores[field_number] = max(scores.get(field_number, 0.0), score)
+                    at = offsets[field_number + 1]
+            self.seen |= matched
+            for first, second in self.split_numbers:
+                if first in present and second in present:
+                    for field_number in self.fields:
+                        numbers = forward[offsets[field_number]:offsets[field_number + 1]]
+                        if first in numbers and second in numbers:
+                            score = 0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[field_number]])
+                            scores[field_number] = max(scores.get(field_number, 0.0), score)
         if self.prefix and not scores:  # completions past the cap (the prefix pattern finds them)
             text = self.query.text
             for field_number in self.fields:
@@ -374,8 +389,8 @@ class SearchIndex:
     def _rescore(self, docs: list[int], words: list[_Word], limit: int) -> list[Hit]:
         """Score candidates by their term numbers, then re-read the best from their digests.
 
-        Re-reading adds at most `_BONUS_ROOM`, so it stops once no remaining candidate can reach
-        the `limit`-th score.
+        Re-reading only adds bonuses, bounded by `_upper_bound`, so it stops once no remaining
+        candidate can reach the `limit`-th score.
         """
         checked = []
         for doc in docs:
@@ -469,20 +484,22 @@ class SearchIndex:
             for number in word.fields:
                 docs = self._postings_of(number, term_number)
                 if docs:
-                    sources.append((term_score(kind, FIELD_WEIGHTS[FIELDS[number]], closeness), docs))
+                    sources.append((term_score(kind, FIELD_WEIGHTS[FIELDS[number]], closeness), docs,
+                                    number, term_number))
         for first, second in word.split_numbers:
             for number in word.fields:
                 a, b = self._postings_of(number, first), self._postings_of(number, second)
                 if a and b:
                     both = set(a).intersection(b)
                     if both:
-                        sources.append((0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[number]]), both))
+                        sources.append((0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[number]]), both,
+                                        number, -1))
         sources.sort(key=lambda source: source[0], reverse=True)
-        word.cost = sum(len(docs) for _, docs in sources)
+        word.cost = sum(len(docs) for _, docs, _, _ in sources)
     def _walk(self, word: _Word, mask: bytes, want: int) -> dict[int, float]:
         """Best-scored postings first until `want` trials pass the filters (one huge word)."""
         found: dict[int, float] = {}
-        for score, docs in word.sources:
+        for score, docs, _, _ in word.sources:
             for doc in docs:
                 if mask[doc] and doc not in found:
                     found[doc] = score
@@ -495,7 +512,7 @@ class SearchIndex:
         first = words[0]
         scores: dict[int, float] = {}
         fields = Counter()
-        for score, docs in reversed(first.sources):
+        for score, docs, _, _ in reversed(first.sources):
             scores.update(dict.fromkeys(docs, score))
             fields.update(docs)
         scores = {doc: score + MULTI_FIELD_BONUS * min(3, fields[doc] - 1)
@@ -504,7 +521,7 @@ class SearchIndex:
             if len(scores) < _VERIFY_UNDER:
                 return scores  # the digests settle it
             got: dict[int, float] = {}
-            for score, docs in word.sources:
+            for score, docs, _, _ in word.sources:
                 if isinstance(docs, array) and len(docs) > 16 * len(scores):
                     for doc in scores:
                         if doc not in got and _contains(docs, doc):
@@ -555,11 +572,14 @@ class SearchIndex:
         """Per word, field number → best score, from the trial's term numbers alone (no text
         read); None if some word matches nowhere."""
         forward = self._forward[doc]
-        present = set(forward[forward[0]:])
+        present = None
         terms = self._vocab.terms
         found = []
         for word in words:
-            scores = word.field_scores(forward, present, terms)
+            if len(word.sources) > _FEW_SOURCES and present is None:
+                present = set(forward[forward[0]:])
+            scores = word.field_scores(doc, forward, present if len(word.sources) > _FEW_SOURCES else None,
+                                       terms)
             if not scores:
                 return None
             found.append(scores)
@@ -567,16 +587,22 @@ class SearchIndex:
 
     @staticmethod
     def _upper_bound(found: list[dict[int, float]]) -> float:
-        """The most `_explain` can score a trial whose words matched as `found` says."""
+        """The most `_explain` can score a trial whose words matched as `found` says: words can
+        only be together in a field they all matched in."""
         count = len(found)
-        return (sum(max(scores.values()) + MULTI_FIELD_BONUS * min(3, len(scores) - 1)
-                    for scores in found) / count + _BONUS_ROOM)
+        raw = sum(max(scores.values()) + MULTI_FIELD_BONUS * min(3, len(scores) - 1)
+                  for scores in found) / count + COVER_BONUS
+        if count == 1:
+            return raw + TOGETHER_BONUS
+        together = max(Counter(chain.from_iterable(found)).values())
+        return raw + TOGETHER_BONUS * (together - 1) / (count - 1)
 
     def _explain(self, doc: int, words: list[_Word], found: list[dict[int, float]]) -> Hit | None:
         """Add the bonuses only the text shows to a candidate's score, and find what to highlight.
 
-        `found` (from `_match`) already gives each word's best score and fields: only those fields
-        are read, for words together in one value, values the query covers, and phrases as runs.
+        `found` (from `_match`) already gives each word's best score and fields; of those fields
+        only the ones that can earn a bonus are read (two words or more, or a word at its best)
+        and the title: for words together in one value, values the query covers, phrases as runs.
         In a long list (a trial's hundreds of sites) the words after the rarest are looked for
         only in the values where the rarest matched: "center" would match nearly everywhere.
         Returns None if a phrase is not found as a run.
@@ -591,8 +617,12 @@ class SearchIndex:
             if word.query.phrase is not None:
                 phrases.setdefault(word.query.phrase, []).append(word)
         matched_fields = sorted(set().union(*found))
+        words_in = Counter(chain.from_iterable(found))
         spans: dict[str, list[tuple[int, int]]] = {}
         for number in matched_fields:
+            if not (words_in[number] > 1 or number == _TITLE or phrases
+                    or any(scores.get(number) == top for scores, top in zip(found, best))):
+                continue  # no bonus can come from here: one word, not at its best
             name = FIELDS[number]
             values = field_values(digest, name)
             folded, origin = fold_with_origin(FIELD_SEPARATOR.join(values))

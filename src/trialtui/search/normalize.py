@@ -72,8 +72,19 @@ def fold_with_origin(text: str) -> tuple[str, list[int] | None]:
     folded = fold(text)
     if len(folded) == len(text) and all(len(_FOLD[ord(c)]) == 1 for c in set(_NON_ASCII.findall(text))):
         return folded, None
-    pieces = [fold(char) for char in text]
-    origin = [i for i, piece in enumerate(pieces) for _ in piece]
+    pieces: list[str] = []
+    origin: list[int] = []
+    done = 0
+    for run in _NON_ASCII_RUN.finditer(text):  # ASCII between runs folds one to one
+        pieces.append(text[done:run.start()].lower())
+        origin.extend(range(done, run.start()))
+        for at in range(run.start(), run.end()):
+            piece = fold(text[at])
+            pieces.append(piece)
+            origin.extend([at] * len(piece))
+        done = run.end()
+    pieces.append(text[done:].lower())
+    origin.extend(range(done, len(text)))
     return "".join(pieces), origin
 
 
