@@ -112,26 +112,27 @@ def main() -> None:
 
     from trialtui.catalog import load_catalog
 
-    results = []
+    print(f"\nOpening a library of {args.size:,} trials (target: the list within {TARGET_SECONDS:.0f} s)")
+    print(f"{'step':<30} {'trials':>9} {'wall s':>8} {'CPU s':>8}  target", flush=True)
     with Database.open(home / "trialtui.sqlite3") as db:
         library = Library(db)
         digests, wall, cpu = timed(library.digests)
-        results.append(("Library.digests()", len(digests), wall, cpu))
+        report("Library.digests()", len(digests), wall, cpu)
         del digests
         gc.collect()
         catalog, wall, cpu = timed(lambda: load_catalog(None, library))
-        results.append(("load_catalog(None, library)", len(catalog), wall, cpu))
+        report("load_catalog(None, library)", len(catalog), wall, cpu)
         del catalog
+        gc.unfreeze()  # load_catalog froze what it loaded: the app run starts as a new process would
         gc.collect()
     listed, indexed, rows = asyncio.run(measure_app(home))
-    results.append(("app: list shown", rows, *listed))
-    results.append(("app: search index ready", rows, *indexed))
+    report("app: list shown", rows, *listed, target=TARGET_SECONDS)
+    report("app: search index ready", rows, *indexed)
 
-    print(f"\nOpening a library of {args.size:,} trials (target: the list within {TARGET_SECONDS:.0f} s)")
-    print(f"{'step':<30} {'trials':>9} {'wall s':>8} {'CPU s':>8}  target")
-    for label, count, wall, cpu in results:
-        target = f"≤ {TARGET_SECONDS:.0f} s" + (" ✓" if wall <= TARGET_SECONDS else " ✗") if label == "app: list shown" else ""
-        print(f"{label:<30} {count:>9,} {wall:>8.2f} {cpu:>8.2f}  {target}")
+
+def report(label: str, count: int, wall: float, cpu: float, target: float | None = None) -> None:
+    verdict = "" if target is None else f"≤ {target:.0f} s " + ("✓" if wall <= target else "✗")
+    print(f"{label:<30} {count:>9,} {wall:>8.2f} {cpu:>8.2f}  {verdict}", flush=True)
 
 
 if __name__ == "__main__":

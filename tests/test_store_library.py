@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import threading
 
@@ -240,3 +241,27 @@ def test_changed_since_review_reads_only_reviewed_trials(library):
         library.mark_reviewed(trial_id)
     library.import_trials([make_trial(f"NCT0100000{n}", updated="2025-01-01") for n in (3, 1, 2)])
     assert library.changed_since_review() == ["NCT01000001", "NCT01000003"]
+
+
+def test_search_fields_read_after_the_library_is_closed_or_changed(tmp_path):
+    path = tmp_path / "library.sqlite3"
+    with Database.open(path) as db:
+        library = Library(db)
+        library.import_trials([make_trial("NCT01000001"), make_trial("NCT01000002"), make_trial("NCT01000003")])
+        digests = library.digests()
+        library.import_trials([make_trial("NCT01000002", updated="2025-01-01",
+                                          locations=[Location(facility="Mayo Clinic", city="Rochester")])])
+        library.remove("NCT01000003")
+    first, updated, removed = digests
+    assert first.facilities == ("Dana-Farber",)
+    assert updated.facilities == ("Mayo Clinic",)  # the newer version, as its record would be
+    assert (removed.title, removed.facilities, removed.min_age) == ("A study of drug X (NCT01000003)", (), None)
+
+
+def test_a_copy_of_a_library_digest_is_the_plain_digest(library):
+    trial = make_trial()
+    library.import_trials([trial])
+    [stored] = library.digests()
+    copied = copy.copy(stored)
+    assert type(copied) is type(digest_trial(trial)) and copied == digest_trial(trial, origin="library")
+    assert stored.cities == ("Boston",)

@@ -4,7 +4,7 @@ A trial's current version is the one the app shows; older versions stay so "what
 last reviewed it" can be answered. Each trial row carries its `TrialDigest` as JSON, so opening a
 library of hundreds of thousands of trials never parses a full record; the digest is split in two
 columns, what the list shows and what only search reads, so the list can show before the rest is
-decoded (see `_LazyDigest`). Full records are stored zlib-compressed (CT.gov JSON is repetitive).
+read (see `_LazyDigest`). Full records are stored zlib-compressed (CT.gov JSON is repetitive).
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ import gc
 import hashlib
 import json
 import re
+import sqlite3
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
 from trialtui.models import Trial
@@ -32,17 +35,18 @@ _CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
 
 HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update")
-"""What the list shows and sorts by: a JSON array, decoded on first use (the list draws only the
-rows on screen; the id, all the catalog needs at open, has its own column)."""
+"""What the list shows and sorts by: a JSON array, read at open and decoded on first use (the list
+draws only the rows on screen; the id, all the catalog needs at once, has its own column)."""
 TAIL_FIELDS = tuple(name for name in DIGEST_FIELDS if name not in (*HEAD_FIELDS, "origin"))
 """What only search and filters read (arm descriptions, sites, ages...): most of the bytes, so
-stored zlib-compressed and decoded on first use. ``origin`` is always `LIBRARY_ORIGIN`."""
+stored zlib-compressed and read when first needed. ``origin`` is always `LIBRARY_ORIGIN`."""
 DIGEST_LAYOUT = ",".join(HEAD_FIELDS) + "|" + ",".join(TAIL_FIELDS)
 """Stored digests are positional: a different layout means they must be rebuilt."""
 
 _SLOTS = {name: TrialDigest.__dict__[name] for name in DIGEST_FIELDS}
 _LIST_NAMES = frozenset((*HEAD_FIELDS[1:], "origin"))
 _TAIL_NAMES = frozenset(TAIL_FIELDS)
+_TAIL_DEFAULTS = tuple(field.default for field in fields(TrialDigest) if field.name in _TAIL_NAMES)
 
 
 def _stored(value):
@@ -50,33 +54,36 @@ def _stored(value):
 
 
 class _LazyDigest(TrialDigest):
-    """A library digest holding its stored columns until a field is read.
+    """A library digest whose fields are read and decoded when first used.
 
     Opening a 570,000-trial library builds one of these per trial, and the list needs only the ids
-    at once (it draws the rows on screen); decoding every digest whole took several times longer
-    than the list may take to appear. So only ``trial_id`` is set; the list fields stay unset,
-    holding their JSON, and the search-only fields their compressed JSON, until one of the group is
-    read (the rows drawn, a sort, the search index built after the list shows): then the whole
-    group is decoded at once. Equal to a `TrialDigest` of the same values.
+    at once (it draws the rows on screen): decoding every digest whole took several times longer
+    than the list may take to appear. So only ``trial_id`` is set. The list fields stay unset,
+    holding their JSON, until one of them is read (a row drawn, a sort); the search-only fields
+    stay unset until one of them is read (the search index, built after the list shows), and are
+    then read from the database for every digest at once (see `_StoredTails`). Equal to a
+    `TrialDigest` of the same values.
     """
 
-    __slots__ = ("_head_json", "_tail_json")
+    __slots__ = ("_head_json", "_tails")
 
     def __getattr__(self, name: str):
-        """Called only for an unset slot: decode its group, then answer normally."""
+        """Called only for an unset slot: fill its group, then answer normally."""
         if name in _LIST_NAMES:
-            raw, decode = _HEAD_JSON, _decode_head
+            try:
+                head = _HEAD_JSON.__get__(self)
+            except AttributeError:  # decoded by another thread meanwhile
+                return _SLOTS[name].__get__(self)
+            for field, value in zip(HEAD_FIELDS[1:], json.loads(head)[1:]):
+                _SLOTS[field].__set__(self, _stored(value))
+            _SLOTS["origin"].__set__(self, LIBRARY_ORIGIN)
+            with suppress(AttributeError):
+                _HEAD_JSON.__delete__(self)
         elif name in _TAIL_NAMES:
-            raw, decode = _TAIL_JSON, _decode_tail
+            with suppress(AttributeError):  # else filled by another thread meanwhile
+                _TAILS.__get__(self).fill(self)
         else:
             raise AttributeError(name)
-        try:
-            stored = raw.__get__(self)
-        except AttributeError:  # decoded by another thread meanwhile, or really unset
-            return _SLOTS[name].__get__(self)
-        decode(self, stored)
-        with suppress(AttributeError):
-            raw.__delete__(self)
         return _SLOTS[name].__get__(self)
 
     def __eq__(self, other):
@@ -86,20 +93,51 @@ class _LazyDigest(TrialDigest):
 
     __hash__ = TrialDigest.__hash__
 
+    def __reduce__(self):
+        """Copied and pickled as the plain digest it stands for (a copy must not share its source)."""
+        return TrialDigest, tuple(getattr(self, name) for name in DIGEST_FIELDS)
+
 
 _HEAD_JSON = _LazyDigest.__dict__["_head_json"]
-_TAIL_JSON = _LazyDigest.__dict__["_tail_json"]
+_TAILS = _LazyDigest.__dict__["_tails"]
 
 
-def _decode_head(digest: _LazyDigest, head: str) -> None:
-    for field, value in zip(HEAD_FIELDS[1:], json.loads(head)[1:]):
-        _SLOTS[field].__set__(digest, _stored(value))
-    _SLOTS["origin"].__set__(digest, LIBRARY_ORIGIN)
+class _StoredTails:
+    """The search-only fields of one `Library.digests` call, read from the database in one pass
+    when the first digest needs them, then handed to each digest once (and dropped).
 
+    Read through a connection of its own, so this works after the library's is closed and never
+    holds its lock. A trial updated in between gets its newer search fields (as its full record,
+    read on demand, is the newer one); a trial removed in between gets empty ones.
+    """
 
-def _decode_tail(digest: _LazyDigest, tail: bytes) -> None:
-    for field, value in zip(TAIL_FIELDS, json.loads(zlib.decompress(tail))):
-        _SLOTS[field].__set__(digest, _stored(value))
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._tails: dict[str, bytes] | None = None
+
+    def fill(self, digest: _LazyDigest) -> None:
+        with self._lock:
+            try:
+                _TAILS.__get__(digest)
+            except AttributeError:  # filled meanwhile
+                return
+            if self._tails is None:
+                self._tails = self._read()
+            tail = self._tails.pop(digest.trial_id, None)
+            values = json.loads(zlib.decompress(tail)) if tail is not None else _TAIL_DEFAULTS
+            for field, value in zip(TAIL_FIELDS, values):
+                _SLOTS[field].__set__(digest, _stored(value))
+            _TAILS.__delete__(digest)
+            if not self._tails:
+                self._tails = {}  # every digest filled: let the big table go
+
+    def _read(self) -> dict[str, bytes]:
+        connection = sqlite3.connect(f"{self._path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return dict(connection.execute("SELECT trial_id, digest_tail FROM trials"))
+        finally:
+            connection.close()
 
 
 def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
@@ -243,21 +281,20 @@ class Library:
 
     def digests(self) -> list[TrialDigest]:
         """Every current trial as the list and the index need it, in trial id order; fields are
-        decoded when first read (see `_LazyDigest`), so this loop, run once per trial at start-up,
-        only sets each digest's id and stored columns."""
-        new, set_id, set_head, set_tail = (
-            object.__new__, _SLOTS["trial_id"].__set__, _HEAD_JSON.__set__, _TAIL_JSON.__set__
+        read and decoded when first used (see `_LazyDigest`), so this loop, run once per trial at
+        start-up, only sets each digest's id and list JSON."""
+        new, set_id, set_head, set_tails = (
+            object.__new__, _SLOTS["trial_id"].__set__, _HEAD_JSON.__set__, _TAILS.__set__
         )
+        tails = _StoredTails(self.db.path)
         digests = []
         append = digests.append
         with _gc_paused(), self.db.reading() as conn:
-            for trial_id, head, tail in conn.execute(
-                "SELECT trial_id, digest_head, digest_tail FROM trials ORDER BY trial_id"
-            ):
+            for trial_id, head in conn.execute("SELECT trial_id, digest_head FROM trials ORDER BY trial_id"):
                 digest = new(_LazyDigest)
                 set_id(digest, trial_id)
                 set_head(digest, head)
-                set_tail(digest, tail)
+                set_tails(digest, tails)
                 append(digest)
         return digests
 
