@@ -79,8 +79,8 @@ def timed(run):
     return result, time.perf_counter() - started, time.process_time() - cpu
 
 
-async def measure_app(home: Path) -> tuple[tuple[float, float], tuple[float, float], int]:
-    """(wall, CPU) until the list shows, and until the index is ready; and the rows listed."""
+async def measure_app(home: Path) -> None:
+    """Report (wall, CPU) until the list shows, then until the search index is ready."""
     os.environ["TRIALTUI_HOME"] = str(home)
     from trialtui.tui.app import build_app
     from trialtui.tui.widgets.trial_list import TrialList
@@ -95,13 +95,12 @@ async def measure_app(home: Path) -> tuple[tuple[float, float], tuple[float, flo
         while not app.screen.query(TrialList) or not app.screen.query_one(TrialList).rows:
             await asyncio.sleep(0.005)
         await pilot.pause()  # the rows drawn
-        listed = elapsed()
         rows = len(app.screen.query_one(TrialList).rows)
+        report("app: list shown", rows, *elapsed(), target=TARGET_SECONDS)
         while not app.session.searchable:
             await asyncio.sleep(0.02)
-        indexed = elapsed()
+        report("app: search index ready", rows, *elapsed())
     app.session.close()
-    return listed, indexed, rows
 
 
 def main() -> None:
@@ -125,9 +124,7 @@ def main() -> None:
         del catalog
         gc.unfreeze()  # load_catalog froze what it loaded: the app run starts as a new process would
         gc.collect()
-    listed, indexed, rows = asyncio.run(measure_app(home))
-    report("app: list shown", rows, *listed, target=TARGET_SECONDS)
-    report("app: search index ready", rows, *indexed)
+    asyncio.run(measure_app(home))
 
 
 def report(label: str, count: int, wall: float, cpu: float, target: float | None = None) -> None:

@@ -99,8 +99,8 @@ def load_default(library: Library, progress: Progress | None = None) -> Catalog:
     by_id = {d.trial_id: d for d in library_digests}
     shown_seeds = [seed if (held := by_id.get(seed.trial_id)) is None or not _newer(held, seed) else held
                    for seed in seeds.digests]
-    seed_ids = {d.trial_id for d in seeds.digests}
-    merged = [*shown_seeds, *(d for d in library_digests if d.trial_id not in seed_ids)]
+    in_both = {d.trial_id for d in seeds.digests if d.trial_id in by_id}
+    merged = shown_seeds + ([d for d in library_digests if d.trial_id not in in_both] if in_both else library_digests)
     records = {d.trial_id: seeds._records[d.trial_id] for d in shown_seeds if d.origin == "seeds"}
     by_id.update((d.trial_id, d) for d in shown_seeds)
     return Catalog(digests=merged, problems=seeds.problems, _records=records,
