@@ -401,19 +401,21 @@ class SearchIndex:
         terms = self._vocab.terms
         for word in words:
             word.settle(terms)
-        kept: list[float] = []  # a min-heap of the `limit` best scores so far
+        kept: list[tuple[float, int]] = []  # a min-heap of the `limit` best (score, -doc) so far
         hits = []
         for bound, negative_doc, found in checked:
-            if len(kept) >= limit and to_percent(bound) < kept[0]:
-                break
+            if len(kept) >= limit and (to_percent(bound), negative_doc) < kept[0]:
+                if to_percent(bound) < kept[0][0]:
+                    break
+                continue  # could only tie the last kept score, and ties go to the lower document
             hit = self._explain(-negative_doc, words, found)
             if hit is None:
                 continue
             hits.append((hit.score, negative_doc, hit))
             if len(kept) < limit:
-                heappush(kept, hit.score)
-            elif hit.score > kept[0]:
-                heapreplace(kept, hit.score)
+                heappush(kept, (hit.score, negative_doc))
+            elif (hit.score, negative_doc) > kept[0]:
+                heapreplace(kept, (hit.score, negative_doc))
         hits.sort(key=lambda item: item[:2], reverse=True)
         return [hit for _, _, hit in hits[:limit]]
 

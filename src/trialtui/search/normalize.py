@@ -93,15 +93,33 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(fold(text))
 
 
+_JOINERS = "-/.'_+"
+_WORD_TABLE = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() else " " for c in range(128)})
+"""ASCII: letters and digits lower-cased, everything else a space: `split` then gives `TOKEN`s."""
+_CHUNK_TABLE = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() or chr(c) in _JOINERS else " "
+                              for c in range(128)})
+"""As `_WORD_TABLE` but keeping the joiners: a chunk that is not a word holds glued words."""
+
+
 def terms(text: str) -> set[str]:
-    """Every indexable term of `text`: its words minus stopwords, plus punctuation-glued forms."""
-    found = set(_RUN.findall(fold(text)))
-    joined = [run for run in found if not run.isalnum()]
-    if joined:
-        found.difference_update(joined)
-        for run in joined:
-            found.update(TOKEN.findall(run))
-            found.add(run.translate(UNJOIN))
+    """Every indexable term of `text`: its words minus stopwords, plus punctuation-glued forms.
+
+    ASCII text (nearly all of it) is split by `str.translate` and `split`, several times faster
+    than a regex; only the few chunks with joiners go through `_RUN`.
+    """
+    if text.isascii():
+        found = set(text.translate(_WORD_TABLE).split())
+        if "-" in text or "/" in text or "." in text or "'" in text or "_" in text or "+" in text:
+            for chunk in set(text.translate(_CHUNK_TABLE).split()).difference(found):
+                found.update(run.translate(UNJOIN) for run in _RUN.findall(chunk) if not run.isalnum())
+    else:
+        found = set(_RUN.findall(fold(text)))
+        joined = [run for run in found if not run.isalnum()]
+        if joined:
+            found.difference_update(joined)
+            for run in joined:
+                found.update(TOKEN.findall(run))
+                found.add(run.translate(UNJOIN))
     found.difference_update(STOPWORDS)
     return found
 

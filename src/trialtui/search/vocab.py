@@ -65,25 +65,32 @@ class Vocabulary:
         """Number → term: numbers are handed out in insertion order."""
         self.frequency = frequency
         self._sorted = sorted(ids)
-        self._by_piece = self._piece_orders()
+        self._by_length: list[str] | None = None
+        """All terms sorted by length, then alphabetically: made on the first two-typo lookup."""
+        self._by_piece: dict[int, tuple[array, array, array]] = {}
         self._crowded: dict[str, list[str]] = {}
 
-    def _piece_orders(self) -> dict[int, tuple[array, array, array]]:
-        """Per term length (6+), the term numbers sorted by each of the three pieces.
+    def _piece_orders(self, length: int) -> tuple[array, ...]:
+        """The term numbers of one length (6+) sorted by each of their three pieces.
 
-        Sorting by a slice is C-level work (`itemgetter`); terms of one length come out of a
-        stable sort by length still alphabetical, which is already the first piece's order.
+        Made on first use, one length at a time: a two-typo lookup needs five lengths, and
+        building all of them would add seconds to every index build. Sorting by a slice is
+        C-level work (`itemgetter`); terms of one length come out of the stable sort by length
+        still alphabetical, which is already the first piece's order.
         """
-        by_length = sorted(self._sorted, key=len)
-        lengths = list(map(len, by_length))
+        orders = self._by_piece.get(length)
+        if orders is not None:
+            return orders
+        if length < _PIECES_MIN:
+            return ()
+        if self._by_length is None:
+            self._by_length = sorted(self._sorted, key=len)
+        group = self._by_length[bisect_left(self._by_length, length, key=len):
+                                bisect_right(self._by_length, length, key=len)]
         number = self.ids.__getitem__
-        orders = {}
-        for length in range(_PIECES_MIN, (lengths[-1] if lengths else 0) + 1):
-            group = by_length[bisect_left(lengths, length):bisect_right(lengths, length)]
-            if group:
-                orders[length] = tuple(
-                    array("I", map(number, group if i == 0 else sorted(group, key=itemgetter(slice(a, b)))))
-                    for i, (a, b) in enumerate(_pieces(length)))
+        orders = self._by_piece[length] = tuple(
+            array("I", map(number, group if i == 0 else sorted(group, key=itemgetter(slice(a, b)))))
+            for i, (a, b) in enumerate(_pieces(length)))
         return orders
 
     def __len__(self) -> int:
@@ -101,10 +108,9 @@ class Vocabulary:
         self.terms.append(term)
         self.frequency.append(0)
         insort(self._sorted, term)
-        if len(term) >= _PIECES_MIN:
-            orders = self._by_piece.setdefault(len(term), (array("I"), array("I"), array("I")))
-            for order, (start, end) in zip(orders, _pieces(len(term))):
-                insort(order, number, key=self._piece_key(start, end))
+        self._by_length = None
+        for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term))):
+            insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()
         return number
 
@@ -142,7 +148,7 @@ class Vocabulary:
         terms = self.terms
         candidates: set[str] = set()
         for length in range(max(n - 2, _PIECES_MIN), n + 3):
-            for order, (start, end) in zip(self._by_piece.get(length, ()), _pieces(length)):
+            for order, (start, end) in zip(self._piece_orders(length), _pieces(length)):
                 size = end - start
                 key = self._piece_key(start, end)
                 for pos in range(max(start - 2, 0), min(start + 2, n - size) + 1):
