@@ -6,6 +6,7 @@ import pytest
 
 from trialtui.digest import TrialDigest
 from trialtui.search import SearchFilters, SearchIndex, field_text, parse_query
+from trialtui.search.normalize import terms
 
 
 def trial(trial_id: str, title: str, **fields) -> TrialDigest:
@@ -284,3 +285,39 @@ def test_add_and_remove_update_the_index(index):
     index.add(trial("NCT00000005", "Registry, renamed", cities=("Boston",)))
     assert index.search("philadelphia") == []
     assert ids(index.search("boston")) == ["NCT00000005"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("e.g. 3.5 mg/kg", {"e", "g", "eg", "3", "5", "35", "mg", "kg", "mgkg"}),
+    ("p--q -c- x+y", {"p", "q", "c", "x", "y", "xy"}),
+    ("Zürich, Sun Yat-sen", {"zurich", "sun", "yat", "sen", "yatsen"}),
+    ("GD2/B7H3 and the CNK-UT", {"gd2", "b7h3", "gd2b7h3", "cnk", "ut", "cnkut"}),
+])
+def test_terms_glue_only_single_joiners_in_either_script(text, expected):
+    assert terms(text) == expected
+
+
+def test_long_site_list_highlights_the_rare_words_value():
+    sites = tuple(f"Site {n} Medical Center" for n in range(40)) + ("Saint Alexius Medical Center",)
+    many = trial("NCT10000001", "x", facilities=sites)
+    scattered = trial("NCT10000002", "x", facilities=("Saint Mary Clinic", "Alexius Medical Center"))
+    index = SearchIndex.build([scattered, many])
+    hits = index.search("saint alexius medical center")
+    assert ids(hits) == ["NCT10000001", "NCT10000002"]
+    text = field_text(many, "facilities")
+    assert {text[s:e] for s, e in hits[0].spans["facilities"]} == {"Saint", "Alexius", "Medical", "Center"}
+    assert all(s >= text.index("Saint Alexius") for s, _ in hits[0].spans["facilities"])
+
+
+def test_identical_trials_rank_in_document_order():
+    copies = [trial(f"NCT1{n:07d}", "x", drugs=("Dinutuximab",)) for n in range(40)]
+    assert ids(SearchIndex.build(copies).search("dinutuximab", limit=5)) == [t.trial_id for t in copies[:5]]
+
+
+def test_add_extends_a_one_trial_term_and_the_two_typo_tables():
+    index = SearchIndex.build(ALL)
+    assert index.search("dinutuksimab")  # builds the two-typo tables for these lengths
+    index.add(trial("NCT00000008", "x", drugs=("Qarziba",)))
+    assert set(ids(index.search("qarziba"))) == {"NCT00000001", "NCT00000008"}
+    index.add(trial("NCT00000009", "x", drugs=("Tebentafusp",)))
+    assert ids(index.search("tebemtafuzp")) == ["NCT00000009"]  # two edits
