@@ -33,9 +33,11 @@ def test_seeds_first_then_the_library_in_id_order(library):
 
 
 def test_a_seed_updated_in_the_library_shows_once_in_the_seeds_place(library):
-    library.import_trials([make_trial("NCT06674265", "2025-06-01", "Updated in the registry")])
+    library.import_trials([make_trial("NCT06674265", "2025-06-01", "Updated in the registry"),
+                           make_trial("NCT01000001", "2024-01-01", "Before"),
+                           make_trial("NCT09000001", "2024-01-01", "After")])
     catalog = load_default(library)
-    assert [d.trial_id for d in catalog.digests] == SEED_IDS
+    assert [d.trial_id for d in catalog.digests] == [*SEED_IDS, "NCT01000001", "NCT09000001"]
     shown = catalog.digests[1]
     assert (shown.origin, shown.title) == ("library", "Updated in the registry")
     assert catalog.digest("NCT06674265") is shown
@@ -43,8 +45,17 @@ def test_a_seed_updated_in_the_library_shows_once_in_the_seeds_place(library):
 
 
 def test_an_older_library_copy_of_a_seed_leaves_the_seed_shown(library):
-    library.import_trials([make_trial("NCT06751134", "2020-01-01", "An old version")])
+    library.import_trials([make_trial("NCT06751134", "2020-01-01", "An old version"),
+                           make_trial("NCT06751135", "2024-01-01", "Next")])
     catalog = load_default(library)
-    assert [d.trial_id for d in catalog.digests] == SEED_IDS
+    assert [d.trial_id for d in catalog.digests] == [*SEED_IDS, "NCT06751135"]
     assert catalog.digest("NCT06751134").origin == "seeds"
     assert catalog.trial("NCT06751134").brief_title.startswith("Chimeric Natural Killer")
+
+
+def test_ids_resolve_and_unknown_ids_have_no_record(library):
+    library.import_trials([make_trial("NCT01000001", "2024-01-01", "First")])
+    catalog = load_default(library)
+    assert catalog.resolve("nct01000001") == "NCT01000001"
+    assert "NCT06751134" in catalog and "NCT05555555" not in catalog
+    assert catalog.digest("NCT05555555") is None and catalog.trial("NCT05555555") is None
