@@ -112,7 +112,7 @@ class _StoredTails:
     """
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        self._uri = f"{path.resolve().as_uri()}?mode=ro"  # resolved now: the working folder may change
         self._lock = threading.Lock()
         self._tails: dict[str, bytes] | None = None
 
@@ -133,7 +133,7 @@ class _StoredTails:
                 self._tails = {}  # every digest filled: let the big table go
 
     def _read(self) -> dict[str, bytes]:
-        connection = sqlite3.connect(f"{self._path.resolve().as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(self._uri, uri=True)
         try:
             return dict(connection.execute("SELECT trial_id, digest_tail FROM trials"))
         finally:
