@@ -25,7 +25,7 @@ from trialtui.store.annotations import Annotations, TrialAnnotation
 from trialtui.store.profiles import PatientProfiles
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ResultRow:
     """A trial as a query returns it: the digest, the search hit (None when unfiltered)."""
 

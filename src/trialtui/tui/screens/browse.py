@@ -126,7 +126,11 @@ class BrowseScreen(ReviewActions, Screen):
             self.post_message(self.LoadFailed(f"{type(err).__name__}: {err}"))
             return
         self.post_message(self.Loaded(catalog, keep))
-        session.build_index()
+
+    @work(thread=True, exclusive=True, group="index")
+    def _build_index(self) -> None:
+        """Started once the list is on screen, so building the index never delays it."""
+        self.app.session.build_index()
         self.post_message(self.IndexReady())
 
     def on_browse_screen_load_progress(self, message: LoadProgress) -> None:
@@ -143,6 +147,7 @@ class BrowseScreen(ReviewActions, Screen):
         self._show_rows(self.app.session.rows(query, *self._filter_parts()), query=query)
         if message.keep:
             self.jump_to_trial(message.keep)
+        self.call_after_refresh(self._build_index)
 
     def on_browse_screen_index_ready(self) -> None:
         query = self.query_one("#search", Input).value
