@@ -92,10 +92,10 @@ async def measure_app(home: Path) -> None:
 
     app = build_app()
     async with app.run_test(size=(140, 40)) as pilot:
-        while not app.screen.query(TrialList) or not app.screen.query_one(TrialList).rows:
+        while not app.screen.query(TrialList) or not app.screen.query_one(TrialList).digests:
             await asyncio.sleep(0.005)
         await pilot.pause()  # the rows drawn
-        rows = len(app.screen.query_one(TrialList).rows)
+        rows = len(app.screen.query_one(TrialList).digests)
         report("app: list shown", rows, *elapsed(), target=TARGET_SECONDS)
         while not app.session.searchable:
             await asyncio.sleep(0.02)

@@ -174,6 +174,10 @@ class ReviewSession:
         """The fit if it was already computed; never computes (cheap enough for every list row)."""
         return self._fits.get(trial_id) if self.patient is not None else None
 
+    def fitted(self) -> set[str]:
+        """The trials whose patient fit is already computed."""
+        return set(self._fits) if self.patient is not None else set()
+
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""
         fit = self.fit(trial_id)

@@ -144,7 +144,7 @@ class BrowseScreen(ReviewActions, Screen):
         for problem in message.catalog.problems:
             self.notify(problem.line(), severity="warning", timeout=8)
         query = self.query_one("#search", Input).value
-        self._show_rows(self.app.session.rows(query, *self._filter_parts()), query=query)
+        self._show_rows(self._listing(query), query=query)
         if message.keep:
             self.jump_to_trial(message.keep)
         self.call_after_refresh(self._build_index)
@@ -166,32 +166,43 @@ class BrowseScreen(ReviewActions, Screen):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str) -> None:
-        self.post_message(self.Results(query, self.app.session.rows(query, *self._filter_parts())))
+        self.post_message(self.Results(query, self._listing(query)))
 
     def on_browse_screen_results(self, message: Results) -> None:
         if message.query == self.query_one("#search", Input).value:
             self._show_rows(message.rows, message.query)
 
-    def _show_rows(self, rows: list[ResultRow], query: str) -> None:
-        self._matched = {r.digest.trial_id: r.matched for r in rows if r.matched}
+    def _listing(self, query: str) -> list[ResultRow] | None:
+        """The search results, or None for "every trial" (no query, no filter): at registry
+        scale that is the catalog's own list, shown without a result row per trial."""
+        if not query.strip() and not self.filters:
+            return None
+        return self.app.session.rows(query, *self._filter_parts())
+
+    def _show_rows(self, rows: list[ResultRow] | None, query: str) -> None:
+        session = self.app.session
         trials = self.query_one(TrialList)
         keep = trials.current.digest.trial_id if trials.current else None
-        session = self.app.session
-        if session.marked or session.reviews or session.patient or session.changed:
-            listed = [self._row(r.digest, r.title_spans) for r in rows]
-        else:  # nothing to badge: skip the per-row lookups (570,000 rows at registry scale)
-            plain_rank = review_rank(None)
-            listed = [ListRow(r.digest, "", r.title_spans, plain_rank) for r in rows]
-        trials.set_rows(listed, keep=keep)
+        if rows is None:
+            digests, spans, self._matched = session.catalog.digests, {}, {}
+        else:
+            digests = [r.digest for r in rows]
+            spans = {r.digest.trial_id: r.title_spans for r in rows if r.title_spans}
+            self._matched = {r.digest.trial_id: r.matched for r in rows if r.matched}
+        # Only trials with badges or highlights get a line of their own; the rest are drawn plain.
+        badged = set(spans) | set(session.marked) | set(session.reviews) | session.changed | session.fitted()
+        decorated = {tid: self._row(d, spans.get(tid, ())) for tid in badged
+                     if (d := session.catalog.digest(tid)) is not None}
+        trials.set_rows(digests, decorated, keep=keep, plain_rank=review_rank(None))
         total = len(self.app.session.catalog)
         if (query.strip() or self.filters) and not self.app.session.searchable:
             self._status(f"Indexing {total:,} trials: the search runs as soon as it is ready…")
         elif query.strip() or self.filters:
             what = f" “{query.strip()}”" if query.strip() else " the filters"
-            self._status(f"{len(rows):,} of {total:,} trials match{what}")
+            self._status(f"{len(digests):,} of {total:,} trials match{what}")
         else:
             self._status(f"{total:,} trials")
-        if not rows:
+        if not digests:
             self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() or self.filters else "No trials loaded.")
 
     def _status(self, text: str) -> None:
@@ -330,7 +341,7 @@ class BrowseScreen(ReviewActions, Screen):
         self.app.push_screen(PatientDialog(self.app.session.patient_entry, profiles.names(), load, save), entered)
 
     def _check_patient(self) -> None:
-        rows = [row.digest.trial_id for row in self.query_one(TrialList).rows]
+        rows = [d.trial_id for d in self.query_one(TrialList).digests]
         if self.app.session.patient is None:
             self._refresh_rows(rows)
             self._status(f"{len(self.app.session.catalog):,} trials")
@@ -352,12 +363,11 @@ class BrowseScreen(ReviewActions, Screen):
     def on_browse_screen_fits_computed(self, message: FitsComputed) -> None:
         self._refresh_rows(message.trial_ids)
         if message.done:
-            counts = {"✓": 0, "✗": 0, "?": 0}
-            for row in self.query_one(TrialList).rows:
-                for mark in counts:
-                    counts[mark] += mark in row.badges
-            self._status(f"Patient fits {counts['✓']:,}, fails {counts['✗']:,}, unknown {counts['?']:,} "
-                         f"of {len(self.query_one(TrialList).rows):,} trials")
+            session = self.app.session
+            listed = self.query_one(TrialList).digests
+            fits = [fit.overall for d in listed if (fit := session.known_fit(d.trial_id))]
+            self._status(f"Patient fits {fits.count('fits'):,}, fails {fits.count('fails'):,}, "
+                         f"unknown {fits.count('unknown'):,} of {len(listed):,} trials")
 
     def _row(self, digest, title_spans=()) -> ListRow:
         review = self.app.session.reviews.get(digest.trial_id)
@@ -366,8 +376,12 @@ class BrowseScreen(ReviewActions, Screen):
     def _refresh_rows(self, trial_ids) -> None:
         """Redraw these trials' badges and review rank."""
         trials = self.query_one(TrialList)
-        rows = {r.digest.trial_id: r for r in trials.rows}
-        trials.update_rows({tid: self._row(rows[tid].digest, rows[tid].title_spans) for tid in trial_ids if tid in rows})
+        updates = {}
+        for tid in trial_ids:
+            digest = self.app.session.catalog.digest(tid)
+            if digest is not None:
+                updates[tid] = self._row(digest, trials.title_spans(tid))
+        trials.update_rows(updates)
 
     def _badges(self, trial_id: str) -> str:
         session = self.app.session
@@ -389,10 +403,10 @@ class BrowseScreen(ReviewActions, Screen):
             self.query_one(TrialDetail).update_marks(self.app.session.marks(trial_id), self._annotation_line(trial_id))
 
     def refresh_reviews(self) -> None:
-        self._refresh_rows([row.digest.trial_id for row in self.query_one(TrialList).rows])
+        self._refresh_rows([d.trial_id for d in self.query_one(TrialList).digests])
 
     def listed_digests(self) -> list:
-        return [row.digest for row in self.query_one(TrialList).rows]
+        return list(self.query_one(TrialList).digests)
 
     def _annotation_line(self, trial_id: str) -> str:
         session = self.app.session
@@ -414,7 +428,7 @@ class BrowseScreen(ReviewActions, Screen):
         if not trials.highlight(trial_id):
             self.query_one("#search", Input).value = ""
             self._set_filters(None)
-            self._show_rows(self.app.session.rows(), query="")
+            self._show_rows(None, query="")
             trials.highlight(trial_id)
         trials.focus()
 

@@ -32,9 +32,9 @@ OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INV
 class ListRow:
     """One line of the list: the trial, its badges, and the title's matched spans to highlight.
 
-    Treated as immutable (`TrialList.update_rows` replaces rows) but not frozen: a frozen
-    dataclass's ``__init__`` costs about four times as much, and opening a full-size library
-    builds 570,000 of these before the list shows.
+    The list keeps one only for trials that have something to show beyond their digest (badges,
+    highlights, a review rank); every other line is made when drawn, so a 570,000-trial list is
+    one list of digests.
     """
 
     digest: TrialDigest
@@ -155,32 +155,52 @@ class TrialList(ScrollView, can_focus=True):
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._rows: list[ListRow] = []
+        self._digests: list[TrialDigest] = []
+        self._decorated: dict[str, ListRow] = {}
+        self._plain_rank: tuple[int, ...] = ()
         self.sort_key = ""
         self.sort_reverse = False
 
     # data in -----------------------------------------------------------------------------------
 
+    def _row(self, digest: TrialDigest) -> ListRow:
+        return self._decorated.get(digest.trial_id) or ListRow(digest, review_rank=self._plain_rank)
+
     @property
-    def rows(self) -> Sequence[ListRow]:
-        return self._rows
+    def digests(self) -> Sequence[TrialDigest]:
+        """The listed trials in their shown order."""
+        return self._digests
+
+    @property
+    def rows(self) -> list[ListRow]:
+        """Every line as a `ListRow` (built on demand: prefer `digests` for big lists)."""
+        return [self._row(d) for d in self._digests]
 
     @property
     def current(self) -> ListRow | None:
-        return self._rows[self.cursor] if 0 <= self.cursor < len(self._rows) else None
+        return self._row(self._digests[self.cursor]) if 0 <= self.cursor < len(self._digests) else None
 
-    def set_rows(self, rows: Sequence[ListRow], keep: str | None = None) -> None:
-        """Show these rows (sorted by the current sort), keeping the cursor on `keep` if present."""
-        self._rows = list(rows)
+    def set_rows(self, digests: Sequence[TrialDigest], decorated: dict[str, ListRow] | None = None,
+                 keep: str | None = None, plain_rank: tuple[int, ...] = ()) -> None:
+        """Show these trials (sorted by the current sort), keeping the cursor on `keep` if present.
+        `decorated` holds the lines with badges or highlights; `plain_rank` is the review rank of
+        the others."""
+        self._digests = list(digests)
+        self._decorated = decorated or {}
+        self._plain_rank = plain_rank
         self._apply_sort()
-        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        self.virtual_size = Size(self.size.width, len(self._digests) + 1)
         index = self.index_of(keep) if keep else None
         self._move_to(index if index is not None else 0, announce=True)
         self.refresh()
 
+    def title_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
+        held = self._decorated.get(trial_id)
+        return held.title_spans if held else ()
+
     def update_rows(self, updates: dict[str, ListRow]) -> None:
-        """Replace the rows of these trials (new badges or review rank), in place."""
-        self._rows = [updates.get(r.digest.trial_id, r) for r in self._rows]
+        """Replace the lines of these trials (new badges or review rank), in place."""
+        self._decorated.update(updates)
         self.refresh()
 
     def highlight(self, trial_id: str) -> bool:
@@ -191,7 +211,7 @@ class TrialList(ScrollView, can_focus=True):
         return index is not None
 
     def index_of(self, trial_id: str) -> int | None:
-        return next((i for i, r in enumerate(self._rows) if r.digest.trial_id == trial_id), None)
+        return next((i for i, d in enumerate(self._digests) if d.trial_id == trial_id), None)
 
     def sort_by(self, key: str, reverse: bool = False) -> None:
         keep = self.current.digest.trial_id if self.current else None
@@ -204,7 +224,8 @@ class TrialList(ScrollView, can_focus=True):
 
     def _apply_sort(self) -> None:
         if self.sort_key:
-            self._rows.sort(key=SORT_KEYS[self.sort_key], reverse=self.sort_reverse)
+            key = SORT_KEYS[self.sort_key]
+            self._digests.sort(key=lambda d: key(self._row(d)), reverse=self.sort_reverse)
 
     # actions -------------------------------------------------------------------------------------
 
@@ -218,7 +239,7 @@ class TrialList(ScrollView, can_focus=True):
         self._move_to(0, announce=True)
 
     def action_last(self) -> None:
-        self._move_to(len(self._rows) - 1, announce=True)
+        self._move_to(len(self._digests) - 1, announce=True)
 
     def action_select(self) -> None:
         if self.current:
@@ -236,10 +257,10 @@ class TrialList(ScrollView, can_focus=True):
             self.sort_by(order[position] if position < len(order) else order[0])
 
     def _move_to(self, index: int, announce: bool) -> None:
-        if not self._rows:
+        if not self._digests:
             self.cursor = 0
             return
-        index = max(0, min(index, len(self._rows) - 1))
+        index = max(0, min(index, len(self._digests) - 1))
         moved = index != self.cursor
         self.cursor = index
         visible_rows = max(1, self.size.height - 1)
@@ -250,7 +271,7 @@ class TrialList(ScrollView, can_focus=True):
             self.scroll_to(y=index - visible_rows + 1, animate=False, immediate=True)
         self.refresh()
         if announce or moved:
-            self.post_message(self.Highlighted(self._rows[index].digest.trial_id))
+            self.post_message(self.Highlighted(self._digests[index].trial_id))
 
     # mouse ---------------------------------------------------------------------------------------
 
@@ -261,7 +282,7 @@ class TrialList(ScrollView, can_focus=True):
                 self.sort_by(key, reverse=self.sort_key == key and not self.sort_reverse)
             return
         index = int(self.scroll_y) + event.y - 1
-        if 0 <= index < len(self._rows):
+        if 0 <= index < len(self._digests):
             self._move_to(index, announce=True)
             if event.chain >= 2:
                 self.action_select()
@@ -277,7 +298,7 @@ class TrialList(ScrollView, can_focus=True):
     # rendering -----------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._rows) + 1)
+        self.virtual_size = Size(event.size.width, len(self._digests) + 1)
 
     def watch_cursor(self) -> None:
         self.refresh()
@@ -303,9 +324,9 @@ class TrialList(ScrollView, can_focus=True):
             cells = [Segment(self._fit(label, w), style) for label, w in zip(labels, widths) if w]
             return self._strip(cells, width, style)
         index = int(self.scroll_y) + y - 1
-        if index >= len(self._rows):
+        if index >= len(self._digests):
             return Strip.blank(width, base)
-        row = self._rows[index]
+        row = self._row(self._digests[index])
         row_style = base
         if index == self.cursor:
             row_style = base + self.get_component_rich_style("trial-list--cursor" if self.has_focus else "trial-list--header")
