@@ -6,9 +6,11 @@ increasing order (an ``array('I')``, or a plain int for the many terms found in 
 A query word is first resolved against the vocabulary (exact, completions, typos — see `vocab`),
 the cheapest word's postings give the candidates, the other words narrow them (set intersection,
 or a binary search in a long postings list). The best few dozen candidates are then checked
-against their trial's term numbers (one short array per trial, by field), which says which fields
-each word matched in; only those fields are re-read from the digest, best first, to score phrases
-and togetherness and to find what to highlight.
+without reading text, which says which fields each word matched in and how well: in the word's
+postings lists (binary search) when it has few, else in the trial's term numbers (one array per
+trial, by field). Only fields that can earn a bonus are then re-read from the digest, best
+candidates first and until no other can reach the last place, to score phrases and togetherness
+and to find what to highlight.
 """
 
 from __future__ import annotations
