@@ -265,7 +265,8 @@ def iter_items(text: str) -> tuple[Item, ...]:
     if not text:
         return ()
     items: list[Item] = []
-    has_header = _ANY_HEADER.search(text) is not None
+    # Every header word has "clu" in it ("inclusion", "exclude"): texts without one skip the scan.
+    has_header = "clu" in text.lower() and _ANY_HEADER.search(text) is not None
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
     offset = 0

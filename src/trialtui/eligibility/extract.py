@@ -120,6 +120,10 @@ _SCORE_MEASURES = frozenset({"ecog", "karnofsky", "lansky", "performance"})
 _SCALE_ENDS = {"ecog": (0, 5), "karnofsky": (0, 100), "lansky": (0, 100), "performance": (0, 100)}
 
 
+_THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+")
+_THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")
+
+
 def _number_readings(token: str, score: bool) -> list[float]:
     """Possible values of a written number, most likely first ("50.000" may be 50 or 50,000)."""
     token = token.strip().lower()
@@ -133,11 +137,11 @@ def _number_readings(token: str, score: bool) -> list[float]:
         return [max(parts)]
     if "," in token and "." in token:
         return [float(token.replace(",", ""))]
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", token):
+    if _THOUSANDS_COMMA.fullmatch(token):
         return [float(token.replace(",", "")), float(token.replace(",", ".", 1))] if token.count(",") == 1 else [float(token.replace(",", ""))]
     if "," in token:
         return [float(token.replace(",", ".", 1))] if token.count(",") == 1 else []
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", token):
+    if _THOUSANDS_DOT.fullmatch(token):
         readings = [float(token.replace(".", ""))]
         return readings if token.count(".") > 1 else [float(token), readings[0]]
     try:
@@ -271,10 +275,14 @@ def _condition_name(text: str, free_text: bool) -> str | None:
     return text or None
 
 
+_AGE_CONDITION_WORDS = re.compile(r"year|yr|\by\b|age|patients|children|subjects|participants", re.IGNORECASE)
+_CONDITION_OPENING = re.compile(r"\W*(?:\(|for|in|if)")
+
+
 def _age_condition(text: str) -> tuple[str, int] | None:
     """"(≥16 years)" or "for patients < 16 years" right after a measure → ("age >= 16", length)."""
     match = _AGE_CONDITION.match(text)
-    if not match or not re.search(r"year|yr|\by\b|age|patients|children|subjects|participants", match.group(0), re.I):
+    if not match or not _AGE_CONDITION_WORDS.search(match.group(0)):
         return None
     bound, inclusive = _COMP_SENSE[next(k for k in _COMP_SENSE if match.group(k))]
     operator = (">=" if inclusive else ">") if bound == "lower" else ("<=" if inclusive else "<")
@@ -283,7 +291,7 @@ def _age_condition(text: str) -> tuple[str, int] | None:
 
 def _trailing_condition(text: str) -> str | None:
     age = _age_condition(text)
-    if age and re.match(r"\W*(?:\(|for|in|if)", text):
+    if age and _CONDITION_OPENING.match(text):
         return age[0]
     match = _TRAILING_CONDITION.match(text)
     if not match:
@@ -323,13 +331,18 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
     name = item_text[:-1].strip()
     if len(name) > _HEADER_MAX:
         return ()
+    if name.isascii() and not MENTION_START.match(name.lower()):
+        return ()  # cannot start with a measure name; ASCII lowercases exactly, so the test is safe
     match = MENTION.fullmatch(name)
     return mention_measures(match) if match else ()
 
 
 # ---------------------------------------------------------------- sentences and mentions
 
-_SENTENCE_END = re.compile(r";|(?<=[.!?])\s+(?=[A-Z(\[\d])|\.$|(?<=[a-z)])\.(?=[A-Z])")
+_SENTENCE_END = re.compile(r"[;\s.](?:(?<=;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
+"""A ";", the spaces after a sentence's ".", "!" or "?" before its next one starts, or a "." that
+ends the item or sits between a word and a capital ("aged 18.Adults"). Written to begin with a
+character class, which `re` looks for with a fast scan instead of trying every branch everywhere."""
 _EXCLUSION_CUE = re.compile(
     r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
     re.IGNORECASE,
@@ -355,9 +368,10 @@ class _Mention:
     condition: str | None = None
 
 
-_DIGITS = re.compile(r"(?<![A-Za-z])\d+")
-"""Digit runs; one inside a word ("HbA1c", "CD19", "T790M") is a name, and reading it as a number
-cut "Hemoglobin A1c" short to "Hemoglobin"."""
+_DIGITS = re.compile(r"\d(?<![A-Za-z]\d)\d*")
+"""Digit runs not right after a letter; one inside a word ("HbA1c", "CD19", "T790M") is a name, and
+reading it as a number cut "Hemoglobin A1c" short to "Hemoglobin". The digit comes before the
+lookbehind so that `re` can scan for digits instead of trying the lookbehind everywhere."""
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
 
 
@@ -397,10 +411,8 @@ def _lowered(text: str) -> str:
 def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list[_Mention]:
     """Measure names near a number (`hints`: its spans), mostly before it; only those stretches are
     scanned, and only at word starts a measure name can begin with, for speed."""
-    candidates = [candidate.start() for candidate in MENTION_START.finditer(lowered)]
-    if not candidates:
-        return []
     found: list[_Mention] = []
+    find = MENTION_START.search
     scan_from = 0
     for hint_start, hint_end in hints:
         end = min(len(sentence), hint_end + _NAME_AFTER_REACH)
@@ -409,17 +421,18 @@ def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list
         start = max(scan_from, hint_start - _MENTION_REACH)
         while start > scan_from and sentence[start - 1].isalnum():
             start -= 1
-        position = start
-        for index in range(bisect_left(candidates, start), len(candidates)):
-            at = candidates[index]
+        candidate = find(lowered, start)
+        while candidate is not None:
+            at = candidate.start()
             if at >= end:
                 break
-            if at < position:
-                continue
             match = MENTION.match(sentence, at)
-            if match is not None:
-                found.append(_Mention(mention_measures(match), match.start(), match.end()))
-                position = scan_from = match.end()
+            if match is None:
+                candidate = find(lowered, at + 1)
+            else:
+                found.append(_Mention(mention_measures(match), at, match.end()))
+                scan_from = match.end()
+                candidate = find(lowered, scan_from)
         scan_from = max(scan_from, end)
     return found
 
@@ -651,7 +664,11 @@ class _Extractor:
         window_start = group[-1].end
         window = sentence[window_start:limit]
         leading = _leading_condition(sentence[:start], lowered[:start])
-        comparator_before = _COMPARATOR_BEFORE.search(sentence[:start])
+        # Only "minimum", "maximum" or "least" can start that search's match: ASCII text without them
+        # (lowercasing ASCII is exact) is skipped unscanned.
+        before = lowered[:start]
+        comparator_before = (_COMPARATOR_BEFORE.search(sentence[:start])
+                             if "imum" in before or "least" in before or not sentence.isascii() else None)
         change_before = _CHANGE_BEFORE.search(sentence, max(0, start - 40), start)
         uncertain_section = "section not stated; read as inclusion" if raw_section == "other" else None
         thresholds: list[Threshold] = []
@@ -909,8 +926,11 @@ def _age_paren_at(text_start: int, sentence: str, parens: list[tuple[int, int, s
     return None
 
 
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
 def _strip_age_condition(gap: str) -> str:
-    return re.sub(r"\([^()]*\)", "", gap)
+    return _BRACKETED.sub("", gap) if "(" in gap else gap
 
 
 _CONDITION_WORD_BEFORE = re.compile(r"\b(?:for|in|if|when)\s+$", re.IGNORECASE)

@@ -19,6 +19,9 @@ _Prefixes = set[tuple[str, bool]]
 otherwise the prefix stops there (the next node is not a plain character)."""
 
 _DIGITS = "0123456789"
+_SPACES = "".join(re.findall(r"\s", "".join(map(chr, range(0x10000)))))
+"""What \\s matches: spelled out so that "a\\s+minimum" filters on "a " rather than on every "a"
+(Unicode has no white space outside the Basic Multilingual Plane)."""
 _MAX_CLASS = 64
 """A character class larger than this ends a prefix instead of multiplying it."""
 
@@ -33,6 +36,8 @@ def _class_chars(items: list) -> str | None:
             chars.extend(map(chr, range(av[0], av[1] + 1)))
         elif op is sre.CATEGORY and av is sre.CATEGORY_DIGIT:
             chars.extend(_DIGITS)
+        elif op is sre.CATEGORY and av is sre.CATEGORY_SPACE:
+            chars.extend(_SPACES)
         else:
             return None
     return "".join(chars) if len(chars) <= _MAX_CLASS else None
@@ -80,14 +85,23 @@ def _sequence(items, room: int) -> _Prefixes:
 
 
 def _trie(words: set[str]) -> str:
-    """Prefixes as nested alternations grouped by first character, so few branches are tried.
+    """Prefixes as nested alternations grouped by first character, so few branches are tried;
+    first characters with the same continuations share one class ("[ \\t\\n…]" for a space).
     A prefix that is itself in the set makes its longer ones redundant."""
     if "" in words:
         return ""
     by_first: dict[str, set[str]] = {}
     for word in words:
         by_first.setdefault(word[0], set()).add(word[1:])
-    return "(?:" + "|".join(re.escape(first) + _trie(tail) for first, tail in sorted(by_first.items())) + ")"
+    by_tail: dict[str, list[str]] = {}
+    for first, tails in sorted(by_first.items()):
+        by_tail.setdefault(_trie(tails), []).append(first)
+    branches = [_one_of(firsts) + tail for tail, firsts in by_tail.items()]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _one_of(chars: list[str]) -> str:
+    return re.escape(chars[0]) if len(chars) == 1 else "[" + "".join(map(re.escape, chars)) + "]"
 
 
 def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> str:
@@ -117,16 +131,19 @@ class Prefiltered:
         self.starts = re.compile(starts_lookahead([pattern.pattern], pattern.flags))
 
     def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
-        position = 0
+        # Searching on from each match's end skips the candidates inside it (every digit of a
+        # number is one) without making a Match object for each.
+        find = self.starts.search
         match_at = self.pattern.match
-        for candidate in self.starts.finditer(lowered):
+        candidate = find(lowered)
+        while candidate is not None:
             at = candidate.start()
-            if at < position:
-                continue
             match = match_at(text, at)
-            if match is not None:
-                position = max(match.end(), at + 1)
+            if match is None:
+                candidate = find(lowered, at + 1)
+            else:
                 yield match
+                candidate = find(lowered, max(match.end(), at + 1))
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         return next(self.finditer(text, lowered), None)

@@ -138,8 +138,9 @@ _GROUP_MEASURES = {
 }
 
 
-MENTION_START = re.compile("(?<![a-z0-9])" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE))
-"""Word starts, in lowercased text, where some measure spelling may begin: MENTION runs only there."""
+MENTION_START = re.compile("(?<![a-z0-9])" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE, 8))
+"""Word starts, in lowercased text, where some measure spelling may begin: MENTION runs only there.
+Eight characters rather than three: "pat", "pla", "per" begin far more words than measures."""
 
 
 def mention_measures(match: re.Match[str]) -> tuple[str, ...]:
