@@ -7,33 +7,13 @@ import json
 from textual.widgets import Input, Static
 
 from conftest import SEEDS
+from pilot_helpers import SIZE, loaded, text_of, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
 from trialtui.tui.screens.help import HelpScreen
 from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
 from trialtui.tui.widgets.trial_detail import SectionIndex, TrialDetail
 from trialtui.tui.widgets.trial_list import TrialList
-
-SIZE = (140, 40)
-
-
-def text_of(widget: Static) -> str:
-    return str(widget.content)
-
-
-def list_lines(trials: TrialList) -> list[str]:
-    return [trials.render_line(y).text for y in range(1, len(trials.rows) + 1)]
-
-
-async def loaded(pilot) -> BrowseScreen:
-    """Wait until the load worker has filled the list."""
-    screen = pilot.app.screen
-    for _ in range(200):
-        await pilot.pause(0.02)
-        if screen.query_one(TrialList).rows:
-            break
-    await pilot.pause()
-    return screen
 
 
 async def test_list_shows_the_seeds_and_the_detail_follows_the_cursor():
@@ -129,10 +109,7 @@ async def test_search_box_filters_the_list(tmp_path):
         assert screen.query_one("#search", Input).has_focus
         for key in "cnk-ut":
             await pilot.press(key)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if len(screen.query_one(TrialList).rows) < 5:
-                break
+        await wait_for(pilot, lambda: len(screen.query_one(TrialList).digests) < 5)
         ids = [row.digest.trial_id for row in screen.query_one(TrialList).rows]
         assert ids[0] == "NCT06751134"
         assert "match “cnk-ut”" in text_of(screen.query_one("#list-status", Static))
@@ -203,10 +180,7 @@ async def test_filters_narrow_the_list_and_say_so():
         app.screen.query_one("#filter-age", Input).value = "30"
         await pilot.press("ctrl+s")
         trials = screen.query_one(TrialList)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if len(trials.rows) < 5:
-                break
+        await wait_for(pilot, lambda: len(trials.digests) < 5)
         assert [r.digest.trial_id for r in trials.rows] == ["NCT06631040"]
         assert text_of(screen.query_one("#filters", Static)) == "Filters: Not yet recruiting · open at age 30"
         assert "1 of 5 trials match the filters" in text_of(screen.query_one("#list-status", Static))
@@ -231,10 +205,7 @@ async def test_palette_jumps_to_a_trial_by_title_word():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if app.session.searchable:
-                break
+        await wait_for(pilot, lambda: app.session.searchable)
         screen.query_one(TrialList).highlight("NCT06751134")
         await pilot.press("ctrl+p")
         await pilot.press(*"sarcoma")
@@ -250,10 +221,7 @@ async def test_a_search_hit_says_which_fields_matched():
         screen = await loaded(pilot)
         await pilot.press("slash", *"guangzhou")
         trials = screen.query_one(TrialList)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if len(trials.rows) < 5:
-                break
+        await wait_for(pilot, lambda: len(trials.digests) < 5)
         trials.highlight("TT-6105b303ddf7")
         await pilot.pause()
         assert "Matched in cities" in text_of(screen.query_one("#detail-annotation", Static))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from conftest import SEEDS
-from test_tui_browse import SIZE, loaded
+from pilot_helpers import SIZE, loaded, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
 from trialtui.tui.screens.compare import CompareScreen

@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from ctgov_server import FakeCtgov, load_studies, nct_id_of, sponsor_update, study_to_change
-from test_tui_browse import SIZE, loaded
+from pilot_helpers import SIZE, loaded, wait_for
 from trialtui.fetch import RetryPolicy, StudyQuery, fetch_to_library, update_library
 from trialtui.store import Database, Library
 from trialtui.tui.app import build_app
@@ -28,14 +28,6 @@ def boston(path) -> list[dict]:
 @pytest.fixture
 def studies(shared_data):
     return boston(shared_data / "ctgov-v2" / "api-page-boston.json")
-
-
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        await pilot.pause(0.02)
-        if condition():
-            return
-    raise AssertionError("the app never got there")
 
 
 async def test_fetch_dialog_stores_the_studies_and_the_list_shows_them(studies, monkeypatch):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from conftest import SEEDS
-from test_tui_browse import SIZE, loaded
-from test_tui_fetch_changes import wait_for
+from pilot_helpers import SIZE, loaded, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.dialogs.patient_dialog import PatientDialog
 from trialtui.tui.screens.browse import BrowseScreen

@@ -9,8 +9,7 @@ import io
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from conftest import SEEDS
-from test_tui_browse import SIZE, loaded, text_of
-from test_tui_fetch_changes import wait_for
+from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
 from trialtui.store import Database
 from trialtui.store.annotations import Annotations
 from trialtui.tui.app import build_app
@@ -27,10 +26,6 @@ NK = "NCT06674265"
 def stored(trial_id: str):
     with Database.open() as db:
         return Annotations(db).get(trial_id)
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*[{" ": "space", "\n": "enter", ",": "comma"}.get(c, c) for c in text])
 
 
 async def test_a_full_review_with_single_keys(tmp_path, monkeypatch):
