@@ -18,10 +18,6 @@ class FactRow:
     a: str
     b: str
 
-    @property
-    def differs(self) -> bool:
-        return self.a != self.b
-
 
 def _ages(t: Trial) -> str:
     low, high = t.eligibility.minimum_age, t.eligibility.maximum_age

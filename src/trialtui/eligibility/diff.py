@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from trialtui.eligibility.extract import Threshold
 from trialtui.eligibility.vocabulary import CATEGORY_ORDER, MEASURE_ORDER, MEASURES
 
-VERDICTS = ("same", "a_stricter", "b_stricter", "only_a", "only_b", "mixed", "incomparable")
-
 
 @dataclass(slots=True)
 class DiffRow:

@@ -36,7 +36,6 @@ class TrialDetail(Vertical):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.current_section = SECTION_KEYS[0]
-        self._sections: list[Section] = []
         self._marks: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
@@ -59,7 +58,6 @@ class TrialDetail(Vertical):
              marks: dict[str, tuple[str, str]] | None = None) -> None:
         """Display a trial's sections and thresholds (with the criterion each came from) and the
         reviewer's marks (key → (mark, note)); the section index keeps its position."""
-        self._sections = sections
         self._marks = marks or {}
         self.query_one("#detail-sections").display = True
         self.query_one(ThresholdTable).set_thresholds(thresholds, sources, patient, self._marks)
@@ -109,7 +107,6 @@ class TrialDetail(Vertical):
         self.query_one("#detail-title", Static).update(plain(message))
         self.query_one("#detail-annotation", Static).display = False
         self.query_one("#detail-sections").display = False
-        self._sections = []
 
     def jump_to(self, key: str) -> None:
         """Scroll the record so section `key` is at the top."""
