@@ -19,6 +19,15 @@ async def fill(pilot, dialog: PatientDialog, values: dict[str, str]) -> None:
     await pilot.pause()
 
 
+async def open_patient_form(pilot) -> PatientDialog:
+    """Wait for the list, press p from it, and return the patient form."""
+    screen = await loaded(pilot)
+    screen.query_one(TrialList).focus()
+    await pilot.press("p")
+    assert isinstance(pilot.app.screen, PatientDialog)
+    return pilot.app.screen
+
+
 async def test_patient_values_mark_each_trial_and_the_thresholds():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
@@ -53,10 +62,7 @@ async def test_patient_values_mark_each_trial_and_the_thresholds():
 async def test_unreadable_values_are_named_and_nothing_is_applied():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        screen.query_one(TrialList).focus()
-        await pilot.press("p")
-        dialog = app.screen
+        dialog = await open_patient_form(pilot)
         await fill(pilot, dialog, {"lab-anc": "lots"})
         dialog.query_one("#patient-lab-anc", Input).focus()
         await pilot.press("enter")
@@ -73,10 +79,7 @@ async def test_compare_screen_says_which_trial_the_patient_fits():
 
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        screen.query_one(TrialList).focus()
-        await pilot.press("p")
-        await fill(pilot, app.screen, {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80000/mm3"})
+        await fill(pilot, await open_patient_form(pilot), {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80000/mm3"})
         await pilot.press("ctrl+s")
         compare = await open_compare(pilot, "NCT06751134", "NCT06674265")
         title = str(compare.query_one("#compare-title", Static).content)
@@ -91,10 +94,7 @@ async def test_a_patient_saved_by_name_can_be_loaded_again():
 
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        screen.query_one(TrialList).focus()
-        await pilot.press("p")
-        dialog = app.screen
+        dialog = await open_patient_form(pilot)
         await fill(pilot, dialog, {"age": "8", "lab-anc": "1200/mm3"})
         dialog.query_one("#patient-name", Input).value = "Lily"
         dialog.query_one("#patient-name", Input).focus()
@@ -104,13 +104,11 @@ async def test_a_patient_saved_by_name_can_be_loaded_again():
         await pilot.press("escape")
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        screen.query_one(TrialList).focus()
-        await pilot.press("p")
-        dialog = app.screen
+        dialog = await open_patient_form(pilot)
         dialog.query_one("#patient-saved", Select).value = "Lily"
         await pilot.pause()
         assert dialog.query_one("#patient-lab-anc", Input).value == "1200/mm3"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "Patient fits" in str(screen.query_one("#list-status", Static).content))
+        status = app.screen.query_one("#list-status", Static)
+        await wait_for(pilot, lambda: "Patient fits" in str(status.content))
         assert app.session.patient.age == 8
