@@ -54,3 +54,13 @@ def test_list_csv_has_one_row_per_trial_with_notes():
     assert len(rows) == 5
     row = next(r for r in rows if r["trial_id"] == "NCT06674265")
     assert (row["status"], row["phase"], row["star"], row["tags"], row["note"]) == ("Recruiting", "Phase 1", "yes", "iran", "asked, waiting")
+
+
+def test_write_report_replaces_the_file_whole_and_leaves_no_partial(tmp_path):
+    from trialtui.reports import write_report
+
+    target = tmp_path / "out" / "list.csv"
+    assert write_report(target, "first\n") == target
+    write_report(target, "second\n")
+    assert target.read_text() == "second\n"
+    assert [p.name for p in target.parent.iterdir()] == ["list.csv"]

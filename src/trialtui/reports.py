@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from trialtui.comparison import Comparison
 from trialtui.digest import TrialDigest
@@ -114,3 +115,13 @@ def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes]) -> s
                          "; ".join(d.conditions), d.last_update, n.status_text, "yes" if n.star else "",
                          "; ".join(n.tags), n.note])
     return buffer.getvalue()
+
+
+def write_report(path: Path, text: str) -> Path:
+    """Write a report whole or not at all (a temporary file renamed over the target); raises OSError."""
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return path

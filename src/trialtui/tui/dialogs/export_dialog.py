@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from trialtui.reports import write_report
 from trialtui.tui.text import plain
 
 
@@ -40,10 +41,7 @@ class ExportDialog(ModalScreen[Path | None]):
     def _write(self, event: Input.Submitted) -> None:
         path = Path(event.value.strip()).expanduser()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(path.name + ".part")
-            temporary.write_text(self.make_report(), encoding="utf-8")
-            temporary.replace(path)
+            path = write_report(path, self.make_report())
         except OSError as err:
             self.query_one("#export-status", Static).update(plain(f"Cannot write {path}: {err.strerror or err}"))
             return
