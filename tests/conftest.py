@@ -19,7 +19,7 @@ def trialtui_home(tmp_path_factory, monkeypatch) -> Path:
     return home
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not DATA.is_dir():
         pytest.skip("../shared/data is not beside this checkout")

@@ -19,17 +19,21 @@ import gc
 import math
 import re
 from array import array
-from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from heapq import heappush, heapreplace, nlargest
+from heapq import heappush, heapreplace
 from itertools import accumulate, chain, count
-from operator import add, methodcaller
+from operator import add, attrgetter, methodcaller
+
+import numpy as np
 
 from trialtui.digest import TrialDigest
+from trialtui.search.bulk import Tokenizer, field_pairs
+from trialtui.search.postings import FieldPostings
 from trialtui.search.normalize import TOKEN, STOPWORDS, fold, fold_with_origin, terms, token_spans, words as words_of
 from trialtui.search.query import Query, QueryTerm, parse_query
 from trialtui.search.ranking import (
@@ -40,9 +44,6 @@ from trialtui.search.vocab import Vocabulary
 FIELD_SEPARATOR = "; "
 """Joins the values of a many-valued field into the text that `Hit.spans` offsets point into."""
 
-_NAME_FIELDS = frozenset({"drugs", "facilities", "cities", "states", "countries", "sponsors",
-                          "conditions", "keywords"})
-"""Short values that repeat across trials: tokenised once per distinct value while building."""
 _WALK_OVER = 20_000
 """A lone word with more postings than this is ranked by walking its best postings first."""
 _VERIFY_UNDER = 120
@@ -58,8 +59,6 @@ _FEW_SOURCES = 32
 """A word with at most this many postings lists is checked against a candidate in them."""
 _TITLE = FIELDS.index("title")
 """Always re-read when matched: the list highlights it."""
-_exhaust = deque(maxlen=0).extend
-"""Runs an iterator of C calls to its end without a Python loop (the build's posting appends)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +103,15 @@ def field_text(digest: TrialDigest, name: str) -> str:
     return FIELD_SEPARATOR.join(field_values(digest, name))
 
 
+def _values(digests: list[TrialDigest], name: str) -> list[tuple[str, ...]]:
+    """Every trial's values of one field, for `bulk.field_pairs` (repeats and empty values
+    are harmless there: they add no term)."""
+    if name == "ids":
+        return [(digest.trial_id, *digest.ids) for digest in digests]
+    values = list(map(attrgetter(name), digests))
+    return [(value,) for value in values] if values and isinstance(values[0], str) else values
+
+
 def _status_key(text: str) -> str:
     return "_".join(text.upper().split())
 
@@ -113,11 +121,6 @@ def _phase_key(text: str) -> str:
     if key.isdigit():
         return "PHASE" + key
     return {"N/A": "NA", "EARLYPHASE1": "EARLY_PHASE1"}.get(key, key)
-
-
-def _contains(postings, doc: int) -> bool:
-    at = bisect_left(postings, doc)
-    return at < len(postings) and postings[at] == doc
 
 
 @contextmanager
@@ -131,18 +134,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-class _ValueTerms(dict):
-    """Name value → its term numbers, tokenised once: site, city and sponsor names repeat a lot."""
-
-    def __init__(self, number: Callable[[str], int]):
-        super().__init__()
-        self.number = number
-
-    def __missing__(self, value: str) -> tuple[int, ...]:
-        numbers = self[value] = tuple(map(self.number, terms(value)))
-        return numbers
 
 
 class _Word:
@@ -202,53 +193,51 @@ class _Word:
             return 0.97 * term_score(Kind.EXACT, weight)
         return 0.0
 
-    def field_scores(self, doc: int, forward: array, present: set[int] | None,
-                     terms: list[str]) -> dict[int, float]:
-        """Field number → the best this word earns there in one trial (what `score` would find in
-        its text), without reading the text.
+    def hits(self, window: np.ndarray) -> list[dict[int, float]]:
+        """Per trial of `window` (ascending numbers): field number → the best this word earns
+        there, from its postings lists (one binary search of the whole window per list)."""
+        found: list[dict[int, float]] = [{} for _ in range(len(window))]
+        for score, docs, field_number, number in self.sources:  # best first
+            at = np.minimum(np.searchsorted(docs, window), len(docs) - 1)
+            hit = np.flatnonzero(docs[at] == window)
+            if len(hit):
+                if number >= 0:
+                    self.seen.add(number)
+                for j in hit.tolist():
+                    found[j].setdefault(field_number, score)
+        return found
 
-        A word with few postings lists is looked up in them (binary search); one standing for
-        many terms in the trial's term numbers (`SearchIndex._forward`) and their set `present`.
-        """
+    def forward_scores(self, forward: list[list[int]]) -> dict[int, float]:
+        """Field number → the best this word earns there in one trial, from the trial's term
+        numbers per field: cheaper than many postings lists for a word standing for many terms."""
         scores: dict[int, float] = {}
-        offsets = forward[:_FIELD_COUNT + 1]
-        if present is None:
-            for score, docs, field_number, number in self.sources:
-                if _contains(docs, doc) if docs.__class__ is array else doc in docs:
-                    scores[field_number] = max(scores.get(field_number, 0.0), score)
-                    if number >= 0:
-                        self.seen.add(number)
-        else:
+        for field_number in self.fields:
+            numbers = forward[field_number]
+            if not numbers:
+                continue
+            present = set(numbers)
+            weight = FIELD_WEIGHTS[FIELDS[field_number]]
             matched = self.numbers.keys() & present
-            for number in matched:
-                kind, closeness = self.numbers[number]
-                at = offsets[0]
-                while True:  # each field holding it
-                    try:
-                        at = forward.index(number, at)
-                    except ValueError:
-                        break
-                    field_number = bisect_right(offsets, at) - 1
-                    if field_number in self.fields:
-                        score = term_score(kind, FIELD_WEIGHTS[FIELDS[field_number]], closeness)
-                        scores[field_number] = max(scores.get(field_number, 0.0), score)
-                    at = offsets[field_number + 1]
-            self.seen |= matched
+            if matched:
+                self.seen |= matched
+                scores[field_number] = max(term_score(kind, weight, closeness)
+                                           for kind, closeness in map(self.numbers.__getitem__, matched))
             for first, second in self.split_numbers:
                 if first in present and second in present:
-                    for field_number in self.fields:
-                        numbers = forward[offsets[field_number]:offsets[field_number + 1]]
-                        if first in numbers and second in numbers:
-                            score = 0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[field_number]])
-                            scores[field_number] = max(scores.get(field_number, 0.0), score)
-        if self.prefix and not scores:  # completions past the cap (the prefix pattern finds them)
-            text = self.query.text
-            for field_number in self.fields:
-                numbers = forward[offsets[field_number]:offsets[field_number + 1]]
-                for term in filter(methodcaller("startswith", text), map(terms.__getitem__, numbers)):
-                    if len(term) > len(text):
-                        score = term_score(Kind.PREFIX, FIELD_WEIGHTS[FIELDS[field_number]], len(text) / len(term))
-                        scores[field_number] = max(scores.get(field_number, 0.0), score)
+                    score = 0.97 * term_score(Kind.EXACT, weight)
+                    scores[field_number] = max(scores.get(field_number, 0.0), score)
+        return scores
+
+    def prefix_scores(self, forward: list[list[int]], terms: list[str]) -> dict[int, float]:
+        """Completions past the cap (`Vocabulary.completions` keeps the most frequent): the
+        prefix pattern finds them in the text, so they count here too."""
+        text = self.query.text
+        scores: dict[int, float] = {}
+        for field_number in self.fields:
+            for term in filter(methodcaller("startswith", text), map(terms.__getitem__, forward[field_number])):
+                if len(term) > len(text):
+                    score = term_score(Kind.PREFIX, FIELD_WEIGHTS[FIELDS[field_number]], len(text) / len(term))
+                    scores[field_number] = max(scores.get(field_number, 0.0), score)
         return scores
 
 
@@ -256,9 +245,7 @@ class SearchIndex:
     """Fuzzy search over trial digests; see the module docstring for the layout."""
 
     def __init__(self) -> None:
-        self._postings: list[dict[int, array | int]] = [{} for _ in FIELDS]
-        self._forward: list[array] = []
-        """Per document: `_FIELD_COUNT` + 1 offsets, then its term numbers field by field."""
+        self._fields = [FieldPostings() for _ in FIELDS]
         self._digests: list[TrialDigest | None] = []
         self._doc_of: dict[str, int] = {}
         self._alive = bytearray()
@@ -273,30 +260,20 @@ class SearchIndex:
 
     @classmethod
     def build(cls, digests: Iterable[TrialDigest]) -> SearchIndex:
-        """Index many digests at once: postings are appended by C calls, singletons compacted after."""
+        """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`)."""
         index = cls()
-        ids: defaultdict[str, int] = defaultdict(count().__next__)
-        number = ids.__getitem__
-        value_terms = _ValueTerms(number)
-        postings: list[defaultdict[int, array]] = [defaultdict(partial(array, "I")) for _ in FIELDS]
+        digests = list(digests)
         with _gc_paused():
             for digest in digests:
-                doc, fields = index._index(digest, number, value_terms)
-                append = methodcaller("append", doc)
-                for field_postings, numbers in zip(postings, fields):
-                    if numbers:
-                        _exhaust(map(append, map(field_postings.__getitem__, numbers)))
-            value_terms.clear()
+                index._admit(digest)
+            ids: defaultdict[str, int] = defaultdict(count().__next__)
+            tokenizer = Tokenizer(ids.__getitem__)
+            size = len(index._digests)
+            index._fields = [FieldPostings.build(*field_pairs(_values(digests, name), tokenizer), size)
+                             for name in FIELDS]
             ids.default_factory = None
-            frequency = array("I", bytes(4 * len(ids)))
-            for field_postings in postings:
-                field_postings.default_factory = None
-                for term_number, docs in field_postings.items():
-                    frequency[term_number] += len(docs)
-                    if len(docs) == 1:
-                        field_postings[term_number] = docs[0]
-            index._postings = postings
-            index._vocab = Vocabulary(ids, frequency)
+            frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
+            index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
         return index
 
     def __len__(self) -> int:
@@ -308,30 +285,25 @@ class SearchIndex:
     def add(self, digest: TrialDigest) -> None:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
         vocab = self._vocab
-        doc, fields = self._index(digest, vocab.number, _ValueTerms(vocab.number))
-        for field_postings, numbers in zip(self._postings, fields):
+        doc = self._admit(digest)
+        for postings, name in zip(self._fields, FIELDS):
+            numbers = {vocab.number(term) for value in field_values(digest, name) for term in terms(value)}
             for term_number in numbers:
                 vocab.frequency[term_number] += 1
-                docs = field_postings.get(term_number)
-                if docs is None:
-                    field_postings[term_number] = doc
-                elif docs.__class__ is int:
-                    field_postings[term_number] = array("I", (docs, doc))
-                else:
-                    docs.append(doc)
+            postings.add(doc, sorted(numbers))
 
     def remove(self, trial_id: str) -> None:
         doc = self._doc_of.pop(trial_id, None)
         if doc is not None:
             self._alive[doc] = 0
             self._digests[doc] = None
-            self._forward[doc] = array("I", bytes(4 * (_FIELD_COUNT + 1)))
+            for postings in self._fields:
+                postings.forget(doc)
             self._masks.clear()
 
-    def _index(self, digest: TrialDigest, number: Callable[[str], int],
-               value_terms: _ValueTerms) -> tuple[int, list[tuple[int, ...] | set[int]]]:
-        """Record one digest's filters and term numbers; returns its document number and its term
-        numbers per field, for the caller to post."""
+    def _admit(self, digest: TrialDigest) -> int:
+        """Give a digest its document number and record its filter values (replacing any trial
+        with the same id); the caller posts its terms."""
         self.remove(digest.trial_id)
         doc = len(self._digests)
         self._digests.append(digest)
@@ -347,25 +319,8 @@ class SearchIndex:
         self._max_age.append(math.nan if digest.max_age is None else digest.max_age)
         for country in set(map(fold, digest.countries)):
             self._by_country[" ".join(country.split())].append(doc)
-        forward = array("I", bytes(4 * (_FIELD_COUNT + 1)))
-        fields: list[tuple[int, ...] | set[int]] = []
-        for position, name in enumerate(FIELDS):
-            forward[position] = len(forward)
-            values = field_values(digest, name)
-            if not values:
-                numbers: tuple[int, ...] | set[int] = ()
-            elif name not in _NAME_FIELDS:
-                numbers = tuple(map(number, terms(values[0] if len(values) == 1 else "\n".join(values))))
-            elif len(values) == 1:
-                numbers = value_terms[values[0]]
-            else:
-                numbers = set(chain.from_iterable(map(value_terms.__getitem__, values)))
-            forward.extend(numbers)
-            fields.append(numbers)
-        forward[_FIELD_COUNT] = len(forward)
-        self._forward.append(forward)
         self._masks.clear()
-        return doc, fields
+        return doc
 
     # -- querying ---------------------------------------------------------------------------
 
@@ -380,13 +335,12 @@ class SearchIndex:
             return []
         words.sort(key=lambda w: w.cost)
         window = max(limit + 30, 60)
+        alive = np.frombuffer(mask, np.bool_)
         if len(words) == 1 and words[0].cost > _WALK_OVER:
-            candidates = self._walk(words[0], mask, window)
+            docs = self._walk(words[0], alive, window)
         else:
-            candidates = self._candidates(words, mask)
-        best = nlargest(window if len(candidates) > _VERIFY_UNDER else len(candidates),
-                        candidates.items(), key=lambda item: (item[1], -item[0]))
-        return self._rescore([doc for doc, _ in best], words, limit)
+            docs = _best(*self._candidates(words, alive), window)
+        return self._rescore(docs, words, limit)
 
     def _rescore(self, docs: list[int], words: list[_Word], limit: int) -> list[Hit]:
         """Score candidates by their term numbers, then re-read the best from their digests.
@@ -395,8 +349,7 @@ class SearchIndex:
         candidate can reach the `limit`-th score.
         """
         checked = []
-        for doc in docs:
-            found = self._match(doc, words)
+        for doc, found in zip(docs.tolist(), self._match(docs, words)):
             if found is not None:
                 checked.append((self._upper_bound(found), -doc, found))
         checked.sort(key=lambda item: item[:2], reverse=True)
@@ -476,66 +429,54 @@ class SearchIndex:
             self._sources(word)
         return words
 
-    def _postings_of(self, number: int, term_number: int):
-        """The documents of one term in one field: an array, a 1-tuple, or None."""
-        docs = self._postings[number].get(term_number)
-        return (docs,) if docs.__class__ is int else docs
-
     def _sources(self, word: _Word) -> None:
         """Postings lists of a word with the score each earns, best first."""
         sources = word.sources
-        for term_number, (kind, closeness) in word.numbers.items():
-            for number in word.fields:
-                docs = self._postings_of(number, term_number)
-                if docs:
-                    sources.append((term_score(kind, FIELD_WEIGHTS[FIELDS[number]], closeness), docs,
-                                    number, term_number))
-        for first, second in word.split_numbers:
-            for number in word.fields:
-                a, b = self._postings_of(number, first), self._postings_of(number, second)
-                if a and b:
-                    both = set(a).intersection(b)
-                    if both:
-                        sources.append((0.97 * term_score(Kind.EXACT, FIELD_WEIGHTS[FIELDS[number]]), both,
-                                        number, -1))
+        numbers = np.fromiter(word.numbers, np.int64, len(word.numbers))
+        for number in word.fields:
+            field = self._fields[number]
+            weight = FIELD_WEIGHTS[FIELDS[number]]
+            for term_number in numbers[field.present(numbers)].tolist():
+                kind, closeness = word.numbers[term_number]
+                sources.append((term_score(kind, weight, closeness), field.docs(term_number), number, term_number))
+            for first, second in word.split_numbers:
+                a, b = field.docs(first), field.docs(second)
+                if a is not None and b is not None:
+                    both = np.intersect1d(a, b, assume_unique=True)
+                    if len(both):
+                        sources.append((0.97 * term_score(Kind.EXACT, weight), both, number, -1))
         sources.sort(key=lambda source: source[0], reverse=True)
         word.cost = sum(len(docs) for _, docs, _, _ in sources)
-    def _walk(self, word: _Word, mask: bytes, want: int) -> dict[int, float]:
-        """Best-scored postings first until `want` trials pass the filters (one huge word)."""
-        found: dict[int, float] = {}
-        for score, docs, _, _ in word.sources:
-            for doc in docs:
-                if mask[doc] and doc not in found:
-                    found[doc] = score
-                    if len(found) >= want:
-                        return found
-        return found
 
-    def _candidates(self, words: list[_Word], mask: bytes) -> dict[int, float]:
-        """Trials matching every word (by postings) → summed word scores."""
-        first = words[0]
-        scores: dict[int, float] = {}
-        fields = Counter()
-        for score, docs, _, _ in reversed(first.sources):
-            scores.update(dict.fromkeys(docs, score))
-            fields.update(docs)
-        scores = {doc: score + MULTI_FIELD_BONUS * min(3, fields[doc] - 1)
-                  for doc, score in scores.items() if mask[doc]}
+    def _walk(self, word: _Word, alive: np.ndarray, want: int) -> np.ndarray:
+        """Best-scored postings first until `want` trials pass the filters (one huge word)."""
+        found: dict[int, None] = {}
+        for _, docs, _, _ in word.sources:
+            for start in range(0, len(docs), 4 * want):
+                part = docs[start:start + 4 * want]
+                found.update(dict.fromkeys(part[alive[part]].tolist()))
+                if len(found) >= want:
+                    return np.array(sorted(list(found)[:want]), np.int64)
+        return np.array(sorted(found), np.int64)
+
+    def _candidates(self, words: list[_Word], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Trials matching every word (by postings), ascending, and their summed word scores."""
+        best = np.zeros(len(alive))
+        fields = np.zeros(len(alive), np.int8)
+        for score, docs, _, _ in reversed(words[0].sources):  # the best score written last
+            best[docs] = score
+            fields[docs] += 1
+        docs = np.flatnonzero((best > 0) & alive)
+        scores = best[docs] + MULTI_FIELD_BONUS * np.minimum(3, fields[docs] - 1)
         for word in words[1:]:
-            if len(scores) < _VERIFY_UNDER:
-                return scores  # the digests settle it
-            got: dict[int, float] = {}
-            for score, docs, _, _ in word.sources:
-                if isinstance(docs, array) and len(docs) > 16 * len(scores):
-                    for doc in scores:
-                        if doc not in got and _contains(docs, doc):
-                            got[doc] = score
-                else:
-                    for doc in scores.keys() & docs:
-                        if doc not in got:
-                            got[doc] = score
-            scores = {doc: scores[doc] + score for doc, score in got.items()}
-        return scores
+            if len(docs) < _VERIFY_UNDER:
+                break  # the trials' own terms settle it
+            got = np.zeros(len(docs))
+            for score, source, _, _ in reversed(word.sources):
+                got[_common(docs, source)] = score
+            keep = got > 0
+            docs, scores = docs[keep], scores[keep] + got[keep]
+        return docs, scores
 
     def _mask(self, filters: SearchFilters) -> bytes:
         """One byte per document: 1 if alive and passing `filters` (cached per filter set)."""
@@ -572,22 +513,34 @@ class SearchIndex:
         self._masks[filters] = result
         return result
 
-    def _match(self, doc: int, words: list[_Word]) -> list[dict[int, float]] | None:
-        """Per word, field number → best score, from the trial's term numbers alone (no text
-        read); None if some word matches nowhere."""
-        forward = self._forward[doc]
-        present = None
+    def _match(self, docs: np.ndarray, words: list[_Word]) -> list[list[dict[int, float]] | None]:
+        """Per trial of `docs`, per word, field number → best score, from postings and the trials'
+        term numbers alone (no text read); None for a trial where some word matches nowhere."""
         terms = self._vocab.terms
-        found = []
-        for word in words:
-            if len(word.sources) > _FEW_SOURCES and present is None:
-                present = set(forward[forward[0]:])
-            scores = word.field_scores(doc, forward, present if len(word.sources) > _FEW_SOURCES else None,
-                                       terms)
-            if not scores:
-                return None
-            found.append(scores)
-        return found
+        few = [word.hits(docs) if len(word.sources) <= _FEW_SOURCES else None for word in words]
+        result = []
+        for j, doc in enumerate(docs.tolist()):
+            forward = None
+            found = []
+            for word, hits in zip(words, few):
+                if hits is not None:
+                    scores = hits[j]
+                else:
+                    forward = forward or self._forward(doc)
+                    scores = word.forward_scores(forward)
+                if not scores and word.prefix:
+                    forward = forward or self._forward(doc)
+                    scores = word.prefix_scores(forward, terms)
+                if not scores:
+                    found = None
+                    break
+                found.append(scores)
+            result.append(found)
+        return result
+
+    def _forward(self, doc: int) -> list[list[int]]:
+        """One trial's term numbers, field by field."""
+        return [field.terms_of(doc).tolist() for field in self._fields]
 
     @staticmethod
     def _upper_bound(found: list[dict[int, float]]) -> float:
@@ -685,6 +638,28 @@ class SearchIndex:
                + COVER_BONUS * sum(cover) / count)
         return Hit(digest.trial_id, to_percent(raw), tuple(FIELDS[number] for number in matched_fields),
                    {name: tuple(sorted(set(s))) for name, s in spans.items()})
+
+
+def _best(docs: np.ndarray, scores: np.ndarray, want: int) -> np.ndarray:
+    """The `want` best-scored of `docs` (ties to the lower number), ascending; all if few."""
+    if len(docs) <= max(want, _VERIFY_UNDER - 1):
+        return docs
+    cut = len(scores) - want
+    kth = np.partition(scores, cut)[cut]
+    above = np.flatnonzero(scores > kth)
+    ties = np.flatnonzero(scores == kth)[:want - len(above)]
+    return docs[np.sort(np.concatenate((above, ties)))]
+
+
+def _common(docs: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Where in `docs` (ascending) the trials of `other` (ascending) are."""
+    if len(other) < len(docs):
+        at = np.searchsorted(docs, other)
+        inside = at < len(docs)
+        at = at[inside]
+        return at[docs[at] == other[inside]]
+    at = np.minimum(np.searchsorted(other, docs), len(other) - 1)
+    return np.flatnonzero(other[at] == docs)
 
 
 def _has_run(plain: list[tuple[str, int, int, bool]], words: list[_Word], weight: float) -> bool:

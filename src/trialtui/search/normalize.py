@@ -43,7 +43,7 @@ class _FoldTable(dict):
         elif char in "’‘`´":
             folded = "'"
         else:
-            decomposed = unicodedata.normalize("NFKD", char.casefold())
+            decomposed = unicodedata.normalize("NFKD", char.casefold()).lower()  # "™" → "TM" → "tm"
             folded = "".join(c for c in decomposed if c.isalnum()) or " "
         self[code] = folded
         return folded
@@ -111,7 +111,7 @@ def terms(text: str) -> set[str]:
         found = set(text.translate(_WORD_TABLE).split())
         if "-" in text or "/" in text or "." in text or "'" in text or "_" in text or "+" in text:
             for chunk in set(text.translate(_CHUNK_TABLE).split()).difference(found):
-                found.update(run.translate(UNJOIN) for run in _RUN.findall(chunk) if not run.isalnum())
+                found.update(run.translate(UNJOIN) for run in glued_runs(chunk))
     else:
         found = set(_RUN.findall(fold(text)))
         joined = [run for run in found if not run.isalnum()]
@@ -122,6 +122,11 @@ def terms(text: str) -> set[str]:
                 found.add(run.translate(UNJOIN))
     found.difference_update(STOPWORDS)
     return found
+
+
+def glued_runs(text: str) -> list[str]:
+    """The runs of words glued by punctuation in folded `text` ("yat-sen", "gd2/b7h3")."""
+    return [run for run in _RUN.findall(text) if not run.isalnum()]
 
 
 def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:

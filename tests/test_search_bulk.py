@@ -1,0 +1,61 @@
+"""The bulk build (numpy) indexes exactly what indexing one trial at a time does, on real records."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialtui.digest import digest_trial
+from trialtui.ingest import load_paths
+from trialtui.search import SearchIndex
+from trialtui.search.bulk import Tokenizer, field_pairs
+from trialtui.search.index import field_values
+from trialtui.search.normalize import terms
+from trialtui.search.ranking import FIELDS
+
+
+@pytest.fixture(scope="module")
+def digests(shared_data):
+    result = load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"])
+    return [digest_trial(trial) for trial in result.trials]
+
+
+@pytest.fixture(scope="module")
+def built_and_added(digests):
+    added = SearchIndex()
+    for digest in digests:
+        added.add(digest)
+    return SearchIndex.build(digests), added
+
+
+def test_bulk_terms_are_the_terms_of_each_value(digests):
+    numbers: dict[str, int] = {}
+    tokenizer = Tokenizer(lambda term: numbers.setdefault(term, len(numbers)))
+    for name in FIELDS:
+        per_doc = [field_values(d, name) for d in digests]
+        docs, found = field_pairs(per_doc, tokenizer)
+        names = list(numbers)
+        got: dict[int, set[str]] = {}
+        for doc, term in zip(docs.tolist(), found.tolist()):
+            got.setdefault(doc, set()).add(names[term])
+        for doc, values in enumerate(per_doc):
+            assert got.get(doc, set()) == set().union(*map(terms, values)), (name, digests[doc].trial_id)
+
+
+def test_bulk_terms_of_awkward_values():
+    numbers: dict[str, int] = {}
+    tokenizer = Tokenizer(lambda term: numbers.setdefault(term, len(numbers)))
+    values = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x01University", "", "of the and",
+              "Universitätsspital Zürich", "GD2/B7H3 — CAR-T", "[bold]x[/bold]"]
+    starts, found = tokenizer.value_terms(values)
+    names = list(numbers)
+    for i, value in enumerate(values):
+        assert {names[t] for t in found[starts[i]:starts[i + 1]].tolist()} == terms(value.replace("\x01", " "))
+    assert {names[t] for t in found[starts[0]:starts[1]].tolist()} == {"herceptintm", "trastuzumab"}
+
+
+@pytest.mark.parametrize("query", ["cisplatin", "pembrolizumab", "Boston", "Dana-Farber Cancer Institute",
+                                   "Massachusets General", "Sun Yat-sen", "Zürich", "site:Houston", "carboplat"])
+def test_bulk_build_searches_like_adding_one_by_one(built_and_added, query):
+    built, added = built_and_added
+    assert built.search(query, limit=20) == added.search(query, limit=20)
+    assert built.search(query, limit=20)
