@@ -59,3 +59,25 @@ def test_ids_resolve_and_unknown_ids_have_no_record(library):
     assert catalog.resolve("nct01000001") == "NCT01000001"
     assert "NCT06751134" in catalog and "NCT05555555" not in catalog
     assert catalog.digest("NCT05555555") is None and catalog.trial("NCT05555555") is None
+
+
+def test_the_first_rows_come_first_in_the_list_order_with_the_whole_count(library):
+    library.import_trials([make_trial("NCT06674265", "2025-06-01", "Updated in the registry"),
+                           *(make_trial(f"NCT0100000{n}", "2024-01-01", f"Library {n}") for n in range(1, 6))])
+    seen = []
+
+    def first(head, total):
+        seen.append(([d.trial_id for d in head.digests], total, head.digests[1].title,
+                     head.trial("NCT01000002").brief_title))
+
+    catalog = load_default(library, first=first, first_rows=7)
+    ids = [d.trial_id for d in catalog.digests]
+    assert ids == [*SEED_IDS, *(f"NCT0100000{n}" for n in range(1, 6))]
+    assert seen == [(ids[:7], 10, "Updated in the registry", "Library 2")]
+
+
+def test_no_first_rows_when_the_whole_list_is_no_longer(library):
+    library.import_trials([make_trial("NCT01000001", "2024-01-01", "First")])
+    seen = []
+    catalog = load_default(library, first=lambda head, total: seen.append(total), first_rows=6)
+    assert len(catalog) == 6 and seen == []

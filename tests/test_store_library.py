@@ -136,6 +136,14 @@ def test_digests_are_the_current_records_digests(library):
     assert library.digests()[0].min_age == 18.0
 
 
+def test_the_first_digests_or_chosen_ones_are_read_alone(library):
+    library.import_trials([make_trial(f"NCT0100000{n}") for n in (3, 1, 4, 2)])
+    every = library.digests()
+    assert library.digests(limit=2) == every[:2]
+    assert library.digests(ids=["NCT01000004", "NCT01000002", "NCT05555555"]) == [every[1], every[3]]
+    assert library.digests(ids=[]) == []
+
+
 def test_review_marks_and_what_changed_since(library):
     library.import_trials([make_trial("NCT01000001"), make_trial("NCT01000002")])
     assert library.reviewed_version("NCT01000001") is None

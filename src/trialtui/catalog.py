@@ -95,31 +95,71 @@ def load_files(paths: Sequence[str | Path], progress: Progress | None = None, or
     return Catalog(digests=_merge(digests), problems=list(result.problems), _records=records)
 
 
-def load_default(library: Library, progress: Progress | None = None) -> Catalog:
-    """The bundled seeds plus the user's local library; a trial in both is shown once, the more
-    recently updated version in the seed's place. Written for a 570,000-trial library: its digests
-    come in id order, so each seed is looked for by bisection, and the library list is kept."""
-    seeds = load_files([seeds_dir()], progress, origin="seeds")
-    if progress:
-        progress("opening library", 0)
-    library_digests = library.digests()
+First = Callable[["Catalog", int], None]
+"""Called, before a long list is read whole, with a catalog of its first trials in list order
+and the number of trials the whole catalog will hold."""
+
+
+def _with_seeds(seeds: Catalog, held: Callable[[str], TrialDigest | None]) -> tuple[list[TrialDigest], set[str]]:
+    """The seeds in their order, each replaced by the library's version when that is newer; and
+    the ids of the seeds the library holds (listed in the seed's place, not again later)."""
     shown, replaced = [], set()
     for seed in seeds.digests:
-        at = bisect_left(library_digests, seed.trial_id, key=_trial_id)
-        held = library_digests[at] if at < len(library_digests) else None
-        if held is None or held.trial_id != seed.trial_id:
+        library_digest = held(seed.trial_id)
+        if library_digest is None:
             shown.append(seed)
             continue
-        shown.append(held if _newer(held, seed) else seed)
+        shown.append(library_digest if _newer(library_digest, seed) else seed)
         replaced.add(seed.trial_id)
-    rest = [d for d in library_digests if d.trial_id not in replaced] if replaced else library_digests
+    return shown, replaced
+
+
+def _catalog(seeds: Catalog, shown: list[TrialDigest], rest: list[TrialDigest], library: Library) -> Catalog:
     records = {d.trial_id: seeds._records[d.trial_id] for d in shown if d.origin == "seeds"}
     return Catalog(digests=shown + rest, problems=seeds.problems, _records=records,
                    _library_reader=library.get)
 
 
-def load_catalog(data: Sequence[str | Path] | None, library: Library, progress: Progress | None = None) -> Catalog:
-    """What every command and the app loads: ``--data`` sources when given, else seeds + library.
+def _first_rows(seeds: Catalog, library: Library, rows: int) -> tuple[Catalog, int]:
+    """The first `rows` trials of `load_default`'s catalog, from two small queries, and how many
+    trials it holds in all."""
+    in_library = {d.trial_id: d for d in library.digests(ids=[d.trial_id for d in seeds.digests])}
+    shown, replaced = _with_seeds(seeds, in_library.get)
+    rest = [d for d in library.digests(limit=rows + len(replaced)) if d.trial_id not in replaced]
+    first = _catalog(seeds, shown, rest, library)
+    first.digests = first.digests[:rows]
+    return first, len(shown) + library.count() - len(replaced)
+
+
+def load_default(library: Library, progress: Progress | None = None, first: First | None = None,
+                 first_rows: int = 0) -> Catalog:
+    """The bundled seeds plus the user's local library; a trial in both is shown once, the more
+    recently updated version in the seed's place. Written for a 570,000-trial library: its digests
+    come in id order, so each seed is looked for by bisection, and the library list is kept.
+    When the catalog will hold more than `first_rows` trials, `first` gets those first (read in
+    milliseconds) before the whole library is read (a second or more)."""
+    seeds = load_files([seeds_dir()], progress, origin="seeds")
+    if progress:
+        progress("opening library", 0)
+    if first is not None:
+        head, total = _first_rows(seeds, library, first_rows)
+        if total > first_rows:
+            first(head, total)
+    library_digests = library.digests()
+
+    def held(trial_id: str) -> TrialDigest | None:
+        at = bisect_left(library_digests, trial_id, key=_trial_id)
+        return library_digests[at] if at < len(library_digests) and library_digests[at].trial_id == trial_id else None
+
+    shown, replaced = _with_seeds(seeds, held)
+    rest = [d for d in library_digests if d.trial_id not in replaced] if replaced else library_digests
+    return _catalog(seeds, shown, rest, library)
+
+
+def load_catalog(data: Sequence[str | Path] | None, library: Library, progress: Progress | None = None,
+                 first: First | None = None, first_rows: int = 0) -> Catalog:
+    """What every command and the app loads: ``--data`` sources when given, else seeds + library
+    (whose first rows can show early: see `load_default`).
 
     The catalog lives as long as the session, so it is moved out of the cycle collector's sight
     (`gc.freeze`): otherwise every full collection while the list rows and the search index are
@@ -128,6 +168,6 @@ def load_catalog(data: Sequence[str | Path] | None, library: Library, progress: 
     previous catalog).
     """
     gc.collect()
-    catalog = load_files(data, progress) if data else load_default(library, progress)
+    catalog = load_files(data, progress) if data else load_default(library, progress, first, first_rows)
     gc.freeze()
     return catalog

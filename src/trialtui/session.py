@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from trialtui.catalog import Catalog, Progress, load_catalog
+from trialtui.catalog import Catalog, First, Progress, load_catalog
 from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.patient import PatientProfile
@@ -75,14 +75,21 @@ class ReviewSession:
         if "db" in self.__dict__:
             self.db.close()
 
-    def load(self, progress: Progress | None = None) -> Catalog:
-        """Read the trials (digests for the list; full records stay on disk until asked for)."""
-        self.catalog = load_catalog(self.data, self.library, progress)
+    def load(self, progress: Progress | None = None, first: First | None = None, first_rows: int = 0) -> Catalog:
+        """Read the trials (digests for the list; full records stay on disk until asked for).
+        With `first`, a long list's first `first_rows` trials are the catalog, and handed to
+        `first`, while the rest is read; the annotations are read before them, for their badges."""
         self.changed = set() if self.data else set(self.library.changed_since_review())
         self.reviews = self.annotations.all()
         self._index = None
         self._thresholds.cache_clear()
         self._fits.clear()
+
+        def first_read(catalog: Catalog, total: int) -> None:
+            self.catalog = catalog
+            first(catalog, total)
+
+        self.catalog = load_catalog(self.data, self.library, progress, first and first_read, first_rows)
         return self.catalog
 
     def build_index(self) -> None:

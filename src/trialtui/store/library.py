@@ -290,18 +290,26 @@ class Library:
              item.content_hash, item.record),
         )
 
-    def digests(self) -> list[TrialDigest]:
-        """Every current trial as the list and the index need it, in trial id order; fields are
-        read and decoded when first used (see `_LazyDigest`), so this loop, run once per trial at
-        start-up, only sets each digest's id and list JSON."""
+    def digests(self, limit: int | None = None, ids: Iterable[str] | None = None) -> list[TrialDigest]:
+        """Every current trial as the list and the index need it, in trial id order (only the
+        first `limit`, or only those of `ids`, for what must show before the rest is read);
+        fields are read and decoded when first used (see `_LazyDigest`), so this loop, run once
+        per trial at start-up, only sets each digest's id and list JSON."""
         new, set_id, set_head, set_tails = (
             object.__new__, _SLOTS["trial_id"].__set__, _HEAD_JSON.__set__, _TAILS.__set__
         )
+        sql, params = "SELECT trial_id, digest_head FROM trials", []
+        if ids is not None:
+            params = list(ids)
+            sql += f" WHERE trial_id IN ({','.join('?' * len(params))})"
+        sql += " ORDER BY trial_id"
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", [*params, limit]
         tails = _StoredTails(self.db.path)
         digests = []
         append = digests.append
         with _built_outside_the_collector(), self.db.reading() as conn:
-            for trial_id, head in conn.execute("SELECT trial_id, digest_head FROM trials ORDER BY trial_id"):
+            for trial_id, head in conn.execute(sql, params):
                 digest = new(_LazyDigest)
                 set_id(digest, trial_id)
                 set_head(digest, head)

@@ -7,6 +7,7 @@ and showing the highlighted trial. Widgets post messages up; this screen decides
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
@@ -18,7 +19,6 @@ from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES, PatientEntry
-from trialtui.tui.dialogs.filter_dialog import ListFilters, describe_filters
 from trialtui.session import ResultRow
 from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
@@ -27,6 +27,8 @@ from trialtui.tui.screens.review_actions import REVIEW_BINDINGS, ReviewActions, 
 from trialtui.tui.widgets.trial_detail import TrialDetail
 from trialtui.tui.widgets.trial_list import ListRow, TrialList
 
+if TYPE_CHECKING:
+    from trialtui.tui.dialogs.filter_dialog import ListFilters  # imports the search index: not before the list shows
 
 FIELD_WORDS = {
     "title": "title", "official_title": "official title", "ids": "ids", "drugs": "drug names",
@@ -60,6 +62,13 @@ class BrowseScreen(ReviewActions, Screen):
     class LoadProgress(Message):
         stage: str
         count: int
+
+    @dataclass
+    class FirstRows(Message):
+        """The first trials of a long list, in list order, while the rest is read."""
+
+        catalog: Catalog
+        total: int
 
     @dataclass
     class Loaded(Message):
@@ -106,6 +115,16 @@ class BrowseScreen(ReviewActions, Screen):
     NARROW = 120
     """Below this many columns the record goes under the list instead of beside it."""
 
+    FIRST_ROWS = 1000
+    """How many trials of a long list show while the rest is read: many screenfuls, read in
+    milliseconds (a 570,000-trial library takes a second or more to read whole)."""
+
+    _reading: int | None = None
+    """While only the first rows are listed: how many trials the whole list holds."""
+
+    _status_awaits_index = False
+    """The status line says the search index is being built (and should stop saying so)."""
+
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < self.NARROW, "-narrow")
 
@@ -113,15 +132,19 @@ class BrowseScreen(ReviewActions, Screen):
         self.query_one("#filters", Static).display = False
         self.query_one(TrialDetail).show_nothing("Loading…")
         self.query_one(TrialList).focus()
-        self._load()
+        self._load(first_rows=self.FIRST_ROWS)
 
     # loading -------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="load")
-    def _load(self, keep: str | None = None) -> None:
+    def _load(self, keep: str | None = None, first_rows: int = 0) -> None:
+        """Read the trials; with `first_rows` (an empty list), a long list's first rows are shown
+        before the rest is read."""
         session = self.app.session
+        first = (lambda catalog, total: self.post_message(self.FirstRows(catalog, total))) if first_rows else None
         try:
-            catalog = session.load(progress=lambda stage, n: self.post_message(self.LoadProgress(stage, n)))
+            catalog = session.load(progress=lambda stage, n: self.post_message(self.LoadProgress(stage, n)),
+                                   first=first, first_rows=first_rows)
         except Exception as err:  # noqa: BLE001 - one line for the user, never a traceback
             self.post_message(self.LoadFailed(f"{type(err).__name__}: {err}"))
             return
@@ -140,11 +163,19 @@ class BrowseScreen(ReviewActions, Screen):
         self._status(f"Could not load trials: {message.reason}")
         self.query_one(TrialDetail).show_nothing("No trials loaded.")
 
+    def on_browse_screen_first_rows(self, message: FirstRows) -> None:
+        """Show the first rows; a query typed meanwhile waits for the index like any other."""
+        self._reading = message.total
+        query = self.query_one("#search", Input).value
+        self._show_rows(self._listing(query), query=query)
+
     def on_browse_screen_loaded(self, message: Loaded) -> None:
         for problem in message.catalog.problems:
             self.notify(problem.line(), severity="warning", timeout=8)
         query = self.query_one("#search", Input).value
-        self._show_rows(self._listing(query), query=query)
+        had_first_rows, self._reading = self._reading is not None, None
+        # The whole list replaces its first rows under the reader: same cursor, no detail redraw.
+        self._show_rows(self._listing(query), query=query, announce=not had_first_rows)
         if message.keep:
             self.jump_to_trial(message.keep)
         self.call_after_refresh(self._build_index)
@@ -153,6 +184,8 @@ class BrowseScreen(ReviewActions, Screen):
         query = self.query_one("#search", Input).value
         if query.strip() or self.filters:
             self._search(query)
+        elif self._status_awaits_index:
+            self._status(f"{len(self.app.session.catalog):,} trials")
 
     # searching -----------------------------------------------------------------------------------
 
@@ -179,7 +212,7 @@ class BrowseScreen(ReviewActions, Screen):
             return None
         return self.app.session.rows(query, *self._filter_parts())
 
-    def _show_rows(self, rows: list[ResultRow] | None, query: str) -> None:
+    def _show_rows(self, rows: list[ResultRow] | None, query: str, announce: bool = True) -> None:
         session = self.app.session
         trials = self.query_one(TrialList)
         keep = trials.current.digest.trial_id if trials.current else None
@@ -193,20 +226,39 @@ class BrowseScreen(ReviewActions, Screen):
         badged = set(spans) | set(session.marked) | set(session.reviews) | session.changed | session.fitted()
         decorated = {tid: self._row(d, spans.get(tid, ())) for tid in badged
                      if (d := session.catalog.digest(tid)) is not None}
-        trials.set_rows(digests, decorated, keep=keep, plain_rank=review_rank(None))
-        total = len(self.app.session.catalog)
-        if (query.strip() or self.filters) and not self.app.session.searchable:
+        trials.set_rows(digests, decorated, keep=keep, plain_rank=review_rank(None),
+                        complete=self._reading is None, announce=announce)
+        total = self._reading or len(session.catalog)
+        searching = bool(query.strip() or self.filters)
+        if self._reading is not None:
+            self._status(f"Loading {total:,} trials: the search runs once they are indexed…" if searching
+                         else f"Loading {total:,} trials…")
+        elif searching and not session.searchable:
             self._status(f"Indexing {total:,} trials: the search runs as soon as it is ready…")
-        elif query.strip() or self.filters:
+        elif searching:
             what = f" “{query.strip()}”" if query.strip() else " the filters"
             self._status(f"{len(digests):,} of {total:,} trials match{what}")
+        elif not session.searchable:
+            self._status(f"{total:,} trials (indexing them for search…)", awaits_index=True)
         else:
             self._status(f"{total:,} trials")
         if not digests:
             self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() or self.filters else "No trials loaded.")
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str, awaits_index: bool = False) -> None:
         self.query_one("#list-status", Static).update(text)
+        self._status_awaits_index = awaits_index
+
+    def _waits_for_list(self, what: str) -> bool:
+        """Say so and return True while only the first rows of the list are in."""
+        if self._reading is None:
+            return False
+        self.notify(f"{what} works once all {self._reading:,} trials are read (still loading).",
+                    severity="warning", timeout=4)
+        return True
+
+    def on_trial_list_not_all_listed(self, message: TrialList.NotAllListed) -> None:
+        self._waits_for_list(message.action)
 
     # showing a trial -----------------------------------------------------------------------------
 
@@ -289,6 +341,7 @@ class BrowseScreen(ReviewActions, Screen):
         return (self.filters.search, self.filters.review) if self.filters else (None, None)
 
     def _set_filters(self, filters: ListFilters | None) -> None:
+        from trialtui.tui.dialogs.filter_dialog import describe_filters
 
         self.filters = filters or None
         label = self.query_one("#filters", Static)
@@ -317,8 +370,15 @@ class BrowseScreen(ReviewActions, Screen):
 
         self.app.push_screen(ChangesScreen(), closed)
 
+    def action_export_list(self) -> None:
+        if not self._waits_for_list("Exporting the list"):
+            super().action_export_list()
+
     def action_patient(self) -> None:
         from trialtui.tui.dialogs.patient_dialog import CLEAR, PatientDialog
+
+        if self._waits_for_list("The patient check"):
+            return
 
         def entered(entry) -> None:
             if entry is None:

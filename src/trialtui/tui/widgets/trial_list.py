@@ -153,11 +153,20 @@ class TrialList(ScrollView, can_focus=True):
         key: str
         reverse: bool
 
+    @dataclass
+    class NotAllListed(Message):
+        """The user asked for something that needs the whole list while only its first rows are in."""
+
+        action: str
+        """What waits, as the user would say it ("Sorting")."""
+
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._digests: list[TrialDigest] = []
         self._decorated: dict[str, ListRow] = {}
         self._plain_rank: tuple[int, ...] = ()
+        self.complete = True
+        """False while the rows are only the first of a longer list still being read."""
         self.sort_key = ""
         self.sort_reverse = False
 
@@ -181,17 +190,24 @@ class TrialList(ScrollView, can_focus=True):
         return self._row(self._digests[self.cursor]) if 0 <= self.cursor < len(self._digests) else None
 
     def set_rows(self, digests: Sequence[TrialDigest], decorated: dict[str, ListRow] | None = None,
-                 keep: str | None = None, plain_rank: tuple[int, ...] = ()) -> None:
+                 keep: str | None = None, plain_rank: tuple[int, ...] = (), complete: bool = True,
+                 announce: bool = True) -> None:
         """Show these trials (sorted by the current sort), keeping the cursor on `keep` if present.
         `decorated` holds the lines with badges or highlights; `plain_rank` is the review rank of
-        the others."""
+        the others. `complete` False: these are the first rows of a longer list, so End and
+        sorting are refused until the whole list is set. `announce` False: the cursor's trial is
+        announced only if it changed (the whole list replacing its first rows under the reader)."""
+        before = self.current.digest.trial_id if self.current else None
         self._digests = list(digests)
         self._decorated = decorated or {}
         self._plain_rank = plain_rank
+        self.complete = complete
         self._apply_sort()
         self.virtual_size = Size(self.size.width, len(self._digests) + 1)
         index = self.index_of(keep) if keep else None
-        self._move_to(index if index is not None else 0, announce=True)
+        index = index if index is not None else 0
+        same = index == self.cursor < len(self._digests) and self._digests[index].trial_id == before
+        self._move_to(index, announce=announce or not same)
         self.refresh()
 
     def title_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
@@ -214,6 +230,9 @@ class TrialList(ScrollView, can_focus=True):
         return next((i for i, d in enumerate(self._digests) if d.trial_id == trial_id), None)
 
     def sort_by(self, key: str, reverse: bool = False) -> None:
+        if not self.complete:
+            self.post_message(self.NotAllListed("Sorting"))
+            return
         keep = self.current.digest.trial_id if self.current else None
         self.sort_key, self.sort_reverse = key, reverse
         self._apply_sort()
@@ -239,6 +258,9 @@ class TrialList(ScrollView, can_focus=True):
         self._move_to(0, announce=True)
 
     def action_last(self) -> None:
+        if not self.complete:
+            self.post_message(self.NotAllListed("End (the last trial)"))
+            return
         self._move_to(len(self._digests) - 1, announce=True)
 
     def action_select(self) -> None:
