@@ -59,3 +59,11 @@ def test_bulk_build_searches_like_adding_one_by_one(built_and_added, query):
     built, added = built_and_added
     assert built.search(query, limit=20) == added.search(query, limit=20)
     assert built.search(query, limit=20)
+
+
+def test_typo_tables_made_up_front_find_what_lazy_ones_do(built_and_added):
+    built, added = built_and_added
+    assert len(built._vocab._by_piece) > 20  # every length made at build
+    for word in ("carboplatinn", "pembrolizumba", "massachusets", "cyclophosphamid", "zurichh"):
+        assert built._vocab.near(word) == added._vocab.near(word)
+    assert "pembrolizumab" in built._vocab.near("pembrolizumba")

@@ -11,7 +11,7 @@ expanded, sorted and de-duplicated as arrays. The terms of a value are exactly t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import chain, compress
+from itertools import chain, compress, count
 
 import numpy as np
 
@@ -32,12 +32,25 @@ _BATCH_BYTES = 32 << 20
 """Values tokenised together: bounds the chunk list (tens of bytes per chunk) at a few hundred MB."""
 
 
-def number_all(keys: Sequence, numbering: dict) -> tuple[np.ndarray, list]:
+_FRESH = 1 << 40
+"""Numbers at or above this are provisional: a key first met at position i of a batch gets
+``_FRESH + i`` from `dict.setdefault`, so one C-level pass numbers every key."""
+
+
+def number_all(keys: list, numbering: dict) -> tuple[np.ndarray, list]:
     """The number of each key in `numbering`, numbering new keys in order of first sight;
-    returns the numbers and the new keys. Only distinct new keys cost a Python step."""
-    new = [key for key in dict.fromkeys(keys) if key not in numbering]
-    numbering.update(zip(new, range(len(numbering), len(numbering) + len(new))))
-    return np.fromiter(map(numbering.__getitem__, keys), np.int64, len(keys)), new
+    returns the numbers and the new keys. Only the distinct new keys cost a Python step."""
+    codes = np.fromiter(map(numbering.setdefault, keys, count(_FRESH)), np.int64, len(keys))
+    fresh = codes >= _FRESH
+    if not fresh.any():
+        return codes, []
+    first = np.flatnonzero(codes == np.arange(_FRESH, _FRESH + len(keys)))
+    new = [keys[i] for i in first.tolist()]
+    dense = np.empty(len(keys), np.int64)
+    dense[first] = np.arange(len(numbering) - len(new), len(numbering))
+    codes[fresh] = dense[codes[fresh] - _FRESH]
+    numbering.update(zip(new, dense[first].tolist()))
+    return codes, new
 
 
 _STOP_BYTES = frozenset(word.encode() for word in STOPWORDS)
@@ -80,10 +93,10 @@ class Tokenizer:
         may repeat)."""
         value_parts, term_parts, done = [], [], 0
         for batch in _batches(values):
-            joined = " \x01 ".join(batch)
+            joined = " \x01 ".join(value if value.isascii() else fold(value) for value in batch)
             if joined.count("\x01") != len(batch) - 1:  # a value holds the separator itself
-                joined = " \x01 ".join(value.replace("\x01", " ") for value in batch)
-            chunks = fold(joined).encode().translate(_BYTE_TABLE).split()
+                joined = " \x01 ".join(fold(value.replace("\x01", " ")) for value in batch)
+            chunks = joined.encode().translate(_BYTE_TABLE).split()
             codes, new = number_all(chunks, self._chunks)
             self._settle(new)
             value_of = np.cumsum(codes == 0) + done  # the separator is chunk 0

@@ -57,6 +57,8 @@ _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4
 _FIELD_COUNT = len(FIELDS)
 _FEW_SOURCES = 32
 """A word with at most this many postings lists is checked against a candidate in them."""
+_TEXTS_KEPT = 4096
+"""Fields of trials whose folded text `SearchIndex._text` keeps."""
 _TITLE = FIELDS.index("title")
 """Always re-read when matched: the list highlights it."""
 
@@ -257,6 +259,7 @@ class SearchIndex:
         self._by_country: defaultdict[str, array] = defaultdict(partial(array, "I"))
         self._vocab = Vocabulary({}, array("I"))
         self._masks: dict[SearchFilters, bytes] = {}
+        self._texts: dict[tuple[int, int], tuple] = {}
 
     @classmethod
     def build(cls, digests: Iterable[TrialDigest]) -> SearchIndex:
@@ -274,6 +277,7 @@ class SearchIndex:
             ids.default_factory = None
             frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
             index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
+            index._vocab.prepare_typos()
         return index
 
     def __len__(self) -> int:
@@ -299,6 +303,7 @@ class SearchIndex:
             self._digests[doc] = None
             for postings in self._fields:
                 postings.forget(doc)
+            self._texts.clear()
             self._masks.clear()
 
     def _admit(self, digest: TrialDigest) -> int:
@@ -554,6 +559,21 @@ class SearchIndex:
         together = max(Counter(chain.from_iterable(found)).values())
         return raw + TOGETHER_BONUS * (together - 1) / (count - 1)
 
+    def _text(self, doc: int, number: int) -> tuple:
+        """One trial's values of one field, their folded text (`fold_with_origin`), where each
+        value starts in it, and a memo of their word counts: kept for the last few thousand
+        fields read, since every keystroke of a query re-reads the same best trials."""
+        key = (doc, number)
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) >= _TEXTS_KEPT:
+                del self._texts[next(iter(self._texts))]
+            values = field_values(self._digests[doc], FIELDS[number])
+            gap = len(FIELD_SEPARATOR)
+            starts = list(map(add, accumulate(map(len, values), initial=0), range(0, gap * len(values) + 1, gap)))
+            found = self._texts[key] = (values, *fold_with_origin(FIELD_SEPARATOR.join(values)), starts, {})
+        return found
+
     def _explain(self, doc: int, words: list[_Word], found: list[dict[int, float]]) -> Hit | None:
         """Add the bonuses only the text shows to a candidate's score, and find what to highlight.
 
@@ -581,11 +601,9 @@ class SearchIndex:
                     or any(scores.get(number) == top for scores, top in zip(found, best))):
                 continue  # no bonus can come from here: one word, not at its best
             name = FIELDS[number]
-            values = field_values(digest, name)
-            folded, origin = fold_with_origin(FIELD_SEPARATOR.join(values))
+            values, folded, origin, starts, value_words = self._text(doc, number)
             weight = FIELD_WEIGHTS[name]
             gap = len(FIELD_SEPARATOR)
-            starts = list(map(add, accumulate(map(len, values), initial=0), range(0, gap * len(values) + 1, gap)))
             per_value: dict[int, list] = {}  # value number → [word scores, matched tokens, spans]
             regions: list[tuple[int, int]] | None = None
             for i, word in enumerate(words):  # rarest first
@@ -617,7 +635,9 @@ class SearchIndex:
                     regions = [(starts[at], starts[at + 1] - gap) for at in sorted(per_value)]
             for at, (value_best, matched_tokens, value_spans) in per_value.items():
                 spans.setdefault(name, []).extend(value_spans)
-                share = min(1.0, matched_tokens / max(1, len(words_of(values[at]))))
+                if at not in value_words:
+                    value_words[at] = len(words_of(values[at]))
+                share = min(1.0, matched_tokens / max(1, value_words[at]))
                 present = 0
                 for i in range(count):
                     if value_best[i] > 0:

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+import numpy as np
+
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
 
@@ -66,26 +68,18 @@ def _fold_run(match: re.Match[str]) -> str:
 
 
 def fold_with_origin(text: str) -> tuple[str, list[int] | None]:
-    """`fold`, plus for each folded character its index in `text` when the two do not align."""
+    """`fold`, plus for each folded character its index in `text` when the two do not align
+    (a character folded to none, as a combining accent, or to two, as "ß" or "œ")."""
     if text.isascii():
         return text.lower(), None
     folded = fold(text)
-    if len(folded) == len(text) and all(len(_FOLD[ord(c)]) == 1 for c in set(_NON_ASCII.findall(text))):
+    widths = {char: len(fold(char)) for char in set(_NON_ASCII.findall(text))}
+    if len(folded) == len(text) and all(width == 1 for width in widths.values()):
         return folded, None
-    pieces: list[str] = []
-    origin: list[int] = []
-    done = 0
-    for run in _NON_ASCII_RUN.finditer(text):  # ASCII between runs folds one to one
-        pieces.append(text[done:run.start()].lower())
-        origin.extend(range(done, run.start()))
-        for at in range(run.start(), run.end()):
-            piece = fold(text[at])
-            pieces.append(piece)
-            origin.extend([at] * len(piece))
-        done = run.end()
-    pieces.append(text[done:].lower())
-    origin.extend(range(done, len(text)))
-    return "".join(pieces), origin
+    repeat = np.ones(len(text), np.int64)
+    for match in _NON_ASCII.finditer(text):
+        repeat[match.start()] = widths[match.group()]
+    return folded, np.repeat(np.arange(len(text)), repeat).tolist()
 
 
 def words(text: str) -> list[str]:

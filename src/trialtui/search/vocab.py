@@ -15,8 +15,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from heapq import nlargest
-from operator import itemgetter
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -65,33 +65,42 @@ class Vocabulary:
         """Number → term: numbers are handed out in insertion order."""
         self.frequency = frequency
         self._sorted = sorted(ids)
-        self._by_length: list[str] | None = None
-        """All terms sorted by length, then alphabetically: made on the first two-typo lookup."""
         self._by_piece: dict[int, tuple[array, array, array]] = {}
         self._crowded: dict[str, list[str]] = {}
 
-    def _piece_orders(self, length: int) -> tuple[array, ...]:
-        """The term numbers of one length (6+) sorted by each of their three pieces.
+    def prepare_typos(self) -> None:
+        """Make the two-typo tables of every term length now (a second or two at registry
+        scale) rather than on the first long misspelled word the user types."""
+        lengths = np.fromiter(map(len, self._sorted), np.int64, len(self._sorted))
+        numbers = np.fromiter(map(self.ids.__getitem__, self._sorted), np.int64, len(self._sorted))
+        for length in np.unique(lengths[lengths >= _PIECES_MIN]).tolist():
+            if length not in self._by_piece:
+                group = np.flatnonzero(lengths == length)
+                self._by_piece[length] = self._orders(length, [self._sorted[i] for i in group.tolist()],
+                                                      numbers[group])
 
-        Made on first use, one length at a time: a two-typo lookup needs five lengths, and
-        building all of them would add seconds to every index build. Sorting by a slice is
-        C-level work (`itemgetter`); terms of one length come out of the stable sort by length
-        still alphabetical, which is already the first piece's order.
-        """
+    def _piece_orders(self, length: int) -> tuple[array, ...]:
+        """The term numbers of one length (6+) sorted by each of their three pieces (made on
+        first use if `prepare_typos` has not run, or after terms were added)."""
         orders = self._by_piece.get(length)
         if orders is not None:
             return orders
         if length < _PIECES_MIN:
             return ()
-        if self._by_length is None:
-            self._by_length = sorted(self._sorted, key=len)
-        group = self._by_length[bisect_left(self._by_length, length, key=len):
-                                bisect_right(self._by_length, length, key=len)]
-        number = self.ids.__getitem__
-        orders = self._by_piece[length] = tuple(
-            array("I", map(number, group if i == 0 else sorted(group, key=itemgetter(slice(a, b)))))
-            for i, (a, b) in enumerate(_pieces(length)))
+        group = [term for term in self._sorted if len(term) == length]
+        orders = self._by_piece[length] = self._orders(
+            length, group, np.fromiter(map(self.ids.__getitem__, group), np.int64, len(group)))
         return orders
+
+    @staticmethod
+    def _orders(length: int, group: list[str], numbers: np.ndarray) -> tuple[array, ...]:
+        """`numbers` (of the terms `group`, alphabetical) in the order of each piece: a stable
+        sort on the pieces' code points, as `sorted` by a slice would give."""
+        codes = np.array(group, dtype=f"<U{length}").view(np.uint32).reshape(len(group), length)
+        return tuple(
+            array("I", numbers.astype(np.uint32).tobytes()) if start == 0 else
+            array("I", numbers[np.lexsort(codes[:, start:end].T[::-1])].astype(np.uint32).tobytes())
+            for start, end in _pieces(length))
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -108,7 +117,6 @@ class Vocabulary:
         self.terms.append(term)
         self.frequency.append(0)
         insort(self._sorted, term)
-        self._by_length = None
         for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term))):
             insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()
