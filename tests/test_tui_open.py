@@ -92,3 +92,21 @@ async def test_a_search_typed_while_the_rest_is_read_runs_once_all_are_indexed(h
         held_library.set()
         await wait_for(pilot, lambda: "match" in text_of(status))
         assert trials.digests[0].trial_id == LIBRARY_IDS[-1]
+
+
+async def test_the_whole_list_keeps_the_scroll_of_the_first_rows(held_library):
+    app = build_app()
+    async with app.run_test(size=(140, 10)) as pilot:
+        trials = app.screen.query_one(TrialList)
+        await wait_for(pilot, lambda: bool(trials.digests))
+        trials.focus()
+        await pilot.press(*["down"] * 6)
+        await pilot.pause(0.05)
+        before = shown_ids(trials)
+        assert before[0] != SEED_IDS[0] and before[-1] == LIBRARY_IDS[1]
+
+        held_library.set()
+        await wait_for(pilot, lambda: len(trials.digests) == 11)
+        await pilot.pause(0.05)
+        assert shown_ids(trials) == before
+        assert trials.current.digest.trial_id == LIBRARY_IDS[1]

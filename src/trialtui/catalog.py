@@ -95,7 +95,7 @@ def load_files(paths: Sequence[str | Path], progress: Progress | None = None, or
     return Catalog(digests=_merge(digests), problems=list(result.problems), _records=records)
 
 
-First = Callable[["Catalog", int], None]
+First = Callable[[Catalog, int], None]
 """Called, before a long list is read whole, with a catalog of its first trials in list order
 and the number of trials the whole catalog will hold."""
 
