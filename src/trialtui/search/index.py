@@ -1,16 +1,15 @@
-"""The in-memory search index over trial digests: a few milliseconds per query at registry scale.
+"""The in-memory search index over trial digests: milliseconds per query at registry scale.
 
 Layout (all per field, so a drug match can outrank a mention in an arm description): every term
-has a number (`Vocabulary`); per field, term number → postings, the document numbers in
-increasing order (an ``array('I')``, or a plain int for the many terms found in one trial only).
+has a number (`Vocabulary`); per field, `FieldPostings` holds term number → the trials holding it
+(ascending) and trial → its term numbers, as numpy arrays built in bulk (`bulk`).
 A query word is first resolved against the vocabulary (exact, completions, typos — see `vocab`),
-the cheapest word's postings give the candidates, the other words narrow them (set intersection,
-or a binary search in a long postings list). The best few dozen candidates are then checked
-without reading text, which says which fields each word matched in and how well: in the word's
-postings lists (binary search) when it has few, else in the trial's term numbers (one array per
-trial, by field). Only fields that can earn a bonus are then re-read from the digest, best
-candidates first and until no other can reach the last place, to score phrases and togetherness
-and to find what to highlight.
+the cheapest word's postings give the candidates and a score each, the other words narrow them
+(array lookups). The best few dozen candidates are then checked without reading text, which says
+which fields each word matched in and how well: in the word's postings lists when it has few,
+else in the trial's term numbers. Only fields that can earn a bonus are then re-read from the
+digest, best candidates first and until no other can reach the last place, to score phrases and
+togetherness and to find what to highlight. `saved` writes a built index to disk and loads it.
 """
 
 from __future__ import annotations

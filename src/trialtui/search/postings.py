@@ -32,6 +32,23 @@ class FieldPostings:
         self._added: dict[int, list[int]] = {}
         self._added_terms: dict[int, tuple[int, ...]] = {}
 
+    ARRAYS = ("terms", "starts", "docs", "doc_starts", "doc_terms")
+    """What `arrays` gives and `from_arrays` takes: the built part, which is all a saved index holds."""
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, "_" + name) for name in self.ARRAYS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> FieldPostings:
+        field = cls()
+        for name in cls.ARRAYS:
+            setattr(field, "_" + name, arrays[name])
+        return field
+
+    def has_overlay(self) -> bool:
+        """Whether trials were posted or forgotten since the build."""
+        return bool(self._added or self._added_terms)
+
     @classmethod
     def build(cls, docs: np.ndarray, terms: np.ndarray, size: int) -> FieldPostings:
         """From every (trial, term) pair of `size` trials, in any order, repeats allowed."""

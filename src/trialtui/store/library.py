@@ -366,6 +366,13 @@ class Library:
         )  # sorted here: ORDER BY would make SQLite walk every trial in id order
         return sorted(row[0] for row in rows)
 
+    def fingerprint(self) -> str:
+        """Changes whenever a trial is added, updated or removed (or the stored digest layout
+        changes): names the trials a saved search index was built over."""
+        trials = self.db.query("SELECT count(*), total(current_version), max(rowid) FROM trials")[0]
+        versions = self.db.query("SELECT count(*), max(rowid), max(imported_at) FROM trial_versions")[0]
+        return f"{DIGEST_LAYOUT}|{tuple(trials)}|{tuple(versions)}"
+
     def count(self) -> int:
         return self.db.query("SELECT count(*) FROM trials")[0][0]
 

@@ -1,0 +1,82 @@
+"""A built index saved to disk loads back with the same answers, and only for the same trials."""
+
+from __future__ import annotations
+
+import pytest
+
+import trialtui.session as session_module
+from trialtui.digest import digest_trial
+from trialtui.ingest import load_paths
+from trialtui.ingest.loader import iter_records
+from trialtui.models import Trial
+from trialtui.search import SearchFilters, SearchIndex, saved
+from trialtui.session import ReviewSession
+
+QUERIES = ["cisplatin", "pembrolizumab", "Boston", "Dana-Farber Cancer Institute", "Massachusets General",
+           "Sun Yat-sen", "Zürich", "site:Houston", "carboplat", "NCT05078931"]
+
+
+@pytest.fixture(scope="module")
+def digests(shared_data):
+    result = load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"])
+    return [digest_trial(trial) for trial in result.trials]
+
+
+def test_a_loaded_index_answers_as_the_built_one(digests, tmp_path):
+    built = SearchIndex.build(digests)
+    path = tmp_path / "index.npz"
+    assert saved.save(built, path, "key")
+    loaded = saved.load(path, "key", digests)
+    recruiting_children = SearchFilters(statuses=frozenset({"Recruiting"}), country="United States",
+                                        patient_age=10)
+    for query in QUERIES:
+        assert loaded.search(query, limit=20) == built.search(query, limit=20), query
+        assert loaded.search(query, filters=recruiting_children) == built.search(query, filters=recruiting_children)
+    assert loaded.search("", limit=5) == built.search("", limit=5)
+    assert len(loaded) == len(built) and "NCT05078931" in loaded
+
+
+def test_a_saved_index_is_only_for_the_trials_and_key_it_was_saved_for(digests, tmp_path):
+    path = tmp_path / "index.npz"
+    assert saved.save(SearchIndex.build(digests), path, "key")
+    assert saved.load(path, "another key", digests) is None
+    assert saved.load(path, "key", digests[1:]) is None
+    assert saved.load(path, "key", [digests[1], digests[0], *digests[2:]]) is None
+    assert saved.load(tmp_path / "missing.npz", "key", digests) is None
+    path.write_bytes(path.read_bytes()[:1000])  # cut short
+    assert saved.load(path, "key", digests) is None
+
+
+def test_an_index_changed_since_its_build_is_not_saved(digests, tmp_path):
+    index = SearchIndex.build(digests[:100])
+    index.add(digests[200])
+    assert not saved.save(index, tmp_path / "index.npz", "key")
+    assert not (tmp_path / "index.npz").exists()
+
+
+def test_the_session_saves_a_large_library_index_and_loads_it_until_the_library_changes(
+        shared_data, monkeypatch, trialtui_home):
+    monkeypatch.setattr(session_module, "SAVE_INDEX_OVER", 10)
+    trials = [t for t in iter_records(shared_data / "ctgov-v2" / "api-page-boston.json") if isinstance(t, Trial)]
+    first = ReviewSession()
+    first.library.import_trials(trials[:40])
+    first.load()
+    first.build_index()
+    expected = [row.digest.trial_id for row in first.rows("Boston")]
+    first.close()
+    assert (trialtui_home / "search-index.npz").exists() and expected
+
+    builds = []
+    real_build = SearchIndex.build
+    monkeypatch.setattr(SearchIndex, "build", classmethod(lambda cls, d: builds.append(1) or real_build(d)))
+    second = ReviewSession()
+    second.load()
+    second.build_index()
+    assert builds == [] and [row.digest.trial_id for row in second.rows("Boston")] == expected
+
+    second.library.import_trials(trials[40:])
+    second.load()
+    second.build_index()
+    assert builds == [1]
+    assert len(second.rows("Boston")) > len(expected)
+    second.close()
