@@ -7,9 +7,9 @@ import pytest
 from trialtui.digest import digest_trial
 from trialtui.ingest import load_paths
 from trialtui.search import SearchIndex
-from trialtui.search.bulk import Tokenizer, field_pairs
+from trialtui.search.bulk import Tokenizer, tokenize_field
 from trialtui.search.index import field_values
-from trialtui.search.normalize import terms
+from trialtui.search.normalize import terms, words
 from trialtui.search.ranking import FIELDS
 
 
@@ -32,13 +32,17 @@ def test_bulk_terms_are_the_terms_of_each_value(digests):
     tokenizer = Tokenizer(lambda term: numbers.setdefault(term, len(numbers)))
     for name in FIELDS:
         per_doc = [field_values(d, name) for d in digests]
-        docs, found = field_pairs(per_doc, tokenizer)
+        values = tokenize_field(per_doc, tokenizer)
+        docs, found = values.pairs()
         names = list(numbers)
         got: dict[int, set[str]] = {}
         for doc, term in zip(docs.tolist(), found.tolist()):
             got.setdefault(doc, set()).add(names[term])
-        for doc, values in enumerate(per_doc):
-            assert got.get(doc, set()) == set().union(*map(terms, values)), (name, digests[doc].trial_id)
+        for doc, doc_values in enumerate(per_doc):
+            assert got.get(doc, set()) == set().union(*map(terms, doc_values)), (name, digests[doc].trial_id)
+        counts = {value: len(words(value)) for doc_values in per_doc for value in doc_values}
+        distinct = list(dict.fromkeys(v for doc_values in per_doc for v in doc_values))
+        assert values.value_words.tolist() == [counts[value] for value in distinct]
 
 
 def test_bulk_terms_of_awkward_values():
@@ -46,7 +50,8 @@ def test_bulk_terms_of_awkward_values():
     tokenizer = Tokenizer(lambda term: numbers.setdefault(term, len(numbers)))
     values = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x01University", "", "of the and",
               "Universitätsspital Zürich", "GD2/B7H3 — CAR-T", "[bold]x[/bold]"]
-    starts, found = tokenizer.value_terms(values)
+    starts, found, counts = tokenizer.value_terms(values)
+    assert counts.tolist() == [len(words(value)) for value in values]
     names = list(numbers)
     for i, value in enumerate(values):
         assert {names[t] for t in found[starts[i]:starts[i + 1]].tolist()} == terms(value.replace("\x01", " "))

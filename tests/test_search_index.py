@@ -230,6 +230,14 @@ def test_matched_fields_and_title_spans(index):
     assert [title[s:e] for s, e in hit.spans["title"]] == ["Dinutuximab", "Neuroblastoma"]
 
 
+def test_spans_only_where_asked_with_the_same_ranking(index):
+    everywhere = index.search("dinutuximab neuroblastoma")
+    titles = index.search("dinutuximab neuroblastoma", highlight=("title",))
+    assert [(h.trial_id, h.score, h.matched) for h in titles] == [(h.trial_id, h.score, h.matched) for h in everywhere]
+    assert set(titles[0].spans) == {"title"} and titles[0].spans["title"] == everywhere[0].spans["title"]
+    assert all(not h.spans for h in index.search("dinutuximab neuroblastoma", highlight=()))
+
+
 def test_spans_point_into_the_original_text(index):
     hit = index.search("zurich")[0]
     cities = field_text(SAR, "cities")

@@ -147,7 +147,7 @@ class ReviewSession:
         else:
             rows = []
             wanted = len(self.catalog) if review else limit
-            for hit in self._index.search(query, limit=wanted, filters=filters):
+            for hit in self._index.search(query, limit=wanted, filters=filters, highlight=("title",)):
                 digest = self.catalog.digest(hit.trial_id)
                 if digest is not None:
                     spans = tuple(hit.spans.get("title", ())) if hit.spans else ()

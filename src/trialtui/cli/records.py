@@ -169,12 +169,12 @@ def cmd_search(args: argparse.Namespace) -> int:
             return fail(f"{args.queries}: {err.strerror or err}")
         for query in filter(str.strip, queries):
             started = time.perf_counter()
-            hits = index.search(query, limit=args.limit)
+            hits = index.search(query, limit=args.limit, highlight=())
             ms = (time.perf_counter() - started) * 1000
             line = {"query": query, "hits": [{"trial_id": h.trial_id, "score": round(h.score, 2)} for h in hits], "ms": round(ms, 3)}
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return status
-    hits = index.search(args.query, limit=args.limit)
+    hits = index.search(args.query, limit=args.limit, highlight=())
     if args.json:
         print_json([{"trial_id": h.trial_id, "score": round(h.score, 2), "matched": list(h.matched)} for h in hits])
         return status

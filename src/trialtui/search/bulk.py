@@ -11,6 +11,7 @@ expanded, sorted and de-duplicated as arrays. The terms of a value are exactly t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain, compress, count
 
 import numpy as np
@@ -74,6 +75,8 @@ class Tokenizer:
         self._starts = np.zeros(1, np.int64)
         """Per chunk number: where its term numbers start in `_terms` (one more entry at the end)."""
         self._terms = np.zeros(0, np.int32)
+        self._words = np.zeros(0, np.int64)
+        """Per chunk number: how many words it holds (a word glued to others counts each)."""
         self._settle(number_all([_SEPARATOR], self._chunks)[1])
 
     def _settle(self, chunks: list[bytes]) -> None:
@@ -84,14 +87,16 @@ class Tokenizer:
         found = [(next(words),) if is_plain else () if chunk.isalnum() else _glued_terms(chunk, self.number)
                  for chunk, is_plain in zip(chunks, plain)]
         lengths = np.fromiter(map(len, found), np.int64, len(found))
+        words = [1 if chunk.isalnum() else len(TOKEN.findall(chunk.decode())) for chunk in chunks]
+        self._words = np.concatenate((self._words, np.asarray(words, np.int64)))
         self._starts = np.concatenate((self._starts, np.cumsum(lengths) + self._starts[-1]))
         self._terms = np.concatenate((self._terms, np.fromiter(chain.from_iterable(found), np.int32,
                                                                int(lengths.sum()))))
 
-    def value_terms(self, values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def value_terms(self, values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR of `values`: ``starts`` (len(values) + 1) into ``terms`` (term numbers; a value's
-        may repeat)."""
-        value_parts, term_parts, done = [], [], 0
+        may repeat); and each value's number of words (`normalize.words`)."""
+        value_parts, term_parts, word_parts, done = [], [], [], 0
         for batch in _batches(values):
             joined = " \x01 ".join(value if value.isascii() else fold(value) for value in batch)
             if joined.count("\x01") != len(batch) - 1:  # a value holds the separator itself
@@ -102,11 +107,13 @@ class Tokenizer:
             value_of = np.cumsum(codes == 0) + done  # the separator is chunk 0
             lengths = self._starts[codes + 1] - self._starts[codes]
             value_parts.append(np.repeat(value_of, lengths))
+            word_parts.append(np.bincount(value_of - done, self._words[codes], len(batch) + 1)[:len(batch)])
             term_parts.append(self._terms[_ranges(self._starts[codes], lengths)])
             done += len(batch)
         value_of = np.concatenate(value_parts) if value_parts else np.zeros(0, np.int64)
         terms = np.concatenate(term_parts) if term_parts else np.zeros(0, np.int32)
-        return np.searchsorted(value_of, np.arange(len(values) + 1)), terms
+        words = np.concatenate(word_parts).astype(np.int64) if word_parts else np.zeros(0, np.int64)
+        return np.searchsorted(value_of, np.arange(len(values) + 1)), terms, words
 
 
 def _batches(values: Sequence[str]):
@@ -129,17 +136,34 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
 
 
-def field_pairs(per_doc: Sequence[Sequence[str]], tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndarray]:
-    """Every (trial, term) of one field, trial by trial, from each trial's values.
+@dataclass(frozen=True)
+class FieldValues:
+    """One field of many trials: each trial's values (as numbers of distinct values, in the
+    trial's order) and each distinct value's term numbers and word count."""
 
-    Values are tokenised once however many trials share them (sites, cities, sponsors repeat).
-    """
+    doc_starts: np.ndarray
+    """Per trial, where its values start in `values` (one more entry at the end)."""
+    values: np.ndarray
+    value_starts: np.ndarray
+    """Per distinct value, where its term numbers start in `value_terms` (one more at the end)."""
+    value_terms: np.ndarray
+    value_words: np.ndarray
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (trial, term), trial by trial (a term may repeat)."""
+        lengths = self.value_starts[self.values + 1] - self.value_starts[self.values]
+        docs = np.repeat(np.repeat(np.arange(len(self.doc_starts) - 1, dtype=np.int32),
+                                   np.diff(self.doc_starts)), lengths)
+        return docs, self.value_terms[_ranges(self.value_starts[self.values], lengths)]
+
+
+def tokenize_field(per_doc: Sequence[Sequence[str]], tokenizer: Tokenizer) -> FieldValues:
+    """One field of many trials from each trial's values. Values are tokenised once however many
+    trials share them (sites, cities, sponsors repeat)."""
     counts = np.fromiter(map(len, per_doc), np.int64, len(per_doc))
     codes, values = number_all(list(chain.from_iterable(per_doc)), {})
-    starts, terms = tokenizer.value_terms(values)
-    lengths = starts[codes + 1] - starts[codes]
-    docs = np.repeat(np.repeat(np.arange(len(per_doc), dtype=np.int32), counts), lengths)
-    return docs, terms[_ranges(starts[codes], lengths)]
+    starts, terms, words = tokenizer.value_terms(values)
+    return FieldValues(np.concatenate(([0], np.cumsum(counts))), codes, starts, terms, words)
 
 
 def sorted_unique(keys: np.ndarray) -> np.ndarray:

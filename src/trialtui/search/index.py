@@ -16,29 +16,27 @@ from __future__ import annotations
 
 import gc
 import math
-import re
 from array import array
 from bisect import bisect_right
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from heapq import heappush, heapreplace
-from itertools import accumulate, chain, count
-from operator import add, attrgetter, methodcaller
+from itertools import accumulate, count
+from operator import add, attrgetter
 
 import numpy as np
 
 from trialtui.digest import TrialDigest
-from trialtui.search.bulk import Tokenizer, field_pairs
+from trialtui.search.bulk import Tokenizer, tokenize_field
+from trialtui.search.normalize import TOKEN, STOPWORDS, fold, fold_with_origin, token_spans
 from trialtui.search.postings import FieldPostings
-from trialtui.search.normalize import TOKEN, STOPWORDS, fold, fold_with_origin, terms, token_spans, words as words_of
-from trialtui.search.query import Query, QueryTerm, parse_query
-from trialtui.search.ranking import (
-    COVER_BONUS, FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, TOGETHER_BONUS, Kind, term_score, to_percent,
-)
+from trialtui.search.query import Query, parse_query
+from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
+from trialtui.search.scoring import score_window
 from trialtui.search.vocab import Vocabulary
+from trialtui.search.words import QueryWord
 
 FIELD_SEPARATOR = "; "
 """Joins the values of a many-valued field into the text that `Hit.spans` offsets point into."""
@@ -46,20 +44,15 @@ FIELD_SEPARATOR = "; "
 _WALK_OVER = 20_000
 """A lone word with more postings than this is ranked by walking its best postings first."""
 _VERIFY_UNDER = 120
-"""Fewer candidates than this are checked against their digests instead of more postings."""
+"""Fewer candidates than this are all scored, without narrowing them by the other words first."""
+_SMALL_SOURCE = 256
+"""Postings lists this short are matched against the candidates together, in one pass."""
 _LONG_LIST = 16
-"""A field with more values than this is a long list: see `SearchIndex._explain`."""
-_NOTHING = re.compile(r"(?!)")
-_GLUE = "[-/.'_+]?"
-"""Between the letters of a term in a word's regex, so "yatsen" also finds "Yat-sen"."""
+"""A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
 _FIELD_COUNT = len(FIELDS)
-_FEW_SOURCES = 32
-"""A word with at most this many postings lists is checked against a candidate in them."""
 _TEXTS_KEPT = 4096
 """Fields of trials whose folded text `SearchIndex._text` keeps."""
-_TITLE = FIELDS.index("title")
-"""Always re-read when matched: the list highlights it."""
 
 
 @dataclass(frozen=True)
@@ -137,111 +130,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _Word:
-    """One query word resolved against the vocabulary: every term it may stand for, and how."""
-
-    __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
-                 "sources", "cost", "pattern", "position", "seen")
-
-    def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
-        self.query = query
-        self.position = position
-        self.fields = fields
-        self.alternatives: dict[str, tuple[Kind, float]] = {}
-        self.numbers: dict[int, tuple[Kind, float]] = {}
-        """`alternatives` by term number, for checking a trial's term numbers."""
-        self.splits: list[tuple[str, str]] = []
-        self.split_numbers: list[tuple[int, int]] = []
-        self.prefix = False
-        self.sources: list[tuple[float, object, int, int]] = []
-        """(score, documents, field number, term number or -1 for a split), best first."""
-        self.cost = 0
-        self.pattern: re.Pattern[str] = _NOTHING
-        self.seen: set[int] = set()
-        """Term numbers this word matched in the trials re-scored so far."""
-
-    def offer(self, term: str, kind: Kind, closeness: float = 1.0) -> None:
-        known = self.alternatives.get(term)
-        if known is None or (kind, -closeness) < (known[0], -known[1]):
-            self.alternatives[term] = (kind, closeness)
-
-    def settle(self, terms: list[str]) -> None:
-        """Compile the regex that finds this word's matches in folded text (for re-scoring).
-
-        Only the terms the candidates' term numbers matched go in: a word typed in part stands
-        for a hundred completions, and `re` tries every alternative at every letter.
-        No look-arounds: a pattern that starts with letters lets `re` skip ahead fast; the
-        caller checks word boundaries.
-        """
-        text = self.query.text
-        pieces = [_GLUE.join(map(re.escape, text)) + r"[^\W_]*"] if self.prefix else []
-        pieces += [_GLUE.join(map(re.escape, term)) for term in map(terms.__getitem__, self.seen)
-                   if not (self.prefix and term.startswith(text))]
-        pieces += [re.escape(first) + r"[\W_]+" + re.escape(second) for first, second in self.splits]
-        if pieces:
-            pieces.sort(key=len, reverse=True)
-            self.pattern = re.compile("|".join(pieces))
-
-    def score(self, token: str, weight: float) -> float:
-        """What `token` (a folded word or glued run) is worth for this word in a field, 0 if nothing."""
-        found = self.alternatives.get(token)
-        if found is not None:
-            return term_score(found[0], weight, found[1])
-        text = self.query.text
-        if self.prefix and len(token) > len(text) and token.startswith(text):
-            return term_score(Kind.PREFIX, weight, len(text) / len(token))
-        if any(token == first + second for first, second in self.splits):
-            return 0.97 * term_score(Kind.EXACT, weight)
-        return 0.0
-
-    def hits(self, window: np.ndarray) -> list[dict[int, float]]:
-        """Per trial of `window` (ascending numbers): field number → the best this word earns
-        there, from its postings lists (one binary search of the whole window per list)."""
-        found: list[dict[int, float]] = [{} for _ in range(len(window))]
-        for score, docs, field_number, number in self.sources:  # best first
-            at = np.minimum(np.searchsorted(docs, window), len(docs) - 1)
-            hit = np.flatnonzero(docs[at] == window)
-            if len(hit):
-                if number >= 0:
-                    self.seen.add(number)
-                for j in hit.tolist():
-                    found[j].setdefault(field_number, score)
-        return found
-
-    def forward_scores(self, forward: list[list[int]]) -> dict[int, float]:
-        """Field number → the best this word earns there in one trial, from the trial's term
-        numbers per field: cheaper than many postings lists for a word standing for many terms."""
-        scores: dict[int, float] = {}
-        for field_number in self.fields:
-            numbers = forward[field_number]
-            if not numbers:
-                continue
-            present = set(numbers)
-            weight = FIELD_WEIGHTS[FIELDS[field_number]]
-            matched = self.numbers.keys() & present
-            if matched:
-                self.seen |= matched
-                scores[field_number] = max(term_score(kind, weight, closeness)
-                                           for kind, closeness in map(self.numbers.__getitem__, matched))
-            for first, second in self.split_numbers:
-                if first in present and second in present:
-                    score = 0.97 * term_score(Kind.EXACT, weight)
-                    scores[field_number] = max(scores.get(field_number, 0.0), score)
-        return scores
-
-    def prefix_scores(self, forward: list[list[int]], terms: list[str]) -> dict[int, float]:
-        """Completions past the cap (`Vocabulary.completions` keeps the most frequent): the
-        prefix pattern finds them in the text, so they count here too."""
-        text = self.query.text
-        scores: dict[int, float] = {}
-        for field_number in self.fields:
-            for term in filter(methodcaller("startswith", text), map(terms.__getitem__, forward[field_number])):
-                if len(term) > len(text):
-                    score = term_score(Kind.PREFIX, FIELD_WEIGHTS[FIELDS[field_number]], len(text) / len(term))
-                    scores[field_number] = max(scores.get(field_number, 0.0), score)
-        return scores
-
-
 class SearchIndex:
     """Fuzzy search over trial digests; see the module docstring for the layout."""
 
@@ -271,7 +159,7 @@ class SearchIndex:
             ids: defaultdict[str, int] = defaultdict(count().__next__)
             tokenizer = Tokenizer(ids.__getitem__)
             size = len(index._digests)
-            index._fields = [FieldPostings.build(*field_pairs(_values(digests, name), tokenizer), size)
+            index._fields = [FieldPostings.build(tokenize_field(_values(digests, name), tokenizer), size)
                              for name in FIELDS]
             ids.default_factory = None
             frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
@@ -289,11 +177,13 @@ class SearchIndex:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
         vocab = self._vocab
         doc = self._admit(digest)
+        tokenizer = Tokenizer(vocab.number)
         for postings, name in zip(self._fields, FIELDS):
-            numbers = {vocab.number(term) for value in field_values(digest, name) for term in terms(value)}
-            for term_number in numbers:
+            starts, numbers, words = tokenizer.value_terms(field_values(digest, name))
+            values = [(tuple(numbers[starts[i]:starts[i + 1]].tolist()), int(words[i])) for i in range(len(words))]
+            for term_number in set(numbers.tolist()):
                 vocab.frequency[term_number] += 1
-            postings.add(doc, sorted(numbers))
+            postings.add(doc, values)
 
     def remove(self, trial_id: str) -> None:
         doc = self._doc_of.pop(trial_id, None)
@@ -328,8 +218,13 @@ class SearchIndex:
 
     # -- querying ---------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 50, filters: SearchFilters | None = None) -> list[Hit]:
-        """The `limit` best trials for `query`, best first; an empty query lists trials in order."""
+    def search(self, query: str, limit: int = 50, filters: SearchFilters | None = None,
+               highlight: Collection[str] | None = None) -> list[Hit]:
+        """The `limit` best trials for `query`, best first; an empty query lists trials in order.
+
+        `Hit.spans` are found in the `highlight` fields only (default: every matched field):
+        the list shows only the titles', and finding them means reading the text.
+        """
         parsed = parse_query(query)
         mask = self._mask(filters or SearchFilters())
         if not parsed:
@@ -344,39 +239,22 @@ class SearchIndex:
             docs = self._walk(words[0], alive, window)
         else:
             docs = _best(*self._candidates(words, alive), window)
-        return self._rescore(docs, words, limit)
-
-    def _rescore(self, docs: list[int], words: list[_Word], limit: int) -> list[Hit]:
-        """Score candidates by their term numbers, then re-read the best from their digests.
-
-        Re-reading only adds bonuses, bounded by `_upper_bound`, so it stops once no remaining
-        candidate can reach the `limit`-th score.
-        """
-        checked = []
-        for doc, found in zip(docs.tolist(), self._match(docs, words)):
-            if found is not None:
-                checked.append((self._upper_bound(found), -doc, found))
-        checked.sort(key=lambda item: item[:2], reverse=True)
-        terms = self._vocab.terms
+        raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical())
         for word in words:
-            word.settle(terms)
-        kept: list[tuple[float, int]] = []  # a min-heap of the `limit` best (score, -doc) so far
+            word.settle(self._vocab.terms)
+        phrases = _phrases(words)
         hits = []
-        for bound, negative_doc, found in checked:
-            if len(kept) >= limit and (to_percent(bound), negative_doc) < kept[0]:
-                if to_percent(bound) < kept[0][0]:
-                    break
-                continue  # could only tie the last kept score, and ties go to the lower document
-            hit = self._explain(-negative_doc, words, found)
-            if hit is None:
+        for at in np.lexsort((docs, -np.round(raw, 9))).tolist():
+            if raw[at] < 0 or len(hits) == limit:
+                break
+            doc = int(docs[at])
+            fields = [FIELDS[number] for number in np.flatnonzero(matched[:, at]).tolist()]
+            if phrases and not self._has_phrases(doc, phrases, fields):
                 continue
-            hits.append((hit.score, negative_doc, hit))
-            if len(kept) < limit:
-                heappush(kept, (hit.score, negative_doc))
-            elif (hit.score, negative_doc) > kept[0]:
-                heapreplace(kept, (hit.score, negative_doc))
-        hits.sort(key=lambda item: item[:2], reverse=True)
-        return [hit for _, _, hit in hits[:limit]]
+            shown = fields if highlight is None else [name for name in fields if name in highlight]
+            hits.append(Hit(self._digests[doc].trial_id, to_percent(float(raw[at])), tuple(fields),
+                            self._spans(doc, words, shown)))
+        return hits
 
     def _listing(self, mask: bytes, limit: int) -> list[Hit]:
         hits = []
@@ -389,7 +267,7 @@ class SearchIndex:
             start = doc + 1
         return hits
 
-    def _resolve(self, parsed: Query) -> list[_Word]:
+    def _resolve(self, parsed: Query) -> list[QueryWord]:
         """Find the vocabulary terms each query word may stand for and their postings."""
         vocab = self._vocab
         all_fields = tuple(range(_FIELD_COUNT))
@@ -397,7 +275,7 @@ class SearchIndex:
         for position, query in enumerate(parsed.terms):
             fields = all_fields if query.fields is None else tuple(
                 i for i, name in enumerate(FIELDS) if name in query.fields)
-            words.append(_Word(query, fields, position))
+            words.append(QueryWord(query, fields, position))
         for i, word in enumerate(words):
             text = word.query.text
             settled = text in vocab and not word.query.typing
@@ -426,23 +304,21 @@ class SearchIndex:
             if not word.alternatives and not word.splits:
                 for term in vocab.near_completions(text):
                     word.offer(term, Kind.TYPO_PREFIX)
-        ids = vocab.ids
         for word in words:
-            word.numbers = {ids[term]: how for term, how in word.alternatives.items()}
-            word.split_numbers = [(ids[first], ids[second]) for first, second in word.splits]
+            word.number(vocab)
             self._sources(word)
         return words
 
-    def _sources(self, word: _Word) -> None:
+    def _sources(self, word: QueryWord) -> None:
         """Postings lists of a word with the score each earns, best first."""
         sources = word.sources
         numbers = np.fromiter(word.numbers, np.int64, len(word.numbers))
         for number in word.fields:
             field = self._fields[number]
             weight = FIELD_WEIGHTS[FIELDS[number]]
-            for term_number in numbers[field.present(numbers)].tolist():
+            for term_number, docs in field.docs_of(numbers):
                 kind, closeness = word.numbers[term_number]
-                sources.append((term_score(kind, weight, closeness), field.docs(term_number), number, term_number))
+                sources.append((term_score(kind, weight, closeness), docs, number, term_number))
             for first, second in word.split_numbers:
                 a, b = field.docs(first), field.docs(second)
                 if a is not None and b is not None:
@@ -452,7 +328,7 @@ class SearchIndex:
         sources.sort(key=lambda source: source[0], reverse=True)
         word.cost = sum(len(docs) for _, docs, _, _ in sources)
 
-    def _walk(self, word: _Word, alive: np.ndarray, want: int) -> np.ndarray:
+    def _walk(self, word: QueryWord, alive: np.ndarray, want: int) -> np.ndarray:
         """Best-scored postings first until `want` trials pass the filters (one huge word)."""
         found: dict[int, None] = {}
         for _, docs, _, _ in word.sources:
@@ -463,7 +339,7 @@ class SearchIndex:
                     return np.array(sorted(list(found)[:want]), np.int64)
         return np.array(sorted(found), np.int64)
 
-    def _candidates(self, words: list[_Word], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _candidates(self, words: list[QueryWord], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Trials matching every word (by postings), ascending, and their summed word scores."""
         best = np.zeros(len(alive))
         fields = np.zeros(len(alive), np.int8)
@@ -476,8 +352,17 @@ class SearchIndex:
             if len(docs) < _VERIFY_UNDER:
                 break  # the trials' own terms settle it
             got = np.zeros(len(docs))
-            for score, source, _, _ in reversed(word.sources):
-                got[_common(docs, source)] = score
+            small = [source for source in word.sources if len(source[1]) <= _SMALL_SOURCE]
+            if small:  # one pass for the many short lists of a word typed in part
+                held = np.concatenate([source[1] for source in small])
+                at = np.minimum(np.searchsorted(docs, held), len(docs) - 1)
+                inside = np.flatnonzero(docs[at] == held)
+                worth = np.repeat([source[0] for source in small], [len(source[1]) for source in small])
+                np.maximum.at(got, at[inside], worth[inside])
+            for score, source, _, _ in word.sources:
+                if len(source) > _SMALL_SOURCE:
+                    common = _common(docs, source)
+                    got[common] = np.maximum(got[common], score)
             keep = got > 0
             docs, scores = docs[keep], scores[keep] + got[keep]
         return docs, scores
@@ -517,47 +402,6 @@ class SearchIndex:
         self._masks[filters] = result
         return result
 
-    def _match(self, docs: np.ndarray, words: list[_Word]) -> list[list[dict[int, float]] | None]:
-        """Per trial of `docs`, per word, field number → best score, from postings and the trials'
-        term numbers alone (no text read); None for a trial where some word matches nowhere."""
-        terms = self._vocab.terms
-        few = [word.hits(docs) if len(word.sources) <= _FEW_SOURCES else None for word in words]
-        result = []
-        for j, doc in enumerate(docs.tolist()):
-            forward = None
-            found = []
-            for word, hits in zip(words, few):
-                if hits is not None:
-                    scores = hits[j]
-                else:
-                    forward = forward or self._forward(doc)
-                    scores = word.forward_scores(forward)
-                if not scores and word.prefix:
-                    forward = forward or self._forward(doc)
-                    scores = word.prefix_scores(forward, terms)
-                if not scores:
-                    found = None
-                    break
-                found.append(scores)
-            result.append(found)
-        return result
-
-    def _forward(self, doc: int) -> list[list[int]]:
-        """One trial's term numbers, field by field."""
-        return [field.terms_of(doc).tolist() for field in self._fields]
-
-    @staticmethod
-    def _upper_bound(found: list[dict[int, float]]) -> float:
-        """The most `_explain` can score a trial whose words matched as `found` says: words can
-        only be together in a field they all matched in."""
-        count = len(found)
-        raw = sum(max(scores.values()) + MULTI_FIELD_BONUS * min(3, len(scores) - 1)
-                  for scores in found) / count + COVER_BONUS
-        if count == 1:
-            return raw + TOGETHER_BONUS
-        together = max(Counter(chain.from_iterable(found)).values())
-        return raw + TOGETHER_BONUS * (together - 1) / (count - 1)
-
     def _text(self, doc: int, number: int) -> tuple:
         """One trial's values of one field, their folded text (`fold_with_origin`), where each
         value starts in it, and a memo of their word counts: kept for the last few thousand
@@ -573,90 +417,61 @@ class SearchIndex:
             found = self._texts[key] = (values, *fold_with_origin(FIELD_SEPARATOR.join(values)), starts, {})
         return found
 
-    def _explain(self, doc: int, words: list[_Word], found: list[dict[int, float]]) -> Hit | None:
-        """Add the bonuses only the text shows to a candidate's score, and find what to highlight.
+    def _spans(self, doc: int, words: list[QueryWord], names: list[str]) -> dict[str, tuple[tuple[int, int], ...]]:
+        """Where the words match in the trial's text of fields `names` (`Hit.spans`).
 
-        `found` (from `_match`) already gives each word's best score and fields; of those fields
-        only the ones that can earn a bonus are read (two words or more, or a word at its best)
-        and the title: for words together in one value, values the query covers, phrases as runs.
         In a long list (a trial's hundreds of sites) the words after the rarest are looked for
         only in the values where the rarest matched: "center" would match nearly everywhere.
-        Returns None if a phrase is not found as a run.
         """
-        digest = self._digests[doc]
-        count = len(words)
-        best = [max(scores.values()) for scores in found]
-        cover = [0.0] * count
-        together = 1 if count == 1 else 0
-        phrases: dict[int, list[_Word]] = {}
-        for word in sorted(words, key=lambda w: w.position):
-            if word.query.phrase is not None:
-                phrases.setdefault(word.query.phrase, []).append(word)
-        matched_fields = sorted(set().union(*found))
-        words_in = Counter(chain.from_iterable(found))
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for number in matched_fields:
-            if not (words_in[number] > 1 or number == _TITLE or phrases
-                    or any(scores.get(number) == top for scores, top in zip(found, best))):
-                continue  # no bonus can come from here: one word, not at its best
-            name = FIELDS[number]
-            values, folded, origin, starts, value_words = self._text(doc, number)
+        spans: dict[str, tuple[tuple[int, int], ...]] = {}
+        for name in names:
+            number = FIELDS.index(name)
+            values, folded, origin, starts, _ = self._text(doc, number)
             weight = FIELD_WEIGHTS[name]
             gap = len(FIELD_SEPARATOR)
-            per_value: dict[int, list] = {}  # value number → [word scores, matched tokens, spans]
+            found: set[tuple[int, int]] = set()
             regions: list[tuple[int, int]] | None = None
-            for i, word in enumerate(words):  # rarest first
-                if number not in found[i]:
+            for word in words:  # rarest first
+                if number not in word.fields:
                     continue
-                whole = regions is None or word.query.phrase is not None
-                memo: dict[str, tuple[float, int]] = {}
-                for low, high in [(0, len(folded))] if whole else regions:
+                hit_values = set()
+                for low, high in [(0, len(folded))] if regions is None else regions:
                     for match in word.pattern.finditer(folded, low, high):
                         start, end = match.span()
                         if (start and folded[start - 1].isalnum()) or folded[end:end + 1].isalnum():
                             continue
-                        group = match.group()
-                        known = memo.get(group)
-                        if known is None:
-                            tokens = TOKEN.findall(group)
-                            known = memo[group] = (word.score("".join(tokens), weight), len(tokens))
-                        score, tokens = known
-                        if not score:
+                        if not word.score("".join(TOKEN.findall(match.group())), weight):
                             continue
                         if origin is not None:
                             start, end = origin[start], origin[end - 1] + 1
-                        at = bisect_right(starts, start) - 1
-                        entry = per_value.setdefault(at, [[0.0] * count, 0, []])
-                        entry[0][i] = max(entry[0][i], score)
-                        entry[1] += tokens
-                        entry[2].append((start, end))
-                if regions is None and len(values) > _LONG_LIST and origin is None:
-                    regions = [(starts[at], starts[at + 1] - gap) for at in sorted(per_value)]
-            for at, (value_best, matched_tokens, value_spans) in per_value.items():
-                spans.setdefault(name, []).extend(value_spans)
-                if at not in value_words:
-                    value_words[at] = len(words_of(values[at]))
-                share = min(1.0, matched_tokens / max(1, value_words[at]))
-                present = 0
-                for i in range(count):
-                    if value_best[i] > 0:
-                        present += 1
-                        if value_best[i] >= best[i] and share > cover[i]:
-                            cover[i] = share
-                together = max(together, present)
-                if phrases:
-                    plain = [t for t in token_spans(values[at]) if not t[3] and t[0] not in STOPWORDS]
-                    for phrase, members in list(phrases.items()):
-                        if _has_run(plain, members, weight):
-                            del phrases[phrase]
-        if phrases:
-            return None
-        raw = (sum(best) / count
-               + sum(MULTI_FIELD_BONUS * min(3, len(scores) - 1) for scores in found) / count
-               + TOGETHER_BONUS * ((together - 1) / (count - 1) if count > 1 else 1.0)
-               + COVER_BONUS * sum(cover) / count)
-        return Hit(digest.trial_id, to_percent(raw), tuple(FIELDS[number] for number in matched_fields),
-                   {name: tuple(sorted(set(s))) for name, s in spans.items()})
+                        found.add((start, end))
+                        hit_values.add(bisect_right(starts, start) - 1)
+                if regions is None and hit_values and len(values) > _LONG_LIST and origin is None:
+                    regions = [(starts[at], starts[at + 1] - gap) for at in sorted(hit_values)]
+            if found:
+                spans[name] = tuple(sorted(found))
+        return spans
+
+    def _has_phrases(self, doc: int, phrases: list[list[QueryWord]], names: list[str]) -> bool:
+        """Whether every quoted phrase's words match consecutive words of one value."""
+        left = list(phrases)
+        for name in names:
+            number, weight = FIELDS.index(name), FIELD_WEIGHTS[name]
+            for value in self._text(doc, number)[0]:
+                plain = [t for t in token_spans(value) if not t[3] and t[0] not in STOPWORDS]
+                left = [members for members in left if not _has_run(plain, members, weight)]
+                if not left:
+                    return True
+        return not left
+
+
+def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
+    """The words of each quoted phrase, in the order typed."""
+    phrases: dict[int, list[QueryWord]] = {}
+    for word in sorted(words, key=lambda w: w.position):
+        if word.query.phrase is not None:
+            phrases.setdefault(word.query.phrase, []).append(word)
+    return list(phrases.values())
 
 
 def _best(docs: np.ndarray, scores: np.ndarray, want: int) -> np.ndarray:
@@ -681,7 +496,7 @@ def _common(docs: np.ndarray, other: np.ndarray) -> np.ndarray:
     return np.flatnonzero(other[at] == docs)
 
 
-def _has_run(plain: list[tuple[str, int, int, bool]], words: list[_Word], weight: float) -> bool:
+def _has_run(plain: list[tuple[str, int, int, bool]], words: list[QueryWord], weight: float) -> bool:
     """Whether `words` match consecutive tokens of one value (a quoted phrase)."""
     size = len(words)
     for start in range(len(plain) - size + 1):

@@ -1,39 +1,84 @@
-"""One searched field's postings both ways, as numpy arrays: term → trials and trial → terms.
+"""One searched field as numpy arrays: term → trials, and trial → its values → their terms.
 
-Built in bulk from (trial, term) pairs (see `bulk`): sorted, de-duplicated and cut into CSR arrays,
-a few bytes a posting at registry scale instead of a Python object per list. Trials added after
-the build (an import, a fetch) go into small Python overlays; their numbers are higher than every
-built trial's, so a term's trials stay in increasing order.
+Built in bulk (see `bulk`): the (term, trial) pairs sorted, de-duplicated and cut into CSR
+arrays, a few bytes a posting at registry scale instead of a Python object per list; and each
+trial's values kept as numbers of distinct values with their term numbers and word counts, so a
+candidate can be scored value by value (words together in one site name, a name typed whole)
+without reading its text. Trials added after the build (an import, a fetch) go into small
+Python overlays; their numbers are higher than every built trial's, so a term's trials stay in
+increasing order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import chain
+
 import numpy as np
 
-from trialtui.search.bulk import sorted_unique
+from trialtui.search.bulk import FieldValues, _ranges, sorted_unique
 
 _LOW = (1 << 32) - 1
-_NO_TERMS = np.zeros(0, np.uint32)
+_NONE = np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Some trials' values in one field, trial by trial, for scoring them all at once."""
+
+    value_counts: np.ndarray
+    """Per trial: how many values it has."""
+    term_counts: np.ndarray
+    """Per value: how many term numbers it has."""
+    terms: np.ndarray
+    """Every value's term numbers, value by value."""
+    words: np.ndarray
+    """Per value: how many words it holds."""
 
 
 class FieldPostings:
-    """Term number → trial numbers (ascending), and trial number → its term numbers."""
+    """Term number → trial numbers (ascending); trial number → its values' term numbers."""
 
-    __slots__ = ("_terms", "_starts", "_docs", "_doc_starts", "_doc_terms", "_added", "_added_terms")
+    __slots__ = ("_terms", "_starts", "_docs", "_doc_starts", "_values", "_value_starts",
+                 "_value_terms", "_value_words", "_added", "_added_values")
+
+    ARRAYS = ("terms", "starts", "docs", "doc_starts", "values", "value_starts", "value_terms", "value_words")
+    """What `arrays` gives and `from_arrays` takes: the built part, which is all a saved index holds."""
 
     def __init__(self) -> None:
-        self._terms = np.zeros(0, np.int64)
+        self._terms = _NONE
         """The field's term numbers, ascending; `_starts[i]` is where term i's trials begin in `_docs`."""
         self._starts = np.zeros(1, np.int64)
         self._docs = np.zeros(0, np.int32)
         self._doc_starts = np.zeros(1, np.int64)
-        """Per built trial, where its term numbers begin in `_doc_terms`."""
-        self._doc_terms = _NO_TERMS
+        """Per built trial, where its values begin in `_values` (numbers of distinct values)."""
+        self._values = _NONE
+        self._value_starts = np.zeros(1, np.int64)
+        """Per distinct value, where its term numbers begin in `_value_terms`."""
+        self._value_terms = _NONE
+        self._value_words = _NONE
         self._added: dict[int, list[int]] = {}
-        self._added_terms: dict[int, tuple[int, ...]] = {}
+        self._added_values: dict[int, list[tuple[tuple[int, ...], int]]] = {}
+        """Trials posted after the build: per value, its term numbers and word count."""
 
-    ARRAYS = ("terms", "starts", "docs", "doc_starts", "doc_terms")
-    """What `arrays` gives and `from_arrays` takes: the built part, which is all a saved index holds."""
+    @classmethod
+    def build(cls, values: FieldValues, size: int) -> FieldPostings:
+        """From one field's values of `size` trials (see `bulk.field_values`)."""
+        field = cls()
+        docs, terms = values.pairs()
+        by_term = sorted_unique((terms.astype(np.int64) << 32) | docs)
+        del docs, terms
+        term_of = by_term >> 32
+        cuts = np.flatnonzero(term_of[1:] != term_of[:-1]) + 1
+        field._terms = term_of[np.concatenate(([0], cuts))] if len(term_of) else term_of
+        field._starts = np.concatenate(([0], cuts, [len(term_of)]))
+        field._docs = (by_term & _LOW).astype(np.int32)
+        field._doc_starts = values.doc_starts
+        field._values = values.values
+        field._value_starts = values.value_starts
+        field._value_terms = values.value_terms.astype(np.int64)
+        field._value_words = values.value_words
+        return field
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, "_" + name) for name in self.ARRAYS}
@@ -47,25 +92,7 @@ class FieldPostings:
 
     def has_overlay(self) -> bool:
         """Whether trials were posted or forgotten since the build."""
-        return bool(self._added or self._added_terms)
-
-    @classmethod
-    def build(cls, docs: np.ndarray, terms: np.ndarray, size: int) -> FieldPostings:
-        """From every (trial, term) pair of `size` trials, in any order, repeats allowed."""
-        field = cls()
-        by_term = sorted_unique((terms.astype(np.int64) << 32) | docs)
-        del docs, terms
-        term_of = by_term >> 32
-        cuts = np.flatnonzero(term_of[1:] != term_of[:-1]) + 1
-        field._terms = term_of[np.concatenate(([0], cuts))] if len(term_of) else term_of
-        field._starts = np.concatenate(([0], cuts, [len(term_of)]))
-        field._docs = (by_term & _LOW).astype(np.int32)
-        del term_of
-        by_doc = np.sort((field._docs.astype(np.int64) << 32) | (by_term >> 32))
-        del by_term
-        field._doc_starts = np.searchsorted(by_doc >> 32, np.arange(size + 1))
-        field._doc_terms = (by_doc & _LOW).astype(np.uint32)
-        return field
+        return bool(self._added or self._added_values)
 
     def frequency(self, size: int) -> np.ndarray:
         """Trials per term number (built trials only), `size` entries."""
@@ -83,29 +110,54 @@ class FieldPostings:
         extra = np.asarray(added, np.int32)
         return extra if built is None else np.concatenate((built, extra))
 
-    def present(self, numbers: np.ndarray) -> np.ndarray:
-        """Which of `numbers` (term numbers) this field holds at all."""
-        at = np.minimum(np.searchsorted(self._terms, numbers), max(len(self._terms) - 1, 0))
-        found = self._terms[at] == numbers if len(self._terms) else np.zeros(len(numbers), bool)
+    def docs_of(self, numbers: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """(term, its trials) for each of `numbers` (term numbers) this field holds."""
+        found = []
+        if len(self._terms) and len(numbers):
+            at = np.minimum(np.searchsorted(self._terms, numbers), len(self._terms) - 1)
+            hit = np.flatnonzero(self._terms[at] == numbers)
+            for number, start, end in zip(numbers[hit].tolist(), self._starts[at[hit]].tolist(),
+                                          self._starts[at[hit] + 1].tolist()):
+                if number not in self._added:
+                    found.append((number, self._docs[start:end]))
         if self._added:
-            found |= np.fromiter((int(n) in self._added for n in numbers), bool, len(numbers))
+            found += [(number, self.docs(number)) for number in numbers.tolist() if number in self._added]
         return found
 
-    def terms_of(self, doc: int) -> np.ndarray:
-        """The term numbers of one trial in this field (uint32)."""
-        added = self._added_terms.get(doc)
-        if added is not None:
-            return np.asarray(added, np.uint32)
-        if doc + 1 < len(self._doc_starts):
-            return self._doc_terms[self._doc_starts[doc]:self._doc_starts[doc + 1]]
-        return _NO_TERMS
+    def window(self, docs: np.ndarray) -> Window:
+        """The values of trials `docs` in this field, for `scoring`."""
+        if self._added_values and any(doc in self._added_values for doc in docs.tolist()):
+            return self._window_one_by_one(docs)
+        value_counts = self._doc_starts[docs + 1] - self._doc_starts[docs]
+        values = self._values[_ranges(self._doc_starts[docs], value_counts)]
+        term_counts = self._value_starts[values + 1] - self._value_starts[values]
+        terms = self._value_terms[_ranges(self._value_starts[values], term_counts)]
+        return Window(value_counts, term_counts, terms, self._value_words[values])
 
-    def add(self, doc: int, numbers) -> None:
-        """Post a trial indexed after the build (its number is higher than any built trial's)."""
-        self._added_terms[doc] = tuple(numbers)
-        for term in numbers:
+    def _window_one_by_one(self, docs: np.ndarray) -> Window:
+        """`window` when some of `docs` were posted after the build."""
+        per_doc = []
+        for doc in docs.tolist():
+            added = self._added_values.get(doc)
+            if added is None:
+                one = self.window(np.array([doc]))
+                starts = np.concatenate(([0], np.cumsum(one.term_counts)))
+                added = [(tuple(one.terms[starts[i]:starts[i + 1]].tolist()), int(one.words[i]))
+                         for i in range(len(one.words))]
+            per_doc.append(added)
+        values = list(chain.from_iterable(per_doc))
+        return Window(np.fromiter(map(len, per_doc), np.int64, len(per_doc)),
+                      np.fromiter((len(terms) for terms, _ in values), np.int64, len(values)),
+                      np.fromiter(chain.from_iterable(terms for terms, _ in values), np.int64),
+                      np.fromiter((words for _, words in values), np.int64, len(values)))
+
+    def add(self, doc: int, values: list[tuple[tuple[int, ...], int]]) -> None:
+        """Post a trial indexed after the build (its number is higher than any built trial's):
+        per value, its term numbers and word count."""
+        self._added_values[doc] = values
+        for term in {term for terms, _ in values for term in terms}:
             self._added.setdefault(term, []).append(doc)
 
     def forget(self, doc: int) -> None:
-        """A removed trial holds no terms any more (its postings stay: the index masks it out)."""
-        self._added_terms[doc] = ()
+        """A removed trial holds no values any more (its postings stay: the index masks it out)."""
+        self._added_values[doc] = []

@@ -38,19 +38,26 @@ class Kind(IntEnum):
     TYPO_PREFIX = 3
 
 
+def term_score_parts(kind: Kind, closeness=1.0):
+    """``(base, per_weight)`` with ``term_score = base + per_weight * weight``; `closeness` may be
+    a numpy array (scoring many terms at once)."""
+    if kind is Kind.EXACT:
+        return 0.75, 0.25
+    if kind is Kind.PREFIX:
+        return 0.5 + 0.05 * closeness, 0.2
+    if kind is Kind.TYPO:
+        return 0.25 + 0.05 * closeness, 0.15
+    return 0.15, 0.1
+
+
 def term_score(kind: Kind, weight: float, closeness: float = 1.0) -> float:
     """One query word's worth in one field, 0..1.
 
     `closeness` is 0..1: for a prefix, how much of the word is typed; for a typo, 1 for one edit
     and 0 for two.
     """
-    if kind is Kind.EXACT:
-        return 0.75 + 0.25 * weight
-    if kind is Kind.PREFIX:
-        return 0.5 + 0.2 * weight + 0.05 * closeness
-    if kind is Kind.TYPO:
-        return 0.25 + 0.15 * weight + 0.05 * closeness
-    return 0.15 + 0.1 * weight
+    base, per_weight = term_score_parts(kind, closeness)
+    return base + per_weight * weight
 
 
 MULTI_FIELD_BONUS = 0.01

@@ -27,7 +27,7 @@ from trialtui.search.postings import FieldPostings
 from trialtui.search.ranking import FIELDS
 from trialtui.search.vocab import Vocabulary
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the index's layout or tokenising changes: older files are then ignored."""
 
 
@@ -64,7 +64,7 @@ def save(index: SearchIndex, path: Path, key: str) -> bool:
                                      for c in countries] or [np.zeros(0, np.uint32)]),
         terms=_text(vocab.terms),
         frequency=np.frombuffer(vocab.frequency.tobytes(), np.uint32),
-        alphabetical=np.fromiter(map(vocab.ids.__getitem__, vocab._sorted), np.uint32, len(vocab)),
+        alphabetical=vocab.alphabetical(),
         piece_lengths=np.asarray(piece_lengths, np.int64),
         piece_sizes=np.asarray([len(vocab._by_piece[length][0]) for length in piece_lengths], np.int64),
         pieces=np.concatenate([np.frombuffer(order.tobytes(), np.uint32)
@@ -121,5 +121,5 @@ def load(path: Path, key: str, digests: Sequence[TrialDigest]) -> SearchIndex | 
         by_piece[length] = tuple(array("I", pieces[at + k * size:at + (k + 1) * size].tobytes()) for k in range(3))
         at += 3 * size
     index._vocab = Vocabulary.restore(_strings(arrays["terms"]), array("I", arrays["frequency"].tobytes()),
-                                      arrays["alphabetical"].tolist(), by_piece)
+                                      arrays["alphabetical"], by_piece)
     return index

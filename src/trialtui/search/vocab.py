@@ -67,17 +67,22 @@ class Vocabulary:
         self._sorted = sorted(ids)
         self._by_piece: dict[int, tuple[array, array, array]] = {}
         self._crowded: dict[str, list[str]] = {}
+        self._alphabetical: np.ndarray | None = None
+        """Term numbers in `_sorted`'s order (None: not made, or stale after `number`)."""
+        self._positions: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def restore(cls, terms: list[str], frequency: array, alphabetical: list[int],
+    def restore(cls, terms: list[str], frequency: array, alphabetical: np.ndarray,
                 by_piece: dict[int, tuple[array, array, array]]) -> Vocabulary:
         """A vocabulary from its saved parts (`search.saved`): no sorting, no typo tables to make."""
         vocab = cls.__new__(cls)
         vocab.terms = terms
         vocab.ids = dict(zip(terms, range(len(terms))))
         vocab.frequency = frequency
-        vocab._sorted = list(map(terms.__getitem__, alphabetical))
+        vocab._alphabetical = np.asarray(alphabetical, np.int64)
+        vocab._sorted = list(map(terms.__getitem__, alphabetical.tolist()))
         vocab._by_piece = by_piece
+        vocab._positions = None
         vocab._crowded = {}
         return vocab
 
@@ -85,12 +90,32 @@ class Vocabulary:
         """Make the two-typo tables of every term length now (a second or two at registry
         scale) rather than on the first long misspelled word the user types."""
         lengths = np.fromiter(map(len, self._sorted), np.int64, len(self._sorted))
-        numbers = np.fromiter(map(self.ids.__getitem__, self._sorted), np.int64, len(self._sorted))
+        numbers = self.alphabetical()
         for length in np.unique(lengths[lengths >= _PIECES_MIN]).tolist():
             if length not in self._by_piece:
                 group = np.flatnonzero(lengths == length)
                 self._by_piece[length] = self._orders(length, [self._sorted[i] for i in group.tolist()],
                                                       numbers[group])
+
+    def alphabetical(self) -> np.ndarray:
+        """Every term number, in the terms' alphabetical order."""
+        if self._alphabetical is None:
+            self._alphabetical = np.fromiter(map(self.ids.__getitem__, self._sorted), np.int64, len(self._sorted))
+        return self._alphabetical
+
+    def positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per term number: its place in alphabetical order and its length, so that "starts
+        with p" is a range test (`prefix_range`) over many term numbers at once."""
+        if self._positions is None:
+            rank = np.empty(len(self.terms), np.int64)
+            rank[self.alphabetical()] = np.arange(len(self.terms))
+            self._positions = rank, np.fromiter(map(len, self.terms), np.int64, len(self.terms))
+        return self._positions
+
+    def prefix_range(self, prefix: str) -> tuple[int, int]:
+        """The alphabetical places of the terms that start with `prefix` (itself included)."""
+        lo = bisect_left(self._sorted, prefix)
+        return lo, bisect_left(self._sorted, prefix + "\U0010ffff", lo)
 
     def _piece_orders(self, length: int) -> tuple[array, ...]:
         """The term numbers of one length (6+) sorted by each of their three pieces (made on
@@ -130,6 +155,7 @@ class Vocabulary:
         self.terms.append(term)
         self.frequency.append(0)
         insort(self._sorted, term)
+        self._alphabetical = self._positions = None
         for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term))):
             insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()

@@ -1,0 +1,128 @@
+"""One query word resolved against the vocabulary: every term it may stand for, and how much each
+is worth, both as term numbers (to score trials' values at once, see `scoring`) and as a regex
+(to find what to highlight in their text)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from trialtui.search.query import QueryTerm
+from trialtui.search.ranking import Kind, term_score, term_score_parts
+from trialtui.search.vocab import Vocabulary
+
+_NOTHING = re.compile(r"(?!)")
+_GLUE = "[-/.'_+]?"
+"""Between the letters of a term in a word's regex, so "yatsen" also finds "Yat-sen"."""
+_SPLIT_SHARE = 0.97
+"""A word typed as two indexed words run together ("sunyat") is worth a little less than exact."""
+
+
+class QueryWord:
+    """A query word and the terms it may stand for (exact, completions, typos, two halves)."""
+
+    __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
+                 "sources", "cost", "pattern", "position", "seen", "_sorted", "_base", "_per_weight",
+                 "_completions")
+
+    def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
+        self.query = query
+        self.position = position
+        self.fields = fields
+        self.alternatives: dict[str, tuple[Kind, float]] = {}
+        self.numbers: dict[int, tuple[Kind, float]] = {}
+        """`alternatives` by term number."""
+        self.splits: list[tuple[str, str]] = []
+        self.split_numbers: list[tuple[int, int]] = []
+        self.prefix = False
+        self.sources: list[tuple[float, np.ndarray, int, int]] = []
+        """(score, trials, field number, term number or -1 for a split), best first."""
+        self.cost = 0
+        self.pattern: re.Pattern[str] = _NOTHING
+        self.seen: set[int] = set()
+        """Term numbers this word matched in the trials scored so far (their regex is made of them)."""
+        self._sorted = np.zeros(0, np.int64)
+        self._base = self._per_weight = np.zeros(0)
+        self._completions = (0, 0)
+
+    def offer(self, term: str, kind: Kind, closeness: float = 1.0) -> None:
+        known = self.alternatives.get(term)
+        if known is None or (kind, -closeness) < (known[0], -known[1]):
+            self.alternatives[term] = (kind, closeness)
+
+    def number(self, vocab: Vocabulary) -> None:
+        """Turn the alternatives into term numbers and score arrays once all are offered."""
+        ids = vocab.ids
+        self.numbers = {ids[term]: how for term, how in self.alternatives.items()}
+        self.split_numbers = [(ids[first], ids[second]) for first, second in self.splits]
+        order = sorted(self.numbers)
+        self._sorted = np.asarray(order, np.int64)
+        parts = [term_score_parts(*self.numbers[number]) for number in order]
+        self._base = np.asarray([base for base, _ in parts])
+        self._per_weight = np.asarray([per_weight for _, per_weight in parts])
+        if self.prefix:
+            self._completions = vocab.prefix_range(self.query.text)
+
+    def term_scores(self, terms: np.ndarray, weight: float, positions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """What each of `terms` (term numbers) is worth for this word in a field of `weight`:
+        as an alternative, or as any completion of a word being typed (past the alternatives'
+        cap too); 0 if nothing. Remembers the alternatives met, for `settle`."""
+        scores = np.zeros(len(terms))
+        if len(self._sorted) and len(terms):
+            at = np.minimum(np.searchsorted(self._sorted, terms), len(self._sorted) - 1)
+            hit = np.flatnonzero(self._sorted[at] == terms)
+            if len(hit):
+                scores[hit] = self._base[at[hit]] + self._per_weight[at[hit]] * weight
+                self.seen.update(np.unique(terms[hit]).tolist())
+        low, high = self._completions
+        if high > low and len(terms):
+            rank, length = positions
+            typed = len(self.query.text)
+            completes = np.flatnonzero((rank[terms] >= low) & (rank[terms] < high) & (length[terms] > typed))
+            if len(completes):
+                base, per_weight = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
+                scores[completes] = np.maximum(scores[completes], base + per_weight * weight)
+        return scores
+
+    def term_numbers(self) -> np.ndarray:
+        """The term numbers this word stands for (its alternatives and its two halves)."""
+        halves = [number for pair in self.split_numbers for number in pair]
+        return np.concatenate((self._sorted, np.asarray(halves, np.int64))) if halves else self._sorted
+
+    def completion_ranks(self) -> tuple[int, int]:
+        """The alphabetical places of the terms completing a word being typed (empty if not)."""
+        return self._completions
+
+    def split_score(self, weight: float) -> float:
+        return _SPLIT_SHARE * term_score(Kind.EXACT, weight)
+
+    def settle(self, terms: list[str]) -> None:
+        """Compile the regex that finds this word's matches in folded text (for highlighting and
+        quoted phrases).
+
+        Only the terms the scored trials matched go in: a word typed in part stands for a hundred
+        completions, and `re` tries every alternative at every letter. No look-arounds: a
+        pattern that starts with letters lets `re` skip ahead fast; the caller checks word
+        boundaries.
+        """
+        text = self.query.text
+        pieces = [_GLUE.join(map(re.escape, text)) + r"[^\W_]*"] if self.prefix else []
+        pieces += [_GLUE.join(map(re.escape, term)) for term in map(terms.__getitem__, self.seen)
+                   if not (self.prefix and term.startswith(text))]
+        pieces += [re.escape(first) + r"[\W_]+" + re.escape(second) for first, second in self.splits]
+        if pieces:
+            pieces.sort(key=len, reverse=True)
+            self.pattern = re.compile("|".join(pieces))
+
+    def score(self, token: str, weight: float) -> float:
+        """What `token` (a folded word or glued run) is worth for this word in a field, 0 if nothing."""
+        found = self.alternatives.get(token)
+        if found is not None:
+            return term_score(found[0], weight, found[1])
+        text = self.query.text
+        if self.prefix and len(token) > len(text) and token.startswith(text):
+            return term_score(Kind.PREFIX, weight, len(text) / len(token))
+        if any(token == first + second for first, second in self.splits):
+            return self.split_score(weight)
+        return 0.0
