@@ -35,7 +35,7 @@ from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
-from trialtui.search.vocab import Vocabulary
+from trialtui.search.vocab import PREFIX_CAP, Vocabulary
 from trialtui.search.words import QueryWord
 
 FIELD_SEPARATOR = "; "
@@ -45,8 +45,9 @@ _WALK_OVER = 20_000
 """A lone word with more postings than this is ranked by walking its best postings first."""
 _VERIFY_UNDER = 120
 """Fewer candidates than this are all scored, without narrowing them by the other words first."""
-_SMALL_SOURCE = 256
-"""Postings lists this short are matched against the candidates together, in one pass."""
+_SHORT_PREFIX_CAP = {1: 16, 2: 48}
+"""Completions a word of one or two letters being typed stands for (most frequent first): each is
+in a good share of all trials, and the next letter narrows them anyway."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
@@ -283,7 +284,7 @@ class SearchIndex:
                 word.offer(text, Kind.EXACT)
             word.prefix = word.query.typing or (len(text) >= 3 and not settled)
             if word.prefix:
-                for term in vocab.completions(text):
+                for term in vocab.completions(text, cap=_SHORT_PREFIX_CAP.get(len(text), PREFIX_CAP)):
                     word.offer(term, Kind.PREFIX, len(text) / len(term))
             if not settled:  # a finished word found as typed is taken at its word
                 for term, distance in vocab.near(text).items():
@@ -352,17 +353,12 @@ class SearchIndex:
             if len(docs) < _VERIFY_UNDER:
                 break  # the trials' own terms settle it
             got = np.zeros(len(docs))
-            small = [source for source in word.sources if len(source[1]) <= _SMALL_SOURCE]
-            if small:  # one pass for the many short lists of a word typed in part
-                held = np.concatenate([source[1] for source in small])
-                at = np.minimum(np.searchsorted(docs, held), len(docs) - 1)
-                inside = np.flatnonzero(docs[at] == held)
-                worth = np.repeat([source[0] for source in small], [len(source[1]) for source in small])
-                np.maximum.at(got, at[inside], worth[inside])
+            place = np.full(len(alive), -1, np.int64)  # trial → its place in `docs`
+            place[docs] = np.arange(len(docs))
             for score, source, _, _ in word.sources:
-                if len(source) > _SMALL_SOURCE:
-                    common = _common(docs, source)
-                    got[common] = np.maximum(got[common], score)
+                at = place[source]
+                at = at[at >= 0]
+                got[at] = np.maximum(got[at], score)
             keep = got > 0
             docs, scores = docs[keep], scores[keep] + got[keep]
         return docs, scores
@@ -483,17 +479,6 @@ def _best(docs: np.ndarray, scores: np.ndarray, want: int) -> np.ndarray:
     above = np.flatnonzero(scores > kth)
     ties = np.flatnonzero(scores == kth)[:want - len(above)]
     return docs[np.sort(np.concatenate((above, ties)))]
-
-
-def _common(docs: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Where in `docs` (ascending) the trials of `other` (ascending) are."""
-    if len(other) < len(docs):
-        at = np.searchsorted(docs, other)
-        inside = at < len(docs)
-        at = at[inside]
-        return at[docs[at] == other[inside]]
-    at = np.minimum(np.searchsorted(other, docs), len(other) - 1)
-    return np.flatnonzero(other[at] == docs)
 
 
 def _has_run(plain: list[tuple[str, int, int, bool]], words: list[QueryWord], weight: float) -> bool:

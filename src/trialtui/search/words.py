@@ -64,8 +64,8 @@ class QueryWord:
         if self.prefix:
             self._completions = vocab.prefix_range(self.query.text)
 
-    def term_scores(self, terms: np.ndarray, weight: float, positions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """What each of `terms` (term numbers) is worth for this word in a field of `weight`:
+    def term_scores(self, terms: np.ndarray, weights: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """What each of `terms` (term numbers) is worth for this word in a field of its `weights`:
         as an alternative, or as any completion of a word being typed (past the alternatives'
         cap too); 0 if nothing. Remembers the alternatives met, for `settle`."""
         scores = np.zeros(len(terms))
@@ -73,8 +73,8 @@ class QueryWord:
             at = np.minimum(np.searchsorted(self._sorted, terms), len(self._sorted) - 1)
             hit = np.flatnonzero(self._sorted[at] == terms)
             if len(hit):
-                scores[hit] = self._base[at[hit]] + self._per_weight[at[hit]] * weight
-                self.seen.update(np.unique(terms[hit]).tolist())
+                scores[hit] = self._base[at[hit]] + self._per_weight[at[hit]] * weights[hit]
+                self.seen.update(terms[hit].tolist())
         low, high = self._completions
         if high > low and len(terms):
             rank, length = positions
@@ -82,7 +82,7 @@ class QueryWord:
             completes = np.flatnonzero((rank[terms] >= low) & (rank[terms] < high) & (length[terms] > typed))
             if len(completes):
                 base, per_weight = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
-                scores[completes] = np.maximum(scores[completes], base + per_weight * weight)
+                scores[completes] = np.maximum(scores[completes], base + per_weight * weights[completes])
         return scores
 
     def term_numbers(self) -> np.ndarray:
@@ -94,7 +94,8 @@ class QueryWord:
         """The alphabetical places of the terms completing a word being typed (empty if not)."""
         return self._completions
 
-    def split_score(self, weight: float) -> float:
+    def split_score(self, weight):
+        """Worth of the two halves in one value (`weight` may be an array)."""
         return _SPLIT_SHARE * term_score(Kind.EXACT, weight)
 
     def settle(self, terms: list[str]) -> None:
