@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bench.search.corpus import corpus, real_digests
 from bench.search.queries import latency_queries, quality_cases
-from trialtui.search import SearchIndex
+from trialtui.search import SearchIndex, saved
 
 COMPETITOR_QUERIES = 12
 """rapidfuzz and fzf scan every trial per query: time them on a sample, not the full list; past
@@ -65,6 +65,20 @@ class Fzf:
             Path(self.file.name).unlink(missing_ok=True)
 
 
+def load_saved(index: SearchIndex, digests) -> str:
+    """Save `index` as the app does for a large library, and time loading it back (what the app
+    does at its next start instead of building)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "search-index.npz"
+        saved.save(index, path, "bench")
+        start, start_cpu = time.perf_counter(), time.process_time()
+        loaded = saved.load(path, "bench", digests)
+        wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        assert loaded is not None and len(loaded) == len(index)
+        del loaded
+        return f"{wall:.1f} s ({cpu:.1f} s CPU; {path.stat().st_size / 2**20:,.0f} MB)"
+
+
 def timed(fn, queries) -> list[float]:
     out = []
     for q in queries:
@@ -83,6 +97,7 @@ def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
     build, build_cpu = time.perf_counter() - start, time.process_time() - start_cpu
     gc.collect()
     memory = rss_mb() - before
+    loaded = load_saved(index, digests)
     texts = [q for _, q in queries]
     ours = timed(lambda q: index.search(q, limit=10, highlight=("title",)), texts)
     wanted = max(3, COMPETITOR_QUERIES * 100_000 // max(size, 100_000))
@@ -96,7 +111,7 @@ def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
     kinds = {}
     for (kind, _), ms in zip(queries, ours):
         kinds.setdefault(kind.replace(" typo", ""), []).append(ms)
-    row = [f"{size:,}", f"{build:.1f} s ({build_cpu:.1f} s CPU)", f"{memory:,.0f} MB", f"{len(index._vocab):,}",
+    row = [f"{size:,}", f"{build:.1f} s ({build_cpu:.1f} s CPU)", loaded, f"{memory:,.0f} MB", f"{len(index._vocab):,}",
            f"{statistics.median(ours):.2f} / {percentile(ours, 95):.2f}",
            " ".join(f"{k} {percentile(v, 95):.1f}" for k, v in sorted(kinds.items())),
            f"{statistics.median(naive):.0f} / {percentile(naive, 95):.0f} ({len(sample)} q)",
@@ -114,7 +129,7 @@ def quality(digests) -> tuple[list[list[str]], dict[str, float]]:
     fzf = Fzf(digests)
     tally: dict[str, dict[str, list[int]]] = {}
     for number, case in enumerate(cases):
-        found = {"trialtui": [h.trial_id for h in index.search(case.query, limit=10)]}
+        found = {"trialtui": [h.trial_id for h in index.search(case.query, limit=10, highlight=("title",))]}
         if number % COMPETITOR_EVERY == 0:
             found["trialtui (sample)"] = found["trialtui"]
             found["rapidfuzz (sample)"] = [ids[i] for _, _, i in process.extract(
@@ -155,7 +170,7 @@ def main() -> None:
         print(f"success@10 on {len(real):,} real trials (../shared/data), one intended trial per query")
         print(table(rows), flush=True)
         print()
-    header = ["trials", "build", "RSS delta", "vocabulary", "trialtui p50/p95 ms", "p95 by kind (ms)",
+    header = ["trials", "build", "saved index: load (file)", "RSS delta", "vocabulary", "trialtui p50/p95 ms", "p95 by kind (ms)",
               "rapidfuzz p50/p95 ms", "fzf p50/p95 ms"]
     print(f"latency over {len(queries)} queries (drug, site, city, drug + city; clean and with typos)")
     rows = [header]
