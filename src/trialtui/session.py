@@ -114,7 +114,6 @@ class ReviewSession:
         if key is not None:
             self._index = saved.load(self._index_path, key, digests)
             if self._index is not None:
-                digests[-1].countries  # the library's search fields are read here, not at the first query
                 return
         self._index = SearchIndex.build(digests)
         if key is not None:
