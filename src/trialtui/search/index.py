@@ -43,8 +43,6 @@ FIELD_SEPARATOR = "; "
 
 _WALK_OVER = 20_000
 """A lone word with more postings than this is ranked by walking its best postings first."""
-_VERIFY_UNDER = 120
-"""Fewer candidates than this are all scored, without narrowing them by the other words first."""
 _SHORT_PREFIX_CAP = {1: 16, 2: 48}
 """Completions a word of one or two letters being typed stands for (most frequent first): each is
 in a good share of all trials, and the next letter narrows them anyway."""
@@ -241,8 +239,6 @@ class SearchIndex:
         else:
             docs = _best(*self._candidates(words, alive), window)
         raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical())
-        for word in words:
-            word.settle(self._vocab.terms)
         phrases = _phrases(words)
         hits = []
         for at in np.lexsort((docs, -np.round(raw, 9))).tolist():
@@ -350,8 +346,6 @@ class SearchIndex:
         docs = np.flatnonzero((best > 0) & alive)
         scores = best[docs] + MULTI_FIELD_BONUS * np.minimum(3, fields[docs] - 1)
         for word in words[1:]:
-            if len(docs) < _VERIFY_UNDER:
-                break  # the trials' own terms settle it
             got = np.zeros(len(docs))
             place = np.full(len(alive), -1, np.int64)  # trial → its place in `docs`
             place[docs] = np.arange(len(docs))
@@ -432,7 +426,7 @@ class SearchIndex:
                     continue
                 hit_values = set()
                 for low, high in [(0, len(folded))] if regions is None else regions:
-                    for match in word.pattern.finditer(folded, low, high):
+                    for match in word.pattern(self._vocab.terms).finditer(folded, low, high):
                         start, end = match.span()
                         if (start and folded[start - 1].isalnum()) or folded[end:end + 1].isalnum():
                             continue
@@ -471,13 +465,15 @@ def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
 
 
 def _best(docs: np.ndarray, scores: np.ndarray, want: int) -> np.ndarray:
-    """The `want` best-scored of `docs` (ties to the lower number), ascending; all if few."""
-    if len(docs) <= max(want, _VERIFY_UNDER - 1):
+    """The `want` best-scored of `docs`, ascending; all if few. Trials tied with the last one
+    come too, up to half as many again (then the lower numbers): postings scores tie a lot, and the
+    values decide between them."""
+    if len(docs) <= want:
         return docs
     cut = len(scores) - want
     kth = np.partition(scores, cut)[cut]
     above = np.flatnonzero(scores > kth)
-    ties = np.flatnonzero(scores == kth)[:want - len(above)]
+    ties = np.flatnonzero(scores == kth)[:3 * want // 2 - len(above)]
     return docs[np.sort(np.concatenate((above, ties)))]
 
 

@@ -85,7 +85,7 @@ def _gather(docs: np.ndarray, words: list[QueryWord], fields: list[FieldPostings
     wanted = _wanted(words, len(positions[0]), alphabetical)
     terms, entry_field, value_of, value_field, value_doc, value_words = [], [], [], [], [], []
     values_before = 0
-    for number in sorted(set().union(*(word.fields for word in words))):
+    for number in sorted({source[2] for word in words for source in word.sources}):  # fields holding a word
         window = fields[number].window(docs)
         entries = np.flatnonzero(wanted[window.terms])
         if len(entries):

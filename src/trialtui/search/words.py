@@ -23,7 +23,7 @@ class QueryWord:
     """A query word and the terms it may stand for (exact, completions, typos, two halves)."""
 
     __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
-                 "sources", "cost", "pattern", "position", "seen", "_sorted", "_base", "_per_weight",
+                 "sources", "cost", "_pattern", "position", "seen", "_sorted", "_base", "_per_weight",
                  "_completions")
 
     def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
@@ -39,7 +39,7 @@ class QueryWord:
         self.sources: list[tuple[float, np.ndarray, int, int]] = []
         """(score, trials, field number, term number or -1 for a split), best first."""
         self.cost = 0
-        self.pattern: re.Pattern[str] = _NOTHING
+        self._pattern: re.Pattern[str] | None = None
         self.seen: set[int] = set()
         """Term numbers this word matched in the trials scored so far (their regex is made of them)."""
         self._sorted = np.zeros(0, np.int64)
@@ -67,7 +67,7 @@ class QueryWord:
     def term_scores(self, terms: np.ndarray, weights: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """What each of `terms` (term numbers) is worth for this word in a field of its `weights`:
         as an alternative, or as any completion of a word being typed (past the alternatives'
-        cap too); 0 if nothing. Remembers the alternatives met, for `settle`."""
+        cap too); 0 if nothing. Remembers the alternatives met, for `pattern`."""
         scores = np.zeros(len(terms))
         if len(self._sorted) and len(terms):
             at = np.minimum(np.searchsorted(self._sorted, terms), len(self._sorted) - 1)
@@ -98,23 +98,24 @@ class QueryWord:
         """Worth of the two halves in one value (`weight` may be an array)."""
         return _SPLIT_SHARE * term_score(Kind.EXACT, weight)
 
-    def settle(self, terms: list[str]) -> None:
-        """Compile the regex that finds this word's matches in folded text (for highlighting and
-        quoted phrases).
+    def pattern(self, terms: list[str]) -> re.Pattern[str]:
+        """The regex that finds this word's matches in folded text, for highlighting (made on
+        first use, after the trials were scored).
 
         Only the terms the scored trials matched go in: a word typed in part stands for a hundred
         completions, and `re` tries every alternative at every letter. No look-arounds: a
         pattern that starts with letters lets `re` skip ahead fast; the caller checks word
         boundaries.
         """
-        text = self.query.text
-        pieces = [_GLUE.join(map(re.escape, text)) + r"[^\W_]*"] if self.prefix else []
-        pieces += [_GLUE.join(map(re.escape, term)) for term in map(terms.__getitem__, self.seen)
-                   if not (self.prefix and term.startswith(text))]
-        pieces += [re.escape(first) + r"[\W_]+" + re.escape(second) for first, second in self.splits]
-        if pieces:
+        if self._pattern is None:
+            text = self.query.text
+            pieces = [_GLUE.join(map(re.escape, text)) + r"[^\W_]*"] if self.prefix else []
+            pieces += [_GLUE.join(map(re.escape, term)) for term in map(terms.__getitem__, self.seen)
+                       if not (self.prefix and term.startswith(text))]
+            pieces += [re.escape(first) + r"[\W_]+" + re.escape(second) for first, second in self.splits]
             pieces.sort(key=len, reverse=True)
-            self.pattern = re.compile("|".join(pieces))
+            self._pattern = re.compile("|".join(pieces)) if pieces else _NOTHING
+        return self._pattern
 
     def score(self, token: str, weight: float) -> float:
         """What `token` (a folded word or glued run) is worth for this word in a field, 0 if nothing."""
