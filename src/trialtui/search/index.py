@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import math
 from array import array
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ import numpy as np
 
 from trialtui.digest import TrialDigest
 from trialtui.search.bulk import Tokenizer, tokenize_field
-from trialtui.search.normalize import TOKEN, STOPWORDS, fold, fold_with_origin, token_spans
+from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
@@ -392,10 +391,10 @@ class SearchIndex:
         self._masks[filters] = result
         return result
 
-    def _text(self, doc: int, number: int) -> tuple:
-        """One trial's values of one field, their folded text (`fold_with_origin`), where each
-        value starts in it, and a memo of their word counts: kept for the last few thousand
-        fields read, since every keystroke of a query re-reads the same best trials."""
+    def _text(self, doc: int, number: int) -> tuple[tuple[str, ...], list[int], dict[int, list]]:
+        """One trial's values of one field, where each starts in `field_text`, and a memo of
+        their `token_spans`: kept for the last few thousand fields read, since every keystroke of
+        a query re-reads the same best trials."""
         key = (doc, number)
         found = self._texts.get(key)
         if found is None:
@@ -404,42 +403,36 @@ class SearchIndex:
             values = field_values(self._digests[doc], FIELDS[number])
             gap = len(FIELD_SEPARATOR)
             starts = list(map(add, accumulate(map(len, values), initial=0), range(0, gap * len(values) + 1, gap)))
-            found = self._texts[key] = (values, *fold_with_origin(FIELD_SEPARATOR.join(values)), starts, {})
+            found = self._texts[key] = (values, starts, {})
         return found
 
     def _spans(self, doc: int, words: list[QueryWord], names: list[str]) -> dict[str, tuple[tuple[int, int], ...]]:
-        """Where the words match in the trial's text of fields `names` (`Hit.spans`).
+        """Where the words match in the trial's text of fields `names` (`Hit.spans`): each word
+        and glued run of a value scored as the query scores terms.
 
         In a long list (a trial's hundreds of sites) the words after the rarest are looked for
         only in the values where the rarest matched: "center" would match nearly everywhere.
         """
         spans: dict[str, tuple[tuple[int, int], ...]] = {}
         for name in names:
-            number = FIELDS.index(name)
-            values, folded, origin, starts, _ = self._text(doc, number)
-            weight = FIELD_WEIGHTS[name]
-            gap = len(FIELD_SEPARATOR)
-            found: set[tuple[int, int]] = set()
-            regions: list[tuple[int, int]] | None = None
+            number, weight = FIELDS.index(name), FIELD_WEIGHTS[name]
+            values, starts, tokens = self._text(doc, number)
+            found: list[tuple[int, int]] = []
+            look_in: Iterable[int] = range(len(values))
             for word in words:  # rarest first
                 if number not in word.fields:
                     continue
-                hit_values = set()
-                for low, high in [(0, len(folded))] if regions is None else regions:
-                    for match in word.pattern(self._vocab.terms).finditer(folded, low, high):
-                        start, end = match.span()
-                        if (start and folded[start - 1].isalnum()) or folded[end:end + 1].isalnum():
-                            continue
-                        if not word.score("".join(TOKEN.findall(match.group())), weight):
-                            continue
-                        if origin is not None:
-                            start, end = origin[start], origin[end - 1] + 1
-                        found.add((start, end))
-                        hit_values.add(bisect_right(starts, start) - 1)
-                if regions is None and hit_values and len(values) > _LONG_LIST and origin is None:
-                    regions = [(starts[at], starts[at + 1] - gap) for at in sorted(hit_values)]
+                hit = set()
+                for at in look_in:
+                    if at not in tokens:
+                        tokens[at] = list(token_spans(values[at]))
+                    for start, end in _matches(word, tokens[at], weight):
+                        found.append((starts[at] + start, starts[at] + end))
+                        hit.add(at)
+                if hit and len(values) > _LONG_LIST:
+                    look_in = sorted(hit)
             if found:
-                spans[name] = tuple(sorted(found))
+                spans[name] = _merged(found)
         return spans
 
     def _has_phrases(self, doc: int, phrases: list[list[QueryWord]], names: list[str]) -> bool:
@@ -453,6 +446,31 @@ class SearchIndex:
                 if not left:
                     return True
         return not left
+
+
+def _matches(word: QueryWord, tokens: list[tuple[str, int, int, bool]], weight: float) -> Iterator[tuple[int, int]]:
+    """Where `word` matches among one value's `tokens` (`token_spans`): a word or glued run it
+    stands for, or two words in a row that are its halves."""
+    for text, start, end, _ in tokens:
+        if word.score(text, weight):
+            yield start, end
+    if word.splits:
+        halves = {first + second for first, second in word.splits}
+        plain = [token for token in tokens if not token[3]]
+        for one, other in zip(plain, plain[1:]):
+            if one[0] + other[0] in halves:
+                yield one[1], other[2]
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """`spans` sorted, overlapping ones joined (a glued run and the words in it)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:

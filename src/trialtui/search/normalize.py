@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-import numpy as np
 
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
@@ -22,7 +21,6 @@ _RUN = re.compile(r"[^\W_]+(?:[-/.'_+][^\W_]+)*")
 """A word with any words glued to it: one match per run, so no run is rescanned from inside."""
 UNJOIN = str.maketrans("", "", "-/.'_+")
 """Deletes the punctuation that glues words, for substring tests against glued terms."""
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _ORIGINAL_RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 _RUN_JOINED = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+(?:[-/.'_+’](?:[^\W_]|[\u0300-\u036f])+)+")
@@ -65,21 +63,6 @@ def fold(text: str) -> str:
 
 def _fold_run(match: re.Match[str]) -> str:
     return match.group().translate(_FOLD)
-
-
-def fold_with_origin(text: str) -> tuple[str, list[int] | None]:
-    """`fold`, plus for each folded character its index in `text` when the two do not align
-    (a character folded to none, as a combining accent, or to two, as "ß" or "œ")."""
-    if text.isascii():
-        return text.lower(), None
-    folded = fold(text)
-    widths = {char: len(fold(char)) for char in set(_NON_ASCII.findall(text))}
-    if len(folded) == len(text) and all(width == 1 for width in widths.values()):
-        return folded, None
-    repeat = np.ones(len(text), np.int64)
-    for match in _NON_ASCII.finditer(text):
-        repeat[match.start()] = widths[match.group()]
-    return folded, np.repeat(np.arange(len(text)), repeat).tolist()
 
 
 def words(text: str) -> list[str]:

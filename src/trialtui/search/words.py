@@ -1,10 +1,8 @@
 """One query word resolved against the vocabulary: every term it may stand for, and how much each
-is worth, both as term numbers (to score trials' values at once, see `scoring`) and as a regex
-(to find what to highlight in their text)."""
+is worth, both by term number (to score trials' values at once, see `scoring`) and by text (to
+find what to highlight)."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 
@@ -12,9 +10,6 @@ from trialtui.search.query import QueryTerm
 from trialtui.search.ranking import Kind, term_score, term_score_parts
 from trialtui.search.vocab import Vocabulary
 
-_NOTHING = re.compile(r"(?!)")
-_GLUE = "[-/.'_+]?"
-"""Between the letters of a term in a word's regex, so "yatsen" also finds "Yat-sen"."""
 _SPLIT_SHARE = 0.97
 """A word typed as two indexed words run together ("sunyat") is worth a little less than exact."""
 
@@ -23,7 +18,7 @@ class QueryWord:
     """A query word and the terms it may stand for (exact, completions, typos, two halves)."""
 
     __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
-                 "sources", "cost", "_pattern", "position", "seen", "_sorted", "_base", "_per_weight",
+                 "sources", "cost", "position", "_sorted", "_base", "_per_weight",
                  "_completions")
 
     def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
@@ -39,9 +34,6 @@ class QueryWord:
         self.sources: list[tuple[float, np.ndarray, int, int]] = []
         """(score, trials, field number, term number or -1 for a split), best first."""
         self.cost = 0
-        self._pattern: re.Pattern[str] | None = None
-        self.seen: set[int] = set()
-        """Term numbers this word matched in the trials scored so far (their regex is made of them)."""
         self._sorted = np.zeros(0, np.int64)
         self._base = self._per_weight = np.zeros(0)
         self._completions = (0, 0)
@@ -67,14 +59,13 @@ class QueryWord:
     def term_scores(self, terms: np.ndarray, weights: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """What each of `terms` (term numbers) is worth for this word in a field of its `weights`:
         as an alternative, or as any completion of a word being typed (past the alternatives'
-        cap too); 0 if nothing. Remembers the alternatives met, for `pattern`."""
+        cap too); 0 if nothing."""
         scores = np.zeros(len(terms))
         if len(self._sorted) and len(terms):
             at = np.minimum(np.searchsorted(self._sorted, terms), len(self._sorted) - 1)
             hit = np.flatnonzero(self._sorted[at] == terms)
             if len(hit):
                 scores[hit] = self._base[at[hit]] + self._per_weight[at[hit]] * weights[hit]
-                self.seen.update(terms[hit].tolist())
         low, high = self._completions
         if high > low and len(terms):
             rank, length = positions
@@ -97,25 +88,6 @@ class QueryWord:
     def split_score(self, weight):
         """Worth of the two halves in one value (`weight` may be an array)."""
         return _SPLIT_SHARE * term_score(Kind.EXACT, weight)
-
-    def pattern(self, terms: list[str]) -> re.Pattern[str]:
-        """The regex that finds this word's matches in folded text, for highlighting (made on
-        first use, after the trials were scored).
-
-        Only the terms the scored trials matched go in: a word typed in part stands for a hundred
-        completions, and `re` tries every alternative at every letter. No look-arounds: a
-        pattern that starts with letters lets `re` skip ahead fast; the caller checks word
-        boundaries.
-        """
-        if self._pattern is None:
-            text = self.query.text
-            pieces = [_GLUE.join(map(re.escape, text)) + r"[^\W_]*"] if self.prefix else []
-            pieces += [_GLUE.join(map(re.escape, term)) for term in map(terms.__getitem__, self.seen)
-                       if not (self.prefix and term.startswith(text))]
-            pieces += [re.escape(first) + r"[\W_]+" + re.escape(second) for first, second in self.splits]
-            pieces.sort(key=len, reverse=True)
-            self._pattern = re.compile("|".join(pieces)) if pieces else _NOTHING
-        return self._pattern
 
     def score(self, token: str, weight: float) -> float:
         """What `token` (a folded word or glued run) is worth for this word in a field, 0 if nothing."""
