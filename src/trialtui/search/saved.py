@@ -120,6 +120,7 @@ def load(path: Path, key: str, digests: Sequence[TrialDigest]) -> SearchIndex | 
     for length, size in zip(lengths, sizes):
         by_piece[length] = tuple(array("I", pieces[at + k * size:at + (k + 1) * size].tobytes()) for k in range(3))
         at += 3 * size
-    index._vocab = Vocabulary.restore(_strings(arrays["terms"]), array("I", arrays["frequency"].tobytes()),
+    index._vocab = vocab = Vocabulary.restore(_strings(arrays["terms"]), array("I", arrays["frequency"].tobytes()),
                                       arrays["alphabetical"], by_piece)
+    vocab.positions()  # here, not at the first query
     return index

@@ -87,8 +87,9 @@ class Vocabulary:
         return vocab
 
     def prepare_typos(self) -> None:
-        """Make the two-typo tables of every term length now (a second or two at registry
-        scale) rather than on the first long misspelled word the user types."""
+        """Make the two-typo tables of every term length, and `positions`, now (a second or two
+        at registry scale) rather than at the first query or long misspelled word."""
+        self.positions()
         lengths = np.fromiter(map(len, self._sorted), np.int64, len(self._sorted))
         numbers = self.alphabetical()
         for length in np.unique(lengths[lengths >= _PIECES_MIN]).tolist():
