@@ -179,7 +179,11 @@ class Vocabulary:
             return self._sorted[lo:hi]
         cached = self._crowded.get(prefix)
         if cached is None:
-            cached = nlargest(cap, self._sorted[lo:hi], key=self.count)
+            counts = np.frombuffer(self.frequency, np.uint32)[self.alphabetical()[lo:hi]].astype(np.int64)
+            kth = np.partition(counts, len(counts) - cap)[len(counts) - cap]
+            top = np.concatenate((np.flatnonzero(counts > kth), np.flatnonzero(counts == kth)))
+            top = top[np.lexsort((top, -counts[top]))][:cap]  # most frequent first, then A-Z (as nlargest)
+            cached = [self._sorted[lo + at] for at in top.tolist()]
             if len(self._crowded) > 4096:
                 self._crowded.clear()
             self._crowded[prefix] = cached
