@@ -91,6 +91,7 @@ def timed(fn, queries) -> list[float]:
 def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
     digests = corpus(size)
     gc.collect()
+    gc.freeze()  # as the app does with the trials it loaded (`load_catalog`)
     before = rss_mb()
     start, start_cpu = time.perf_counter(), time.process_time()
     index = SearchIndex.build(digests)
@@ -117,6 +118,7 @@ def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
            f"{statistics.median(naive):.0f} / {percentile(naive, 95):.0f} ({len(sample)} q)",
            f"{statistics.median(fzf_ms):.0f} / {percentile(fzf_ms, 95):.0f} ({len(sample)} q)" if fzf_ms else "n/a"]
     del index, choices, digests
+    gc.unfreeze()
     gc.collect()
     return row
 
