@@ -24,7 +24,8 @@ async def settle(pilot) -> None:
 
     for _ in range(300):
         await pilot.pause(0.02)
-        if pilot.app.screen.query(TrialList) and pilot.app.screen.query_one(TrialList).rows:
+        if pilot.app.screen.query(TrialList) and pilot.app.screen.query_one(TrialList).rows \
+                and pilot.app.session.searchable:  # the status line says so once indexed
             break
     await pilot.pause(0.2)
 
