@@ -144,9 +144,10 @@ async def test_eligibility_shows_a_threshold_table_linked_to_its_sentences():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
+        await wait_for(pilot, lambda: app.session.searchable)  # nothing redraws the record after
         screen.query_one(TrialList).highlight("TT-6105b303ddf7")
-        await pilot.pause()
         table = screen.query_one(ThresholdTable)
+        await wait_for(pilot, lambda: any(str(table.get_cell(key, "measure")) == "ANC" for key in table.rows))
         keys = [key.value for key in table.rows]
         measures = [str(table.get_cell(key, "measure")) for key in keys]
         assert "ANC" in measures and "platelets" in measures
@@ -156,8 +157,9 @@ async def test_eligibility_shows_a_threshold_table_linked_to_its_sentences():
         )
         assert str(table.get_cell(keys[anc_conditional], "requirement")) == "≥ 0.5 ×10^9/L"
         table.focus()
+        await wait_for(pilot, lambda: table.has_focus)
         table.move_cursor(row=anc_conditional)
-        await pilot.pause()
+        await wait_for(pilot, lambda: "bone marrow" in text_of(screen.query_one("#threshold-source", Static)))
         source = text_of(screen.query_one("#threshold-source", Static))
         assert "Absolute neutrophil count (ANC) ≥ 1.0 × 10^9/L (ANC ≥ 0.5 × 10^9/L if bone marrow involvement)" in source
         checklist = screen.query_one(CriteriaChecklist)
