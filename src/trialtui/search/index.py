@@ -14,12 +14,10 @@ togetherness and to find what to highlight. `saved` writes a built index to disk
 
 from __future__ import annotations
 
-import gc
 import math
 from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, count
@@ -115,19 +113,6 @@ def _phase_key(text: str) -> str:
     return {"N/A": "NA", "EARLYPHASE1": "EARLY_PHASE1"}.get(key, key)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The build makes millions of small objects and none is cyclic: without this the cycle
-    collector walks everything built so far again and again (40% of the build time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class SearchIndex:
     """Fuzzy search over trial digests; see the module docstring for the layout."""
 
@@ -151,18 +136,17 @@ class SearchIndex:
         """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`)."""
         index = cls()
         digests = list(digests)
-        with _gc_paused():
-            for digest in digests:
-                index._admit(digest)
-            ids: defaultdict[str, int] = defaultdict(count().__next__)
-            tokenizer = Tokenizer(ids.__getitem__)
-            size = len(index._digests)
-            index._fields = [FieldPostings.build(tokenize_field(_values(digests, name), tokenizer), size)
-                             for name in FIELDS]
-            ids.default_factory = None
-            frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
-            index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
-            index._vocab.prepare_typos()
+        for digest in digests:
+            index._admit(digest)
+        ids: defaultdict[str, int] = defaultdict(count().__next__)
+        tokenizer = Tokenizer(ids.__getitem__)
+        size = len(index._digests)
+        index._fields = [FieldPostings.build(tokenize_field(_values(digests, name), tokenizer), size)
+                         for name in FIELDS]
+        ids.default_factory = None
+        frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
+        index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
+        index._vocab.prepare_typos()
         return index
 
     def __len__(self) -> int:
