@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import trialtui.session as session_module
+import trialtui.library_index as library_index_module
+from trialtui.cli import main
 from trialtui.digest import digest_trial
 from trialtui.ingest import load_paths
 from trialtui.ingest.loader import iter_records
@@ -56,7 +57,7 @@ def test_an_index_changed_since_its_build_is_not_saved(digests, tmp_path):
 
 def test_the_session_saves_a_large_library_index_and_loads_it_until_the_library_changes(
         shared_data, monkeypatch, trialtui_home):
-    monkeypatch.setattr(session_module, "SAVE_INDEX_OVER", 10)
+    monkeypatch.setattr(library_index_module, "SAVE_INDEX_OVER", 10)
     trials = [t for t in iter_records(shared_data / "ctgov-v2" / "api-page-boston.json") if isinstance(t, Trial)]
     first = ReviewSession()
     first.library.import_trials(trials[:40])
@@ -80,3 +81,20 @@ def test_the_session_saves_a_large_library_index_and_loads_it_until_the_library_
     assert builds == [1]
     assert len(second.rows("Boston")) > len(expected)
     second.close()
+
+
+def test_the_search_command_uses_the_index_the_app_saved(shared_data, monkeypatch, trialtui_home, capsys):
+    monkeypatch.setattr(library_index_module, "SAVE_INDEX_OVER", 10)
+    trials = [t for t in iter_records(shared_data / "ctgov-v2" / "api-page-boston.json") if isinstance(t, Trial)]
+    session = ReviewSession()
+    session.library.import_trials(trials)
+    session.load()
+    session.build_index()
+    session.close()
+    builds = []
+    real_build = SearchIndex.build
+    monkeypatch.setattr(SearchIndex, "build", classmethod(lambda cls, d: builds.append(1) or real_build(d)))
+    capsys.readouterr()
+    assert main(["search", "Massachusets General", "--limit", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert builds == [] and len(out) == 3 and all("facilities" in line for line in out)

@@ -6,9 +6,7 @@ The TUI is a thin layer over this object; tests drive it directly too.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -18,7 +16,6 @@ from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.patient import PatientProfile
 from trialtui.models import Trial
-from trialtui.paths import seeds_dir
 from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
 from trialtui.reports import ReviewNotes
 from trialtui.review import ReviewFilter
@@ -26,10 +23,6 @@ from trialtui.sections import Section, trial_sections
 from trialtui.store import Database, Library
 from trialtui.store.annotations import Annotations, TrialAnnotation
 from trialtui.store.profiles import PatientProfiles
-
-
-SAVE_INDEX_OVER = 20_000
-"""Trials from which the search index is saved for the next start (below, building is quick)."""
 
 
 @dataclass(slots=True)
@@ -101,35 +94,13 @@ class ReviewSession:
 
     def build_index(self) -> None:
         """Build the search index over the loaded trials: a minute at registry scale, so the app
-        shows the list first and runs this afterwards, off the UI thread.
-
-        A large library's index is saved beside the database and loaded instead when the seeds
-        and the library have not changed since (seconds instead of a minute).
-        """
-        from trialtui.search import saved
+        shows the list first and runs this afterwards, off the UI thread. A large library's
+        index is loaded from its saved copy instead when nothing changed (`library_index`)."""
+        from trialtui.library_index import library_index
         from trialtui.search.index import SearchIndex
 
         digests = self.catalog.digests
-        key = self._index_key() if not self.data and len(digests) >= SAVE_INDEX_OVER else None
-        if key is not None:
-            self._index = saved.load(self._index_path, key, digests)
-            if self._index is not None:
-                return
-        self._index = SearchIndex.build(digests)
-        if key is not None:
-            with suppress(OSError):  # a cache: the next start builds again
-                saved.save(self._index, self._index_path, key)
-
-    @property
-    def _index_path(self) -> Path:
-        return self.db.path.with_name("search-index.npz")
-
-    def _index_key(self) -> str:
-        """What a saved index must have been built from: these seed files and this library."""
-        seeds = hashlib.blake2b(digest_size=16)
-        for path in sorted(seeds_dir().iterdir()):
-            seeds.update(path.name.encode() + b"\0" + path.read_bytes())
-        return f"seeds {seeds.hexdigest()} library {self.library.fingerprint()}"
+        self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
 
     @property
     def searchable(self) -> bool:

@@ -51,10 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_import)
 
 
-def _catalog(args: argparse.Namespace) -> tuple[Catalog, int]:
+def _catalog(args: argparse.Namespace, library: Library | None = None) -> tuple[Catalog, int]:
     """Load what the command works on; report skipped inputs; the exit status they imply."""
     data = getattr(args, "data", None)
-    catalog = load_files(data) if data else load_default(Library(Database.open()))
+    catalog = load_files(data) if data else load_default(library or Library(Database.open()))
     skipped = report_problems(p.line() for p in catalog.problems)
     return catalog, (EXIT_SKIPPED if skipped else EXIT_OK)
 
@@ -154,14 +154,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from trialtui.library_index import library_index
     from trialtui.search.index import SearchIndex
 
     if args.query is None and args.queries is None:
         return fail("search needs a QUERY or --queries FILE")
     if args.limit < 1:
         return fail("--limit must be at least 1")
-    catalog, status = _catalog(args)
-    index = SearchIndex.build(catalog.digests)
+    library = None if args.data else Library(Database.open())
+    catalog, status = _catalog(args, library)
+    # The seeds and the library: the app's saved index serves here too.
+    index = SearchIndex.build(catalog.digests) if library is None else library_index(catalog.digests, library)
     if args.queries is not None:
         try:
             queries = args.queries.read_text(encoding="utf-8").splitlines()
