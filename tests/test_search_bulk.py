@@ -29,7 +29,7 @@ def built_and_added(digests):
 
 def test_bulk_terms_are_the_terms_of_each_value(digests):
     numbers: dict[str, int] = {}
-    tokenizer = Tokenizer(lambda term: numbers.setdefault(term, len(numbers)))
+    tokenizer = Tokenizer(lambda terms: [numbers.setdefault(term, len(numbers)) for term in terms])
     for name in FIELDS:
         per_doc = [field_values(d, name) for d in digests]
         values = tokenize_field(per_doc, tokenizer)
@@ -47,9 +47,10 @@ def test_bulk_terms_are_the_terms_of_each_value(digests):
 
 def test_bulk_terms_of_awkward_values():
     numbers: dict[str, int] = {}
-    tokenizer = Tokenizer(lambda term: numbers.setdefault(term, len(numbers)))
+    tokenizer = Tokenizer(lambda terms: [numbers.setdefault(term, len(numbers)) for term in terms])
     values = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x01University", "", "of the and",
-              "Universitätsspital Zürich", "GD2/B7H3 — CAR-T", "[bold]x[/bold]"]
+              "Universitätsspital Zürich", "GD2/B7H3 — CAR-T", "[bold]x[/bold]",
+              "St. Mary's Hosp.", "a--b c-/d -x y- .z.", "Inc. (U.S.A.)-", "'quoted' x_y_ _z"]
     starts, found, counts = tokenizer.value_terms(values)
     assert counts.tolist() == [len(words(value)) for value in values]
     names = list(numbers)

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, count
+from operator import itemgetter
 
 import numpy as np
 
+from trialtui.search.distinct import first_of, numbered
 from trialtui.search.normalize import STOPWORDS, TOKEN, UNJOIN, fold, glued_runs
 
 _SEPARATOR = b"\x01"
@@ -45,31 +47,34 @@ def number_all(keys: list, numbering: dict) -> tuple[np.ndarray, list]:
     fresh = codes >= _FRESH
     if not fresh.any():
         return codes, []
-    first = np.flatnonzero(codes == np.arange(_FRESH, _FRESH + len(keys)))
-    new = [keys[i] for i in first.tolist()]
-    dense = np.empty(len(keys), np.int64)
-    dense[first] = np.arange(len(numbering) - len(new), len(numbering))
+    first = codes == np.arange(_FRESH, _FRESH + len(keys))
+    new = list(compress(keys, first.tolist()))
+    base = len(numbering) - len(new)
+    dense = np.cumsum(first) - 1 + base
     codes[fresh] = dense[codes[fresh] - _FRESH]
-    numbering.update(zip(new, dense[first].tolist()))
+    numbering.update(zip(new, range(base, base + len(new))))
     return codes, new
 
 
 _STOP_BYTES = frozenset(word.encode() for word in STOPWORDS)
 
 
-def _glued_terms(chunk: bytes, number: Callable[[str], int]) -> list[int]:
-    """The term numbers of a chunk that is not one ASCII word: a non-ASCII word, or words glued
-    by joiners with their glued forms (the separator has none)."""
-    found = set(TOKEN.findall(chunk.decode()))
-    found.update(run.translate(UNJOIN) for run in glued_runs(chunk.decode()))
+def _glued_terms(chunk: bytes) -> tuple[set[str], int]:
+    """The terms and the number of words of a chunk that is not one ASCII word: a non-ASCII
+    word, or words glued by joiners with their glued forms (the separator has none)."""
+    text = chunk.decode()
+    words = TOKEN.findall(text)
+    found = set(words)
+    found.update(run.translate(UNJOIN) for run in glued_runs(text))
     found.difference_update(STOPWORDS)
-    return [number(term) for term in found]
+    return found, len(words)
 
 
 class Tokenizer:
     """Turns batches of values into term numbers, remembering every chunk it has met."""
 
-    def __init__(self, number: Callable[[str], int]):
+    def __init__(self, number: Callable[[list[str]], Sequence[int]]):
+        """`number` gives the term numbers of a list of terms, numbering new ones."""
         self.number = number
         self._chunks: dict[bytes, int] = {}
         self._starts = np.zeros(1, np.int64)
@@ -80,30 +85,31 @@ class Tokenizer:
         self._settle(number_all([_SEPARATOR], self._chunks)[1])
 
     def _settle(self, chunks: list[bytes]) -> None:
-        """Give newly met chunks their term numbers: a plain word is one lookup (numbered in C),
-        a stopword or the separator none, anything else goes through `_glued_terms`."""
-        plain = [chunk.isalnum() and chunk not in _STOP_BYTES for chunk in chunks]
-        words = map(self.number, map(bytes.decode, compress(chunks, plain)))
-        found = [(next(words),) if is_plain else () if chunk.isalnum() else _glued_terms(chunk, self.number)
-                 for chunk, is_plain in zip(chunks, plain)]
-        lengths = np.fromiter(map(len, found), np.int64, len(found))
-        words = [1 if chunk.isalnum() else len(TOKEN.findall(chunk.decode())) for chunk in chunks]
-        self._words = np.concatenate((self._words, np.asarray(words, np.int64)))
-        self._starts = np.concatenate((self._starts, np.cumsum(lengths) + self._starts[-1]))
-        self._terms = np.concatenate((self._terms, np.fromiter(chain.from_iterable(found), np.int32,
-                                                               int(lengths.sum()))))
+        """Give newly met chunks their term numbers: a plain word is itself, a stopword or the
+        separator has none, anything else goes through `_glued_terms`; all numbered at once."""
+        size = len(chunks)
+        plain = np.fromiter(map(bytes.isalnum, chunks), bool, size)
+        kept = plain & ~np.fromiter(map(_STOP_BYTES.__contains__, chunks), bool, size)
+        glued_at = np.flatnonzero(~plain)
+        glued = [_glued_terms(chunks[at]) for at in glued_at.tolist()]
+        glued_counts = np.fromiter((len(found) for found, _ in glued), np.int64, len(glued))
+        numbers = np.asarray(self.number([*map(bytes.decode, compress(chunks, kept.tolist())),
+                                          *chain.from_iterable(found for found, _ in glued)]), np.int64)
+        owner = np.concatenate((np.flatnonzero(kept), np.repeat(glued_at, glued_counts)))
+        order = np.argsort(owner, kind="stable")
+        words = plain.astype(np.int64)
+        words[glued_at] = [word_count for _, word_count in glued]
+        self._words = np.concatenate((self._words, words))
+        self._starts = np.concatenate((self._starts, np.cumsum(np.bincount(owner, minlength=size)) + self._starts[-1]))
+        self._terms = np.concatenate((self._terms, numbers[order].astype(np.int32)))
 
     def value_terms(self, values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR of `values`: ``starts`` (len(values) + 1) into ``terms`` (term numbers; a value's
         may repeat); and each value's number of words (`normalize.words`)."""
         value_parts, term_parts, word_parts, done = [], [], [], 0
         for batch in _batches(values):
-            joined = " \x01 ".join(value if value.isascii() else fold(value) for value in batch)
-            if joined.count("\x01") != len(batch) - 1:  # a value holds the separator itself
-                joined = " \x01 ".join(fold(value.replace("\x01", " ")) for value in batch)
-            chunks = joined.encode().translate(_BYTE_TABLE).split()
-            codes, new = number_all(chunks, self._chunks)
-            self._settle(new)
+            text = _without_loose_joiners(b" " + _joined(batch).encode().translate(_BYTE_TABLE) + b" " * 16)
+            codes = self._chunk_numbers(text)
             value_of = np.cumsum(codes == 0) + done  # the separator is chunk 0
             lengths = self._starts[codes + 1] - self._starts[codes]
             value_parts.append(np.repeat(value_of, lengths))
@@ -115,16 +121,112 @@ class Tokenizer:
         words = np.concatenate(word_parts).astype(np.int64) if word_parts else np.zeros(0, np.int64)
         return np.searchsorted(value_of, np.arange(len(values) + 1)), terms, words
 
+    def _chunk_numbers(self, text: bytes) -> np.ndarray:
+        """The chunk number of every chunk of `text` (translated, a space first and 16 last).
+
+        Chunks are found and told apart in numpy (`distinct`): a chunk of up to 8 bytes is its
+        own key, a longer one is hashed 8 bytes at a time and compared byte block by block.
+        Only the distinct chunks become `bytes` and meet the dictionary.
+        """
+        letters = np.frombuffer(text, np.uint8) != 0x20
+        edges = np.flatnonzero(letters[1:] != letters[:-1]) + 1
+        starts, lengths = edges[0::2], edges[1::2] - edges[0::2]
+        blocks = np.ndarray((len(text) - 7,), "<u8", text, 0, (1,))  # the 8 bytes from each offset
+        keys = _block(blocks, starts, lengths, 0)
+        long = np.flatnonzero(lengths > 8)
+        if len(long):
+            keys[long] = _long_keys(blocks, starts[long], lengths[long], keys[long])
+
+        def same(items: np.ndarray, others: np.ndarray) -> np.ndarray:
+            equal = (keys[items] == keys[others]) & (lengths[items] == lengths[others])
+            check = np.flatnonzero(equal & (lengths[items] > 8))
+            for offset in range(8, int(lengths[items[check]].max(initial=0)), 8):
+                check = check[lengths[items[check]] > offset]
+                equal[check] = (_block(blocks, starts[items[check]], lengths[items[check]], offset)
+                                == _block(blocks, starts[others[check]], lengths[others[check]], offset))
+                check = check[equal[check]]
+            return equal
+
+        number, firsts = numbered(first_of(keys, same))
+        codes, new = number_all(_cut(text, starts[firsts], lengths[firsts]), self._chunks)
+        self._settle(new)
+        return codes[number]
+
+
+_IS_JOINER = np.zeros(256, bool)
+_IS_JOINER[list(_JOINERS)] = True
+
+
+def _without_loose_joiners(text: bytes) -> bytes:
+    """`text` (translated, spaces at both ends) with every joiner that does not stand between
+    two word characters made a space: it glues nothing ("st.", "-x", "a--b"), and the chunk it
+    leaves is a plain word more often, numbered without a regular expression."""
+    codes = np.frombuffer(text, np.uint8)
+    at = np.flatnonzero(_IS_JOINER[codes])
+    if not len(at):
+        return text
+    before, after = codes[at - 1], codes[at + 1]
+    loose = at[(before == 0x20) | _IS_JOINER[before] | (after == 0x20) | _IS_JOINER[after]]
+    codes = codes.copy()
+    codes[loose] = 0x20
+    return codes.tobytes()
+
+
+def _cut(text: bytes, starts: np.ndarray, lengths: np.ndarray) -> list[bytes]:
+    """The chunks of `text` at `starts`, as `bytes`: copied side by side with a space between
+    them and split in one C call."""
+    total = int(lengths.sum())
+    spaced = np.full(total + len(starts), 0x20, np.uint8)
+    ends = np.cumsum(lengths + 1)
+    spaced[_ranges(ends - lengths - 1, lengths)] = np.frombuffer(text, np.uint8)[_ranges(starts, lengths)]
+    return spaced.tobytes().split()
+
+
+_MASKS = np.array([(1 << 8 * n) - 1 for n in range(8)] + [(1 << 64) - 1], np.uint64)
+"""The low n bytes of a little-endian 8-byte block."""
+
+
+def _block(blocks: np.ndarray, starts: np.ndarray, lengths: np.ndarray, offset: int) -> np.ndarray:
+    """Bytes ``offset … offset + 7`` of each chunk as a uint64, zero past the chunk's end (no
+    chunk holds a zero byte, so a chunk of up to 8 bytes is told apart by this alone)."""
+    return blocks[starts + offset] & _MASKS[np.clip(lengths - offset, 0, 8)]
+
+
+def _long_keys(blocks: np.ndarray, starts: np.ndarray, lengths: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each chunk longer than 8 bytes, from its first block's `keys`."""
+    keys = keys.copy()
+    active = np.arange(len(starts))
+    offset = 8
+    with np.errstate(over="ignore"):
+        while len(active):
+            block = _block(blocks, starts[active], lengths[active], offset)
+            mixed = keys[active]
+            keys[active] = ((mixed << np.uint64(29)) | (mixed >> np.uint64(35))) ^ block
+            keys[active] *= np.uint64(0x9E3779B97F4A7C15)
+            offset += 8
+            active = active[lengths[active] > offset]
+    return keys
+
+
+def _joined(batch: Sequence[str]) -> str:
+    """The values of `batch` folded (`fold`, only for the non-ASCII ones) between separators."""
+    folded = list(batch)
+    for at in np.flatnonzero(~np.fromiter(map(str.isascii, folded), bool, len(folded))).tolist():
+        folded[at] = fold(folded[at])
+    joined = " \x01 ".join(folded)
+    if joined.count("\x01") != len(batch) - 1:  # a value holds the separator itself
+        joined = " \x01 ".join(fold(value.replace("\x01", " ")) for value in batch)
+    return joined
+
 
 def _batches(values: Sequence[str]):
-    start, size = 0, 0
-    for end, value in enumerate(values):
-        size += len(value) + 3
-        if size >= _BATCH_BYTES:
-            yield values[start:end + 1]
-            start, size = end + 1, 0
-    if start < len(values):
-        yield values[start:]
+    """`values` cut into runs of about `_BATCH_BYTES` characters."""
+    ends = np.cumsum(np.fromiter(map(len, values), np.int64, len(values)) + 3)
+    cuts = np.searchsorted(ends, np.arange(_BATCH_BYTES, int(ends[-1]) if len(ends) else 0, _BATCH_BYTES),
+                           side="right").tolist()
+    for start, end in zip([0, *cuts], [*cuts, len(values)]):
+        if end > start:
+            yield values[start:end]
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -157,11 +259,40 @@ class FieldValues:
         return docs, self.value_terms[_ranges(self.value_starts[self.values], lengths)]
 
 
+_SAMPLE = 1 << 16
+
+
+def distinct_values(items: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each item's number and the distinct items, numbered in order of first sight (as
+    `number_all` with an empty dictionary), told apart by their hashes (`distinct`) and then
+    checked equal to their number's first item.
+
+    Where a sample shows few distinct items (states, countries, keywords), a dictionary is
+    faster: it stays small enough for the processor's cache.
+    """
+    sample = items[:_SAMPLE]
+    if len(set(sample)) * 8 < len(sample):
+        return number_all(items, {})
+    hashes = np.fromiter(map(hash, items), np.int64, len(items)).view(np.uint64)
+    numbers, firsts = numbered(first_of(hashes, lambda some, others: hashes[some] == hashes[others]))
+    distinct = list(map(items.__getitem__, firsts.tolist()))
+    if tuple(items) != _pick(distinct, numbers):  # two strings with one hash
+        return number_all(items, {})
+    return numbers, distinct
+
+
+def _pick(items: list, at: np.ndarray) -> tuple:
+    """``items[i]`` for each i of `at`, in one C call."""
+    if len(at) < 2:
+        return tuple(items[i] for i in at.tolist())
+    return itemgetter(*at.tolist())(items)
+
+
 def tokenize_field(per_doc: Sequence[Sequence[str]], tokenizer: Tokenizer) -> FieldValues:
     """One field of many trials from each trial's values. Values are tokenised once however many
     trials share them (sites, cities, sponsors repeat)."""
     counts = np.fromiter(map(len, per_doc), np.int64, len(per_doc))
-    codes, values = number_all(list(chain.from_iterable(per_doc)), {})
+    codes, values = distinct_values(list(chain.from_iterable(per_doc)))
     starts, terms, words = tokenizer.value_terms(values)
     return FieldValues(np.concatenate(([0], np.cumsum(counts))), codes, starts, terms, words)
 

@@ -20,13 +20,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate, count
+from itertools import accumulate
 from operator import add, attrgetter
 
 import numpy as np
 
 from trialtui.digest import TrialDigest
-from trialtui.search.bulk import Tokenizer, tokenize_field
+from trialtui.search.bulk import Tokenizer, number_all, tokenize_field
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
@@ -113,6 +113,17 @@ def _phase_key(text: str) -> str:
     return {"N/A": "NA", "EARLYPHASE1": "EARLY_PHASE1"}.get(key, key)
 
 
+def _phase_bits(phases: Iterable[str]) -> int:
+    bits = 0
+    for phase in phases:
+        bits |= _PHASE_BITS.get(_phase_key(phase), 0)
+    return bits
+
+
+def _country_key(country: str) -> str:
+    return " ".join(fold(country).split())
+
+
 class SearchIndex:
     """Fuzzy search over trial digests; see the module docstring for the layout."""
 
@@ -136,14 +147,12 @@ class SearchIndex:
         """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`)."""
         index = cls()
         digests = list(digests)
-        for digest in digests:
-            index._admit(digest)
-        ids: defaultdict[str, int] = defaultdict(count().__next__)
-        tokenizer = Tokenizer(ids.__getitem__)
+        index._admit_all(digests)
+        ids: dict[str, int] = {}
+        tokenizer = Tokenizer(lambda terms: number_all(terms, ids)[0])
         size = len(index._digests)
         index._fields = [FieldPostings.build(tokenize_field(_values(digests, name), tokenizer), size)
                          for name in FIELDS]
-        ids.default_factory = None
         frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
         index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
         index._vocab.prepare_typos()
@@ -159,7 +168,7 @@ class SearchIndex:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
         vocab = self._vocab
         doc = self._admit(digest)
-        tokenizer = Tokenizer(vocab.number)
+        tokenizer = Tokenizer(lambda terms: list(map(vocab.number, terms)))
         for postings, name in zip(self._fields, FIELDS):
             starts, numbers, words = tokenizer.value_terms(field_values(digest, name))
             values = [(tuple(numbers[starts[i]:starts[i + 1]].tolist()), int(words[i])) for i in range(len(words))]
@@ -177,6 +186,30 @@ class SearchIndex:
             self._texts.clear()
             self._masks.clear()
 
+    def _admit_all(self, digests: list[TrialDigest]) -> None:
+        """`_admit` every digest into an empty index: each filter value worked out once per
+        distinct value (a few statuses, phase sets and countries) instead of once per trial."""
+        doc_of = dict(zip(map(attrgetter("trial_id"), digests), range(len(digests))))
+        if len(doc_of) < len(digests):  # an id given twice: the later copy replaces the earlier
+            for digest in digests:
+                self._admit(digest)
+            return
+        self._digests, self._doc_of, self._alive = list(digests), doc_of, bytearray(b"\x01" * len(digests))
+        statuses = list(map(attrgetter("status"), digests))
+        codes = {status: self._status_codes.setdefault(_status_key(status), len(self._status_codes) + 1)
+                 for status in dict.fromkeys(statuses)}
+        self._status = array("B", [code if code < 256 else 0 for code in map(codes.__getitem__, statuses)])
+        phases = list(map(attrgetter("phases"), digests))
+        bits = {key: _phase_bits(key) for key in dict.fromkeys(phases)}
+        self._phases = array("B", map(bits.__getitem__, phases))
+        self._min_age = array("f", [math.nan if age is None else age for age in map(attrgetter("min_age"), digests)])
+        self._max_age = array("f", [math.nan if age is None else age for age in map(attrgetter("max_age"), digests)])
+        keys: dict[str, str] = {}
+        for doc, countries in enumerate(map(attrgetter("countries"), digests)):
+            for key in {keys.get(name) or keys.setdefault(name, _country_key(name)) for name in countries}:
+                self._by_country[key].append(doc)
+        self._masks.clear()
+
     def _admit(self, digest: TrialDigest) -> int:
         """Give a digest its document number and record its filter values (replacing any trial
         with the same id); the caller posts its terms."""
@@ -187,14 +220,11 @@ class SearchIndex:
         self._alive.append(1)
         code = self._status_codes.setdefault(_status_key(digest.status), len(self._status_codes) + 1)
         self._status.append(code if code < 256 else 0)
-        bits = 0
-        for phase in digest.phases:
-            bits |= _PHASE_BITS.get(_phase_key(phase), 0)
-        self._phases.append(bits)
+        self._phases.append(_phase_bits(digest.phases))
         self._min_age.append(math.nan if digest.min_age is None else digest.min_age)
         self._max_age.append(math.nan if digest.max_age is None else digest.max_age)
-        for country in set(map(fold, digest.countries)):
-            self._by_country[" ".join(country.split())].append(doc)
+        for key in set(map(_country_key, digest.countries)):
+            self._by_country[key].append(doc)
         self._masks.clear()
         return doc
 
@@ -352,14 +382,12 @@ class SearchIndex:
             table = bytes(1 if code in wanted else 0 for code in range(256))
             mask &= int.from_bytes(self._status.tobytes().translate(table), "little")
         if filters.phases:
-            bits = 0
-            for phase in filters.phases:
-                bits |= _PHASE_BITS.get(_phase_key(phase), 0)
+            bits = _phase_bits(filters.phases)
             table = bytes(1 if code & bits else 0 for code in range(256))
             mask &= int.from_bytes(self._phases.tobytes().translate(table), "little")
         if filters.country:
             allowed = bytearray(size)
-            for doc in self._by_country.get(" ".join(fold(filters.country).split()), ()):
+            for doc in self._by_country.get(_country_key(filters.country), ()):
                 allowed[doc] = 1
             mask &= int.from_bytes(allowed, "little")
         if filters.patient_age is not None:
