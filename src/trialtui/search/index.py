@@ -218,10 +218,13 @@ class SearchIndex:
         window = max(limit + 30, 60)
         alive = np.frombuffer(mask, np.bool_)
         if len(words) == 1 and words[0].cost > _WALK_OVER:
-            docs = self._walk(words[0], alive, window)
+            docs, holds = self._walk(words[0], alive, window), None
         else:
-            docs = _best(*self._candidates(words, alive), window)
-        raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical())
+            docs, scores, bits = self._candidates(words, alive)
+            picked = _best(scores, window)
+            docs, holds = docs[picked], (bits[picked] >> np.arange(_FIELD_COUNT)[:, None]) & 1 != 0
+        raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical(),
+                                    holds)
         phrases = _phrases(words)
         hits = []
         for at in np.lexsort((docs, -np.round(raw, 9))).tolist():
@@ -286,19 +289,25 @@ class SearchIndex:
                     word.offer(term, Kind.TYPO_PREFIX)
         for word in words:
             word.number(vocab)
-            self._sources(word)
+        numbers = np.array(sorted({number for word in words for number in word.numbers}), np.int64)
+        held = {number: self._fields[number].docs_of(numbers)  # one lookup per field for all words
+                for number in sorted({number for word in words for number in word.fields})}
+        for word in words:
+            self._sources(word, held)
         return words
 
-    def _sources(self, word: QueryWord) -> None:
-        """Postings lists of a word with the score each earns, best first."""
+    def _sources(self, word: QueryWord, held: dict[int, tuple[dict[int, np.ndarray], ...]]) -> None:
+        """Postings lists of a word with the score each earns, best first, from `held` (per field
+        number, the trials of every query word's terms: `FieldPostings.docs_of`)."""
         sources = word.sources
-        numbers = np.fromiter(word.numbers, np.int64, len(word.numbers))
+        order = dict(zip(word.numbers, count()))
         for number in word.fields:
             field = self._fields[number]
             weight = FIELD_WEIGHTS[FIELDS[number]]
-            for term_number, docs in field.docs_of(numbers):
-                kind, closeness = word.numbers[term_number]
-                sources.append((term_score(kind, weight, closeness), docs, number, term_number))
+            for postings in held[number]:  # in the order the word lists its terms, built ones first
+                for term_number in sorted((term for term in postings if term in order), key=order.__getitem__):
+                    kind, closeness = word.numbers[term_number]
+                    sources.append((term_score(kind, weight, closeness), postings[term_number], number, term_number))
             for first, second in word.split_numbers:
                 a, b = field.docs(first), field.docs(second)
                 if a is not None and b is not None:
@@ -319,26 +328,34 @@ class SearchIndex:
                     return np.array(sorted(list(found)[:want]), np.int64)
         return np.array(sorted(found), np.int64)
 
-    def _candidates(self, words: list[QueryWord], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Trials matching every word (by postings), ascending, and their summed word scores."""
+    def _candidates(self, words: list[QueryWord], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Trials matching every word (by postings), ascending, their summed word scores, and
+        per trial the fields where the postings hold some word (a bit per field number)."""
         best = np.zeros(len(alive))
-        fields = np.zeros(len(alive), np.int8)
-        for score, docs, _, _ in reversed(words[0].sources):  # the best score written last
+        sources = np.zeros(len(alive), np.int8)
+        bits = np.zeros(len(alive), np.int16)
+        for score, docs, number, _ in reversed(words[0].sources):  # the best score written last
             best[docs] = score
-            fields[docs] += 1
+            sources[docs] += 1
+            bits[docs] |= 1 << number
         docs = np.flatnonzero((best > 0) & alive)
-        scores = best[docs] + MULTI_FIELD_BONUS * np.minimum(3, fields[docs] - 1)
+        scores = best[docs] + MULTI_FIELD_BONUS * np.minimum(3, sources[docs] - 1)
+        bits = bits[docs]
+        place = np.full(len(alive), -1, np.int32)  # trial → its place in `docs`
         for word in words[1:]:
+            place[docs] = np.arange(len(docs), dtype=np.int32)
+            lengths = [len(source) for _, source, _, _ in word.sources]
+            at = place[np.concatenate([source for _, source, _, _ in word.sources])]
+            found = np.flatnonzero(at >= 0)
+            source_of = np.searchsorted(np.cumsum(lengths), found, side="right")
+            at = at[found]
             got = np.zeros(len(docs))
-            place = np.full(len(alive), -1, np.int64)  # trial → its place in `docs`
-            place[docs] = np.arange(len(docs))
-            for score, source, _, _ in word.sources:
-                at = place[source]
-                at = at[at >= 0]
-                got[at] = np.maximum(got[at], score)
+            np.maximum.at(got, at, np.array([score for score, _, _, _ in word.sources])[source_of])
+            np.bitwise_or.at(bits, at, np.array([1 << number for _, _, number, _ in word.sources], np.int16)[source_of])
+            place[docs] = -1
             keep = got > 0
-            docs, scores = docs[keep], scores[keep] + got[keep]
-        return docs, scores
+            docs, scores, bits = docs[keep], scores[keep] + got[keep], bits[keep]
+        return docs, scores, bits
 
     def _mask(self, filters: SearchFilters) -> bytes:
         """One byte per document: 1 if alive and passing `filters` (cached per filter set)."""
@@ -466,17 +483,17 @@ def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
     return list(phrases.values())
 
 
-def _best(docs: np.ndarray, scores: np.ndarray, want: int) -> np.ndarray:
-    """The `want` best-scored of `docs`, ascending; all if few. Trials tied with the last one
-    come too, up to half as many again (then the lower numbers): postings scores tie a lot, and the
-    values decide between them."""
-    if len(docs) <= want:
-        return docs
+def _best(scores: np.ndarray, want: int) -> np.ndarray:
+    """Where the `want` best `scores` are, ascending; all if few. Trials tied with the last one
+    come too, up to half as many again (then the lower numbers, candidates being ascending):
+    postings scores tie a lot, and the values decide between them."""
+    if len(scores) <= want:
+        return np.arange(len(scores))
     cut = len(scores) - want
     kth = np.partition(scores, cut)[cut]
     above = np.flatnonzero(scores > kth)
     ties = np.flatnonzero(scores == kth)[:3 * want // 2 - len(above)]
-    return docs[np.sort(np.concatenate((above, ties)))]
+    return np.sort(np.concatenate((above, ties)))
 
 
 def _has_run(plain: list[tuple[str, int, int, bool]], words: list[QueryWord], weight: float) -> bool:

@@ -110,19 +110,21 @@ class FieldPostings:
         extra = np.asarray(added, np.int32)
         return extra if built is None else np.concatenate((built, extra))
 
-    def docs_of(self, numbers: np.ndarray) -> list[tuple[int, np.ndarray]]:
-        """(term, its trials) for each of `numbers` (term numbers) this field holds."""
-        found = []
+    def docs_of(self, numbers: np.ndarray) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """The trials holding each of `numbers` (ascending term numbers) that this field holds, as
+        two maps: terms only the build posted, and terms posted since (their trials as `docs`)."""
+        built: dict[int, np.ndarray] = {}
         if len(self._terms) and len(numbers):
-            at = np.minimum(np.searchsorted(self._terms, numbers), len(self._terms) - 1)
+            at = np.minimum(self._terms.searchsorted(numbers), len(self._terms) - 1)
             hit = np.flatnonzero(self._terms[at] == numbers)
-            for number, start, end in zip(numbers[hit].tolist(), self._starts[at[hit]].tolist(),
-                                          self._starts[at[hit] + 1].tolist()):
-                if number not in self._added:
-                    found.append((number, self._docs[start:end]))
-        if self._added:
-            found += [(number, self.docs(number)) for number in numbers.tolist() if number in self._added]
-        return found
+            if len(hit):
+                at = at[hit]
+                spans = map(slice, self._starts[at].tolist(), self._starts[at + 1].tolist())
+                built = dict(zip(numbers[hit].tolist(), map(self._docs.__getitem__, spans)))
+        later = {number: self.docs(number) for number in numbers.tolist() if number in self._added}
+        for number in later:
+            built.pop(number, None)
+        return built, later
 
     def window(self, docs: np.ndarray) -> Window:
         """The values of trials `docs` in this field, for `scoring`."""

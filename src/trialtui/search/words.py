@@ -18,7 +18,7 @@ class QueryWord:
     """A query word and the terms it may stand for (exact, completions, typos, two halves)."""
 
     __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
-                 "sources", "cost", "position", "_sorted", "_base", "_per_weight",
+                 "sources", "cost", "position", "open_ended", "_sorted", "_base", "_per_weight",
                  "_completions")
 
     def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
@@ -34,6 +34,9 @@ class QueryWord:
         self.sources: list[tuple[float, np.ndarray, int, int]] = []
         """(score, trials, field number, term number or -1 for a split), best first."""
         self.cost = 0
+        self.open_ended = False
+        """A word being typed with more completions than its alternatives list (past the cap):
+        its `sources` do not show every trial and field it matches."""
         self._sorted = np.zeros(0, np.int64)
         self._base = self._per_weight = np.zeros(0)
         self._completions = (0, 0)
@@ -54,27 +57,28 @@ class QueryWord:
         self._base = np.asarray([base for base, _ in parts])
         self._per_weight = np.asarray([per_weight for _, per_weight in parts])
         if self.prefix:
-            self._completions = vocab.prefix_range(self.query.text)
+            low, high = self._completions = vocab.prefix_range(self.query.text)
+            ranks = vocab.positions()[0][self._sorted]
+            self.open_ended = int(np.count_nonzero((ranks >= low) & (ranks < high))) < high - low
 
-    def term_scores(self, terms: np.ndarray, weights: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """What each of `terms` (term numbers) is worth for this word in a field of its `weights`:
-        as an alternative, or as any completion of a word being typed (past the alternatives'
-        cap too); 0 if nothing."""
-        scores = np.zeros(len(terms))
-        if len(self._sorted) and len(terms):
-            at = np.minimum(np.searchsorted(self._sorted, terms), len(self._sorted) - 1)
-            hit = np.flatnonzero(self._sorted[at] == terms)
-            if len(hit):
-                scores[hit] = self._base[at[hit]] + self._per_weight[at[hit]] * weights[hit]
+    def worth(self, terms: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+        """What each of `terms` (ascending term numbers) is worth for this word, as score parts
+        ``(base, per_weight)`` (see `term_score_parts`): as an alternative, and as any completion
+        of a word being typed (past the alternatives' cap too); zeros where nothing. A term in a
+        field of weight w is worth the larger of the two ``base + per_weight * w``."""
+        alternative_base, alternative_per_weight = np.zeros(len(terms)), np.zeros(len(terms))
+        if len(self._sorted):
+            at = np.searchsorted(terms, self._sorted)
+            alternative_base[at], alternative_per_weight[at] = self._base, self._per_weight
+        completion_base, completion_per_weight = np.zeros(len(terms)), np.zeros(len(terms))
         low, high = self._completions
-        if high > low and len(terms):
+        if high > low:
             rank, length = positions
             typed = len(self.query.text)
             completes = np.flatnonzero((rank[terms] >= low) & (rank[terms] < high) & (length[terms] > typed))
-            if len(completes):
-                base, per_weight = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
-                scores[completes] = np.maximum(scores[completes], base + per_weight * weights[completes])
-        return scores
+            base, per_weight = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
+            completion_base[completes], completion_per_weight[completes] = base, per_weight
+        return alternative_base, alternative_per_weight, completion_base, completion_per_weight
 
     def term_numbers(self) -> np.ndarray:
         """The term numbers this word stands for (its alternatives and its two halves)."""
