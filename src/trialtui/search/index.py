@@ -222,7 +222,7 @@ class SearchIndex:
         else:
             docs, scores, bits = self._candidates(words, alive)
             picked = _best(scores, window)
-            docs, holds = docs[picked], (bits[picked] >> np.arange(_FIELD_COUNT)[:, None]) & 1 != 0
+            docs, holds = docs[picked], _holds(words, docs[picked], bits[picked])
         raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical(),
                                     holds)
         phrases = _phrases(words)
@@ -289,33 +289,47 @@ class SearchIndex:
                     word.offer(term, Kind.TYPO_PREFIX)
         for word in words:
             word.number(vocab)
-        numbers = np.array(sorted({number for word in words for number in word.numbers}), np.int64)
-        held = {number: self._fields[number].docs_of(numbers)  # one lookup per field for all words
-                for number in sorted({number for word in words for number in word.fields})}
-        for word in words:
-            self._sources(word, held)
+        self._sources(words)
         return words
 
-    def _sources(self, word: QueryWord, held: dict[int, tuple[dict[int, np.ndarray], ...]]) -> None:
-        """Postings lists of a word with the score each earns, best first, from `held` (per field
-        number, the trials of every query word's terms: `FieldPostings.docs_of`)."""
-        sources = word.sources
-        order = dict(zip(word.numbers, count()))
-        for number in word.fields:
+    def _sources(self, words: list[QueryWord]) -> None:
+        """Each word's postings lists with the score each earns, best first (`QueryWord.sources`),
+        and where its unlisted completions are: every word's terms looked up at once, with one
+        `FieldPostings.docs_of` per field."""
+        owners: dict[int, list[tuple[int, int]]] = {}  # term → (word, its place in the word's terms; -1: unlisted)
+        for i, word in enumerate(words):
+            for place, term in enumerate(word.numbers):
+                owners.setdefault(term, []).append((i, place))
+            for term in () if word.unlisted is None else word.unlisted.tolist():
+                owners.setdefault(term, []).append((i, -1))
+        numbers = np.array(sorted(owners), np.int64)
+        found: list[list[tuple]] = [[] for _ in words]  # (field, built/later, place, score, trials, term)
+        for number in sorted({number for word in words for number in word.fields}):
             field = self._fields[number]
             weight = FIELD_WEIGHTS[FIELDS[number]]
-            for postings in held[number]:  # in the order the word lists its terms, built ones first
-                for term_number in sorted((term for term in postings if term in order), key=order.__getitem__):
-                    kind, closeness = word.numbers[term_number]
-                    sources.append((term_score(kind, weight, closeness), postings[term_number], number, term_number))
-            for first, second in word.split_numbers:
-                a, b = field.docs(first), field.docs(second)
-                if a is not None and b is not None:
-                    both = np.intersect1d(a, b, assume_unique=True)
-                    if len(both):
-                        sources.append((0.97 * term_score(Kind.EXACT, weight), both, number, -1))
-        sources.sort(key=lambda source: source[0], reverse=True)
-        word.cost = sum(len(docs) for _, docs, _, _ in sources)
+            for later, postings in enumerate(field.docs_of(numbers)):
+                for term, docs in postings.items():
+                    for i, place in owners[term]:
+                        word = words[i]
+                        if number not in word.fields:
+                            continue
+                        if place < 0:
+                            word.unlisted_trials.setdefault(number, []).append(docs)
+                        else:
+                            kind, closeness = word.numbers[term]
+                            found[i].append((number, later, place, term_score(kind, weight, closeness), docs, term))
+            for i, word in enumerate(words):
+                for place, (first, second) in enumerate(word.split_numbers if number in word.fields else ()):
+                    a, b = field.docs(first), field.docs(second)
+                    if a is not None and b is not None:
+                        both = np.intersect1d(a, b, assume_unique=True)
+                        if len(both):
+                            found[i].append((number, 2, place, 0.97 * term_score(Kind.EXACT, weight), both, -1))
+        for word, sources in zip(words, found):
+            sources.sort(key=lambda source: source[:3])  # field by field, in the order the word lists its terms
+            word.sources = [(score, docs, number, term) for number, _, _, score, docs, term in sources]
+            word.sources.sort(key=lambda source: source[0], reverse=True)
+            word.cost = sum(len(docs) for _, docs, _, _ in word.sources)
 
     def _walk(self, word: QueryWord, alive: np.ndarray, want: int) -> np.ndarray:
         """Best-scored postings first until `want` trials pass the filters (one huge word)."""
@@ -481,6 +495,20 @@ def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
         if word.query.phrase is not None:
             phrases.setdefault(word.query.phrase, []).append(word)
     return list(phrases.values())
+
+
+def _holds(words: list[QueryWord], docs: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    """Per field number and trial of `docs`, whether some word may match there: where its
+    postings hold it (`bits`, see `SearchIndex._candidates`) or one of its unlisted completions
+    (`QueryWord.unlisted`); everywhere in its fields for a word whose completions are too many."""
+    holds = (bits >> np.arange(_FIELD_COUNT)[:, None]) & 1 != 0
+    for word in words:
+        if word.unlisted is None:
+            holds[list(word.fields)] = True
+        for number, trials in word.unlisted_trials.items():
+            trials = np.sort(np.concatenate(trials))
+            holds[number] |= trials[np.minimum(np.searchsorted(trials, docs), len(trials) - 1)] == docs
+    return holds
 
 
 def _best(scores: np.ndarray, want: int) -> np.ndarray:

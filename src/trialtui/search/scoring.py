@@ -30,18 +30,14 @@ def score_window(docs: np.ndarray, words: list[QueryWord], fields: list[FieldPos
     """Per trial of `docs`: its raw score (-1 where some word matches nowhere), and per field
     number whether any word matched there (a ``(fields, len(docs))`` array).
 
-    `holds` (of that shape too; None for everywhere) is where the postings found some word's
-    terms: other fields of a trial are not read, except in the fields of a word that stands for
-    more completions than its postings list (`QueryWord.open_ended`).
+    `holds` (of that shape too; None for everywhere) is where some word may match (see
+    `SearchIndex._holds`): other fields of a trial are not read.
     """
     size, count = len(docs), len(words)
     worth = _Worth(words, positions, alphabetical)
     parts = []
     for number in sorted({source[2] for word in words for source in word.sources}):  # fields holding a word
-        if holds is None or any(word.open_ended and number in word.fields for word in words):
-            places = np.arange(size)
-        else:
-            places = np.flatnonzero(holds[number])
+        places = np.arange(size) if holds is None else np.flatnonzero(holds[number])
         if len(places):
             part = _score_values(fields[number].window(docs[places]), places, number, size, words, worth)
             if part is not None:
@@ -66,35 +62,37 @@ def score_window(docs: np.ndarray, words: list[QueryWord], fields: list[FieldPos
 
 def _score_values(window: Window, places: np.ndarray, number: int, size: int, words: list[QueryWord],
                   worth: _Worth) -> tuple[np.ndarray, ...] | None:
-    """The values of one field (`window`, of the trials at `places`) that hold a wanted term:
-    per word its score there, per value its share of words matched and how many words it
-    holds, its trial's place and its (field, trial) key. None if no value holds one."""
+    """The values of one field (`window`, of the trials at `places`) that hold a wanted term, each
+    scored once however many of the trials list it: per value a trial lists, each word's score
+    there, its share of words matched, how many words it holds, its trial's place and its
+    (field, trial) key. None if no value holds one."""
     slots = worth.slots[window.terms]
     entries = np.flatnonzero(slots != 0)
     if not len(entries):
         return None
-    value_of = np.repeat(np.arange(len(window.term_counts)), window.term_counts)[entries]
-    slots = slots[entries] - 1
-    held = np.zeros(len(window.term_counts), bool)
-    held[value_of] = True
-    held = np.flatnonzero(held)
+    distinct = len(window.term_counts)
+    value_of = np.repeat(np.arange(distinct), window.term_counts)[entries]
+    slots = slots[entries].astype(np.intp) - 1
     scores = worth.scores(slots, number)
-    per_value = np.zeros((len(words), len(window.term_counts)))
+    per_value = np.zeros((len(words), distinct))
     for row, score in zip(per_value, scores):
         np.maximum.at(row, value_of, score)
     weight = FIELD_WEIGHTS[FIELDS[number]]
     for i, word in enumerate(words):
         if number in word.fields:
             for one, other in worth.halves[i]:
-                both = np.zeros((2, len(window.term_counts)), bool)
+                both = np.zeros((2, distinct), bool)
                 both[0, value_of[slots == one]] = both[1, value_of[slots == other]] = True
                 both = both.all(0)
                 per_value[i, both] = np.maximum(per_value[i, both], word.split_score(weight))
-    per_value = per_value[:, held]
-    tokens = np.bincount(value_of, (scores > 0).any(0), len(window.term_counts))[held]
-    share = np.minimum(1.0, tokens / np.maximum(1, window.words[held]))
-    value_doc = places[np.repeat(np.arange(len(places)), window.value_counts)[held]]
-    return per_value, share, (per_value > 0).sum(0), value_doc, number * size + value_doc
+    share = np.minimum(1.0, np.bincount(value_of, (scores > 0).any(0), distinct) / np.maximum(1, window.words))
+    present = (per_value > 0).sum(0)
+    held = np.zeros(distinct, bool)
+    held[value_of] = True
+    listed = np.flatnonzero(held[window.distinct])  # the trials' values that hold a wanted term
+    value = window.distinct[listed]
+    value_doc = places[window.value_docs[listed]]
+    return per_value[:, value], share[value], present[value], value_doc, number * size + value_doc
 
 
 def _per_field(values: np.ndarray, starts: np.ndarray, pairs: np.ndarray, size: int) -> np.ndarray:
@@ -122,8 +120,9 @@ class _Worth:
                 marked[some] = True
             terms = np.flatnonzero(marked)
         self.size = len(terms)
-        self.slots = np.zeros(len(positions[0]), np.int32)
-        self.slots[terms] = np.arange(1, len(terms) + 1, dtype=np.int32)
+        kind = np.uint8 if len(terms) < 1 << 8 else np.uint16 if len(terms) < 1 << 16 else np.int32
+        self.slots = np.zeros(len(positions[0]), kind)  # as small as will do: read at random, once per term
+        self.slots[terms] = np.arange(1, len(terms) + 1)
         self._parts = [np.stack(part) for part in zip(*(word.worth(terms, positions) for word in words))]
         self._outside = np.array([[number not in word.fields for word in words] for number in range(_FIELD_COUNT)])
         self.halves = [[(self.slots[one] - 1, self.slots[other] - 1) for one, other in word.split_numbers]

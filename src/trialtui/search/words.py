@@ -12,13 +12,15 @@ from trialtui.search.vocab import Vocabulary
 
 _SPLIT_SHARE = 0.97
 """A word typed as two indexed words run together ("sunyat") is worth a little less than exact."""
+_UNLISTED_CAP = 512
+"""Completions left out of the alternatives past which their trials are not looked up."""
 
 
 class QueryWord:
     """A query word and the terms it may stand for (exact, completions, typos, two halves)."""
 
     __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
-                 "sources", "cost", "position", "open_ended", "_sorted", "_base", "_per_weight",
+                 "sources", "cost", "position", "unlisted", "unlisted_trials", "_sorted", "_base", "_per_weight",
                  "_completions")
 
     def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
@@ -34,9 +36,12 @@ class QueryWord:
         self.sources: list[tuple[float, np.ndarray, int, int]] = []
         """(score, trials, field number, term number or -1 for a split), best first."""
         self.cost = 0
-        self.open_ended = False
-        """A word being typed with more completions than its alternatives list (past the cap):
-        its `sources` do not show every trial and field it matches."""
+        self.unlisted: np.ndarray | None = np.zeros(0, np.int64)
+        """Completions of a word being typed that its alternatives leave out (past the cap), as
+        ascending term numbers: its `sources` do not show the trials holding them. None if there
+        are too many to look them up (a word of one or two letters): it may match anywhere."""
+        self.unlisted_trials: dict[int, list[np.ndarray]] = {}
+        """Per field number, the trials holding one of `unlisted` there."""
         self._sorted = np.zeros(0, np.int64)
         self._base = self._per_weight = np.zeros(0)
         self._completions = (0, 0)
@@ -58,8 +63,12 @@ class QueryWord:
         self._per_weight = np.asarray([per_weight for _, per_weight in parts])
         if self.prefix:
             low, high = self._completions = vocab.prefix_range(self.query.text)
-            ranks = vocab.positions()[0][self._sorted]
-            self.open_ended = int(np.count_nonzero((ranks >= low) & (ranks < high))) < high - low
+            if high - low > len(self._sorted) + _UNLISTED_CAP:
+                self.unlisted = None
+            else:
+                completions = np.sort(vocab.alphabetical()[low:high])
+                at = np.minimum(np.searchsorted(self._sorted, completions), max(0, len(self._sorted) - 1))
+                self.unlisted = completions[self._sorted[at] != completions] if len(self._sorted) else completions
 
     def worth(self, terms: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
         """What each of `terms` (ascending term numbers) is worth for this word, as score parts
