@@ -220,9 +220,9 @@ class SearchIndex:
         if len(words) == 1 and words[0].cost > _WALK_OVER:
             docs, holds = self._walk(words[0], alive, window), None
         else:
-            docs, scores, bits = self._candidates(words, alive)
+            docs, scores, holds = self._candidates(words, alive)
             picked = _best(scores, window)
-            docs, holds = docs[picked], _holds(words, docs[picked], bits[picked])
+            docs, holds = docs[picked], _holds(words, docs[picked], holds[:, picked], self._fields)
         raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical(),
                                     holds)
         phrases = _phrases(words)
@@ -293,15 +293,12 @@ class SearchIndex:
         return words
 
     def _sources(self, words: list[QueryWord]) -> None:
-        """Each word's postings lists with the score each earns, best first (`QueryWord.sources`),
-        and where its unlisted completions are: every word's terms looked up at once, with one
-        `FieldPostings.docs_of` per field."""
-        owners: dict[int, list[tuple[int, int]]] = {}  # term → (word, its place in the word's terms; -1: unlisted)
+        """Each word's postings lists with the score each earns, best first (`QueryWord.sources`):
+        every word's terms looked up at once, with one `FieldPostings.docs_of` per field."""
+        owners: dict[int, list[tuple[int, int]]] = {}  # term → (word, its place in the word's terms)
         for i, word in enumerate(words):
             for place, term in enumerate(word.numbers):
                 owners.setdefault(term, []).append((i, place))
-            for term in () if word.unlisted is None else word.unlisted.tolist():
-                owners.setdefault(term, []).append((i, -1))
         numbers = np.array(sorted(owners), np.int64)
         found: list[list[tuple]] = [[] for _ in words]  # (field, built/later, place, score, trials, term)
         for number in sorted({number for word in words for number in word.fields}):
@@ -310,13 +307,8 @@ class SearchIndex:
             for later, postings in enumerate(field.docs_of(numbers)):
                 for term, docs in postings.items():
                     for i, place in owners[term]:
-                        word = words[i]
-                        if number not in word.fields:
-                            continue
-                        if place < 0:
-                            word.unlisted_trials.setdefault(number, []).append(docs)
-                        else:
-                            kind, closeness = word.numbers[term]
+                        if number in words[i].fields:
+                            kind, closeness = words[i].numbers[term]
                             found[i].append((number, later, place, term_score(kind, weight, closeness), docs, term))
             for i, word in enumerate(words):
                 for place, (first, second) in enumerate(word.split_numbers if number in word.fields else ()):
@@ -344,7 +336,7 @@ class SearchIndex:
 
     def _candidates(self, words: list[QueryWord], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Trials matching every word (by postings), ascending, their summed word scores, and
-        per trial the fields where the postings hold some word (a bit per field number)."""
+        per field number and trial whether the postings hold some word there."""
         best = np.zeros(len(alive))
         sources = np.zeros(len(alive), np.int8)
         bits = np.zeros(len(alive), np.int16)
@@ -354,22 +346,16 @@ class SearchIndex:
             bits[docs] |= 1 << number
         docs = np.flatnonzero((best > 0) & alive)
         scores = best[docs] + MULTI_FIELD_BONUS * np.minimum(3, sources[docs] - 1)
-        bits = bits[docs]
-        place = np.full(len(alive), -1, np.int32)  # trial → its place in `docs`
+        holds = (bits[docs] >> np.arange(_FIELD_COUNT)[:, None]) & 1 != 0
+        marks, place = np.zeros(len(alive), bool), np.empty(len(alive), np.int32)
         for word in words[1:]:
-            place[docs] = np.arange(len(docs), dtype=np.int32)
-            lengths = [len(source) for _, source, _, _ in word.sources]
-            at = place[np.concatenate([source for _, source, _, _ in word.sources])]
-            found = np.flatnonzero(at >= 0)
-            source_of = np.searchsorted(np.cumsum(lengths), found, side="right")
-            at = at[found]
+            at, source_of = _among(docs, [source for _, source, _, _ in word.sources], marks, place)
             got = np.zeros(len(docs))
             np.maximum.at(got, at, np.array([score for score, _, _, _ in word.sources])[source_of])
-            np.bitwise_or.at(bits, at, np.array([1 << number for _, _, number, _ in word.sources], np.int16)[source_of])
-            place[docs] = -1
+            holds[np.array([number for _, _, number, _ in word.sources])[source_of], at] = True
             keep = got > 0
-            docs, scores, bits = docs[keep], scores[keep] + got[keep], bits[keep]
-        return docs, scores, bits
+            docs, scores, holds = docs[keep], scores[keep] + got[keep], holds[:, keep]
+        return docs, scores, holds
 
     def _mask(self, filters: SearchFilters) -> bytes:
         """One byte per document: 1 if alive and passing `filters` (cached per filter set)."""
@@ -497,17 +483,32 @@ def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
     return list(phrases.values())
 
 
-def _holds(words: list[QueryWord], docs: np.ndarray, bits: np.ndarray) -> np.ndarray:
+def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the trials of `lists` that are among `docs` are: their places in `docs` and the list
+    each came from, all lists read in one pass. `marks` (False for every trial) and `place` (one
+    entry per trial) are room to work in; `marks` is left as found."""
+    trials = np.concatenate(lists)
+    marks[docs] = True
+    place[docs] = np.arange(len(docs), dtype=np.int32)
+    found = np.flatnonzero(marks[trials])
+    marks[docs] = False
+    return place[trials[found]], np.searchsorted(np.cumsum([len(trials) for trials in lists]), found, side="right")
+
+
+def _holds(words: list[QueryWord], docs: np.ndarray, held: np.ndarray, fields: list[FieldPostings]) -> np.ndarray:
     """Per field number and trial of `docs`, whether some word may match there: where its
-    postings hold it (`bits`, see `SearchIndex._candidates`) or one of its unlisted completions
-    (`QueryWord.unlisted`); everywhere in its fields for a word whose completions are too many."""
-    holds = (bits >> np.arange(_FIELD_COUNT)[:, None]) & 1 != 0
+    postings hold it (`held`, see `SearchIndex._candidates`) or one of its unlisted completions
+    (`QueryWord.unlisted`); everywhere in its fields for a word whose completions are too many.
+    Only fields some word's postings hold are ever read (`score_window`): the others stay as held."""
+    holds = held.copy()
+    read = {source[2] for word in words for source in word.sources}
     for word in words:
         if word.unlisted is None:
             holds[list(word.fields)] = True
-        for number, trials in word.unlisted_trials.items():
-            trials = np.sort(np.concatenate(trials))
-            holds[number] |= trials[np.minimum(np.searchsorted(trials, docs), len(trials) - 1)] == docs
+        elif len(word.unlisted):
+            for number in read.intersection(word.fields):
+                if not holds[number].all():
+                    holds[number] |= fields[number].holding(word.unlisted, docs)
     return holds
 
 

@@ -131,6 +131,17 @@ class FieldPostings:
                 built.pop(number, None)
         return built, later
 
+    def holding(self, terms: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` (ascending) hold any of `terms` (ascending term numbers) here."""
+        at = np.minimum(self._terms.searchsorted(terms), max(0, len(self._terms) - 1))
+        at = at[self._terms[at] == terms] if len(self._terms) else at[:0]
+        trials = [self._docs[_ranges(self._starts[at], self._starts[at + 1] - self._starts[at])]]
+        trials += [np.asarray(self._added[term], np.int32) for term in terms.tolist() if term in self._added]
+        trials = np.sort(np.concatenate(trials))
+        if not len(trials):
+            return np.zeros(len(docs), bool)
+        return trials[np.minimum(np.searchsorted(trials, docs), len(trials) - 1)] == docs
+
     def window(self, docs: np.ndarray) -> Window:
         """The values of trials `docs` in this field, for `scoring`."""
         if self._added_values and any(doc in self._added_values for doc in docs.tolist()):

@@ -123,7 +123,9 @@ class _Worth:
         kind = np.uint8 if len(terms) < 1 << 8 else np.uint16 if len(terms) < 1 << 16 else np.int32
         self.slots = np.zeros(len(positions[0]), kind)  # as small as will do: read at random, once per term
         self.slots[terms] = np.arange(1, len(terms) + 1)
-        self._parts = [np.stack(part) for part in zip(*(word.worth(terms, positions) for word in words))]
+        self._parts = np.zeros((4, len(words), len(terms)))
+        for i, word in enumerate(words):
+            word.worth(terms, positions, self._parts[:, i])
         self._outside = np.array([[number not in word.fields for word in words] for number in range(_FIELD_COUNT)])
         self.halves = [[(self.slots[one] - 1, self.slots[other] - 1) for one, other in word.split_numbers]
                        for word in words]

@@ -20,7 +20,7 @@ class QueryWord:
     """A query word and the terms it may stand for (exact, completions, typos, two halves)."""
 
     __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
-                 "sources", "cost", "position", "unlisted", "unlisted_trials", "_sorted", "_base", "_per_weight",
+                 "sources", "cost", "position", "unlisted", "_sorted", "_base", "_per_weight",
                  "_completions")
 
     def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
@@ -40,8 +40,6 @@ class QueryWord:
         """Completions of a word being typed that its alternatives leave out (past the cap), as
         ascending term numbers: its `sources` do not show the trials holding them. None if there
         are too many to look them up (a word of one or two letters): it may match anywhere."""
-        self.unlisted_trials: dict[int, list[np.ndarray]] = {}
-        """Per field number, the trials holding one of `unlisted` there."""
         self._sorted = np.zeros(0, np.int64)
         self._base = self._per_weight = np.zeros(0)
         self._completions = (0, 0)
@@ -70,24 +68,21 @@ class QueryWord:
                 at = np.minimum(np.searchsorted(self._sorted, completions), max(0, len(self._sorted) - 1))
                 self.unlisted = completions[self._sorted[at] != completions] if len(self._sorted) else completions
 
-    def worth(self, terms: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
-        """What each of `terms` (ascending term numbers) is worth for this word, as score parts
-        ``(base, per_weight)`` (see `term_score_parts`): as an alternative, and as any completion
-        of a word being typed (past the alternatives' cap too); zeros where nothing. A term in a
-        field of weight w is worth the larger of the two ``base + per_weight * w``."""
-        alternative_base, alternative_per_weight = np.zeros(len(terms)), np.zeros(len(terms))
+    def worth(self, terms: np.ndarray, positions: tuple[np.ndarray, np.ndarray], parts: np.ndarray) -> None:
+        """Write into `parts` (four rows over `terms`, ascending term numbers, zeros to start with)
+        what each term is worth for this word, as score parts ``(base, per_weight)`` (see
+        `term_score_parts`): as an alternative, then as any completion of a word being typed
+        (past the alternatives' cap too). In a field of weight w a term is worth the larger of
+        the two ``base + per_weight * w``."""
         if len(self._sorted):
             at = np.searchsorted(terms, self._sorted)
-            alternative_base[at], alternative_per_weight[at] = self._base, self._per_weight
-        completion_base, completion_per_weight = np.zeros(len(terms)), np.zeros(len(terms))
+            parts[0, at], parts[1, at] = self._base, self._per_weight
         low, high = self._completions
         if high > low:
             rank, length = positions
             typed = len(self.query.text)
             completes = np.flatnonzero((rank[terms] >= low) & (rank[terms] < high) & (length[terms] > typed))
-            base, per_weight = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
-            completion_base[completes], completion_per_weight[completes] = base, per_weight
-        return alternative_base, alternative_per_weight, completion_base, completion_per_weight
+            parts[2, completes], parts[3, completes] = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
 
     def term_numbers(self) -> np.ndarray:
         """The term numbers this word stands for (its alternatives and its two halves)."""
@@ -110,6 +105,6 @@ class QueryWord:
         text = self.query.text
         if self.prefix and len(token) > len(text) and token.startswith(text):
             return term_score(Kind.PREFIX, weight, len(text) / len(token))
-        if any(token == first + second for first, second in self.splits):
+        if self.splits and any(token == first + second for first, second in self.splits):
             return self.split_score(weight)
         return 0.0
