@@ -231,8 +231,7 @@ class Vocabulary:
         if edits == 1:
             return dict.fromkeys(self.ids.keys() & edits1(word), 1)
         n = len(word)
-        terms = self.terms
-        candidates: set[str] = set()
+        numbers: set[int] = set()
         for length in range(max(n - 2, _PIECES_MIN), n + 3):
             for piece, (order, (start, end)) in enumerate(zip(self._piece_orders(length), _pieces(length))):
                 size = end - start
@@ -243,12 +242,13 @@ class Vocabulary:
                     block = bisect_left(samples, probe)  # the first piece >= probe is past sample block - 1
                     lo = bisect_left(order, probe, max(0, (block - 1) * _SAMPLE_EVERY),
                                      min(len(order), block * _SAMPLE_EVERY), key=key)
-                    block = bisect_right(samples, probe, block)
-                    hi = bisect_right(order, probe, max(lo, (block - 1) * _SAMPLE_EVERY),
-                                      min(len(order), block * _SAMPLE_EVERY), key=key)
-                    candidates.update(map(terms.__getitem__, order[lo:hi]))
-        candidates.discard(word)
-        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
+                    if lo < len(order) and key(order[lo]) == probe:
+                        block = bisect_right(samples, probe, block)
+                        hi = bisect_right(order, probe, lo + 1, min(len(order), block * _SAMPLE_EVERY), key=key)
+                        numbers.update(order[lo:hi])
+        numbers.discard(self.ids.get(word))
+        found = process.extract(word, list(map(self.terms.__getitem__, numbers)), scorer=OSA.distance,
+                                score_cutoff=2, limit=None)
         return {term: int(distance) for term, distance, _ in found}
 
     def _samples(self, length: int, piece: int, order: array, key) -> list[str]:
