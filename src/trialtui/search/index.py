@@ -248,10 +248,13 @@ class SearchIndex:
         window = max(limit + 30, 60)
         alive = np.frombuffer(mask, np.bool_)
         if len(words) == 1 and words[0].cost > _WALK_OVER:
-            docs = self._walk(words[0], alive, window)
+            docs, holds = self._walk(words[0], alive, window), None
         else:
-            docs = _best(*self._candidates(words, alive), window)
-        raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical())
+            docs, scores, holds = self._candidates(words, alive)
+            picked = _best(scores, window)
+            docs, holds = docs[picked], _holds(words, docs[picked], holds[:, picked], self._fields)
+        raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical(),
+                                    holds)
         phrases = _phrases(words)
         hits = []
         for at in np.lexsort((docs, -np.round(raw, 9))).tolist():
@@ -316,27 +319,39 @@ class SearchIndex:
                     word.offer(term, Kind.TYPO_PREFIX)
         for word in words:
             word.number(vocab)
-            self._sources(word)
+        self._sources(words)
         return words
 
-    def _sources(self, word: QueryWord) -> None:
-        """Postings lists of a word with the score each earns, best first."""
-        sources = word.sources
-        numbers = np.fromiter(word.numbers, np.int64, len(word.numbers))
-        for number in word.fields:
+    def _sources(self, words: list[QueryWord]) -> None:
+        """Each word's postings lists with the score each earns, best first (`QueryWord.sources`):
+        every word's terms looked up at once, with one `FieldPostings.docs_of` per field."""
+        owners: dict[int, list[tuple[int, int]]] = {}  # term → (word, its place in the word's terms)
+        for i, word in enumerate(words):
+            for place, term in enumerate(word.numbers):
+                owners.setdefault(term, []).append((i, place))
+        numbers = np.array(sorted(owners), np.int64)
+        found: list[list[tuple]] = [[] for _ in words]  # (field, built/later, place, score, trials, term)
+        for number in sorted({number for word in words for number in word.fields}):
             field = self._fields[number]
             weight = FIELD_WEIGHTS[FIELDS[number]]
-            for term_number, docs in field.docs_of(numbers):
-                kind, closeness = word.numbers[term_number]
-                sources.append((term_score(kind, weight, closeness), docs, number, term_number))
-            for first, second in word.split_numbers:
-                a, b = field.docs(first), field.docs(second)
-                if a is not None and b is not None:
-                    both = np.intersect1d(a, b, assume_unique=True)
-                    if len(both):
-                        sources.append((0.97 * term_score(Kind.EXACT, weight), both, number, -1))
-        sources.sort(key=lambda source: source[0], reverse=True)
-        word.cost = sum(len(docs) for _, docs, _, _ in sources)
+            for later, postings in enumerate(field.docs_of(numbers)):
+                for term, docs in postings.items():
+                    for i, place in owners[term]:
+                        if number in words[i].fields:
+                            kind, closeness = words[i].numbers[term]
+                            found[i].append((number, later, place, term_score(kind, weight, closeness), docs, term))
+            for i, word in enumerate(words):
+                for place, (first, second) in enumerate(word.split_numbers if number in word.fields else ()):
+                    a, b = field.docs(first), field.docs(second)
+                    if a is not None and b is not None:
+                        both = np.intersect1d(a, b, assume_unique=True)
+                        if len(both):
+                            found[i].append((number, 2, place, 0.97 * term_score(Kind.EXACT, weight), both, -1))
+        for word, sources in zip(words, found):
+            sources.sort(key=lambda source: source[:3])  # field by field, in the order the word lists its terms
+            word.sources = [(score, docs, number, term) for number, _, _, score, docs, term in sources]
+            word.sources.sort(key=lambda source: source[0], reverse=True)
+            word.cost = sum(len(docs) for _, docs, _, _ in word.sources)
 
     def _walk(self, word: QueryWord, alive: np.ndarray, want: int) -> np.ndarray:
         """Best-scored postings first until `want` trials pass the filters (one huge word)."""
@@ -349,26 +364,28 @@ class SearchIndex:
                     return np.array(sorted(list(found)[:want]), np.int64)
         return np.array(sorted(found), np.int64)
 
-    def _candidates(self, words: list[QueryWord], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Trials matching every word (by postings), ascending, and their summed word scores."""
+    def _candidates(self, words: list[QueryWord], alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Trials matching every word (by postings), ascending, their summed word scores, and
+        per field number and trial whether the postings hold some word there."""
         best = np.zeros(len(alive))
-        fields = np.zeros(len(alive), np.int8)
-        for score, docs, _, _ in reversed(words[0].sources):  # the best score written last
+        sources = np.zeros(len(alive), np.int8)
+        bits = np.zeros(len(alive), np.int16)
+        for score, docs, number, _ in reversed(words[0].sources):  # the best score written last
             best[docs] = score
-            fields[docs] += 1
+            sources[docs] += 1
+            bits[docs] |= 1 << number
         docs = np.flatnonzero((best > 0) & alive)
-        scores = best[docs] + MULTI_FIELD_BONUS * np.minimum(3, fields[docs] - 1)
+        scores = best[docs] + MULTI_FIELD_BONUS * np.minimum(3, sources[docs] - 1)
+        holds = (bits[docs] >> np.arange(_FIELD_COUNT)[:, None]) & 1 != 0
+        marks, place = np.zeros(len(alive), bool), np.empty(len(alive), np.int32)
         for word in words[1:]:
+            at, source_of = _among(docs, [source for _, source, _, _ in word.sources], marks, place)
             got = np.zeros(len(docs))
-            place = np.full(len(alive), -1, np.int64)  # trial → its place in `docs`
-            place[docs] = np.arange(len(docs))
-            for score, source, _, _ in word.sources:
-                at = place[source]
-                at = at[at >= 0]
-                got[at] = np.maximum(got[at], score)
+            np.maximum.at(got, at, np.array([score for score, _, _, _ in word.sources])[source_of])
+            holds[np.array([number for _, _, number, _ in word.sources])[source_of], at] = True
             keep = got > 0
-            docs, scores = docs[keep], scores[keep] + got[keep]
-        return docs, scores
+            docs, scores, holds = docs[keep], scores[keep] + got[keep], holds[:, keep]
+        return docs, scores, holds
 
     def _mask(self, filters: SearchFilters) -> bytes:
         """One byte per document: 1 if alive and passing `filters` (cached per filter set)."""
@@ -494,17 +511,46 @@ def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
     return list(phrases.values())
 
 
-def _best(docs: np.ndarray, scores: np.ndarray, want: int) -> np.ndarray:
-    """The `want` best-scored of `docs`, ascending; all if few. Trials tied with the last one
-    come too, up to half as many again (then the lower numbers): postings scores tie a lot, and the
-    values decide between them."""
-    if len(docs) <= want:
-        return docs
+def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the trials of `lists` that are among `docs` are: their places in `docs` and the list
+    each came from, all lists read in one pass. `marks` (False for every trial) and `place` (one
+    entry per trial) are room to work in; `marks` is left as found."""
+    trials = np.concatenate(lists)
+    marks[docs] = True
+    place[docs] = np.arange(len(docs), dtype=np.int32)
+    found = np.flatnonzero(marks[trials])
+    marks[docs] = False
+    return place[trials[found]], np.searchsorted(np.cumsum([len(trials) for trials in lists]), found, side="right")
+
+
+def _holds(words: list[QueryWord], docs: np.ndarray, held: np.ndarray, fields: list[FieldPostings]) -> np.ndarray:
+    """Per field number and trial of `docs`, whether some word may match there: where its
+    postings hold it (`held`, see `SearchIndex._candidates`) or one of its unlisted completions
+    (`QueryWord.unlisted`); everywhere in its fields for a word whose completions are too many.
+    Only fields some word's postings hold are ever read (`score_window`): the others stay as held."""
+    holds = held.copy()
+    read = {source[2] for word in words for source in word.sources}
+    for word in words:
+        if word.unlisted is None:
+            holds[list(word.fields)] = True
+        elif len(word.unlisted):
+            for number in read.intersection(word.fields):
+                if not holds[number].all():
+                    holds[number] |= fields[number].holding(word.unlisted, docs)
+    return holds
+
+
+def _best(scores: np.ndarray, want: int) -> np.ndarray:
+    """Where the `want` best `scores` are, ascending; all if few. Trials tied with the last one
+    come too, up to half as many again (then the lower numbers, candidates being ascending):
+    postings scores tie a lot, and the values decide between them."""
+    if len(scores) <= want:
+        return np.arange(len(scores))
     cut = len(scores) - want
     kth = np.partition(scores, cut)[cut]
     above = np.flatnonzero(scores > kth)
     ties = np.flatnonzero(scores == kth)[:3 * want // 2 - len(above)]
-    return docs[np.sort(np.concatenate((above, ties)))]
+    return np.sort(np.concatenate((above, ties)))
 
 
 def _has_run(plain: list[tuple[str, int, int, bool]], words: list[QueryWord], weight: float) -> bool:

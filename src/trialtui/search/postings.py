@@ -24,16 +24,19 @@ _NONE = np.zeros(0, np.int64)
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """Some trials' values in one field, trial by trial, for scoring them all at once."""
+    """Some trials' values in one field, for scoring them all at once: each distinct value's terms
+    once, however many of the trials list it (trials share sites, cities, sponsors)."""
 
-    value_counts: np.ndarray
-    """Per trial: how many values it has."""
+    value_docs: np.ndarray
+    """Per value of each trial, trial by trial: the trial's place among those asked for."""
+    distinct: np.ndarray
+    """Per value of each trial: its place among the distinct values."""
     term_counts: np.ndarray
-    """Per value: how many term numbers it has."""
+    """Per distinct value: how many term numbers it has."""
     terms: np.ndarray
-    """Every value's term numbers, value by value."""
+    """Every distinct value's term numbers, value by value."""
     words: np.ndarray
-    """Per value: how many words it holds."""
+    """Per distinct value: how many words it holds."""
 
 
 class FieldPostings:
@@ -110,46 +113,62 @@ class FieldPostings:
         extra = np.asarray(added, np.int32)
         return extra if built is None else np.concatenate((built, extra))
 
-    def docs_of(self, numbers: np.ndarray) -> list[tuple[int, np.ndarray]]:
-        """(term, its trials) for each of `numbers` (term numbers) this field holds."""
-        found = []
+    def docs_of(self, numbers: np.ndarray) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """The trials holding each of `numbers` (ascending term numbers) that this field holds, as
+        two maps: terms only the build posted, and terms posted since (their trials as `docs`)."""
+        built: dict[int, np.ndarray] = {}
         if len(self._terms) and len(numbers):
-            at = np.minimum(np.searchsorted(self._terms, numbers), len(self._terms) - 1)
+            at = np.minimum(self._terms.searchsorted(numbers), len(self._terms) - 1)
             hit = np.flatnonzero(self._terms[at] == numbers)
-            for number, start, end in zip(numbers[hit].tolist(), self._starts[at[hit]].tolist(),
-                                          self._starts[at[hit] + 1].tolist()):
-                if number not in self._added:
-                    found.append((number, self._docs[start:end]))
+            if len(hit):
+                at = at[hit]
+                spans = map(slice, self._starts[at].tolist(), self._starts[at + 1].tolist())
+                built = dict(zip(numbers[hit].tolist(), map(self._docs.__getitem__, spans)))
+        later = {}
         if self._added:
-            found += [(number, self.docs(number)) for number in numbers.tolist() if number in self._added]
-        return found
+            later = {number: self.docs(number) for number in numbers.tolist() if number in self._added}
+            for number in later:
+                built.pop(number, None)
+        return built, later
+
+    def holding(self, terms: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` (ascending) hold any of `terms` (ascending term numbers) here."""
+        at = np.minimum(self._terms.searchsorted(terms), max(0, len(self._terms) - 1))
+        at = at[self._terms[at] == terms] if len(self._terms) else at[:0]
+        trials = [self._docs[_ranges(self._starts[at], self._starts[at + 1] - self._starts[at])]]
+        trials += [np.asarray(self._added[term], np.int32) for term in terms.tolist() if term in self._added]
+        trials = np.sort(np.concatenate(trials))
+        if not len(trials):
+            return np.zeros(len(docs), bool)
+        return trials[np.minimum(np.searchsorted(trials, docs), len(trials) - 1)] == docs
 
     def window(self, docs: np.ndarray) -> Window:
         """The values of trials `docs` in this field, for `scoring`."""
         if self._added_values and any(doc in self._added_values for doc in docs.tolist()):
             return self._window_one_by_one(docs)
         value_counts = self._doc_starts[docs + 1] - self._doc_starts[docs]
-        values = self._values[_ranges(self._doc_starts[docs], value_counts)]
+        values, distinct = _distinct(self._values[_ranges(self._doc_starts[docs], value_counts)])
         term_counts = self._value_starts[values + 1] - self._value_starts[values]
         terms = self._value_terms[_ranges(self._value_starts[values], term_counts)]
-        return Window(value_counts, term_counts, terms, self._value_words[values])
+        value_docs = np.repeat(np.arange(len(docs)), value_counts)
+        return Window(value_docs, distinct, term_counts, terms, self._value_words[values])
 
     def _window_one_by_one(self, docs: np.ndarray) -> Window:
-        """`window` when some of `docs` were posted after the build."""
-        per_doc = []
-        for doc in docs.tolist():
-            added = self._added_values.get(doc)
-            if added is None:
-                one = self.window(np.array([doc]))
-                starts = np.concatenate(([0], np.cumsum(one.term_counts)))
-                added = [(tuple(one.terms[starts[i]:starts[i + 1]].tolist()), int(one.words[i]))
-                         for i in range(len(one.words))]
-            per_doc.append(added)
+        """`window` when some of `docs` were posted after the build (each value kept apart)."""
+        per_doc = [self._added_values[doc] if doc in self._added_values else self._built_values(doc)
+                   for doc in docs.tolist()]
         values = list(chain.from_iterable(per_doc))
-        return Window(np.fromiter(map(len, per_doc), np.int64, len(per_doc)),
+        return Window(np.repeat(np.arange(len(docs)), np.fromiter(map(len, per_doc), np.int64, len(per_doc))),
+                      np.arange(len(values)),
                       np.fromiter((len(terms) for terms, _ in values), np.int64, len(values)),
                       np.fromiter(chain.from_iterable(terms for terms, _ in values), np.int64),
                       np.fromiter((words for _, words in values), np.int64, len(values)))
+
+    def _built_values(self, doc: int) -> list[tuple[tuple[int, ...], int]]:
+        """A built trial's values: per value, its term numbers and word count."""
+        values = self._values[self._doc_starts[doc]:self._doc_starts[doc + 1]].tolist()
+        return [(tuple(self._value_terms[self._value_starts[value]:self._value_starts[value + 1]].tolist()),
+                 int(self._value_words[value])) for value in values]
 
     def add(self, doc: int, values: list[tuple[tuple[int, ...], int]]) -> None:
         """Post a trial indexed after the build (its number is higher than any built trial's):
@@ -161,3 +180,17 @@ class FieldPostings:
     def forget(self, doc: int) -> None:
         """A removed trial holds no values any more (its postings stay: the index masks it out)."""
         self._added_values[doc] = []
+
+
+def _distinct(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `numbers`, ascending, and where each of `numbers` is among them (one sort)."""
+    shift = len(numbers).bit_length()
+    keys = (numbers << shift) | np.arange(len(numbers))
+    keys.sort()
+    ordered = keys >> shift
+    first = np.empty(len(numbers), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    places = np.empty(len(numbers), np.int64)
+    places[keys & ((1 << shift) - 1)] = np.cumsum(first) - 1
+    return ordered[first], places

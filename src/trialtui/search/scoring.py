@@ -4,111 +4,141 @@ A candidate's score is each word's best match (exact > prefix > typo, specific f
 plus small bonuses: a word found in several fields, the words found together in one value (one
 site name), a value the words cover nearly whole (a city typed alone). The bonuses depend on
 single values: with each trial's values kept as term numbers (`FieldPostings.window`), they are
-computed for every candidate in a few numpy passes per field and word, without reading text.
+computed for every candidate without reading text. Only the fields where the postings say a word
+matched a candidate are read, and of their values only those holding a term some word may stand
+for count; what each such term is worth to each word is one lookup in a small table, so a field
+costs a few numpy passes whatever the number of words.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from trialtui.search.postings import FieldPostings
+from trialtui.search.postings import FieldPostings, Window
 from trialtui.search.ranking import COVER_BONUS, FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, TOGETHER_BONUS
 from trialtui.search.words import QueryWord
 
-
-_FIELD_WEIGHT = np.asarray([FIELD_WEIGHTS[name] for name in FIELDS])
+_FIELD_COUNT = len(FIELDS)
+_SORT_BELOW = 1 << 14
+"""Wanted terms up to this many are sorted; past it (a word of one or two letters being typed
+stands for tens of thousands of completions) they are read back from the vocabulary-wide table."""
 
 
 def score_window(docs: np.ndarray, words: list[QueryWord], fields: list[FieldPostings],
-                 positions: tuple[np.ndarray, np.ndarray], alphabetical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 positions: tuple[np.ndarray, np.ndarray], alphabetical: np.ndarray,
+                 holds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per trial of `docs`: its raw score (-1 where some word matches nowhere), and per field
     number whether any word matched there (a ``(fields, len(docs))`` array).
 
-    The candidates' term numbers are first cut down, field by field, to those some word may
-    stand for (one table lookup each); the values holding them are then scored for all fields
-    at once, a few numpy passes per word, whatever the number of values the candidates list.
+    `holds` (of that shape too; None for everywhere) is where some word may match (see
+    `SearchIndex._holds`): other fields of a trial are not read.
     """
     size, count = len(docs), len(words)
-    terms, entry_field, value_of, value_field, value_doc, value_words = _gather(docs, words, fields, positions,
-                                                                               alphabetical)
-    best = np.zeros((count, size))
-    field_count = np.zeros((count, size), np.int64)
-    matched = np.zeros((len(FIELDS), size), bool)
-    together = np.ones(size) if count == 1 else np.zeros(size)
-    cover = np.zeros((count, size))
-    if not len(terms):
-        return np.full(size, -1.0), matched
-    first = np.flatnonzero(np.diff(value_of, prepend=-1))
-    field_doc = value_field * size + value_doc
-    weights = _FIELD_WEIGHT[entry_field]
-    value_weight = weights[first]
-    any_word = np.zeros(len(terms), bool)
-    present = np.zeros(len(first))
-    per_word = []
-    for i, word in enumerate(words):
-        scores = word.term_scores(terms, weights, positions)
-        if len(word.fields) < len(FIELDS):  # a field prefix ("site:")
-            scores[~np.isin(entry_field, word.fields)] = 0.0
-        any_word |= scores > 0
-        per_value = np.maximum.reduceat(scores, first)
-        for one, other in word.split_numbers:
-            both = np.maximum.reduceat(terms == one, first) & np.maximum.reduceat(terms == other, first)
-            both &= np.isin(value_field, word.fields)
-            per_value[both] = np.maximum(per_value[both], word.split_score(value_weight[both]))
-        by_field = np.zeros(len(FIELDS) * size)
-        np.maximum.at(by_field, field_doc, per_value)
-        by_field = by_field.reshape(len(FIELDS), size)
-        best[i] = by_field.max(0)
-        field_count[i] = (by_field > 0).sum(0)
-        matched |= by_field > 0
-        present += per_value > 0
-        per_word.append(per_value)
-    if count > 1:
-        np.maximum.at(together, value_doc, present)
-    tokens = np.add.reduceat(any_word.astype(np.int64), first)
-    share = np.minimum(1.0, tokens / np.maximum(1, value_words))
-    for i, per_value in enumerate(per_word):
-        at_best = (per_value > 0) & (per_value >= best[i][value_doc])
-        np.maximum.at(cover[i], value_doc, np.where(at_best, share, 0.0))
+    worth = _Worth(words, positions, alphabetical)
+    parts = []
+    for number in sorted({source[2] for word in words for source in word.sources}):  # fields holding a word
+        places = np.arange(size) if holds is None else np.flatnonzero(holds[number])
+        if len(places):
+            part = _score_values(fields[number].window(docs[places]), places, number, size, words, worth)
+            if part is not None:
+                parts.append(part)
+    if not parts:
+        return np.full(size, -1.0), np.zeros((_FIELD_COUNT, size), bool)
+    per_value, share, present, value_doc, field_doc = (np.concatenate(part, axis=-1) for part in zip(*parts))
+    starts = np.flatnonzero(np.diff(field_doc, prepend=-1) != 0)  # values come field by field, trial by trial
+    pairs = field_doc[starts]
+    by_field = _per_field(per_value, starts, pairs, size)
+    best = by_field.max(1)
+    field_count = (by_field > 0).sum(1)
+    together = _per_field(present, starts, pairs, size).max(0) if count > 1 else np.ones(size)
+    at_best = (per_value > 0) & (per_value >= best[:, value_doc])
+    cover = _per_field(np.where(at_best, share, 0.0), starts, pairs, size).max(1)
     raw = (best.sum(0) / count
            + (MULTI_FIELD_BONUS * np.clip(field_count - 1, 0, 3)).sum(0) / count
            + TOGETHER_BONUS * ((together - 1) / (count - 1) if count > 1 else 1.0)
            + COVER_BONUS * cover.sum(0) / count)
-    return np.where((best > 0).all(0), raw, -1.0), matched
+    return np.where((best > 0).all(0), raw, -1.0), (by_field > 0).any(0)
 
 
-def _gather(docs: np.ndarray, words: list[QueryWord], fields: list[FieldPostings],
-            positions: tuple[np.ndarray, np.ndarray], alphabetical: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The candidates' terms some word may stand for, over every field: per term its field
-    number and its value (numbered across fields, ascending); per value its field, its trial
-    (place in `docs`) and its number of words."""
-    wanted = _wanted(words, len(positions[0]), alphabetical)
-    terms, entry_field, value_of, value_field, value_doc, value_words = [], [], [], [], [], []
-    values_before = 0
-    for number in sorted({source[2] for word in words for source in word.sources}):  # fields holding a word
-        window = fields[number].window(docs)
-        entries = np.flatnonzero(wanted[window.terms])
-        if len(entries):
-            local = np.searchsorted(np.cumsum(window.term_counts), entries, side="right")
-            held = local[np.flatnonzero(np.diff(local, prepend=-1))]  # ascending already
-            terms.append(window.terms[entries])
-            entry_field.append(np.full(len(entries), number))
-            value_of.append(local + values_before)
-            value_field.append(np.full(len(held), number))
-            value_doc.append(np.searchsorted(np.cumsum(window.value_counts), held, side="right"))
-            value_words.append(window.words[held])
-        values_before += len(window.term_counts)
-    if not terms:
-        return (np.zeros(0, np.int64),) * 6
-    return tuple(map(np.concatenate, (terms, entry_field, value_of, value_field, value_doc, value_words)))
+def _score_values(window: Window, places: np.ndarray, number: int, size: int, words: list[QueryWord],
+                  worth: _Worth) -> tuple[np.ndarray, ...] | None:
+    """The values of one field (`window`, of the trials at `places`) that hold a wanted term, each
+    scored once however many of the trials list it: per value a trial lists, each word's score
+    there, its share of words matched, how many words it holds, its trial's place and its
+    (field, trial) key. None if no value holds one."""
+    slots = worth.slots[window.terms]
+    entries = np.flatnonzero(slots != 0)
+    if not len(entries):
+        return None
+    distinct = len(window.term_counts)
+    value_of = np.repeat(np.arange(distinct), window.term_counts)[entries]
+    slots = slots[entries].astype(np.intp) - 1
+    scores = worth.scores(slots, number)
+    per_value = np.zeros((len(words), distinct))
+    for row, score in zip(per_value, scores):
+        np.maximum.at(row, value_of, score)
+    weight = FIELD_WEIGHTS[FIELDS[number]]
+    for i, word in enumerate(words):
+        if number in word.fields:
+            for one, other in worth.halves[i]:
+                both = np.zeros((2, distinct), bool)
+                both[0, value_of[slots == one]] = both[1, value_of[slots == other]] = True
+                both = both.all(0)
+                per_value[i, both] = np.maximum(per_value[i, both], word.split_score(weight))
+    share = np.minimum(1.0, np.bincount(value_of, (scores > 0).any(0), distinct) / np.maximum(1, window.words))
+    present = (per_value > 0).sum(0)
+    held = np.zeros(distinct, bool)
+    held[value_of] = True
+    listed = np.flatnonzero(held[window.distinct])  # the trials' values that hold a wanted term
+    value = window.distinct[listed]
+    value_doc = places[window.value_docs[listed]]
+    return per_value[:, value], share[value], present[value], value_doc, number * size + value_doc
 
 
-def _wanted(words: list[QueryWord], size: int, alphabetical: np.ndarray) -> np.ndarray:
-    """A table over all `size` term numbers: True for those some word may stand for (its
-    alternatives, its halves, every completion of a word being typed)."""
-    wanted = np.zeros(size, bool)
-    for word in words:
-        wanted[word.term_numbers()] = True
-        low, high = word.completion_ranks()
-        wanted[alphabetical[low:high]] = True
-    return wanted
+def _per_field(values: np.ndarray, starts: np.ndarray, pairs: np.ndarray, size: int) -> np.ndarray:
+    """The largest of `values` (along the last axis: values in (field, trial) order, each pair's
+    from `starts` on) per field and trial: a ``(..., fields, size)`` array, 0 where none."""
+    spread = np.zeros(values.shape[:-1] + (_FIELD_COUNT * size,))
+    spread[..., pairs] = np.maximum.reduceat(values, starts, axis=-1)
+    return spread.reshape(values.shape[:-1] + (_FIELD_COUNT, size))
+
+
+class _Worth:
+    """The terms some word may stand for (alternatives, halves, completions of a word being
+    typed), numbered 1.. in `slots` (a vocabulary-wide table, 0 for the rest), and what each is
+    worth to each word in each field."""
+
+    def __init__(self, words: list[QueryWord], positions: tuple[np.ndarray, np.ndarray], alphabetical: np.ndarray):
+        wanted = [word.term_numbers() for word in words]
+        wanted += [alphabetical[slice(*word.completion_ranks())] for word in words]
+        if sum(map(len, wanted)) < _SORT_BELOW:
+            terms = np.sort(np.concatenate(wanted))
+            terms = terms[np.diff(terms, prepend=-1) != 0]
+        else:
+            marked = np.zeros(len(positions[0]), bool)
+            for some in wanted:
+                marked[some] = True
+            terms = np.flatnonzero(marked)
+        self.size = len(terms)
+        kind = np.uint8 if len(terms) < 1 << 8 else np.uint16 if len(terms) < 1 << 16 else np.int32
+        self.slots = np.zeros(len(positions[0]), kind)  # as small as will do: read at random, once per term
+        self.slots[terms] = np.arange(1, len(terms) + 1)
+        self._parts = np.zeros((4, len(words), len(terms)))
+        for i, word in enumerate(words):
+            word.worth(terms, positions, self._parts[:, i])
+        self._outside = np.array([[number not in word.fields for word in words] for number in range(_FIELD_COUNT)])
+        self.halves = [[(self.slots[one] - 1, self.slots[other] - 1) for one, other in word.split_numbers]
+                       for word in words]
+
+    def scores(self, slots: np.ndarray, number: int) -> np.ndarray:
+        """What the terms at `slots` are worth to each word in field `number`: ``(words, len(slots))``."""
+        if len(slots) < self.size:  # fewer terms read than wanted: worth them one by one
+            return self._worth(number, slots)
+        return self._worth(number, slice(None)).take(slots, axis=1)
+
+    def _worth(self, number: int, slots) -> np.ndarray:
+        weight = FIELD_WEIGHTS[FIELDS[number]]
+        base, per_weight, completion_base, completion_per_weight = (part[:, slots] for part in self._parts)
+        scores = np.maximum(base + per_weight * weight, completion_base + completion_per_weight * weight)
+        scores[self._outside[number]] = 0.0
+        return scores

@@ -8,6 +8,8 @@ Lookups run on the vocabulary (a few million terms at registry scale), never on 
   leave one piece intact and within two places of where it was. Per term length and piece, the
   term numbers sorted by that piece (three arrays, 12 bytes a term) answer each probe by binary
   search, and rapidfuzz's OSA distance (transposition = one edit) checks the candidates.
+Typo answers are kept per word until a term is added: typing looks the same words up again at
+every keystroke.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ PREFIX_CAP = 128
 ONE_EDIT_MIN = 5
 TWO_EDITS_MIN = 8
 _PIECES_MIN = TWO_EDITS_MIN - 2
+_SAMPLE_EVERY = 128
+"""`near` narrows each binary search over a piece order to one stretch this long by first
+searching every this-many-th piece, kept as strings (a comparison there costs no slicing)."""
+_NEAR_KEPT = 4096
 
 
 def _pieces(n: int) -> list[tuple[int, int]]:
@@ -55,9 +61,21 @@ def allowed_edits(word: str) -> int:
     return 2 if len(word) >= TWO_EDITS_MIN else 1 if len(word) >= ONE_EDIT_MIN else 0
 
 
+class _Memo:
+    """What typo lookups keep between queries (each keystroke looks the same words up again):
+    `near`'s answers by word, and per piece order its every `_SAMPLE_EVERY`-th piece."""
+
+    def __init__(self) -> None:
+        self.near: dict[str, dict[str, int]] = {}
+        self.samples: dict[tuple[int, int], tuple[array, list[str]]] = {}
+
+
 class Vocabulary:
     """Every indexed term: its number (the postings key, in order of first appearance), how many
     postings it has over all fields, and the tables for prefix and typo lookups."""
+
+    _memo: _Memo | None = None
+    """Made at the first typo lookup; dropped when a term is added."""
 
     def __init__(self, ids: dict[str, int], frequency: array):
         self.ids = ids
@@ -160,6 +178,7 @@ class Vocabulary:
         for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term))):
             insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()
+        self._memo = None
         return number
 
     def _piece_key(self, start: int, end: int):
@@ -190,27 +209,55 @@ class Vocabulary:
         return cached
 
     def near(self, word: str) -> dict[str, int]:
-        """Terms within `allowed_edits(word)` typos of `word` (itself excluded) → their distance."""
+        """Terms within `allowed_edits(word)` typos of `word` (itself excluded) → their distance
+        (remembered: do not change the answer)."""
+        kept = self._kept().near
+        found = kept.get(word)
+        if found is None:
+            if len(kept) >= _NEAR_KEPT:
+                kept.clear()
+            found = kept[word] = self._near(word)
+        return found
+
+    def _kept(self) -> _Memo:
+        if self._memo is None:
+            self._memo = _Memo()
+        return self._memo
+
+    def _near(self, word: str) -> dict[str, int]:
         edits = allowed_edits(word)
         if edits == 0:
             return {}
         if edits == 1:
             return dict.fromkeys(self.ids.keys() & edits1(word), 1)
         n = len(word)
-        terms = self.terms
-        candidates: set[str] = set()
+        numbers: set[int] = set()
         for length in range(max(n - 2, _PIECES_MIN), n + 3):
-            for order, (start, end) in zip(self._piece_orders(length), _pieces(length)):
+            for piece, (order, (start, end)) in enumerate(zip(self._piece_orders(length), _pieces(length))):
                 size = end - start
                 key = self._piece_key(start, end)
+                samples = self._samples(length, piece, order, key)
                 for pos in range(max(start - 2, 0), min(start + 2, n - size) + 1):
                     probe = word[pos:pos + size]
-                    lo = bisect_left(order, probe, key=key)
-                    hi = bisect_right(order, probe, lo, key=key)
-                    candidates.update(map(terms.__getitem__, order[lo:hi]))
-        candidates.discard(word)
-        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
+                    block = bisect_left(samples, probe)  # the first piece >= probe is past sample block - 1
+                    lo = bisect_left(order, probe, max(0, (block - 1) * _SAMPLE_EVERY),
+                                     min(len(order), block * _SAMPLE_EVERY), key=key)
+                    if lo < len(order) and key(order[lo]) == probe:
+                        block = bisect_right(samples, probe, block)
+                        hi = bisect_right(order, probe, lo + 1, min(len(order), block * _SAMPLE_EVERY), key=key)
+                        numbers.update(order[lo:hi])
+        numbers.discard(self.ids.get(word))
+        found = process.extract(word, list(map(self.terms.__getitem__, numbers)), scorer=OSA.distance,
+                                score_cutoff=2, limit=None)
         return {term: int(distance) for term, distance, _ in found}
+
+    def _samples(self, length: int, piece: int, order: array, key) -> list[str]:
+        """Every `_SAMPLE_EVERY`-th piece of `order` (the terms of one length by one piece)."""
+        samples = self._kept().samples
+        kept = samples.get((length, piece))
+        if kept is None or kept[0] is not order:
+            kept = samples[length, piece] = (order, list(map(key, order[::_SAMPLE_EVERY])))
+        return kept[1]
 
     def near_completions(self, word: str, cap: int = PREFIX_CAP) -> list[str]:
         """Terms starting with a one-typo variant of `word`: a half-typed word with a slip."""

@@ -12,13 +12,15 @@ from trialtui.search.vocab import Vocabulary
 
 _SPLIT_SHARE = 0.97
 """A word typed as two indexed words run together ("sunyat") is worth a little less than exact."""
+_UNLISTED_CAP = 512
+"""Completions left out of the alternatives past which their trials are not looked up."""
 
 
 class QueryWord:
     """A query word and the terms it may stand for (exact, completions, typos, two halves)."""
 
     __slots__ = ("query", "fields", "alternatives", "numbers", "splits", "split_numbers", "prefix",
-                 "sources", "cost", "position", "_sorted", "_base", "_per_weight",
+                 "sources", "cost", "position", "unlisted", "_sorted", "_base", "_per_weight",
                  "_completions")
 
     def __init__(self, query: QueryTerm, fields: tuple[int, ...], position: int):
@@ -34,6 +36,10 @@ class QueryWord:
         self.sources: list[tuple[float, np.ndarray, int, int]] = []
         """(score, trials, field number, term number or -1 for a split), best first."""
         self.cost = 0
+        self.unlisted: np.ndarray | None = np.zeros(0, np.int64)
+        """Completions of a word being typed that its alternatives leave out (past the cap), as
+        ascending term numbers: its `sources` do not show the trials holding them. None if there
+        are too many to look them up (a word of one or two letters): it may match anywhere."""
         self._sorted = np.zeros(0, np.int64)
         self._base = self._per_weight = np.zeros(0)
         self._completions = (0, 0)
@@ -54,27 +60,29 @@ class QueryWord:
         self._base = np.asarray([base for base, _ in parts])
         self._per_weight = np.asarray([per_weight for _, per_weight in parts])
         if self.prefix:
-            self._completions = vocab.prefix_range(self.query.text)
+            low, high = self._completions = vocab.prefix_range(self.query.text)
+            if high - low > len(self._sorted) + _UNLISTED_CAP:
+                self.unlisted = None
+            else:
+                completions = np.sort(vocab.alphabetical()[low:high])
+                at = np.minimum(np.searchsorted(self._sorted, completions), max(0, len(self._sorted) - 1))
+                self.unlisted = completions[self._sorted[at] != completions] if len(self._sorted) else completions
 
-    def term_scores(self, terms: np.ndarray, weights: np.ndarray, positions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """What each of `terms` (term numbers) is worth for this word in a field of its `weights`:
-        as an alternative, or as any completion of a word being typed (past the alternatives'
-        cap too); 0 if nothing."""
-        scores = np.zeros(len(terms))
-        if len(self._sorted) and len(terms):
-            at = np.minimum(np.searchsorted(self._sorted, terms), len(self._sorted) - 1)
-            hit = np.flatnonzero(self._sorted[at] == terms)
-            if len(hit):
-                scores[hit] = self._base[at[hit]] + self._per_weight[at[hit]] * weights[hit]
+    def worth(self, terms: np.ndarray, positions: tuple[np.ndarray, np.ndarray], parts: np.ndarray) -> None:
+        """Write into `parts` (four rows over `terms`, ascending term numbers, zeros to start with)
+        what each term is worth for this word, as score parts ``(base, per_weight)`` (see
+        `term_score_parts`): as an alternative, then as any completion of a word being typed
+        (past the alternatives' cap too). In a field of weight w a term is worth the larger of
+        the two ``base + per_weight * w``."""
+        if len(self._sorted):
+            at = np.searchsorted(terms, self._sorted)
+            parts[0, at], parts[1, at] = self._base, self._per_weight
         low, high = self._completions
-        if high > low and len(terms):
+        if high > low:
             rank, length = positions
             typed = len(self.query.text)
             completes = np.flatnonzero((rank[terms] >= low) & (rank[terms] < high) & (length[terms] > typed))
-            if len(completes):
-                base, per_weight = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
-                scores[completes] = np.maximum(scores[completes], base + per_weight * weights[completes])
-        return scores
+            parts[2, completes], parts[3, completes] = term_score_parts(Kind.PREFIX, typed / length[terms[completes]])
 
     def term_numbers(self) -> np.ndarray:
         """The term numbers this word stands for (its alternatives and its two halves)."""
@@ -97,6 +105,6 @@ class QueryWord:
         text = self.query.text
         if self.prefix and len(token) > len(text) and token.startswith(text):
             return term_score(Kind.PREFIX, weight, len(text) / len(token))
-        if any(token == first + second for first, second in self.splits):
+        if self.splits and any(token == first + second for first, second in self.splits):
             return self.split_score(weight)
         return 0.0
