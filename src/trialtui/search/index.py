@@ -49,6 +49,9 @@ _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4
 _FIELD_COUNT = len(FIELDS)
 _TEXTS_KEPT = 4096
 """Fields of trials whose folded text `SearchIndex._text` keeps."""
+_SOURCES_KEPT = 20_000
+"""Postings lists `SearchIndex._sources` keeps for the words of recent queries: typing looks every
+earlier word up again at each keystroke."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ class SearchIndex:
         self._vocab = Vocabulary({}, array("I"))
         self._masks: dict[SearchFilters, bytes] = {}
         self._texts: dict[tuple[int, int], tuple] = {}
+        self._kept_sources: dict[tuple, tuple[tuple, int]] = {}
+        self._kept_size = 0
 
     @classmethod
     def build(cls, digests: Iterable[TrialDigest]) -> SearchIndex:
@@ -175,6 +180,8 @@ class SearchIndex:
             for term_number in set(numbers.tolist()):
                 vocab.frequency[term_number] += 1
             postings.add(doc, values)
+        self._kept_sources.clear()
+        self._kept_size = 0
 
     def remove(self, trial_id: str) -> None:
         doc = self._doc_of.pop(trial_id, None)
@@ -324,7 +331,25 @@ class SearchIndex:
 
     def _sources(self, words: list[QueryWord]) -> None:
         """Each word's postings lists with the score each earns, best first (`QueryWord.sources`):
-        every word's terms looked up at once, with one `FieldPostings.docs_of` per field."""
+        kept from a recent query for a word standing for the same terms, else the terms of every
+        new word looked up at once, with one `FieldPostings.docs_of` per field."""
+        kept = self._kept_sources
+        keys = [(word.fields, tuple(word.numbers.items()), tuple(word.split_numbers)) for word in words]
+        found = {key: hit for key in keys if (hit := kept.get(key)) is not None}
+        new = [i for i, key in enumerate(keys) if key not in found]
+        for i, sources in zip(new, self._look_up([words[i] for i in new])):
+            found[keys[i]] = (tuple(sources), sum(len(docs) for _, docs, _, _ in sources))
+            if self._kept_size + len(sources) > _SOURCES_KEPT:
+                kept.clear()
+                self._kept_size = 0
+            kept[keys[i]] = found[keys[i]]
+            self._kept_size += len(sources)
+        for word, key in zip(words, keys):
+            sources, word.cost = found[key]
+            word.sources = list(sources)
+
+    def _look_up(self, words: list[QueryWord]) -> list[list[tuple[float, np.ndarray, int, int]]]:
+        """`_sources` of `words`, found in the postings."""
         owners: dict[int, list[tuple[int, int]]] = {}  # term → (word, its place in the word's terms)
         for i, word in enumerate(words):
             for place, term in enumerate(word.numbers):
@@ -347,11 +372,13 @@ class SearchIndex:
                         both = np.intersect1d(a, b, assume_unique=True)
                         if len(both):
                             found[i].append((number, 2, place, 0.97 * term_score(Kind.EXACT, weight), both, -1))
-        for word, sources in zip(words, found):
+        looked_up = []
+        for sources in found:
             sources.sort(key=lambda source: source[:3])  # field by field, in the order the word lists its terms
-            word.sources = [(score, docs, number, term) for number, _, _, score, docs, term in sources]
-            word.sources.sort(key=lambda source: source[0], reverse=True)
-            word.cost = sum(len(docs) for _, docs, _, _ in word.sources)
+            ordered = [(score, docs, number, term) for number, _, _, score, docs, term in sources]
+            ordered.sort(key=lambda source: source[0], reverse=True)
+            looked_up.append(ordered)
+        return looked_up
 
     def _walk(self, word: QueryWord, alive: np.ndarray, want: int) -> np.ndarray:
         """Best-scored postings first until `want` trials pass the filters (one huge word)."""
