@@ -22,7 +22,7 @@ COMPETITOR_QUERIES = 12
 100k trials a smaller one (3 at 570k: fzf alone takes minutes a query there), each cell says how many."""
 COMPETITOR_EVERY = 5
 """...and judge their quality on every fifth quality query (rapidfuzz needs ~1 s a query);
-coprime with the nine query kinds, so the sample holds every kind."""
+coprime with the eleven query kinds, so the sample holds every kind."""
 
 
 def rss_mb() -> float:

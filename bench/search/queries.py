@@ -3,8 +3,9 @@
 Latency: drug names, site names and drug + city, each clean and with a typo.
 Quality: one intended trial per query, named by something specific to it (a drug or facility
 used by at most three real trials, or a drug + one of its cities), then damaged the way people
-type: a substitution, a deletion, a transposition, a half-typed word. success@10 counts the
-queries whose intended trial is in the first ten hits.
+type: a substitution, a deletion, a transposition, a half-typed word, a slip in any word
+(short ones too: "Ctr", "acid"). success@10 counts the queries whose intended trial is in the
+first ten hits.
 """
 
 from __future__ import annotations
@@ -46,6 +47,30 @@ def typo(text: str, rng: random.Random, how: str) -> str:
     return text[:word.start()] + new + text[word.end():]
 
 
+_ANY_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def typo_anywhere(text: str, rng: random.Random) -> str:
+    """One edit (any of the four) in a word of 4+ letters picked at random: a slip in "Ctr",
+    "Team" or "acid" as much as in the long name."""
+    words = list(_ANY_WORD.finditer(text))
+    if not words:
+        return text
+    word = rng.choice(words)
+    w = word.group()
+    at = rng.randrange(1, len(w) - 1)
+    how = rng.choice(["substitution", "deletion", "transposition", "insertion"])
+    if how == "substitution":
+        new = w[:at] + rng.choice("aeioustrnl".replace(w[at].lower(), "")) + w[at + 1:]
+    elif how == "deletion":
+        new = w[:at] + w[at + 1:]
+    elif how == "transposition":
+        new = w[:at] + w[at + 1] + w[at] + w[at + 2:]
+    else:
+        new = w[:at] + rng.choice("aeioustrnl") + w[at:]
+    return text[:word.start()] + new + text[word.end():]
+
+
 def partial(text: str, rng: random.Random) -> str:
     """A name cut short inside a word, as while typing."""
     words = list(_LONG_WORD.finditer(text))
@@ -64,7 +89,7 @@ def _specific(digests: list[TrialDigest], field: str) -> dict[str, list[TrialDig
     return users
 
 
-def quality_cases(digests: list[TrialDigest], count: int = 600, seed: int = 11) -> list[Case]:
+def quality_cases(digests: list[TrialDigest], count: int = 660, seed: int = 11) -> list[Case]:
     """`count` queries, each with the one trial it is meant to find."""
     rng = random.Random(seed)
     cases: list[Case] = []
@@ -80,7 +105,8 @@ def quality_cases(digests: list[TrialDigest], count: int = 600, seed: int = 11) 
     specific_sites.sort()
     common_drugs.sort()
     kinds = ["drug", "drug substitution", "drug deletion", "drug transposition", "drug partial",
-             "site substitution", "site transposition", "site partial", "drug + city"]
+             "drug typo anywhere", "site substitution", "site transposition", "site partial",
+             "site typo anywhere", "drug + city"]
     while len(cases) < count:
         kind = kinds[len(cases) % len(kinds)]
         if kind == "drug + city":
@@ -102,6 +128,8 @@ def quality_cases(digests: list[TrialDigest], count: int = 600, seed: int = 11) 
                             if v.lower() == name)
             if how == "partial":
                 query = partial(original, rng)
+            elif how == "anywhere":
+                query = typo_anywhere(original, rng)
             elif how in ("substitution", "deletion", "transposition"):
                 query = typo(original, rng, how)
             else:
