@@ -329,3 +329,25 @@ def test_add_extends_a_one_trial_term_and_the_two_typo_tables():
     assert set(ids(index.search("qarziba"))) == {"NCT00000001", "NCT00000008"}
     index.add(trial("NCT00000009", "x", drugs=("Tebentafusp",)))
     assert ids(index.search("tebemtafuzp")) == ["NCT00000009"]  # two edits
+
+
+def test_a_four_letter_word_with_a_typo_is_corrected_when_it_matches_nothing():
+    brain = trial("NCT00000021", "Spinal Cord Stimulation for Back Pain",
+                  facilities=("Michigan Brain and Spine Physicians Group",), cities=("Ypsilanti",))
+    video = trial("NCT00000022", "Sleep Hygiene for Shift Workers", drugs=("Sleep hygiene video",))
+    bran = trial("NCT00000023", "Oat Bran and Cholesterol", drugs=("Oat bran",))
+    index = SearchIndex.build([brain, video, bran])
+    assert ids(index.search("Michigan Brin and Spine")) == ["NCT00000021"]
+    assert ids(index.search("sleep hygiene vdeo")) == ["NCT00000022"]
+    assert ids(index.search("oat bran")) == ["NCT00000023"]  # a word found as typed is not corrected
+    assert not index.search("amx")  # three letters stay exact
+
+
+def test_a_stopword_typed_last_ranks_but_does_not_filter():
+    vitamin_a = trial("NCT00000024", "Vitamin A Supplementation in Preterm Infants", drugs=("Vitamin A",))
+    vitamin_e = trial("NCT00000025", "Vitamin E in Alzheimer Disease", drugs=("Vitamin E",),
+                      facilities=("Alzheimer's Disease Cooperative Study",))
+    index = SearchIndex.build([vitamin_e, vitamin_a])
+    assert set(ids(index.search("Vitamin A"))) == {"NCT00000024", "NCT00000025"}  # "a" is not indexed
+    assert ids(index.search("Vitamin Al")) == ["NCT00000025"]  # other words being typed still filter
+    assert ids(index.search("the vitamin a")) == ids(index.search("Vitamin A"))

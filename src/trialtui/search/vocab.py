@@ -219,6 +219,11 @@ class Vocabulary:
             found = kept[word] = self._near(word)
         return found
 
+    def one_edit(self, word: str) -> list[str]:
+        """Terms one typo away from `word` whatever its length, for a short word that matched
+        nothing as typed ("brin", "vdeo"): `near` leaves words under five letters exact."""
+        return sorted(self.ids.keys() & edits1(word))
+
     def _kept(self) -> _Memo:
         if self._memo is None:
             self._memo = _Memo()
