@@ -415,6 +415,7 @@ class SearchIndex:
         sources = np.zeros(len(alive), np.int8)
         bits = np.zeros(len(alive), np.int16)
         for score, docs, number, _ in reversed(words[0].sources):  # the best score written last
+            docs = docs.astype(np.intp)  # indexes once, not converted at each use
             best[docs] = score
             sources[docs] += 1
             bits[docs] |= 1 << number
@@ -559,12 +560,12 @@ def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray, place: 
     """Where the trials of `lists` that are among `docs` are: their places in `docs` and the list
     each came from, all lists read in one pass. `marks` (False for every trial) and `place` (one
     entry per trial) are room to work in; `marks` is left as found."""
-    trials = np.concatenate(lists)
+    trials = np.concatenate(lists, dtype=np.intp)  # postings hold int32: as indexes they would be converted
     marks[docs] = True
     place[docs] = np.arange(len(docs), dtype=np.int32)
-    found = np.flatnonzero(marks[trials])
+    found = np.flatnonzero(marks.take(trials))
     marks[docs] = False
-    return place[trials[found]], np.searchsorted(np.cumsum([len(trials) for trials in lists]), found, side="right")
+    return place.take(trials[found]), np.searchsorted(np.cumsum([len(trials) for trials in lists]), found, side="right")
 
 
 def _holds(words: list[QueryWord], docs: np.ndarray, held: np.ndarray, fields: list[FieldPostings]) -> np.ndarray:
