@@ -351,3 +351,13 @@ def test_a_stopword_typed_last_ranks_but_does_not_filter():
     assert set(ids(index.search("Vitamin A"))) == {"NCT00000024", "NCT00000025"}  # "a" is not indexed
     assert ids(index.search("Vitamin Al")) == ["NCT00000025"]  # other words being typed still filter
     assert ids(index.search("the vitamin a")) == ids(index.search("Vitamin A"))
+
+
+def test_a_misspelling_some_record_shares_still_finds_the_right_spelling():
+    typo = trial("NCT00000026", "Cohort at a Misspelt Site", facilities=("Universtiy Hospital Basel",))
+    right = [trial(f"NCT000001{n:02d}", "Radiotherapy Trial", facilities=(f"University Hospital {city}",))
+             for n, city in enumerate(["Zürich", "Bern", "Geneva", "Lausanne", "Basel"] * 5)]
+    index = SearchIndex.build([typo, *right])
+    hits = ids(index.search("universtiy hospital", limit=10))
+    assert hits[0] == "NCT00000026" and len(hits) == 10  # the exact spelling first, then the right one
+    assert ids(index.search("universtiy hospital basel", limit=3))[:2] == ["NCT00000026", "NCT00000104"]

@@ -31,7 +31,7 @@ from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
-from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary
+from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits
 from trialtui.search.words import QueryWord
 
 FIELD_SEPARATOR = "; "
@@ -46,6 +46,11 @@ _WINDOW = 60
 """Candidates scored value by value for a query (more for a long `limit`), picked by postings
 score, which cannot see words together in one site name. Measured at 100k trials: 90 would lift
 success@10 on the bench's quality set from 0.950 to 0.956 and p95 by 0.7-1 ms, too near 10 ms."""
+_FEW = 10
+"""Hits under which a query is tried again, more tolerant of typos (`SearchIndex.search`)."""
+_MISSPELT_RATIO = 20
+"""A term is taken for a typo in the records when a term one edit away is in this many times as
+many trials (see `SearchIndex._misspelt`)."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
@@ -251,11 +256,15 @@ class SearchIndex:
         mask = self._mask(filters or SearchFilters())
         if not parsed:
             return self._listing(mask, limit)
-        hits = self._hits(self._resolve(parsed), mask, limit, highlight)
-        if not hits and any(len(term.text) == ONE_EDIT_MIN - 1 for term in parsed.terms):
-            # Nothing matched: maybe a slip in a short word ("Brin", "vdeo"), which is otherwise
-            # taken as typed.
-            hits = self._hits(self._resolve(parsed, short_slips=True), mask, limit, highlight)
+        words = self._resolve(parsed)
+        hits = self._hits(words, mask, limit, highlight)
+        if len(hits) < min(limit, _FEW):
+            # Few matched: maybe a slip in a short word ("Brin", "vdeo"), or a misspelling that
+            # some record shares ("universtiy"), both otherwise taken as typed.
+            tolerant = self._resolve(parsed, tolerant=True)
+            if [word.numbers for word in tolerant] != [word.numbers for word in words]:
+                more = self._hits(tolerant, mask, limit, highlight)
+                hits = more if len(more) > len(hits) else hits
         return hits
 
     def _hits(self, words: list[QueryWord], mask: bytes, limit: int, highlight: Collection[str] | None) -> list[Hit]:
@@ -300,9 +309,10 @@ class SearchIndex:
             start = doc + 1
         return hits
 
-    def _resolve(self, parsed: Query, short_slips: bool = False) -> list[QueryWord]:
-        """Find the vocabulary terms each query word may stand for and their postings; with
-        `short_slips`, four-letter words may have one typo too."""
+    def _resolve(self, parsed: Query, tolerant: bool = False) -> list[QueryWord]:
+        """Find the vocabulary terms each query word may stand for and their postings; when
+        `tolerant`, four-letter words found nowhere may have one typo, and words found as typed
+        but looking like a typo in the records (`_misspelt`) their typo alternatives."""
         vocab = self._vocab
         all_fields = tuple(range(_FIELD_COUNT))
         words = []
@@ -319,7 +329,7 @@ class SearchIndex:
             if word.prefix:
                 for term in vocab.completions(text, cap=_SHORT_PREFIX_CAP.get(len(text), PREFIX_CAP)):
                     word.offer(term, Kind.PREFIX, len(text) / len(term))
-            if not settled:  # a finished word found as typed is taken at its word
+            if not settled or (tolerant and self._misspelt(text)):  # else a finished word found as typed is taken at its word
                 for term, distance in vocab.near(text).items():
                     word.offer(term, Kind.TYPO, 2.0 - distance)
             if i + 1 < len(words) and words[i + 1].query.fields == word.query.fields:
@@ -338,13 +348,22 @@ class SearchIndex:
             if not word.alternatives and not word.splits:
                 for term in vocab.near_completions(text):
                     word.offer(term, Kind.TYPO_PREFIX)
-            if short_slips and len(text) == ONE_EDIT_MIN - 1:
+            if tolerant and len(text) == ONE_EDIT_MIN - 1:
                 for term in vocab.one_edit(text):
                     word.offer(term, Kind.TYPO, 1.0)
         for word in words:
             word.number(vocab)
         self._sources(words)
         return words
+
+    def _misspelt(self, term: str) -> bool:
+        """Whether an indexed term looks like a typo in the records themselves ("universtiy",
+        "hospial"): a word one edit away is in far more trials. Typed, it should find both."""
+        vocab = self._vocab
+        if not allowed_edits(term):
+            return False
+        count = vocab.count(term)
+        return any(vocab.count(other) >= _MISSPELT_RATIO * count for other in vocab.one_edit(term))
 
     def _sources(self, words: list[QueryWord]) -> None:
         """Each word's postings lists with the score each earns, best first (`QueryWord.sources`):
