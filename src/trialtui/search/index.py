@@ -508,7 +508,7 @@ class SearchIndex:
         """
         spans: dict[str, tuple[tuple[int, int], ...]] = {}
         for name in names:
-            number, weight = FIELDS.index(name), FIELD_WEIGHTS[name]
+            number = FIELDS.index(name)
             values, starts, tokens = self._text(doc, number)
             found: list[tuple[int, int]] = []
             look_in: Iterable[int] = range(len(values))
@@ -519,7 +519,7 @@ class SearchIndex:
                 for at in look_in:
                     if at not in tokens:
                         tokens[at] = list(token_spans(values[at]))
-                    for start, end in _matches(word, tokens[at], weight):
+                    for start, end in _matches(word, tokens[at]):
                         found.append((starts[at] + start, starts[at] + end))
                         hit.add(at)
                 if hit and len(values) > _LONG_LIST:
@@ -541,11 +541,11 @@ class SearchIndex:
         return not left
 
 
-def _matches(word: QueryWord, tokens: list[tuple[str, int, int, bool]], weight: float) -> Iterator[tuple[int, int]]:
+def _matches(word: QueryWord, tokens: list[tuple[str, int, int, bool]]) -> Iterator[tuple[int, int]]:
     """Where `word` matches among one value's `tokens` (`token_spans`): a word or glued run it
     stands for, or two words in a row that are its halves."""
     for text, start, end, _ in tokens:
-        if word.score(text, weight):
+        if word.stands_for(text):
             yield start, end
     if word.splits:
         halves = {first + second for first, second in word.splits}

@@ -35,24 +35,35 @@ def score_window(docs: np.ndarray, words: list[QueryWord], fields: list[FieldPos
     """
     size, count = len(docs), len(words)
     worth = _Worth(words, positions, alphabetical)
-    parts = []
+    parts, before = [], 0
     for number in sorted({source[2] for word in words for source in word.sources}):  # fields holding a word
         places = np.arange(size) if holds is None else np.flatnonzero(holds[number])
         if len(places):
             part = _score_values(fields[number].window(docs[places]), places, number, size, words, worth)
             if part is not None:
-                parts.append(part)
+                parts.append(part[:3] + (part[3] + before,) + part[4:])
+                before += part[0].shape[1]
     if not parts:
         return np.full(size, -1.0), np.zeros((_FIELD_COUNT, size), bool)
-    per_value, share, present, value_doc, field_doc = (np.concatenate(part, axis=-1) for part in zip(*parts))
-    starts = np.flatnonzero(np.diff(field_doc, prepend=-1) != 0)  # values come field by field, trial by trial
-    pairs = field_doc[starts]
-    by_field = _per_field(per_value, starts, pairs, size)
+    per_value, share, present, listed, listed_doc, listed_key = (np.concatenate(part, axis=-1) for part in zip(*parts))
+    by_field = np.zeros((count, _FIELD_COUNT * size))
+    found = []  # per word: where among the listed values it matched, and its score there
+    for i in range(count):
+        at = np.flatnonzero((per_value[i] > 0)[listed])
+        scores = per_value[i, listed[at]]
+        np.maximum.at(by_field[i], listed_key[at], scores)
+        found.append((at, scores))
+    by_field = by_field.reshape(count, _FIELD_COUNT, size)
     best = by_field.max(1)
     field_count = (by_field > 0).sum(1)
-    together = _per_field(present, starts, pairs, size).max(0) if count > 1 else np.ones(size)
-    at_best = (per_value > 0) & (per_value >= best[:, value_doc])
-    cover = _per_field(np.where(at_best, share, 0.0), starts, pairs, size).max(1)
+    together = np.ones(size)
+    if count > 1:
+        together = np.zeros(size, np.int64)
+        np.maximum.at(together, listed_doc, present[listed])
+    cover = np.zeros((count, size))
+    for i, (at, scores) in enumerate(found):
+        at = at[scores >= best[i, listed_doc[at]]]
+        np.maximum.at(cover[i], listed_doc[at], share[listed[at]])
     raw = (best.sum(0) / count
            + (MULTI_FIELD_BONUS * np.clip(field_count - 1, 0, 3)).sum(0) / count
            + TOGETHER_BONUS * ((together - 1) / (count - 1) if count > 1 else 1.0)
@@ -62,10 +73,10 @@ def score_window(docs: np.ndarray, words: list[QueryWord], fields: list[FieldPos
 
 def _score_values(window: Window, places: np.ndarray, number: int, size: int, words: list[QueryWord],
                   worth: _Worth) -> tuple[np.ndarray, ...] | None:
-    """The values of one field (`window`, of the trials at `places`) that hold a wanted term, each
-    scored once however many of the trials list it: per value a trial lists, each word's score
-    there, its share of words matched, how many words it holds, its trial's place and its
-    (field, trial) key. None if no value holds one."""
+    """The values of one field (`window`, of the trials at `places`), each scored once however
+    many of the trials list it: per distinct value each word's score there, its share of words
+    matched and how many words it holds; then per value a trial lists that holds a wanted term,
+    its distinct value, its trial's place and its (field, trial) key. None if no value holds one."""
     slots = worth.slots[window.terms]
     entries = np.flatnonzero(slots != 0)
     if not len(entries):
@@ -86,21 +97,11 @@ def _score_values(window: Window, places: np.ndarray, number: int, size: int, wo
                 both = both.all(0)
                 per_value[i, both] = np.maximum(per_value[i, both], word.split_score(weight))
     share = np.minimum(1.0, np.bincount(value_of, (scores > 0).any(0), distinct) / np.maximum(1, window.words))
-    present = (per_value > 0).sum(0)
     held = np.zeros(distinct, bool)
     held[value_of] = True
-    listed = np.flatnonzero(held[window.distinct])  # the trials' values that hold a wanted term
-    value = window.distinct[listed]
-    value_doc = places[window.value_docs[listed]]
-    return per_value[:, value], share[value], present[value], value_doc, number * size + value_doc
-
-
-def _per_field(values: np.ndarray, starts: np.ndarray, pairs: np.ndarray, size: int) -> np.ndarray:
-    """The largest of `values` (along the last axis: values in (field, trial) order, each pair's
-    from `starts` on) per field and trial: a ``(..., fields, size)`` array, 0 where none."""
-    spread = np.zeros(values.shape[:-1] + (_FIELD_COUNT * size,))
-    spread[..., pairs] = np.maximum.reduceat(values, starts, axis=-1)
-    return spread.reshape(values.shape[:-1] + (_FIELD_COUNT, size))
+    listed = np.flatnonzero(held[window.distinct])
+    listed_doc = places[window.value_docs[listed]]
+    return per_value, share, (per_value > 0).sum(0), window.distinct[listed], listed_doc, number * size + listed_doc
 
 
 class _Worth:

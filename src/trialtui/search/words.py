@@ -97,6 +97,14 @@ class QueryWord:
         """Worth of the two halves in one value (`weight` may be an array)."""
         return _SPLIT_SHARE * term_score(Kind.EXACT, weight)
 
+    def stands_for(self, token: str) -> bool:
+        """Whether `score` gives `token` anything, without scoring it (highlighting asks of every word)."""
+        if token in self.alternatives:
+            return True
+        text = self.query.text
+        return ((self.prefix and len(token) > len(text) and token.startswith(text))
+                or bool(self.splits) and any(token == first + second for first, second in self.splits))
+
     def score(self, token: str, weight: float) -> float:
         """What `token` (a folded word or glued run) is worth for this word in a field, 0 if nothing."""
         found = self.alternatives.get(token)
