@@ -361,3 +361,25 @@ def test_a_misspelling_some_record_shares_still_finds_the_right_spelling():
     hits = ids(index.search("universtiy hospital", limit=10))
     assert hits[0] == "NCT00000026" and len(hits) == 10  # the exact spelling first, then the right one
     assert ids(index.search("universtiy hospital basel", limit=3))[:2] == ["NCT00000026", "NCT00000104"]
+
+
+def test_a_repeated_query_sees_trials_added_in_between():
+    """Typing repeats words: their postings lists and typo lookups are kept, and dropped when the
+    index changes."""
+    index = SearchIndex.build(ALL)
+    assert ids(index.search("qarziba")) == ["NCT00000001"]
+    assert not index.search("tebemtafuzp")
+    index.add(trial("NCT00000008", "x", drugs=("Qarziba",)))
+    index.add(trial("NCT00000009", "x", drugs=("Tebentafusp",)))
+    assert set(ids(index.search("qarziba"))) == {"NCT00000001", "NCT00000008"}
+    assert ids(index.search("tebemtafuzp")) == ["NCT00000009"]
+
+
+def test_a_word_being_typed_matches_every_completion_past_the_cap():
+    """'zeta' being typed stands for its most frequent completions in the postings, yet a rarer
+    one still counts where the trial's values are scored (here: in the title)."""
+    frequent = [trial(f"NCT2{n:07d}", f"zetaa{n:03d} study", drugs=(f"zetaa{n:03d}",)) for n in range(130)]
+    target = trial("NCT30000001", "zetab pilot", drugs=("zetaa000",))
+    hit = next(h for h in SearchIndex.build([*frequent, target]).search("zeta", limit=200)
+               if h.trial_id == "NCT30000001")
+    assert hit.matched == ("drugs", "title")

@@ -20,6 +20,8 @@ from trialtui.search.bulk import FieldValues, _ranges, sorted_unique
 
 _LOW = (1 << 32) - 1
 _NONE = np.zeros(0, np.int64)
+_DISTINCT_OVER = 64
+"""A window of fewer values keeps repeats apart: finding them would cost more than reading them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,8 @@ class FieldPostings:
         if self._added_values and any(doc in self._added_values for doc in docs.tolist()):
             return self._window_one_by_one(docs)
         value_counts = self._doc_starts[docs + 1] - self._doc_starts[docs]
-        values, distinct = _distinct(self._values[_ranges(self._doc_starts[docs], value_counts)])
+        values = self._values[_ranges(self._doc_starts[docs], value_counts)]
+        values, distinct = _distinct(values) if len(values) > _DISTINCT_OVER else (values, np.arange(len(values)))
         term_counts = self._value_starts[values + 1] - self._value_starts[values]
         terms = self._value_terms[_ranges(self._value_starts[values], term_counts)]
         value_docs = np.repeat(np.arange(len(docs)), value_counts)
