@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, wait_for
+from pilot_helpers import SIZE, loaded
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
 from trialtui.tui.screens.compare import CompareScreen
