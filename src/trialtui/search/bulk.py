@@ -1,11 +1,12 @@
 """Tokenising and posting many trials at once, in numpy arrays instead of per-trial Python.
 
 A registry-size build meets tens of millions of field values; tokenised one value at a time in
-Python that takes minutes. Here a batch of distinct values becomes one byte string that
-`bytes.translate` and `bytes.split` cut into chunks in C; each distinct chunk is turned into term
-numbers once (most are plain words: one dictionary lookup), and the (term, trial) pairs are
-expanded, sorted and de-duplicated as arrays. The terms of a value are exactly those of
-`normalize.terms` (a test holds the two together).
+Python that takes minutes. Here a field's values are first told apart by their hashes
+(`distinct_values`); a batch of distinct values becomes one byte string (`bytes.translate` in C)
+whose chunks are found and told apart in numpy (`distinct`); each distinct chunk is turned into
+term numbers once (most are plain words), and the (term, trial) pairs are expanded, sorted and
+de-duplicated as arrays. The terms of a value are exactly those of `normalize.terms` (a test holds
+the two together).
 """
 
 from __future__ import annotations
