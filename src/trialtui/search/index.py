@@ -3,13 +3,14 @@
 Layout (all per field, so a drug match can outrank a mention in an arm description): every term
 has a number (`Vocabulary`); per field, `FieldPostings` holds term number → the trials holding it
 (ascending) and trial → its term numbers, as numpy arrays built in bulk (`bulk`).
-A query word is first resolved against the vocabulary (exact, completions, typos — see `vocab`),
-the cheapest word's postings give the candidates and a score each, the other words narrow them
-(array lookups). The best few dozen candidates are then checked without reading text, which says
-which fields each word matched in and how well: in the word's postings lists when it has few,
-else in the trial's term numbers. Only fields that can earn a bonus are then re-read from the
-digest, best candidates first and until no other can reach the last place, to score phrases and
-togetherness and to find what to highlight. `saved` writes a built index to disk and loads it.
+A query word is first resolved against the vocabulary (exact, completions, typos — see `vocab`)
+and its postings lists found (every new word's terms in one lookup per field; a recent word's are
+kept, since typing repeats them). The cheapest word's postings give the candidates and a score
+each; the other words narrow them, one pass over each word's postings, noting in which fields
+each candidate was found. The best few dozen candidates are then scored exactly from their values'
+term numbers, without reading text, in the fields where some word may match them (`scoring`).
+Text is read only for the hits: quoted phrases and what to highlight. `saved` writes a built
+index to disk and loads it.
 """
 
 from __future__ import annotations
@@ -511,7 +512,8 @@ def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
     return list(phrases.values())
 
 
-def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray,
+           place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where the trials of `lists` that are among `docs` are: their places in `docs` and the list
     each came from, all lists read in one pass. `marks` (False for every trial) and `place` (one
     entry per trial) are room to work in; `marks` is left as found."""
@@ -520,7 +522,8 @@ def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray, place: 
     place[docs] = np.arange(len(docs), dtype=np.int32)
     found = np.flatnonzero(marks.take(trials))
     marks[docs] = False
-    return place.take(trials[found]), np.searchsorted(np.cumsum([len(trials) for trials in lists]), found, side="right")
+    ends = np.cumsum([len(part) for part in lists])
+    return place.take(trials[found]), np.searchsorted(ends, found, side="right")
 
 
 def _holds(words: list[QueryWord], docs: np.ndarray, held: np.ndarray, fields: list[FieldPostings]) -> np.ndarray:
