@@ -3,12 +3,15 @@
 Layout (all per field, so a drug match can outrank a mention in an arm description): every term
 has a number (`Vocabulary`); per field, `FieldPostings` holds term number → the trials holding it
 (ascending) and trial → its values → their term numbers, as numpy arrays built in bulk (`bulk`).
-A query word is resolved against the vocabulary (exact, completions, typos — see `vocab`); the
-cheapest word's postings give the candidates and a score each, the other words narrow them
-(array lookups). The best few dozen candidates are then scored value by value from term numbers
-(`scoring`: words together in one site name, a name typed whole); text is read only to highlight
-the hits and to check quoted phrases. A query that finds nothing is tried once more with a typo
-allowed in its four-letter words. `saved` writes a built index to disk and loads it.
+A query word is first resolved against the vocabulary (exact, completions, typos — see `vocab`)
+and its postings lists found (every new word's terms in one lookup per field; a recent word's are
+kept, since typing repeats them). The cheapest word's postings give the candidates and a score
+each; the other words narrow them, one pass over each word's postings, noting in which fields
+each candidate was found. The best few dozen candidates are then scored exactly from their values'
+term numbers, without reading text, in the fields where some word may match them (`scoring`).
+Text is read only for the hits: quoted phrases and what to highlight. A query with few hits is
+tried once more, more tolerant of typos (`SearchIndex.search`). `saved` writes a built index to
+disk and loads it.
 """
 
 from __future__ import annotations
@@ -575,7 +578,8 @@ def _phrases(words: list[QueryWord]) -> list[list[QueryWord]]:
     return list(phrases.values())
 
 
-def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray,
+           place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where the trials of `lists` that are among `docs` are: their places in `docs` and the list
     each came from, all lists read in one pass. `marks` (False for every trial) and `place` (one
     entry per trial) are room to work in; `marks` is left as found."""
@@ -584,7 +588,8 @@ def _among(docs: np.ndarray, lists: list[np.ndarray], marks: np.ndarray, place: 
     place[docs] = np.arange(len(docs), dtype=np.int32)
     found = np.flatnonzero(marks.take(trials))
     marks[docs] = False
-    return place.take(trials[found]), np.searchsorted(np.cumsum([len(trials) for trials in lists]), found, side="right")
+    ends = np.cumsum([len(part) for part in lists])
+    return place.take(trials[found]), np.searchsorted(ends, found, side="right")
 
 
 def _holds(words: list[QueryWord], docs: np.ndarray, held: np.ndarray, fields: list[FieldPostings]) -> np.ndarray:
