@@ -33,7 +33,8 @@ _BYTE_TABLE = bytes(
 `fold`, every non-ASCII character left is a letter or digit, so chunks are whole words or words
 glued by joiners."""
 _BATCH_BYTES = 32 << 20
-"""Values tokenised together: bounds the chunk list (tens of bytes per chunk) at a few hundred MB."""
+"""Values tokenised together: bounds the arrays of one batch (a few bytes per byte of text, about
+ten int64 per chunk)."""
 
 
 _FRESH = 1 << 40

@@ -214,9 +214,8 @@ class SearchIndex:
             return
         self._digests, self._doc_of, self._alive = list(digests), doc_of, bytearray(b"\x01" * len(digests))
         statuses = list(map(attrgetter("status"), digests))
-        codes = {status: self._status_codes.setdefault(_status_key(status), len(self._status_codes) + 1)
-                 for status in dict.fromkeys(statuses)}
-        self._status = array("B", [code if code < 256 else 0 for code in map(codes.__getitem__, statuses)])
+        codes = {status: self._status_code(status) for status in dict.fromkeys(statuses)}
+        self._status = array("B", map(codes.__getitem__, statuses))
         phases = list(map(attrgetter("phases"), digests))
         bits = {key: _phase_bits(key) for key in dict.fromkeys(phases)}
         self._phases = array("B", map(bits.__getitem__, phases))
@@ -228,6 +227,11 @@ class SearchIndex:
                 self._by_country[key].append(doc)
         self._masks.clear()
 
+    def _status_code(self, status: str) -> int:
+        """The one-byte code of a recruitment status (0 past 255 distinct ones: no filter finds it)."""
+        code = self._status_codes.setdefault(_status_key(status), len(self._status_codes) + 1)
+        return code if code < 256 else 0
+
     def _admit(self, digest: TrialDigest) -> int:
         """Give a digest its document number and record its filter values (replacing any trial
         with the same id); the caller posts its terms."""
@@ -236,8 +240,7 @@ class SearchIndex:
         self._digests.append(digest)
         self._doc_of[digest.trial_id] = doc
         self._alive.append(1)
-        code = self._status_codes.setdefault(_status_key(digest.status), len(self._status_codes) + 1)
-        self._status.append(code if code < 256 else 0)
+        self._status.append(self._status_code(digest.status))
         self._phases.append(_phase_bits(digest.phases))
         self._min_age.append(math.nan if digest.min_age is None else digest.min_age)
         self._max_age.append(math.nan if digest.max_age is None else digest.max_age)
@@ -314,8 +317,8 @@ class SearchIndex:
 
     def _resolve(self, parsed: Query, tolerant: bool = False) -> list[QueryWord]:
         """Find the vocabulary terms each query word may stand for and their postings; when
-        `tolerant`, four-letter words found nowhere may have one typo, and words found as typed
-        but looking like a typo in the records (`_misspelt`) their typo alternatives."""
+        `tolerant`, four-letter words may have one typo, and words found as typed but looking like
+        a typo in the records (`_misspelt`) their typo alternatives."""
         vocab = self._vocab
         all_fields = tuple(range(_FIELD_COUNT))
         words = []
