@@ -95,6 +95,19 @@ class FieldPostings:
             setattr(field, "_" + name, arrays[name])
         return field
 
+    def renumbered(self, numbers: np.ndarray) -> FieldPostings:
+        """This field as built with each term number t made ``numbers[t]``: a share of the build
+        that another process numbered on its own (`index._child_share`)."""
+        field = FieldPostings.from_arrays(self.arrays())
+        terms = numbers[self._terms]
+        order = np.argsort(terms, kind="stable")
+        lengths = np.diff(self._starts)[order]
+        field._terms = terms[order]
+        field._starts = np.concatenate(([0], np.cumsum(lengths)))
+        field._docs = self._docs[_ranges(self._starts[order], lengths)]
+        field._value_terms = numbers[self._value_terms]
+        return field
+
     def has_overlay(self) -> bool:
         """Whether trials were posted or forgotten since the build."""
         return bool(self._added or self._added_values)

@@ -1,0 +1,86 @@
+"""Running part of a build on the second core, in a forked child process.
+
+Tokenising a registry-size library is Python work that holds the GIL, so threads cannot share
+it; a forked child sees the parent's trials without copying them and hands back only arrays and
+its terms (pickled through a pipe, a fraction of a second). Where fork is missing (Windows) or
+the child fails, the work runs in the calling process instead: the result is the same, only
+slower.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+_DONE = "done"
+"""Leads the child's pickle: what the parent reads was written whole."""
+
+_TERMINAL_SIGNALS = {signal.SIGINT, signal.SIGWINCH, signal.SIGTSTP} if hasattr(signal, "SIGWINCH") else set()
+"""Signals the terminal sends to the app's whole process group: the app's handlers, copied into
+the child by fork, must not run there."""
+
+
+def can_fork() -> bool:
+    """Whether work can go to a forked child here (Linux with a second core)."""
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1
+
+
+class Forked(Generic[T]):
+    """`work` started in a child process at once; `result` waits for it.
+
+    The caller goes on with its own share meanwhile, and must call `result` (which reaps the
+    child). The child only computes and writes to its pipe: no output, no files, no garbage
+    collection (collecting would touch, and so copy, every page of the parent's objects).
+    """
+
+    def __init__(self, work: Callable[[], T]):
+        self._work = work
+        self._pid = 0
+        self._pipe = -1
+        if not can_fork():
+            return
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child
+            os.close(read)
+            self._run_child(write)
+        os.close(write)
+        self._pid, self._pipe = pid, read
+
+    def _run_child(self, pipe: int) -> None:
+        status = 1
+        try:
+            gc.disable()
+            if _TERMINAL_SIGNALS:
+                signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINAL_SIGNALS)
+            with os.fdopen(pipe, "wb") as out:
+                pickle.dump((_DONE, self._work()), out, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)  # never return into the parent's code, never run its exit handlers
+
+    def result(self) -> T:
+        """The child's result; `work` run here if there was no child or it failed."""
+        if not self._pid:
+            return self._work()
+        try:
+            with os.fdopen(self._pipe, "rb") as pipe:
+                done, value = pickle.load(pipe)
+        except Exception:  # the child died part way: its pipe ends early
+            done, value = None, None
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        if done != _DONE or status != 0:
+            return self._work()
+        return value
