@@ -22,20 +22,21 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import add, attrgetter
 
 import numpy as np
 
 from trialtui.digest import TrialDigest
-from trialtui.search.bulk import Tokenizer, number_all, tokenize_field
+from trialtui.search.bulk import Tokenizer, distinct_values, number_all, sorted_unique, tokenize_field
 from trialtui.search.forked import Forked
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
-from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits
+from trialtui.search.vocab import (ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, alphabetical_order, allowed_edits,
+                                   typo_tables)
 from trialtui.search.words import QueryWord
 
 FIELD_SEPARATOR = "; "
@@ -138,6 +139,18 @@ def _child_share(digests: list[TrialDigest]) -> tuple[list[str], dict[str, dict[
     return list(ids), {name: field.arrays() for name, field in posted.items()}
 
 
+def _trials_by_country(per_doc: list[tuple[str, ...]]) -> dict[str, array]:
+    """Country key → the trials (ascending, once each) listing it, from each trial's countries:
+    the keys are worked out per distinct name, the trials grouped in one sort."""
+    codes, names = distinct_values(list(chain.from_iterable(per_doc)))
+    key_codes, keys = number_all([_country_key(name) for name in names], {})
+    docs = np.repeat(np.arange(len(per_doc), dtype=np.int64), np.fromiter(map(len, per_doc), np.int64, len(per_doc)))
+    pairs = sorted_unique((key_codes[codes] << 32) | docs) if len(docs) else docs
+    cuts = np.searchsorted(pairs >> 32, np.arange(len(keys) + 1))
+    trials = (pairs & 0xFFFFFFFF).astype(np.uint32)
+    return {key: array("I", trials[cuts[i]:cuts[i + 1]].tobytes()) for i, key in enumerate(keys)}
+
+
 def _status_key(text: str) -> str:
     return "_".join(text.upper().split())
 
@@ -185,7 +198,8 @@ class SearchIndex:
         """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`).
 
         When `parallel` (default: from `_FORK_OVER` trials on), a forked child posts the site
-        fields meanwhile (`forked`) and its terms are numbered into ours afterwards.
+        fields meanwhile (`forked`) and its terms are numbered into ours afterwards; another
+        then sorts the vocabulary while the typo tables are made here.
         """
         index = cls()
         digests = list(digests)
@@ -196,13 +210,17 @@ class SearchIndex:
         ids: dict[str, int] = {}
         posted = _post_fields(digests, [name for name in FIELDS if not (child and name in _CHILD_FIELDS)], ids)
         if child:
-            terms, arrays = child.result()
-            numbers = np.asarray(number_all(terms, ids)[0], np.int64)
+            child_terms, arrays = child.result()
+            numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers)) for name, field in arrays.items())
+        terms = list(ids)
+        order = Forked(partial(alphabetical_order, terms)) if child else None  # while the typo tables are made
+        tables = typo_tables(terms)
         index._fields = [posted[name] for name in FIELDS]
         frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
-        index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
-        index._vocab.prepare_typos()
+        index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()),
+                                  order.result() if order else alphabetical_order(terms))
+        index._vocab.prepare_typos(tables)
         return index
 
     def __len__(self) -> int:
@@ -252,10 +270,7 @@ class SearchIndex:
         self._phases = array("B", map(bits.__getitem__, phases))
         self._min_age = array("f", [math.nan if age is None else age for age in map(attrgetter("min_age"), digests)])
         self._max_age = array("f", [math.nan if age is None else age for age in map(attrgetter("max_age"), digests)])
-        keys: dict[str, str] = {}
-        for doc, countries in enumerate(map(attrgetter("countries"), digests)):
-            for key in {keys.get(name) or keys.setdefault(name, _country_key(name)) for name in countries}:
-                self._by_country[key].append(doc)
+        self._by_country.update(_trials_by_country(list(map(attrgetter("countries"), digests))))
         self._masks.clear()
 
     def _status_code(self, status: str) -> int:

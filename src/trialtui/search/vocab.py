@@ -17,6 +17,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from heapq import nlargest
+from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import process
@@ -61,6 +62,33 @@ def allowed_edits(word: str) -> int:
     return 2 if len(word) >= TWO_EDITS_MIN else 1 if len(word) >= ONE_EDIT_MIN else 0
 
 
+def alphabetical_order(terms: list[str]) -> np.ndarray:
+    """The term numbers (places in `terms`) in the terms' alphabetical order."""
+    return np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
+
+
+def _pick(items: list[str], at: np.ndarray) -> list[str]:
+    """``items[i]`` for each i of `at`, in one C call."""
+    return list(itemgetter(*at.tolist())(items)) if len(at) > 1 else [items[i] for i in at.tolist()]
+
+
+def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
+    """Per term length of 6+, the term numbers (places in `terms`) sorted by each of their three
+    pieces: what `Vocabulary.near` searches for two typos."""
+    lengths = np.fromiter(map(len, terms), np.int64, len(terms))
+    return {length: _orders_by_piece(terms, np.flatnonzero(lengths == length), length)
+            for length in np.unique(lengths[lengths >= _PIECES_MIN]).tolist()}
+
+
+def _orders_by_piece(terms: list[str], numbers: np.ndarray, length: int) -> tuple[array, array, array]:
+    """`numbers` (of terms of `length` letters) in the order of each piece: a stable sort on the
+    pieces' code points."""
+    codes = np.array([terms[number] for number in numbers.tolist()], dtype=f"<U{length}")
+    codes = codes.view(np.uint32).reshape(len(numbers), length)
+    return tuple(array("I", numbers[np.lexsort(codes[:, start:end].T[::-1])].astype(np.uint32).tobytes())
+                 for start, end in _pieces(length))
+
+
 class _Memo:
     """What typo lookups keep between queries (each keystroke looks the same words up again):
     `near`'s answers by word, and per piece order its every `_SAMPLE_EVERY`-th piece."""
@@ -77,15 +105,16 @@ class Vocabulary:
     _memo: _Memo | None = None
     """Made at the first typo lookup; dropped when a term is added."""
 
-    def __init__(self, ids: dict[str, int], frequency: array):
+    def __init__(self, ids: dict[str, int], frequency: array, alphabetical: np.ndarray | None = None):
+        """`alphabetical`: `alphabetical_order` of the terms, when made elsewhere meanwhile."""
         self.ids = ids
         self.terms = list(ids)
         """Number → term: numbers are handed out in insertion order."""
         self.frequency = frequency
-        self._sorted = sorted(ids)
+        self._sorted = sorted(ids) if alphabetical is None else _pick(self.terms, alphabetical)
         self._by_piece: dict[int, tuple[array, array, array]] = {}
         self._crowded: dict[str, list[str]] = {}
-        self._alphabetical: np.ndarray | None = None
+        self._alphabetical = alphabetical
         """Term numbers in `_sorted`'s order (None: not made, or stale after `number`)."""
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -104,17 +133,12 @@ class Vocabulary:
         vocab._crowded = {}
         return vocab
 
-    def prepare_typos(self) -> None:
-        """Make the two-typo tables of every term length, and `positions`, now (a second or two
-        at registry scale) rather than at the first query or long misspelled word."""
+    def prepare_typos(self, tables: dict[int, tuple[array, array, array]] | None = None) -> None:
+        """Make `positions` and the two-typo tables of every term length now (a few seconds at
+        registry scale) rather than at the first query or long misspelled word; `tables` are
+        those of `typo_tables` when made elsewhere meanwhile."""
         self.positions()
-        lengths = np.fromiter(map(len, self._sorted), np.int64, len(self._sorted))
-        numbers = self.alphabetical()
-        for length in np.unique(lengths[lengths >= _PIECES_MIN]).tolist():
-            if length not in self._by_piece:
-                group = np.flatnonzero(lengths == length)
-                self._by_piece[length] = self._orders(length, [self._sorted[i] for i in group.tolist()],
-                                                      numbers[group])
+        self._by_piece.update(typo_tables(self.terms) if tables is None else tables)
 
     def alphabetical(self) -> np.ndarray:
         """Every term number, in the terms' alphabetical order."""
@@ -144,20 +168,9 @@ class Vocabulary:
             return orders
         if length < _PIECES_MIN:
             return ()
-        group = [term for term in self._sorted if len(term) == length]
-        orders = self._by_piece[length] = self._orders(
-            length, group, np.fromiter(map(self.ids.__getitem__, group), np.int64, len(group)))
+        numbers = np.asarray([number for number, term in enumerate(self.terms) if len(term) == length], np.int64)
+        orders = self._by_piece[length] = _orders_by_piece(self.terms, numbers, length)
         return orders
-
-    @staticmethod
-    def _orders(length: int, group: list[str], numbers: np.ndarray) -> tuple[array, ...]:
-        """`numbers` (of the terms `group`, alphabetical) in the order of each piece: a stable
-        sort on the pieces' code points, as `sorted` by a slice would give."""
-        codes = np.array(group, dtype=f"<U{length}").view(np.uint32).reshape(len(group), length)
-        return tuple(
-            array("I", numbers.astype(np.uint32).tobytes()) if start == 0 else
-            array("I", numbers[np.lexsort(codes[:, start:end].T[::-1])].astype(np.uint32).tobytes())
-            for start, end in _pieces(length))
 
     def __len__(self) -> int:
         return len(self.terms)
