@@ -3,9 +3,9 @@
 A registry-size build meets tens of millions of field values; tokenised one value at a time in
 Python that takes minutes. Here a field's values are first told apart by their hashes
 (`distinct_values`); a batch of distinct values becomes one byte string (`bytes.translate` in C)
-whose chunks are found and told apart in numpy (`distinct`); each distinct chunk is turned into
-term numbers once (most are plain words), and the (term, trial) pairs are expanded, sorted and
-de-duplicated as arrays. The terms of a value are exactly those of `normalize.terms` (a test holds
+whose chunks are found and told apart in numpy (`distinct`); a batch's distinct plain words are
+numbered as terms in one pass, any other chunk (glued words, non-ASCII) is worked out once, and
+the (term, trial) pairs are expanded, sorted and de-duplicated as arrays. The terms of a value are exactly those of `normalize.terms` (a test holds
 the two together).
 """
 
@@ -19,7 +19,7 @@ from operator import itemgetter
 import numpy as np
 
 from trialtui.search.distinct import first_of, numbered
-from trialtui.search.normalize import STOPWORDS, TOKEN, UNJOIN, fold, glued_runs
+from trialtui.search.normalize import STOPWORDS, UNJOIN, fold
 
 _SEPARATOR = b"\x01"
 """Stands between two values in a batch: a chunk of its own, never part of a word."""
@@ -58,52 +58,37 @@ def number_all(keys: list, numbering: dict) -> tuple[np.ndarray, list]:
     return codes, new
 
 
-_STOP_BYTES = frozenset(word.encode() for word in STOPWORDS)
+_JOINERS_TO_SPACES = str.maketrans(_JOINERS.decode(), " " * len(_JOINERS))
 
 
-def _glued_terms(chunk: bytes) -> tuple[set[str], int]:
+def _glued_terms(chunk: str) -> tuple[set[str], int]:
     """The terms and the number of words of a chunk that is not one ASCII word: a non-ASCII
-    word, or words glued by joiners with their glued forms (the separator has none)."""
-    text = chunk.decode()
-    words = TOKEN.findall(text)
+    word, or words glued by joiners (each between two word characters: `_without_loose_joiners`)
+    with their glued form."""
+    words = chunk.translate(_JOINERS_TO_SPACES).split()
     found = set(words)
-    found.update(run.translate(UNJOIN) for run in glued_runs(text))
+    found.add(chunk.translate(UNJOIN))
     found.difference_update(STOPWORDS)
     return found, len(words)
 
 
 class Tokenizer:
-    """Turns batches of values into term numbers, remembering every chunk it has met."""
+    """Turns batches of values into term numbers.
+
+    A plain ASCII word is its own term: each batch's distinct words are numbered by `number`
+    directly. Any other chunk (a non-ASCII word, words glued by joiners) goes through
+    `_glued_terms` once and is remembered.
+    """
 
     def __init__(self, number: Callable[[list[str]], Sequence[int]]):
         """`number` gives the term numbers of a list of terms, numbering new ones."""
         self.number = number
-        self._chunks: dict[bytes, int] = {}
-        self._starts = np.zeros(1, np.int64)
-        """Per chunk number: where its term numbers start in `_terms` (one more entry at the end)."""
-        self._terms = np.zeros(0, np.int32)
-        self._words = np.zeros(0, np.int64)
-        """Per chunk number: how many words it holds (a word glued to others counts each)."""
-        self._settle(number_all([_SEPARATOR], self._chunks)[1])
-
-    def _settle(self, chunks: list[bytes]) -> None:
-        """Give newly met chunks their term numbers: a plain word is itself, a stopword or the
-        separator has none, anything else goes through `_glued_terms`; all numbered at once."""
-        size = len(chunks)
-        plain = np.fromiter(map(bytes.isalnum, chunks), bool, size)
-        kept = plain & ~np.fromiter(map(_STOP_BYTES.__contains__, chunks), bool, size)
-        glued_at = np.flatnonzero(~plain)
-        glued = [_glued_terms(chunks[at]) for at in glued_at.tolist()]
-        glued_counts = np.fromiter((len(found) for found, _ in glued), np.int64, len(glued))
-        numbers = np.asarray(self.number([*map(bytes.decode, compress(chunks, kept.tolist())),
-                                          *chain.from_iterable(found for found, _ in glued)]), np.int64)
-        owner = np.concatenate((np.flatnonzero(kept), np.repeat(glued_at, glued_counts)))
-        order = np.argsort(owner, kind="stable")
-        words = plain.astype(np.int64)
-        words[glued_at] = [word_count for _, word_count in glued]
-        self._words = np.concatenate((self._words, words))
-        self._starts = np.concatenate((self._starts, np.cumsum(np.bincount(owner, minlength=size)) + self._starts[-1]))
-        self._terms = np.concatenate((self._terms, numbers[order].astype(np.int32)))
+        self._glued: dict[str, int] = {}
+        """Chunk that is not a plain word → its glued number: where its term numbers start in
+        `_glued_terms` is `_glued_starts` (one more entry at the end), its word count `_glued_words`."""
+        self._glued_starts = np.zeros(1, np.int64)
+        self._glued_terms = np.zeros(0, np.int64)
+        self._glued_words = np.zeros(0, np.int64)
 
     def value_terms(self, values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR of `values`: ``starts`` (len(values) + 1) into ``terms`` (term numbers; a value's
@@ -111,24 +96,26 @@ class Tokenizer:
         value_parts, term_parts, word_parts, done = [], [], [], 0
         for batch in _batches(values):
             text = _without_loose_joiners(b" " + _joined(batch).encode().translate(_BYTE_TABLE) + b" " * 16)
-            codes = self._chunk_numbers(text)
-            value_of = np.cumsum(codes == 0) + done  # the separator is chunk 0
-            lengths = self._starts[codes + 1] - self._starts[codes]
+            codes, separator, term_starts, terms, words = self._chunk_terms(text)
+            value_of = np.cumsum(codes == separator) + done
+            lengths = term_starts[codes + 1] - term_starts[codes]
             value_parts.append(np.repeat(value_of, lengths))
-            word_parts.append(np.bincount(value_of - done, self._words[codes], len(batch) + 1)[:len(batch)])
-            term_parts.append(self._terms[_ranges(self._starts[codes], lengths)])
+            word_parts.append(np.bincount(value_of - done, words[codes], len(batch) + 1)[:len(batch)])
+            term_parts.append(terms[_ranges(term_starts[codes], lengths)])
             done += len(batch)
         value_of = np.concatenate(value_parts) if value_parts else np.zeros(0, np.int64)
         terms = np.concatenate(term_parts) if term_parts else np.zeros(0, np.int32)
         words = np.concatenate(word_parts).astype(np.int64) if word_parts else np.zeros(0, np.int64)
         return np.searchsorted(value_of, np.arange(len(values) + 1)), terms, words
 
-    def _chunk_numbers(self, text: bytes) -> np.ndarray:
-        """The chunk number of every chunk of `text` (translated, a space first and 16 last).
+    def _chunk_terms(self, text: bytes) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
+        """The chunks of `text` (translated, a space first and 16 last), told apart: per chunk,
+        its place among the distinct ones (``codes``); which of those is the separator; and per
+        distinct chunk, CSR ``starts`` into term numbers ``terms``, and its word count.
 
         Chunks are found and told apart in numpy (`distinct`): a chunk of up to 8 bytes is its
         own key, a longer one is hashed 8 bytes at a time and compared byte block by block.
-        Only the distinct chunks become `bytes` and meet the dictionary.
+        Only the distinct chunks become strings.
         """
         letters = np.frombuffer(text, np.uint8) != 0x20
         edges = np.flatnonzero(letters[1:] != letters[:-1]) + 1
@@ -149,10 +136,45 @@ class Tokenizer:
                 check = check[equal[check]]
             return equal
 
-        number, firsts = numbered(first_of(keys, same))
-        codes, new = number_all(_cut(text, starts[firsts], lengths[firsts]), self._chunks)
+        codes, firsts = numbered(first_of(keys, same))
+        chunks, plain = _cut(text, starts[firsts], lengths[firsts])
+        separator = (lengths[firsts] == 1) & (keys[firsts] == _SEPARATOR[0])
+        term_starts, terms, words = self._terms_of(chunks, plain, ~plain & ~separator)
+        at = np.flatnonzero(separator)
+        return codes, int(at[0]) if len(at) else -1, term_starts, terms, words
+
+    def _terms_of(self, chunks: list[str], plain: np.ndarray, glued: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per chunk, CSR ``starts`` into term numbers, and its word count: a plain word is
+        its own term (none if a stopword), a `glued` chunk has `_glued_terms`."""
+        words_of = list(compress(chunks, plain.tolist()))
+        kept = ~np.fromiter(map(STOPWORDS.__contains__, words_of), bool, len(words_of))
+        plain_at = np.flatnonzero(plain)
+        glued_at = np.flatnonzero(glued)
+        codes, new = number_all(list(compress(chunks, glued.tolist())), self._glued)
         self._settle(new)
-        return codes[number]
+        glued_counts = self._glued_starts[codes + 1] - self._glued_starts[codes]
+        counts = np.zeros(len(chunks), np.int64)
+        counts[plain_at[kept]] = 1
+        counts[glued_at] = glued_counts
+        starts = np.concatenate(([0], np.cumsum(counts)))
+        terms = np.empty(int(starts[-1]), np.int32)
+        terms[starts[plain_at[kept]]] = self.number(list(compress(words_of, kept.tolist())))
+        terms[_ranges(starts[glued_at], glued_counts)] = self._glued_terms[_ranges(self._glued_starts[codes], glued_counts)]
+        words = plain.astype(np.int64)
+        words[glued_at] = self._glued_words[codes]
+        return starts, terms, words
+
+    def _settle(self, chunks: list[str]) -> None:
+        """Give newly met glued chunks their term numbers and word counts (`_glued_terms`)."""
+        if not chunks:
+            return
+        found = list(map(_glued_terms, chunks))
+        counts = np.fromiter((len(terms) for terms, _ in found), np.int64, len(found))
+        numbers = np.asarray(self.number(list(chain.from_iterable(terms for terms, _ in found))), np.int64)
+        self._glued_starts = np.concatenate((self._glued_starts, np.cumsum(counts) + self._glued_starts[-1]))
+        self._glued_terms = np.concatenate((self._glued_terms, numbers))
+        self._glued_words = np.concatenate((self._glued_words, [count for _, count in found]))
 
 
 _IS_JOINER = np.zeros(256, bool)
@@ -174,14 +196,19 @@ def _without_loose_joiners(text: bytes) -> bytes:
     return codes.tobytes()
 
 
-def _cut(text: bytes, starts: np.ndarray, lengths: np.ndarray) -> list[bytes]:
-    """The chunks of `text` at `starts`, as `bytes`: copied side by side with a space between
-    them and split in one C call."""
+_PLAIN_BYTE = np.zeros(256, bool)
+_PLAIN_BYTE[list(b"abcdefghijklmnopqrstuvwxyz0123456789 ")] = True
+
+
+def _cut(text: bytes, starts: np.ndarray, lengths: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The chunks of `text` at `starts`, as strings (copied side by side with a space between
+    them, decoded and split in one C call each), and which are plain ASCII words."""
     total = int(lengths.sum())
     spaced = np.full(total + len(starts), 0x20, np.uint8)
     ends = np.cumsum(lengths + 1)
     spaced[_ranges(ends - lengths - 1, lengths)] = np.frombuffer(text, np.uint8)[_ranges(starts, lengths)]
-    return spaced.tobytes().split()
+    plain = np.logical_and.reduceat(_PLAIN_BYTE[spaced], ends - lengths - 1) if len(starts) else np.zeros(0, bool)
+    return spaced.tobytes().decode().split(" ")[:-1], plain
 
 
 _MASKS = np.array([(1 << 8 * n) - 1 for n in range(8)] + [(1 << 64) - 1], np.uint64)
