@@ -63,8 +63,56 @@ def allowed_edits(word: str) -> int:
 
 
 def alphabetical_order(terms: list[str]) -> np.ndarray:
-    """The term numbers (places in `terms`) in the terms' alphabetical order."""
-    return np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
+    """The term numbers (places in `terms`) in the terms' alphabetical order (as `sorted`).
+
+    Sorted in numpy, 8 bytes of UTF-8 at a time (its byte order is code point order): by the
+    first 8 bytes of every term, then terms sharing those by the next 8, and so on. Three times
+    as fast as `sorted` on two million terms.
+    """
+    text = ("\0".join(terms) + "\0").encode("utf-8", "surrogatepass")
+    ends = np.flatnonzero(np.frombuffer(text, np.uint8) == 0)
+    if len(ends) != len(terms):  # a term holds a NUL: never from the tokenizer, but exact anyway
+        return np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    blocks = np.ndarray((len(text),), ">u8", text + b"\0" * 7, 0, (1,))
+    order = np.argsort(_big_endian_block(blocks, starts, lengths, 0))
+    places, offset = np.arange(len(terms)), 0
+    runs = np.zeros(len(terms), np.int64)
+    while True:
+        # `places` (in `order`) hold runs of terms equal up to `offset`, sorted by the next 8
+        # bytes: those still equal there, and going on past them, are sorted by the 8 after.
+        items = order[places]
+        keys = _big_endian_block(blocks, starts[items], lengths[items], offset)
+        same = ((keys[1:] == keys[:-1]) & (runs[1:] == runs[:-1])
+                & (np.maximum(lengths[items[1:]], lengths[items[:-1]]) > offset + 8))
+        places, runs = _runs(places, same)
+        if not len(places):
+            return order.astype(np.int64)
+        offset += 8
+        items = order[places]
+        within = np.lexsort((_big_endian_block(blocks, starts[items], lengths[items], offset), runs))
+        order[places] = items[within]
+
+
+_HIGH_BYTES = np.array([0] + [((1 << 8 * n) - 1) << 8 * (8 - n) for n in range(1, 9)], np.uint64)
+"""The first n bytes of a big-endian 8-byte block."""
+
+
+def _big_endian_block(blocks: np.ndarray, starts: np.ndarray, lengths: np.ndarray, offset: int) -> np.ndarray:
+    """Bytes ``offset … offset + 7`` of each term, big-endian, zero past its end (so a term sorts
+    before every longer one it begins)."""
+    return blocks[starts + offset].astype(np.uint64) & _HIGH_BYTES[np.clip(lengths - offset, 0, 8)]
+
+
+def _runs(places: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The `places` in runs of two or more, and each one's run number, where ``same[i]`` says
+    places i and i + 1 are in one run."""
+    linked = np.zeros(len(places), bool)
+    linked[:-1] |= same
+    linked[1:] |= same
+    run = np.cumsum(np.concatenate(([True], ~same)))
+    return places[linked], run[linked]
 
 
 def _pick(items: list[str], at: np.ndarray) -> list[str]:
@@ -83,8 +131,9 @@ def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
 def _orders_by_piece(terms: list[str], numbers: np.ndarray, length: int) -> tuple[array, array, array]:
     """`numbers` (of terms of `length` letters) in the order of each piece: a stable sort on the
     pieces' code points."""
-    codes = np.array([terms[number] for number in numbers.tolist()], dtype=f"<U{length}")
-    codes = codes.view(np.uint32).reshape(len(numbers), length)
+    text = "".join(itemgetter(*numbers.tolist())(terms)) if len(numbers) > 1 else "".join(
+        terms[number] for number in numbers.tolist())
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).reshape(len(numbers), length)
     return tuple(array("I", numbers[np.lexsort(codes[:, start:end].T[::-1])].astype(np.uint32).tobytes())
                  for start, end in _pieces(length))
 

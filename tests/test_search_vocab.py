@@ -1,0 +1,47 @@
+"""The vocabulary's bulk orders (made in numpy at build time) agree with Python's own sorting."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from trialtui.digest import digest_trial
+from trialtui.ingest import load_paths
+from trialtui.search import SearchIndex
+from trialtui.search.vocab import _pieces, alphabetical_order, typo_tables
+
+AWKWARD = ["", "a", "ab", "abcdefg", "abcdefgh", "abcdefgha", "abcdefghi", "abcdefghij", "abcdefgi", "abcdefgz",
+           "abcdefghabcdefgh", "abcdefghabcdefghz", "nct01234567", "nct01234568", "nct0123456", "é", "éa", "e",
+           "zürich", "zurich", "東京大学", "東京", "z", "9", "0a"]
+
+
+def test_alphabetical_order_is_sorted_order():
+    rng = random.Random(4)
+    for _ in range(300):
+        terms = rng.sample(AWKWARD, rng.randint(0, len(AWKWARD)))
+        assert alphabetical_order(terms).tolist() == sorted(range(len(terms)), key=terms.__getitem__), terms
+
+
+@pytest.fixture(scope="module")
+def real_terms(shared_data) -> list[str]:
+    result = load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"])
+    return SearchIndex.build([digest_trial(trial) for trial in result.trials])._vocab.terms
+
+
+def test_alphabetical_order_of_a_real_vocabulary(real_terms):
+    order = alphabetical_order(real_terms).tolist()
+    assert order == sorted(range(len(real_terms)), key=real_terms.__getitem__)
+    assert [real_terms[n] for n in order[:3]] == sorted(real_terms)[:3]
+
+
+def test_typo_tables_hold_every_term_sorted_by_each_piece(real_terms):
+    terms = real_terms + ["zürichhh", "東京大学医院東京"]
+    tables = typo_tables(terms)
+    assert min(tables) == 6
+    for length, orders in tables.items():
+        of_length = sorted(n for n, term in enumerate(terms) if len(term) == length)
+        for order, (start, end) in zip(orders, _pieces(length)):
+            assert sorted(order) == of_length
+            pieces = [terms[n][start:end] for n in order]
+            assert pieces == sorted(pieces)
