@@ -57,10 +57,11 @@ class FieldPostings:
         self._docs = np.zeros(0, np.int32)
         self._doc_starts = np.zeros(1, np.int64)
         """Per built trial, where its values begin in `_values` (numbers of distinct values)."""
-        self._values = _NONE
+        self._values = np.zeros(0, np.int32)
         self._value_starts = np.zeros(1, np.int64)
         """Per distinct value, where its term numbers begin in `_value_terms`."""
-        self._value_terms = _NONE
+        self._value_terms = np.zeros(0, np.int32)
+        """int32 like `_values` and `_docs`: tens of millions of entries at registry scale."""
         self._value_words = _NONE
         self._added: dict[int, list[int]] = {}
         self._added_values: dict[int, list[tuple[tuple[int, ...], int]]] = {}
@@ -79,9 +80,9 @@ class FieldPostings:
         field._starts = np.concatenate(([0], cuts, [len(term_of)]))
         field._docs = (by_term & _LOW).astype(np.int32)
         field._doc_starts = values.doc_starts
-        field._values = values.values
+        field._values = values.values.astype(np.int32)
         field._value_starts = values.value_starts
-        field._value_terms = values.value_terms.astype(np.int64)
+        field._value_terms = values.value_terms.astype(np.int32)
         field._value_words = values.value_words
         return field
 
@@ -105,7 +106,7 @@ class FieldPostings:
         field._terms = terms[order]
         field._starts = np.concatenate(([0], np.cumsum(lengths)))
         field._docs = self._docs[_ranges(self._starts[order], lengths)]
-        field._value_terms = numbers[self._value_terms]
+        field._value_terms = numbers[self._value_terms].astype(np.int32)
         return field
 
     def has_overlay(self) -> bool:
@@ -163,6 +164,7 @@ class FieldPostings:
             return self._window_one_by_one(docs)
         value_counts = self._doc_starts[docs + 1] - self._doc_starts[docs]
         values = self._values[_ranges(self._doc_starts[docs], value_counts)]
+        values = values.astype(np.int64)
         values, distinct = _distinct(values) if len(values) > _DISTINCT_OVER else (values, np.arange(len(values)))
         term_counts = self._value_starts[values + 1] - self._value_starts[values]
         terms = self._value_terms[_ranges(self._value_starts[values], term_counts)]
