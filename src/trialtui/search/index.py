@@ -35,8 +35,7 @@ from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
-from trialtui.search.vocab import (ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, alphabetical_order, allowed_edits,
-                                   typo_tables)
+from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits
 from trialtui.search.words import QueryWord
 
 FIELD_SEPARATOR = "; "
@@ -198,8 +197,7 @@ class SearchIndex:
         """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`).
 
         When `parallel` (default: from `_FORK_OVER` trials on), a forked child posts the site
-        fields meanwhile (`forked`) and its terms are numbered into ours afterwards; another
-        then sorts the vocabulary while the typo tables are made here.
+        fields meanwhile (`forked`) and its terms are numbered into ours afterwards.
         """
         index = cls()
         digests = list(digests)
@@ -213,14 +211,10 @@ class SearchIndex:
             child_terms, arrays = child.result()
             numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers)) for name, field in arrays.items())
-        terms = list(ids)
-        order = Forked(partial(alphabetical_order, terms)) if child else None  # while the typo tables are made
-        tables = typo_tables(terms)
         index._fields = [posted[name] for name in FIELDS]
         frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
-        index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()),
-                                  order.result() if order else alphabetical_order(terms))
-        index._vocab.prepare_typos(tables)
+        index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
+        index._vocab.prepare_typos()
         return index
 
     def __len__(self) -> int:

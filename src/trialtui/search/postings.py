@@ -115,7 +115,9 @@ class FieldPostings:
 
     def frequency(self, size: int) -> np.ndarray:
         """Trials per term number (built trials only), `size` entries."""
-        return np.bincount(np.repeat(self._terms, np.diff(self._starts)), minlength=size)[:size]
+        counts = np.zeros(size, np.int64)
+        counts[self._terms[self._terms < size]] = np.diff(self._starts)[self._terms < size]
+        return counts
 
     def docs(self, term: int) -> np.ndarray | None:
         """The trials holding `term` in this field, ascending; None if none."""

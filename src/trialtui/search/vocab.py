@@ -130,12 +130,31 @@ def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
 
 def _orders_by_piece(terms: list[str], numbers: np.ndarray, length: int) -> tuple[array, array, array]:
     """`numbers` (of terms of `length` letters) in the order of each piece: a stable sort on the
-    pieces' code points."""
+    pieces' code points.
+
+    Each character is replaced by its rank among the characters present, so that a piece and
+    the term's place fit in one uint64 for a vectorised sort (a few bits a character: letters,
+    digits and a few hundred others); a piece too long for that is sorted column by column.
+    """
     text = "".join(itemgetter(*numbers.tolist())(terms)) if len(numbers) > 1 else "".join(
         terms[number] for number in numbers.tolist())
     codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).reshape(len(numbers), length)
-    return tuple(array("I", numbers[np.lexsort(codes[:, start:end].T[::-1])].astype(np.uint32).tobytes())
-                 for start, end in _pieces(length))
+    present = np.zeros(int(codes.max(initial=0)) + 1, bool)
+    present[codes] = True
+    ranks = (np.cumsum(present, dtype=np.uint64) - np.uint64(1))[codes]
+    bits = max(1, int(present.sum()).bit_length())
+    place_bits = max(1, (len(numbers) - 1).bit_length())
+    orders = []
+    for start, end in _pieces(length):
+        if bits * (end - start) + place_bits > 64:
+            orders.append(np.lexsort(codes[:, start:end].T[::-1]))
+            continue
+        key = np.zeros(len(numbers), np.uint64)
+        for column in range(start, end):
+            key = (key << np.uint64(bits)) | ranks[:, column]
+        packed = np.sort((key << np.uint64(place_bits)) | np.arange(len(numbers), dtype=np.uint64))
+        orders.append((packed & np.uint64((1 << place_bits) - 1)).astype(np.int64))
+    return tuple(array("I", numbers[order].astype(np.uint32).tobytes()) for order in orders)
 
 
 class _Memo:
@@ -154,16 +173,15 @@ class Vocabulary:
     _memo: _Memo | None = None
     """Made at the first typo lookup; dropped when a term is added."""
 
-    def __init__(self, ids: dict[str, int], frequency: array, alphabetical: np.ndarray | None = None):
-        """`alphabetical`: `alphabetical_order` of the terms, when made elsewhere meanwhile."""
+    def __init__(self, ids: dict[str, int], frequency: array):
         self.ids = ids
         self.terms = list(ids)
         """Number → term: numbers are handed out in insertion order."""
         self.frequency = frequency
-        self._sorted = sorted(ids) if alphabetical is None else _pick(self.terms, alphabetical)
+        self._alphabetical: np.ndarray | None = alphabetical_order(self.terms)
+        self._sorted = _pick(self.terms, self._alphabetical)
         self._by_piece: dict[int, tuple[array, array, array]] = {}
         self._crowded: dict[str, list[str]] = {}
-        self._alphabetical = alphabetical
         """Term numbers in `_sorted`'s order (None: not made, or stale after `number`)."""
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -182,12 +200,11 @@ class Vocabulary:
         vocab._crowded = {}
         return vocab
 
-    def prepare_typos(self, tables: dict[int, tuple[array, array, array]] | None = None) -> None:
-        """Make `positions` and the two-typo tables of every term length now (a few seconds at
-        registry scale) rather than at the first query or long misspelled word; `tables` are
-        those of `typo_tables` when made elsewhere meanwhile."""
+    def prepare_typos(self) -> None:
+        """Make `positions` and the two-typo tables of every term length now (a second or two at
+        registry scale) rather than at the first query or long misspelled word."""
         self.positions()
-        self._by_piece.update(typo_tables(self.terms) if tables is None else tables)
+        self._by_piece.update(typo_tables(self.terms))
 
     def alphabetical(self) -> np.ndarray:
         """Every term number, in the terms' alphabetical order."""
