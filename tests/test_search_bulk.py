@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from trialtui.digest import digest_trial
 from trialtui.ingest import load_paths
 from trialtui.search import SearchIndex
 from trialtui.search.bulk import Tokenizer, tokenize_field
+from trialtui.search.distinct import first_of
 from trialtui.search.index import field_values
 from trialtui.search.normalize import terms, words
 from trialtui.search.ranking import FIELDS
@@ -73,3 +75,15 @@ def test_typo_tables_made_up_front_find_what_lazy_ones_do(built_and_added):
     for word in ("carboplatinn", "pembrolizumba", "massachusets", "cyclophosphamid", "zurichh"):
         assert built._vocab.near(word) == added._vocab.near(word)
     assert "pembrolizumab" in built._vocab.near("pembrolizumba")
+
+
+def test_first_of_never_merges_different_items():
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 500, 20_000)
+    keys = (values % 37).astype(np.uint64)  # equal for equal values, shared by different ones
+    first = first_of(keys, lambda items, others: values[items] == values[others])
+    seen: dict[int, int] = {}
+    assert first.tolist() == [seen.setdefault(value, at) for at, value in enumerate(values.tolist())]
+    plain = rng.integers(0, 1 << 63, 5_000, dtype=np.int64).astype(np.uint64)[rng.integers(0, 5_000, 30_000)]
+    seen = {}
+    assert first_of(plain).tolist() == [seen.setdefault(key, at) for at, key in enumerate(plain.tolist())]

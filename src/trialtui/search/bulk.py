@@ -115,8 +115,11 @@ class Tokenizer:
             keys[long] = _long_keys(blocks, starts[long], lengths[long], keys[long])
 
         def same(items: np.ndarray, others: np.ndarray) -> np.ndarray:
-            equal = (keys[items] == keys[others]) & (lengths[items] == lengths[others])
-            check = np.flatnonzero(equal & (lengths[items] > 8))
+            """For chunks with equal keys: a key of up to 8 bytes is the chunk, a longer one a hash."""
+            equal = np.ones(len(items), bool)
+            check = np.flatnonzero((lengths[items] > 8) | (lengths[others] > 8))
+            equal[check] = lengths[items[check]] == lengths[others[check]]
+            check = check[equal[check]]
             for offset in range(8, int(lengths[items[check]].max(initial=0)), 8):
                 check = check[lengths[items[check]] > offset]
                 equal[check] = (_block(blocks, starts[items[check]], lengths[items[check]], offset)
@@ -296,7 +299,7 @@ def distinct_values(items: list[str]) -> tuple[np.ndarray, list[str]]:
     if len(set(sample)) * 8 < len(sample):
         return number_all(items, {})
     hashes = np.fromiter(map(hash, items), np.int64, len(items)).view(np.uint64)
-    numbers, firsts = numbered(first_of(hashes, lambda some, others: hashes[some] == hashes[others]))
+    numbers, firsts = numbered(first_of(hashes))
     return numbers, list(map(items.__getitem__, firsts.tolist()))
 
 

@@ -36,7 +36,9 @@ class Forked(Generic[T]):
 
     The caller goes on with its own share meanwhile, and must call `result` (which reaps the
     child). The child only computes and writes to its pipe: no output, no files, no garbage
-    collection (collecting would touch, and so copy, every page of the parent's objects).
+    collection (collecting would touch, and so copy, every page of the parent's objects). Only
+    the forking thread lives on in the child, so `work` must take no lock another thread might
+    hold (a library's trials read their search fields under one: read them before forking).
     """
 
     def __init__(self, work: Callable[[], T]):

@@ -115,7 +115,7 @@ def field_text(digest: TrialDigest, name: str) -> str:
 
 
 def _values(digests: list[TrialDigest], name: str) -> list[tuple[str, ...]]:
-    """Every trial's values of one field, for `bulk.field_pairs` (repeats and empty values
+    """Every trial's values of one field, for `bulk.tokenize_field` (repeats and empty values
     are harmless there: they add no term)."""
     if name == "ids":
         return [(digest.trial_id, *digest.ids) for digest in digests]
@@ -123,18 +123,18 @@ def _values(digests: list[TrialDigest], name: str) -> list[tuple[str, ...]]:
     return [(value,) for value in values] if values and isinstance(values[0], str) else values
 
 
-def _post_fields(digests: list[TrialDigest], names: Iterable[str], ids: dict[str, int]) -> dict[str, FieldPostings]:
-    """The postings of fields `names` of all `digests`, numbering their terms in `ids`."""
+def _post_fields(values: Iterable[tuple[str, list[tuple[str, ...]]]], ids: dict[str, int]) -> dict[str, FieldPostings]:
+    """The postings of each field from its name and every trial's values (`_values`; one field's
+    at a time when `values` makes them as they are asked for), numbering terms in `ids`."""
     tokenizer = Tokenizer(lambda terms: number_all(terms, ids)[0])
-    return {name: FieldPostings.build(tokenize_field(_values(digests, name), tokenizer), len(digests))
-            for name in names}
+    return {name: FieldPostings.build(tokenize_field(per_doc, tokenizer), len(per_doc)) for name, per_doc in values}
 
 
-def _child_share(digests: list[TrialDigest]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
+def _child_share(values: dict[str, list[tuple[str, ...]]]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
     """What a forked child posts (`_CHILD_FIELDS`), numbered on its own: its terms in number order
     and each field's arrays."""
     ids: dict[str, int] = {}
-    posted = _post_fields(digests, _CHILD_FIELDS, ids)
+    posted = _post_fields(values.items(), ids)
     return list(ids), {name: field.arrays() for name, field in posted.items()}
 
 
@@ -203,10 +203,13 @@ class SearchIndex:
         digests = list(digests)
         if parallel is None:
             parallel = len(digests) >= _FORK_OVER
-        child = Forked(partial(_child_share, digests)) if parallel else None
+        child = None
+        if parallel:  # the values read here: a library's trials read theirs from the database on first use
+            child = Forked(partial(_child_share, {name: _values(digests, name) for name in _CHILD_FIELDS}))
         index._admit_all(digests)
         ids: dict[str, int] = {}
-        posted = _post_fields(digests, [name for name in FIELDS if not (child and name in _CHILD_FIELDS)], ids)
+        posted = _post_fields(((name, _values(digests, name)) for name in FIELDS
+                               if not (child and name in _CHILD_FIELDS)), ids)
         if child:
             child_terms, arrays = child.result()
             numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
