@@ -38,7 +38,7 @@ class Forked(Generic[T]):
     child). The child only computes and writes to its pipe: no output, no files, no garbage
     collection (collecting would touch, and so copy, every page of the parent's objects). Only
     the forking thread lives on in the child, so `work` must take no lock another thread might
-    hold (a library's trials read their search fields under one: read them before forking).
+    hold at the fork (the library's digests hold theirs over a fork: `store.library._hold_tails`).
     """
 
     def __init__(self, work: Callable[[], T]):

@@ -130,11 +130,12 @@ def _post_fields(values: Iterable[tuple[str, list[tuple[str, ...]]]], ids: dict[
     return {name: FieldPostings.build(tokenize_field(per_doc, tokenizer), len(per_doc)) for name, per_doc in values}
 
 
-def _child_share(values: dict[str, list[tuple[str, ...]]]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
+def _child_share(digests: list[TrialDigest]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
     """What a forked child posts (`_CHILD_FIELDS`), numbered on its own: its terms in number order
-    and each field's arrays."""
+    and each field's arrays. A library's trials read these fields from the database on first use,
+    in the child as in the parent: each process decodes them at once."""
     ids: dict[str, int] = {}
-    posted = _post_fields(values.items(), ids)
+    posted = _post_fields(((name, _values(digests, name)) for name in _CHILD_FIELDS), ids)
     return list(ids), {name: field.arrays() for name, field in posted.items()}
 
 
@@ -203,9 +204,7 @@ class SearchIndex:
         digests = list(digests)
         if parallel is None:
             parallel = len(digests) >= _FORK_OVER
-        child = None
-        if parallel:  # the values read here: a library's trials read theirs from the database on first use
-            child = Forked(partial(_child_share, {name: _values(digests, name) for name in _CHILD_FIELDS}))
+        child = Forked(partial(_child_share, digests)) if parallel else None
         index._admit_all(digests)
         ids: dict[str, int] = {}
         posted = _post_fields(((name, _values(digests, name)) for name in FIELDS

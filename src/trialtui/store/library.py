@@ -12,9 +12,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -122,6 +124,7 @@ class _StoredTails:
         self._uri = f"{path.resolve().as_uri()}?mode=ro"  # resolved now: the working folder may change
         self._lock = threading.Lock()
         self._tails: dict[str, bytes] | None = None
+        _LIVE_TAILS.add(self)
 
     def fill(self, digest: _LazyDigest) -> None:
         with self._lock:
@@ -145,6 +148,27 @@ class _StoredTails:
             return dict(connection.execute("SELECT trial_id, digest_tail FROM trials"))
         finally:
             connection.close()
+
+
+_LIVE_TAILS: weakref.WeakSet[_StoredTails] = weakref.WeakSet()
+_HELD_OVER_FORK: list[threading.Lock] = []
+
+
+def _hold_tails() -> None:
+    """Before a fork: wait for any thread filling digests, so the child (where only the forking
+    thread lives on) never copies a half-filled digest or a lock held for ever. The search index
+    forks a child to share a large build, and that child reads the trials' search fields."""
+    _HELD_OVER_FORK.extend(tails._lock for tails in list(_LIVE_TAILS))
+    for lock in _HELD_OVER_FORK:
+        lock.acquire()
+
+
+def _release_tails() -> None:
+    while _HELD_OVER_FORK:
+        _HELD_OVER_FORK.pop().release()
+
+
+os.register_at_fork(before=_hold_tails, after_in_parent=_release_tails, after_in_child=_release_tails)
 
 
 def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
