@@ -24,3 +24,18 @@ def shared_data() -> Path:
     if not DATA.is_dir():
         pytest.skip("../shared/data is not beside this checkout")
     return DATA
+
+
+@pytest.fixture(scope="session")
+def api_trials(shared_data) -> list:
+    """The 1,147 real API v2 studies, read once for every test that indexes them."""
+    from trialtui.ingest import load_paths
+
+    return load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"]).trials
+
+
+@pytest.fixture(scope="session")
+def api_digests(api_trials) -> list:
+    from trialtui.digest import digest_trial
+
+    return [digest_trial(trial) for trial in api_trials]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trialtui.digest import digest_trial
-from trialtui.ingest import load_paths
 from trialtui.search import SearchIndex
 from trialtui.search.bulk import Tokenizer, tokenize_field
 from trialtui.search.distinct import first_of
@@ -16,24 +14,18 @@ from trialtui.search.ranking import FIELDS
 
 
 @pytest.fixture(scope="module")
-def digests(shared_data):
-    result = load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"])
-    return [digest_trial(trial) for trial in result.trials]
-
-
-@pytest.fixture(scope="module")
-def built_and_added(digests):
+def built_and_added(api_digests):
     added = SearchIndex()
-    for digest in digests:
+    for digest in api_digests:
         added.add(digest)
-    return SearchIndex.build(digests), added
+    return SearchIndex.build(api_digests), added
 
 
-def test_bulk_terms_are_the_terms_of_each_value(digests):
+def test_bulk_terms_are_the_terms_of_each_value(api_digests):
     numbers: dict[str, int] = {}
     tokenizer = Tokenizer(lambda terms: [numbers.setdefault(term, len(numbers)) for term in terms])
     for name in FIELDS:
-        per_doc = [field_values(d, name) for d in digests]
+        per_doc = [field_values(d, name) for d in api_digests]
         values = tokenize_field(per_doc, tokenizer)
         docs, found = values.pairs()
         names = list(numbers)
@@ -41,7 +33,7 @@ def test_bulk_terms_are_the_terms_of_each_value(digests):
         for doc, term in zip(docs.tolist(), found.tolist()):
             got.setdefault(doc, set()).add(names[term])
         for doc, doc_values in enumerate(per_doc):
-            assert got.get(doc, set()) == set().union(*map(terms, doc_values)), (name, digests[doc].trial_id)
+            assert got.get(doc, set()) == set().union(*map(terms, doc_values)), (name, api_digests[doc].trial_id)
         counts = {value: len(words(value)) for doc_values in per_doc for value in doc_values}
         distinct = list(dict.fromkeys(v for doc_values in per_doc for v in doc_values))
         assert values.value_words.tolist() == [counts[value] for value in distinct]

@@ -7,7 +7,6 @@ import os
 import pytest
 
 from trialtui.digest import digest_trial
-from trialtui.ingest import load_paths
 from trialtui.search import SearchFilters, SearchIndex
 from trialtui.search.forked import Forked, can_fork
 from trialtui.store import Database, Library
@@ -32,14 +31,8 @@ def test_a_child_that_dies_leaves_the_work_to_the_parent():
 
 
 @pytest.fixture(scope="module")
-def trials(shared_data):
-    return load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"]).trials
-
-
-@pytest.fixture(scope="module")
-def one_and_two_processes(trials):
-    digests = [digest_trial(trial) for trial in trials]
-    return SearchIndex.build(digests, parallel=False), SearchIndex.build(digests, parallel=True)
+def one_and_two_processes(api_digests):
+    return SearchIndex.build(api_digests, parallel=False), SearchIndex.build(api_digests, parallel=True)
 
 
 @pytest.mark.parametrize("query", [
@@ -62,15 +55,15 @@ def test_filters_and_vocabulary_agree(one_and_two_processes):
     assert two._vocab.frequency[houston] == one._vocab.frequency[one._vocab.ids["houston"]] > 0
 
 
-def test_a_library_read_lazily_is_indexed_alike_in_two_processes(trials, tmp_path):
+def test_a_library_read_lazily_is_indexed_alike_in_two_processes(api_trials, tmp_path):
     # A library's digests read their search fields from the database on first use: the child
     # reads them in its copy, the parent in its own, neither waiting on the other.
     with Database.open(tmp_path / "library.sqlite3") as db:
-        Library(db).import_trials(trials)
+        Library(db).import_trials(api_trials)
         one = SearchIndex.build(Library(db).digests(), parallel=False)
         lazy = Library(db).digests()
         two = SearchIndex.build(lazy, parallel=True)
     for query in ("Boston", "site:Houston", "Sun Yat-sen", "Massachusets General"):
         assert two.search(query, limit=20) == one.search(query, limit=20)
         assert two.search(query, limit=20)
-    assert lazy[0].facilities == digest_trial(next(t for t in trials if t.nct_id == lazy[0].trial_id)).facilities
+    assert lazy[0].facilities == digest_trial(next(t for t in api_trials if t.nct_id == lazy[0].trial_id)).facilities

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 
 import trialtui.library_index as library_index_module
 from trialtui.cli import main
-from trialtui.digest import digest_trial
-from trialtui.ingest import load_paths
 from trialtui.ingest.loader import iter_records
 from trialtui.models import Trial
 from trialtui.search import SearchFilters, SearchIndex, saved
@@ -17,17 +14,11 @@ QUERIES = ["cisplatin", "pembrolizumab", "Boston", "Dana-Farber Cancer Institute
            "Sun Yat-sen", "Zürich", "site:Houston", "carboplat", "NCT05078931"]
 
 
-@pytest.fixture(scope="module")
-def digests(shared_data):
-    result = load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"])
-    return [digest_trial(trial) for trial in result.trials]
-
-
-def test_a_loaded_index_answers_as_the_built_one(digests, tmp_path):
-    built = SearchIndex.build(digests)
+def test_a_loaded_index_answers_as_the_built_one(api_digests, tmp_path):
+    built = SearchIndex.build(api_digests)
     path = tmp_path / "index.npz"
     assert saved.save(built, path, "key")
-    loaded = saved.load(path, "key", digests)
+    loaded = saved.load(path, "key", api_digests)
     recruiting_children = SearchFilters(statuses=frozenset({"Recruiting"}), country="United States",
                                         patient_age=10)
     for query in QUERIES:
@@ -37,20 +28,20 @@ def test_a_loaded_index_answers_as_the_built_one(digests, tmp_path):
     assert len(loaded) == len(built) and "NCT05078931" in loaded
 
 
-def test_a_saved_index_is_only_for_the_trials_and_key_it_was_saved_for(digests, tmp_path):
+def test_a_saved_index_is_only_for_the_trials_and_key_it_was_saved_for(api_digests, tmp_path):
     path = tmp_path / "index.npz"
-    assert saved.save(SearchIndex.build(digests), path, "key")
-    assert saved.load(path, "another key", digests) is None
-    assert saved.load(path, "key", digests[1:]) is None
-    assert saved.load(path, "key", [digests[1], digests[0], *digests[2:]]) is None
-    assert saved.load(tmp_path / "missing.npz", "key", digests) is None
+    assert saved.save(SearchIndex.build(api_digests), path, "key")
+    assert saved.load(path, "another key", api_digests) is None
+    assert saved.load(path, "key", api_digests[1:]) is None
+    assert saved.load(path, "key", [api_digests[1], api_digests[0], *api_digests[2:]]) is None
+    assert saved.load(tmp_path / "missing.npz", "key", api_digests) is None
     path.write_bytes(path.read_bytes()[:1000])  # cut short
-    assert saved.load(path, "key", digests) is None
+    assert saved.load(path, "key", api_digests) is None
 
 
-def test_an_index_changed_since_its_build_is_not_saved(digests, tmp_path):
-    index = SearchIndex.build(digests[:100])
-    index.add(digests[200])
+def test_an_index_changed_since_its_build_is_not_saved(api_digests, tmp_path):
+    index = SearchIndex.build(api_digests[:100])
+    index.add(api_digests[200])
     assert not saved.save(index, tmp_path / "index.npz", "key")
     assert not (tmp_path / "index.npz").exists()
 

@@ -6,8 +6,6 @@ import random
 
 import pytest
 
-from trialtui.digest import digest_trial
-from trialtui.ingest import load_paths
 from trialtui.search import SearchIndex
 from trialtui.search.vocab import _pieces, alphabetical_order, typo_tables
 
@@ -24,9 +22,8 @@ def test_alphabetical_order_is_sorted_order():
 
 
 @pytest.fixture(scope="module")
-def real_terms(shared_data) -> list[str]:
-    result = load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"])
-    return SearchIndex.build([digest_trial(trial) for trial in result.trials])._vocab.terms
+def real_terms(api_digests) -> list[str]:
+    return SearchIndex.build(api_digests)._vocab.terms
 
 
 def test_alphabetical_order_of_a_real_vocabulary(real_terms):
