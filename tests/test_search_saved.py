@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import trialtui.library_index as library_index_module
 from trialtui.cli import main
 from trialtui.ingest.loader import iter_records

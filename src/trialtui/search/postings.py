@@ -116,7 +116,8 @@ class FieldPostings:
     def frequency(self, size: int) -> np.ndarray:
         """Trials per term number (built trials only), `size` entries."""
         counts = np.zeros(size, np.int64)
-        counts[self._terms[self._terms < size]] = np.diff(self._starts)[self._terms < size]
+        counted = self._terms < size
+        counts[self._terms[counted]] = np.diff(self._starts)[counted]
         return counts
 
     def docs(self, term: int) -> np.ndarray | None:
