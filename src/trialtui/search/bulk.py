@@ -5,8 +5,8 @@ Python that takes minutes. Here a field's values are first told apart by their h
 (`distinct_values`); a batch of distinct values becomes one byte string (`bytes.translate` in C)
 whose chunks are found and told apart in numpy (`distinct`); a batch's distinct plain words are
 numbered as terms in one pass, any other chunk (glued words, non-ASCII) is worked out once, and
-the (term, trial) pairs are expanded, sorted and de-duplicated as arrays. The terms of a value are exactly those of `normalize.terms` (a test holds
-the two together).
+the (term, trial) pairs are expanded, sorted and de-duplicated as arrays. The terms of a value
+are exactly those of `normalize.terms` (a test holds the two together).
 """
 
 from __future__ import annotations
@@ -151,7 +151,8 @@ class Tokenizer:
         starts = np.concatenate(([0], np.cumsum(counts)))
         terms = np.empty(int(starts[-1]), np.int32)
         terms[starts[plain_at[kept]]] = self.number(list(compress(words_of, kept.tolist())))
-        terms[_ranges(starts[glued_at], glued_counts)] = self._glued_terms[_ranges(self._glued_starts[codes], glued_counts)]
+        terms[_ranges(starts[glued_at], glued_counts)] = self._glued_terms[
+            _ranges(self._glued_starts[codes], glued_counts)]
         words = plain.astype(np.int64)
         words[glued_at] = self._glued_words[codes]
         return starts, terms, words

@@ -212,7 +212,8 @@ class SearchIndex:
         if child:
             child_terms, arrays = child.result()
             numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
-            posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers)) for name, field in arrays.items())
+            posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
+                          for name, field in arrays.items())
         index._fields = [posted[name] for name in FIELDS]
         frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
         index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
