@@ -136,8 +136,7 @@ def _orders_by_piece(terms: list[str], numbers: np.ndarray, length: int) -> tupl
     the term's place fit in one uint64 for a vectorised sort (a few bits a character: letters,
     digits and a few hundred others); a piece too long for that is sorted column by column.
     """
-    text = "".join(itemgetter(*numbers.tolist())(terms)) if len(numbers) > 1 else "".join(
-        terms[number] for number in numbers.tolist())
+    text = "".join(_pick(terms, numbers))
     codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).reshape(len(numbers), length)
     present = np.zeros(int(codes.max(initial=0)) + 1, bool)
     present[codes] = True
@@ -194,7 +193,7 @@ class Vocabulary:
         vocab.ids = dict(zip(terms, range(len(terms))))
         vocab.frequency = frequency
         vocab._alphabetical = np.asarray(alphabetical, np.int64)
-        vocab._sorted = list(map(terms.__getitem__, alphabetical.tolist()))
+        vocab._sorted = _pick(terms, alphabetical)
         vocab._by_piece = by_piece
         vocab._positions = None
         vocab._crowded = {}
