@@ -272,12 +272,12 @@ class FieldValues:
     value_terms: np.ndarray
     value_words: np.ndarray
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every (trial, term), trial by trial (a term may repeat)."""
+    def doc_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """CSR of every trial's term numbers: where each trial's start (one more entry at the
+        end) and the terms, trial by trial (a term may repeat)."""
         lengths = self.value_starts[self.values + 1] - self.value_starts[self.values]
-        docs = np.repeat(np.repeat(np.arange(len(self.doc_starts) - 1, dtype=np.int32),
-                                   np.diff(self.doc_starts)), lengths)
-        return docs, self.value_terms[_ranges(self.value_starts[self.values], lengths)]
+        starts = np.concatenate(([0], np.cumsum(lengths)))[self.doc_starts]
+        return starts, self.value_terms[_ranges(self.value_starts[self.values], lengths)]
 
 
 _SAMPLE = 1 << 16
