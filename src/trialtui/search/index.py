@@ -35,7 +35,7 @@ from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
-from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits
+from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, typo_tables
 from trialtui.search.words import QueryWord
 
 FIELD_SEPARATOR = "; "
@@ -58,9 +58,10 @@ many trials (see `SearchIndex._misspelt`)."""
 _FORK_OVER = 50_000
 """Trials from which `SearchIndex.build` shares the work with a forked child: below, a build
 takes a few seconds and forking would save little."""
-_CHILD_FIELDS = ("facilities", "cities", "states")
-"""The child's share: about half of a registry-size build's fields (a phase profile at 570k
-trials, one process: 14.4 s of 27.5)."""
+_CHILD_FIELDS = ("facilities", "keywords", "states")
+"""The child's share, about half of a registry-size build: at 570k trials, facilities alone are
+a third of the fields' time (12 s of 33 in one process, 2026-12-02), and both processes were
+measured to end their fields within a second of each other with keywords and states added."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
@@ -198,7 +199,8 @@ class SearchIndex:
         """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`).
 
         When `parallel` (default: from `_FORK_OVER` trials on), a forked child posts the site
-        fields meanwhile (`forked`) and its terms are numbered into ours afterwards.
+        fields meanwhile (`forked`) and its terms are numbered into ours afterwards; then another
+        makes the vocabulary's typo tables while this process sorts it.
         """
         index = cls()
         digests = list(digests)
@@ -215,9 +217,12 @@ class SearchIndex:
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
                           for name, field in arrays.items())
         index._fields = [posted[name] for name in FIELDS]
+        # The typo tables and the alphabetical order are a few seconds each at registry scale:
+        # with the child gone, the second core makes the tables meanwhile.
+        tables = Forked(partial(typo_tables, list(ids))) if child else None
         frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
         index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
-        index._vocab.prepare_typos()
+        index._vocab.prepare_typos(tables.result() if tables else None)
         return index
 
     def __len__(self) -> int:

@@ -199,11 +199,12 @@ class Vocabulary:
         vocab._crowded = {}
         return vocab
 
-    def prepare_typos(self) -> None:
+    def prepare_typos(self, tables: dict[int, tuple[array, array, array]] | None = None) -> None:
         """Make `positions` and the two-typo tables of every term length now (a second or two at
-        registry scale) rather than at the first query or long misspelled word."""
+        registry scale) rather than at the first query or long misspelled word; `tables` are
+        those `typo_tables` made of these terms elsewhere."""
         self.positions()
-        self._by_piece.update(typo_tables(self.terms))
+        self._by_piece.update(typo_tables(self.terms) if tables is None else tables)
 
     def alphabetical(self) -> np.ndarray:
         """Every term number, in the terms' alphabetical order."""
