@@ -383,3 +383,15 @@ def test_a_word_being_typed_matches_every_completion_past_the_cap():
     hit = next(h for h in SearchIndex.build([*frequent, target]).search("zeta", limit=200)
                if h.trial_id == "NCT30000001")
     assert hit.matched == ("drugs", "title")
+
+
+def test_a_site_name_finds_its_trial_among_many_big_trials_holding_its_words_apart():
+    # 120 multi-site trials hold "Royal" and "Marsden" in different site names, so their
+    # postings tie with the one trial run at the Royal Marsden; listed last, it must still
+    # be among the candidates scored site by site (trials with fewer sites first).
+    sites = tuple(f"Hospital {n}" for n in range(30))
+    crowd = [trial(f"NCT01{n:06d}", f"Study {n}", facilities=("Royal Infirmary", "Marsden Clinic", *sites))
+             for n in range(120)]
+    target = trial("NCT09999999", "Study at one site", facilities=("Royal Marsden Hospital",))
+    index = SearchIndex.build([*crowd, target])
+    assert ids(index.search("Royal Marsden", limit=10))[0] == "NCT09999999"

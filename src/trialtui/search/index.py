@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, chain
@@ -334,7 +334,7 @@ class SearchIndex:
             docs, holds = self._walk(words[0], alive, window), None
         else:
             docs, scores, holds = self._candidates(words, alive)
-            picked = _best(scores, window)
+            picked = _best(scores, window, partial(self._crowding, docs, holds))
             docs, holds = docs[picked], _holds(words, docs[picked], holds[:, picked], self._fields)
         raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical(),
                                     holds)
@@ -505,6 +505,15 @@ class SearchIndex:
             docs, scores, holds = docs[keep], scores[keep] + got[keep], holds[:, keep]
         return docs, scores, holds
 
+    def _crowding(self, docs: np.ndarray, holds: np.ndarray, among: np.ndarray) -> np.ndarray:
+        """For candidates `among` (places in `docs`), how many values their fields that some
+        word's postings hold have in all: where a trial lists few sites, the words of a site
+        name that it holds are likely in one of them."""
+        crowding = np.zeros(len(among), np.int64)
+        for number in np.flatnonzero(holds[:, among].any(axis=1)).tolist():
+            crowding += holds[number, among] * self._fields[number].value_counts(docs[among])
+        return crowding
+
     def _mask(self, filters: SearchFilters) -> bytes:
         """One byte per document: 1 if alive and passing `filters` (cached per filter set)."""
         cached = self._masks.get(filters)
@@ -660,16 +669,20 @@ def _holds(words: list[QueryWord], docs: np.ndarray, held: np.ndarray, fields: l
     return holds
 
 
-def _best(scores: np.ndarray, want: int) -> np.ndarray:
+def _best(scores: np.ndarray, want: int, crowding: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Where the `want` best `scores` are, ascending; all if few. Trials tied with the last one
-    come too, up to half as many again (then the lower numbers, candidates being ascending):
-    postings scores tie a lot, and the values decide between them."""
+    come too, up to half as many again: postings scores tie a lot, and the values decide between
+    them. Past that, the least crowded of the tied (`SearchIndex._crowding`), then the lower
+    numbers (candidates being ascending)."""
     if len(scores) <= want:
         return np.arange(len(scores))
     cut = len(scores) - want
     kth = np.partition(scores, cut)[cut]
     above = np.flatnonzero(scores > kth)
-    ties = np.flatnonzero(scores == kth)[:3 * want // 2 - len(above)]
+    ties = np.flatnonzero(scores == kth)
+    room = 3 * want // 2 - len(above)
+    if len(ties) > room:
+        ties = ties[np.argsort(crowding(ties), kind="stable")[:room]]
     return np.sort(np.concatenate((above, ties)))
 
 

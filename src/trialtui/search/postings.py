@@ -119,6 +119,13 @@ class FieldPostings:
         field._value_terms = numbers[self._value_terms].astype(np.int32)
         return field
 
+    def value_counts(self, docs: np.ndarray) -> np.ndarray:
+        """How many values each of `docs` has here (built trials; later ones count none)."""
+        built = docs < len(self._doc_starts) - 1
+        counts = np.zeros(len(docs), np.int64)
+        counts[built] = self._doc_starts[docs[built] + 1] - self._doc_starts[docs[built]]
+        return counts
+
     def has_overlay(self) -> bool:
         """Whether trials were posted or forgotten since the build."""
         return bool(self._added or self._added_values)
