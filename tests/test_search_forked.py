@@ -8,7 +8,8 @@ import pytest
 
 from trialtui.digest import digest_trial
 from trialtui.search import SearchFilters, SearchIndex
-from trialtui.search.forked import Forked, can_fork
+from trialtui.search import index as search_index
+from trialtui.search.forked import Claims, Forked, can_fork
 from trialtui.store import Database, Library
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork and a second core")
@@ -28,6 +29,30 @@ def test_a_child_that_dies_leaves_the_work_to_the_parent():
         return parent
 
     assert Forked(work).result() == parent
+
+
+def test_claims_hand_each_task_to_one_process_once():
+    claims = Claims(range(200))
+    child = Forked(lambda: list(claims))
+    mine = list(claims)
+    claims.close()
+    assert sorted(mine + child.result()) == list(range(200))
+
+
+def test_fields_a_dying_child_claimed_are_posted_by_the_parent(api_digests, monkeypatch):
+    parent = os.getpid()
+
+    def claim_one_and_die(digests, claims):
+        if os.getpid() != parent:
+            next(iter(claims))  # a field taken and never handed back
+            os._exit(3)
+        return [], {}
+
+    one = SearchIndex.build(api_digests, parallel=False)
+    monkeypatch.setattr(search_index, "_child_share", claim_one_and_die)
+    two = SearchIndex.build(api_digests, parallel=True)
+    assert two.search("Dana-Farber Cancer Institute", limit=20) == one.search("Dana-Farber Cancer Institute", limit=20)
+    assert two.search("site:Houston", limit=20)
 
 
 @pytest.fixture(scope="module")

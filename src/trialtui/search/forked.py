@@ -4,7 +4,8 @@ Tokenising a registry-size library is Python work that holds the GIL, so threads
 it; a forked child sees the parent's trials without copying them and hands back only arrays and
 its terms (pickled through a pipe, a fraction of a second). Where fork is missing (Windows) or
 the child fails, the work runs in the calling process instead: the result is the same, only
-slower.
+slower. The two processes split a list of tasks between them as they go (`Claims`), so that
+both finish at about the same time whatever the machine and the data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -86,3 +87,25 @@ class Forked(Generic[T]):
         if done != _DONE or status != 0:
             return self._work()
         return value
+
+
+class Claims(Generic[T]):
+    """Tasks handed out one at a time to whichever process asks first, parent or forked child:
+    each is a byte in a pipe both hold, and a one-byte read from a pipe is atomic. Made before
+    the fork; iterating claims the next task until none is left."""
+
+    def __init__(self, tasks: Sequence[T]):
+        if len(tasks) > 256:
+            raise ValueError("at most 256 tasks")
+        self._tasks = tasks
+        read, write = os.pipe()
+        os.write(write, bytes(range(len(tasks))))  # far below a pipe's buffer: never blocks
+        os.close(write)
+        self._pipe = read
+
+    def __iter__(self) -> Iterator[T]:
+        while token := os.read(self._pipe, 1):
+            yield self._tasks[token[0]]
+
+    def close(self) -> None:
+        os.close(self._pipe)

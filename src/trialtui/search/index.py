@@ -29,7 +29,7 @@ import numpy as np
 
 from trialtui.digest import TrialDigest
 from trialtui.search.bulk import Tokenizer, distinct_values, number_all, sorted_unique, tokenize_field
-from trialtui.search.forked import Forked
+from trialtui.search.forked import Claims, Forked
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
@@ -58,10 +58,12 @@ many trials (see `SearchIndex._misspelt`)."""
 _FORK_OVER = 50_000
 """Trials from which `SearchIndex.build` shares the work with a forked child: below, a build
 takes a few seconds and forking would save little."""
-_CHILD_FIELDS = ("facilities", "keywords", "states")
-"""The child's share, about half of a registry-size build: at 570k trials, facilities alone are
-a third of the fields' time (12 s of 33 in one process, 2026-12-02), and both processes were
-measured to end their fields within a second of each other with keywords and states added."""
+_BY_COST = ("facilities", "drug_text", "cities", "drugs", "ids", "keywords", "title",
+            "official_title", "states", "sponsors", "conditions", "countries")
+"""Every field, the costliest to post first (a phase profile at 570k trials, one process,
+2026-12-02: facilities 14.7 s, drug_text 5.7 ... countries 0.4): the two processes of a
+parallel build claim them in this order (`forked.Claims`), and end within one small field of
+each other."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
@@ -131,12 +133,12 @@ def _post_fields(values: Iterable[tuple[str, list[tuple[str, ...]]]], ids: dict[
     return {name: FieldPostings.build(tokenize_field(per_doc, tokenizer), len(per_doc)) for name, per_doc in values}
 
 
-def _child_share(digests: list[TrialDigest]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
-    """What a forked child posts (`_CHILD_FIELDS`), numbered on its own: its terms in number order
-    and each field's arrays. A library's trials read these fields from the database on first use,
-    in the child as in the parent: each process decodes them at once."""
+def _child_share(digests: list[TrialDigest], claims: Claims[str]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
+    """What a forked child posts (the fields it `claims`), numbered on its own: its terms in
+    number order and each field's arrays. A library's trials read their search fields from the
+    database on first use, in the child as in the parent: each process decodes them at once."""
     ids: dict[str, int] = {}
-    posted = _post_fields(((name, _values(digests, name)) for name in _CHILD_FIELDS), ids)
+    posted = _post_fields(((name, _values(digests, name)) for name in claims), ids)
     return list(ids), {name: field.arrays() for name, field in posted.items()}
 
 
@@ -198,28 +200,35 @@ class SearchIndex:
     def build(cls, digests: Iterable[TrialDigest], parallel: bool | None = None) -> SearchIndex:
         """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`).
 
-        When `parallel` (default: from `_FORK_OVER` trials on), a forked child posts the site
-        fields meanwhile (`forked`) and its terms are numbered into ours afterwards; then another
-        makes the vocabulary's typo tables while this process sorts it.
+        When `parallel` (default: from `_FORK_OVER` trials on), a forked child posts fields too
+        (`forked`), each process claiming the next field when done with one, and the child's terms
+        are numbered into ours afterwards; then another child makes the vocabulary's typo tables
+        while this process sorts it.
         """
         index = cls()
         digests = list(digests)
         if parallel is None:
             parallel = len(digests) >= _FORK_OVER
-        child = Forked(partial(_child_share, digests)) if parallel else None
-        index._admit_all(digests)
         ids: dict[str, int] = {}
-        posted = _post_fields(((name, _values(digests, name)) for name in FIELDS
-                               if not (child and name in _CHILD_FIELDS)), ids)
-        if child:
+        if parallel:
+            claims = Claims(_BY_COST)
+            child = Forked(partial(_child_share, digests, claims))
+            index._admit_all(digests)
+            posted = _post_fields(((name, _values(digests, name)) for name in claims), ids)
+            claims.close()
             child_terms, arrays = child.result()
             numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
                           for name, field in arrays.items())
+        else:
+            index._admit_all(digests)
+            posted = {}
+        # Left: every field without a child, those a failed child claimed.
+        posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS if name not in posted), ids))
         index._fields = [posted[name] for name in FIELDS]
         # The typo tables and the alphabetical order are a few seconds each at registry scale:
         # with the child gone, the second core makes the tables meanwhile.
-        tables = Forked(partial(typo_tables, list(ids))) if child else None
+        tables = Forked(partial(typo_tables, list(ids))) if parallel else None
         frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
         index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
         index._vocab.prepare_typos(tables.result() if tables else None)
