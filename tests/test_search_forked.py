@@ -32,10 +32,9 @@ def test_a_child_that_dies_leaves_the_work_to_the_parent():
 
 
 def test_claims_hand_each_task_to_one_process_once():
-    claims = Claims(range(200))
-    child = Forked(lambda: list(claims))
-    mine = list(claims)
-    claims.close()
+    with Claims(range(200)) as claims:
+        child = Forked(lambda: list(claims))
+        mine = list(claims)
     assert sorted(mine + child.result()) == list(range(200))
 
 
@@ -53,6 +52,22 @@ def test_fields_a_dying_child_claimed_are_posted_by_the_parent(api_digests, monk
     two = SearchIndex.build(api_digests, parallel=True)
     assert two.search("Dana-Farber Cancer Institute", limit=20) == one.search("Dana-Farber Cancer Institute", limit=20)
     assert two.search("site:Houston", limit=20)
+
+
+def test_a_build_that_fails_leaves_no_child_behind(api_digests, monkeypatch):
+    parent = os.getpid()
+    post_fields = search_index._post_fields
+
+    def fail_in_the_parent(values, ids):
+        if os.getpid() == parent:
+            raise MemoryError("no room for the postings")
+        return post_fields(values, ids)
+
+    monkeypatch.setattr(search_index, "_post_fields", fail_in_the_parent)
+    with pytest.raises(MemoryError):
+        SearchIndex.build(api_digests, parallel=True)
+    with pytest.raises(ChildProcessError):  # the child sharing the build is reaped, not left waiting
+        os.waitpid(-1, os.WNOHANG)
 
 
 @pytest.fixture(scope="module")

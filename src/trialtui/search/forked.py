@@ -16,6 +16,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -35,8 +36,8 @@ def can_fork() -> bool:
 class Forked(Generic[T]):
     """`work` started in a child process at once; `result` waits for it.
 
-    The caller goes on with its own share meanwhile, and must call `result` (which reaps the
-    child). The child only computes and writes to its pipe: no output, no files, no garbage
+    The caller goes on with its own share meanwhile, then calls `result` (which reaps the
+    child); used as a context manager, a child whose result is not asked for is stopped. The child only computes and writes to its pipe: no output, no files, no garbage
     collection (collecting would touch, and so copy, every page of the parent's objects). Only
     the forking thread lives on in the child, so `work` must take no lock another thread might
     hold at the fork (the library's digests hold theirs over a fork: `store.library._hold_tails`).
@@ -73,6 +74,19 @@ class Forked(Generic[T]):
         finally:
             os._exit(status)  # never return into the parent's code, never run its exit handlers
 
+    def __enter__(self) -> Forked[T]:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        """Stop and reap a child whose result was never asked for: the caller failed meanwhile,
+        and the child would otherwise wait for ever to hand over its result."""
+        if self._pid:
+            with suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._pipe)
+            self._pid = 0
+
     def result(self) -> T:
         """The child's result; `work` run here if there was no child or it failed."""
         if not self._pid:
@@ -92,7 +106,8 @@ class Forked(Generic[T]):
 class Claims(Generic[T]):
     """Tasks handed out one at a time to whichever process asks first, parent or forked child:
     each is a byte in a pipe both hold, and a one-byte read from a pipe is atomic. Made before
-    the fork; iterating claims the next task until none is left."""
+    the fork; iterating claims the next task until none is left; leaving the ``with`` block
+    closes this process's end."""
 
     def __init__(self, tasks: Sequence[T]):
         if len(tasks) > 256:
@@ -107,5 +122,8 @@ class Claims(Generic[T]):
         while token := os.read(self._pipe, 1):
             yield self._tasks[token[0]]
 
-    def close(self) -> None:
+    def __enter__(self) -> Claims[T]:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
         os.close(self._pipe)

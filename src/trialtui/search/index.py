@@ -20,6 +20,7 @@ import math
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, chain
@@ -211,12 +212,10 @@ class SearchIndex:
             parallel = len(digests) >= _FORK_OVER
         ids: dict[str, int] = {}
         if parallel:
-            claims = Claims(_BY_COST)
-            child = Forked(partial(_child_share, digests, claims))
-            index._admit_all(digests)
-            posted = _post_fields(((name, _values(digests, name)) for name in claims), ids)
-            claims.close()
-            child_terms, arrays = child.result()
+            with Claims(_BY_COST) as claims, Forked(partial(_child_share, digests, claims)) as child:
+                index._admit_all(digests)
+                posted = _post_fields(((name, _values(digests, name)) for name in claims), ids)
+                child_terms, arrays = child.result()
             numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
                           for name, field in arrays.items())
@@ -229,9 +228,10 @@ class SearchIndex:
         # The typo tables and the alphabetical order are a few seconds each at registry scale:
         # with the child gone, the second core makes the tables meanwhile.
         tables = Forked(partial(typo_tables, list(ids))) if parallel else None
-        frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
-        index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
-        index._vocab.prepare_typos(tables.result() if tables else None)
+        with tables or nullcontext():
+            frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
+            index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
+            index._vocab.prepare_typos(tables.result() if tables else None)
         return index
 
     def __len__(self) -> int:
