@@ -211,24 +211,25 @@ class SearchIndex:
         if parallel is None:
             parallel = len(digests) >= _FORK_OVER
         ids: dict[str, int] = {}
+        arrays: dict[str, dict[str, np.ndarray]] = {}
         if parallel:
             with Claims(_BY_COST) as claims, Forked(partial(_child_share, digests, claims)) as child:
                 index._admit_all(digests)
                 posted = _post_fields(((name, _values(digests, name)) for name in claims), ids)
                 child_terms, arrays = child.result()
             numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
-            posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
-                          for name, field in arrays.items())
         else:
             index._admit_all(digests)
             posted = {}
         # Left: every field without a child, those a failed child claimed.
-        posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS if name not in posted), ids))
-        index._fields = [posted[name] for name in FIELDS]
-        # The typo tables and the alphabetical order are a few seconds each at registry scale:
-        # with the child gone, the second core makes the tables meanwhile.
-        tables = Forked(partial(typo_tables, list(ids))) if parallel else None
-        with tables or nullcontext():
+        posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS
+                                    if name not in posted and name not in arrays), ids))
+        # Every term is numbered: the typo tables and the alphabetical order, a few seconds each
+        # at registry scale, are made side by side.
+        with Forked(partial(typo_tables, list(ids))) if parallel else nullcontext() as tables:
+            posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
+                          for name, field in arrays.items())
+            index._fields = [posted[name] for name in FIELDS]
             frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
             index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
             index._vocab.prepare_typos(tables.result() if tables else None)
