@@ -15,11 +15,14 @@ import os
 import pickle
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+_PIPE_BYTES = 1 << 20
+"""A pipe's buffer as large as Linux lets a process make it (``/proc/sys/fs/pipe-max-size``)."""
 _DONE = "done"
 """Leads the child's pickle: what the parent reads was written whole."""
 
@@ -37,19 +40,27 @@ class Forked(Generic[T]):
     """`work` started in a child process at once; `result` waits for it.
 
     The caller goes on with its own share meanwhile, then calls `result` (which reaps the
-    child); used as a context manager, a child whose result is not asked for is stopped. The child only computes and writes to its pipe: no output, no files, no garbage
-    collection (collecting would touch, and so copy, every page of the parent's objects). Only
-    the forking thread lives on in the child, so `work` must take no lock another thread might
-    hold at the fork (the library's digests hold theirs over a fork: `store.library._hold_tails`).
+    child); used as a context manager, a child whose result is not asked for is stopped. A
+    thread reads the result as the child writes it, so that the child hands it over while the
+    caller is still busy (hundreds of megabytes: more than a second through a pipe here). The
+    child only computes and writes to its pipe: no output, no files, no garbage collection
+    (collecting would touch, and so copy, every page of the parent's objects). Only the forking
+    thread lives on in the child, so `work` must take no lock another thread might hold at the
+    fork (the library's digests hold theirs over a fork: `store.library._hold_tails`).
     """
 
     def __init__(self, work: Callable[[], T]):
         self._work = work
         self._pid = 0
-        self._pipe = -1
+        self._chunks: list[bytes] = []
+        self._reader: threading.Thread | None = None
         if not can_fork():
             return
+        import fcntl  # POSIX only, as fork is
+
         read, write = os.pipe()
+        with suppress(OSError, AttributeError):  # fewer, larger reads for the reading thread
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         try:
             pid = os.fork()
         except OSError:
@@ -60,7 +71,15 @@ class Forked(Generic[T]):
             os.close(read)
             self._run_child(write)
         os.close(write)
-        self._pid, self._pipe = pid, read
+        self._pid = pid
+        self._reader = threading.Thread(target=self._drain, args=(read,), name="forked-result", daemon=True)
+        self._reader.start()
+
+    def _drain(self, pipe: int) -> None:
+        """Keep what the child writes until it closes its end (it exits, or is stopped)."""
+        with os.fdopen(pipe, "rb", buffering=0) as source:
+            while chunk := source.read(_PIPE_BYTES):
+                self._chunks.append(chunk)
 
     def _run_child(self, pipe: int) -> None:
         status = 1
@@ -84,20 +103,20 @@ class Forked(Generic[T]):
             with suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
-            os.close(self._pipe)
-            self._pid = 0
+            self._reader.join()
+            self._pid, self._chunks = 0, []
 
     def result(self) -> T:
         """The child's result; `work` run here if there was no child or it failed."""
         if not self._pid:
             return self._work()
+        self._reader.join()
         try:
-            with os.fdopen(self._pipe, "rb") as pipe:
-                done, value = pickle.load(pipe)
-        except Exception:  # the child died part way: its pipe ends early
+            done, value = pickle.loads(b"".join(self._chunks))
+        except Exception:  # the child died part way: its pipe ended early
             done, value = None, None
         _, status = os.waitpid(self._pid, 0)
-        self._pid = 0
+        self._pid, self._chunks = 0, []
         if done != _DONE or status != 0:
             return self._work()
         return value

@@ -59,12 +59,13 @@ many trials (see `SearchIndex._misspelt`)."""
 _FORK_OVER = 50_000
 """Trials from which `SearchIndex.build` shares the work with a forked child: below, a build
 takes a few seconds and forking would save little."""
-_BY_COST = ("facilities", "drug_text", "cities", "drugs", "ids", "keywords", "title",
-            "official_title", "states", "sponsors", "conditions", "countries")
-"""Every field, the costliest to post first (a phase profile at 570k trials, one process,
-2026-12-02: facilities 14.7 s, drug_text 5.7 ... countries 0.4): the two processes of a
-parallel build claim them in this order (`forked.Claims`), and end within one small field of
-each other."""
+_BY_COST = ("facilities", "drug_text", "cities", "drugs", "ids", "keywords", "title", "official_title")
+"""The fields the two processes of a parallel build claim (`forked.Claims`), the costliest to
+post first (a phase profile at 570k trials, one process, 2026-12-02: facilities 14.7 s,
+drug_text 5.7 ... official_title 0.9), so that they end within one field of each other."""
+_PARENT_LAST = ("states", "sponsors", "conditions", "countries")
+"""Small fields (2 s together at 570k) the parent posts last, while the child hands its share
+over (1-2 s at 570k)."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
@@ -215,7 +216,7 @@ class SearchIndex:
         if parallel:
             with Claims(_BY_COST) as claims, Forked(partial(_child_share, digests, claims)) as child:
                 index._admit_all(digests)
-                posted = _post_fields(((name, _values(digests, name)) for name in claims), ids)
+                posted = _post_fields(((name, _values(digests, name)) for name in chain(claims, _PARENT_LAST)), ids)
                 child_terms, arrays = child.result()
             numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
         else:
