@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
-from scipy import sparse
 
 from trialtui.search.bulk import FieldValues, _ranges
 
@@ -76,6 +75,8 @@ class FieldPostings:
         time of sorting (term, trial) pairs in numpy (5.3 s instead of 10.7 s over a
         570,000-trial build's fields), the largest step of a build after tokenising.
         """
+        from scipy import sparse  # a fifth of a second: not for loading a saved index, or a search
+
         field = cls()
         doc_starts, terms = values.doc_terms()
         shape = (size, int(terms.max(initial=-1)) + 1)
