@@ -73,7 +73,7 @@ class FieldPostings:
         Term → trials is the transpose of trial → terms: scipy's sparse CSR-to-CSC conversion,
         a counting sort in C that keeps each term's trials in ascending order. It takes half the
         time of sorting (term, trial) pairs in numpy (5.3 s instead of 10.7 s over a
-        570,000-trial build's fields), the largest step of a build after tokenising.
+        570,000-trial build's fields, one process).
         """
         from scipy import sparse  # a fifth of a second: not for loading a saved index, or a search
 
