@@ -1,4 +1,5 @@
-"""The bulk build (numpy) indexes exactly what indexing one trial at a time does, on real records."""
+"""The bulk build (compiled tokenizer, numpy postings) indexes exactly what indexing one trial at
+a time does, on real records."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import numpy as np
 import pytest
 
 from trialtui.search import SearchIndex
-from trialtui.search.bulk import Tokenizer, tokenize_field
-from trialtui.search.distinct import first_of
 from trialtui.search.index import field_values
 from trialtui.search.normalize import terms, words
 from trialtui.search.ranking import FIELDS
+from trialtui.search.tokenize import TermTable
 
 
 @pytest.fixture(scope="module")
@@ -22,33 +22,59 @@ def built_and_added(api_digests):
 
 
 def test_bulk_terms_are_the_terms_of_each_value(api_digests):
-    numbers: dict[str, int] = {}
-    tokenizer = Tokenizer(lambda terms: [numbers.setdefault(term, len(numbers)) for term in terms])
+    table = TermTable()
     for name in FIELDS:
         per_doc = [field_values(d, name) for d in api_digests]
-        values = tokenize_field(per_doc, tokenizer)
+        values = table.field_values(per_doc)
         starts, found = values.doc_terms()
-        names = list(numbers)
+        names = table.terms()
         for doc, doc_values in enumerate(per_doc):
             got = {names[term] for term in found[starts[doc]:starts[doc + 1]].tolist()}
             assert got == set().union(*map(terms, doc_values)), (name, api_digests[doc].trial_id)
-        counts = {value: len(words(value)) for doc_values in per_doc for value in doc_values}
-        distinct = list(dict.fromkeys(v for doc_values in per_doc for v in doc_values))
-        assert values.value_words.tolist() == [counts[value] for value in distinct]
+        flat = [value for doc_values in per_doc for value in doc_values]
+        assert values.value_words[values.values].tolist() == [len(words(value)) for value in flat]
+
+
+AWKWARD = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x01University", "", "of the and",
+           "Universitätsspital Zürich", "GD2/B7H3 — CAR-T", "[bold]x[/bold]", "St. Mary's Hosp.",
+           "a--b c-/d -x y- .z.", "Inc. (U.S.A.)-", "'quoted' x_y_ _z", "Ελληνικό Νοσοκομείο ΣΟΦΙΑ",
+           "北京协和医院", "İstanbul Üniversitesi", "x-y-z-w", "MAYO CLINIC", "Mayo Clinic,"]
+
+
+def _value_terms(table: TermTable, values) -> tuple[list[set[str]], list[int], list[int]]:
+    """Per value: its terms' names, its word count and its value number."""
+    found = table.field_values([(value,) for value in values])
+    names = table.terms()
+    starts = found.value_starts
+    return ([{names[t] for t in found.value_terms[starts[v]:starts[v + 1]].tolist()} for v in found.values.tolist()],
+            found.value_words[found.values].tolist(), found.values.tolist())
 
 
 def test_bulk_terms_of_awkward_values():
-    numbers: dict[str, int] = {}
-    tokenizer = Tokenizer(lambda terms: [numbers.setdefault(term, len(numbers)) for term in terms])
-    values = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x01University", "", "of the and",
-              "Universitätsspital Zürich", "GD2/B7H3 — CAR-T", "[bold]x[/bold]",
-              "St. Mary's Hosp.", "a--b c-/d -x y- .z.", "Inc. (U.S.A.)-", "'quoted' x_y_ _z"]
-    starts, found, counts = tokenizer.value_terms(values)
-    assert counts.tolist() == [len(words(value)) for value in values]
-    names = list(numbers)
-    for i, value in enumerate(values):
-        assert {names[t] for t in found[starts[i]:starts[i + 1]].tolist()} == terms(value.replace("\x01", " "))
-    assert {names[t] for t in found[starts[0]:starts[1]].tolist()} == {"herceptintm", "trastuzumab"}
+    got, counts, numbers = _value_terms(TermTable(), AWKWARD)
+    assert counts == [len(words(value.replace("\x01", " "))) for value in AWKWARD]
+    assert got == [terms(value.replace("\x01", " ")) for value in AWKWARD]
+    assert got[0] == {"herceptintm", "trastuzumab"}
+    assert got[14] == {"x", "y", "z", "w", "xyzw"}
+    assert numbers[-2] == numbers[-1]  # the same words in another case: one value
+
+
+def test_terms_numbered_once_across_fields_and_batches(monkeypatch):
+    from trialtui.search import tokenize
+
+    monkeypatch.setattr(tokenize, "_BATCH", 3)  # tables and arrays grow between and within batches
+    table = TermTable()
+    values = [f"Site {i} Hospital-{i % 7}" for i in range(5_000)]
+    got, counts, _ = _value_terms(table, values)
+    assert got[12] == {"site", "12", "hospital", "5", "hospital5"}
+    assert counts[12] == 4
+    assert table.number(["hospital", "site", "zzz-new"]).tolist()[:2] == [table.terms().index("hospital"),
+                                                                           table.terms().index("site")]
+    other = TermTable()
+    other.field_values([("New Site", "Hospital Alpha")])
+    numbers = table.number_packed(*other.packed())
+    assert [table.terms()[n] for n in numbers.tolist()] == other.terms()
+    assert len(table) == len(table.terms())
 
 
 @pytest.mark.parametrize("query", ["cisplatin", "pembrolizumab", "Boston", "Dana-Farber Cancer Institute",
@@ -65,15 +91,3 @@ def test_typo_tables_made_up_front_find_what_lazy_ones_do(built_and_added):
     for word in ("carboplatinn", "pembrolizumba", "massachusets", "cyclophosphamid", "zurichh"):
         assert built._vocab.near(word) == added._vocab.near(word)
     assert "pembrolizumab" in built._vocab.near("pembrolizumba")
-
-
-def test_first_of_never_merges_different_items():
-    rng = np.random.default_rng(5)
-    values = rng.integers(0, 500, 20_000)
-    keys = (values % 37).astype(np.uint64)  # equal for equal values, shared by different ones
-    first = first_of(keys, lambda items, others: values[items] == values[others])
-    seen: dict[int, int] = {}
-    assert first.tolist() == [seen.setdefault(value, at) for at, value in enumerate(values.tolist())]
-    plain = rng.integers(0, 1 << 63, 5_000, dtype=np.int64).astype(np.uint64)[rng.integers(0, 5_000, 30_000)]
-    seen = {}
-    assert first_of(plain).tolist() == [seen.setdefault(key, at) for at, key in enumerate(plain.tolist())]

@@ -40,12 +40,13 @@ def test_claims_hand_each_task_to_one_process_once():
 
 def test_fields_a_dying_child_claimed_are_posted_by_the_parent(api_digests, monkeypatch):
     parent = os.getpid()
+    child_share = search_index._child_share
 
     def claim_one_and_die(digests, claims):
         if os.getpid() != parent:
             next(iter(claims))  # a field taken and never handed back
             os._exit(3)
-        return [], {}
+        return child_share(digests, claims)  # run here when the child failed: no field left to claim
 
     one = SearchIndex.build(api_digests, parallel=False)
     monkeypatch.setattr(search_index, "_child_share", claim_one_and_die)
@@ -58,10 +59,10 @@ def test_a_build_that_fails_leaves_no_child_behind(api_digests, monkeypatch):
     parent = os.getpid()
     post_fields = search_index._post_fields
 
-    def fail_in_the_parent(values, ids):
+    def fail_in_the_parent(values, table):
         if os.getpid() == parent:
             raise MemoryError("no room for the postings")
-        return post_fields(values, ids)
+        return post_fields(values, table)
 
     monkeypatch.setattr(search_index, "_post_fields", fail_in_the_parent)
     with pytest.raises(MemoryError):

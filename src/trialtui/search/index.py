@@ -25,19 +25,24 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, chain
 from operator import add, attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trialtui.digest import TrialDigest
-from trialtui.search.bulk import Tokenizer, distinct_values, number_all, sorted_unique, tokenize_field
+from trialtui.search.bulk import number_all, sorted_unique
 from trialtui.search.forked import Claims, Forked
+from trialtui.search import normalize
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
-from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, typo_tables
+from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, sorted_parts
 from trialtui.search.words import QueryWord
+
+if TYPE_CHECKING:
+    from trialtui.search.tokenize import TermTable
 
 FIELD_SEPARATOR = "; "
 """Joins the values of a many-valued field into the text that `Hit.spans` offsets point into."""
@@ -120,34 +125,36 @@ def field_text(digest: TrialDigest, name: str) -> str:
 
 
 def _values(digests: list[TrialDigest], name: str) -> list[tuple[str, ...]]:
-    """Every trial's values of one field, for `bulk.tokenize_field` (repeats and empty values
-    are harmless there: they add no term)."""
+    """Every trial's values of one field, for `tokenize.TermTable.field_values` (repeats and
+    empty values are harmless there: they add no term)."""
     if name == "ids":
         return [(digest.trial_id, *digest.ids) for digest in digests]
     values = list(map(attrgetter(name), digests))
     return [(value,) for value in values] if values and isinstance(values[0], str) else values
 
 
-def _post_fields(values: Iterable[tuple[str, list[tuple[str, ...]]]], ids: dict[str, int]) -> dict[str, FieldPostings]:
+def _post_fields(values: Iterable[tuple[str, list[tuple[str, ...]]]], table: TermTable) -> dict[str, FieldPostings]:
     """The postings of each field from its name and every trial's values (`_values`; one field's
-    at a time when `values` makes them as they are asked for), numbering terms in `ids`."""
-    tokenizer = Tokenizer(lambda terms: number_all(terms, ids)[0])
-    return {name: FieldPostings.build(tokenize_field(per_doc, tokenizer), len(per_doc)) for name, per_doc in values}
+    at a time when `values` makes them as they are asked for), numbering terms in `table`."""
+    return {name: FieldPostings.build(table.field_values(per_doc), len(per_doc)) for name, per_doc in values}
 
 
-def _child_share(digests: list[TrialDigest], claims: Claims[str]) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
-    """What a forked child posts (the fields it `claims`), numbered on its own: its terms in
-    number order and each field's arrays. A library's trials read their search fields from the
-    database on first use, in the child as in the parent: each process decodes them at once."""
-    ids: dict[str, int] = {}
-    posted = _post_fields(((name, _values(digests, name)) for name in claims), ids)
-    return list(ids), {name: field.arrays() for name, field in posted.items()}
+def _child_share(digests: list[TrialDigest], claims: Claims[str],
+                 ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """What a forked child posts (the fields it `claims`), numbered on its own: its terms
+    (`TermTable.packed`) and each field's arrays. A library's trials read their search fields
+    from the database on first use, in the child as in the parent: each process decodes them."""
+    from trialtui.search.tokenize import TermTable  # see `SearchIndex.build`
+
+    table = TermTable()
+    posted = _post_fields(((name, _values(digests, name)) for name in claims), table)
+    return table.packed(), {name: field.arrays() for name, field in posted.items()}
 
 
 def _trials_by_country(per_doc: list[tuple[str, ...]]) -> dict[str, array]:
     """Country key → the trials (ascending, once each) listing it, from each trial's countries:
     the keys are worked out per distinct name, the trials grouped in one sort."""
-    codes, names = distinct_values(list(chain.from_iterable(per_doc)))
+    codes, names = number_all(list(chain.from_iterable(per_doc)), {})
     key_codes, keys = number_all([_country_key(name) for name in names], {})
     docs = np.repeat(np.arange(len(per_doc), dtype=np.int64), np.fromiter(map(len, per_doc), np.int64, len(per_doc)))
     pairs = sorted_unique((key_codes[codes] << 32) | docs) if len(docs) else docs
@@ -192,7 +199,7 @@ class SearchIndex:
         self._min_age = array("f")
         self._max_age = array("f")
         self._by_country: defaultdict[str, array] = defaultdict(partial(array, "I"))
-        self._vocab = Vocabulary({}, array("I"))
+        self._vocab = Vocabulary([], array("I"))
         self._masks: dict[SearchFilters, bytes] = {}
         self._texts: dict[tuple[int, int], tuple] = {}
         self._kept_sources: dict[tuple, tuple[tuple, int]] = {}
@@ -207,33 +214,36 @@ class SearchIndex:
         are numbered into ours afterwards; then another child makes the vocabulary's typo tables
         while this process sorts it.
         """
+        from trialtui.search.tokenize import TermTable  # numba: not for loading a saved index
+
         index = cls()
         digests = list(digests)
         if parallel is None:
             parallel = len(digests) >= _FORK_OVER
-        ids: dict[str, int] = {}
+        table = TermTable()  # compiles the tokenizer on first use, before a child is forked
         arrays: dict[str, dict[str, np.ndarray]] = {}
         if parallel:
             with Claims(_BY_COST) as claims, Forked(partial(_child_share, digests, claims)) as child:
                 index._admit_all(digests)
-                posted = _post_fields(((name, _values(digests, name)) for name in chain(claims, _PARENT_LAST)), ids)
+                posted = _post_fields(((name, _values(digests, name)) for name in chain(claims, _PARENT_LAST)), table)
                 child_terms, arrays = child.result()
-            numbers = np.asarray(number_all(child_terms, ids)[0], np.int64)
+            numbers = table.number_packed(*child_terms)
         else:
             index._admit_all(digests)
             posted = {}
         # Left: every field without a child, those a failed child claimed.
         posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS
-                                    if name not in posted and name not in arrays), ids))
-        # Every term is numbered: the typo tables and the alphabetical order, a few seconds each
-        # at registry scale, are made side by side.
-        with Forked(partial(typo_tables, list(ids))) if parallel else nullcontext() as tables:
+                                    if name not in posted and name not in arrays), table))
+        # Every term is numbered: the vocabulary's sorting is done by another child while this
+        # process renumbers the child's fields and makes the vocabulary's dictionary.
+        terms = table.terms()
+        with Forked(partial(sorted_parts, terms)) if parallel else nullcontext() as sorter:
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
                           for name, field in arrays.items())
             index._fields = [posted[name] for name in FIELDS]
-            frequency = sum(postings.frequency(len(ids)) for postings in index._fields)
-            index._vocab = Vocabulary(ids, array("I", np.asarray(frequency, np.uint32).tobytes()))
-            index._vocab.prepare_typos(tables.result() if tables else None)
+            frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
+            index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),
+                                      sorter.result if sorter else partial(sorted_parts, terms))
         return index
 
     def __len__(self) -> int:
@@ -246,11 +256,10 @@ class SearchIndex:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
         vocab = self._vocab
         doc = self._admit(digest)
-        tokenizer = Tokenizer(lambda terms: list(map(vocab.number, terms)))
         for postings, name in zip(self._fields, FIELDS):
-            starts, numbers, words = tokenizer.value_terms(field_values(digest, name))
-            values = [(tuple(numbers[starts[i]:starts[i + 1]].tolist()), int(words[i])) for i in range(len(words))]
-            for term_number in set(numbers.tolist()):
+            values = [(tuple(map(vocab.number, normalize.terms(value))), len(normalize.words(value)))
+                      for value in field_values(digest, name)]
+            for term_number in set(chain.from_iterable(numbers for numbers, _ in values)):
                 vocab.frequency[term_number] += 1
             postings.add(doc, values)
         self._kept_sources.clear()

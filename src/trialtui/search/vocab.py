@@ -17,6 +17,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from heapq import nlargest
+from collections.abc import Callable
 from operator import itemgetter
 
 import numpy as np
@@ -120,6 +121,13 @@ def _pick(items: list[str], at: np.ndarray) -> list[str]:
     return list(itemgetter(*at.tolist())(items)) if len(at) > 1 else [items[i] for i in at.tolist()]
 
 
+def sorted_parts(terms: list[str]) -> tuple[np.ndarray, dict[int, tuple[array, array, array]]]:
+    """What a vocabulary of `terms` sorts: their alphabetical order (`alphabetical_order`) and
+    typo tables (`typo_tables`), three seconds at registry scale, made by a forked child while
+    a parallel build renumbers the rest."""
+    return alphabetical_order(terms), typo_tables(terms)
+
+
 def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
     """Per term length of 6+, the term numbers (places in `terms`) sorted by each of their three
     pieces: what `Vocabulary.near` searches for two typos."""
@@ -172,17 +180,24 @@ class Vocabulary:
     _memo: _Memo | None = None
     """Made at the first typo lookup; dropped when a term is added."""
 
-    def __init__(self, ids: dict[str, int], frequency: array):
-        self.ids = ids
-        self.terms = list(ids)
-        """Number → term: numbers are handed out in insertion order."""
+    def __init__(self, terms: list[str], frequency: array,
+                 sorting: Callable[[], tuple[np.ndarray, dict[int, tuple[array, array, array]]]] | None = None):
+        """`sorting` gives the terms' alphabetical order and typo tables (`sorted_parts`,
+        made elsewhere during a build) and is asked for last; without it the order is made here,
+        the typo tables of each length at its first lookup."""
+        self.terms = terms
+        """Number → term."""
+        self.ids = dict(zip(terms, range(len(terms))))
         self.frequency = frequency
-        self._alphabetical: np.ndarray | None = alphabetical_order(self.terms)
+        alphabetical, tables = sorting() if sorting else (alphabetical_order(terms), {})
+        self._alphabetical: np.ndarray | None = alphabetical
         self._sorted = _pick(self.terms, self._alphabetical)
-        self._by_piece: dict[int, tuple[array, array, array]] = {}
+        self._by_piece: dict[int, tuple[array, array, array]] = dict(tables)
         self._crowded: dict[str, list[str]] = {}
         """Term numbers in `_sorted`'s order (None: not made, or stale after `number`)."""
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
+        if tables:
+            self.positions()  # now rather than at the first query
 
     @classmethod
     def restore(cls, terms: list[str], frequency: array, alphabetical: np.ndarray,
@@ -198,13 +213,6 @@ class Vocabulary:
         vocab._positions = None
         vocab._crowded = {}
         return vocab
-
-    def prepare_typos(self, tables: dict[int, tuple[array, array, array]] | None = None) -> None:
-        """Make `positions` and the two-typo tables of every term length now (a second or two at
-        registry scale) rather than at the first query or long misspelled word; `tables` are
-        those `typo_tables` made of these terms elsewhere."""
-        self.positions()
-        self._by_piece.update(typo_tables(self.terms) if tables is None else tables)
 
     def alphabetical(self) -> np.ndarray:
         """Every term number, in the terms' alphabetical order."""
@@ -228,7 +236,7 @@ class Vocabulary:
 
     def _piece_orders(self, length: int) -> tuple[array, ...]:
         """The term numbers of one length (6+) sorted by each of their three pieces (made on
-        first use if `prepare_typos` has not run, or after terms were added)."""
+        first use if the build did not make them, or after terms were added)."""
         orders = self._by_piece.get(length)
         if orders is not None:
             return orders
