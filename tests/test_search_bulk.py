@@ -26,10 +26,11 @@ def test_bulk_terms_are_the_terms_of_each_value(api_digests):
     for name in FIELDS:
         per_doc = [field_values(d, name) for d in api_digests]
         values = table.field_values(per_doc)
-        starts, found = values.doc_terms()
-        names = table.terms()
+        names = table.terms()[0]
         for doc, doc_values in enumerate(per_doc):
-            got = {names[term] for term in found[starts[doc]:starts[doc + 1]].tolist()}
+            got = set()
+            for value in values.values[values.doc_starts[doc]:values.doc_starts[doc + 1]].tolist():
+                got.update(names[t] for t in values.value_terms[values.value_starts[value]:values.value_starts[value + 1]])
             assert got == set().union(*map(terms, doc_values)), (name, api_digests[doc].trial_id)
         flat = [value for doc_values in per_doc for value in doc_values]
         assert values.value_words[values.values].tolist() == [len(words(value)) for value in flat]
@@ -44,7 +45,7 @@ AWKWARD = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x01University", "", "of th
 def _value_terms(table: TermTable, values) -> tuple[list[set[str]], list[int], list[int]]:
     """Per value: its terms' names, its word count and its value number."""
     found = table.field_values([(value,) for value in values])
-    names = table.terms()
+    names = table.terms()[0]
     starts = found.value_starts
     return ([{names[t] for t in found.value_terms[starts[v]:starts[v + 1]].tolist()} for v in found.values.tolist()],
             found.value_words[found.values].tolist(), found.values.tolist())
@@ -68,13 +69,14 @@ def test_terms_numbered_once_across_fields_and_batches(monkeypatch):
     got, counts, _ = _value_terms(table, values)
     assert got[12] == {"site", "12", "hospital", "5", "hospital5"}
     assert counts[12] == 4
-    assert table.number(["hospital", "site", "zzz-new"]).tolist()[:2] == [table.terms().index("hospital"),
-                                                                           table.terms().index("site")]
+    assert table.number(["hospital", "site", "zzz-new"]).tolist()[:2] == [table.terms()[0].index("hospital"),
+                                                                           table.terms()[0].index("site")]
     other = TermTable()
     other.field_values([("New Site", "Hospital Alpha")])
     numbers = table.number_packed(*other.packed())
-    assert [table.terms()[n] for n in numbers.tolist()] == other.terms()
-    assert len(table) == len(table.terms())
+    assert [table.terms()[0][n] for n in numbers.tolist()] == other.terms()[0]
+    terms, ids = table.terms()
+    assert len(table) == len(terms) == len(ids) and all(ids[term] == n for n, term in enumerate(terms))
 
 
 @pytest.mark.parametrize("query", ["cisplatin", "pembrolizumab", "Boston", "Dana-Farber Cancer Institute",

@@ -42,13 +42,6 @@ class FieldValues:
     value_terms: np.ndarray
     value_words: np.ndarray
 
-    def doc_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """CSR of every trial's term numbers: where each trial's start (one more entry at the
-        end) and the terms, trial by trial (a term may repeat)."""
-        lengths = self.value_starts[self.values + 1] - self.value_starts[self.values]
-        starts = np.concatenate(([0], np.cumsum(lengths)))[self.doc_starts]
-        return starts, self.value_terms[_ranges(self.value_starts[self.values], lengths)]
-
 
 def sorted_unique(keys: np.ndarray) -> np.ndarray:
     """`keys` sorted without repeats (`np.unique` is far slower on tens of millions of int64)."""

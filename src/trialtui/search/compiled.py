@@ -302,3 +302,64 @@ def joined_terms(entries, arena, first, count):
         out[at + length] = 0x0A
         at += length + 1
     return out
+
+
+@njit(cache=True)
+def runs_in_order(items, starts, order):
+    """The runs ``items[starts[k]:starts[k + 1]]`` for each k of `order`, one after another."""
+    total = 0
+    for k in order:
+        total += starts[k + 1] - starts[k]
+    out = np.empty(total, items.dtype)
+    at = 0
+    for k in order:
+        length = starts[k + 1] - starts[k]
+        out[at:at + length] = items[starts[k]:starts[k + 1]]
+        at += length
+    return out
+
+
+@njit(cache=True)
+def transposed(doc_starts, values, value_starts, value_terms, size):
+    """Term → trials from trial → values → terms (`bulk.FieldValues`), each trial once per term
+    and in ascending order: the terms (of `size`) that have trials, where each one's trials
+    start in the third array (one more entry at the end), and the trials. A counting sort in
+    two passes over every trial's terms; a term met twice in one trial is counted once
+    (``last`` holds the trial each term was last met in)."""
+    counts = np.zeros(size + 1, np.int64)
+    last = np.full(size, -1, np.int64)
+    trials = len(doc_starts) - 1
+    for doc in range(trials):
+        for i in range(doc_starts[doc], doc_starts[doc + 1]):
+            value = values[i]
+            for j in range(value_starts[value], value_starts[value + 1]):
+                term = value_terms[j]
+                if last[term] != doc:
+                    last[term] = doc
+                    counts[term + 1] += 1
+    held = 0
+    for term in range(size):
+        held += counts[term + 1] > 0
+        counts[term + 1] += counts[term]
+    docs = np.empty(counts[size], np.int32)
+    fill = counts[:size].copy()
+    last[:] = -1
+    for doc in range(trials):
+        for i in range(doc_starts[doc], doc_starts[doc + 1]):
+            value = values[i]
+            for j in range(value_starts[value], value_starts[value + 1]):
+                term = value_terms[j]
+                if last[term] != doc:
+                    last[term] = doc
+                    docs[fill[term]] = doc
+                    fill[term] += 1
+    terms = np.empty(held, np.int64)
+    starts = np.empty(held + 1, np.int64)
+    k = 0
+    for term in range(size):
+        if counts[term + 1] > counts[term]:
+            terms[k] = term
+            starts[k] = counts[term]
+            k += 1
+    starts[held] = counts[size]
+    return terms, starts, docs

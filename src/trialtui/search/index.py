@@ -220,7 +220,7 @@ class SearchIndex:
         digests = list(digests)
         if parallel is None:
             parallel = len(digests) >= _FORK_OVER
-        table = TermTable()  # compiles the tokenizer on first use, before a child is forked
+        table = TermTable(keep_strings=True)  # loads the compiled tokenizer before a child is forked
         arrays: dict[str, dict[str, np.ndarray]] = {}
         if parallel:
             with Claims(_BY_COST) as claims, Forked(partial(_child_share, digests, claims)) as child:
@@ -235,15 +235,15 @@ class SearchIndex:
         posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS
                                     if name not in posted and name not in arrays), table))
         # Every term is numbered: the vocabulary's sorting is done by another child while this
-        # process renumbers the child's fields and makes the vocabulary's dictionary.
-        terms = table.terms()
+        # process renumbers the child's fields.
+        terms, ids = table.terms()
         with Forked(partial(sorted_parts, terms)) if parallel else nullcontext() as sorter:
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
                           for name, field in arrays.items())
             index._fields = [posted[name] for name in FIELDS]
             frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
             index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),
-                                      sorter.result if sorter else partial(sorted_parts, terms))
+                                      sorter.result if sorter else partial(sorted_parts, terms), ids)
         return index
 
     def __len__(self) -> int:

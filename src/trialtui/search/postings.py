@@ -1,7 +1,7 @@
 """One searched field as numpy arrays: term → trials, and trial → its values → their terms.
 
-Built in bulk (see `bulk`): each trial's terms transposed into each term's trials (scipy's
-sparse CSR-to-CSC) and de-duplicated, CSR arrays of a few bytes a posting at registry scale
+Built in bulk (see `tokenize`): each trial's terms transposed into each term's trials (a
+counting sort, compiled: `compiled.transposed`), CSR arrays of a few bytes a posting at registry scale
 instead of a Python object per list; and each trial's values kept as numbers of distinct values
 with their term numbers and word counts, so a candidate can be scored value by value (words
 together in one site name, a name typed whole) without reading its text. Trials added after the
@@ -68,28 +68,14 @@ class FieldPostings:
 
     @classmethod
     def build(cls, values: FieldValues, size: int) -> FieldPostings:
-        """From one field's values of `size` trials (see `bulk.field_values`).
-
-        Term → trials is the transpose of trial → terms: scipy's sparse CSR-to-CSC conversion,
-        a counting sort in C that keeps each term's trials in ascending order. It takes half the
-        time of sorting (term, trial) pairs in numpy (5.3 s instead of 10.7 s over a
-        570,000-trial build's fields, one process).
-        """
-        from scipy import sparse  # a fifth of a second: not for loading a saved index, or a search
+        """From one field's values of `size` trials (see `bulk.FieldValues`): term → trials is
+        the transpose of trial → values → terms (`compiled.transposed`, a counting sort)."""
+        from trialtui.search.compiled import transposed  # a build's: numba
 
         field = cls()
-        doc_starts, terms = values.doc_terms()
-        shape = (size, int(terms.max(initial=-1)) + 1)
-        by_term = sparse.csr_array((np.ones(len(terms), np.int8), terms, doc_starts), shape).tocsc()
-        del terms
-        docs, starts = by_term.indices, by_term.indptr
-        repeat = np.zeros(len(docs), bool)  # a trial holding a term in two values
-        np.equal(docs[1:], docs[:-1], out=repeat[1:])
-        repeat[starts[:-1][starts[:-1] < starts[1:]]] = False
-        kept = np.concatenate(([0], np.cumsum(~repeat)))[starts]
-        field._terms = np.flatnonzero(kept[1:] > kept[:-1])
-        field._starts = np.append(kept[field._terms], kept[-1])
-        field._docs = docs[~repeat].astype(np.int32)
+        terms = int(values.value_terms.max(initial=-1)) + 1
+        field._terms, field._starts, field._docs = transposed(
+            values.doc_starts, values.values, values.value_starts, values.value_terms, terms)
         field._doc_starts = values.doc_starts
         field._values = values.values.astype(np.int32)
         field._value_starts = values.value_starts
@@ -110,13 +96,14 @@ class FieldPostings:
     def renumbered(self, numbers: np.ndarray) -> FieldPostings:
         """This field as built with each term number t made ``numbers[t]``: a share of the build
         that another process numbered on its own (`index._child_share`)."""
+        from trialtui.search.compiled import runs_in_order  # a build's: numba
+
         field = FieldPostings.from_arrays(self.arrays())
         terms = numbers[self._terms]
         order = np.argsort(terms, kind="stable")
-        lengths = np.diff(self._starts)[order]
         field._terms = terms[order]
-        field._starts = np.concatenate(([0], np.cumsum(lengths)))
-        field._docs = self._docs[_ranges(self._starts[order], lengths)]
+        field._starts = np.concatenate(([0], np.cumsum(np.diff(self._starts)[order])))
+        field._docs = runs_in_order(self._docs, self._starts, order)
         field._value_terms = numbers[self._value_terms].astype(np.int32)
         return field
 

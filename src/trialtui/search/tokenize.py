@@ -57,9 +57,17 @@ def _slots_for(slots: np.ndarray, count: int) -> np.ndarray:
 
 class TermTable:
     """Every term met by a build, numbered in order of first sight: the stopwords first (never
-    given out as term numbers: the numbers handed out are less their count)."""
+    given out as term numbers: the numbers handed out are less their count).
 
-    def __init__(self) -> None:
+    With `keep_strings`, the terms are also kept as Python strings and a dictionary (what the
+    vocabulary needs), brought up to date after each field: two million of them take a second
+    or so, which a parallel build then spends while the other process still works.
+    """
+
+    def __init__(self, keep_strings: bool = False) -> None:
+        self._keep_strings = keep_strings
+        self._strings: list[str] = []
+        self._ids: dict[str, int] = {}
         self.slots = np.zeros((1 << 16, 2), np.uint64)
         self.entries = np.zeros((1 << 15, 2), np.int64)
         """Per term, where its bytes start in `arena` and how many there are."""
@@ -99,10 +107,18 @@ class TermTable:
         compiled.number_entries(entries, arena, self._skipped, self.slots, self.entries, self.arena, self.state, numbers)
         return numbers - self._skipped
 
-    def terms(self) -> list[str]:
-        """Every term, in number order."""
-        text = compiled.joined_terms(self.entries, self.arena, self._skipped, int(self.state[0]))
-        return text.tobytes().decode().split("\n")[:-1]
+    def terms(self) -> tuple[list[str], dict[str, int]]:
+        """Every term in number order, and term → number."""
+        self._catch_up()
+        return self._strings, self._ids
+
+    def _catch_up(self) -> None:
+        """Add the terms numbered since the last call to `_strings` and `_ids`."""
+        first = len(self._strings) + self._skipped
+        text = compiled.joined_terms(self.entries, self.arena, first, int(self.state[0]))
+        added = text.tobytes().decode().split("\n")[:-1]
+        self._ids.update(zip(added, range(len(self._strings), len(self._strings) + len(added))))
+        self._strings += added
 
     def field_values(self, per_doc: Sequence[Sequence[str]]) -> FieldValues:
         """One field of many trials from each trial's values, numbering its terms here. Values
@@ -135,6 +151,8 @@ class TermTable:
                     value_words = _grown(value_words, count + 2)
                     value_terms = _grown(value_terms, int(value_starts[count]) + room)
                     self.make_room(room, 2 * room)
+        if self._keep_strings:
+            self._catch_up()
         count = int(value_state[0])
         return FieldValues(np.concatenate(([0], np.cumsum(counts))), numbers, value_starts[:count + 1].copy(),
                            value_terms[:value_starts[count]].copy(), value_words[:count].copy())

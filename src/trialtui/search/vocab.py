@@ -181,13 +181,14 @@ class Vocabulary:
     """Made at the first typo lookup; dropped when a term is added."""
 
     def __init__(self, terms: list[str], frequency: array,
-                 sorting: Callable[[], tuple[np.ndarray, dict[int, tuple[array, array, array]]]] | None = None):
+                 sorting: Callable[[], tuple[np.ndarray, dict[int, tuple[array, array, array]]]] | None = None,
+                 ids: dict[str, int] | None = None):
         """`sorting` gives the terms' alphabetical order and typo tables (`sorted_parts`,
         made elsewhere during a build) and is asked for last; without it the order is made here,
-        the typo tables of each length at its first lookup."""
+        the typo tables of each length at its first lookup. `ids` is term → number, if made."""
         self.terms = terms
         """Number → term."""
-        self.ids = dict(zip(terms, range(len(terms))))
+        self.ids = dict(zip(terms, range(len(terms)))) if ids is None else ids
         self.frequency = frequency
         alphabetical, tables = sorting() if sorting else (alphabetical_order(terms), {})
         self._alphabetical: np.ndarray | None = alphabetical
