@@ -38,7 +38,7 @@ from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
-from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, sorted_parts
+from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, typo_tables
 from trialtui.search.words import QueryWord
 
 if TYPE_CHECKING:
@@ -234,16 +234,16 @@ class SearchIndex:
         # Left: every field without a child, those a failed child claimed.
         posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS
                                     if name not in posted and name not in arrays), table))
-        # Every term is numbered: the vocabulary's sorting is done by another child while this
-        # process renumbers the child's fields.
+        # Every term is numbered: another child makes the typo tables while this process
+        # renumbers the child's fields and sorts the vocabulary.
         terms, ids = table.terms()
-        with Forked(partial(sorted_parts, terms)) if parallel else nullcontext() as sorter:
+        with Forked(partial(typo_tables, terms)) if parallel else nullcontext() as tables:
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
                           for name, field in arrays.items())
             index._fields = [posted[name] for name in FIELDS]
             frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
             index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),
-                                      sorter.result if sorter else partial(sorted_parts, terms), ids)
+                                      tables.result if tables else partial(typo_tables, terms), ids)
         return index
 
     def __len__(self) -> int:

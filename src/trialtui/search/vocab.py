@@ -121,13 +121,6 @@ def _pick(items: list[str], at: np.ndarray) -> list[str]:
     return list(itemgetter(*at.tolist())(items)) if len(at) > 1 else [items[i] for i in at.tolist()]
 
 
-def sorted_parts(terms: list[str]) -> tuple[np.ndarray, dict[int, tuple[array, array, array]]]:
-    """What a vocabulary of `terms` sorts: their alphabetical order (`alphabetical_order`) and
-    typo tables (`typo_tables`), three seconds at registry scale, made by a forked child while
-    a parallel build renumbers the rest."""
-    return alphabetical_order(terms), typo_tables(terms)
-
-
 def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
     """Per term length of 6+, the term numbers (places in `terms`) sorted by each of their three
     pieces: what `Vocabulary.near` searches for two typos."""
@@ -181,17 +174,17 @@ class Vocabulary:
     """Made at the first typo lookup; dropped when a term is added."""
 
     def __init__(self, terms: list[str], frequency: array,
-                 sorting: Callable[[], tuple[np.ndarray, dict[int, tuple[array, array, array]]]] | None = None,
+                 tables: Callable[[], dict[int, tuple[array, array, array]]] | None = None,
                  ids: dict[str, int] | None = None):
-        """`sorting` gives the terms' alphabetical order and typo tables (`sorted_parts`,
-        made elsewhere during a build) and is asked for last; without it the order is made here,
-        the typo tables of each length at its first lookup. `ids` is term → number, if made."""
+        """`tables` gives the terms' typo tables (`typo_tables`, made by a forked child during a
+        parallel build) and is asked for once the alphabetical order is made; without it, the
+        tables of each length are made at its first lookup. `ids` is term → number, if made."""
         self.terms = terms
         """Number → term."""
         self.ids = dict(zip(terms, range(len(terms)))) if ids is None else ids
         self.frequency = frequency
-        alphabetical, tables = sorting() if sorting else (alphabetical_order(terms), {})
-        self._alphabetical: np.ndarray | None = alphabetical
+        self._alphabetical: np.ndarray | None = alphabetical_order(terms)
+        tables = tables() if tables else {}
         self._sorted = _pick(self.terms, self._alphabetical)
         self._by_piece: dict[int, tuple[array, array, array]] = dict(tables)
         self._crowded: dict[str, list[str]] = {}
