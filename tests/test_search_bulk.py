@@ -93,3 +93,11 @@ def test_typo_tables_made_up_front_find_what_lazy_ones_do(built_and_added):
     for word in ("carboplatinn", "pembrolizumba", "massachusets", "cyclophosphamid", "zurichh"):
         assert built._vocab.near(word) == added._vocab.near(word)
     assert "pembrolizumab" in built._vocab.near("pembrolizumba")
+
+
+def test_term_table_sorts_terms_as_python_does():
+    table = TermTable()
+    table.number(["nct01234567", "nct01234560", "nct0123456", "nct01234", "nct0123", "zurich", "zürich",
+                  "北京", "a1", "ab", "aa", "éclair", "ecl", "pembrolizumab", "pembrolizumabx", "z"])
+    terms, _ = table.terms()
+    assert table.alphabetical().tolist() == sorted(range(len(terms)), key=terms.__getitem__)

@@ -363,3 +363,62 @@ def transposed(doc_starts, values, value_starts, value_terms, size):
             k += 1
     starts[held] = counts[size]
     return terms, starts, docs
+
+
+@njit(cache=True, inline="always")
+def _before(entries, arena, one, other):
+    """Whether term `one` sorts before term `other` (UTF-8 byte order is code point order)."""
+    start, length = entries[one, 0], entries[one, 1]
+    other_start, other_length = entries[other, 0], entries[other, 1]
+    for i in range(min(length, other_length)):
+        if arena[start + i] != arena[other_start + i]:
+            return arena[start + i] < arena[other_start + i]
+    return length < other_length
+
+
+@njit(cache=True)
+def alphabetical(entries, arena, first, count):
+    """Terms `first` … `count - 1` in alphabetical order (as numbers less `first`): sorted by
+    their first 8 bytes, then each run sharing those merge-sorted by whole bytes."""
+    size = count - first
+    keys = np.zeros(size, np.uint64)
+    for k in range(size):
+        start, length = entries[first + k, 0], entries[first + k, 1]
+        key = _U(0)
+        for i in range(8):
+            key <<= _U(8)
+            if i < length:
+                key |= _U(arena[start + i])
+        keys[k] = key
+    order = np.argsort(keys)
+    spare = np.empty(size, np.int64)
+    run = 0
+    while run < size:
+        end = run + 1
+        while end < size and keys[order[end]] == keys[order[run]]:
+            end += 1
+        width = 1
+        while width < end - run:  # bottom-up merge sort of order[run:end]
+            for left in range(run, end, 2 * width):
+                middle, right = min(left + width, end), min(left + 2 * width, end)
+                i, j, at = left, middle, left
+                while i < middle and j < right:
+                    if _before(entries, arena, first + order[j], first + order[i]):
+                        spare[at] = order[j]
+                        j += 1
+                    else:
+                        spare[at] = order[i]
+                        i += 1
+                    at += 1
+                while i < middle:
+                    spare[at] = order[i]
+                    i += 1
+                    at += 1
+                while j < right:
+                    spare[at] = order[j]
+                    j += 1
+                    at += 1
+            order[run:end] = spare[run:end]
+            width *= 2
+        run = end
+    return order

@@ -243,7 +243,8 @@ class SearchIndex:
             index._fields = [posted[name] for name in FIELDS]
             frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
             index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),
-                                      tables.result if tables else partial(typo_tables, terms), ids)
+                                      tables.result if tables else partial(typo_tables, terms), ids,
+                                      table.alphabetical())
         return index
 
     def __len__(self) -> int:

@@ -112,6 +112,11 @@ class TermTable:
         self._catch_up()
         return self._strings, self._ids
 
+    def alphabetical(self) -> np.ndarray:
+        """Every term number in the terms' alphabetical order (as `vocab.alphabetical_order`,
+        from the bytes held here: half the time at registry scale)."""
+        return compiled.alphabetical(self.entries, self.arena, self._skipped, int(self.state[0]))
+
     def _catch_up(self) -> None:
         """Add the terms numbered since the last call to `_strings` and `_ids`."""
         first = len(self._strings) + self._skipped

@@ -175,15 +175,16 @@ class Vocabulary:
 
     def __init__(self, terms: list[str], frequency: array,
                  tables: Callable[[], dict[int, tuple[array, array, array]]] | None = None,
-                 ids: dict[str, int] | None = None):
+                 ids: dict[str, int] | None = None, alphabetical: np.ndarray | None = None):
         """`tables` gives the terms' typo tables (`typo_tables`, made by a forked child during a
-        parallel build) and is asked for once the alphabetical order is made; without it, the
-        tables of each length are made at its first lookup. `ids` is term → number, if made."""
+        parallel build) and is asked for last; without it, the tables of each length are made
+        at its first lookup. `ids` (term → number) and `alphabetical` (`alphabetical_order`)
+        are made here unless given."""
         self.terms = terms
         """Number → term."""
         self.ids = dict(zip(terms, range(len(terms)))) if ids is None else ids
         self.frequency = frequency
-        self._alphabetical: np.ndarray | None = alphabetical_order(terms)
+        self._alphabetical: np.ndarray | None = alphabetical_order(terms) if alphabetical is None else alphabetical
         tables = tables() if tables else {}
         self._sorted = _pick(self.terms, self._alphabetical)
         self._by_piece: dict[int, tuple[array, array, array]] = dict(tables)
