@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
+
 import trialtui.library_index as library_index_module
 from trialtui.cli import main
 from trialtui.ingest.loader import iter_records
@@ -93,10 +97,6 @@ def test_the_search_command_uses_the_index_the_app_saved(shared_data, monkeypatc
 def test_loading_a_saved_index_and_searching_it_never_imports_the_compiler(api_digests, tmp_path):
     """numba takes a third of a second to import and a second to load the build's loops: the
     app's next start and `trialtui search` only load and search."""
-    import pickle
-    import subprocess
-    import sys
-
     path = tmp_path / "index.npz"
     assert saved.save(SearchIndex.build(api_digests), path, "key")
     (tmp_path / "digests.pickle").write_bytes(pickle.dumps(list(api_digests)))
