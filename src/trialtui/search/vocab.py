@@ -185,14 +185,13 @@ class Vocabulary:
         self.ids = dict(zip(terms, range(len(terms)))) if ids is None else ids
         self.frequency = frequency
         self._alphabetical: np.ndarray | None = alphabetical_order(terms) if alphabetical is None else alphabetical
-        tables = tables() if tables else {}
         self._sorted = _pick(self.terms, self._alphabetical)
-        self._by_piece: dict[int, tuple[array, array, array]] = dict(tables)
         self._crowded: dict[str, list[str]] = {}
-        """Term numbers in `_sorted`'s order (None: not made, or stale after `number`)."""
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
+        """See `positions` (None: not made, or stale after `number`)."""
         if tables:
-            self.positions()  # now rather than at the first query
+            self.positions()  # now rather than at the first query, while the tables are being made
+        self._by_piece: dict[int, tuple[array, array, array]] = tables() if tables else {}
 
     @classmethod
     def restore(cls, terms: list[str], frequency: array, alphabetical: np.ndarray,
