@@ -376,10 +376,11 @@ def _before(entries, arena, one, other):
     return length < other_length
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def alphabetical(entries, arena, first, count):
     """Terms `first` … `count - 1` in alphabetical order (as numbers less `first`): sorted by
-    their first 8 bytes, then each run sharing those merge-sorted by whole bytes."""
+    their first 8 bytes, then each run sharing those merge-sorted by whole bytes. Runs without
+    the GIL, beside the Python work of a build."""
     size = count - first
     keys = np.zeros(size, np.uint64)
     for k in range(size):

@@ -20,6 +20,7 @@ import math
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
@@ -234,9 +235,12 @@ class SearchIndex:
         # Left: every field without a child, those a failed child claimed.
         posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS
                                     if name not in posted and name not in arrays), table))
-        # Every term is numbered: another child makes the typo tables while this process
-        # renumbers the child's fields and sorts the vocabulary.
-        terms, ids = table.terms()
+        # Every term is numbered: a thread sorts them (compiled, without the GIL) while this one
+        # decodes the child's into strings; then another child makes the typo tables while this
+        # process renumbers the child's fields (no thread runs when it forks).
+        with ThreadPoolExecutor(1) as sorter:
+            alphabetical = sorter.submit(table.alphabetical)
+            terms, ids = table.terms()
         with Forked(partial(typo_tables, terms)) if parallel else nullcontext() as tables:
             posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
                           for name, field in arrays.items())
@@ -244,7 +248,7 @@ class SearchIndex:
             frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
             index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),
                                       tables.result if tables else partial(typo_tables, terms), ids,
-                                      table.alphabetical())
+                                      alphabetical.result())
         return index
 
     def __len__(self) -> int:
