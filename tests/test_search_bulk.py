@@ -3,7 +3,6 @@ a time does, on real records."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from trialtui.search import SearchIndex
