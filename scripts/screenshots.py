@@ -22,7 +22,7 @@ SIZE = (140, 40)
 async def settle(pilot) -> None:
     from trialtui.tui.widgets.trial_list import TrialList
 
-    for _ in range(300):
+    for _ in range(3000):  # up to a minute: a first build on a new machine compiles the tokenizer
         await pilot.pause(0.02)
         if pilot.app.screen.query(TrialList) and pilot.app.screen.query_one(TrialList).rows \
                 and pilot.app.session.searchable:  # the status line says so once indexed
