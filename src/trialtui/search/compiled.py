@@ -319,40 +319,40 @@ def runs_in_order(items, starts, order):
     return out
 
 
-@njit(cache=True)
-def transposed(doc_starts, values, value_starts, value_terms, size):
-    """Term → trials from trial → values → terms (`bulk.FieldValues`), each trial once per term
-    and in ascending order: the terms (of `size`) that have trials, where each one's trials
-    start in the third array (one more entry at the end), and the trials. A counting sort in
-    two passes over every trial's terms; a term met twice in one trial is counted once
-    (``last`` holds the trial each term was last met in)."""
-    counts = np.zeros(size + 1, np.int64)
-    last = np.full(size, -1, np.int64)
-    trials = len(doc_starts) - 1
-    for doc in range(trials):
+@njit(cache=True, inline="always")
+def _tally(doc_starts, values, value_starts, value_terms, last, tally, shift, docs):
+    """Walk every trial's terms, each (term, trial) pair once (``last`` holds the trial each
+    term was last met in): add one to ``tally[term + shift]``, after writing the trial at
+    ``docs[tally[term]]`` when `docs` is not empty."""
+    last[:] = -1
+    write = len(docs) > 0
+    for doc in range(len(doc_starts) - 1):
         for i in range(doc_starts[doc], doc_starts[doc + 1]):
             value = values[i]
             for j in range(value_starts[value], value_starts[value + 1]):
                 term = value_terms[j]
                 if last[term] != doc:
                     last[term] = doc
-                    counts[term + 1] += 1
+                    if write:
+                        docs[tally[term]] = doc
+                    tally[term + shift] += 1
+
+
+@njit(cache=True)
+def transposed(doc_starts, values, value_starts, value_terms, size):
+    """Term → trials from trial → values → terms (`bulk.FieldValues`), each trial once per term
+    and in ascending order: the terms (of `size`) that have trials, where each one's trials
+    start in the third array (one more entry at the end), and the trials. A counting sort: one
+    walk counts each term's trials, the next writes them."""
+    counts = np.zeros(size + 1, np.int64)
+    last = np.empty(size, np.int64)
+    _tally(doc_starts, values, value_starts, value_terms, last, counts, 1, np.empty(0, np.int32))
     held = 0
     for term in range(size):
         held += counts[term + 1] > 0
         counts[term + 1] += counts[term]
     docs = np.empty(counts[size], np.int32)
-    fill = counts[:size].copy()
-    last[:] = -1
-    for doc in range(trials):
-        for i in range(doc_starts[doc], doc_starts[doc + 1]):
-            value = values[i]
-            for j in range(value_starts[value], value_starts[value + 1]):
-                term = value_terms[j]
-                if last[term] != doc:
-                    last[term] = doc
-                    docs[fill[term]] = doc
-                    fill[term] += 1
+    _tally(doc_starts, values, value_starts, value_terms, last, counts[:size].copy(), 0, docs)
     terms = np.empty(held, np.int64)
     starts = np.empty(held + 1, np.int64)
     k = 0
