@@ -71,8 +71,8 @@ post first (roughly: a phase profile at 570k trials, one process, 2026-12-02 16:
 tokenizer: facilities 8.9 s, drug_text 2.7, drugs 2.3, ids, cities 1.9, keywords 1.8, title 1.0,
 official_title 0.8), so that they end within one field of each other."""
 _PARENT_LAST = ("states", "sponsors", "conditions", "countries")
-"""Small fields (2 s together at 570k) the parent posts last, while the child hands its share
-over (1-2 s at 570k)."""
+"""Small fields the parent posts last, while the child hands its share over (0.6-1 s at 570k
+in this session's timelines)."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}

