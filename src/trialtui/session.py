@@ -6,10 +6,11 @@ The TUI is a thin layer over this object; tests drive it directly too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialtui.catalog import Catalog, First, Progress, load_catalog
 from trialtui.comparison import Comparison, compare
@@ -24,6 +25,9 @@ from trialtui.store import Database, Library
 from trialtui.store.annotations import Annotations, TrialAnnotation
 from trialtui.store.profiles import PatientProfiles
 
+if TYPE_CHECKING:
+    from trialtui.search.index import Matches
+
 
 @dataclass(slots=True)
 class ResultRow:
@@ -33,6 +37,54 @@ class ResultRow:
     score: float | None = None
     matched: tuple[str, ...] = ()
     title_spans: tuple[tuple[int, int], ...] = ()
+
+
+class ResultRows(Sequence[ResultRow]):
+    """The rows of a query or filter, best first. `len` is exact at once; the `head` rows are
+    ready, the rest are ranked when first read or by `finish` (a long list at registry scale)."""
+
+    def __init__(self, matches: Matches | None, rows: list[ResultRow] | None,
+                 digest_of: Callable[[str], TrialDigest | None]):
+        self._matches = matches
+        self._rows = rows
+        self._digest_of = digest_of
+
+    def __len__(self) -> int:
+        return len(self._rows) if self._rows is not None else len(self._matches)
+
+    @property
+    def complete(self) -> bool:
+        return self._rows is not None
+
+    @property
+    def head(self) -> list[ResultRow]:
+        """The rows ready now: all of them once `complete`."""
+        return self._rows if self._rows is not None else self._made(self._matches.head)
+
+    def finish(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Rank every row now; False if `stop` returned True first."""
+        if self._rows is None:
+            if not self._matches.finish(stop):
+                return False
+            self._rows = self._made(self._matches)
+        return True
+
+    def __getitem__(self, at):
+        self.finish()
+        return self._rows[at]
+
+    def __iter__(self) -> Iterator[ResultRow]:
+        self.finish()
+        return iter(self._rows)
+
+    def _made(self, hits) -> list[ResultRow]:
+        rows = []
+        for hit in hits:
+            digest = self._digest_of(hit.trial_id)
+            if digest is not None:  # the index is built from the catalog's digests: always found
+                rows.append(ResultRow(digest, hit.score, hit.matched,
+                                      tuple(hit.spans.get("title", ())) if hit.spans else ()))
+        return rows
 
 
 class ReviewSession:
@@ -106,25 +158,26 @@ class ReviewSession:
     def searchable(self) -> bool:
         return self._index is not None
 
-    def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None,
-             limit: int = 500) -> list[ResultRow]:
-        """Every trial (no query, no filters) or the best matches, best first; `review` narrows
-        by the reviewer's own annotations."""
+    def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None) -> ResultRows:
+        """Every trial the query and filters admit, best first (every trial in order with
+        neither); `review` narrows by the reviewer's own annotations. The count is exact at once;
+        past the best rows, the rest are ranked when first read (`ResultRows`)."""
         if not query.strip() and not filters:
-            rows = [ResultRow(d) for d in self.catalog.digests]
-        elif self._index is None:
-            return []
-        else:
-            rows = []
-            wanted = len(self.catalog) if review else limit
-            for hit in self._index.search(query, limit=wanted, filters=filters, highlight=("title",)):
-                digest = self.catalog.digest(hit.trial_id)
-                if digest is not None:
-                    spans = tuple(hit.spans.get("title", ())) if hit.spans else ()
-                    rows.append(ResultRow(digest, hit.score, tuple(hit.matched), spans))
+            digests = self.catalog.digests
+            if review:
+                digests = [d for d in digests if review.admits(self.reviews.get(d.trial_id))]
+            return ResultRows(None, [ResultRow(d) for d in digests], self.catalog.digest)
+        if self._index is None:
+            return ResultRows(None, [], self.catalog.digest)
+        only, without = None, ()
         if review:
-            rows = [r for r in rows if review.admits(self.reviews.get(r.digest.trial_id))][:limit if query.strip() else None]
-        return rows
+            passing = {tid for tid, a in self.reviews.items() if review.admits(a)}
+            if review.admits(None):
+                without = self.reviews.keys() - passing
+            else:
+                only = passing
+        matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without)
+        return ResultRows(matches, None, self.catalog.digest)
 
     def trial(self, trial_id: str) -> Trial | None:
         return self.catalog.trial(trial_id)

@@ -19,14 +19,14 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, chain
 from operator import add, attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -185,6 +185,69 @@ def _phase_bits(phases: Iterable[str]) -> int:
 
 def _country_key(country: str) -> str:
     return " ".join(fold(country).split())
+
+
+_TAIL_CHUNK = 50_000
+"""Trials scored at a time when the rest of a long list of matches is scored (memory)."""
+
+
+class _Tail:
+    """The matches of a query past its best ones, ranked when first needed (`Matches`)."""
+
+    def __init__(self, index: SearchIndex, words: list[QueryWord], docs: np.ndarray, holds: np.ndarray | None):
+        self.index, self.words, self.docs, self.holds = index, words, docs, holds
+        self.hits: list[Hit] | None = None
+
+    def __len__(self) -> int:
+        return len(self.docs) if self.hits is None else len(self.hits)
+
+    def score(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Rank the rest (no highlights); False if `stop` said so before the end."""
+        if self.hits is not None:
+            return True
+        raw, bits = [np.zeros(0)], [np.zeros(0, np.int64)]
+        for start in range(0, len(self.docs), _TAIL_CHUNK):
+            if stop is not None and stop():
+                return False
+            part = slice(start, start + _TAIL_CHUNK)
+            scored = self.index._raw(self.words, self.docs[part], None if self.holds is None else self.holds[:, part])
+            raw.append(scored[0])
+            bits.append(scored[1])
+        self.hits = self.index._ranked(self.words, self.docs, np.concatenate(raw), np.concatenate(bits), False, None)
+        return True
+
+
+class Matches(Sequence[Hit]):
+    """Every trial a query matches, best first: the best ranked and highlighted at once, the rest
+    ranked (without highlights) when first read, or by `finish`. Its length is exact from the start."""
+
+    def __init__(self, head: list[Hit], tail: _Tail | None):
+        self.head = head
+        self._tail = tail
+
+    def __len__(self) -> int:
+        return len(self.head) + (len(self._tail) if self._tail is not None else 0)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every match is ranked already."""
+        return self._tail is None or self._tail.hits is not None
+
+    def finish(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Rank the rest now; False if `stop` returned True first."""
+        return self._tail is None or self._tail.score(stop)
+
+    def __getitem__(self, at):
+        if isinstance(at, int) and -len(self.head) <= at < len(self.head) and (at >= 0 or self.complete):
+            return self.head[at]
+        self.finish()
+        return (self.head + (self._tail.hits if self._tail is not None else []))[at]
+
+    def __iter__(self) -> Iterator[Hit]:
+        yield from self.head
+        if self._tail is not None:
+            self.finish()
+            yield from self._tail.hits
 
 
 class SearchIndex:
@@ -347,47 +410,153 @@ class SearchIndex:
                 hits = more if len(more) > len(hits) else hits
         return hits
 
-    def _hits(self, words: list[QueryWord], mask: bytes, limit: int, highlight: Collection[str] | None) -> list[Hit]:
-        # A stopword being typed ("Vitamin A") is not indexed: it ranks nothing, so it must not
-        # filter; the next letter makes it a word.
+    def matches(self, query: str, filters: SearchFilters | None = None, highlight: Collection[str] | None = None,
+                only: Collection[str] | None = None, without: Collection[str] = ()) -> Matches:
+        """Every trial `query` matches among those `filters` admit (and among `only`, if given,
+        never `without`), best first; an empty query lists them in order. The best come ranked
+        and highlighted as `search` gives them; the rest are scored the same way when first read
+        past them (`Matches`), but are counted at once."""
+        parsed = parse_query(query)
+        mask = self._restricted(self._mask(filters or SearchFilters()), only, without)
+        if not parsed:
+            return Matches(self._listing(mask), None)
+        words = self._resolve(parsed)
+        found = self._every(words, mask, highlight)
+        if len(found) < _FEW:  # as in `search`
+            tolerant = self._resolve(parsed, tolerant=True)
+            if [word.numbers for word in tolerant] != [word.numbers for word in words]:
+                more = self._every(tolerant, mask, highlight)
+                found = more if len(more) > len(found) else found
+        return found
+
+    def _restricted(self, mask: bytes, only: Collection[str] | None, without: Collection[str]) -> bytes:
+        """`mask` narrowed to the trials `only` names (all if None), never those of `without`."""
+        if only is None and not without:
+            return mask
+        narrowed = bytearray(len(mask)) if only is not None else bytearray(mask)
+        for trial_id in only or ():
+            doc = self._doc_of.get(trial_id)
+            if doc is not None:
+                narrowed[doc] = mask[doc]
+        for trial_id in without:
+            doc = self._doc_of.get(trial_id)
+            if doc is not None:
+                narrowed[doc] = 0
+        return bytes(narrowed)
+
+    def _usable(self, words: list[QueryWord]) -> list[QueryWord] | None:
+        """The words that rank, cheapest first; None when one matches nothing.
+
+        A stopword being typed ("Vitamin A") is not indexed: it ranks nothing, so it must not
+        filter; the next letter makes it a word."""
         words = [w for w in words if not (w.query.typing and w.query.text in STOPWORDS)] or words
         if any(not w.sources for w in words):
-            return []
+            return None
         words.sort(key=lambda w: w.cost)
-        window = max(limit + 30, _WINDOW)
+        return words
+
+    def _hits(self, words: list[QueryWord], mask: bytes, limit: int, highlight: Collection[str] | None) -> list[Hit]:
+        words = self._usable(words)
+        if words is None:
+            return []
         alive = np.frombuffer(mask, np.bool_)
+        window = max(limit + 30, _WINDOW)
         if len(words) == 1 and words[0].cost > _WALK_OVER:
             docs, holds = self._walk(words[0], alive, window), None
         else:
             docs, scores, holds = self._candidates(words, alive)
             picked = _best(scores, window, partial(self._crowding, docs, holds))
             docs, holds = docs[picked], _holds(words, docs[picked], holds[:, picked], self._fields)
+        return self._scored(words, docs, holds, highlight, limit)
+
+    def _every(self, words: list[QueryWord], mask: bytes, highlight: Collection[str] | None) -> Matches:
+        """`matches` of resolved words: the best as `_hits` ranks them for a short `limit`, then
+        the rest of the trials whose postings hold every word, to be scored when first read."""
+        words = self._usable(words)
+        if words is None:
+            return Matches([], None)
+        alive = np.frombuffer(mask, np.bool_)
+        if len(words) == 1 and words[0].cost > _WALK_OVER:
+            head, head_holds = self._walk(words[0], alive, _WINDOW), None
+            every = np.zeros(len(alive), bool)
+            for _, docs, _, _ in words[0].sources:
+                every[docs] = True
+            every &= alive
+            every[head] = False
+            rest, rest_holds = np.flatnonzero(every), None
+        else:
+            docs, scores, holds = self._candidates(words, alive)
+            picked = _best(scores, _WINDOW, partial(self._crowding, docs, holds))
+            head, head_holds = docs[picked], _holds(words, docs[picked], holds[:, picked], self._fields)
+            left = np.ones(len(docs), bool)
+            left[picked] = False
+            rest = docs[left]
+            rest_holds = _holds(words, rest, holds[:, left], self._fields) if len(rest) else None
+        hits = self._scored(words, head, head_holds, highlight, None)
+        # Where only a word's two halves hold a trial, they may be in two values: no match. A
+        # phrase may fail anywhere. Those trials are scored now, so the count is exact at once.
+        unsure = np.zeros(len(rest), bool)
+        for word in words:
+            if word.split_numbers:
+                held = np.zeros(len(alive), bool)
+                for _, docs, _, term in word.sources:
+                    if term >= 0:
+                        held[docs] = True
+                unsure |= ~held[rest]
+        if unsure.any() and not _phrases(words):
+            raw, _ = self._raw(words, rest[unsure], None if rest_holds is None else rest_holds[:, unsure])
+            unsure[np.flatnonzero(unsure)[raw >= 0]] = False
+            rest, rest_holds = rest[~unsure], None if rest_holds is None else rest_holds[:, ~unsure]
+        tail = _Tail(self, words, rest, rest_holds)
+        if _phrases(words):
+            tail.score()
+        return Matches(hits, tail)
+
+    def _scored(self, words: list[QueryWord], docs: np.ndarray, holds: np.ndarray | None,
+                highlight: Collection[str] | Literal[False] | None, limit: int | None) -> list[Hit]:
+        """The trials of `docs` that match, exactly scored, best first (at most `limit`); with
+        `highlight` False, no `Hit.spans` (reading text for every trial of a long list is slow)."""
+        if not len(docs):
+            return []
+        raw, bits = self._raw(words, docs, holds)
+        return self._ranked(words, docs, raw, bits, highlight, limit)
+
+    def _raw(self, words: list[QueryWord], docs: np.ndarray, holds: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Each trial's raw score (`score_window`) and, as bits by field number, where it matched."""
         raw, matched = score_window(docs, words, self._fields, self._vocab.positions(), self._vocab.alphabetical(),
                                     holds)
+        return raw, (matched.astype(np.int64) << np.arange(_FIELD_COUNT)[:, None]).sum(0)
+
+    def _ranked(self, words: list[QueryWord], docs: np.ndarray, raw: np.ndarray, bits: np.ndarray,
+                highlight: Collection[str] | Literal[False] | None, limit: int | None) -> list[Hit]:
+        """Hits for scored trials, best first, then by trial number; those failing a phrase left out."""
         phrases = _phrases(words)
+        field_bits = bits.tolist()
+        names: dict[int, list[str]] = {}
+        digests = self._digests
         hits = []
         for at in np.lexsort((docs, -np.round(raw, 9))).tolist():
             if raw[at] < 0 or len(hits) == limit:
                 break
             doc = int(docs[at])
-            fields = [FIELDS[number] for number in np.flatnonzero(matched[:, at]).tolist()]
+            fields = names.get(field_bits[at])
+            if fields is None:
+                fields = names[field_bits[at]] = [name for number, name in enumerate(FIELDS) if field_bits[at] >> number & 1]
             if phrases and not self._has_phrases(doc, phrases, fields):
                 continue
-            shown = fields if highlight is None else [name for name in fields if name in highlight]
-            hits.append(Hit(self._digests[doc].trial_id, to_percent(float(raw[at])), tuple(fields),
-                            self._spans(doc, words, shown)))
+            if highlight is False:
+                spans = {}
+            else:
+                shown = fields if highlight is None else [name for name in fields if name in highlight]
+                spans = self._spans(doc, words, shown)
+            hits.append(Hit(digests[doc].trial_id, to_percent(float(raw[at])), tuple(fields), spans))
         return hits
 
-    def _listing(self, mask: bytes, limit: int) -> list[Hit]:
-        hits = []
-        start = 0
-        while len(hits) < limit:
-            doc = mask.find(1, start)
-            if doc < 0:
-                break
-            hits.append(Hit(self._digests[doc].trial_id, 0.0))
-            start = doc + 1
-        return hits
+    def _listing(self, mask: bytes, limit: int | None = None) -> list[Hit]:
+        """The trials `mask` admits, in order (the first `limit`)."""
+        digests = self._digests
+        docs = np.flatnonzero(np.frombuffer(mask, np.bool_))[:limit]
+        return [Hit(digests[doc].trial_id, 0.0) for doc in docs.tolist()]
 
     def _resolve(self, parsed: Query, tolerant: bool = False) -> list[QueryWord]:
         """Find the vocabulary terms each query word may stand for and their postings; when

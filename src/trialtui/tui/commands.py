@@ -15,7 +15,7 @@ class TrialJumpProvider(Provider):
         session = self.app.session
         if len(query.strip()) < 2:
             return
-        for row in session.rows(query, limit=20):
+        for row in session.rows(query).head[:20]:
             digest = row.digest
             yield Hit(
                 (row.score or 0) / 100,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,7 +20,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES, PatientEntry
-from trialtui.session import ResultRow
+from trialtui.session import ResultRows
 from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
 from trialtui.review import review_rank
@@ -92,8 +93,10 @@ class BrowseScreen(ReviewActions, Screen):
 
     @dataclass
     class Results(Message):
+        """A query's rows: first with only the best ranked (the count exact), then all."""
+
         query: str
-        rows: list[ResultRow]
+        rows: ResultRows
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -199,35 +202,47 @@ class BrowseScreen(ReviewActions, Screen):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str) -> None:
-        self.post_message(self.Results(query, self._listing(query)))
+        """The best rows at once, then (unless a newer search started) the whole ranked list."""
+        rows = self._listing(query)
+        self.post_message(self.Results(query, rows))
+        worker = get_current_worker()
+        if rows is not None and not rows.complete and rows.finish(stop=lambda: worker.is_cancelled):
+            self.post_message(self.Results(query, rows))
 
     def on_browse_screen_results(self, message: Results) -> None:
         if message.query == self.query_one("#search", Input).value:
-            self._show_rows(message.rows, message.query)
+            self._show_rows(message.rows, message.query, announce=message.rows is not self._rows)
 
-    def _listing(self, query: str) -> list[ResultRow] | None:
+    _rows: ResultRows | None = None
+    """The rows listed (None: every trial), ranked or still being ranked past the best."""
+
+    def _listing(self, query: str) -> ResultRows | None:
         """The search results, or None for "every trial" (no query, no filter): at registry
         scale that is the catalog's own list, shown without a result row per trial."""
         if not query.strip() and not self.filters:
             return None
         return self.app.session.rows(query, *self._filter_parts())
 
-    def _show_rows(self, rows: list[ResultRow] | None, query: str, announce: bool = True) -> None:
+    def _show_rows(self, rows: ResultRows | None, query: str, announce: bool = True) -> None:
+        """List `rows` (None: every trial): while only the best are ranked, those, with End and
+        sorting held until the rest arrive; the status line counts every match."""
         session = self.app.session
         trials = self.query_one(TrialList)
         keep = trials.current.digest.trial_id if trials.current else None
+        self._rows = rows
         if rows is None:
             digests, spans, self._matched = session.catalog.digests, {}, {}
         else:
-            digests = [r.digest for r in rows]
-            spans = {r.digest.trial_id: r.title_spans for r in rows if r.title_spans}
-            self._matched = {r.digest.trial_id: r.matched for r in rows if r.matched}
+            ready = rows.head
+            digests = [r.digest for r in ready]
+            spans = {r.digest.trial_id: r.title_spans for r in ready if r.title_spans}
+            self._matched = {r.digest.trial_id: r.matched for r in ready if r.matched}
         # Only trials with badges or highlights get a line of their own; the rest are drawn plain.
         badged = set(spans) | set(session.marked) | set(session.reviews) | session.changed | session.fitted()
         decorated = {tid: self._row(d, spans.get(tid, ())) for tid in badged
                      if (d := session.catalog.digest(tid)) is not None}
         trials.set_rows(digests, decorated, keep=keep, plain_rank=review_rank(None),
-                        complete=self._reading is None, announce=announce)
+                        complete=self._reading is None and (rows is None or rows.complete), announce=announce)
         total = self._reading or len(session.catalog)
         searching = bool(query.strip() or self.filters)
         if self._reading is not None:
@@ -237,7 +252,7 @@ class BrowseScreen(ReviewActions, Screen):
             self._status(f"Indexing {total:,} trials: the search runs as soon as it is ready…")
         elif searching:
             what = f" “{query.strip()}”" if query.strip() else " the filters"
-            self._status(f"{len(digests):,} of {total:,} trials match{what}")
+            self._status(f"{len(rows):,} of {total:,} trials match{what}")
         elif not session.searchable:
             self._status(f"{total:,} trials (indexing them for search…)", awaits_index=True)
         else:
@@ -258,7 +273,16 @@ class BrowseScreen(ReviewActions, Screen):
         return True
 
     def on_trial_list_not_all_listed(self, message: TrialList.NotAllListed) -> None:
+        """Only while reading the library: past a query's best rows the rest follow in moments."""
         self._waits_for_list(message.action)
+
+    def on_trial_list_sort_changed(self, message: TrialList.SortChanged) -> None:
+        if message.name:
+            direction = "descending ▼" if message.reverse else "ascending ▲"
+            self.notify(f"Sorted by {message.name}, {direction}", timeout=3)
+        else:
+            self.notify("Back to the list's own order" + (" (best match first)" if self._rows is not None else ""),
+                        timeout=3)
 
     # showing a trial -----------------------------------------------------------------------------
 
@@ -466,7 +490,11 @@ class BrowseScreen(ReviewActions, Screen):
         self._refresh_rows([d.trial_id for d in self.query_one(TrialList).digests])
 
     def listed_digests(self) -> list:
-        return list(self.query_one(TrialList).digests)
+        """Every listed trial in the order shown, the rest of a query's matches ranked now if need be."""
+        trials = self.query_one(TrialList)
+        if self._rows is not None and not self._rows.complete:
+            return [row.digest for row in self._rows]  # unsorted: sorting waits for the whole list
+        return list(trials.digests)
 
     def _annotation_line(self, trial_id: str) -> str:
         session = self.app.session
@@ -503,4 +531,4 @@ class BrowseScreen(ReviewActions, Screen):
         yield SystemCommand("Changes: trials changed since last review", "What moved in status, sites, dates and eligibility thresholds", self.action_changes)
         yield SystemCommand("Patient: check trials against a patient's values", "Age, sex, conditions and labs in any unit; every trial shows fits / fails / unknown", self.action_patient)
         yield SystemCommand("Filters: status, phase, country, patient age", "Narrow the list beside the search query", self.action_filters)
-        yield SystemCommand("List: sort by the next column", "Cycle through ID, status, phase, title, conditions, last update", self.query_one(TrialList).action_cycle_sort)
+        yield SystemCommand("List: sort by the next column", "Cycle through the columns shown, each ascending then descending", self.query_one(TrialList).action_cycle_sort)

@@ -7,7 +7,7 @@ assignment. It takes rows in and posts `Highlighted` / `Selected` / `SortChanged
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -50,15 +50,19 @@ class Column:
     label: str
     width: int
     """Fixed width in cells, or 0 for a column that shares the remaining width."""
+    sort: str
+    """Its `SORT_KEYS` key."""
+    name: str
+    """What the user calls it ("Sorted by review marks")."""
 
 
 COLUMNS = (
-    Column("badges", "", 5),
-    Column("trial_id", "Trial", 15),
-    Column("status", "Status", 10),
-    Column("phase", "Phase", 6),
-    Column("title", "Title", 0),
-    Column("conditions", "Conditions", 0),
+    Column("badges", "", 5, "review", "review marks"),
+    Column("trial_id", "Trial", 15, "trial_id", "trial ID"),
+    Column("status", "Status", 10, "status", "status"),
+    Column("phase", "Phase", 6, "phase", "phase"),
+    Column("title", "Title", 0, "title", "title"),
+    Column("conditions", "Conditions", 0, "conditions", "conditions"),
 )
 CONDITIONS_MIN_WIDTH = 110
 """Below this width the conditions column gives its room to the title."""
@@ -91,7 +95,6 @@ SORT_KEYS = {
     "phase": lambda r: r.digest.phases,
     "title": lambda r: r.digest.title.casefold(),
     "conditions": lambda r: tuple(c.casefold() for c in r.digest.conditions),
-    "last_update": lambda r: r.digest.last_update,
     "review": lambda r: r.review_rank,
 }
 
@@ -150,7 +153,9 @@ class TrialList(ScrollView, can_focus=True):
 
     @dataclass
     class SortChanged(Message):
-        key: str
+        """The list was sorted by a column (`name`; "" for the order it was given in)."""
+
+        name: str
         reverse: bool
 
     @dataclass
@@ -163,10 +168,13 @@ class TrialList(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._digests: list[TrialDigest] = []
+        self._given: Sequence[TrialDigest] = ()
         self._decorated: dict[str, ListRow] = {}
         self._plain_rank: tuple[int, ...] = ()
         self.complete = True
-        """False while the rows are only the first of a longer list still being read."""
+        """False while the rows are only the first of a longer list still being read or ranked."""
+        self._waiting: Callable[[], None] | None = None
+        """What the user asked for that needs the whole list (End, a sort): done once it is set."""
         self.sort_key = ""
         self.sort_reverse = False
 
@@ -198,10 +206,14 @@ class TrialList(ScrollView, can_focus=True):
         sorting are refused until the whole list is set. `announce` False: the cursor's trial is
         announced only if it changed (the whole list replacing its first rows under the reader)."""
         before = self.current.digest.trial_id if self.current else None
+        self._given = digests
         self._digests = list(digests)
         self._decorated = decorated or {}
         self._plain_rank = plain_rank
         self.complete = complete
+        waiting = None
+        if complete:
+            waiting, self._waiting = self._waiting, None
         self._apply_sort()
         self.virtual_size = Size(self.size.width, len(self._digests) + 1)
         index = self.index_of(keep) if keep else None
@@ -209,6 +221,8 @@ class TrialList(ScrollView, can_focus=True):
         same = index == self.cursor < len(self._digests) and self._digests[index].trial_id == before
         self._move_to(index, announce=announce or not same)
         self.refresh()
+        if waiting is not None:
+            waiting()
 
     def title_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
         held = self._decorated.get(trial_id)
@@ -231,15 +245,19 @@ class TrialList(ScrollView, can_focus=True):
 
     def sort_by(self, key: str, reverse: bool = False) -> None:
         if not self.complete:
+            self._waiting = lambda: self.sort_by(key, reverse)
             self.post_message(self.NotAllListed("Sorting"))
             return
         keep = self.current.digest.trial_id if self.current else None
         self.sort_key, self.sort_reverse = key, reverse
+        if not key:
+            self._digests = list(self._given)
         self._apply_sort()
         index = self.index_of(keep) if keep else 0
         self._move_to(index or 0, announce=False)
         self.refresh()
-        self.post_message(self.SortChanged(key, reverse))
+        name = next((column.name for column in COLUMNS if column.sort == key), "")
+        self.post_message(self.SortChanged(name, reverse))
 
     def _apply_sort(self) -> None:
         if self.sort_key:
@@ -259,6 +277,7 @@ class TrialList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         if not self.complete:
+            self._waiting = self.action_last
             self.post_message(self.NotAllListed("End (the last trial)"))
             return
         self._move_to(len(self._digests) - 1, announce=True)
@@ -268,15 +287,17 @@ class TrialList(ScrollView, can_focus=True):
             self.post_message(self.Selected(self.current.digest.trial_id))
 
     def action_cycle_sort(self) -> None:
-        """Sort by the next column; after the last column, back to the original order."""
-        order = ["trial_id", "status", "phase", "title", "conditions", "last_update", "review"]
+        """Sort by the next column shown (the badges' review marks last), ascending then
+        descending; after the last, back to the order the list was given in (a search's ranking)."""
+        shown = [column.sort for column, width in zip(COLUMNS, self._widths(self.size.width)) if width]
+        order = shown[1:] + shown[:1]  # the badges' review marks last
         if not self.sort_key:
             self.sort_by(order[0])
         elif not self.sort_reverse:
             self.sort_by(self.sort_key, reverse=True)
         else:
-            position = order.index(self.sort_key) + 1
-            self.sort_by(order[position] if position < len(order) else order[0])
+            position = order.index(self.sort_key) + 1 if self.sort_key in order else 0
+            self.sort_by(order[position] if position < len(order) else "")
 
     def _move_to(self, index: int, announce: bool) -> None:
         if not self._digests:
@@ -300,7 +321,7 @@ class TrialList(ScrollView, can_focus=True):
     async def _on_click(self, event: events.Click) -> None:
         if event.y == 0:
             key = self._column_at(event.x)
-            if key and key in SORT_KEYS:
+            if key:
                 self.sort_by(key, reverse=self.sort_key == key and not self.sort_reverse)
             return
         index = int(self.scroll_y) + event.y - 1
@@ -312,8 +333,8 @@ class TrialList(ScrollView, can_focus=True):
     def _column_at(self, x: int) -> str | None:
         left = 0
         for column, width in zip(COLUMNS, self._widths(self.size.width)):
-            if left <= x < left + width + 1:
-                return column.key
+            if width and left <= x < left + width + 1:
+                return column.sort
             left += width + 1
         return None
 
@@ -341,7 +362,7 @@ class TrialList(ScrollView, can_focus=True):
             style = base + self.get_component_rich_style("trial-list--header")
             labels = []
             for column in COLUMNS:
-                arrow = (" ▼" if self.sort_reverse else " ▲") if column.key == self.sort_key else ""
+                arrow = (" ▼" if self.sort_reverse else " ▲") if column.sort == self.sort_key else ""
                 labels.append(column.label + arrow)
             cells = [Segment(self._fit(label, w), style) for label, w in zip(labels, widths) if w]
             return self._strip(cells, width, style)
