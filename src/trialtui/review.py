@@ -42,14 +42,15 @@ def threshold_key(threshold) -> str:
 
 @dataclass(frozen=True)
 class ReviewFilter:
-    """Narrow the list by the reviewer's own annotations: status, a tag, starred only."""
+    """Narrow the list by the reviewer's own annotations: any of some statuses, any of some tags
+    (case aside), starred only."""
 
     statuses: frozenset[str] = frozenset()
-    tag: str = ""
+    tags: frozenset[str] = frozenset()
     starred: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.statuses or self.tag or self.starred)
+        return bool(self.statuses or self.tags or self.starred)
 
     def admits(self, annotation) -> bool:
         """Whether a trial with this annotation (None: never annotated) passes."""
@@ -58,9 +59,9 @@ class ReviewFilter:
             return False
         if self.starred and not (annotation and annotation.star):
             return False
-        if self.tag:
-            wanted = self.tag.casefold()
-            return bool(annotation) and any(t.casefold() == wanted for t in annotation.tags)
+        if self.tags:
+            wanted = {tag.casefold() for tag in self.tags}
+            return bool(annotation) and any(t.casefold() in wanted for t in annotation.tags)
         return True
 
 

@@ -154,6 +154,12 @@ class ReviewSession:
         digests = self.catalog.digests
         self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
 
+    def countries(self) -> list[str]:
+        """Every country the trials list a site in, by its usual name (empty until indexed)."""
+        from trialtui.countries import display_country
+
+        return sorted({display_country(key) for key in self._index.countries()}) if self._index else []
+
     @property
     def searchable(self) -> bool:
         return self._index is not None

@@ -19,8 +19,22 @@ from trialtui.store import Database, Library
 def register(subparsers: argparse._SubParsersAction) -> None:
     data = data_options()
 
-    p = subparsers.add_parser("list", parents=[data], help="one row per trial")
+    p = subparsers.add_parser("list", parents=[data], help="one row per trial (every one the filters admit)",
+                              description="List trials. The filters are the TUI's: repeating a flag means any of "
+                                          "these values, different flags must all hold.")
     p.add_argument("--json", action="store_true", help="a JSON array of trials")
+    p.add_argument("--query", default="", metavar="Q", help="the search box's query: every match, best first")
+    p.add_argument("--status", action="append", default=[], metavar="S",
+                   help="recruitment status: recruiting, not_yet_recruiting, completed... (as in fetch)")
+    p.add_argument("--phase", action="append", default=[], metavar="P",
+                   help="1, 2, 3, 4 (any trial including that phase), 1/2, 2/3 (those combined phases), "
+                        "early1 (early phase 1, not included in 1), na")
+    p.add_argument("--country", default="", metavar="C", help='has a site in C ("USA", "UK", "Deutschland"...)')
+    p.add_argument("--age", metavar="N", help="eligibility admits a person of N years")
+    p.add_argument("--review", action="append", default=[], metavar="S",
+                   help="your review status: unreviewed, shortlisted, excluded, contacted, enrolled")
+    p.add_argument("--tag", action="append", default=[], metavar="T", help="has your tag T")
+    p.add_argument("--starred", action="store_true", help="starred by you")
     p.set_defaults(handler=cmd_list)
 
     p = subparsers.add_parser("show", parents=[data], help="one trial, section by section")
@@ -66,18 +80,61 @@ def run_app(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
+    """The trials `list`'s filters admit, in the TUI's order, and the exit status their loading
+    implies; or a usage error's exit status. The TUI's own session does the work."""
+    from trialtui.list_filters import FilterError, list_filters
+    from trialtui.session import ReviewSession
+
+    values = dict(statuses=args.status, phases=args.phase, age=args.age, review=args.review, tags=args.tag,
+                  starred=args.starred)
+    try:
+        list_filters(**values)  # every value but the country checked before anything is read
+    except FilterError as err:
+        return fail(str(err))
+    session = ReviewSession(getattr(args, "data", None))
+    try:
+        catalog = session.load()
+        status = EXIT_SKIPPED if report_problems(p.line() for p in catalog.problems) else EXIT_OK
+        if not catalog.digests and status:
+            return fail("nothing could be loaded")
+        session.build_index()
+        try:
+            chosen, country = list_filters(country=args.country, countries=session.countries(), **values)
+        except FilterError as err:
+            return fail(str(err))
+        if country and country.how != "same":
+            print(f"trialtui: country {country.typed.strip()!r} read as {country.country}", file=sys.stderr)
+        rows = session.rows(args.query, chosen.search or None, chosen.review or None)
+        return [row.digest for row in rows], status
+    finally:
+        session.close()
+
+
+def _has_filters(args: argparse.Namespace) -> bool:
+    return bool(args.query.strip() or args.status or args.phase or args.country.strip() or args.age is not None
+                or args.review or args.tag or args.starred)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    catalog, status = _catalog(args)
-    if not catalog.digests and status:
-        return fail("nothing could be loaded")
+    if _has_filters(args):
+        found = _filtered(args)
+        if isinstance(found, int):
+            return found
+        digests, status = found
+    else:
+        catalog, status = _catalog(args)
+        if not catalog.digests and status:
+            return fail("nothing could be loaded")
+        digests = catalog.digests
     if args.json:
         print_json([
             {"trial_id": d.trial_id, "title": d.title, "status": d.status,
              "phase": display_phases(list(d.phases)), "conditions": list(d.conditions), "source": d.origin}
-            for d in catalog.digests
+            for d in digests
         ])
         return status
-    for d in catalog.digests:
+    for d in digests:
         phase = display_phases(list(d.phases)) or "—"
         print(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}")
     return status

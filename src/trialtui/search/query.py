@@ -63,8 +63,21 @@ def parse_query(text: str) -> Query:
             phrases += 1
             phrase = phrases
         terms.extend(QueryTerm(word, fields, phrase) for word in folded)
+    terms = _nct_joined(terms)
     if terms and text[-1:].isalnum():
         last = terms[-1]
         terms[-1] = QueryTerm(last.text, last.fields, last.phrase, typing=True)
     kept = [t for t in terms if t.text not in STOPWORDS or t.typing]
     return Query(tuple(kept or terms))
+
+
+def _nct_joined(terms: list[QueryTerm]) -> list[QueryTerm]:
+    """"NCT 06674265" is one id: the two words become the term ``nct06674265``."""
+    joined: list[QueryTerm] = []
+    for term in terms:
+        before = joined[-1] if joined else None
+        if before is not None and before.text == "nct" and term.text.isdigit() and before.fields == term.fields:
+            joined[-1] = QueryTerm("nct" + term.text, term.fields, term.phrase)
+        else:
+            joined.append(term)
+    return joined

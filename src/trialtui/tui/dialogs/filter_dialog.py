@@ -1,59 +1,39 @@
 """Filters beside the query: recruitment status, phase, country, "open to a patient of age N", and
-the reviewer's own review status, tag and star."""
+the reviewer's own review status, tags and star. What the fields mean is `list_filters`'s, the
+same as `trialtui list`'s flags."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
 
+from trialtui.countries import complete_country, resolve_country
+from trialtui.list_filters import (PHASE_WORDS, PHASES, STATUSES, FilterError, ListFilters, describe_filters,
+                                   list_filters)
 from trialtui.models import display_enum
-from trialtui.review import STATUS_WORDS, ReviewFilter
+from trialtui.review import STATUS_WORDS
 from trialtui.review import STATUSES as REVIEW_STATUSES
-from trialtui.search.index import SearchFilters
 
-STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING",
-            "COMPLETED", "SUSPENDED", "TERMINATED", "WITHDRAWN", "UNKNOWN")
-PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+__all__ = ["CLEAR", "FilterDialog", "ListFilters", "describe_filters"]
+
 CLEAR = "clear"
 
 
-@dataclass(frozen=True)
-class ListFilters:
-    search: SearchFilters = SearchFilters()
-    review: ReviewFilter = ReviewFilter()
+class CountrySuggester(Suggester):
+    """Completes a country name from those the library lists and their usual aliases."""
 
-    def __bool__(self) -> bool:
-        return bool(self.search or self.review)
+    def __init__(self, countries: list[str]) -> None:
+        super().__init__(use_cache=True, case_sensitive=True)
+        self.countries = countries
 
-
-def describe_filters(chosen: ListFilters | None) -> str:
-    """"Recruiting · Phase 1, Phase 2 · China · open at age 8 · Shortlisted · tag peds · ★"."""
-    if not chosen:
-        return ""
-    filters, review = chosen.search, chosen.review
-    parts = []
-    if filters.statuses:
-        parts.append(", ".join(display_enum(s) for s in STATUSES if s in filters.statuses))
-    if filters.phases:
-        parts.append(", ".join(display_enum(p) for p in PHASES if p in filters.phases))
-    if filters.country:
-        parts.append(filters.country)
-    if filters.patient_age is not None:
-        parts.append(f"open at age {filters.patient_age:g}")
-    if review.statuses:
-        parts.append(", ".join(STATUS_WORDS[s] for s in REVIEW_STATUSES if s in review.statuses))
-    if review.tag:
-        parts.append(f"tag {review.tag}")
-    if review.starred:
-        parts.append("★ starred")
-    return " · ".join(parts)
+    async def get_suggestion(self, value: str) -> str | None:
+        found = complete_country(value, self.countries)
+        return value + found[len(value):] if found else None
 
 
 class FilterDialog(ModalScreen[ListFilters | str | None]):
@@ -64,10 +44,12 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
         Binding("ctrl+s", "apply", "Apply filters", id="filters.apply"),
     ]
 
-    def __init__(self, filters: ListFilters | None, tags: list[str]) -> None:
+    def __init__(self, filters: ListFilters | None, tags: list[str], countries: list[str] = ()) -> None:
+        """`countries`: the names the library's trials list, to read a typed country against."""
         super().__init__()
         self.filters = filters or ListFilters()
         self.tags = tags
+        self.countries = list(countries)
 
     def compose(self) -> ComposeResult:
         f, r = self.filters.search, self.filters.review
@@ -75,16 +57,18 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
             yield Static("Filter the trial list", id="filter-title", classes="dialog-title")
             with Horizontal(id="filter-lists"):
                 yield SelectionList(*((display_enum(s), s, s in f.statuses) for s in STATUSES), id="filter-statuses")
-                yield SelectionList(*((display_enum(p), p, p in f.phases) for p in PHASES), id="filter-phases")
+                yield SelectionList(*((PHASE_WORDS[p], p, p in f.phases) for p in PHASES), id="filter-phases")
                 yield SelectionList(*((STATUS_WORDS[s], s, s in r.statuses) for s in REVIEW_STATUSES), id="filter-review")
             with Grid(classes="form"):
                 yield Label("Country")
-                yield Input(f.country or "", placeholder="e.g. China", id="filter-country")
+                yield Input(f.country or "", placeholder="e.g. China, USA, UK", id="filter-country",
+                            suggester=CountrySuggester(self.countries))
+                yield Static("", id="filter-country-note", markup=False)
                 yield Label("Patient age")
                 yield Input("" if f.patient_age is None else f"{f.patient_age:g}", placeholder="years, e.g. 8",
                             id="filter-age", type="number")
                 yield Label("Tag")
-                yield Input(r.tag, placeholder="one of your tags", id="filter-tag",
+                yield Input(", ".join(sorted(r.tags)), placeholder="one of your tags (a, b: either)", id="filter-tag",
                             suggester=SuggestFromList(self.tags, case_sensitive=False))
                 yield Label("Starred")
                 yield Checkbox("only starred trials", r.starred, id="filter-starred")
@@ -96,28 +80,37 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
     def on_mount(self) -> None:
         self.query_one("#filter-statuses", SelectionList).focus()
 
+    @on(Input.Changed, "#filter-country")
+    def _country_typed(self, event: Input.Changed) -> None:
+        """Say which country the typed name is read as ("USA" → United States, "germny" → Germany)."""
+        note = ""
+        if event.value.strip():
+            choice = resolve_country(event.value, self.countries)
+            if choice.country is None:
+                near = f"; closest: {', '.join(choice.candidates)}" if choice.candidates else ""
+                note = f"No country like this among the trials' sites{near}"
+            elif choice.how != "same" or choice.country.casefold() != event.value.strip().casefold():
+                note = f"→ {choice.country}"
+        self.query_one("#filter-country-note", Static).update(note)
+
     @on(Input.Submitted)
     @on(Button.Pressed, "#filter-apply")
     def action_apply(self) -> None:
-        age_text = self.query_one("#filter-age", Input).value.strip()
         try:
-            age = float(age_text) if age_text else None
-        except ValueError:
-            self.query_one("#filter-status", Static).update(f"Patient age: {age_text!r} is not a number of years")
-            return
-        self.dismiss(ListFilters(
-            SearchFilters(
-                statuses=frozenset(self.query_one("#filter-statuses", SelectionList).selected),
-                phases=frozenset(self.query_one("#filter-phases", SelectionList).selected),
-                country=self.query_one("#filter-country", Input).value.strip() or None,
-                patient_age=age,
-            ),
-            ReviewFilter(
-                statuses=frozenset(self.query_one("#filter-review", SelectionList).selected),
-                tag=self.query_one("#filter-tag", Input).value.strip(),
+            chosen, _ = list_filters(
+                statuses=self.query_one("#filter-statuses", SelectionList).selected,
+                phases=self.query_one("#filter-phases", SelectionList).selected,
+                country=self.query_one("#filter-country", Input).value,
+                age=self.query_one("#filter-age", Input).value,
+                review=self.query_one("#filter-review", SelectionList).selected,
+                tags=self.query_one("#filter-tag", Input).value.split(","),
                 starred=self.query_one("#filter-starred", Checkbox).value,
-            ),
-        ))
+                countries=self.countries,
+            )
+        except FilterError as err:
+            self.query_one("#filter-status", Static).update(str(err)[:1].upper() + str(err)[1:])
+            return
+        self.dismiss(chosen)
 
     @on(Button.Pressed, "#filter-clear")
     def _clear(self) -> None:

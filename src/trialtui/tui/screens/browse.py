@@ -359,7 +359,8 @@ class BrowseScreen(ReviewActions, Screen):
             self._set_filters(None if result == CLEAR else result)
             self._search(self.query_one("#search", Input).value)
 
-        self.app.push_screen(FilterDialog(self.filters, self.app.session.annotations.all_tags()), chosen)
+        session = self.app.session
+        self.app.push_screen(FilterDialog(self.filters, session.annotations.all_tags(), session.countries()), chosen)
 
     def _filter_parts(self) -> tuple:
         return (self.filters.search, self.filters.review) if self.filters else (None, None)
