@@ -395,3 +395,30 @@ def test_a_site_name_finds_its_trial_among_many_big_trials_holding_its_words_apa
     target = trial("NCT09999999", "Study at one site", facilities=("Royal Marsden Hospital",))
     index = SearchIndex.build([*crowd, target])
     assert ids(index.search("Royal Marsden", limit=10))[0] == "NCT09999999"
+
+
+@pytest.fixture(scope="module")
+def api_index(api_digests) -> SearchIndex:
+    return SearchIndex.build(api_digests)
+
+
+@pytest.mark.parametrize("query", ["cancer", "canc", "lung cancer", "sponsor:national", '"breast cancer"', "c",
+                                   "site:boston", "06674265"])
+def test_matches_count_every_match_at_once_and_rank_the_best_as_search_does(api_index, api_digests, query):
+    found = api_index.matches(query)
+    counted = len(found)
+    every = list(found)
+    assert counted == len(every) == len({hit.trial_id for hit in every})
+    assert ids(every[:20]) == ids(api_index.search(query, limit=20))
+    if query == "cancer":  # every trial with the word: far more than the best ranked at once
+        whole = {d.trial_id for d in api_digests
+                 if any("cancer" in terms(field_text(d, name)) for name in ("title", "conditions", "keywords"))}
+        assert counted > 200 and whole <= set(ids(every))
+
+
+def test_matches_narrow_by_filters_and_named_trials(api_index):
+    recruiting = SearchFilters(statuses=frozenset({"RECRUITING"}))
+    every = ids(api_index.matches("", filters=recruiting))
+    assert len(every) == len(ids(api_index.search("", limit=10_000, filters=recruiting))) > 100
+    assert ids(api_index.matches("", filters=recruiting, only=every[:3] + ["NCT-none"])) == every[:3]
+    assert ids(api_index.matches("", filters=recruiting, without=every[:3])) == every[3:]

@@ -1,0 +1,180 @@
+"""Every match, counted and listed: a library of ~8,000 real trials, where a query or a filter
+matches thousands, through the TUI (real keystrokes) and `trialtui list` (the same counts)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from textual.widgets import Checkbox, Input, Static
+
+from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
+from trialtui.cli import main
+from trialtui.tui.app import build_app
+from trialtui.tui.widgets.trial_list import TrialList
+
+
+@pytest.fixture(scope="module")
+def library_home(tmp_path_factory, shared_data):
+    """A library holding the 1,147 API studies and the 6,786 legacy XML records, imported once."""
+    home = tmp_path_factory.mktemp("library")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRIALTUI_HOME", str(home))
+        assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"),
+                     str(shared_data / "ctgov-legacy-xml-subset.tar.gz")]) == 0
+    return home
+
+
+@pytest.fixture
+def library(library_home, monkeypatch):
+    monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    return library_home
+
+
+def listed(capsys, *flags: str) -> tuple[int, list[str], str]:
+    status = main(["list", "--json", *flags])
+    out, err = capsys.readouterr()
+    return status, ([t["trial_id"] for t in json.loads(out)] if out.strip() else []), err
+
+
+def status_count(screen) -> int:
+    said = text_of(screen.query_one("#list-status", Static))
+    match = re.match(r"([\d,]+) of [\d,]+ trials match", said)
+    assert match, said
+    return int(match.group(1).replace(",", ""))
+
+
+async def test_a_query_lists_every_match_end_reaches_the_last_and_export_takes_them_all(library, capsys):
+    status, cli_ids, err = listed(capsys, "--query", "sponsor:nci")
+    assert status == 0, err
+    assert len(cli_ids) > 1000
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: app.session.searchable, tries=1500)
+        await pilot.press("slash")
+        await type_text(pilot, "sponsor:nci")
+        await wait_for(pilot, lambda: "sponsor:nci" in text_of(screen.query_one("#list-status", Static)))
+        assert status_count(screen) == len(cli_ids)
+        trials = screen.query_one(TrialList)
+        await pilot.press("enter", "end")  # to the list, then its last row
+        await wait_for(pilot, lambda: trials.cursor == len(cli_ids) - 1)
+        assert trials.current.digest.trial_id == cli_ids[-1]
+        assert [d.trial_id for d in trials.digests] == cli_ids
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: app.screen.query("#export-title"))
+        offered = text_of(app.screen.query_one("#export-title", Static))
+        assert f"the {len(cli_ids):,} listed trials" in offered
+
+
+async def test_filters_in_the_dialog_count_what_trialtui_list_counts(library, capsys):
+    status, completed, _ = listed(capsys, "--status", "completed")
+    assert status == 0 and len(completed) > 500
+    status, us_phase2, err = listed(capsys, "--country", "USA", "--phase", "2")
+    assert status == 0
+    assert err.strip() == "trialtui: country 'USA' read as United States"
+    assert len(us_phase2) > 500
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: app.session.searchable, tries=1500)
+        screen.query_one(TrialList).focus()
+        await pilot.press("f")
+        await pilot.press(*["down"] * 4, "space")  # Completed
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "the filters" in text_of(screen.query_one("#list-status", Static)))
+        assert status_count(screen) == len(completed)
+
+        await pilot.press("f")
+        await pilot.press(*["down"] * 4, "space", "tab", *["down"] * 3, "space")  # Completed off; Phase 2
+        app.screen.query_one("#filter-country", Input).focus()
+        await type_text(pilot, "USA")
+        assert text_of(app.screen.query_one("#filter-country-note", Static)) == "→ United States"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "United States" in text_of(screen.query_one("#filters", Static)))
+        await wait_for(pilot, lambda: status_count(screen) == len(us_phase2))
+        assert text_of(screen.query_one("#filters", Static)) == "Filters: Phase 2 · United States"
+
+
+def test_list_reads_countries_phases_and_review_filters_as_the_contract_says(library, capsys):
+    _, germany, _ = listed(capsys, "--country", "Germany")
+    assert germany
+    for typed in ("Deutschland", "germny"):
+        status, ids, err = listed(capsys, "--country", typed)
+        assert (status, ids) == (0, germany)
+        assert err.strip() == f"trialtui: country '{typed}' read as Germany"
+    _, us, _ = listed(capsys, "--country", "United States")
+    for typed in ("US", "U.S.A."):
+        assert listed(capsys, "--country", typed)[1] == us
+    _, one, _ = listed(capsys, "--phase", "1")
+    _, one_two, _ = listed(capsys, "--phase", "1/2")
+    _, two, _ = listed(capsys, "--phase", "2")
+    assert one_two and set(one_two) <= set(one) & set(two)
+    _, either, _ = listed(capsys, "--phase", "1", "--phase", "2")
+    assert set(either) == set(one) | set(two)
+    _, both, _ = listed(capsys, "--phase", "2", "--country", "Germany")
+    assert set(both) == set(two) & set(germany)
+    assert main(["annotate", germany[0], "--star", "--tag", "peds"]) == 0
+    capsys.readouterr()
+    assert listed(capsys, "--starred")[1] == [germany[0]]
+    assert listed(capsys, "--tag", "PEDS", "--tag", "other")[1] == [germany[0]]
+    assert germany[0] not in listed(capsys, "--review", "unreviewed", "--country", "Germany", "--tag", "nope")[1]
+
+
+@pytest.mark.parametrize("flags, said", [
+    (("--status", "recruting"), "trialtui: unknown status 'recruting'"),
+    (("--phase", "5"), "trialtui: unknown phase '5' (one of: early1, 1, 2, 3, 4, 1/2, 2/3, na)"),
+    (("--age", "old"), "trialtui: age 'old' is not a number of years"),
+    (("--review", "maybe"), "trialtui: unknown review status 'maybe'"),
+    (("--country", "Narnia"), "trialtui: no country like 'Narnia' among the trials' sites"),
+])
+def test_values_that_mean_nothing_are_usage_errors_in_one_line(library, capsys, flags, said):
+    status = main(["list", *flags])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert err.startswith(said) and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("typed", ["06674265", "nct06674265", "NCT 06674265", "NCT06674265"])
+def test_an_id_typed_as_digits_or_with_a_space_finds_the_trial(capsys, typed):
+    status, ids, _ = listed(capsys, "--query", typed)
+    assert (status, ids) == (0, ["NCT06674265"])
+
+
+async def test_the_starred_checkbox_shows_its_label_and_state():
+    from conftest import SEEDS
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).focus()
+        await pilot.press("f")
+        box = app.screen.query_one("#filter-starred", Checkbox)
+        await pilot.pause()
+        assert box.region.height == 1
+        assert "only starred trials" in app.export_screenshot().replace("&#160;", " ")  # it drew only its top border
+        box.focus()
+        await pilot.press("space")
+        assert box.value and box.has_class("-on")
+
+
+async def test_s_sorts_only_by_the_columns_shown_and_says_how():
+    from conftest import SEEDS
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        keys = []
+        for _ in range(12):
+            await pilot.press("s")
+            keys.append((trials.sort_key, trials.sort_reverse))
+        said = [n.message for n in app._notifications]
+    assert keys[:10] == [("trial_id", False), ("trial_id", True), ("status", False), ("status", True),
+                         ("phase", False), ("phase", True), ("title", False), ("title", True),
+                         ("review", False), ("review", True)]
+    assert keys[10] == ("", False)  # back to the list's own order
+    assert "last_update" not in {key for key, _ in keys}
+    assert said[:2] == ["Sorted by trial ID, ascending ▲", "Sorted by trial ID, descending ▼"]
