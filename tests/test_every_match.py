@@ -178,3 +178,21 @@ async def test_s_sorts_only_by_the_columns_shown_and_says_how():
     assert keys[10] == ("", False)  # back to the list's own order
     assert "last_update" not in {key for key, _ in keys}
     assert said[:2] == ["Sorted by trial ID, ascending ▲", "Sorted by trial ID, descending ▼"]
+
+
+async def test_rows_past_the_best_are_highlighted_too(library):
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: app.session.searchable, tries=1500)
+        await pilot.press("slash")
+        await type_text(pilot, "cancer")
+        trials = screen.query_one(TrialList)
+        await wait_for(pilot, lambda: trials.complete and len(trials.digests) > 1000)
+        far = next(d for d in reversed(trials.digests) if "cancer" in d.title.lower())
+        assert trials.digests.index(far) > 500
+        trials.focus()
+        trials.highlight(far.trial_id)  # drawn now
+        await pilot.pause()
+        start, end = trials.title_spans(far.trial_id)[0]
+        assert far.title[start:end].lower().startswith("cancer")

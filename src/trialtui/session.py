@@ -69,6 +69,10 @@ class ResultRows(Sequence[ResultRow]):
             self._rows = self._made(self._matches)
         return True
 
+    def title_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
+        """Where the query matches in a trial's title, for a row ranked without highlights."""
+        return self._matches.spans(trial_id, "title") if self._matches is not None else ()
+
     def __getitem__(self, at):
         self.finish()
         return self._rows[at]

@@ -248,6 +248,15 @@ class Matches(Sequence[Hit]):
         self.finish()
         return (self.head + (self._tail.hits if self._tail is not None else []))[at]
 
+    def spans(self, trial_id: str, name: str) -> tuple[tuple[int, int], ...]:
+        """Where the query's words match in one field of a trial (`Hit.spans`): for a match
+        ranked without highlights, found when it is shown."""
+        if self._tail is None:
+            return ()
+        index = self._tail.index
+        doc = index._doc_of.get(trial_id)
+        return () if doc is None else index._spans(doc, self._tail.words, [name]).get(name, ())
+
     def __iter__(self) -> Iterator[Hit]:
         yield from self.head
         if self._tail is not None:

@@ -242,7 +242,8 @@ class BrowseScreen(ReviewActions, Screen):
         decorated = {tid: self._row(d, spans.get(tid, ())) for tid in badged
                      if (d := session.catalog.digest(tid)) is not None}
         trials.set_rows(digests, decorated, keep=keep, plain_rank=review_rank(None),
-                        complete=self._reading is None and (rows is None or rows.complete), announce=announce)
+                        complete=self._reading is None and (rows is None or rows.complete), announce=announce,
+                        spans=rows.title_spans if rows is not None else None)
         total = self._reading or len(session.catalog)
         searching = bool(query.strip() or self.filters)
         if self._reading is not None:

@@ -169,6 +169,8 @@ class TrialList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._digests: list[TrialDigest] = []
         self._given: Sequence[TrialDigest] = ()
+        self._spans_of: Callable[[str], tuple[tuple[int, int], ...]] | None = None
+        self._found_spans: dict[str, tuple[tuple[int, int], ...]] = {}
         self._decorated: dict[str, ListRow] = {}
         self._plain_rank: tuple[int, ...] = ()
         self.complete = True
@@ -199,16 +201,19 @@ class TrialList(ScrollView, can_focus=True):
 
     def set_rows(self, digests: Sequence[TrialDigest], decorated: dict[str, ListRow] | None = None,
                  keep: str | None = None, plain_rank: tuple[int, ...] = (), complete: bool = True,
-                 announce: bool = True) -> None:
+                 announce: bool = True, spans: Callable[[str], tuple[tuple[int, int], ...]] | None = None) -> None:
         """Show these trials (sorted by the current sort), keeping the cursor on `keep` if present.
         `decorated` holds the lines with badges or highlights; `plain_rank` is the review rank of
         the others. `complete` False: these are the first rows of a longer list, so End and
         sorting are refused until the whole list is set. `announce` False: the cursor's trial is
-        announced only if it changed (the whole list replacing its first rows under the reader)."""
+        announced only if it changed (the whole list replacing its first rows under the reader).
+        `spans` finds the title's highlights of a line not in `decorated` when it is drawn."""
         before = self.current.digest.trial_id if self.current else None
         self._given = digests
         self._digests = list(digests)
         self._decorated = decorated or {}
+        self._spans_of = spans
+        self._found_spans: dict[str, tuple[tuple[int, int], ...]] = {}
         self._plain_rank = plain_rank
         self.complete = complete
         waiting = None
@@ -225,8 +230,17 @@ class TrialList(ScrollView, can_focus=True):
             waiting()
 
     def title_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
+        """The title's highlights known so far (never looked for: see `_drawn_spans`)."""
         held = self._decorated.get(trial_id)
-        return held.title_spans if held else ()
+        return held.title_spans if held is not None and held.title_spans else self._found_spans.get(trial_id, ())
+
+    def _drawn_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
+        """The title's highlights of a line being drawn, looked for once if not known."""
+        known = self.title_spans(trial_id)
+        if known or self._spans_of is None or trial_id in self._found_spans:
+            return known
+        self._found_spans[trial_id] = self._spans_of(trial_id)
+        return self._found_spans[trial_id]
 
     def update_rows(self, updates: dict[str, ListRow]) -> None:
         """Replace the lines of these trials (new badges or review rank), in place."""
@@ -384,8 +398,9 @@ class TrialList(ScrollView, can_focus=True):
                 style = row_style + self.get_component_rich_style(f"trial-list--{kind}")
             elif column.key == "badges":
                 style = row_style + self.get_component_rich_style("trial-list--badges")
-            if column.key == "title" and row.title_spans:
-                segments.extend(self._highlighted(text, row.title_spans, style))
+            spans = self._drawn_spans(row.digest.trial_id) if column.key == "title" else ()
+            if spans:
+                segments.extend(self._highlighted(text, spans, style))
             else:
                 segments.append(Segment(text, style))
         return self._strip(segments, width, row_style)
