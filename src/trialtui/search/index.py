@@ -38,7 +38,7 @@ from trialtui.search import normalize
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
-from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MULTI_FIELD_BONUS, Kind, term_score, to_percent
+from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MAX_SCORE, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
 from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, typo_tables
 from trialtui.search.words import QueryWord
@@ -197,9 +197,10 @@ _TAIL_CHUNK = 50_000
 
 
 class _Tail:
-    """The matches of a query past its best ones, ranked when first needed (`Matches`)."""
+    """The matches of a query past its best ones, ranked when first needed (`Matches`); with no
+    words, the rest of a filtered listing, in order."""
 
-    def __init__(self, index: SearchIndex, words: list[QueryWord], docs: np.ndarray, holds: np.ndarray | None):
+    def __init__(self, index: SearchIndex, words: list[QueryWord] | None, docs: np.ndarray, holds: np.ndarray | None):
         self.index, self.words, self.docs, self.holds = index, words, docs, holds
         self.hits: list[Hit] | None = None
 
@@ -209,6 +210,10 @@ class _Tail:
     def score(self, stop: Callable[[], bool] | None = None) -> bool:
         """Rank the rest (no highlights); False if `stop` said so before the end."""
         if self.hits is not None:
+            return True
+        if self.words is None:
+            digests = self.index._digests
+            self.hits = [Hit(digests[doc].trial_id, 0.0) for doc in self.docs.tolist()]
             return True
         raw, bits = [np.zeros(0)], [np.zeros(0, np.int64)]
         for start in range(0, len(self.docs), _TAIL_CHUNK):
@@ -251,7 +256,7 @@ class Matches(Sequence[Hit]):
     def spans(self, trial_id: str, name: str) -> tuple[tuple[int, int], ...]:
         """Where the query's words match in one field of a trial (`Hit.spans`): for a match
         ranked without highlights, found when it is shown."""
-        if self._tail is None:
+        if self._tail is None or self._tail.words is None:
             return ()
         index = self._tail.index
         doc = index._doc_of.get(trial_id)
@@ -437,7 +442,9 @@ class SearchIndex:
         parsed = parse_query(query)
         mask = self._restricted(self._mask(filters or SearchFilters()), only, without)
         if not parsed:
-            return Matches(self._listing(mask), None)
+            docs = np.flatnonzero(np.frombuffer(mask, np.bool_))
+            return Matches([Hit(self._digests[doc].trial_id, 0.0) for doc in docs[:_WINDOW].tolist()],
+                           _Tail(self, None, docs[_WINDOW:], None))
         words = self._resolve(parsed)
         found = self._every(words, mask, highlight)
         if len(found) < _FEW:  # as in `search`
@@ -549,9 +556,17 @@ class SearchIndex:
                 highlight: Collection[str] | Literal[False] | None, limit: int | None) -> list[Hit]:
         """Hits for scored trials, best first, then by trial number; those failing a phrase left out."""
         phrases = _phrases(words)
+        digests = self._digests
+        if highlight is False and not phrases:  # a long list's rest: no text to read, all at once
+            order = np.lexsort((docs, -np.round(raw, 9)))
+            order = order[raw[order] >= 0][:limit]
+            named = {b: tuple(name for number, name in enumerate(FIELDS) if b >> number & 1)
+                     for b in np.unique(bits[order]).tolist()}
+            percent = np.round(np.minimum(100.0, 100.0 * raw[order] / MAX_SCORE), 2).tolist()
+            return list(map(Hit, [digests[doc].trial_id for doc in docs[order].tolist()], percent,
+                            map(named.__getitem__, bits[order].tolist())))
         field_bits = bits.tolist()
         names: dict[int, list[str]] = {}
-        digests = self._digests
         hits = []
         for at in np.lexsort((docs, -np.round(raw, 9))).tolist():
             if raw[at] < 0 or len(hits) == limit:
