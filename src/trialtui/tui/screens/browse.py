@@ -274,8 +274,10 @@ class BrowseScreen(ReviewActions, Screen):
         return True
 
     def on_trial_list_not_all_listed(self, message: TrialList.NotAllListed) -> None:
-        """Only while reading the library: past a query's best rows the rest follow in moments."""
-        self._waits_for_list(message.action)
+        """Refused while the library is read (it may take a while); past a query's best rows the
+        rest follow in moments, and the list does it then."""
+        if self._waits_for_list(message.action):
+            self.query_one(TrialList).drop_waiting()
 
     def on_trial_list_sort_changed(self, message: TrialList.SortChanged) -> None:
         if message.name:

@@ -160,7 +160,8 @@ class TrialList(ScrollView, can_focus=True):
 
     @dataclass
     class NotAllListed(Message):
-        """The user asked for something that needs the whole list while only its first rows are in."""
+        """The user asked for something that needs the whole list while only its first rows are
+        in: it is done once the whole list is set, unless `drop_waiting` is called."""
 
         action: str
         """What waits, as the user would say it ("Sorting")."""
@@ -228,6 +229,10 @@ class TrialList(ScrollView, can_focus=True):
         self.refresh()
         if waiting is not None:
             waiting()
+
+    def drop_waiting(self) -> None:
+        """Forget the End or sort asked for while the list is incomplete (the screen refused it)."""
+        self._waiting = None
 
     def title_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
         """The title's highlights known so far (never looked for: see `_drawn_spans`)."""
