@@ -196,3 +196,24 @@ async def test_rows_past_the_best_are_highlighted_too(library):
         await pilot.pause()
         start, end = trials.title_spans(far.trial_id)[0]
         assert far.title[start:end].lower().startswith("cancer")
+
+
+async def test_the_dialog_says_which_country_it_reads_as_you_type(library):
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: app.session.searchable, tries=1500)
+        screen.query_one(TrialList).focus()
+        await pilot.press("f")
+        country = app.screen.query_one("#filter-country", Input)
+        note = app.screen.query_one("#filter-country-note", Static)
+        country.focus()
+        for typed, said in (("germny", "→ Germany"), ("Germ", "→ key completes: Germany"),
+                            ("Great Britain", "→ United Kingdom"), ("Narnia", "No country like this")):
+            country.value = ""
+            await type_text(pilot, typed)
+            assert text_of(note).startswith(said)
+        country.value = ""
+        await type_text(pilot, "germny")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Germany" in text_of(screen.query_one("#filters", Static)))

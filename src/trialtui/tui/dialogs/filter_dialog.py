@@ -86,7 +86,10 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
         note = ""
         if event.value.strip():
             choice = resolve_country(event.value, self.countries)
-            if choice.country is None:
+            completion = complete_country(event.value, self.countries)
+            if choice.country is None and completion:
+                note = f"→ key completes: {completion}"
+            elif choice.country is None:
                 near = f"; closest: {', '.join(choice.candidates)}" if choice.candidates else ""
                 note = f"No country like this among the trials' sites{near}"
             elif choice.how != "same" or choice.country.casefold() != event.value.strip().casefold():
