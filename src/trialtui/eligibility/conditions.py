@@ -147,6 +147,8 @@ pregnancy = pregnancy; pregnant women; pregnancy complications
 lead_poisoning = lead poisoning; lead exposure; elevated blood lead
 sickle_cell = sickle cell disease; sickle cell anemia; anemia sickle cell
 cystic_fibrosis = cystic fibrosis
+prevention = cancer prevention; cancer screening; cancer risk; early detection of cancer; lung cancer screening;
+  breast cancer screening; colorectal cancer screening; cancer risk reduction
 healthy = healthy; healthy volunteers; healthy volunteer; healthy subjects; healthy adults; healthy participants;
   normal volunteers; healthy individuals; healthy people; healthy adult volunteers
 """
