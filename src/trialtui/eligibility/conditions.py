@@ -24,6 +24,7 @@ _TABLE = """
 cancer = cancer; cancers; malignancy; malignancies; malignant neoplasm; neoplasms; neoplasm; malignant tumor;
   advanced cancer; metastatic cancer; advanced malignancy; advanced malignancies; neoplasm metastasis;
   carcinoma; oncology; cancer patients; metastatic malignancy
+named_cancer < cancer = a named cancer
 solid_tumor < cancer = solid tumor; solid tumors; solid neoplasm; advanced solid tumor; solid malignancy;
   unspecified adult solid tumor protocol specific; unspecified childhood solid tumor protocol specific;
   neoplasms by site; metastatic solid tumor
@@ -214,10 +215,17 @@ CONCEPTS, _NAMES = _read_table()
 _NAME_TEXTS = {" ".join(words): cid for words, cid in _NAMES.items()}
 
 
+_NOT_A_SITE = frozenset({"advanced", "metastatic", "recurrent", "refractory", "relapsed", "stage", "i", "ii", "iii",
+                         "iv", "adult", "childhood", "pediatric", "unresectable", "locally", "early", "late", "primary",
+                         "secondary", "solid", "malignant", "invasive", "any", "other", "all", "unspecified", "new",
+                         "de", "novo", "human", "active", "previously", "treated", "untreated", "high", "low", "grade"})
+
+
 @lru_cache(maxsize=65536)
 def concepts_in(text: str) -> frozenset[str]:
     """The table's conditions a name speaks of, longest names first and each word read once, the
-    most specific kept ("Stage IV NSCLC" → nsclc, not also lung cancer or cancer)."""
+    most specific kept ("Stage IV NSCLC" → nsclc, not also lung cancer or cancer). A generic word
+    after a site the table does not know ("Penile Cancer") is a named cancer, not every cancer."""
     words = normalize(text)
     found: set[str] = set()
     i = 0
@@ -225,6 +233,8 @@ def concepts_in(text: str) -> frozenset[str]:
         for size in range(min(_MAX_NAME_WORDS, len(words) - i), 0, -1):
             cid = _NAMES.get(words[i:i + size])
             if cid is not None:
+                if cid == "cancer" and size == 1 and i and words[i - 1] not in _NOT_A_SITE:
+                    cid = "named_cancer"
                 found.add(cid)
                 i += size
                 break
