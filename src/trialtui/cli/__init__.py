@@ -16,7 +16,7 @@ from trialtui.store import StoreError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from trialtui.cli import annotate, fetch, records
+    from trialtui.cli import annotate, check, fetch, records
 
     parser = argparse.ArgumentParser(
         prog="trialtui",
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load exactly these files or folders instead of the seeds and the library (repeatable)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (records, fetch, annotate):
+    for module in (records, fetch, annotate, check):
         module.register(subparsers)
     return parser
 

@@ -133,6 +133,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
     sponsors_module = _dict(protocol, "sponsorCollaboratorsModule")
     description = _dict(protocol, "descriptionModule")
     conditions = _dict(protocol, "conditionsModule")
+    mesh = _dict(_dict(study, "derivedSection"), "conditionBrowseModule")
     design = _dict(protocol, "designModule")
     design_info = _dict(design, "designInfo")
     masking = _dict(design_info, "maskingInfo")
@@ -226,6 +227,10 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         "detailed_description": _text(description, "detailedDescription"),
         "conditions": _texts(conditions, "conditions"),
         "keywords": _texts(conditions, "keywords"),
+        "condition_mesh": {
+            "terms": [term for m in _dicts(mesh, "meshes") if (term := _text(m, "term"))],
+            "ancestors": [term for m in _dicts(mesh, "ancestors") if (term := _text(m, "term"))],
+        },
         "design": {
             "allocation": _text(design_info, "allocation"),
             "intervention_model": _text(design_info, "interventionModel"),

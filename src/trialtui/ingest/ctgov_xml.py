@@ -206,6 +206,7 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
         "detailed_description": _text(root, "detailed_description", "textblock"),
         "conditions": _texts(root, "condition"),
         "keywords": _texts(root, "keyword"),
+        "condition_mesh": {"terms": _texts(root, "condition_browse", "mesh_term")},
         "design": {
             "allocation": to_enum(_text(root, "study_design_info", "allocation")),
             "intervention_model": to_enum(_text(root, "study_design_info", "intervention_model")),

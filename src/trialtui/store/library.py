@@ -32,8 +32,10 @@ LIBRARY_ORIGIN = "library"
 
 _STORED_EXCLUDE = {"eligibility": {"items"}}
 """Criterion items are computed from the criteria text on load; storing them doubles its size."""
-_CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True}
-"""Where a record was read from is not its content: the same trial from two files is unchanged."""
+_CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True, "condition_mesh": True}
+"""Where a record was read from is not its content: the same trial from two files is unchanged; nor
+is the registry's MeSH indexing of it, so records stored before it was kept do not turn into new
+versions when they are fetched again."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
 
 HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update")
