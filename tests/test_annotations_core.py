@@ -104,7 +104,7 @@ def test_undo_reverts_this_objects_changes_newest_first(db):
     notes.set_note("NCT1", "second")
     notes.set_status("NCT1", "excluded", reason="age")
 
-    assert notes.undo() == "undid status of NCT1 → excluded"
+    assert notes.undo() == "undid status Shortlisted → Excluded on NCT1"
     assert (notes.get("NCT1").status, notes.get("NCT1").reason) == ("shortlisted", "")
     assert notes.undo() == "undid note on NCT1"
     assert notes.get("NCT1").note == "first"
