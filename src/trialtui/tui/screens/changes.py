@@ -37,7 +37,6 @@ class ChangesScreen(Screen[str | None]):
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="changes.back"),
-        Binding("enter", "open", "Open in list", id="changes.open"),
         Binding("r", "mark_seen", "Seen: clear from list", id="changes.mark_seen"),
         Binding("u", "update", "Update library", id="changes.update"),
     ]
@@ -105,11 +104,6 @@ class ChangesScreen(Screen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
-
-    def action_open(self) -> None:
-        changed = self._highlighted()
-        if changed:
-            self.dismiss(changed.trial_id)
 
     def action_mark_seen(self) -> None:
         changed = self._highlighted()
