@@ -48,7 +48,8 @@ class ReviewSession:
         self.patient_entry: PatientEntry | None = None
         self._fits: dict[str, TrialFit] = {}
         self.changed: set[str] = set()
-        """Library trials with a version newer than the one last reviewed."""
+        """Library trials with a version newer than the one the reviewer last saw (the Δ badge;
+        the changes view lists the same trials)."""
         self.reviews: dict[str, TrialAnnotation] = {}
         """Every annotated trial's annotation, kept current by the edit methods below."""
         self.marked: list[str] = []
@@ -79,7 +80,8 @@ class ReviewSession:
         """Read the trials (digests for the list; full records stay on disk until asked for).
         With `first`, a long list's first `first_rows` trials are the catalog, and handed to
         `first`, while the rest is read; the annotations are read before them, for their badges."""
-        self.changed = set() if self.data else set(self.library.changed_since_review())
+        self.annotations.changed_elsewhere()  # what is read from here on is what was last seen
+        self.changed = self._changed()
         self.reviews = self.annotations.all()
         self._index = None
         self._thresholds.cache_clear()
@@ -201,14 +203,37 @@ class ReviewSession:
     def review(self, trial_id: str) -> TrialAnnotation:
         return self.reviews.get(trial_id) or TrialAnnotation(trial_id)
 
+    def _changed(self) -> set[str]:
+        return set() if self.data else set(self.library.changed_since_review())
+
     def _edited(self, trial_id: str) -> TrialAnnotation:
+        """After an edit: annotating a trial marks its current version seen (no more Δ)."""
+        self.changed.discard(trial_id)
         self.reviews[trial_id] = self.annotations.get(trial_id)
         return self.reviews[trial_id]
 
-    def set_note(self, trial_id: str, note: str) -> TrialAnnotation:
-        if note != self.review(trial_id).note:
-            self.annotations.set_note(trial_id, note)
-        return self._edited(trial_id)
+    def set_note(self, trial_id: str, note: str, seen: str | None = None) -> tuple[TrialAnnotation, bool]:
+        """Store the note (see `Annotations.set_note` for ``seen``); returns the annotation and
+        whether another window had changed the note meanwhile (both texts are then kept)."""
+        _, elsewhere = self.annotations.set_note(trial_id, note, seen)
+        return self._edited(trial_id), elsewhere
+
+    def mark_seen(self, trial_id: str) -> None:
+        """The reviewer has looked at this trial's changes: no Δ until its next version."""
+        self.library.mark_reviewed(trial_id)
+        self.changed.discard(trial_id)
+
+    def refresh_from_elsewhere(self) -> set[str] | None:
+        """If another process wrote to the database since last asked, re-read the annotations
+        and the changed trials; returns the trials whose annotation or Δ moved (None: nothing
+        was written, or the database is busy or not read yet, so ask again later)."""
+        if "annotations" not in self.__dict__ or not self.annotations.changed_elsewhere():
+            return None
+        reviews, changed = self.annotations.all(), self._changed()
+        moved = {trial_id for trial_id in reviews.keys() | self.reviews.keys()
+                 if reviews.get(trial_id) != self.reviews.get(trial_id)} | (changed ^ self.changed)
+        self.reviews, self.changed = reviews, changed
+        return moved
 
     def toggle_star(self, trial_id: str) -> TrialAnnotation:
         self.annotations.set_star(trial_id, not self.review(trial_id).star)

@@ -200,12 +200,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _changed_header(changed) -> str:
-    if changed.since_review:
-        since = "since your review" if changed.updated_now else "earlier, not reviewed yet"
-    else:
-        since = "never reviewed; against the version before"
-    return (f"{changed.trial_id}  {changed.title}\n"
-            f"  version {changed.from_version} → {changed.to_version} ({since})")
+    return f"{changed.trial_id}  {changed.title}\n  {changed.heading}"
 
 
 def _changed_json(changed) -> dict:
@@ -265,7 +260,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         for changed in result.changed:
             print()
             print(_changed_header(changed))
-            for change in changed.changes.lines or ["no change in the fields trialtui compares"]:
+            for change in changed.lines:
                 print(f"    {change}")
     if result.cancelled:
         print("trialtui: update interrupted; run it again to check the rest", file=sys.stderr)

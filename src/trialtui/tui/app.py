@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from trialtui.paths import styles_dir
 from trialtui.session import ReviewSession
+
+
+WATCH_SECONDS = 1.0
+"""How often the app asks whether another process wrote to the database (a cheap PRAGMA)."""
+
+
+@dataclass
+class ChangedElsewhere(Message):
+    """Another process changed these trials' annotations or versions; every open screen is told."""
+
+    trial_ids: set[str]
 
 
 class TrialTUI(App):
@@ -32,6 +45,13 @@ class TrialTUI(App):
         from trialtui.tui.screens.browse import BrowseScreen
 
         self.push_screen(BrowseScreen())
+        self.set_interval(WATCH_SECONDS, self._watch_elsewhere)
+
+    def _watch_elsewhere(self) -> None:
+        moved = self.session.refresh_from_elsewhere()
+        if moved:
+            for screen in self.screen_stack:
+                screen.post_message(ChangedElsewhere(moved))
 
     def on_unmount(self) -> None:
         self.session.close()

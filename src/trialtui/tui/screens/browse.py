@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Input, Static
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES, PatientEntry
 from trialtui.session import ResultRow
+from trialtui.tui.app import ChangedElsewhere
 from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
 from trialtui.review import review_rank
@@ -461,6 +462,14 @@ class BrowseScreen(ReviewActions, Screen):
         self._refresh_rows([trial_id])
         if trial_id == self.current_trial_id():
             self.query_one(TrialDetail).update_marks(self.app.session.marks(trial_id), self._annotation_line(trial_id))
+
+    def on_changed_elsewhere(self, message: ChangedElsewhere) -> None:
+        """Another process annotated trials or marked them seen: redraw their badges, and the
+        annotation of the trial shown."""
+        self._refresh_rows(message.trial_ids)
+        current = self.current_trial_id()
+        if current in message.trial_ids:
+            self.show_review(current)
 
     def refresh_reviews(self) -> None:
         self._refresh_rows([d.trial_id for d in self.query_one(TrialList).digests])

@@ -71,9 +71,10 @@ class ReviewActions:
         session = self.app.session
         digest = session.catalog.digest(trial_id)
 
-        def save(text: str) -> None:
-            session.set_note(trial_id, text)
+        def save(text: str, seen: str) -> tuple[str, bool]:
+            annotation, elsewhere = session.set_note(trial_id, text, seen)
             self.show_review(trial_id)
+            return annotation.note, elsewhere
 
         self.app.push_screen(NoteEditor(trial_id, digest.title if digest else "", session.review(trial_id).note, save))
 
@@ -121,7 +122,7 @@ class ReviewActions:
 
     def action_undo(self) -> None:
         said = self.app.session.undo()
-        self.notify(said.capitalize() if said else "Nothing to undo.", timeout=4)
+        self.notify(said[:1].upper() + said[1:] if said else "Nothing to undo.", timeout=4)
         trial_id = self.current_trial_id()
         self.refresh_reviews()
         if trial_id:
