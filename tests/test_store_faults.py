@@ -195,3 +195,27 @@ def test_a_full_disk_leaves_the_store_usable(tmp_path, api_trials):
         assert Library(db).count() == 0
         Annotations(db).set_note("NCT06751134", "still writable")
         assert Annotations(db).get("NCT06751134").note == "still writable"
+
+
+@pytest.mark.parametrize("damage", [garbage_in_the_trials_table, flipped_bytes_in_page_one])
+async def test_the_app_on_a_damaged_library_shows_the_seeds_says_so_and_saves_nothing(library_file, damage):
+    from pilot_helpers import SIZE, loaded
+    from trialtui.tui.app import build_app
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    damage(library_file)
+    before = digest(library_file)
+    app = build_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+        assert SEED_IDS <= {d.trial_id for d in screen.query_one(TrialList).digests}
+        assert app.sub_title == "library damaged: read-only"
+        assert any(n.title == "Your library is damaged" and "quick_check" in n.message for n in app._notifications)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        trials.highlight("NCT06751134")
+        await pilot.press("asterisk")
+        await pilot.pause()
+        assert any(n.title == "Annotations cannot be saved" for n in app._notifications)
+        assert app.is_running
+    assert digest(library_file) == before

@@ -447,7 +447,8 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> Path | None:
         backup = _backup(path, version) if 0 < version < SCHEMA_VERSION else None
         for migration in MIGRATIONS[version:]:
             migration(connection)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version != SCHEMA_VERSION:  # else nothing is written: opening never changes the file
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
