@@ -219,3 +219,23 @@ async def test_the_app_on_a_damaged_library_shows_the_seeds_says_so_and_saves_no
         assert any(n.title == "Annotations cannot be saved" for n in app._notifications)
         assert app.is_running
     assert digest(library_file) == before
+
+
+async def test_the_app_on_a_read_only_library_lists_it_and_refuses_edits_with_the_reason(read_only, api_trials):
+    from pilot_helpers import SIZE, loaded
+    from trialtui.tui.app import build_app
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    app = build_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        assert {t.trial_id for t in api_trials} | SEED_IDS <= {d.trial_id for d in trials.digests}
+        assert app.sub_title == "read-only library"
+        trials.focus()
+        trials.highlight(api_trials[0].trial_id)
+        await pilot.press("asterisk")
+        await pilot.pause()
+        refused = [n for n in app._notifications if n.title == "Annotations cannot be saved"]
+        assert refused and "cannot write here" in refused[0].message
+        assert app.is_running

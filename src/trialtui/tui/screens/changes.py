@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from trialtui.fetch import ChangedTrial, UpdateProgress, UpdateResult, unreviewed_changes, update_library
+from trialtui.store import StoreError
 from trialtui.tui.text import plain
 
 
@@ -102,7 +103,11 @@ class ChangesScreen(Screen[str | None]):
     def action_mark_reviewed(self) -> None:
         changed = self._highlighted()
         if changed:
-            self.app.session.library.mark_reviewed(changed.trial_id)
+            try:
+                self.app.session.library.mark_reviewed(changed.trial_id)
+            except StoreError as error:  # a read-only or damaged library
+                self.notify(str(error), title="Not marked reviewed", severity="error", timeout=10)
+                return
             self.notify(f"{changed.trial_id} marked reviewed at version {changed.to_version}", timeout=3)
             self.refresh_changes()
 
