@@ -239,3 +239,13 @@ async def test_the_app_on_a_read_only_library_lists_it_and_refuses_edits_with_th
         refused = [n for n in app._notifications if n.title == "Annotations cannot be saved"]
         assert refused and "cannot write here" in refused[0].message
         assert app.is_running
+
+
+def test_annotations_still_export_from_a_damaged_library_which_is_named(library_file, api_trials, capsys):
+    garbage_in_the_trials_table(library_file)
+    assert main(["list"]) == 1  # finds the damage
+    capsys.readouterr()
+    assert main(["annotations", "export"]) == 1
+    out, err = capsys.readouterr()
+    assert '"note": "ask about prior PD-1"' in out and api_trials[0].trial_id in out
+    assert err.count("\n") == 1 and "the database is damaged" in err

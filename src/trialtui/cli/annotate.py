@@ -83,9 +83,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         with Database.open() as db:
             notes = Annotations(db)
             text = notes.export_csv() if args.format == "csv" else notes.export_json()
+            damage = db.problem if db.damaged else None
     except StoreError as error:
         return fail(f"annotations export: {error}")
     sys.stdout.write(text)
+    if damage is not None:  # what still reads is exported; the user must know the rest may not
+        print(f"trialtui: {damage}", file=sys.stderr)
+        return EXIT_SKIPPED
     return EXIT_OK
 
 
