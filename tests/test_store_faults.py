@@ -249,3 +249,21 @@ def test_annotations_still_export_from_a_damaged_library_which_is_named(library_
     out, err = capsys.readouterr()
     assert '"note": "ask about prior PD-1"' in out and api_trials[0].trial_id in out
     assert err.count("\n") == 1 and "the database is damaged" in err
+
+
+async def test_the_app_on_a_library_from_a_newer_trialtui_shows_the_seeds_and_says_why(trialtui_home):
+    from pilot_helpers import SIZE, loaded
+    from trialtui.store.database import SCHEMA_VERSION
+    from trialtui.tui.app import build_app
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    connection = sqlite3.connect(trialtui_home / "trialtui.sqlite3")
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+    app = build_app(data=[str(Path(__file__).parent.parent / "seeds")])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+        assert SEED_IDS <= {d.trial_id for d in screen.query_one(TrialList).digests}
+        assert any(n.title == "Your library cannot be opened" and "newer trialtui" in n.message
+                   for n in app._notifications)
+        assert app.is_running

@@ -174,7 +174,7 @@ def _with_library(seeds: Catalog, library: Library, progress: Progress | None, f
     return _catalog(seeds, shown, rest, library)
 
 
-def load_catalog(data: Sequence[str | Path] | None, library: Library, progress: Progress | None = None,
+def load_catalog(data: Sequence[str | Path] | None, library: Library | None, progress: Progress | None = None,
                  first: First | None = None, first_rows: int = 0) -> Catalog:
     """What every command and the app loads: ``--data`` sources when given, else seeds + library
     (whose first rows can show early: see `load_default`).

@@ -76,8 +76,11 @@ class ReviewSession:
     @property
     def store_problem(self) -> StoreError | None:
         """Why the library and annotations cannot be written now (a read-only folder, a damaged
-        file), else None."""
-        return self.db.problem
+        file, one written by a newer trialtui), else None."""
+        try:
+            return self.db.problem
+        except StoreError as error:
+            return error
 
     def close(self) -> None:
         if "db" in self.__dict__:
@@ -100,7 +103,7 @@ class ReviewSession:
             self.catalog = catalog
             first(catalog, total)
 
-        self.catalog = load_catalog(self.data, self.library, progress, first and first_read, first_rows)
+        self.catalog = load_catalog(self.data, None if self.data else self.library, progress, first and first_read, first_rows)
         return self.catalog
 
     def build_index(self) -> None:

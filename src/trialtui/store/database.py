@@ -20,7 +20,6 @@ marker beside the file makes every later start check it until it is whole again.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator

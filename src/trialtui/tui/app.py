@@ -42,7 +42,7 @@ class TrialTUI(App):
     def _announce_store_problem(self) -> None:
         """A damaged or read-only library is said once, and stays in the header: the list shows
         the seeds and what still reads, and nothing is saved."""
-        from trialtui.store import StoreDamaged
+        from trialtui.store import StoreDamaged, StoreReadOnly
 
         problem = self.session.store_problem
         if problem is None or str(problem) == self._announced:
@@ -51,9 +51,12 @@ class TrialTUI(App):
         if isinstance(problem, StoreDamaged):
             self.sub_title = "library damaged: read-only"
             self.notify(str(problem), title="Your library is damaged", severity="error", timeout=60)
-        else:
+        elif isinstance(problem, StoreReadOnly):
             self.sub_title = "read-only library"
             self.notify(str(problem), title="Read-only library", severity="warning", timeout=15)
+        else:
+            self.sub_title = "library unavailable"
+            self.notify(str(problem), title="Your library cannot be opened", severity="error", timeout=60)
 
     def on_unmount(self) -> None:
         self.session.close()
