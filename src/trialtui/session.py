@@ -6,6 +6,7 @@ The TUI is a thin layer over this object; tests drive it directly too.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -20,8 +21,9 @@ from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_f
 from trialtui.reports import ReviewNotes
 from trialtui.review import ReviewFilter
 from trialtui.sections import Section, trial_sections
-from trialtui.store import Database, Library
+from trialtui.store import Database, Library, StoreError
 from trialtui.store.annotations import Annotations, TrialAnnotation
+from trialtui.store.library import LIBRARY_ORIGIN
 from trialtui.store.profiles import PatientProfiles
 
 
@@ -72,6 +74,15 @@ class ReviewSession:
     def patient_profiles(self) -> PatientProfiles:
         return PatientProfiles(self.db)
 
+    @property
+    def store_problem(self) -> StoreError | None:
+        """Why the library and annotations cannot be written now (a read-only folder, a damaged
+        file, one written by a newer trialtui), else None."""
+        try:
+            return self.db.problem
+        except StoreError as error:
+            return error
+
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.close()
@@ -80,9 +91,12 @@ class ReviewSession:
         """Read the trials (digests for the list; full records stay on disk until asked for).
         With `first`, a long list's first `first_rows` trials are the catalog, and handed to
         `first`, while the rest is read; the annotations are read before them, for their badges."""
-        self.annotations.changed_elsewhere()  # what is read from here on is what was last seen
-        self.changed = self._changed()
-        self.reviews = self.annotations.all()
+        try:
+            self.annotations.changed_elsewhere()  # what is read from here on is what was last seen
+            self.changed = self._changed()
+            self.reviews = self.annotations.all()
+        except StoreError:  # a damaged library: the catalog says so and shows what still reads
+            self.changed, self.reviews = set(), {}
         self._index = None
         self._thresholds.cache_clear()
         self._fits.clear()
@@ -91,7 +105,7 @@ class ReviewSession:
             self.catalog = catalog
             first(catalog, total)
 
-        self.catalog = load_catalog(self.data, self.library, progress, first and first_read, first_rows)
+        self.catalog = load_catalog(self.data, None if self.data else self.library, progress, first and first_read, first_rows)
         return self.catalog
 
     def build_index(self) -> None:
@@ -102,7 +116,10 @@ class ReviewSession:
         from trialtui.search.index import SearchIndex
 
         digests = self.catalog.digests
-        self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
+        try:
+            self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
+        except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
+            self._index = SearchIndex.build([d for d in digests if d.origin != LIBRARY_ORIGIN])
 
     @property
     def searchable(self) -> bool:
@@ -129,7 +146,11 @@ class ReviewSession:
         return rows
 
     def trial(self, trial_id: str) -> Trial | None:
-        return self.catalog.trial(trial_id)
+        """The full record; None when it cannot be read (a damaged library says so when loaded)."""
+        try:
+            return self.catalog.trial(trial_id)
+        except StoreError:
+            return None
 
     def sections(self, trial_id: str) -> list[Section]:
         trial = self.trial(trial_id)
@@ -227,9 +248,14 @@ class ReviewSession:
         """If another process wrote to the database since last asked, re-read the annotations
         and the changed trials; returns the trials whose annotation or Δ moved (None: nothing
         was written, or the database is busy or not read yet, so ask again later)."""
-        if "annotations" not in self.__dict__ or not self.annotations.changed_elsewhere():
+        if "annotations" not in self.__dict__:
             return None
-        reviews, changed = self.annotations.all(), self._changed()
+        try:
+            if not self.annotations.changed_elsewhere():
+                return None
+            reviews, changed = self.annotations.all(), self._changed()
+        except StoreError:  # a damaged or unreadable library is announced once, not every second
+            return None
         moved = {trial_id for trial_id in reviews.keys() | self.reviews.keys()
                  if reviews.get(trial_id) != self.reviews.get(trial_id)} | (changed ^ self.changed)
         self.reviews, self.changed = reviews, changed

@@ -7,12 +7,14 @@ sub-commands; a sub-command's handler takes the parsed arguments and returns the
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from trialtui import __version__
 from trialtui.cli.common import EXIT_OK, EXIT_USAGE
 from trialtui.store import StoreError
+from trialtui.store.database import store_failure
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,4 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except StoreError as err:
         print(f"trialtui: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as err:  # read through a connection of its own, past the store's edge
+        from trialtui.paths import database_path
+
+        print(f"trialtui: {store_failure(database_path(), err)}", file=sys.stderr)
         return EXIT_USAGE

@@ -83,29 +83,31 @@ def cmd_export(args: argparse.Namespace) -> int:
         with Database.open() as db:
             notes = Annotations(db)
             text = notes.export_csv() if args.format == "csv" else notes.export_json()
+            damage = db.problem if db.damaged else None
     except StoreError as error:
         return fail(f"annotations export: {error}")
     sys.stdout.write(text)
+    if damage is not None:  # what still reads is exported; the user must know the rest may not
+        print(f"trialtui: {damage}", file=sys.stderr)
+        return EXIT_SKIPPED
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        records = read_records(args.file.read_text(encoding="utf-8-sig"))
+        records, problems = read_records(args.file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as error:
         return fail(f"{args.file}: {getattr(error, 'strerror', None) or error}")
     except ExchangeError as error:
         return fail(f"{args.file}: {error}")
-    try:
-        with Database.open() as db:
-            report = Annotations(db).import_records(records)
-    except StoreError as error:
-        return fail(f"annotations import: {error}")
-    for problem in report.skipped:
+    with Database.open() as db:
+        report = Annotations(db).import_records(records)
+    for problem in [*problems, *report.skipped]:
         print(f"trialtui: {args.file}: {problem}", file=sys.stderr)
+    skipped = len(problems) + len(report.skipped)
     print(f"{args.file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
           f"{len(report.conflicts)} conflict{'' if len(report.conflicts) == 1 else 's'}"
-          + (f", {len(report.skipped)} skipped" if report.skipped else ""))
+          + (f", {skipped} skipped" if skipped else ""))
     for conflict in report.conflicts:
         print(f"conflict: {conflict.describe()}")
-    return EXIT_SKIPPED if report.skipped else EXIT_OK
+    return EXIT_SKIPPED if skipped else EXIT_OK

@@ -47,7 +47,12 @@ def _encode(value) -> str:
 
 
 def _just_after(stamp: str) -> str:
-    moment = datetime.fromisoformat(stamp) + timedelta(microseconds=1)
+    """The stamp one microsecond later; now, for a stamp at the end of time (written by an older
+    trialtui that let far-future stamps in), so the edit is still made."""
+    try:
+        moment = datetime.fromisoformat(stamp) + timedelta(microseconds=1)
+    except (ValueError, OverflowError):
+        return utc_now()
     return moment.isoformat(timespec="microseconds")
 
 

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import threading
 import weakref
 import zlib
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
 from trialtui.models import Trial
-from trialtui.store.database import Database, utc_now
+from trialtui.store.database import Database, connect_read_only, utc_now
 
 LIBRARY_ORIGIN = "library"
 """The digest origin of library trials, as the list shows it."""
@@ -123,7 +122,7 @@ class _StoredTails:
     """
 
     def __init__(self, path: Path) -> None:
-        self._uri = f"{path.resolve().as_uri()}?mode=ro"  # resolved now: the working folder may change
+        self._path = path.resolve()  # now: the working folder may change
         self._lock = threading.Lock()
         self._tails: dict[str, bytes] | None = None
         _LIVE_TAILS.add(self)
@@ -145,7 +144,7 @@ class _StoredTails:
                 self._tails = {}  # every digest filled: let the big table go
 
     def _read(self) -> dict[str, bytes]:
-        connection = sqlite3.connect(self._uri, uri=True)
+        connection = connect_read_only(self._path)
         try:
             return dict(connection.execute("SELECT trial_id, digest_tail FROM trials"))
         finally:

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from trialtui.patient_check import LAB_FIELDS, PatientEntry, read_profile
+from trialtui.store import StoreError
 from trialtui.tui.text import plain
 
 SEXES = (("Any / not given", ""), ("Female", "FEMALE"), ("Male", "MALE"))
@@ -109,7 +110,11 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
         if problems:
             self._status("Fix or clear: " + "; ".join(problems))
             return
-        self.save_profile(name, entry)
+        try:
+            self.save_profile(name, entry)
+        except StoreError as error:  # a read-only or damaged library
+            self._status(f"Not saved: {error}")
+            return
         self._status(f"Saved as {name}.")
 
     def _status(self, text: str) -> None:

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from trialtui.fetch import ChangedTrial, UpdateProgress, UpdateResult, unreviewed_changes, update_library
 from trialtui.tui.app import ChangedElsewhere
+from trialtui.store import StoreError
 from trialtui.tui.text import plain
 
 
@@ -108,7 +109,11 @@ class ChangesScreen(Screen[str | None]):
     def action_mark_seen(self) -> None:
         changed = self._highlighted()
         if changed:
-            self.app.session.mark_seen(changed.trial_id)
+            try:
+                self.app.session.mark_seen(changed.trial_id)
+            except StoreError as error:  # a read-only or damaged library
+                self.notify(str(error), title="Not marked seen", severity="error", timeout=10)
+                return
             self.notify(f"{changed.trial_id}: changes up to version {changed.to_version} seen", timeout=3)
             self.refresh_changes()
 

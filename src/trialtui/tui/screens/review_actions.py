@@ -62,10 +62,20 @@ class ReviewActions:
             self.notify("No trial is highlighted.", severity="warning")
         return trial_id
 
+    def _trial_to_annotate(self) -> str | None:
+        return self._trial_or_warn() if self._writable() else None
+
+    def _writable(self) -> bool:
+        """Whether annotations can be saved; if not, say why (read-only folder, damaged file)."""
+        problem = self.app.session.store_problem
+        if problem is not None:
+            self.notify(str(problem), title="Annotations cannot be saved", severity="error", timeout=10)
+        return problem is None
+
     def action_note(self) -> None:
         from trialtui.tui.dialogs.note_editor import NoteEditor
 
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is None:
             return
         session = self.app.session
@@ -81,7 +91,7 @@ class ReviewActions:
     def action_tags(self) -> None:
         from trialtui.tui.dialogs.tags_dialog import TagsDialog
 
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is None:
             return
         session = self.app.session
@@ -101,7 +111,7 @@ class ReviewActions:
     def action_status(self) -> None:
         from trialtui.tui.dialogs.status_dialog import StatusDialog
 
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is None:
             return
         session = self.app.session
@@ -115,12 +125,14 @@ class ReviewActions:
         self.app.push_screen(StatusDialog(trial_id, review.status, review.reason), chosen)
 
     def action_star(self) -> None:
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is not None:
             self.app.session.toggle_star(trial_id)
             self.show_review(trial_id)
 
     def action_undo(self) -> None:
+        if not self._writable():
+            return
         said = self.app.session.undo()
         self.notify(said[:1].upper() + said[1:] if said else "Nothing to undo.", timeout=4)
         trial_id = self.current_trial_id()
@@ -130,7 +142,7 @@ class ReviewActions:
 
     def on_mark_requested(self, message: MarkRequested) -> None:
         trial_id = self.current_trial_id()
-        if trial_id is not None:
+        if trial_id is not None and self._writable():
             self.app.session.mark_item(trial_id, message.key, message.mark)
             self.show_review(trial_id)
 
@@ -138,7 +150,7 @@ class ReviewActions:
         from trialtui.tui.dialogs.item_note_dialog import ItemNoteDialog
 
         trial_id = self.current_trial_id()
-        if trial_id is None:
+        if trial_id is None or not self._writable():
             return
         session = self.app.session
 
