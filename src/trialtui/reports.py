@@ -14,6 +14,7 @@ from trialtui.comparison import Comparison
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import Trial, display_enum, display_phases
+from trialtui.safe_text import csv_cell
 from trialtui.review import MARK_WORDS, STATUS_WORDS, criterion_key, threshold_key
 from trialtui.sections import trial_sections
 
@@ -111,9 +112,9 @@ def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes]) -> s
     writer.writerow(LIST_COLUMNS)
     for d in digests:
         n = notes.get(d.trial_id, ReviewNotes())
-        writer.writerow([d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)),
-                         "; ".join(d.conditions), d.last_update, n.status_text, "yes" if n.star else "",
-                         "; ".join(n.tags), n.note])
+        writer.writerow([csv_cell(value) for value in (
+            d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)), "; ".join(d.conditions),
+            d.last_update, n.status_text, "yes" if n.star else "", "; ".join(n.tags), n.note)])
     return buffer.getvalue()
 
 

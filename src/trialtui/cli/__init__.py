@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from trialtui import __version__
-from trialtui.cli.common import EXIT_OK, EXIT_USAGE
+from trialtui.cli.common import EXIT_OK, fail
 from trialtui.store import StoreError
 
 
@@ -48,5 +48,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except StoreError as err:
-        print(f"trialtui: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(err))

@@ -2,7 +2,8 @@
 
 Both carry each field's timestamp and the removed tags, so importing a colleague's file merges
 field by field instead of overwriting. CSV cells hold tags joined by ``; `` and the nested parts
-(item marks, timestamps) as JSON text, so a CSV round-trips too.
+(item marks, timestamps) as JSON text, so a CSV round-trips too. A CSV cell that a spreadsheet
+would run as a formula is written behind a ``'`` (`csv_cell`), which reading takes off again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+
+from trialtui.safe_text import csv_cell, csv_value, json_text
 
 CSV_COLUMNS = ("trial_id", "status", "star", "tags", "note", "reason", "updated", "items",
                "removed_tags", "field_updated")
@@ -23,7 +26,7 @@ class ExchangeError(ValueError):
 
 
 def to_json(records: list[dict]) -> str:
-    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    return json_text(records, indent=2) + "\n"
 
 
 def to_csv(records: list[dict]) -> str:
@@ -31,14 +34,14 @@ def to_csv(records: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({
+        writer.writerow({name: csv_cell(value) for name, value in {
             **{name: record[name] for name in ("trial_id", "status", "note", "reason", "updated")},
             "star": "true" if record["star"] else "false",
             "tags": _TAG_SEPARATOR.join(record["tags"]),
             "items": json.dumps(record["items"], ensure_ascii=False) if record["items"] else "",
             "removed_tags": _TAG_SEPARATOR.join(record["removed_tags"]),
             "field_updated": json.dumps(record["field_updated"]),
-        })
+        }.items()})
     return out.getvalue()
 
 
@@ -67,7 +70,7 @@ def _csv_records(text: str) -> list[dict]:
         raise ExchangeError("not an annotations export: no trial_id column")
     records = []
     for number, row in enumerate(rows, start=2):
-        record: dict = {key: value for key, value in row.items() if key in CSV_COLUMNS and value is not None}
+        record: dict = {key: csv_value(value) for key, value in row.items() if key in CSV_COLUMNS and value is not None}
         try:
             if "star" in record:
                 record["star"] = _flag(record["star"])
