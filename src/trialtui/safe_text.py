@@ -100,3 +100,34 @@ def csv_value(cell: str) -> str:
 
 def _quoted(text: str) -> bool:
     return text[1:2] in FORMULA_STARTS or text[1:2] == "'"
+
+
+_MARKDOWN_INLINE = re.compile(r"[\\`*_\[\]<|~#]|&(?=#?\w+;)")
+"""Code spans and fences, emphasis ("10*9/L ... 10*9/L" would lose both stars), links and images,
+HTML tags, table cells, strikethrough, closing heading marks, entities: each escaped where it stands."""
+_MARKDOWN_LINE_START = re.compile(r"[>+=-]|\d{1,9}(?=[.)](?:\s|$))")
+"""What makes a line a block quote, a list item, a heading underline or a rule."""
+
+
+def markdown_text(value: object, *, multiline: bool = False) -> str:
+    """``value`` as Markdown that shows exactly its text: no tag, link, code, heading, list or table
+    of its own, whatever it holds, so the document around it keeps its structure.
+
+    Without ``multiline`` the value is one line (its line breaks become spaces): a heading, a list
+    item, a table cell. With it each line is escaped on its own and leading indentation dropped
+    (four spaces would start a code block). Control characters are escaped as `terminal_text` does.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if not multiline:
+        text = " ".join(text.splitlines())
+    lines = terminal_text(text, multiline=multiline).split("\n")
+    return "\n".join(_markdown_line(line.lstrip(" ")) for line in lines)
+
+
+def _markdown_line(line: str) -> str:
+    line = _MARKDOWN_INLINE.sub(lambda m: "&amp;" if m.group() == "&" else "\\" + m.group(), line)
+    start = _MARKDOWN_LINE_START.match(line)
+    if start is None:
+        return line
+    cut = start.end() if start.group().isdigit() else 0
+    return line[:cut] + "\\" + line[cut:]
