@@ -190,3 +190,22 @@ def test_annotation_csv_export_quotes_formulas_and_imports_back_the_same(capsys)
     back = {r["trial_id"]: r for r in read_records(exported)}
     assert back[NCT]["note"] == "@SUM(1+1)" and back[NCT]["tags"] == ["=cmd|' /C calc'!A0", "-5"]
     assert back[OTHER]["note"] == "'=kept as typed"
+
+
+async def test_the_app_shows_a_problem_line_holding_markup_literally_and_keeps_running(tmp_path):
+    from textual.widgets._toast import Toast
+
+    from pilot_helpers import SIZE, loaded, wait_for
+    from trialtui.tui.app import build_app
+
+    write_hostile_study(tmp_path)
+    with zipfile.ZipFile(tmp_path / "bulk.zip", "w") as archive:
+        archive.writestr("x[/]y [red]z\x1b[2J.json", "{not json")
+    app = build_app(data=[tmp_path])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
+        [toast] = app.screen.query(Toast)
+        shown = str(toast.render())
+        assert "x[/]y [red]z\\x1b[2J.json" in shown and "\x1b" not in shown
+        assert app.is_running
