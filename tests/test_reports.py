@@ -46,7 +46,7 @@ def test_comparison_report_lists_verdicts_and_facts():
     a, b = trials["NCT06751134"], trials["NCT06674265"]
     report = comparison_report(compare(a, b, extract_thresholds(a), extract_thresholds(b)),
                                ReviewNotes(status="excluded", reason="too old"), ReviewNotes())
-    assert "| platelets | ≥ 75 ×10^9/L | \\> 50 ×10^9/L | A stricter |" in report
+    assert "| platelets | ≥ 75 ×10^9/L | > 50 ×10^9/L | A stricter |" in report
     assert "| Ages | 1 Year – 12 Years | 2 Years – 16 Years |" in report
     assert "- Review status: Excluded (too old)" in report
 

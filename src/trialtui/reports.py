@@ -41,8 +41,13 @@ class ReviewNotes:
 
 
 def _md(text: str) -> str:
-    """One line of text shown literally: a heading's, a list item's, a table cell's."""
+    """One line of text shown literally: a heading's, a list item's."""
     return markdown_text(text)
+
+
+def _cell(text: str) -> str:
+    """A table cell's text shown literally."""
+    return markdown_text(text, in_cell=True)
 
 
 def _review_block(notes: ReviewNotes) -> list[str]:
@@ -69,8 +74,8 @@ def trial_report(trial: Trial, thresholds: list, notes: ReviewNotes) -> str:
     out += ["", "## Eligibility thresholds", "", "| Measure | Requirement | From | When | Reviewer |", "|---|---|---|---|---|"]
     for t in thresholds:
         when = "; ".join(x for x in (f"if {t.condition}" if t.condition else "", f"or-group {t.group}" if t.group else "") if x)
-        out.append(f"| {_md(measure_label(t.measure))} | {_md(threshold_text(t, with_condition=False))} | {_md(t.section)} "
-                    f"| {_md(when)} | {_md(_mark_text(notes, threshold_key(t)))} |")
+        out.append(f"| {_cell(measure_label(t.measure))} | {_cell(threshold_text(t, with_condition=False))} | {_cell(t.section)} "
+                    f"| {_cell(when)} | {_cell(_mark_text(notes, threshold_key(t)))} |")
     if not thresholds:
         out.append("| — | no numeric thresholds found | | | |")
     for section in trial_sections(trial):
@@ -95,11 +100,11 @@ def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: Rev
            f"- B: {_md(b.trial_id)} — {_md(b.title)}",
            "", "## Eligibility thresholds", "", "| Measure | A | B | Verdict |", "|---|---|---|---|"]
     for row in comparison.threshold_rows:
-        left = "<br>".join(_md(threshold_text(t)) for t in row.a) or "—"
-        right = "<br>".join(_md(threshold_text(t)) for t in row.b) or "—"
-        out.append(f"| {_md(measure_label(row.measure))} | {left} | {right} | {VERDICT_WORDS[row.verdict]} |")
+        left = "<br>".join(_cell(threshold_text(t)) for t in row.a) or "—"
+        right = "<br>".join(_cell(threshold_text(t)) for t in row.b) or "—"
+        out.append(f"| {_cell(measure_label(row.measure))} | {left} | {right} | {VERDICT_WORDS[row.verdict]} |")
     out += ["", "## The records side by side", "", "| | A | B |", "|---|---|---|"]
-    out += [f"| {_md(fact.label)} | {_md(fact.a)} | {_md(fact.b)} |" for fact in comparison.facts]
+    out += [f"| {_cell(fact.label)} | {_cell(fact.a)} | {_cell(fact.b)} |" for fact in comparison.facts]
     for label, trial, notes in (("A", a, notes_a), ("B", b, notes_b)):
         out += ["", f"## Review of {label} ({_md(trial.trial_id)})", ""]
         out += _review_block(notes)

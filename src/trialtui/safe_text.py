@@ -109,24 +109,25 @@ _MARKDOWN_LINE_START = re.compile(r"[>+=-]|\d{1,9}(?=[.)](?:\s|$))")
 """What makes a line a block quote, a list item, a heading underline or a rule."""
 
 
-def markdown_text(value: object, *, multiline: bool = False) -> str:
+def markdown_text(value: object, *, multiline: bool = False, in_cell: bool = False) -> str:
     """``value`` as Markdown that shows exactly its text: no tag, link, code, heading, list or table
     of its own, whatever it holds, so the document around it keeps its structure.
 
     Without ``multiline`` the value is one line (its line breaks become spaces): a heading, a list
     item, a table cell. With it each line is escaped on its own and leading indentation dropped
-    (four spaces would start a code block). Control characters are escaped as `terminal_text` does.
+    (four spaces would start a code block). ``in_cell``: a table cell, where a leading ``>``, ``-``
+    or ``1.`` means nothing and stays as written. Control characters are escaped as `terminal_text` does.
     """
     text = value if isinstance(value, str) else str(value)
     if not multiline:
         text = " ".join(text.splitlines())
     lines = terminal_text(text, multiline=multiline).split("\n")
-    return "\n".join(_markdown_line(line.lstrip(" ")) for line in lines)
+    return "\n".join(_markdown_line(line.lstrip(" "), not in_cell) for line in lines)
 
 
-def _markdown_line(line: str) -> str:
+def _markdown_line(line: str, block_start: bool) -> str:
     line = _MARKDOWN_INLINE.sub(lambda m: "&amp;" if m.group() == "&" else "\\" + m.group(), line)
-    start = _MARKDOWN_LINE_START.match(line)
+    start = _MARKDOWN_LINE_START.match(line) if block_start else None
     if start is None:
         return line
     cut = start.end() if start.group().isdigit() else 0
