@@ -121,9 +121,11 @@ def test_annotate_and_its_import_print_one_visible_line(capsys, tmp_path):
     bad = tmp_path / "notes\n\x1b[2J.json"
     bad.write_text(json.dumps([{"trial_id": "NCT09999992", "note": "ok", "star": "maybe\x1b[2J"}]))
     status, out, err = run(capsys, "annotations", "import", str(bad))
-    assert "\x1b" not in out + err
-    assert all("notes\\n\\x1b[2J.json" in line for line in (out + err).splitlines() if "notes" in line)
-    assert "notes\\n\\x1b[2J.json" in out + err
+    shown = f"{tmp_path}/notes\\n\\x1b[2J.json"
+    assert status == 1
+    [problem] = err.splitlines()  # its reason is the import validation's; the file name is shown here
+    assert problem.startswith(f"trialtui: {shown}: ") and "\x1b" not in problem
+    assert out.splitlines() == [f"{shown}: 0 added, 0 updated, 0 unchanged, 0 conflicts, 1 skipped"]
 
 
 def test_annotations_export_shows_a_terminal_escapes_and_a_file_the_exact_text(capsys, monkeypatch):

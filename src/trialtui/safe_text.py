@@ -1,10 +1,12 @@
-"""Record text, file names and server replies made safe to print, to write as CSV, and as JSON.
+"""Record text, file names and server replies made safe to print, and to write as JSON, CSV and Markdown.
 
 Anything a record, an archive or a server hands us may hold terminal escape sequences (ESC, C1
 controls: clear the screen, retitle the window, OSC 52 writes the clipboard), bidi overrides that
 reorder what the reader sees, newlines that split a one-line message, or lone surrogates that
-cannot be encoded at all. Every human-readable line the command line prints goes through
-`terminal_text`, every CSV cell through `csv_cell`, every JSON document through `json_text`.
+cannot be encoded at all; a spreadsheet runs a cell beginning with ``=`` as a formula; Markdown
+turns text into HTML, links, headings and code. Every human-readable line the command line prints
+goes through `terminal_text`, every JSON document through `json_chunks`, every CSV cell through
+`csv_cell`, every piece of text in a Markdown report through `markdown_text`.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     return "".join(json_chunks(value, indent=indent))
 
 
-FORMULA_STARTS = frozenset("=+-@\t\r")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 """What a spreadsheet reads as the start of a formula (or strips before one)."""
 
 
@@ -88,7 +90,7 @@ def csv_cell(value: object) -> str:
     one too, so `csv_value` gives back exactly what was written.
     """
     text = value if isinstance(value, str) else "" if value is None else str(value)
-    if text[:1] in FORMULA_STARTS or (text[:1] == "'" and _quoted(text)):
+    if text[:1] in _FORMULA_STARTS or (text[:1] == "'" and _quoted(text)):
         return "'" + text
     return text
 
@@ -99,7 +101,7 @@ def csv_value(cell: str) -> str:
 
 
 def _quoted(text: str) -> bool:
-    return text[1:2] in FORMULA_STARTS or text[1:2] == "'"
+    return text[1:2] in _FORMULA_STARTS or text[1:2] == "'"
 
 
 _MARKDOWN_INLINE = re.compile(r"[\\`*_\[\]<|~#]|&(?=#?\w+;)")
