@@ -211,3 +211,20 @@ async def test_the_app_shows_a_problem_line_holding_markup_literally_and_keeps_r
         shown = str(toast.render())
         assert "x[/]y [red]z\\x1b[2J.json" in shown and "\x1b" not in shown
         assert app.is_running
+
+
+async def test_the_app_shows_a_hostile_title_literally_in_the_list_and_the_detail(tmp_path):
+    from pilot_helpers import SIZE, loaded, text_of
+    from textual.widgets import Static
+
+    from trialtui.tui.app import build_app
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    app = build_app(data=[write_hostile_study(tmp_path)])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        title = text_of(screen.query_one("#detail-title", Static))
+        row = screen.query_one(TrialList).render_line(1).text
+        assert not set(title + row) & set(RAW)
+        assert "Hostile title ␛[2J␛]" in row
+        assert "␛]52;c;cm0gLXJmIH4=␇\ufffd31m\\u202e[bold]loud[/bold]\nsecond line" in title
