@@ -1,5 +1,8 @@
 """Reports a reviewer hands to a colleague: a trial or a two-trial comparison as Markdown, and the
 current list as CSV. Plain functions of plain data, so the TUI and scripts write the same files.
+
+Every piece of record or reviewer text goes through `markdown_text`, so whatever a
+record holds shows as its text and the report's own headings, lists and tables stay intact.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from trialtui.digest import TrialDigest
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import Trial, display_enum, display_phases
 from trialtui.review import MARK_WORDS, STATUS_WORDS, criterion_key, threshold_key
+from trialtui.safe_text import csv_cell, markdown_text
 from trialtui.sections import trial_sections
 
 
@@ -36,17 +40,22 @@ class ReviewNotes:
         return words + (f" ({self.reason})" if self.reason else "")
 
 
+def _md(text: str) -> str:
+    """One line of text shown literally: a heading's, a list item's."""
+    return markdown_text(text)
+
+
 def _cell(text: str) -> str:
-    """Table-safe Markdown: pipes escaped, lines joined."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell's text shown literally."""
+    return markdown_text(text, in_cell=True)
 
 
 def _review_block(notes: ReviewNotes) -> list[str]:
-    lines = [f"- Review status: {notes.status_text}" + ("  ★ starred" if notes.star else "")]
+    lines = [f"- Review status: {_md(notes.status_text)}" + ("  ★ starred" if notes.star else "")]
     if notes.tags:
-        lines.append("- Tags: " + ", ".join(notes.tags))
+        lines.append("- Tags: " + ", ".join(_md(tag) for tag in notes.tags))
     if notes.note:
-        lines += ["", "> " + notes.note.replace("\n", "\n> ")]
+        lines += ["", "> " + markdown_text(notes.note, multiline=True).replace("\n", "\n> ")]
     return lines
 
 
@@ -58,45 +67,46 @@ def _mark_text(notes: ReviewNotes, key: str) -> str:
 
 def trial_report(trial: Trial, thresholds: list, notes: ReviewNotes) -> str:
     """One trial: the reviewer's notes first, the thresholds table, then every section."""
-    out = [f"# {trial.trial_id}: {trial.title}", ""]
-    out += [f"{display_enum(trial.overall_status)} · {display_phases(trial.phases) or 'phase not given'}"
-            f" · {trial.lead_sponsor or 'sponsor not given'}", "", "## Review", ""]
+    out = [f"# {_md(trial.trial_id)}: {_md(trial.title)}", ""]
+    out += [_md(f"{display_enum(trial.overall_status)} · {display_phases(trial.phases) or 'phase not given'}"
+                f" · {trial.lead_sponsor or 'sponsor not given'}"), "", "## Review", ""]
     out += _review_block(notes)
     out += ["", "## Eligibility thresholds", "", "| Measure | Requirement | From | When | Reviewer |", "|---|---|---|---|---|"]
     for t in thresholds:
         when = "; ".join(x for x in (f"if {t.condition}" if t.condition else "", f"or-group {t.group}" if t.group else "") if x)
-        out.append(f"| {measure_label(t.measure)} | {_cell(threshold_text(t, with_condition=False))} | {t.section} "
+        out.append(f"| {_cell(measure_label(t.measure))} | {_cell(threshold_text(t, with_condition=False))} | {_cell(t.section)} "
                     f"| {_cell(when)} | {_cell(_mark_text(notes, threshold_key(t)))} |")
     if not thresholds:
         out.append("| — | no numeric thresholds found | | | |")
     for section in trial_sections(trial):
-        out += ["", f"## {section.title}", "", section.body]
+        out += ["", f"## {_md(section.title)}", "", markdown_text(section.body, multiline=True)]
         if section.items:
             out.append("")
             heading = None
             for item in section.items:
                 if item.section != heading:
                     heading = item.section
-                    out += ["", f"**{heading.capitalize()} criteria**", ""]
+                    out += ["", f"**{_md(heading.capitalize())} criteria**", ""]
                 marked = _mark_text(notes, criterion_key(item))
-                out.append("  " * item.depth + f"- {item.label + ' ' if item.label else ''}{item.text}"
-                           + (f" — *{marked}*" if marked else ""))
+                out.append("  " * item.depth + f"- {_md(item.label + ' ' if item.label else '')}{_md(item.text)}"
+                           + (f" — *{_md(marked)}*" if marked else ""))
     return "\n".join(out).rstrip() + "\n"
 
 
 def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: ReviewNotes) -> str:
     """Two trials: the threshold diff with verdicts, the facts side by side, both reviews."""
     a, b = comparison.a, comparison.b
-    out = [f"# {a.trial_id} vs {b.trial_id}", "", f"- A: {a.trial_id} — {a.title}", f"- B: {b.trial_id} — {b.title}",
+    out = [f"# {_md(a.trial_id)} vs {_md(b.trial_id)}", "", f"- A: {_md(a.trial_id)} — {_md(a.title)}",
+           f"- B: {_md(b.trial_id)} — {_md(b.title)}",
            "", "## Eligibility thresholds", "", "| Measure | A | B | Verdict |", "|---|---|---|---|"]
     for row in comparison.threshold_rows:
         left = "<br>".join(_cell(threshold_text(t)) for t in row.a) or "—"
         right = "<br>".join(_cell(threshold_text(t)) for t in row.b) or "—"
-        out.append(f"| {measure_label(row.measure)} | {left} | {right} | {VERDICT_WORDS[row.verdict]} |")
+        out.append(f"| {_cell(measure_label(row.measure))} | {left} | {right} | {VERDICT_WORDS[row.verdict]} |")
     out += ["", "## The records side by side", "", "| | A | B |", "|---|---|---|"]
-    out += [f"| {fact.label} | {_cell(fact.a)} | {_cell(fact.b)} |" for fact in comparison.facts]
+    out += [f"| {_cell(fact.label)} | {_cell(fact.a)} | {_cell(fact.b)} |" for fact in comparison.facts]
     for label, trial, notes in (("A", a, notes_a), ("B", b, notes_b)):
-        out += ["", f"## Review of {label} ({trial.trial_id})", ""]
+        out += ["", f"## Review of {label} ({_md(trial.trial_id)})", ""]
         out += _review_block(notes)
     return "\n".join(out).rstrip() + "\n"
 
@@ -111,9 +121,9 @@ def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes]) -> s
     writer.writerow(LIST_COLUMNS)
     for d in digests:
         n = notes.get(d.trial_id, ReviewNotes())
-        writer.writerow([d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)),
-                         "; ".join(d.conditions), d.last_update, n.status_text, "yes" if n.star else "",
-                         "; ".join(n.tags), n.note])
+        writer.writerow([csv_cell(value) for value in (
+            d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)), "; ".join(d.conditions),
+            d.last_update, n.status_text, "yes" if n.star else "", "; ".join(n.tags), n.note)])
     return buffer.getvalue()
 
 

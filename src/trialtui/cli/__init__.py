@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from trialtui import __version__
-from trialtui.cli.common import EXIT_OK, EXIT_USAGE
+from trialtui.cli.common import EXIT_OK, fail
 from trialtui.store import StoreError
 from trialtui.store.database import store_failure
 
@@ -50,10 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except StoreError as err:
-        print(f"trialtui: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(err))
     except sqlite3.DatabaseError as err:  # read through a connection of its own, past the store's edge
         from trialtui.paths import database_path
 
-        print(f"trialtui: {store_failure(database_path(), err)}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(store_failure(database_path(), err))

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail
+from trialtui.safe_text import terminal_text
 from trialtui.store import STATUSES, Annotations, Database, ExchangeError, StoreError, TrialAnnotation
 from trialtui.store.exchange import read_records
 
@@ -59,7 +60,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 notes.set_status(args.trial_id, args.status, args.reason or "")
             if args.star is not None:
                 notes.set_star(args.trial_id, args.star)
-            print(describe(notes.get(args.trial_id)))
+            print(terminal_text(describe(notes.get(args.trial_id))))
     except (ValueError, StoreError) as error:
         return fail(f"annotate: {error}")
     return EXIT_OK
@@ -86,6 +87,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             damage = db.problem if db.damaged else None
     except StoreError as error:
         return fail(f"annotations export: {error}")
+    if sys.stdout.isatty():  # the file itself stays exact; a terminal is shown it, never obeys it
+        text = terminal_text(text, multiline=True)
     sys.stdout.write(text)
     if damage is not None:  # what still reads is exported; the user must know the rest may not
         print(f"trialtui: {damage}", file=sys.stderr)
@@ -100,14 +103,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         return fail(f"{args.file}: {getattr(error, 'strerror', None) or error}")
     except ExchangeError as error:
         return fail(f"{args.file}: {error}")
-    with Database.open() as db:
-        report = Annotations(db).import_records(records)
+    try:
+        with Database.open() as db:
+            report = Annotations(db).import_records(records)
+    except StoreError as error:
+        return fail(f"annotations import: {error}")
     for problem in [*problems, *report.skipped]:
-        print(f"trialtui: {args.file}: {problem}", file=sys.stderr)
+        print(terminal_text(f"trialtui: {args.file}: {problem}"), file=sys.stderr)
     skipped = len(problems) + len(report.skipped)
-    print(f"{args.file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+    print(terminal_text(f"{args.file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
           f"{len(report.conflicts)} conflict{'' if len(report.conflicts) == 1 else 's'}"
-          + (f", {skipped} skipped" if skipped else ""))
+          + (f", {skipped} skipped" if skipped else "")))
     for conflict in report.conflicts:
-        print(f"conflict: {conflict.describe()}")
+        print(terminal_text(f"conflict: {conflict.describe()}"))
     return EXIT_SKIPPED if skipped else EXIT_OK

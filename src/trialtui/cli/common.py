@@ -1,12 +1,17 @@
-"""What every command shares: the ``--data`` option, reporting skipped inputs, JSON output."""
+"""What every command shares: the ``--data`` option, reporting skipped inputs, JSON output.
+
+Whatever a command prints may carry record text, file names or server replies: the lines here
+go through `terminal_text` and JSON through `json_text` (see trialtui.safe_text).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any
+
+from trialtui.safe_text import json_chunks, terminal_text
 
 EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
 """Everything loaded; some inputs skipped (each reported); a usage error or nothing loaded."""
@@ -26,17 +31,17 @@ def report_problems(lines: Iterable[str]) -> int:
     """Print each skipped input as one ``trialtui: PATH: reason`` line; return how many."""
     count = 0
     for line in lines:
-        print(line, file=sys.stderr)
+        print(terminal_text(line), file=sys.stderr)
         count += 1
     return count
 
 
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.writelines(json_chunks(value, indent=2))
     sys.stdout.write("\n")
 
 
 def fail(message: str) -> int:
     """A usage error or nothing to work on: one line on stderr, exit status 2."""
-    print(f"trialtui: {message}", file=sys.stderr)
+    print(terminal_text(f"trialtui: {message}"), file=sys.stderr)
     return EXIT_USAGE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from trialtui.catalog import Catalog, load_default, load_files
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_problems
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import display_enum, display_phases
+from trialtui.safe_text import json_text, terminal_text
 from trialtui.sections import trial_sections
 from trialtui.store import Database, Library
 
@@ -79,7 +79,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return status
     for d in catalog.digests:
         phase = display_phases(list(d.phases)) or "—"
-        print(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}")
+        print(terminal_text(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}"))
     return status
 
 
@@ -96,9 +96,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(trial.model_dump(mode="json"))
         return status
-    print(trial.title)
+    print(terminal_text(trial.title))
     for section in trial_sections(trial):
-        print(f"\n== {section.title} ==\n{section.text()}")
+        print(f"\n== {terminal_text(section.title)} ==\n{terminal_text(section.text(), multiline=True)}")
     return status
 
 
@@ -120,10 +120,10 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
         print_json(report)
         return status
     for entry in report:
-        print(entry["trial_id"])
+        print(terminal_text(entry["trial_id"]))
         for t in entry["thresholds"]:
             group = f"  (any one of group {t['group']})" if t.get("group") else ""
-            print(f"  {measure_label(t['measure'])} {threshold_text(t)}{group}")
+            print(terminal_text(f"  {measure_label(t['measure'])} {threshold_text(t)}{group}"))
     return status
 
 
@@ -144,12 +144,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return status
-    print(f"A = {a.trial_id}  {a.title}\nB = {b.trial_id}  {b.title}\n")
+    print(terminal_text(f"A = {a.trial_id}  {a.title}"))
+    print(terminal_text(f"B = {b.trial_id}  {b.title}") + "\n")
     print(f"{'measure':<20} {'A':<30} {'B':<30} verdict")
     for row in result["rows"]:
         left = "; ".join(threshold_text(t) for t in row["a"]) or "—"
         right = "; ".join(threshold_text(t) for t in row["b"]) or "—"
-        print(f"{measure_label(row['measure']):<20} {left:<30} {right:<30} {VERDICT_WORDS[row['verdict']]}")
+        print(terminal_text(f"{measure_label(row['measure']):<20} {left:<30} {right:<30} {VERDICT_WORDS[row['verdict']]}"))
     return status
 
 
@@ -175,7 +176,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             hits = index.search(query, limit=args.limit, highlight=())
             ms = (time.perf_counter() - started) * 1000
             line = {"query": query, "hits": [{"trial_id": h.trial_id, "score": round(h.score, 2)} for h in hits], "ms": round(ms, 3)}
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(line) + "\n")
         return status
     hits = index.search(args.query, limit=args.limit, highlight=())
     if args.json:
@@ -184,7 +185,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     for h in hits:
         digest = catalog.digest(h.trial_id)
         title = digest.title if digest else ""
-        print(f"{h.score:5.1f}  {h.trial_id:<16} {title}  ({', '.join(h.matched)})")
+        print(terminal_text(f"{h.score:5.1f}  {h.trial_id:<16} {title}  ({', '.join(h.matched)})"))
     if not hits:
         print("no trials match", file=sys.stderr)
     return status

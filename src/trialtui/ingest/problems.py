@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trialtui.models import Trial
+from trialtui.safe_text import terminal_text
 
 MAX_TEXT_CHARS = 100_000
 """Longest text field accepted. Real registry fields stay under 35,000 characters; anything far
@@ -30,8 +31,9 @@ class LoadProblem:
     reason: str
 
     def line(self) -> str:
-        """The stderr line the command line prints: ``trialtui: PATH: reason``."""
-        return f"trialtui: {self.path}: {self.reason}"
+        """The stderr line the command line prints: ``trialtui: PATH: reason``, always one line,
+        whatever control characters the path or the reason hold (shown as visible escapes)."""
+        return terminal_text(f"trialtui: {self.path}: {self.reason}")
 
 
 @dataclass

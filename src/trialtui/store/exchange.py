@@ -2,7 +2,8 @@
 
 Both carry each field's timestamp and the removed tags, so importing a colleague's file merges
 field by field instead of overwriting. CSV cells hold tags joined by ``; `` and the nested parts
-(item marks, timestamps) as JSON text, so a CSV round-trips too.
+(item marks, timestamps) as JSON text, so a CSV round-trips too. A CSV cell that a spreadsheet
+would run as a formula is written behind a ``'`` (`csv_cell`), which reading takes off again.
 
 A file to import is someone else's: each record is checked here (`ExchangeRecord`) before anything
 is merged. A bad record is one problem naming its position and the reason, and the rest merge.
@@ -23,6 +24,7 @@ from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError,
 )
 
+from trialtui.safe_text import csv_cell, csv_value, json_text
 from trialtui.store.database import normalize_timestamp
 
 CSV_COLUMNS = ("trial_id", "status", "star", "tags", "note", "reason", "updated", "items",
@@ -41,7 +43,7 @@ class ExchangeError(ValueError):
 
 
 def to_json(records: list[dict]) -> str:
-    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    return json_text(records, indent=2) + "\n"
 
 
 def to_csv(records: list[dict]) -> str:
@@ -49,14 +51,14 @@ def to_csv(records: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({
+        writer.writerow({name: csv_cell(value) for name, value in {
             **{name: record[name] for name in ("trial_id", "status", "note", "reason", "updated")},
             "star": "true" if record["star"] else "false",
             "tags": _TAG_SEPARATOR.join(record["tags"]),
             "items": json.dumps(record["items"], ensure_ascii=False) if record["items"] else "",
             "removed_tags": _TAG_SEPARATOR.join(record["removed_tags"]),
             "field_updated": json.dumps(record["field_updated"]),
-        })
+        }.items()})
     return out.getvalue()
 
 
@@ -187,7 +189,7 @@ def _csv_records(text: str) -> tuple[list[tuple[str, dict]], list[str]]:
             problems.append(f"line {rows.line_num}: cannot be read ({error}); the rest of the file is skipped")
             break
         where = f"line {rows.line_num}"
-        record: dict = {key: value for key, value in row.items()
+        record: dict = {key: csv_value(value) for key, value in row.items()
                         if isinstance(key, str) and key in CSV_COLUMNS and isinstance(value, str)}
         try:
             if "star" in record:

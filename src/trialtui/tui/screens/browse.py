@@ -172,7 +172,7 @@ class BrowseScreen(ReviewActions, Screen):
 
     def on_browse_screen_loaded(self, message: Loaded) -> None:
         for problem in message.catalog.problems:
-            self.notify(problem.line(), severity="warning", timeout=8)
+            self.notify(problem.line(), severity="warning", timeout=8, markup=False)
         query = self.query_one("#search", Input).value
         had_first_rows, self._reading = self._reading is not None, None
         # The whole list replaces its first rows under the reader: same cursor, no detail redraw.
@@ -355,7 +355,8 @@ class BrowseScreen(ReviewActions, Screen):
         def fetched(result) -> None:
             if result is None:
                 return
-            self.notify(fetch_summary(result), severity="error" if result.error else "information", timeout=6)
+            self.notify(fetch_summary(result), severity="error" if result.error else "information", timeout=6,
+                        markup=False)
             if self.app.session.data:
                 self.notify("Stored in your library: start trialtui without --data to browse it.", timeout=6)
             elif result.added or result.updated:

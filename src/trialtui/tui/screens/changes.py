@@ -141,7 +141,7 @@ class ChangesScreen(Screen[str | None]):
         result = message.result
         self.refresh_changes()
         if result.error:
-            self.notify(f"Update stopped: {result.error}", severity="error", timeout=8)
+            self.notify(f"Update stopped: {result.error}", severity="error", timeout=8, markup=False)
         else:
             self.notify(f"Checked {result.checked:,} trials: {result.updated:,} have a new version.", timeout=5)
 

@@ -192,7 +192,7 @@ class CompareScreen(Screen):
 
         def exported(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"Wrote {path}", timeout=5)
+                self.notify(f"Wrote {path}", timeout=5, markup=False)
 
         self.app.push_screen(
             ExportDialog("this comparison as Markdown", Path.cwd() / name, lambda: comparison_report(c, *self.notes)),

@@ -192,7 +192,7 @@ class ReviewActions:
 
     def _exported(self, path: Path | None) -> None:
         if path is not None:
-            self.notify(f"Wrote {path}", timeout=5)
+            self.notify(f"Wrote {path}", timeout=5, markup=False)
 
     def action_open_registry(self) -> None:
         trial_id = self._trial_or_warn()
