@@ -189,7 +189,9 @@ def test_annotation_csv_export_quotes_formulas_and_imports_back_the_same(capsys)
     assert rows[OTHER]["note"] == "''=kept as typed"
     from trialtui.store.exchange import read_records
 
-    back = {r["trial_id"]: r for r in read_records(exported)}
+    records, problems = read_records(exported)
+    assert problems == []
+    back = {r["trial_id"]: r for r in records}
     assert back[NCT]["note"] == "@SUM(1+1)" and back[NCT]["tags"] == ["=cmd|' /C calc'!A0", "-5"]
     assert back[OTHER]["note"] == "'=kept as typed"
 
