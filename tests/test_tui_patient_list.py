@@ -90,3 +90,11 @@ async def test_verdicts_stay_through_a_search_and_new_trials_are_checked_as_they
         await wait_for(pilot, lambda: "of 1" in status(screen))
         assert status(screen) == "1 of 5 trials match “NCT06751134” · Patient fits 0, fails 1, unknown 0 of 1"
         assert trials.rows[0].badges == "✗"
+
+        target = tmp_path / "listed.csv"
+        await pilot.press("escape", "ctrl+e")
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, target.exists)
+        assert target.read_text().splitlines()[0].endswith(",note,patient")
+        assert "fails: ANC" in target.read_text().splitlines()[1]

@@ -161,7 +161,8 @@ class ReviewActions:
             return
 
         def render() -> str:
-            return trial_report(trial, session.thresholds(trial_id), session.review_notes(trial_id))
+            fit = session.fit(trial_id)  # first: thresholds() then hands out the list it checked
+            return trial_report(trial, session.thresholds(trial_id), session.review_notes(trial_id), fit)
 
         self.app.push_screen(ExportDialog(f"{trial_id} as Markdown", Path.cwd() / f"{trial_id}.md", render), self._exported)
 
@@ -172,7 +173,9 @@ class ReviewActions:
         digests = self.listed_digests()
 
         def render() -> str:
-            return list_csv(digests, {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews})
+            fits = {d.trial_id: session.fit(d.trial_id) for d in digests} if session.patient is not None else None
+            return list_csv(digests, {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews},
+                            fits)
 
         what = f"the {len(digests):,} listed trials as CSV"
         self.app.push_screen(ExportDialog(what, Path.cwd() / "trialtui-list.csv", render), self._exported)
