@@ -11,12 +11,13 @@ from textual.widgets import DataTable
 from trialtui.eligibility.display import measure_label, threshold_text
 from trialtui.review import MARK_GLYPHS, MARK_WORDS, threshold_key
 from trialtui.tui.text import plain
+from trialtui.tui.widgets.in_view import CursorInView
 from trialtui.tui.widgets.marks import MARK_BINDINGS, ItemNoteRequested, MarkRequested
 
 _FROM = {"inclusion": "inclusion", "exclusion": "exclusion, inverted", "structured": "registry field"}
 
 
-class ThresholdTable(DataTable):
+class ThresholdTable(CursorInView, DataTable):
     """Measure, requirement, where it was read, condition or OR-group, doubts about the reading,
     and the reviewer's mark; the marking keys work here as on the criteria."""
 
