@@ -91,4 +91,8 @@ async def test_every_threshold_is_reachable_and_its_row_stays_on_screen(shared_d
         assert app.session.marks(LONG)[threshold_key(last)][1].startswith("site confirms")
         assert table.cursor_row == 21
         assert all(row.height == 1 for row in table.ordered_rows)
+        await pilot.pause()
+        drawn = [table.render_line(1 + n).text for n in range(22)]
+        assert "life expectancy  ≥ 84 days" in drawn[2]
+        assert "total bilirubin  ≤ 2.5 × ULN" in drawn[9]
         assert visible(table, table_line(table))
