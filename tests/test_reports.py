@@ -88,3 +88,11 @@ def test_reports_carry_the_patient_result_on_each_threshold():
     rows = {r["trial_id"]: r["patient"] for r in csv.DictReader(io.StringIO(text))}
     assert rows == {"NCT06751134": "fails: ANC", "NCT06674265": fit_b.summary()}
     assert fit_b.summary().startswith("unknown")
+
+
+def test_counts_agree_with_their_noun():
+    trials = seeds()
+    a, b = trials["NCT06751134"], trials["NCT06674265"]
+    report = comparison_report(compare(a, b, extract_thresholds(a), extract_thresholds(b)), ReviewNotes(), ReviewNotes())
+    sites = next(line for line in report.splitlines() if line.startswith("| Sites"))
+    assert "| 2 sites: " in sites and "| 1 site: " in sites

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES, PatientEntry
+from trialtui.sections import counted
 from trialtui.session import ResultRow
 from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
@@ -432,7 +433,7 @@ class BrowseScreen(ReviewActions, Screen):
         fitted = self.app.session.fitted()
         unchecked = sum(1 for trial_id in rows if trial_id not in fitted)
         if unchecked:
-            self._patient_status(f"checking {unchecked:,} trials against the patient…")
+            self._patient_status(f"checking {counted(unchecked, 'trial')} against the patient…")
         self._fits(rows, self._fit_run)
 
     @work(thread=True, exclusive=True, group="fits")

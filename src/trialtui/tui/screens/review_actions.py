@@ -177,7 +177,7 @@ class ReviewActions:
             return list_csv(digests, {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews},
                             fits)
 
-        what = f"the {len(digests):,} listed trials as CSV"
+        what = "the listed trial as CSV" if len(digests) == 1 else f"the {len(digests):,} listed trials as CSV"
         self.app.push_screen(ExportDialog(what, Path.cwd() / "trialtui-list.csv", render), self._exported)
 
     def _exported(self, path: Path | None) -> None:
