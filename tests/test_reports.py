@@ -127,3 +127,35 @@ def test_list_csv_cells_never_start_a_formula():
     text = list_csv([digest], {digest.trial_id: ReviewNotes(note="=HYPERLINK(\"http://x\",\"y\")", tags=["@SUM(A1)"])})
     [row] = list(csv.DictReader(io.StringIO(text)))
     assert row["note"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["tags"] == "'@SUM(A1)"
+
+
+def test_reports_carry_the_patient_result_on_each_threshold():
+    from trialtui.patient_check import PatientEntry, read_profile, trial_fit
+
+    trials = seeds()
+    a, b = trials["NCT06751134"], trials["NCT06674265"]
+    patient, _ = read_profile(PatientEntry(age="8", labs={"anc": "1200/mm3", "platelets": "80000/mm3"}))
+    thresholds_a, thresholds_b = extract_thresholds(a), extract_thresholds(b)
+    fit_a, fit_b = trial_fit(patient, a, thresholds_a), trial_fit(patient, b, thresholds_b)
+
+    report = trial_report(a, thresholds_a, ReviewNotes(), fit_a)
+    assert "- Patient: fails: ANC" in report
+    assert "| Measure | Requirement | Patient | From | When | Reviewer |" in report
+    assert "| ANC | ≥ 1.5 ×10^9/L | fails | inclusion |" in report
+    assert "| platelets | ≥ 75 ×10^9/L | meets | inclusion |" in report
+
+    report = comparison_report(compare(a, b, thresholds_a, thresholds_b), ReviewNotes(), ReviewNotes(), (fit_a, fit_b))
+    assert "| platelets | ≥ 75 ×10^9/L | > 50 ×10^9/L | A stricter | ✓ / ✓ |" in report
+
+    text = list_csv([digest_trial(a), digest_trial(b)], {}, {a.trial_id: fit_a, b.trial_id: fit_b})
+    rows = {r["trial_id"]: r["patient"] for r in csv.DictReader(io.StringIO(text))}
+    assert rows == {"NCT06751134": "fails: ANC", "NCT06674265": fit_b.summary()}
+    assert fit_b.summary().startswith("unknown")
+
+
+def test_counts_agree_with_their_noun():
+    trials = seeds()
+    a, b = trials["NCT06751134"], trials["NCT06674265"]
+    report = comparison_report(compare(a, b, extract_thresholds(a), extract_thresholds(b)), ReviewNotes(), ReviewNotes())
+    sites = next(line for line in report.splitlines() if line.startswith("| Sites"))
+    assert "| 2 sites: " in sites and "| 1 site: " in sites

@@ -48,7 +48,10 @@ class ReviewSession:
         self._thresholds = lru_cache(maxsize=256)(self._extract)
         self.patient: PatientProfile | None = None
         self.patient_entry: PatientEntry | None = None
-        self._fits: dict[str, TrialFit] = {}
+        self._fits: dict[str, tuple[list, TrialFit]] = {}
+        """Trial id → (the threshold list the fit was computed on, the fit). The fit's checks point
+        at those threshold objects, so `thresholds()` returns that list for a checked trial even
+        after the cache dropped it (a fresh extraction would not match the checks)."""
         self.changed: set[str] = set()
         """Library trials with a version newer than the one the reviewer last saw (the Δ badge;
         the changes view lists the same trials)."""
@@ -157,8 +160,10 @@ class ReviewSession:
         return trial_sections(trial) if trial else []
 
     def thresholds(self, trial_id: str) -> list:
-        """The trial's eligibility thresholds (cached: the list and compare screens ask often)."""
-        return self._thresholds(trial_id)
+        """The trial's eligibility thresholds (cached: the list and compare screens ask often);
+        for a checked trial, the very list its patient fit was computed on."""
+        checked = self._fits.get(trial_id)
+        return checked[0] if checked is not None else self._thresholds(trial_id)
 
     def threshold_sources(self, trial_id: str) -> list[str]:
         """For each threshold, the whole criterion item it was read from (its own text if none)."""
@@ -196,16 +201,20 @@ class ReviewSession:
         """How the current patient fits this trial (None without a patient or a record)."""
         if self.patient is None:
             return None
-        if trial_id not in self._fits:
+        checked = self._fits.get(trial_id)
+        if checked is None:
             trial = self.trial(trial_id)
             if trial is None:
                 return None
-            self._fits[trial_id] = trial_fit(self.patient, trial, self.thresholds(trial_id))
-        return self._fits[trial_id]
+            thresholds = self._thresholds(trial_id)
+            # setdefault: when the UI thread and the check's worker race, both keep the first pair
+            checked = self._fits.setdefault(trial_id, (thresholds, trial_fit(self.patient, trial, thresholds)))
+        return checked[1]
 
     def known_fit(self, trial_id: str) -> TrialFit | None:
         """The fit if it was already computed; never computes (cheap enough for every list row)."""
-        return self._fits.get(trial_id) if self.patient is not None else None
+        checked = self._fits.get(trial_id) if self.patient is not None else None
+        return checked[1] if checked else None
 
     def fitted(self) -> set[str]:
         """The trials whose patient fit is already computed."""
