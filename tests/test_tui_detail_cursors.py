@@ -93,6 +93,6 @@ async def test_every_threshold_is_reachable_and_its_row_stays_on_screen(shared_d
         assert all(row.height == 1 for row in table.ordered_rows)
         await pilot.pause()
         drawn = [table.render_line(1 + n).text for n in range(22)]
-        assert "life expectancy  ≥ 84 days" in drawn[2]
+        assert "life expectancy  ≥ 12 weeks" in drawn[2]
         assert "total bilirubin  ≤ 2.5 × ULN" in drawn[9]
         assert visible(table, table_line(table))
