@@ -143,16 +143,16 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def utf16_encoding(head: bytes) -> str:
-    """"utf-16" for text with a UTF-16 byte order mark, "utf-16-le"/"utf-16-be" for ASCII-range
-    text written as UTF-16 without one, else ""."""
+    """"utf-16" for text with a UTF-16 byte order mark, "utf-16-le"/"utf-16-be" for text written
+    as UTF-16 without one (nine in ten of its characters below U+0100), else ""."""
     if head.startswith(_UTF16_BOMS):
         return "utf-16"
     sample = head[: len(head) // 2 * 2]
     if len(sample) < 8:
         return ""
     evens, odds = sample[0::2], sample[1::2]
-    if not odds.strip(b"\0") and evens.strip(b"\0"):
+    if odds.count(0) * 10 >= len(odds) * 9 and evens.count(0) * 10 <= len(evens):
         return "utf-16-le"
-    if not evens.strip(b"\0") and odds.strip(b"\0"):
+    if evens.count(0) * 10 >= len(evens) * 9 and odds.count(0) * 10 <= len(odds):
         return "utf-16-be"
     return ""
