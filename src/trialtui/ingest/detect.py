@@ -36,7 +36,7 @@ def sniff(head: bytes) -> str:
     body = head.removeprefix(_BOM).lstrip()
     if not body:
         return EMPTY
-    if b"\x00" in head or _looks_binary(head):
+    if _looks_binary(head):
         return BINARY
     if body[:1] in (b"{", b"["):
         return JSON
@@ -45,10 +45,14 @@ def sniff(head: bytes) -> str:
     return TEXT
 
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
 def _looks_binary(head: bytes) -> bool:
-    """Control characters other than tab/newline/CR. Bytes that are not UTF-8 are no sign:
-    Latin-1 (Windows-1252) text has them, and the readers decode it as such."""
-    return re.search(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]", head) is not None
+    """Control characters other than tab/newline/CR/ESC in more than one byte in a hundred (one
+    stray control byte in a JSON Lines file is one damaged line, not a binary file). Bytes that
+    are not UTF-8 are no sign: Latin-1 (Windows-1252) text has them, and the readers decode it."""
+    return len(_CONTROL.findall(head)) * 100 > len(head)
 
 
 PAGE_TEXT = "page-text"
