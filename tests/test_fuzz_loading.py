@@ -108,8 +108,8 @@ def _check(path: Path, untouched: list[str], locator: str) -> None:
     assert report.total == len(trials)
 
 
-def _place(texts: list[str], bad: str, index: int) -> list[str]:
-    return texts[:index] + [bad] + texts[index:]
+def _place(items: list, bad, index: int) -> list:
+    return items[:index] + [bad] + items[index:]
 
 
 def _good_texts() -> list[str]:
@@ -145,12 +145,11 @@ def test_damaged_bytes_in_one_json_line_cost_only_that_line(tmp_path_factory, da
 @given(data=st.data(), index=st.integers(0, 3))
 def test_damaged_member_of_a_bulk_zip_costs_only_itself(tmp_path_factory, data, index):
     buffer = io.BytesIO()
+    members = [(f"{nct_id}.json", json.dumps(_study(nct_id), indent=2).encode()) for nct_id in IDS[1:]]
+    bad = data.draw(mutated_bytes(json.dumps(_study(IDS[0]), indent=2).encode()))
     with zipfile.ZipFile(buffer, "w") as archive:
-        for position, nct_id in enumerate(IDS[1:]):
-            if position == index:
-                bad = data.draw(mutated_bytes(json.dumps(_study(IDS[0]), indent=2).encode()))
-                archive.writestr(f"{IDS[0]}.json", bad)
-            archive.writestr(f"{nct_id}.json", json.dumps(_study(nct_id), indent=2))
+        for name, member in _place(members, (f"{IDS[0]}.json", bad), index):  # type: ignore[arg-type]
+            archive.writestr(name, member)
     path = tmp_path_factory.mktemp("fuzz") / "bulk.zip"
     path.write_bytes(buffer.getvalue())
     _check(path, IDS[1:], f"!{IDS[0]}.json")
