@@ -223,7 +223,7 @@ def _read_utf16(stream: io.BufferedReader, path: str, depth: int, encoding: str)
 def _read_gzip(stream: io.BufferedReader, path: str, depth: int) -> Iterator[Trial | _Fault]:
     raw = Inflated(stream)
     last: _Fault | None = None
-    for item in _read_stream(io.BufferedReader(raw), path, depth + 1):
+    for item in _read_stream(io.BufferedReader(raw, _CHUNK), path, depth + 1):
         if last is not None:
             yield last
             last = None
