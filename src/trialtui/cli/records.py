@@ -195,10 +195,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.ingest import load_paths
 
     result = load_paths(args.paths)
-    skipped = report_problems(p.line() for p in result.problems)
+    reported = report_problems(p.line() for p in result.problems)
     if not result.trials:
         return fail("nothing could be imported")
     with Database.open() as db:
         report = Library(db).import_trials(result.trials, origin="import")
-    print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {skipped} skipped")
-    return EXIT_SKIPPED if skipped else EXIT_OK
+    older = f", {report.older} older than the library's version (kept the library's)" if report.older else ""
+    skipped = sum(p.skipped for p in result.problems)
+    print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged{older}, {skipped} skipped")
+    return EXIT_SKIPPED if reported else EXIT_OK
