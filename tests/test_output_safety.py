@@ -110,7 +110,7 @@ def test_list_json_with_a_lone_surrogate_is_valid_json_from_a_real_process(tmp_p
     text = done.stdout.decode("utf-8")  # strict: no surrogate bytes
     assert "\x9b" not in text and "\u202e" not in text
     [row] = json.loads(text)
-    assert row["title"] == "Lone \ud800 surrogate \x9b\u202e"
+    assert row["title"] == "Lone \ufffd surrogate \x9b\u202e"  # the surrogate was replaced at loading
 
 
 def test_annotate_and_its_import_print_one_visible_line(capsys, tmp_path):

@@ -52,7 +52,7 @@ async def test_help_names_places_in_words_and_explains_every_symbol():
             assert re.search(rf"{re.escape(symbol)}\s+{means}", legend), (symbol, legend)
         await pilot.press("escape")
 
-        compare = await open_compare(pilot, "NCT06751134", "NCT06674265")
+        await open_compare(pilot, "NCT06751134", "NCT06674265")
         await pilot.press("f1")
         keys = shown(app.screen, "help-keys")
         assert "Compare" in keys and not class_names(keys), keys

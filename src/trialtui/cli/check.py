@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
-from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json
+from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_load_problems
 from trialtui.patient_check import PatientEntry
+from trialtui.safe_text import terminal_text
 from trialtui.session import ReviewSession
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _shown(text: str) -> str:
-    """Record text for the terminal: control and bidi characters as visible escapes."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,25 +32,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         data = json.loads(args.patient.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        return fail(f"{_shown(str(args.patient))}: cannot read the patient file ({_shown(str(err))})")
+        return fail(f"{terminal_text(str(args.patient))}: cannot read the patient file ({terminal_text(str(err))})")
     entry, problems = PatientEntry.from_patient_file(data)
     session = ReviewSession(data=getattr(args, "data", None))
     try:
         catalog = session.load()
         problems += session.set_patient(entry)
         for problem in problems:
-            print(f"trialtui: {_shown(str(args.patient))}: {_shown(problem)}", file=sys.stderr)
-        skipped = len(problems)
-        for p in catalog.problems:
-            print(p.line(), file=sys.stderr)
-            skipped += 1
+            print(f"trialtui: {terminal_text(str(args.patient))}: {terminal_text(problem)}", file=sys.stderr)
+        skipped = len(problems) + (report_load_problems(catalog.problems) == EXIT_SKIPPED)
         if not catalog.digests:
             return fail("nothing could be loaded")
         ids = []
         for text in args.trial_ids:
             trial_id = catalog.resolve(text)
             if trial_id is None:
-                return fail(f"{_shown(text)}: no such trial (try `trialtui list`)")
+                return fail(f"{terminal_text(text)}: no such trial (try `trialtui list`)")
             ids.append(trial_id)
         rows = [(trial_id, session.fit(trial_id)) for trial_id in ids or [d.trial_id for d in catalog.digests]]
     finally:
@@ -67,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         for trial_id, fit in rows:
             reasons = "; ".join(r.text for r in fit.reasons) or "—"
-            print(f"{trial_id:<16} {fit.overall:<8} {'condition ' + fit.condition:<19} {_shown(reasons)}")
+            print(f"{trial_id:<16} {fit.overall:<8} {'condition ' + fit.condition:<19} {terminal_text(reasons)}")
         counts = [fit.overall for _, fit in rows]
         print(f"fits {counts.count('fits'):,}, fails {counts.count('fails'):,}, "
               f"unknown {counts.count('unknown'):,} of {len(rows):,} trials")

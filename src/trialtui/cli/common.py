@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialtui.safe_text import json_chunks, terminal_text
+
+if TYPE_CHECKING:
+    from trialtui.ingest import LoadProblem
 
 EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
 """Everything loaded; some inputs skipped (each reported); a usage error or nothing loaded."""
@@ -34,6 +37,13 @@ def report_problems(lines: Iterable[str]) -> int:
         print(terminal_text(line), file=sys.stderr)
         count += 1
     return count
+
+
+def report_load_problems(problems: Iterable[LoadProblem]) -> int:
+    """Print each loading problem as its one line; the exit status they imply: a record or source
+    skipped is EXIT_SKIPPED, a note on one that loaded (a repaired character) is not."""
+    report_problems(p.line() for p in problems)
+    return EXIT_SKIPPED if any(p.skipped for p in problems) else EXIT_OK
 
 
 def print_json(value: Any) -> None:

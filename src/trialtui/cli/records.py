@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from trialtui.catalog import Catalog, load_default, load_files
-from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_problems
+from trialtui.cli.common import EXIT_OK, data_options, fail, print_json, report_load_problems
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import display_enum, display_phases
 from trialtui.safe_text import json_text, terminal_text
@@ -55,8 +55,7 @@ def _catalog(args: argparse.Namespace, library: Library | None = None) -> tuple[
     """Load what the command works on; report skipped inputs; the exit status they imply."""
     data = getattr(args, "data", None)
     catalog = load_files(data) if data else load_default(library or Library(Database.open()))
-    skipped = report_problems(p.line() for p in catalog.problems)
-    return catalog, (EXIT_SKIPPED if skipped else EXIT_OK)
+    return catalog, report_load_problems(catalog.problems)
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -107,7 +106,7 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
 
     if args.paths:
         catalog = load_files(args.paths)
-        status = EXIT_SKIPPED if report_problems(p.line() for p in catalog.problems) else EXIT_OK
+        status = report_load_problems(catalog.problems)
     else:
         catalog, status = _catalog(args)
     if not catalog.digests:
@@ -195,7 +194,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.ingest import load_paths
 
     result = load_paths(args.paths)
-    reported = report_problems(p.line() for p in result.problems)
+    status = report_load_problems(result.problems)
     if not result.trials:
         return fail("nothing could be imported")
     with Database.open() as db:
@@ -203,4 +202,4 @@ def cmd_import(args: argparse.Namespace) -> int:
     older = f", {report.older} older than the library's version (kept the library's)" if report.older else ""
     skipped = sum(p.skipped for p in result.problems)
     print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged{older}, {skipped} skipped")
-    return EXIT_SKIPPED if reported else EXIT_OK
+    return status
