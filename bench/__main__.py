@@ -1,4 +1,5 @@
-"""Every benchmark in one run (`make bench`, or `.venv/bin/python -m bench [--quick]`).
+"""Every benchmark in one run (`make bench`, or `.venv/bin/python -m bench [--quick]`), its
+figures written to docs/benchmarks.md with the machine and the date.
 
 Runs, one after the other in fresh processes so each measures its own memory:
   1. ingest: reading speed of every record format (bench/bench_ingest.py)
@@ -15,27 +16,47 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.report import write_report
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 570k search corpus; open 100k trials")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
+                        help="where the figures are written (default: docs/benchmarks.md)")
     args = parser.parse_args()
     runs = [
-        ("ingest", [str(ROOT / "bench" / "bench_ingest.py")]),
-        ("thresholds", [str(ROOT / "bench" / "bench_thresholds.py")]),
-        ("search", ["-m", "bench.search", *(["--quick"] if args.quick else [])]),
-        ("open", [str(ROOT / "bench" / "bench_open.py"), *(["--size", "100000"] if args.quick else [])]),
+        ("Reading records", [str(ROOT / "bench" / "bench_ingest.py")]),
+        ("Eligibility threshold extraction", [str(ROOT / "bench" / "bench_thresholds.py")]),
+        ("Search", ["-m", "bench.search", *(["--quick"] if args.quick else [])]),
+        ("Opening a large library", [str(ROOT / "bench" / "bench_open.py"),
+                                     *(["--size", "100000"] if args.quick else [])]),
     ]
-    failed = []
+    sections, failed = [], []
     for name, command in runs:
         print(f"\n===== {name} =====", flush=True)
-        if subprocess.run([sys.executable, *command], cwd=ROOT).returncode != 0:
+        output = _run([sys.executable, *command])
+        if output is None:
             failed.append(name)
+        sections.append((name, " ".join(["python", *(Path(c).relative_to(ROOT).as_posix() if c.startswith(str(ROOT)) else c
+                                                     for c in command)]), output))
+    write_report(args.out, sections, quick=args.quick)
+    print(f"\nfigures written to {args.out}")
     if failed:
-        print(f"\nbenchmarks that failed: {', '.join(failed)}", file=sys.stderr)
+        print(f"benchmarks that failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _run(command: list[str]) -> str | None:
+    """Run one benchmark, echoing its output as it comes; its output, or None if it failed."""
+    lines = []
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            lines.append(line)
+    return "".join(lines) if process.returncode == 0 else None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import pytest
 
 from trialtui.models import Trial
 from trialtui.store import Annotations, Database, Library, TrialAnnotation
+from trialtui.store.annotations import NOTE_SEPARATOR
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_undo_reverts_this_objects_changes_newest_first(db):
     notes.set_note("NCT1", "second")
     notes.set_status("NCT1", "excluded", reason="age")
 
-    assert notes.undo() == "undid status of NCT1 → excluded"
+    assert notes.undo() == "undid status Shortlisted → Excluded on NCT1"
     assert (notes.get("NCT1").status, notes.get("NCT1").reason) == ("shortlisted", "")
     assert notes.undo() == "undid note on NCT1"
     assert notes.get("NCT1").note == "first"
@@ -163,3 +164,40 @@ def test_annotations_survive_reimports_new_versions_and_removal(db):
     library.import_trials([trial])
     annotation = notes.get("NCT04000001")
     assert (annotation.status, annotation.tags) == ("contacted", ("boston",))
+
+
+def test_undo_says_what_the_edit_changed(db):
+    notes = Annotations(db)
+    notes.set_item_mark("NCT1", "threshold:platelets:lower", "meets")
+    notes.set_item_mark("NCT1", "threshold:platelets:lower", "meets", note="ask for last count")
+    notes.set_tags("NCT1", ["peds", "phase 1"])
+    notes.set_star("NCT1", True)
+    notes.set_star("NCT1", False)
+    assert notes.undo() == "undid star removal on NCT1"
+    assert notes.undo() == "undid star on NCT1"
+    assert notes.undo() == "undid tag 'peds', 'phase 1' added on NCT1"
+    assert notes.undo() == "undid note on the platelets threshold on NCT1"
+    assert notes.undo() == "undid mark “patient meets” on the platelets threshold on NCT1"
+
+
+def test_a_note_changed_elsewhere_is_kept_before_the_editors(db):
+    mine, theirs = Annotations(db), Annotations(db)
+    mine.set_note("NCT1", "first")
+    theirs.set_note("NCT1", "theirs")
+    assert mine.set_note("NCT1", "first, then mine", seen="first") == (
+        f"theirs\n{NOTE_SEPARATOR}\nfirst, then mine", True)
+    assert mine.get("NCT1").note == f"theirs\n{NOTE_SEPARATOR}\nfirst, then mine"
+    theirs.set_note("NCT1", "")
+    assert mine.set_note("NCT1", "mine alone", seen="theirs") == ("mine alone", True)
+    assert mine.set_note("NCT1", "mine again", seen="mine alone") == ("mine again", False)
+
+
+def test_only_another_connections_writes_count_as_elsewhere(tmp_path):
+    with Database.open(tmp_path / "a.sqlite3") as here, Database.open(tmp_path / "a.sqlite3") as there:
+        notes = Annotations(here)
+        assert notes.changed_elsewhere() is False
+        notes.set_note("NCT1", "mine")
+        assert notes.changed_elsewhere() is False
+        Annotations(there).set_star("NCT1", True)
+        assert notes.changed_elsewhere() is True
+        assert notes.changed_elsewhere() is False

@@ -60,10 +60,10 @@ def test_csv_export_is_flat_with_one_row_per_trial(notes):
 @pytest.mark.parametrize("export", ["export_json", "export_csv"])
 def test_an_export_imported_elsewhere_gives_the_same_annotations(notes, colleague, export):
     annotate_sample(notes)
-    report = colleague.import_records(read_records(getattr(notes, export)()))
+    report = colleague.import_records(read_records(getattr(notes, export)())[0])
     assert (report.added, report.updated, report.conflicts, report.skipped) == (2, 0, [], [])
     assert colleague.all() == notes.all()
-    again = colleague.import_records(read_records(getattr(notes, export)()))
+    again = colleague.import_records(read_records(getattr(notes, export)())[0])
     assert (again.added, again.updated, again.unchanged, again.conflicts) == (0, 0, 2, [])
 
 
@@ -74,7 +74,7 @@ def test_merge_keeps_the_newer_value_per_field_and_lists_conflicts(notes, collea
     colleague.set_status("NCT05000001", "contacted")
     notes.set_status("NCT05000001", "enrolled")  # mine is newer here
 
-    report = notes.import_records(read_records(colleague.export_json()))
+    report = notes.import_records(read_records(colleague.export_json())[0])
     merged = notes.get("NCT05000001")
     assert merged.note == "their newer note"
     assert merged.status == "enrolled"
@@ -92,14 +92,14 @@ def test_tags_merge_as_a_union_and_newer_removals_apply(notes, colleague):
     colleague.set_tags("NCT05000001", ["breast", "her2"])
     colleague.add_tag("NCT05000001", "boston")
     colleague.remove_tag("NCT05000001", "boston")  # they removed it after I added it
-    notes.import_records(read_records(colleague.export_csv()))
+    notes.import_records(read_records(colleague.export_csv())[0])
     assert sorted(notes.get("NCT05000001").tags) == ["breast", "her2"]
 
 
 def test_a_hand_written_file_merges_what_it_carries(notes):
     notes.set_star("NCT05000001", True)
     text = "trial_id,status,note\nNCT05000001,shortlisted,from the site visit\nNCT05000009,,\n"
-    report = notes.import_records(read_records(text))
+    report = notes.import_records(read_records(text)[0])
     annotation = notes.get("NCT05000001")
     assert (annotation.status, annotation.note, annotation.star) == ("shortlisted", "from the site visit", True)
     assert (report.updated, report.unchanged, report.added) == (1, 1, 0)
@@ -123,7 +123,7 @@ def test_bad_records_are_skipped_and_named_the_rest_merge(notes):
 def test_an_import_is_one_change_undo_reverts_it(notes, colleague):
     colleague.set_note("NCT05000001", "theirs")
     colleague.set_status("NCT05000002", "excluded")
-    notes.import_records(read_records(colleague.export_json()))
+    notes.import_records(read_records(colleague.export_json())[0])
     assert notes.undo().startswith("undid annotations import")
     assert notes.all()["NCT05000001"].is_empty and notes.all()["NCT05000002"].is_empty
 

@@ -104,7 +104,7 @@ def test_import_skips_bad_records_with_exit_1(capsys, tmp_path):
                                  {"trial_id": "NCT08000005", "status": "nope"}]))
     assert main(["annotations", "import", str(mixed)]) == 1
     captured = capsys.readouterr()
-    assert captured.err.startswith(f"trialtui: {mixed}: record 2: unknown status 'nope'")
+    assert captured.err.startswith(f"trialtui: {mixed}: record 2: status: unknown status 'nope'")
     assert stored("NCT08000004").status == "enrolled"
 
 
@@ -118,3 +118,57 @@ def test_a_real_trialtui_process_stores_the_annotation_before_exit_0(trialtui_ho
     assert done.stdout == "NCT08000009: enrolled, starred\n"
     annotation = stored("NCT08000009")
     assert (annotation.status, annotation.star) == ("enrolled", True)
+
+
+def test_hostile_annotation_files_skip_each_bad_record_with_its_position(capsys, tmp_path):
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps([
+        {"trial_id": "NCT08000010", "note": "far", "updated": "9999-12-31"},
+        {"trial_id": ["NCT08000011"], "note": "list for a string"},
+        {"trial_id": "NCT08000012", "note": "number stamp", "updated": 1714557600},
+        {"trial_id": "NCT08000013", "tags": "abc"},
+        {"trial_id": "NCT08000014", "items": [1, 2]},
+        {"trial_id": "NCT08000015", "note": "x", "field_updated": {"note": 5}},
+        {"trial_id": "NCT08000016", "items": {"a": {"mark": [[[["deep"]]]]}}},
+        {"trial_id": "NCT08000017", "note": "good", "tags": ["abc"], "updated": "2024-05-01"},
+    ]))
+    assert main(["annotations", "import", str(hostile)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    assert err.splitlines() == [
+        f"trialtui: {hostile}: record 1: updated: 9999-12-31 is in the future",
+        f"trialtui: {hostile}: record 2: trial_id: Input should be a valid string",
+        f"trialtui: {hostile}: record 3: updated: Input should be a valid string",
+        f"trialtui: {hostile}: record 4: tags: Input should be a valid list",
+        f"trialtui: {hostile}: record 5: items: Input should be a valid dictionary",
+        f"trialtui: {hostile}: record 6: field_updated.note: Input should be a valid string",
+        f"trialtui: {hostile}: record 7: items.a.mark: Input should be a valid string",
+    ]
+    assert out.startswith(f"{hostile}: 1 added, 0 updated, 0 unchanged, 0 conflicts, 7 skipped")
+    assert stored("NCT08000017").tags == ("abc",)
+    assert stored("NCT08000013").tags == ()  # not "a", "b", "c"
+
+
+def test_a_file_nested_beyond_reason_is_one_line(capsys, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    assert main(["annotations", "import", str(deep)]) == 2
+    assert capsys.readouterr().err == f"trialtui: {deep}: not an annotations export: nested too deeply\n"
+
+
+def test_a_long_csv_note_is_imported_whole(capsys, tmp_path):
+    note = "Eligibility discussed with the site. " * 4000  # about 150 KB, over csv's 128 KB cap
+    sheet = tmp_path / "notes.csv"
+    sheet.write_text(f'trial_id,note\nNCT08000020,"{note}"\nNCT08000021,short\n')
+    assert main(["annotations", "import", str(sheet)]) == 0
+    assert capsys.readouterr().err == ""
+    assert stored("NCT08000020").note == note and stored("NCT08000021").note == "short"
+
+
+def test_a_far_future_stamp_already_stored_stays_editable(capsys, trialtui_home):
+    with Database.open() as db:
+        db.connection.execute(
+            "INSERT INTO annotation_fields VALUES ('NCT08000030', 'note', '\"old\"', '9999-12-31T23:59:59.999999+00:00')"
+        )
+    assert main(["annotate", "NCT08000030", "--note", "new"]) == 0
+    assert stored("NCT08000030").note == "new"

@@ -47,7 +47,7 @@ def test_truncated_json_array_keeps_the_studies_before_the_cut(tmp_path):
     result = load_paths([path])
     assert [t.trial_id for t in result.trials] == ["NCT00000001", "NCT00000002"]
     assert len(result.problems) == 1
-    assert "after study 2" in result.problems[0].reason and "truncated" in result.problems[0].reason
+    assert "in the middle of study 3" in result.problems[0].reason and "truncated" in result.problems[0].reason
 
 
 def test_truncated_api_page_keeps_the_studies_before_the_cut(tmp_path):

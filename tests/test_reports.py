@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+
+from markdown_it import MarkdownIt
 
 from conftest import SEEDS
+from hostile_records import HOSTILE, hostile_study
 from trialtui.comparison import compare
 from trialtui.digest import digest_trial
 from trialtui.eligibility.extract import extract_thresholds
 from trialtui.ingest import load_paths
 from trialtui.reports import ReviewNotes, comparison_report, list_csv, trial_report
 from trialtui.review import criterion_key, threshold_key
+from trialtui.sections import trial_sections
 
 
 def seeds() -> dict:
@@ -32,7 +37,7 @@ def test_trial_report_has_review_thresholds_and_marked_criteria():
     assert "- Review status: Shortlisted  ★ starred" in report
     assert "> Good fit if counts recover.\n> Call Monday." in report
     assert "| platelets | ≥ 75 ×10^9/L | inclusion |  | ask site; transfusion allowed? |" in report
-    assert "- 1. Aged 1-12 years with weight≥10kg, male or female; — *patient meets*" in report
+    assert "- 1\\. Aged 1-12 years with weight≥10kg, male or female; — *patient meets*" in report
     assert "## Locations" in report and "Nanjing Children's Hospital" in report
 
 
@@ -64,3 +69,93 @@ def test_write_report_replaces_the_file_whole_and_leaves_no_partial(tmp_path):
     write_report(target, "second\n")
     assert target.read_text() == "second\n"
     assert [p.name for p in target.parent.iterdir()] == ["list.csv"]
+
+
+MARKDOWN_ATTACK = """Line one <script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1))
+# Fake heading
+> fake quote
+- fake item
++ fake item
+12. fake ordered item
+=====
+| fake | table |
+|---|---|
+see `code` and x10*9/L then 10*9/L, &lt;b&gt;
+```
+an unclosed code fence swallowing the rest of the report"""
+
+
+def rendered(report: str) -> list:
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(report)
+
+
+def shown(token) -> str:
+    """What a Markdown viewer shows for an inline token: its text, escapes resolved."""
+    return "".join(c.content if c.type == "text" else " " for c in token.children or [])
+
+
+def test_record_text_cannot_change_the_reports_structure(tmp_path):
+    study = hostile_study()
+    protocol = study["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] = MARKDOWN_ATTACK + HOSTILE
+    protocol["descriptionModule"]["briefSummary"] = MARKDOWN_ATTACK
+    protocol["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = MARKDOWN_ATTACK
+    protocol["conditionsModule"]["conditions"] = [MARKDOWN_ATTACK]
+    protocol["eligibilityModule"]["eligibilityCriteria"] = "Inclusion Criteria:\n\n* " + MARKDOWN_ATTACK.replace("\n", " ")
+    (tmp_path / "study.json").write_text(json.dumps(study))
+    [trial] = load_paths([tmp_path]).trials
+    notes = ReviewNotes(note=MARKDOWN_ATTACK, tags=["# tag", "`x"], reason=MARKDOWN_ATTACK, status="excluded")
+    report = trial_report(trial, extract_thresholds(trial), notes)
+    tokens = rendered(report)
+    headings = [shown(tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings[0].startswith("NCT09999990: Line one <script>")
+    assert headings[1:] == ["Review", "Eligibility thresholds", *(s.title for s in trial_sections(trial))]
+    assert [t.tag for t in tokens if t.type == "heading_open"] == ["h1"] + ["h2"] * (len(headings) - 1)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or []}
+    assert not kinds & {"html_block", "html_inline", "link_open", "image", "fence", "code_block",
+                        "code_inline", "em_open", "s_open", "ordered_list_open", "hr"}
+    assert sum(t.type == "table_open" for t in tokens) == 1
+    assert sum(t.type == "blockquote_open" for t in tokens) == 1  # the reviewer's note, nothing else
+    texts = "\n".join(shown(t) for t in tokens if t.type == "inline")
+    assert "<script>alert(1)</script>" in texts and "[click](javascript:alert(1))" in texts
+    assert "x10*9/L then 10*9/L, &lt;b&gt;" in texts and "```" in texts
+    assert "\x1b" not in report and "\\x1b[2J" in texts
+
+
+def test_list_csv_cells_never_start_a_formula():
+    digest = digest_trial(load_paths([SEEDS]).trials[0])
+    text = list_csv([digest], {digest.trial_id: ReviewNotes(note="=HYPERLINK(\"http://x\",\"y\")", tags=["@SUM(A1)"])})
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["note"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["tags"] == "'@SUM(A1)"
+
+
+def test_reports_carry_the_patient_result_on_each_threshold():
+    from trialtui.patient_check import PatientEntry, read_profile, trial_fit
+
+    trials = seeds()
+    a, b = trials["NCT06751134"], trials["NCT06674265"]
+    patient, _ = read_profile(PatientEntry(age="8", labs={"anc": "1200/mm3", "platelets": "80000/mm3"}))
+    thresholds_a, thresholds_b = extract_thresholds(a), extract_thresholds(b)
+    fit_a, fit_b = trial_fit(patient, a, thresholds_a), trial_fit(patient, b, thresholds_b)
+
+    report = trial_report(a, thresholds_a, ReviewNotes(), fit_a)
+    assert "- Patient: fails: ANC" in report
+    assert "| Measure | Requirement | Patient | From | When | Reviewer |" in report
+    assert "| ANC | ≥ 1.5 ×10^9/L | fails | inclusion |" in report
+    assert "| platelets | ≥ 75 ×10^9/L | meets | inclusion |" in report
+
+    report = comparison_report(compare(a, b, thresholds_a, thresholds_b), ReviewNotes(), ReviewNotes(), (fit_a, fit_b))
+    assert "| platelets | ≥ 75 ×10^9/L | > 50 ×10^9/L | A stricter | ✓ / ✓ |" in report
+
+    text = list_csv([digest_trial(a), digest_trial(b)], {}, {a.trial_id: fit_a, b.trial_id: fit_b})
+    rows = {r["trial_id"]: r["patient"] for r in csv.DictReader(io.StringIO(text))}
+    assert rows == {"NCT06751134": "fails: ANC", "NCT06674265": fit_b.summary()}
+    assert fit_b.summary().startswith("unknown")
+
+
+def test_counts_agree_with_their_noun():
+    trials = seeds()
+    a, b = trials["NCT06751134"], trials["NCT06674265"]
+    report = comparison_report(compare(a, b, extract_thresholds(a), extract_thresholds(b)), ReviewNotes(), ReviewNotes())
+    sites = next(line for line in report.splitlines() if line.startswith("| Sites"))
+    assert "| 2 sites: " in sites and "| 1 site: " in sites

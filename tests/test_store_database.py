@@ -138,12 +138,15 @@ def test_a_database_from_a_newer_trialtui_is_refused(tmp_path):
         Database.open(path)
 
 
-def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+def test_a_file_that_is_not_a_database_is_read_as_empty_and_never_written(tmp_path):
     path = tmp_path / "trialtui.sqlite3"
     path.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StoreError):
-        Database.open(path)
-    assert path.read_bytes().startswith(b"this is not sqlite")
+    with Database.open(path) as db:
+        assert db.damaged and "the database is damaged" in str(db.problem)
+        assert Annotations(db).all() == {}
+        with pytest.raises(StoreError, match="damaged"):
+            Annotations(db).set_note("NCT02000001", "x")
+    assert path.read_bytes() == b"this is not sqlite at all" * 100
 
 
 def test_a_transaction_rolls_back_on_error(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from trialtui.digest import digest_trial
 from trialtui.models import Eligibility, Location, Provenance, Trial
 from trialtui.store import Database, ImportReport, Library
+from trialtui.store.library import CHANGED_SQL
 
 
 def make_trial(trial_id: str = "NCT01000001", updated: str = "2024-01-10", **changes) -> Trial:
@@ -153,10 +154,13 @@ def test_review_marks_and_what_changed_since(library):
 
     library.import_trials([make_trial("NCT01000001", updated="2024-06-01"),
                            make_trial("NCT01000002", updated="2024-06-01")])
-    assert library.changed_since_review() == ["NCT01000001"]
+    assert library.changed_since_review() == ["NCT01000001", "NCT01000002"]
+    assert library.unseen_versions("NCT01000001") == (1, 2, True)
+    assert library.unseen_versions("NCT01000002") == (1, 2, False)  # never reviewed: the one before
     assert library.reviewed_version("NCT01000001") == 1
     assert library.mark_reviewed("NCT01000001") == 2
-    assert library.changed_since_review() == []
+    assert library.changed_since_review() == ["NCT01000002"]
+    assert library.unseen_versions("NCT01000001") is None
 
 
 def test_remove_drops_the_trial_and_its_versions(library):
@@ -238,17 +242,15 @@ def test_library_digests_decode_alike_when_two_threads_read_them_at_once(library
     assert digests == sorted(expected.values(), key=lambda d: d.trial_id)
 
 
-def test_changed_since_review_reads_only_reviewed_trials(library):
-    plan = library.db.query(
-        "EXPLAIN QUERY PLAN SELECT trial_id FROM trials"
-        " WHERE reviewed_version IS NOT NULL AND reviewed_version < current_version"
-    )
-    assert "USING INDEX trials_reviewed" in plan[0][-1]
-    library.import_trials([make_trial(f"NCT0100000{n}") for n in (3, 1, 2)])
-    for trial_id in ("NCT01000003", "NCT01000001"):
+def test_changed_since_review_reads_indexes_only(library):
+    plan = " | ".join(row[-1] for row in library.db.query("EXPLAIN QUERY PLAN " + CHANGED_SQL))
+    assert "USING INDEX trials_reviewed" in plan
+    assert "SCAN v USING COVERING INDEX" in plan and "SCAN trials" not in plan, plan
+    library.import_trials([make_trial(f"NCT0100000{n}") for n in (3, 1, 2, 4)])
+    for trial_id in ("NCT01000003", "NCT01000001", "NCT01000004"):
         library.mark_reviewed(trial_id)
     library.import_trials([make_trial(f"NCT0100000{n}", updated="2025-01-01") for n in (3, 1, 2)])
-    assert library.changed_since_review() == ["NCT01000001", "NCT01000003"]
+    assert library.changed_since_review() == ["NCT01000001", "NCT01000002", "NCT01000003"]
 
 
 def test_search_fields_read_after_the_library_is_closed_or_changed(tmp_path):

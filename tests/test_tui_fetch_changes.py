@@ -89,10 +89,10 @@ async def test_changes_view_lists_what_moved_and_r_marks_it_reviewed(studies):
         await pilot.press("w")
         assert isinstance(app.screen, ChangesScreen)
         lines = str(app.screen.query_one("#change-lines", Static).content)
-        assert "Version 1 → 2 (since your review)" in lines
+        assert "version 1 → 2 (since your review)" in lines
         assert "• platelets ≥ 100 → ≥ 50 ×10^9/L (looser)" in lines
         assert "• status: Recruiting → Active not recruiting" in lines
         await pilot.press("r")
-        assert "Nothing changed since your last review" in str(app.screen.query_one("#changes-status", Static).content)
+        assert "Nothing changed since you last saw your trials" in str(app.screen.query_one("#changes-status", Static).content)
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Δ" not in trials.rows[trials.index_of(changed_id)].badges)

@@ -112,3 +112,39 @@ async def test_a_patient_saved_by_name_can_be_loaded_again():
         status = app.screen.query_one("#list-status", Static)
         await wait_for(pilot, lambda: "Patient fits" in str(status.content))
         assert app.session.patient.age == 8
+
+
+async def test_the_tui_gives_the_verdicts_of_trialtui_check(shared_data, tmp_path, capsys):
+    """The same patient, typed in the form and written in a patient file, gets the same verdict and
+    reasons on every real trial (the NSCLC patient over the 1,147 API v2 studies)."""
+    import json
+
+    from textual.widgets import Select
+
+    from test_patient_check import NSCLC_WOMAN
+    from trialtui.cli import main
+
+    studies = shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps(NSCLC_WOMAN))
+    assert main(["check", "--patient", str(patient), "--json", "--data", str(studies)]) == 0
+    cli = {row["trial_id"]: row for row in json.loads(capsys.readouterr().out)}
+
+    app = build_app(data=[studies])
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_patient_form(pilot)
+        labs = {f"lab-{measure}": value for measure, value in NSCLC_WOMAN["values"].items()}
+        await fill(pilot, dialog, {"age": "62", "conditions": "non-small cell lung cancer", **labs})
+        dialog.query_one("#patient-sex", Select).value = "FEMALE"
+        dialog.query_one("#patient-healthy", Select).value = "no"
+        await pilot.press("ctrl+s")
+        status = app.screen.query_one("#list-status", Static)
+        await wait_for(pilot, lambda: "Patient fits" in str(status.content), tries=1500)
+        session = app.session
+        tui = {d.trial_id: session.known_fit(d.trial_id).to_json(d.trial_id) for d in session.catalog.digests}
+        assert session.patient.healthy is False
+    assert len(tui) == len(cli) == 1147
+    assert tui == cli
+    verdicts = [row["verdict"] for row in cli.values()]
+    assert f"Patient fits {verdicts.count('fits'):,}, fails {verdicts.count('fails'):,}" in str(status.content)
+    assert cli["NCT05826366"]["verdict"] == "fits"

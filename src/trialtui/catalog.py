@@ -20,7 +20,7 @@ from trialtui.digest import TrialDigest, digest_trial
 from trialtui.ingest import LoadProblem, load_paths
 from trialtui.models import Trial
 from trialtui.paths import seeds_dir
-from trialtui.store import Library
+from trialtui.store import Library, StoreDamaged, StoreError
 
 Progress = Callable[[str, int], None]
 """Called with a stage name and a running count while the catalog loads."""
@@ -137,8 +137,26 @@ def load_default(library: Library, progress: Progress | None = None, first: Firs
     recently updated version in the seed's place. Written for a 570,000-trial library: its digests
     come in id order, so each seed is looked for by bisection, and the library list is kept.
     When the catalog will hold more than `first_rows` trials, `first` gets those first (read in
-    milliseconds) before the whole library is read (a second or more)."""
+    milliseconds) before the whole library is read (a second or more). A damaged library is one
+    problem line, and the seeds are still shown (with what of the library still reads)."""
     seeds = load_files([seeds_dir()], progress, origin="seeds")
+    try:
+        catalog = _with_library(seeds, library, progress, first, first_rows)
+    except StoreError as error:
+        seeds.problems.append(LoadProblem(str(library.db.path), _reason(error, library)))
+        return seeds
+    if isinstance(library.db.problem, StoreDamaged):
+        catalog.problems.append(LoadProblem(str(library.db.path), _reason(library.db.problem, library)))
+    return catalog
+
+
+def _reason(error: StoreError, library: Library) -> str:
+    prefix = f"{library.db.path}: "
+    return str(error).removeprefix(prefix)
+
+
+def _with_library(seeds: Catalog, library: Library, progress: Progress | None, first: First | None,
+                  first_rows: int) -> Catalog:
     if progress:
         progress("opening library", 0)
     if first is not None:
@@ -156,7 +174,7 @@ def load_default(library: Library, progress: Progress | None = None, first: Firs
     return _catalog(seeds, shown, rest, library)
 
 
-def load_catalog(data: Sequence[str | Path] | None, library: Library, progress: Progress | None = None,
+def load_catalog(data: Sequence[str | Path] | None, library: Library | None, progress: Progress | None = None,
                  first: First | None = None, first_rows: int = 0) -> Catalog:
     """What every command and the app loads: ``--data`` sources when given, else seeds + library
     (whose first rows can show early: see `load_default`).

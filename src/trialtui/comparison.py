@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from trialtui.models import Trial, display_enum, display_phases
+from trialtui.sections import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def _sites(t: Trial) -> str:
     if not t.locations:
         return "—"
     cities = list(dict.fromkeys(loc.city for loc in t.locations if loc.city))
-    return f"{len(t.locations)} sites" + (f": {_listing(cities, 5)}" if cities else "")
+    return counted(len(t.locations), "site") + (f": {_listing(cities, 5)}" if cities else "")
 
 
 def _healthy(t: Trial) -> str:

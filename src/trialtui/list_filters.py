@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from trialtui.countries import CountryChoice, resolve_country
 from trialtui.fetch.params import QueryError, normalise_phase, normalise_status
 from trialtui.models import display_enum
-from trialtui.review import STATUS_WORDS, STATUSES as REVIEW_STATUSES, ReviewFilter
+from trialtui.review import STATUS_WORDS, ReviewFilter
+from trialtui.review import STATUSES as REVIEW_STATUSES
 from trialtui.search.index import SearchFilters
 
 STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING",

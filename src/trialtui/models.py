@@ -119,6 +119,13 @@ class Eligibility(Record):
         return split_criteria(self.criteria)
 
 
+class ConditionMesh(Record):
+    """The registry's MeSH reading of the conditions: the terms, and every broader heading above them."""
+
+    terms: list[str] = Field(default_factory=list)
+    ancestors: list[str] = Field(default_factory=list)
+
+
 class RelatedTrial(Record):
     nct_id: str
     title: str = ""
@@ -176,6 +183,7 @@ class Trial(Record):
     detailed_description: str = ""
     conditions: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    condition_mesh: ConditionMesh = Field(default_factory=ConditionMesh)
 
     design: Design = Field(default_factory=Design)
     arms: list[Arm] = Field(default_factory=list)

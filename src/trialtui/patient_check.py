@@ -1,16 +1,20 @@
-"""The patient check as the app uses it: a profile read from the form's texts, and each trial's fit.
+"""The patient check as the app and the command line use it: a profile read from the form's texts
+or the patient file, and each trial's verdict with its reasons.
 
 Values are typed as people write them ("1200/mm3", "9 g/dL", "2 x ULN"); each field is read on its
-own so one unreadable value is reported by name and the others still count. Sex is checked against
-the trial's eligible sex, which is a registry field rather than a numeric threshold.
+own so one unreadable value is reported by name and the others still count. Beside the thresholds,
+a trial is weighed on what it studies (`eligibility.conditions`), its eligible sex and whether it
+takes healthy volunteers. A verdict is `fits` only when every requirement the trial states is known
+and met; each failing or undecided requirement gives one reason in a clinician's words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trialtui.eligibility.display import measure_label
-from trialtui.eligibility.patient import FAIL, FAILS, FITS, PASS, UNKNOWN, Check, PatientProfile, evaluate, overall_fit
+from trialtui.eligibility.conditions import DIFFERS, healthy_only, match_conditions, read_conditions
+from trialtui.eligibility.display import limit_text, measure_label, threshold_text, unit_text
+from trialtui.eligibility.patient import FAIL, FAILS, FITS, PASS, UNKNOWN, Check, PatientProfile, evaluate
 from trialtui.models import Trial
 
 LAB_FIELDS = (
@@ -39,21 +43,79 @@ class PatientEntry:
     age: str = ""
     sex: str = ""
     conditions: str = ""
+    """Comma-separated, or semicolon-separated when a name holds a comma ("Carcinoma, Non-Small-Cell Lung")."""
     labs: dict[str, str] = field(default_factory=dict)
     other: str = ""
     """Further values as "measure value" pairs separated by ";" ("albumin 3.2 g/dL; INR 1.1")."""
+    healthy: bool | None = None
+    """A healthy volunteer (True), a patient (False), or not said (None)."""
 
     def to_json(self) -> dict:
-        return {"age": self.age, "sex": self.sex, "conditions": self.conditions, "labs": self.labs, "other": self.other}
+        return {"age": self.age, "sex": self.sex, "conditions": self.conditions, "labs": self.labs,
+                "other": self.other, "healthy": self.healthy}
 
     @classmethod
     def from_json(cls, data: dict) -> PatientEntry:
+        healthy = data.get("healthy")
         return cls(str(data.get("age", "")), str(data.get("sex", "")), str(data.get("conditions", "")),
-                   {str(k): str(v) for k, v in dict(data.get("labs", {})).items()}, str(data.get("other", "")))
+                   {str(k): str(v) for k, v in dict(data.get("labs", {})).items()}, str(data.get("other", "")),
+                   healthy if isinstance(healthy, bool) else None)
+
+    @classmethod
+    def from_patient_file(cls, data: object) -> tuple[PatientEntry, list[str]]:
+        """The entry a patient file describes (the command line's JSON: age, sex, conditions,
+        healthy, values), and one message per key that cannot be used; the rest still counts."""
+        if not isinstance(data, dict):
+            return cls(), [f"a patient file is a JSON object, found {type(data).__name__}"]
+        problems = [f"unknown key {key!r}" for key in data if key not in _FILE_KEYS]
+        entry = cls()
+        age = data.get("age")
+        if isinstance(age, (int, float, str)) and not isinstance(age, bool):
+            entry.age = str(age)
+        elif age is not None:
+            problems.append(f"age: cannot read {age!r}")
+        sex = data.get("sex")
+        if sex is not None:
+            entry.sex = _SEX_WORDS.get(str(sex).strip().lower(), "")
+            if not entry.sex and str(sex).strip().lower() not in ("", "all", "any"):
+                problems.append(f"sex: {sex!r} is neither female nor male")
+        conditions = data.get("conditions")
+        if isinstance(conditions, str):
+            conditions = [conditions]
+        if isinstance(conditions, list) and all(isinstance(c, str) for c in conditions):
+            entry.conditions = "; ".join(c.strip() for c in conditions if c.strip())
+        elif conditions is not None:
+            problems.append("conditions: a list of names is expected")
+        healthy = data.get("healthy")
+        if isinstance(healthy, bool):
+            entry.healthy = healthy
+        elif healthy is not None:
+            problems.append(f"healthy: true or false is expected, found {healthy!r}")
+        values = data.get("values")
+        if isinstance(values, dict):
+            for measure, value in values.items():
+                if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                    entry.labs[str(measure)] = str(value)
+                else:
+                    problems.append(f"{measure}: cannot read {value!r}")
+        elif values is not None:
+            problems.append("values: an object of measure → value is expected")
+        return entry, problems
+
+
+_FILE_KEYS = ("age", "sex", "conditions", "healthy", "values")
+_SEX_WORDS = {"female": "FEMALE", "f": "FEMALE", "woman": "FEMALE", "male": "MALE", "m": "MALE", "man": "MALE"}
+
+
+def condition_names(text: str) -> list[str]:
+    """The entry's conditions one by one: split on ";" when there is one, else on ","."""
+    return [c.strip() for c in text.split(";" if ";" in text else ",") if c.strip()]
 
 
 def read_profile(entry: PatientEntry) -> tuple[PatientProfile, list[str]]:
-    """The profile the entry describes, and one message per value that could not be read."""
+    """The profile the entry describes, and one message per value that could not be read.
+
+    The one way a patient is read: the form and the command line's patient file both come here."""
     profile = PatientProfile()
     problems: list[str] = []
     if entry.age.strip():
@@ -62,7 +124,10 @@ def read_profile(entry: PatientEntry) -> tuple[PatientProfile, list[str]]:
         except ValueError:
             problems.append(f"Age: cannot read {entry.age!r}")
     profile.sex = entry.sex.strip().upper()
-    profile.conditions = {c.strip().lower() for c in entry.conditions.split(",") if c.strip()}
+    names = condition_names(entry.conditions)
+    profile.conditions = {c.lower() for c in names}
+    profile.diagnoses = read_conditions(names)
+    profile.healthy = entry.healthy
     labels = {measure: label for measure, label, _ in LAB_FIELDS}
     for measure, text in entry.labs.items():
         if text.strip():
@@ -78,13 +143,35 @@ def read_profile(entry: PatientEntry) -> tuple[PatientProfile, list[str]]:
     return profile, problems
 
 
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """What failed or stayed unknown, in a clinician's words."""
+
+    kind: str
+    """threshold, age, condition, sex or healthy_volunteers."""
+    text: str
+    measure: str | None = None
+    fails: bool = True
+    """False when it stayed unknown."""
+
+    def to_json(self) -> dict:
+        out = {"kind": self.kind}
+        if self.measure:
+            out["measure"] = self.measure
+        out["text"] = self.text
+        return out
+
+
 @dataclass(frozen=True)
 class TrialFit:
-    """A patient against one trial: each threshold's result, and the overall fit."""
+    """A patient against one trial: each threshold's result, the condition, and the overall fit."""
 
     checks: list[Check]
     sex_ok: bool | None
     overall: str
+    condition: str = UNKNOWN
+    """matches, differs or unknown: does the trial study one of the patient's conditions."""
+    reasons: list[Reason] = field(default_factory=list)
 
     @property
     def counts(self) -> tuple[int, int, int]:
@@ -92,24 +179,106 @@ class TrialFit:
         return results.count(PASS), results.count(FAIL), results.count(UNKNOWN)
 
     def summary(self) -> str:
-        """"fits", or "fails: platelets, ANC" naming what fails, or "unknown: 3 values missing"."""
-        failing = [measure_label(c.threshold.measure) for c in self.checks if c.result == FAIL]
-        if self.sex_ok is False:
-            failing.insert(0, "sex")
+        """"fits", or "fails: condition, ANC" naming what fails, or "unknown: 3 values not given"."""
+        failing = [_short(r) for r in self.reasons if r.fails]
         if failing:
             return "fails: " + ", ".join(dict.fromkeys(failing))
+        if self.overall != UNKNOWN:
+            return "fits"
+        named = [_short(r) for r in self.reasons if r.kind not in ("threshold", "age")]
         missing = self.counts[2]
-        return f"unknown: {missing} value{'s' if missing != 1 else ''} not given" if self.overall == UNKNOWN else "fits"
+        if missing:
+            named.append(f"{missing} value{'s' if missing != 1 else ''} not given")
+        return "unknown: " + ", ".join(dict.fromkeys(named))
+
+    def to_json(self, trial_id: str) -> dict:
+        """The contract's row: trial_id, verdict, condition, reasons."""
+        return {"trial_id": trial_id, "verdict": self.overall, "condition": self.condition,
+                "reasons": [r.to_json() for r in self.reasons]}
+
+
+def _short(reason: Reason) -> str:
+    if reason.measure:
+        return measure_label(reason.measure)
+    return {"healthy_volunteers": "healthy volunteers"}.get(reason.kind, reason.kind)
+
+
+_SEX_ONLY = {"FEMALE": "women", "MALE": "men"}
+
+
+def _value_text(measure: str, value: float, unit: str) -> str:
+    if measure == "age":
+        return f"age {value:g} years" if value >= 2 else f"age {round(value * 12):g} months"
+    shown = unit_text(unit)
+    number = f"{round(value, 2):g}"
+    return f"{measure_label(measure)} {number} {shown}" if shown else f"{measure_label(measure)} {number}"
+
+
+def _threshold_reason(profile: PatientProfile, check: Check) -> Reason:
+    t = check.threshold
+    kind = "age" if t.measure == "age" else "threshold"
+    needed = threshold_text(t, with_condition=False) + " required" + (f" if {t.condition}" if t.condition else "")
+    if check.result == UNKNOWN:
+        given = profile.labs.get(t.measure, []) if t.measure != "age" else []
+        if any(v.unit == t.unit for v in given):  # the value is there; the age it depends on is not
+            text = f"age not given; {measure_label(t.measure)} {needed}"
+        elif not given:
+            text = f"{'age' if t.measure == 'age' else measure_label(t.measure)} not given; {needed}"
+        else:
+            text = f"{measure_label(t.measure)} given in {unit_text(given[0].unit)}, not {unit_text(t.unit)}; {needed}"
+        return Reason(kind, text, t.measure, fails=False)
+    value = profile.age if t.measure == "age" else next(v.value for v in profile.labs[t.measure] if v.unit == t.unit)
+    limit = limit_text(t, with_unit=t.measure in ("age", "life_expectancy"))
+    if t.bound == "lower":
+        verdict = f"< {limit} required" if t.inclusive else f"not above {limit} as required"
+    else:
+        verdict = f"> {limit} maximum" if t.inclusive else f"not below {limit} as required"
+    suffix = f" (if {t.condition})" if t.condition else ""
+    return Reason(kind, f"{_value_text(t.measure, value, t.unit)} {verdict}{suffix}", t.measure)
 
 
 def trial_fit(profile: PatientProfile, trial: Trial, thresholds: list) -> TrialFit:
+    """The patient against one trial: thresholds and ages, sex, healthy volunteers and conditions."""
     checks = evaluate(profile, thresholds)
+    reasons: list[Reason] = []
+    condition = match_conditions(profile.diagnoses, trial.conditions, trial.keywords,
+                                 trial.condition_mesh.terms, trial.condition_mesh.ancestors)
+    if condition.outcome == DIFFERS:
+        reasons.append(Reason("condition", condition.text))
     eligible_sex = trial.eligibility.sex.upper()
-    sex_ok = None if not profile.sex or eligible_sex in ("", "ALL") else profile.sex == eligible_sex
-    overall = overall_fit(checks)
-    if sex_ok is False:
+    sex_ok = None
+    if eligible_sex in _SEX_ONLY:
+        sex_ok = None if not profile.sex else profile.sex == eligible_sex
+        if sex_ok is False:
+            reasons.append(Reason("sex", f"trial enrols {_SEX_ONLY[eligible_sex]} only"))
+        elif sex_ok is None:
+            reasons.append(Reason("sex", f"trial enrols {_SEX_ONLY[eligible_sex]} only; sex not given", fails=False))
+    accepts = trial.eligibility.healthy_volunteers
+    only_healthy = healthy_only(trial.conditions, trial.condition_mesh.terms)
+    if profile.healthy is True and not only_healthy:
+        if accepts is False:
+            reasons.append(Reason("healthy_volunteers", "trial does not accept healthy volunteers"))
+        elif accepts is None:
+            reasons.append(Reason("healthy_volunteers", "trial does not say whether it accepts healthy volunteers",
+                                  fails=False))
+    elif profile.healthy is False and only_healthy and condition.outcome != DIFFERS:
+        reasons.append(Reason("healthy_volunteers", "trial enrols healthy volunteers only"))
+    seen: set[str] = set()
+    for check in checks:
+        if check.result != PASS:
+            reason = _threshold_reason(profile, check)
+            if reason.text not in seen:
+                seen.add(reason.text)
+                reasons.append(reason)
+    if condition.outcome == UNKNOWN and profile.diagnoses:
+        reasons.append(Reason("condition", condition.text, fails=False))
+    if any(r.fails for r in reasons):
         overall = FAILS
-    return TrialFit(checks, sex_ok, overall)
+    elif reasons:
+        overall = UNKNOWN
+    else:
+        overall = FITS
+    return TrialFit(checks, sex_ok, overall, condition.outcome, reasons)
 
 
 FIT_BADGES = {FITS: "✓", FAILS: "✗", UNKNOWN: "?"}

@@ -1,5 +1,8 @@
 """Reports a reviewer hands to a colleague: a trial or a two-trial comparison as Markdown, and the
 current list as CSV. Plain functions of plain data, so the TUI and scripts write the same files.
+
+Every piece of record or reviewer text goes through `markdown_text`, so whatever a
+record holds shows as its text and the report's own headings, lists and tables stay intact.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from trialtui.comparison import Comparison
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import Trial, display_enum, display_phases
+from trialtui.patient_check import TrialFit
 from trialtui.review import MARK_WORDS, STATUS_WORDS, criterion_key, threshold_key
+from trialtui.safe_text import csv_cell, markdown_text
 from trialtui.sections import trial_sections
 
 
@@ -36,17 +41,22 @@ class ReviewNotes:
         return words + (f" ({self.reason})" if self.reason else "")
 
 
+def _md(text: str) -> str:
+    """One line of text shown literally: a heading's, a list item's."""
+    return markdown_text(text)
+
+
 def _cell(text: str) -> str:
-    """Table-safe Markdown: pipes escaped, lines joined."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell's text shown literally."""
+    return markdown_text(text, in_cell=True)
 
 
 def _review_block(notes: ReviewNotes) -> list[str]:
-    lines = [f"- Review status: {notes.status_text}" + ("  ★ starred" if notes.star else "")]
+    lines = [f"- Review status: {_md(notes.status_text)}" + ("  ★ starred" if notes.star else "")]
     if notes.tags:
-        lines.append("- Tags: " + ", ".join(notes.tags))
+        lines.append("- Tags: " + ", ".join(_md(tag) for tag in notes.tags))
     if notes.note:
-        lines += ["", "> " + notes.note.replace("\n", "\n> ")]
+        lines += ["", "> " + markdown_text(notes.note, multiline=True).replace("\n", "\n> ")]
     return lines
 
 
@@ -56,47 +66,88 @@ def _mark_text(notes: ReviewNotes, key: str) -> str:
     return "; ".join(x for x in (words, note) if x)
 
 
-def trial_report(trial: Trial, thresholds: list, notes: ReviewNotes) -> str:
-    """One trial: the reviewer's notes first, the thresholds table, then every section."""
-    out = [f"# {trial.trial_id}: {trial.title}", ""]
-    out += [f"{display_enum(trial.overall_status)} · {display_phases(trial.phases) or 'phase not given'}"
-            f" · {trial.lead_sponsor or 'sponsor not given'}", "", "## Review", ""]
+PATIENT_WORDS = {"pass": "meets", "fail": "fails", "unknown": "unknown"}
+"""A threshold's patient result as the reports write it."""
+
+_RESULT_MARKS = {"pass": "✓", "fail": "✗", "unknown": "?"}
+
+
+def patient_results(fit: TrialFit | None) -> dict[int, str]:
+    """id() of each checked threshold → pass / fail / unknown. The fit's checks hold the very
+    threshold objects of the list it was computed on (the session hands out that list)."""
+    return {id(check.threshold): check.result for check in fit.checks} if fit else {}
+
+
+def side_result(thresholds: list, results: dict[int, str]) -> str:
+    """One trial's patient result on a measure: ✗ if any of its limits fails, ? if any is unknown,
+    ✓ if all checked pass, — if none of them was checked."""
+    marks = [results[id(t)] for t in thresholds if id(t) in results]
+    if not marks:
+        return "—"
+    for result in ("fail", "unknown"):
+        if result in marks:
+            return _RESULT_MARKS[result]
+    return _RESULT_MARKS["pass"]
+
+
+def trial_report(trial: Trial, thresholds: list, notes: ReviewNotes, fit: TrialFit | None = None) -> str:
+    """One trial: the reviewer's notes first, the thresholds table (with the patient's result on
+    each when a patient was checked against `thresholds`), then every section."""
+    out = [f"# {_md(trial.trial_id)}: {_md(trial.title)}", ""]
+    out += [_md(f"{display_enum(trial.overall_status)} · {display_phases(trial.phases) or 'phase not given'}"
+                f" · {trial.lead_sponsor or 'sponsor not given'}"), "", "## Review", ""]
     out += _review_block(notes)
-    out += ["", "## Eligibility thresholds", "", "| Measure | Requirement | From | When | Reviewer |", "|---|---|---|---|---|"]
+    if fit:
+        out.append(f"- Patient: {_md(fit.summary())}")
+    results = patient_results(fit)
+    patient = "Patient | " if fit else ""
+    out += ["", "## Eligibility thresholds", "", f"| Measure | Requirement | {patient}From | When | Reviewer |",
+            "|---|---|---|---|---|" + ("---|" if fit else "")]
     for t in thresholds:
         when = "; ".join(x for x in (f"if {t.condition}" if t.condition else "", f"or-group {t.group}" if t.group else "") if x)
-        out.append(f"| {measure_label(t.measure)} | {_cell(threshold_text(t, with_condition=False))} | {t.section} "
+        result = f"{PATIENT_WORDS.get(results.get(id(t)), '')} | " if fit else ""
+        out.append(f"| {_cell(measure_label(t.measure))} | {_cell(threshold_text(t, with_condition=False))} | {result}{_cell(t.section)} "
                     f"| {_cell(when)} | {_cell(_mark_text(notes, threshold_key(t)))} |")
     if not thresholds:
-        out.append("| — | no numeric thresholds found | | | |")
+        out.append("| — | no numeric thresholds found | | | |" + (" |" if fit else ""))
     for section in trial_sections(trial):
-        out += ["", f"## {section.title}", "", section.body]
+        out += ["", f"## {_md(section.title)}", "", markdown_text(section.body, multiline=True)]
         if section.items:
             out.append("")
             heading = None
             for item in section.items:
                 if item.section != heading:
                     heading = item.section
-                    out += ["", f"**{heading.capitalize()} criteria**", ""]
+                    out += ["", f"**{_md(heading.capitalize())} criteria**", ""]
                 marked = _mark_text(notes, criterion_key(item))
-                out.append("  " * item.depth + f"- {item.label + ' ' if item.label else ''}{item.text}"
-                           + (f" — *{marked}*" if marked else ""))
+                out.append("  " * item.depth + f"- {_md(item.label + ' ' if item.label else '')}{_md(item.text)}"
+                           + (f" — *{_md(marked)}*" if marked else ""))
     return "\n".join(out).rstrip() + "\n"
 
 
-def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: ReviewNotes) -> str:
-    """Two trials: the threshold diff with verdicts, the facts side by side, both reviews."""
+def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: ReviewNotes,
+                      fits: tuple[TrialFit | None, TrialFit | None] = (None, None)) -> str:
+    """Two trials: the threshold diff with verdicts (and the patient's result on each side when
+    a patient was checked), the facts side by side, both reviews."""
     a, b = comparison.a, comparison.b
-    out = [f"# {a.trial_id} vs {b.trial_id}", "", f"- A: {a.trial_id} — {a.title}", f"- B: {b.trial_id} — {b.title}",
-           "", "## Eligibility thresholds", "", "| Measure | A | B | Verdict |", "|---|---|---|---|"]
+    out = [f"# {_md(a.trial_id)} vs {_md(b.trial_id)}", "", f"- A: {_md(a.trial_id)} — {_md(a.title)}",
+           f"- B: {_md(b.trial_id)} — {_md(b.title)}"]
+    checked = any(fits)
+    if checked:
+        out.append("- Patient: " + _md(f"A {fits[0].summary() if fits[0] else 'not checked'}"
+                                        f" · B {fits[1].summary() if fits[1] else 'not checked'}"))
+    out += ["", "## Eligibility thresholds", "", "| Measure | A | B | Verdict |" + (" Patient A / B |" if checked else ""),
+            "|---|---|---|---|" + ("---|" if checked else "")]
+    results = {**patient_results(fits[0]), **patient_results(fits[1])}
     for row in comparison.threshold_rows:
         left = "<br>".join(_cell(threshold_text(t)) for t in row.a) or "—"
         right = "<br>".join(_cell(threshold_text(t)) for t in row.b) or "—"
-        out.append(f"| {measure_label(row.measure)} | {left} | {right} | {VERDICT_WORDS[row.verdict]} |")
+        patient = f" {side_result(row.a, results)} / {side_result(row.b, results)} |" if checked else ""
+        out.append(f"| {_cell(measure_label(row.measure))} | {left} | {right} | {VERDICT_WORDS[row.verdict]} |{patient}")
     out += ["", "## The records side by side", "", "| | A | B |", "|---|---|---|"]
-    out += [f"| {fact.label} | {_cell(fact.a)} | {_cell(fact.b)} |" for fact in comparison.facts]
+    out += [f"| {_cell(fact.label)} | {_cell(fact.a)} | {_cell(fact.b)} |" for fact in comparison.facts]
     for label, trial, notes in (("A", a, notes_a), ("B", b, notes_b)):
-        out += ["", f"## Review of {label} ({trial.trial_id})", ""]
+        out += ["", f"## Review of {label} ({_md(trial.trial_id)})", ""]
         out += _review_block(notes)
     return "\n".join(out).rstrip() + "\n"
 
@@ -104,16 +155,22 @@ def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: Rev
 LIST_COLUMNS = ("trial_id", "title", "status", "phase", "conditions", "last_update", "review_status", "star", "tags", "note")
 
 
-def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes]) -> str:
-    """The trials shown in the list (filters applied), one CSV row each with the reviewer's notes."""
+def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes],
+             fits: dict[str, TrialFit | None] | None = None) -> str:
+    """The trials shown in the list (filters applied), one CSV row each with the reviewer's notes;
+    with `fits` (a patient was checked), a `patient` column: "fits", "fails: ANC", "unknown: …"."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(LIST_COLUMNS)
+    writer.writerow(LIST_COLUMNS + (("patient",) if fits is not None else ()))
     for d in digests:
         n = notes.get(d.trial_id, ReviewNotes())
-        writer.writerow([d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)),
-                         "; ".join(d.conditions), d.last_update, n.status_text, "yes" if n.star else "",
-                         "; ".join(n.tags), n.note])
+        row = [d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)),
+               "; ".join(d.conditions), d.last_update, n.status_text, "yes" if n.star else "",
+               "; ".join(n.tags), n.note]
+        if fits is not None:
+            fit = fits.get(d.trial_id)
+            row.append(fit.summary() if fit else "record not readable")
+        writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
 
 

@@ -13,6 +13,11 @@ from trialtui.models import CriterionItem, Trial, display_enum, display_phases
 EMPTY = "Not given in this record."
 
 
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """"1 site", "12 sites", "1,200 participants": the count and the noun it agrees with."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     key: str
@@ -57,7 +62,7 @@ def _overview(t: Trial) -> str:
     enrollment = ""
     if t.enrollment is not None:
         kind = f" ({display_enum(t.enrollment_type).lower()})" if t.enrollment_type else ""
-        enrollment = f"{t.enrollment} participants{kind}"
+        enrollment = counted(t.enrollment, "participant") + kind
     return _fields(
         ("Trial ID", t.trial_id),
         ("Status", display_enum(t.overall_status)),

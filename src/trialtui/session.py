@@ -6,6 +6,7 @@ The TUI is a thin layer over this object; tests drive it directly too.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -21,8 +22,9 @@ from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_f
 from trialtui.reports import ReviewNotes
 from trialtui.review import ReviewFilter
 from trialtui.sections import Section, trial_sections
-from trialtui.store import Database, Library
+from trialtui.store import Database, Library, StoreError
 from trialtui.store.annotations import Annotations, TrialAnnotation
+from trialtui.store.library import LIBRARY_ORIGIN
 from trialtui.store.profiles import PatientProfiles
 
 if TYPE_CHECKING:
@@ -102,9 +104,13 @@ class ReviewSession:
         self._thresholds = lru_cache(maxsize=256)(self._extract)
         self.patient: PatientProfile | None = None
         self.patient_entry: PatientEntry | None = None
-        self._fits: dict[str, TrialFit] = {}
+        self._fits: dict[str, tuple[list, TrialFit]] = {}
+        """Trial id → (the threshold list the fit was computed on, the fit). The fit's checks point
+        at those threshold objects, so `thresholds()` returns that list for a checked trial even
+        after the cache dropped it (a fresh extraction would not match the checks)."""
         self.changed: set[str] = set()
-        """Library trials with a version newer than the one last reviewed."""
+        """Library trials with a version newer than the one the reviewer last saw (the Δ badge;
+        the changes view lists the same trials)."""
         self.reviews: dict[str, TrialAnnotation] = {}
         """Every annotated trial's annotation, kept current by the edit methods below."""
         self.marked: list[str] = []
@@ -127,6 +133,15 @@ class ReviewSession:
     def patient_profiles(self) -> PatientProfiles:
         return PatientProfiles(self.db)
 
+    @property
+    def store_problem(self) -> StoreError | None:
+        """Why the library and annotations cannot be written now (a read-only folder, a damaged
+        file, one written by a newer trialtui), else None."""
+        try:
+            return self.db.problem
+        except StoreError as error:
+            return error
+
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.close()
@@ -135,8 +150,12 @@ class ReviewSession:
         """Read the trials (digests for the list; full records stay on disk until asked for).
         With `first`, a long list's first `first_rows` trials are the catalog, and handed to
         `first`, while the rest is read; the annotations are read before them, for their badges."""
-        self.changed = set() if self.data else set(self.library.changed_since_review())
-        self.reviews = self.annotations.all()
+        try:
+            self.annotations.changed_elsewhere()  # what is read from here on is what was last seen
+            self.changed = self._changed()
+            self.reviews = self.annotations.all()
+        except StoreError:  # a damaged library: the catalog says so and shows what still reads
+            self.changed, self.reviews = set(), {}
         self._index = None
         self._thresholds.cache_clear()
         self._fits.clear()
@@ -145,7 +164,7 @@ class ReviewSession:
             self.catalog = catalog
             first(catalog, total)
 
-        self.catalog = load_catalog(self.data, self.library, progress, first and first_read, first_rows)
+        self.catalog = load_catalog(self.data, None if self.data else self.library, progress, first and first_read, first_rows)
         return self.catalog
 
     def build_index(self) -> None:
@@ -156,7 +175,10 @@ class ReviewSession:
         from trialtui.search.index import SearchIndex
 
         digests = self.catalog.digests
-        self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
+        try:
+            self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
+        except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
+            self._index = SearchIndex.build([d for d in digests if d.origin != LIBRARY_ORIGIN])
 
     def countries(self) -> list[str]:
         """Every country the trials list a site in, by its usual name (empty until indexed)."""
@@ -190,15 +212,21 @@ class ReviewSession:
         return ResultRows(matches, None, self.catalog.digest)
 
     def trial(self, trial_id: str) -> Trial | None:
-        return self.catalog.trial(trial_id)
+        """The full record; None when it cannot be read (a damaged library says so when loaded)."""
+        try:
+            return self.catalog.trial(trial_id)
+        except StoreError:
+            return None
 
     def sections(self, trial_id: str) -> list[Section]:
         trial = self.trial(trial_id)
         return trial_sections(trial) if trial else []
 
     def thresholds(self, trial_id: str) -> list:
-        """The trial's eligibility thresholds (cached: the list and compare screens ask often)."""
-        return self._thresholds(trial_id)
+        """The trial's eligibility thresholds (cached: the list and compare screens ask often);
+        for a checked trial, the very list its patient fit was computed on."""
+        checked = self._fits.get(trial_id)
+        return checked[0] if checked is not None else self._thresholds(trial_id)
 
     def threshold_sources(self, trial_id: str) -> list[str]:
         """For each threshold, the whole criterion item it was read from (its own text if none)."""
@@ -236,16 +264,20 @@ class ReviewSession:
         """How the current patient fits this trial (None without a patient or a record)."""
         if self.patient is None:
             return None
-        if trial_id not in self._fits:
+        checked = self._fits.get(trial_id)
+        if checked is None:
             trial = self.trial(trial_id)
             if trial is None:
                 return None
-            self._fits[trial_id] = trial_fit(self.patient, trial, self.thresholds(trial_id))
-        return self._fits[trial_id]
+            thresholds = self._thresholds(trial_id)
+            # setdefault: when the UI thread and the check's worker race, both keep the first pair
+            checked = self._fits.setdefault(trial_id, (thresholds, trial_fit(self.patient, trial, thresholds)))
+        return checked[1]
 
     def known_fit(self, trial_id: str) -> TrialFit | None:
         """The fit if it was already computed; never computes (cheap enough for every list row)."""
-        return self._fits.get(trial_id) if self.patient is not None else None
+        checked = self._fits.get(trial_id) if self.patient is not None else None
+        return checked[1] if checked else None
 
     def fitted(self) -> set[str]:
         """The trials whose patient fit is already computed."""
@@ -264,14 +296,42 @@ class ReviewSession:
     def review(self, trial_id: str) -> TrialAnnotation:
         return self.reviews.get(trial_id) or TrialAnnotation(trial_id)
 
+    def _changed(self) -> set[str]:
+        return set() if self.data else set(self.library.changed_since_review())
+
     def _edited(self, trial_id: str) -> TrialAnnotation:
+        """After an edit: annotating a trial marks its current version seen (no more Δ)."""
+        self.changed.discard(trial_id)
         self.reviews[trial_id] = self.annotations.get(trial_id)
         return self.reviews[trial_id]
 
-    def set_note(self, trial_id: str, note: str) -> TrialAnnotation:
-        if note != self.review(trial_id).note:
-            self.annotations.set_note(trial_id, note)
-        return self._edited(trial_id)
+    def set_note(self, trial_id: str, note: str, seen: str | None = None) -> tuple[TrialAnnotation, bool]:
+        """Store the note (see `Annotations.set_note` for ``seen``); returns the annotation and
+        whether another window had changed the note meanwhile (both texts are then kept)."""
+        _, elsewhere = self.annotations.set_note(trial_id, note, seen)
+        return self._edited(trial_id), elsewhere
+
+    def mark_seen(self, trial_id: str) -> None:
+        """The reviewer has looked at this trial's changes: no Δ until its next version."""
+        self.library.mark_reviewed(trial_id)
+        self.changed.discard(trial_id)
+
+    def refresh_from_elsewhere(self) -> set[str] | None:
+        """If another process wrote to the database since last asked, re-read the annotations
+        and the changed trials; returns the trials whose annotation or Δ moved (None: nothing
+        was written, or the database is busy or not read yet, so ask again later)."""
+        if "annotations" not in self.__dict__:
+            return None
+        try:
+            if not self.annotations.changed_elsewhere():
+                return None
+            reviews, changed = self.annotations.all(), self._changed()
+        except StoreError:  # a damaged or unreadable library is announced once, not every second
+            return None
+        moved = {trial_id for trial_id in reviews.keys() | self.reviews.keys()
+                 if reviews.get(trial_id) != self.reviews.get(trial_id)} | (changed ^ self.changed)
+        self.reviews, self.changed = reviews, changed
+        return moved
 
     def toggle_star(self, trial_id: str) -> TrialAnnotation:
         self.annotations.set_star(trial_id, not self.review(trial_id).star)

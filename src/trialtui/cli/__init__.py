@@ -7,16 +7,18 @@ sub-commands; a sub-command's handler takes the parsed arguments and returns the
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from trialtui import __version__
-from trialtui.cli.common import EXIT_OK, EXIT_USAGE
+from trialtui.cli.common import EXIT_OK, fail
 from trialtui.store import StoreError
+from trialtui.store.database import store_failure
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from trialtui.cli import annotate, fetch, records
+    from trialtui.cli import annotate, check, fetch, records
 
     parser = argparse.ArgumentParser(
         prog="trialtui",
@@ -28,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load exactly these files or folders instead of the seeds and the library (repeatable)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (records, fetch, annotate):
+    for module in (records, fetch, annotate, check):
         module.register(subparsers)
     return parser
 
@@ -48,5 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except StoreError as err:
-        print(f"trialtui: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(err))
+    except sqlite3.DatabaseError as err:  # read through a connection of its own, past the store's edge
+        from trialtui.paths import database_path
+
+        return fail(store_failure(database_path(), err))

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail
+from trialtui.safe_text import terminal_text
 from trialtui.store import STATUSES, Annotations, Database, ExchangeError, StoreError, TrialAnnotation
 from trialtui.store.exchange import read_records
 
@@ -59,7 +60,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 notes.set_status(args.trial_id, args.status, args.reason or "")
             if args.star is not None:
                 notes.set_star(args.trial_id, args.star)
-            print(describe(notes.get(args.trial_id)))
+            print(terminal_text(describe(notes.get(args.trial_id))))
     except (ValueError, StoreError) as error:
         return fail(f"annotate: {error}")
     return EXIT_OK
@@ -83,15 +84,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         with Database.open() as db:
             notes = Annotations(db)
             text = notes.export_csv() if args.format == "csv" else notes.export_json()
+            damage = db.problem if db.damaged else None
     except StoreError as error:
         return fail(f"annotations export: {error}")
+    if sys.stdout.isatty():  # the file itself stays exact; a terminal is shown it, never obeys it
+        text = terminal_text(text, multiline=True)
     sys.stdout.write(text)
+    if damage is not None:  # what still reads is exported; the user must know the rest may not
+        print(f"trialtui: {damage}", file=sys.stderr)
+        return EXIT_SKIPPED
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        records = read_records(args.file.read_text(encoding="utf-8-sig"))
+        records, problems = read_records(args.file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as error:
         return fail(f"{args.file}: {getattr(error, 'strerror', None) or error}")
     except ExchangeError as error:
@@ -101,11 +108,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = Annotations(db).import_records(records)
     except StoreError as error:
         return fail(f"annotations import: {error}")
-    for problem in report.skipped:
-        print(f"trialtui: {args.file}: {problem}", file=sys.stderr)
-    print(f"{args.file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+    for problem in [*problems, *report.skipped]:
+        print(terminal_text(f"trialtui: {args.file}: {problem}"), file=sys.stderr)
+    skipped = len(problems) + len(report.skipped)
+    print(terminal_text(f"{args.file}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
           f"{len(report.conflicts)} conflict{'' if len(report.conflicts) == 1 else 's'}"
-          + (f", {len(report.skipped)} skipped" if report.skipped else ""))
+          + (f", {skipped} skipped" if skipped else "")))
     for conflict in report.conflicts:
-        print(f"conflict: {conflict.describe()}")
-    return EXIT_SKIPPED if report.skipped else EXIT_OK
+        print(terminal_text(f"conflict: {conflict.describe()}"))
+    return EXIT_SKIPPED if skipped else EXIT_OK

@@ -1,12 +1,20 @@
-"""What every command shares: the ``--data`` option, reporting skipped inputs, JSON output."""
+"""What every command shares: the ``--data`` option, reporting skipped inputs, JSON output.
+
+Whatever a command prints may carry record text, file names or server replies: the lines here
+go through `terminal_text` and JSON through `json_text` (see trialtui.safe_text).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from trialtui.safe_text import json_chunks, terminal_text
+
+if TYPE_CHECKING:
+    from trialtui.ingest import LoadProblem
 
 EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
 """Everything loaded; some inputs skipped (each reported); a usage error or nothing loaded."""
@@ -26,17 +34,24 @@ def report_problems(lines: Iterable[str]) -> int:
     """Print each skipped input as one ``trialtui: PATH: reason`` line; return how many."""
     count = 0
     for line in lines:
-        print(line, file=sys.stderr)
+        print(terminal_text(line), file=sys.stderr)
         count += 1
     return count
 
 
+def report_load_problems(problems: Iterable[LoadProblem]) -> int:
+    """Print each loading problem as its one line; the exit status they imply: a record or source
+    skipped is EXIT_SKIPPED, a note on one that loaded (a repaired character) is not."""
+    report_problems(p.line() for p in problems)
+    return EXIT_SKIPPED if any(p.skipped for p in problems) else EXIT_OK
+
+
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.writelines(json_chunks(value, indent=2))
     sys.stdout.write("\n")
 
 
 def fail(message: str) -> int:
     """A usage error or nothing to work on: one line on stderr, exit status 2."""
-    print(f"trialtui: {message}", file=sys.stderr)
+    print(terminal_text(f"trialtui: {message}"), file=sys.stderr)
     return EXIT_USAGE

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, fail, print_json
+from trialtui.safe_text import terminal_text
 
 EXIT_FAILED = EXIT_USAGE
 """The fetch could not finish: like "nothing could be loaded", the work was not done."""
@@ -114,16 +115,16 @@ class _ProgressLine:
 
     def show(self, text: str) -> None:
         if self.live:
-            sys.stderr.write("\r\x1b[2K" + text)
+            sys.stderr.write("\r\x1b[2K" + terminal_text(text))
             self.shown = True
         else:
-            sys.stderr.write(text + "\n")
+            sys.stderr.write(terminal_text(text) + "\n")
         sys.stderr.flush()
 
     def note(self, text: str) -> None:
         """A line that stays (a retry, a warning), the live line redrawn after it."""
         self.end()
-        sys.stderr.write(text + "\n")
+        sys.stderr.write(terminal_text(text) + "\n")
         sys.stderr.flush()
 
     def end(self) -> None:
@@ -169,7 +170,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         else:
             line.show(_fetch_progress_text(progress))
 
-    print(f"fetching {query.describe()} from {base_url}", file=sys.stderr)
+    print(terminal_text(f"fetching {query.describe()} from {base_url}"), file=sys.stderr)
     with Database.open() as db:
         result = _in_background(lambda cancel: fetch_to_library(
             query, Library(db), base_url=base_url, policy=_policy(args), progress=on_progress,
@@ -177,7 +178,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         ))
     line.end()
     for skipped in result.skipped:
-        print(f"trialtui: {skipped}", file=sys.stderr)
+        print(terminal_text(f"trialtui: {skipped}"), file=sys.stderr)
     if result.resumed_from_page:
         print(f"resumed an interrupted fetch at page {result.resumed_from_page}", file=sys.stderr)
     if result.restarted:
@@ -190,7 +191,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
               "Run the same command again to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
     if result.error:
-        print(f"trialtui: {result.error}", file=sys.stderr)
+        print(terminal_text(f"trialtui: {result.error}"), file=sys.stderr)
         if result.pages:
             print(f"trialtui: {summary} before that. Run the same command again to resume.",
                   file=sys.stderr)
@@ -200,12 +201,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _changed_header(changed) -> str:
-    if changed.since_review:
-        since = "since your review" if changed.updated_now else "earlier, not reviewed yet"
-    else:
-        since = "never reviewed; against the version before"
-    return (f"{changed.trial_id}  {changed.title}\n"
-            f"  version {changed.from_version} → {changed.to_version} ({since})")
+    return terminal_text(f"{changed.trial_id}  {changed.title}") + f"\n  {changed.heading}"
 
 
 def _changed_json(changed) -> dict:
@@ -250,7 +246,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     problems += [f"trialtui: {i}: not returned by {base_url}" for i in result.missing]
     problems += [f"trialtui: {skipped}" for skipped in result.skipped]
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(terminal_text(problem), file=sys.stderr)
     if args.ids and len(result.not_in_library) == len(args.ids):
         return EXIT_FAILED
     if args.json:
@@ -265,12 +261,12 @@ def cmd_update(args: argparse.Namespace) -> int:
         for changed in result.changed:
             print()
             print(_changed_header(changed))
-            for change in changed.changes.lines or ["no change in the fields trialtui compares"]:
-                print(f"    {change}")
+            for change in changed.lines:
+                print(terminal_text(f"    {change}"))
     if result.cancelled:
         print("trialtui: update interrupted; run it again to check the rest", file=sys.stderr)
         return EXIT_INTERRUPTED
     if result.error:
-        print(f"trialtui: {result.error}", file=sys.stderr)
+        print(terminal_text(f"trialtui: {result.error}"), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_SKIPPED if problems else EXIT_OK

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 from trialtui.catalog import Catalog, load_default, load_files
-from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_problems
+from trialtui.cli.common import EXIT_OK, data_options, fail, print_json, report_load_problems
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import display_enum, display_phases
+from trialtui.safe_text import json_text, terminal_text
 from trialtui.sections import trial_sections
 from trialtui.store import Database, Library
 
@@ -69,8 +69,7 @@ def _catalog(args: argparse.Namespace, library: Library | None = None) -> tuple[
     """Load what the command works on; report skipped inputs; the exit status they imply."""
     data = getattr(args, "data", None)
     catalog = load_files(data) if data else load_default(library or Library(Database.open()))
-    skipped = report_problems(p.line() for p in catalog.problems)
-    return catalog, (EXIT_SKIPPED if skipped else EXIT_OK)
+    return catalog, report_load_problems(catalog.problems)
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -86,8 +85,8 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
     from trialtui.list_filters import FilterError, list_filters
     from trialtui.session import ReviewSession
 
-    values = dict(statuses=args.status, phases=args.phase, age=args.age, review=args.review, tags=args.tag,
-                  starred=args.starred)
+    values = {"statuses": args.status, "phases": args.phase, "age": args.age, "review": args.review,
+              "tags": args.tag, "starred": args.starred}
     try:
         list_filters(**values)  # every value but the country checked before anything is read
     except FilterError as err:
@@ -95,7 +94,7 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
     session = ReviewSession(getattr(args, "data", None))
     try:
         catalog = session.load()
-        status = EXIT_SKIPPED if report_problems(p.line() for p in catalog.problems) else EXIT_OK
+        status = report_load_problems(catalog.problems)
         if not catalog.digests and status:
             return fail("nothing could be loaded")
         session.build_index()
@@ -104,7 +103,8 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
         except FilterError as err:
             return fail(str(err))
         if country and country.how != "same":
-            print(f"trialtui: country {country.typed.strip()!r} read as {country.country}", file=sys.stderr)
+            print(terminal_text(f"trialtui: country {country.typed.strip()!r} read as {country.country}"),
+                  file=sys.stderr)
         rows = session.rows(args.query, chosen.search or None, chosen.review or None)
         return [row.digest for row in rows], status
     finally:
@@ -136,7 +136,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return status
     for d in digests:
         phase = display_phases(list(d.phases)) or "—"
-        print(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}")
+        print(terminal_text(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}"))
     return status
 
 
@@ -153,9 +153,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(trial.model_dump(mode="json"))
         return status
-    print(trial.title)
+    print(terminal_text(trial.title))
     for section in trial_sections(trial):
-        print(f"\n== {section.title} ==\n{section.text()}")
+        print(f"\n== {terminal_text(section.title)} ==\n{terminal_text(section.text(), multiline=True)}")
     return status
 
 
@@ -164,7 +164,7 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
 
     if args.paths:
         catalog = load_files(args.paths)
-        status = EXIT_SKIPPED if report_problems(p.line() for p in catalog.problems) else EXIT_OK
+        status = report_load_problems(catalog.problems)
     else:
         catalog, status = _catalog(args)
     if not catalog.digests:
@@ -177,10 +177,10 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
         print_json(report)
         return status
     for entry in report:
-        print(entry["trial_id"])
+        print(terminal_text(entry["trial_id"]))
         for t in entry["thresholds"]:
             group = f"  (any one of group {t['group']})" if t.get("group") else ""
-            print(f"  {measure_label(t['measure'])} {threshold_text(t)}{group}")
+            print(terminal_text(f"  {measure_label(t['measure'])} {threshold_text(t)}{group}"))
     return status
 
 
@@ -201,12 +201,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return status
-    print(f"A = {a.trial_id}  {a.title}\nB = {b.trial_id}  {b.title}\n")
+    print(terminal_text(f"A = {a.trial_id}  {a.title}"))
+    print(terminal_text(f"B = {b.trial_id}  {b.title}") + "\n")
     print(f"{'measure':<20} {'A':<30} {'B':<30} verdict")
     for row in result["rows"]:
         left = "; ".join(threshold_text(t) for t in row["a"]) or "—"
         right = "; ".join(threshold_text(t) for t in row["b"]) or "—"
-        print(f"{measure_label(row['measure']):<20} {left:<30} {right:<30} {VERDICT_WORDS[row['verdict']]}")
+        print(terminal_text(f"{measure_label(row['measure']):<20} {left:<30} {right:<30} {VERDICT_WORDS[row['verdict']]}"))
     return status
 
 
@@ -232,7 +233,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             hits = index.search(query, limit=args.limit, highlight=())
             ms = (time.perf_counter() - started) * 1000
             line = {"query": query, "hits": [{"trial_id": h.trial_id, "score": round(h.score, 2)} for h in hits], "ms": round(ms, 3)}
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(line) + "\n")
         return status
     hits = index.search(args.query, limit=args.limit, highlight=())
     if args.json:
@@ -241,7 +242,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     for h in hits:
         digest = catalog.digest(h.trial_id)
         title = digest.title if digest else ""
-        print(f"{h.score:5.1f}  {h.trial_id:<16} {title}  ({', '.join(h.matched)})")
+        print(terminal_text(f"{h.score:5.1f}  {h.trial_id:<16} {title}  ({', '.join(h.matched)})"))
     if not hits:
         print("no trials match", file=sys.stderr)
     return status
@@ -251,10 +252,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.ingest import load_paths
 
     result = load_paths(args.paths)
-    skipped = report_problems(p.line() for p in result.problems)
+    status = report_load_problems(result.problems)
     if not result.trials:
         return fail("nothing could be imported")
     with Database.open() as db:
         report = Library(db).import_trials(result.trials, origin="import")
-    print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {skipped} skipped")
-    return EXIT_SKIPPED if skipped else EXIT_OK
+    older = f", {report.older} older than the library's version (kept the library's)" if report.older else ""
+    skipped = sum(p.skipped for p in result.problems)
+    print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged{older}, {skipped} skipped")
+    return status

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from trialtui.eligibility.conditions import PatientCondition
 from trialtui.eligibility.extract import Threshold
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MENTION, mention_measures
@@ -39,6 +40,10 @@ class PatientProfile:
     """Measure id → the value in every canonical unit it was given in (absolute and/or ×ULN)."""
     conditions: set[str] = field(default_factory=set)
     """Conditions the patient has, named as thresholds name them ("bone marrow involvement")."""
+    diagnoses: list[PatientCondition] = field(default_factory=list)
+    """The same conditions read as diagnoses a trial may study (findings left out)."""
+    healthy: bool | None = None
+    """A healthy volunteer (True), a patient (False), or not said."""
 
     def set_lab(self, measure: str, text: str) -> LabValue:
         """Record a value written as text ("1200/mm3", "2 x ULN", "1"); raises ValueError if unreadable."""

@@ -41,19 +41,34 @@ class UpdateProgress:
     retrying: Retrying | None = None
 
 
+NO_DIFFERENCE = "no change in the fields trialtui compares"
+
+
 @dataclass(frozen=True)
 class ChangedTrial:
-    """One trial with something to review, and the two versions compared."""
+    """One trial with something to review, and the two versions compared.
+
+    `heading` and `lines` are what `trialtui update` prints and the changes view shows."""
 
     trial_id: str
     title: str
     from_version: int
     to_version: int
     since_review: bool
-    """True when ``from_version`` is the version the user last reviewed; else the one before."""
+    """True when ``from_version`` is the version the user last saw (they annotated the trial or
+    looked at its changes then); False for a trial never reviewed: the version before the latest."""
     updated_now: bool
-    """True when this update recorded the new version; False for an earlier, still unreviewed one."""
+    """True when this update recorded the new version; False for an earlier, still unseen one."""
     changes: TrialChanges
+
+    @property
+    def heading(self) -> str:
+        since = "since your review" if self.since_review else "never reviewed; against the version before"
+        return f"version {self.from_version} → {self.to_version} ({since})"
+
+    @property
+    def lines(self) -> list[str]:
+        return self.changes.lines or [NO_DIFFERENCE]
 
 
 @dataclass
@@ -78,28 +93,24 @@ def _current_version(library: Library, trial_id: str) -> int:
     return versions[-1].number if versions else 0
 
 
-def changes_since_review(
-    library: Library, trial_id: str, *, previous: int | None = None, updated_now: bool = False,
-) -> ChangedTrial | None:
-    """The current version against the one the user last reviewed, or, when it was never
-    reviewed, against version ``previous``; None when there is nothing to compare."""
-    current = library.get(trial_id)
-    current_number = _current_version(library, trial_id)
-    reviewed = library.reviewed_version(trial_id)
-    since_review = reviewed is not None and reviewed < current_number
-    baseline_number = reviewed if since_review else previous
-    baseline = library.get_version(trial_id, baseline_number) if baseline_number else None
+def changes_since_review(library: Library, trial_id: str, *, updated_now: bool = False) -> ChangedTrial | None:
+    """The current version against the one the user last saw (`Library.unseen_versions`); None
+    when they have seen the current one."""
+    versions = library.unseen_versions(trial_id)
+    if versions is None:
+        return None
+    seen, current_number, since_review = versions
+    current, baseline = library.get(trial_id), library.get_version(trial_id, seen)
     if current is None or baseline is None:
         return None
     return ChangedTrial(
-        trial_id=trial_id, title=current.title, from_version=baseline_number,
-        to_version=current_number, since_review=since_review, updated_now=updated_now,
-        changes=trial_changes(baseline, current),
+        trial_id=trial_id, title=current.title, from_version=seen, to_version=current_number,
+        since_review=since_review, updated_now=updated_now, changes=trial_changes(baseline, current),
     )
 
 
 def unreviewed_changes(library: Library) -> list[ChangedTrial]:
-    """Every library trial with a version newer than the one last reviewed: the changes view."""
+    """Every library trial with a version newer than the one the user last saw: the changes view."""
     return [changed for trial_id in library.changed_since_review()
             if (changed := changes_since_review(library, trial_id))]
 
@@ -150,11 +161,11 @@ def update_library(
             result.error = str(failure)
         result.requests = client.requests_made
 
-    for trial_id, previous in updated_now.items():
-        if changed := changes_since_review(library, trial_id, previous=previous, updated_now=True):
+    asked = set(targets)
+    unseen = [trial_id for trial_id in library.changed_since_review() if trial_id in asked]
+    for trial_id in sorted(unseen, key=lambda trial_id: trial_id not in updated_now):
+        if changed := changes_since_review(library, trial_id, updated_now=trial_id in updated_now):
             result.changed.append(changed)
-    still_to_review = set(targets) - set(updated_now)
-    result.changed += [c for c in unreviewed_changes(library) if c.trial_id in still_to_review]
     return result
 
 

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from trialtui.ingest.markdown import unescape
-from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError
+from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError, quote, without_surrogates
 from trialtui.models import Provenance, Trial
 
 FORMAT_ID = "ctgov-v2"
@@ -21,7 +21,7 @@ _EMPTY: dict[str, Any] = {}
 def _wrong_type(key: str, value: Any, expected: str) -> RecordError:
     if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], (dict, list)):
         return RecordError(
-            f'"{key}" is boxed in a one-element list ({json.dumps(value, ensure_ascii=False)[:80]}); '
+            f'"{key}" is boxed in a one-element list ({quote(json.dumps(value, ensure_ascii=False))}); '
             "boxed scalars are not ClinicalTrials.gov JSON, so the study is skipped, not guessed",
             kind="boxed scalars",
         )
@@ -44,6 +44,8 @@ def _text(obj: dict, key: str) -> str:
         raise _wrong_type(key, value, "text")
     if len(value) > MAX_TEXT_CHARS:
         raise _too_long(key, len(value))
+    if not value.isascii():
+        value = without_surrogates(value)
     return unescape(value) if "\\" in value else value
 
 
@@ -54,6 +56,7 @@ def _texts(obj: dict, key: str) -> list[str]:
             raise _wrong_type(f"{key}[]", value, "text")
         if len(value) > MAX_TEXT_CHARS:
             raise _too_long(key, len(value))
+    values = [v if v.isascii() else without_surrogates(v) for v in values]
     return [unescape(v) if "\\" in v else v for v in values]
 
 
@@ -121,7 +124,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         raise RecordError(f"a study must be a JSON object, found {type(study).__name__}", "not a study")
     protocol = study.get("protocolSection")
     if type(protocol) is not dict:
-        keys = ", ".join(list(study)[:6]) or "none"
+        keys = quote(", ".join(list(study)[:6])) or "none"
         raise RecordError(
             f'not a ClinicalTrials.gov study: no "protocolSection" (keys: {keys})', "not a study"
         )
@@ -133,6 +136,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
     sponsors_module = _dict(protocol, "sponsorCollaboratorsModule")
     description = _dict(protocol, "descriptionModule")
     conditions = _dict(protocol, "conditionsModule")
+    mesh = _dict(_dict(study, "derivedSection"), "conditionBrowseModule")
     design = _dict(protocol, "designModule")
     design_info = _dict(design, "designInfo")
     masking = _dict(design_info, "maskingInfo")
@@ -226,6 +230,10 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         "detailed_description": _text(description, "detailedDescription"),
         "conditions": _texts(conditions, "conditions"),
         "keywords": _texts(conditions, "keywords"),
+        "condition_mesh": {
+            "terms": [term for m in _dicts(mesh, "meshes") if (term := _text(m, "term"))],
+            "ancestors": [term for m in _dicts(mesh, "ancestors") if (term := _text(m, "term"))],
+        },
         "design": {
             "allocation": _text(design_info, "allocation"),
             "intervention_model": _text(design_info, "interventionModel"),

@@ -21,7 +21,7 @@ from trialtui.ingest.enums import (
     to_phases,
 )
 from trialtui.ingest.markdown import unescape
-from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError
+from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError, quote
 from trialtui.models import Provenance, Trial
 
 FORMAT_ID = "ctgov-xml"
@@ -122,7 +122,7 @@ def _location(element: ET.Element) -> dict:
 def parse_clinical_study(root: ET.Element, path: str) -> Trial:
     """A parsed ``<clinical_study>`` element → `Trial`."""
     if root.tag != "clinical_study":
-        raise RecordError(f"XML document is <{root.tag}>, not a <clinical_study> record", "not a study")
+        raise RecordError(f"XML document is <{quote(str(root.tag))}>, not a <clinical_study> record", "not a study")
     nct_id = _text(root, "id_info", "nct_id")
     if not nct_id:
         raise RecordError("<clinical_study> has no <id_info>/<nct_id>", "no nct_id")
@@ -206,6 +206,7 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
         "detailed_description": _text(root, "detailed_description", "textblock"),
         "conditions": _texts(root, "condition"),
         "keywords": _texts(root, "keyword"),
+        "condition_mesh": {"terms": _texts(root, "condition_browse", "mesh_term")},
         "design": {
             "allocation": to_enum(_text(root, "study_design_info", "allocation")),
             "intervention_model": to_enum(_text(root, "study_design_info", "intervention_model")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from trialtui.ingest.page_text import looks_like_aggregator_text, looks_like_page_text
+from trialtui.ingest.streams import utf16_encoding
 
 GZIP = "gzip"
 ZIP = "zip"
@@ -15,6 +16,7 @@ TAR = "tar"
 JSON = "json"
 XML = "xml"
 TEXT = "text"
+UTF16 = "utf-16"
 BINARY = "binary"
 EMPTY = "empty"
 
@@ -29,10 +31,12 @@ def sniff(head: bytes) -> str:
         return ZIP
     if head[257:262] == b"ustar":
         return TAR
+    if utf16_encoding(head):
+        return UTF16
     body = head.removeprefix(_BOM).lstrip()
     if not body:
         return EMPTY
-    if b"\x00" in head or _looks_binary(head):
+    if _looks_binary(head):
         return BINARY
     if body[:1] in (b"{", b"["):
         return JSON
@@ -41,16 +45,14 @@ def sniff(head: bytes) -> str:
     return TEXT
 
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
 def _looks_binary(head: bytes) -> bool:
-    """Control characters other than tab/newline/CR, or bytes that are not UTF-8 (allowing a
-    character cut at the end of the sample)."""
-    if re.search(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]", head):
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return error.start < len(head) - 4
-    return False
+    """Control characters other than tab/newline/CR/ESC in more than one byte in a hundred (one
+    stray control byte in a JSON Lines file is one damaged line, not a binary file). Bytes that
+    are not UTF-8 are no sign: Latin-1 (Windows-1252) text has them, and the readers decode it."""
+    return len(_CONTROL.findall(head)) * 100 > len(head)
 
 
 PAGE_TEXT = "page-text"

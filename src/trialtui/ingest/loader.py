@@ -8,11 +8,14 @@ naming the file (and study or line) and the reason in plain words, and loading g
 
 from __future__ import annotations
 
-import gzip
+import codecs
+import errno
 import io
+import itertools
 import json
 import os
 import re
+import stat
 import tarfile
 import zipfile
 import zlib
@@ -27,16 +30,19 @@ from trialtui.ingest import detect
 from trialtui.ingest.ctgov_json import FORMAT_ID as JSON_FORMAT
 from trialtui.ingest.ctgov_json import parse_ctgov_study
 from trialtui.ingest.ctgov_xml import parse_xml_bytes
+from trialtui.ingest.json_values import Broken, array_elements, has_surrogate_escape, lone_surrogates, loads
 from trialtui.ingest.page_text import parse_aggregator_text, parse_page_text
-from trialtui.ingest.problems import LoadProblem, LoadResult, RecordError
+from trialtui.ingest.problems import LoadProblem, LoadResult, RecordError, quote, without_surrogates
+from trialtui.ingest.streams import MAX_DOCUMENT_BYTES, Inflated, TextDecoder, decode_text, utf16_encoding
 from trialtui.models import Provenance, Trial
 
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-"""Largest single XML or page-text document (or archive member) read; real ones are < 2 MB."""
 MAX_NESTING = 3
 """Archives inside archives deeper than this are not opened (a guard against zip bombs)."""
+MAX_PROBLEM_LINES = 20
+"""Problem lines shown per source named; the rest are counted on one closing line."""
 PROGRESS_EVERY = 500
 _PLURAL = {"study": "studies", "line": "lines"}
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,12 @@ class _Fault:
     unit: str = ""
     """"study" or "line" when the fault is one record of a multi-record file."""
     number: int = 0
+    skipped: int = 1
+    """0 for a note about a record that was loaded (after a repair the note tells)."""
 
 
 def _fault(path: str, error: Exception, unit: str = "", number: int = 0, nct_id: str = "") -> _Fault:
+    """A failure in plain words; Python's own text only for what nothing here foresaw."""
     if isinstance(error, RecordError):
         reason, kind = str(error), error.kind
     elif isinstance(error, ValidationError):
@@ -63,7 +72,7 @@ def _fault(path: str, error: Exception, unit: str = "", number: int = 0, nct_id:
     else:
         reason, kind = f"could not be read ({type(error).__name__}: {error})", type(error).__name__
     if nct_id:
-        reason = f"{nct_id}: {reason}"
+        reason = f"{quote(nct_id)}: {reason}"
     return _Fault(path, reason, kind, unit, number)
 
 
@@ -75,14 +84,16 @@ def _merged(items: Iterator[Trial | _Fault]) -> Iterator[Trial | LoadProblem]:
         if not run:
             return
         first, last = run[0], run[-1]
+        skipped = sum(fault.skipped for fault in run)
         if not first.unit:
-            yield LoadProblem(first.path, first.reason)
+            yield LoadProblem(first.path, first.reason, skipped)
         elif len(run) == 1:
-            yield LoadProblem(first.path, f"{first.unit} {first.number}: {first.reason}")
+            yield LoadProblem(first.path, f"{first.unit} {first.number}: {first.reason}", skipped)
         else:
             yield LoadProblem(
                 first.path,
                 f"{_PLURAL[first.unit]} {first.number}-{last.number} ({len(run)} records): {first.reason}",
+                skipped,
             )
         run.clear()
 
@@ -121,12 +132,13 @@ def _head(stream: io.BufferedReader) -> bytes:
 
 
 def _read_stream(stream: io.BufferedReader, path: str, depth: int = 0) -> Iterator[Trial | _Fault]:
-    kind = detect.sniff(_head(stream))
+    head = _head(stream)
+    kind = detect.sniff(head)
     if kind == detect.EMPTY:
         yield _Fault(path, "empty file, nothing to load", "empty")
     elif kind == detect.BINARY:
         yield _Fault(path, "binary data, not a trial record (not JSON, XML or a trial page)", "binary")
-    elif kind in (detect.GZIP, detect.ZIP, detect.TAR) and depth >= MAX_NESTING:
+    elif kind in (detect.GZIP, detect.ZIP, detect.TAR, detect.UTF16) and depth >= MAX_NESTING:
         yield _Fault(path, f"archives nested more than {MAX_NESTING} deep are not opened", "nested")
     elif kind == detect.GZIP:
         yield from _read_gzip(stream, path, depth)
@@ -134,44 +146,95 @@ def _read_stream(stream: io.BufferedReader, path: str, depth: int = 0) -> Iterat
         yield from _read_zip(stream, path, depth)
     elif kind == detect.TAR:
         yield from _read_tar(stream, path, depth)
+    elif kind == detect.UTF16:
+        yield from _read_utf16(stream, path, depth, utf16_encoding(head))
     elif kind == detect.JSON:
         yield from _read_json(stream, path)
     elif kind == detect.XML:
-        yield _parse_one(path, lambda: parse_xml_bytes(_read_limited(stream, path), path))
+        yield from _read_document(stream, path, _parse_xml)
     else:
-        yield _parse_one(path, lambda: _parse_text(_read_limited(stream, path), path))
+        yield from _read_document(stream, path, _parse_text)
 
 
-def _parse_one(path: str, parse: Callable[[], Trial]) -> Trial | _Fault:
+def _read_document(
+    stream: io.BufferedReader, path: str, parse: Callable[[bytes, str], tuple[Trial, str]]
+) -> Iterator[Trial | _Fault]:
+    """One whole XML or page-text record; a line after it when its encoding had to be assumed."""
     try:
-        return parse()
+        trial, assumed = parse(_read_limited(stream, path), path)
     except Exception as error:  # noqa: BLE001 - any failure of one document is reported, never raised
-        return _fault(path, error)
+        yield _fault(path, error)
+        return
+    yield trial
+    if assumed:
+        yield _Fault(path, assumed, "encoding", skipped=0)
 
 
-def _parse_text(data: bytes, path: str) -> Trial:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RecordError(f"not UTF-8 text (bad byte at offset {error.start})", "not utf-8") from None
+_XML_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=")
+
+
+def _parse_xml(data: bytes, path: str) -> tuple[Trial, str]:
+    """XML that declares its encoding is the XML parser's to decode; else UTF-8, or Windows-1252."""
+    assumed = ""
+    if not _XML_ENCODING.match(data):
+        text, assumed = decode_text(data)
+        if assumed:
+            data = text.encode("utf-8")
+    return parse_xml_bytes(data, path), assumed
+
+
+def _parse_text(data: bytes, path: str) -> tuple[Trial, str]:
+    text, assumed = decode_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = detect.text_format(text)
     if fmt == detect.PAGE_TEXT:
-        return parse_page_text(text, path)
+        return parse_page_text(text, path), assumed
     if fmt == detect.AGGREGATOR_TEXT:
-        return parse_aggregator_text(text, path)
+        return parse_aggregator_text(text, path), assumed
     raise RecordError(
         "not a trial record: neither ClinicalTrials.gov JSON or XML nor a saved trial page",
         "unknown format",
     )
 
 
-def _read_gzip(stream: io.BufferedReader, path: str, depth: int) -> Iterator[Trial | _Fault]:
-    inner = io.BufferedReader(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[arg-type]
+_XML_DECLARATION = re.compile(r"""\A(\s*<\?xml[^>]*\bencoding\s*=\s*["'])[^"']*""")
+
+
+def _read_utf16(stream: io.BufferedReader, path: str, depth: int, encoding: str) -> Iterator[Trial | _Fault]:
+    """UTF-16 text (as Windows tools save it), read on as the UTF-8 it is turned into."""
     try:
-        yield from _read_stream(inner, path, depth + 1)
-    except (OSError, EOFError, zlib.error) as error:
-        yield _Fault(path, f"damaged gzip data ({error}); the records before the damage were loaded", "gzip")
+        data = _read_limited(stream, path)
+    except RecordError as error:
+        yield _fault(path, error)
+        return
+    notes = [] if encoding == "utf-16" else [f"no byte order mark: read as {encoding.upper()} text"]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        text = data.decode(encoding, "replace")
+        notes.append("not valid UTF-16 throughout: the invalid parts read as U+FFFD")
+    text = _XML_DECLARATION.sub(r"\1UTF-8", text.lstrip("\ufeff"), count=1)
+    inner = io.BufferedReader(io.BytesIO(text.encode("utf-8", "replace")))  # type: ignore[arg-type]
+    yield from _read_stream(inner, path, depth + 1)
+    for note in notes:
+        yield _Fault(path, note, "encoding", skipped=0)
+
+
+def _read_gzip(stream: io.BufferedReader, path: str, depth: int) -> Iterator[Trial | _Fault]:
+    raw = Inflated(stream)
+    last: _Fault | None = None
+    for item in _read_stream(io.BufferedReader(raw, _CHUNK), path, depth + 1):
+        if last is not None:
+            yield last
+            last = None
+        if isinstance(item, _Fault):
+            last = item
+        else:
+            yield item
+    if last is not None and not raw.cut:
+        yield last  # else it is about the cut end, which the gzip line says
+    if raw.problem:
+        yield _Fault(path, raw.problem, "gzip")
 
 
 def _member_wanted(name: str) -> bool:
@@ -180,10 +243,10 @@ def _member_wanted(name: str) -> bool:
 
 
 def _read_zip(stream: io.BufferedReader, path: str, depth: int) -> Iterator[Trial | _Fault]:
-    source: IO[bytes] = stream if stream.seekable() else io.BytesIO(_read_limited(stream, path))
     try:
+        source: IO[bytes] = stream if stream.seekable() else io.BytesIO(_read_limited(stream, path))
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, RecordError, OSError) as error:
         yield _Fault(path, f"damaged zip archive ({error})", "zip")
         return
     with archive:
@@ -191,7 +254,7 @@ def _read_zip(stream: io.BufferedReader, path: str, depth: int) -> Iterator[Tria
         if not members:
             yield _Fault(path, "zip archive holds no files", "empty")
         for member in members:
-            label = f"{path}!{member.filename}"
+            label = f"{path}!{quote(member.filename)}"
             try:
                 with archive.open(member) as handle:
                     data = _read_limited(handle, label)
@@ -213,7 +276,7 @@ def _read_tar(stream: io.BufferedReader, path: str, depth: int) -> Iterator[Tria
             if not member.isfile() or not _member_wanted(member.name):
                 continue
             found = True
-            label = f"{path}!{member.name}"
+            label = f"{path}!{quote(member.name)}"
             handle = archive.extractfile(member)
             if handle is None:
                 continue
@@ -231,11 +294,25 @@ def _read_tar(stream: io.BufferedReader, path: str, depth: int) -> Iterator[Tria
         yield _Fault(path, "tar archive holds no files", "empty")
 
 
-def _study(study: object, path: str, line: int | None, unit: str, number: int) -> Trial | _Fault:
+def _study(
+    study: object, path: str, line: int | None, unit: str, number: int, escapes: bool
+) -> Iterator[Trial | _Fault]:
+    """One study object → its `Trial`, or the fault that costs only this study. `escapes`: its raw
+    text holds a surrogate escape, so its lone surrogates (read as U+FFFD) are counted and told."""
     try:
-        return parse_ctgov_study(study, Provenance(path=path, format=JSON_FORMAT, line=line))  # type: ignore[arg-type]
+        trial = parse_ctgov_study(study, Provenance(path=path, format=JSON_FORMAT, line=line))  # type: ignore[arg-type]
     except Exception as error:  # noqa: BLE001 - one bad study is reported and skipped
-        return _fault(path, error, unit, number, _nct_id_of(study))
+        yield _fault(path, error, unit, number, _nct_id_of(study))
+        return
+    yield trial
+    count = lone_surrogates(study) if escapes else 0
+    if count:
+        yield _Fault(
+            path,
+            f"{quote(trial.trial_id)}: {count:,} lone UTF-16 surrogate escape{'s' if count > 1 else ''} "
+            "(such as \\ud800) read as U+FFFD; the study was kept",
+            "surrogates", unit, number, skipped=0,
+        )
 
 
 def _nct_id_of(study: object) -> str:
@@ -246,6 +323,12 @@ def _nct_id_of(study: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+_ARRAY_START = re.compile(r"\A\s*\[")
+_PAGE_START = re.compile(
+    r'\A\s*\{(?:\s*"(?:totalCount|nextPageToken)"\s*:\s*(?:\d+|"[^"\\]*")\s*,)*\s*"studies"\s*:\s*\['
+)
+
+
 def _json_error(error: json.JSONDecodeError, text: str) -> str:
     # the scanner reports "Unterminated string" only when the text ends inside a string
     if error.pos >= len(text.rstrip()) - 1 or error.msg.startswith("Unterminated string"):
@@ -253,92 +336,121 @@ def _json_error(error: json.JSONDecodeError, text: str) -> str:
     return f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
 
 
-_UNPARSED = object()
-
-
 def _read_json(stream: io.BufferedReader, path: str) -> Iterator[Trial | _Fault]:
-    """One study, a JSON array, an API page, or JSON Lines (told apart by the first line)."""
-    first = stream.readline()
-    try:
-        first_value = json.loads(first)
-    except ValueError:
-        first_value = _UNPARSED
-    if isinstance(first_value, (dict, list)):
-        following = stream.readline()
-        while following and not following.strip():
-            following = stream.readline()
-        if not following:
-            yield from _read_json_value(first_value, path)
-            return
-        if isinstance(first_value, dict):
-            yield from _read_json_lines(path, first_value, following, stream)
-            return
-        first += following
-    try:
-        text = (first + stream.read()).decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        yield _Fault(path, f"not UTF-8 text (bad byte at offset {error.start})", "not utf-8")
-        return
-    yield from _read_json_document(text, path)
+    """A JSON array or an API page (read study by study), JSON Lines, or one study."""
+    head = _head(stream).decode("utf-8", "replace").lstrip("\ufeff")
+    decoder = TextDecoder()
+    start = next((p for p in (_ARRAY_START, _PAGE_START) if p.match(head)), None)
+    if start is not None:
+        yield from _read_json_array(stream, path, decoder, start)
+    else:
+        yield from _read_json_objects(stream, path, decoder)
+    if decoder.assumed:
+        yield _Fault(path, decoder.assumed, "encoding", skipped=0)
 
 
-def _read_json_lines(
-    path: str, first: dict, second: bytes, rest: io.BufferedReader
+def _read_json_array(
+    stream: io.BufferedReader, path: str, decoder: TextDecoder, start: re.Pattern[str]
 ) -> Iterator[Trial | _Fault]:
-    yield _study(first, path, 1, "line", 1)
-    number = 1
-    for number, raw in enumerate(_lines(second, rest), start=2):
+    for element in array_elements(stream, decoder, start):
+        if isinstance(element, Broken):
+            yield _Fault(path, element.reason, element.kind)
+        elif isinstance(element.value, RecordError):
+            yield _fault(path, element.value, "study", element.number)
+        else:
+            yield from _study(element.value, path, None, "study", element.number, element.escapes)
+
+
+def _lines(stream: io.BufferedReader) -> Iterator[bytes | None]:
+    """Each line (None for one longer than `MAX_DOCUMENT_BYTES`, read past, never held whole)."""
+    while line := stream.readline(MAX_DOCUMENT_BYTES + 1):
+        if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
+            while (more := stream.readline(_CHUNK)) and not more.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
+def _looks_like_a_line_of_json(line: bytes | None) -> bool:
+    if line is None:
+        return True
+    body = line.removeprefix(codecs.BOM_UTF8).strip()
+    return body.startswith(b"{") and body != b"{"
+
+
+def _read_json_objects(stream: io.BufferedReader, path: str, decoder: TextDecoder) -> Iterator[Trial | _Fault]:
+    """JSON Lines when the first two lines each hold an object; else one document (one study)."""
+    lines = _lines(stream)
+    held: list[bytes | None] = []
+    filled: list[bytes | None] = []
+    for line in lines:
+        held.append(line)
+        if line is None or line.strip():
+            filled.append(line)
+            if len(filled) == 2:
+                break
+    if len(filled) == 2 and all(map(_looks_like_a_line_of_json, filled)):
+        yield from _read_json_lines(path, itertools.chain(held, lines), decoder)
+        return
+    if None in held:
+        yield _Fault(path, f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB, too large for one trial record",
+                     "too large")
+        return
+    data = b"".join(held) + stream.read(MAX_DOCUMENT_BYTES + 1)  # type: ignore[arg-type]
+    if len(data) > MAX_DOCUMENT_BYTES:
+        yield _Fault(path, f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB, too large for one trial record",
+                     "too large")
+        return
+    text = decoder.decode(data, final=True)
+    try:
+        value = loads(text)
+    except json.JSONDecodeError as error:
+        yield _Fault(path, _json_error(error, text), "bad json")
+        return
+    except RecordError as error:
+        yield _fault(path, error)
+        return
+    yield from _read_json_value(value, path, has_surrogate_escape(text))
+
+
+def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDecoder) -> Iterator[Trial | _Fault]:
+    for number, raw in enumerate(lines, start=1):
+        if raw is None:
+            mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
+            yield _Fault(path, f"longer than {mb} MB, too large for one trial record", "too large", "line", number)
+            continue
         if not raw.strip():
             continue
+        text = decoder.decode(raw)
         try:
-            value = json.loads(raw)
+            value = loads(text)
+        except RecordError as error:
+            yield _fault(path, error, "line", number)
+            continue
         except ValueError as error:
             cut = not raw.endswith(b"\n")
             reason = "cut off before its end (file truncated?)" if cut else f"not valid JSON ({error})"
             yield _Fault(path, reason, "bad json line", "line", number)
             continue
-        yield _study(value, path, number, "line", number)
+        yield from _study(value, path, number, "line", number, has_surrogate_escape(text))
+    decoder.decode(b"", final=True)
 
 
-def _lines(second: bytes, rest: io.BufferedReader) -> Iterator[bytes]:
-    yield second
-    yield from rest
-
-
-_PAGE_START = re.compile(r'\A\s*\{\s*"studies"\s*:\s*\[')
-
-
-def _read_json_document(text: str, path: str) -> Iterator[Trial | _Fault]:
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("["):
-        yield from _read_json_array(text, text.index("[") + 1, path)
-        return
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        page = _PAGE_START.match(text)
-        if page:  # a truncated API page: keep the studies before the damage
-            yield from _read_json_array(text, page.end(), path)
-        else:
-            yield _Fault(path, _json_error(error, text), "bad json")
-        return
-    yield from _read_json_value(value, path)
-
-
-def _read_json_value(value: object, path: str) -> Iterator[Trial | _Fault]:
+def _read_json_value(value: object, path: str, escapes: bool) -> Iterator[Trial | _Fault]:
     """A whole decoded JSON document: one study, an API page, or something else (reported)."""
     if isinstance(value, list):
         if not value:
             yield _Fault(path, "empty JSON list, no studies in it", "empty")
         for number, study in enumerate(value, start=1):
-            yield _study(study, path, None, "study", number)
+            yield from _study(study, path, None, "study", number, escapes)
     elif isinstance(value, dict) and isinstance(value.get("studies"), list):
         for number, study in enumerate(value["studies"], start=1):
-            yield _study(study, path, None, "study", number)
+            yield from _study(study, path, None, "study", number, escapes)
     elif isinstance(value, dict) and "protocolSection" in value:
-        yield _study(value, path, None, "", 0)
+        yield from _study(value, path, None, "", 0, escapes)
     elif isinstance(value, dict):
-        keys = ", ".join(list(value)[:6]) or "none"
+        keys = quote(", ".join(list(value)[:6])) or "none"
         yield _Fault(
             path,
             f'JSON object is not a ClinicalTrials.gov study or API page (no "protocolSection" or '
@@ -349,71 +461,72 @@ def _read_json_value(value: object, path: str) -> Iterator[Trial | _Fault]:
         yield _Fault(path, f"JSON {type(value).__name__} is not a ClinicalTrials.gov study", "not a study")
 
 
-_SPACE = re.compile(r"[ \t\r\n]*")
-
-
-def _read_json_array(text: str, position: int, path: str) -> Iterator[Trial | _Fault]:
-    """Decode array elements one at a time, so a truncated file still yields the studies before
-    the damage."""
-    decoder = json.JSONDecoder()
-    number = 0
-    position = _SPACE.match(text, position).end()  # type: ignore[union-attr]
-    if text.startswith("]", position):
-        yield _Fault(path, "empty JSON list, no studies in it", "empty")
-        return
-    while True:
-        try:
-            study, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            where = f"after study {number}" if number else "at the first study"
-            yield _Fault(path, f"{_json_error(error, text)} ({where}; the studies before it were loaded)"
-                         if number else _json_error(error, text), "bad json")
-            return
-        number += 1
-        yield _study(study, path, None, "study", number)
-        position = _SPACE.match(text, position).end()  # type: ignore[union-attr]
-        if text.startswith(",", position):
-            position = _SPACE.match(text, position + 1).end()  # type: ignore[union-attr]
-        elif text.startswith("]", position):
-            return
-        else:
-            yield _Fault(
-                path,
-                f"not valid JSON after study {number}: the list is cut off or broken "
-                "(the studies before it were loaded)",
-                "bad json",
-            )
-            return
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
 def _walk(folder: Path) -> Iterator[Path | _Fault]:
-    """Files under a folder, recursively, in name order, hidden files and folders left out."""
+    """Files under a folder, recursively, in name order, hidden files and folders left out;
+    folders reached through a symbolic link are read too, each folder once (so a link back up the
+    tree is no endless loop)."""
     errors: list[OSError] = []
     any_file = False
-    for root, dirs, files in os.walk(folder, onerror=errors.append):
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, onerror=errors.append, followlinks=True):
+        try:
+            info = os.stat(root)
+        except OSError as error:
+            errors.append(error)
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
                 any_file = True
                 yield Path(root) / name
     for error in errors:
-        yield _Fault(str(error.filename or folder), f"cannot be read: {error.strerror or error}", "os")
+        yield _Fault(_label(error.filename or folder), f"cannot be read: {error.strerror or error}", "os")
     if not any_file and not errors:
-        yield _Fault(str(folder), "empty folder: no files to load", "empty")
+        yield _Fault(_label(folder), "empty folder: no files to load", "empty")
 
 
-def _read_path(path: Path) -> Iterator[Trial | _Fault]:
-    label = str(path)
+def _label(path: Path | str) -> str:
+    """A path as lines and provenance show it (a name that is not UTF-8 with U+FFFD)."""
+    return without_surrogates(str(path))
+
+
+def _missing(path: Path, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symlink loop: the link leads back to itself, no file at its end"
+    if error.errno == errno.ENOENT:
+        return "broken symbolic link: what it points to does not exist" if path.is_symlink() else "no such file or folder"
+    return f"cannot be read: {error.strerror or error}"
+
+
+def _read_path(path: Path, named: bool = True) -> Iterator[Trial | _Fault]:
+    """One file or folder. A named pipe, socket or device found in a folder is skipped (reading
+    one can wait for ever); one named on its own is read, as the user asked (``/dev/stdin``)."""
+    label = _label(path)
     try:
-        if path.is_dir():
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as error:
+            yield _Fault(label, _missing(path, error), "missing")
+            return
+        if stat.S_ISDIR(mode):
             for entry in _walk(path):
                 if isinstance(entry, _Fault):
                     yield entry
                 else:
-                    yield from _read_path(entry)
+                    yield from _read_path(entry, named=False)
             return
-        if not path.exists():
-            yield _Fault(label, "no such file or folder", "missing")
+        if not named and not stat.S_ISREG(mode):
+            what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+            yield _Fault(label, f"{what}, not a file: skipped", "not a file")
             return
         with open(path, "rb") as stream:
             yield from _read_stream(stream, label)
@@ -421,10 +534,26 @@ def _read_path(path: Path) -> Iterator[Trial | _Fault]:
         yield _fault(label, error)
 
 
+def _capped(problems: Iterator[Trial | LoadProblem], path: str) -> Iterator[Trial | LoadProblem]:
+    """The first `MAX_PROBLEM_LINES` problem lines of a source, then one line counting the rest."""
+    shown = hidden = hidden_skipped = 0
+    for item in problems:
+        if isinstance(item, LoadProblem):
+            if shown >= MAX_PROBLEM_LINES:
+                hidden += 1
+                hidden_skipped += item.skipped
+                continue
+            shown += 1
+        yield item
+    if hidden:
+        yield LoadProblem(path, f"…and {hidden:,} more problem{'s' if hidden > 1 else ''} here, not listed",
+                          hidden_skipped)
+
+
 def iter_records(path: Path | str) -> Iterator[Trial | LoadProblem]:
     """Every trial in one source (file or folder, any format, archives and gzip included),
     streamed, with a `LoadProblem` wherever something could not be read."""
-    return _merged(_read_path(Path(path)))
+    return _capped(_merged(_read_path(Path(path))), _label(path))
 
 
 def load_paths(

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from trialtui.models import Trial
+from trialtui.safe_text import terminal_text
 
 MAX_TEXT_CHARS = 100_000
 """Longest text field accepted. Real registry fields stay under 35,000 characters; anything far
 longer is a damaged or hostile file, and loading it would stall the list and the index."""
+
+MAX_QUOTED_CHARS = 80
+"""Longest id, key or member name a problem line quotes: a hostile 100,000-character id must not
+make a 100,000-character line."""
+_MAX_PATH_CHARS = 400
+_MAX_REASON_CHARS = 600
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """Lone UTF-16 surrogates (from a JSON escape such as ``\\ud800``, or a file name that is not
+    UTF-8) as U+FFFD: no terminal, file or database can take them."""
+    return SURROGATE.sub("\ufffd", text) if not text.isascii() else text
+
+
+def quote(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    """Record data (an id, a key, a member name) as a problem line may show it: cut with an
+    ellipsis past `limit` characters."""
+    text = without_surrogates(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RecordError(ValueError):
@@ -24,14 +46,18 @@ class RecordError(ValueError):
 
 @dataclass(frozen=True)
 class LoadProblem:
-    """One source (or a run of records in it) that could not be loaded."""
+    """One source (or a run of records in it) that could not be loaded, or a note about records
+    that were loaded only after a repair (``skipped`` 0)."""
 
     path: str
     reason: str
+    skipped: int = 1
+    """How many records (or whole sources) this line stands for that were not loaded."""
 
     def line(self) -> str:
-        """The stderr line the command line prints: ``trialtui: PATH: reason``."""
-        return f"trialtui: {self.path}: {self.reason}"
+        """The stderr line the command line prints: ``trialtui: PATH: reason``, always one short
+        line, whatever control characters the path or the reason hold (shown as visible escapes)."""
+        return terminal_text(f"trialtui: {quote(self.path, _MAX_PATH_CHARS)}: {quote(self.reason, _MAX_REASON_CHARS)}")
 
 
 @dataclass

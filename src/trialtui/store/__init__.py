@@ -3,11 +3,11 @@
 from trialtui.store.annotations import (
     MARKS, STATUSES, Annotations, Conflict, ItemMark, MergeReport, TrialAnnotation,
 )
-from trialtui.store.database import Database, StoreError
+from trialtui.store.database import Database, StoreDamaged, StoreError, StoreReadOnly
 from trialtui.store.exchange import ExchangeError
 from trialtui.store.library import ImportReport, Library, VersionInfo
 
 __all__ = [
     "MARKS", "STATUSES", "Annotations", "Conflict", "Database", "ExchangeError", "ImportReport",
-    "ItemMark", "Library", "MergeReport", "StoreError", "TrialAnnotation", "VersionInfo",
+    "ItemMark", "Library", "MergeReport", "StoreDamaged", "StoreError", "StoreReadOnly", "TrialAnnotation", "VersionInfo",
 ]

@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from trialtui.review import MARK_WORDS, STATUS_WORDS
 from trialtui.store import exchange
 from trialtui.store.database import Database, normalize_timestamp, utc_now
+from trialtui.store.library import mark_seen
 
 STATUSES = ("unreviewed", "shortlisted", "excluded", "contacted", "enrolled")
 MARKS = ("meets", "fails", "ask_site")
@@ -45,7 +47,12 @@ def _encode(value) -> str:
 
 
 def _just_after(stamp: str) -> str:
-    moment = datetime.fromisoformat(stamp) + timedelta(microseconds=1)
+    """The stamp one microsecond later; now, for a stamp at the end of time (written by an older
+    trialtui that let far-future stamps in), so the edit is still made."""
+    try:
+        moment = datetime.fromisoformat(stamp) + timedelta(microseconds=1)
+    except (ValueError, OverflowError):
+        return utc_now()
     return moment.isoformat(timespec="microseconds")
 
 
@@ -153,6 +160,45 @@ def _assemble(trial_id: str, rows: Iterable[tuple[str, str, str]], cleared_items
                            updated=updated, items=items, **values)
 
 
+NOTE_SEPARATOR = "──────── above: saved elsewhere while you edited · below: your text ────────"
+"""Between the two texts of a note edited in two places at once (see `Annotations.set_note`)."""
+
+
+def _item_words(key: str) -> str:
+    """``threshold:anc:lower`` → "the anc threshold"; criterion keys are hashes: "a criterion"."""
+    parts = key.split(":")
+    return f"the {parts[1]} threshold" if parts[0] == "threshold" and len(parts) > 1 else "a criterion"
+
+
+def _describe(trial_id: str, written: dict[str, tuple[object, object]]) -> str:
+    """One edit in the words its undo repeats: "status Shortlisted → Excluded on NCT…".
+    ``written`` maps each field the edit changed to (old, new)."""
+    parts = []
+    if "status" in written:
+        old, new = (STATUS_WORDS.get(value, value) for value in written["status"])
+        parts.append(f"status {old} → {new}")
+    elif "reason" in written:
+        parts.append("status reason")
+    if "note" in written:
+        parts.append("note")
+    if "star" in written:
+        parts.append("star" if written["star"][1] else "star removal")
+    tags = [(name[len(_TAG):], new) for name, (_, new) in written.items() if name.startswith(_TAG)]
+    if added := [repr(tag) for tag, new in tags if new]:
+        parts.append(f"tag {', '.join(added)} added")
+    if removed := [repr(tag) for tag, new in tags if not new]:
+        parts.append(f"tag {', '.join(removed)} removed")
+    for name, (_, new) in written.items():
+        if name.startswith(_ITEM):
+            key = name[len(_ITEM):-len(_MARK)]
+            if name.endswith(_MARK):
+                parts.append(f"mark “{MARK_WORDS.get(new, new)}” on {_item_words(key)}" if new
+                             else f"mark cleared on {_item_words(key)}")
+            else:
+                parts.append(f"note on {_item_words(key)}")
+    return f"{' and '.join(parts) or 'edit'} on {trial_id}"
+
+
 class Annotations:
     """Read and edit annotations; every edit is committed when made.
 
@@ -163,6 +209,21 @@ class Annotations:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.session = uuid.uuid4().hex
+        self._data_version: int | None = None
+
+    def changed_elsewhere(self) -> bool | None:
+        """Whether another process (``trialtui annotate``, a second window, an update) committed
+        to the database since the last call: SQLite's ``data_version``, which this connection's
+        own writes never move. Cheap enough to ask every second; None when a worker is reading
+        through the connection right now (ask again later: the UI thread must not wait for it)."""
+        if not self.db._lock.acquire(blocking=False):
+            return None
+        try:
+            version = self.db.connection.execute("PRAGMA data_version").fetchone()[0]
+        finally:
+            self.db._lock.release()
+        changed, self._data_version = self._data_version is not None and version != self._data_version, version
+        return changed
 
     # Reading
 
@@ -190,16 +251,31 @@ class Annotations:
 
     # Editing: each method is one transaction
 
-    def set_note(self, trial_id: str, note: str) -> None:
-        self._edit(trial_id, {"note": note}, f"note on {trial_id}")
+    def set_note(self, trial_id: str, note: str, seen: str | None = None) -> tuple[str, bool]:
+        """Store the note; returns (the note as stored, whether another window had changed it).
+        ``seen`` is the note the editor started from: if another window changed it meanwhile,
+        nothing is written over: the stored note becomes their text, `NOTE_SEPARATOR`, then this
+        one (this one alone if they cleared the note)."""
+        stored, elsewhere = note, False
+
+        def changes(conn: sqlite3.Connection) -> dict[str, object]:
+            nonlocal stored, elsewhere
+            current = _assemble(trial_id, self._rows(conn, trial_id)).note
+            elsewhere = seen is not None and current not in (seen, note)
+            if elsewhere and current.strip():
+                stored = f"{current}\n{NOTE_SEPARATOR}\n{note}"
+            return {"note": stored}
+
+        self._edit(trial_id, changes)
+        return stored, elsewhere
 
     def add_tag(self, trial_id: str, tag: str) -> None:
         tag = clean_tag(tag)
-        self._edit(trial_id, {_TAG + tag: True}, f"tag {tag!r} added to {trial_id}")
+        self._edit(trial_id, {_TAG + tag: True})
 
     def remove_tag(self, trial_id: str, tag: str) -> None:
         tag = clean_tag(tag)
-        self._edit(trial_id, {_TAG + tag: False}, f"tag {tag!r} removed from {trial_id}")
+        self._edit(trial_id, {_TAG + tag: False})
 
     def set_tags(self, trial_id: str, tags: Iterable[str], seen: Iterable[str] | None = None) -> None:
         """Make the tags these, as adds and removes. ``seen`` is what the tag editor started from:
@@ -213,21 +289,20 @@ class Annotations:
             removed = [t for t in current if t not in wanted and (seen_tags is None or t in seen_tags)]
             return {**{_TAG + tag: True for tag in wanted}, **{_TAG + tag: False for tag in removed}}
 
-        self._edit(trial_id, changes, f"tags of {trial_id}")
+        self._edit(trial_id, changes)
 
     def set_status(self, trial_id: str, status: str, reason: str = "") -> None:
         check_status(status)
-        self._edit(trial_id, {"status": status, "reason": reason}, f"status of {trial_id} → {status}")
+        self._edit(trial_id, {"status": status, "reason": reason})
 
     def set_star(self, trial_id: str, star: bool) -> None:
-        self._edit(trial_id, {"star": bool(star)}, f"{'star on' if star else 'star off'} {trial_id}")
+        self._edit(trial_id, {"star": bool(star)})
 
     def set_item_mark(self, trial_id: str, item_key: str, mark: str | None, note: str = "") -> None:
         """Mark one criterion item or threshold; ``mark=None`` and no note clears it."""
         check_mark(mark)
         prefix = _ITEM + item_key
-        self._edit(trial_id, {prefix + _MARK: mark, prefix + _ITEM_NOTE: note},
-                   f"mark on {trial_id} {item_key}")
+        self._edit(trial_id, {prefix + _MARK: mark, prefix + _ITEM_NOTE: note})
 
     def undo(self) -> str | None:
         """Revert the last change made through this object not yet undone; say what it was, or
@@ -343,11 +418,11 @@ class Annotations:
 
     # Storage
 
-    def _edit(self, trial_id: str, changes: dict[str, object] | Callable[[sqlite3.Connection], dict],
-              description: str) -> None:
+    def _edit(self, trial_id: str, changes: dict[str, object] | Callable[[sqlite3.Connection], dict]) -> None:
         """Write the fields that differ, each stamped after its previous value so this edit wins
         even over a clock that ran ahead in another process. ``changes`` may be computed inside
-        the transaction from what is stored."""
+        the transaction from what is stored. Acting on a trial means its current version is the
+        one the reviewer has seen (the changes view stops listing it)."""
         if not trial_id:
             raise ValueError("a trial id is needed")
         change_id = uuid.uuid4().hex
@@ -355,6 +430,7 @@ class Annotations:
             now = utc_now()
             if callable(changes):
                 changes = changes(conn)
+            written = {}
             for field_name, value in changes.items():
                 encoded = _encode(value)
                 current = self._current(conn, trial_id, field_name)
@@ -362,9 +438,14 @@ class Annotations:
                     continue
                 if current is not None and current[0] == encoded:
                     continue
+                old = json.loads(current[0]) if current is not None else _default(field_name)
+                written[field_name] = (old, value, encoded, current)
+            description = _describe(trial_id, {name: (old, new) for name, (old, new, _, _) in written.items()})
+            for field_name, (_, _, encoded, current) in written.items():
                 stamp = now if current is None or current[1] < now else _just_after(current[1])
                 self._store(conn, trial_id, field_name, encoded, stamp, current,
                             change_id=change_id, description=description)
+            mark_seen(conn, trial_id)
 
     @staticmethod
     def _rows(conn: sqlite3.Connection, trial_id: str) -> list[tuple[str, str, str]]:

@@ -8,6 +8,13 @@ lock up front (``BEGIN IMMEDIATE``) so two processes never deadlock upgrading a 
 
 The schema carries a version (``PRAGMA user_version``) and ordered migrations; a database written
 by an older trialtui is copied to a backup beside it before it is migrated.
+
+A database that cannot be written (a read-only folder or file) is opened for reading: only writes
+fail, each with one line saying why. A damaged one (SQLite's "malformed" or "not a database") is
+named as such (`StoreDamaged`): what `PRAGMA quick_check` finds, and what the user can do. It is
+never written again, and what can still be read is. Damage is caught where SQLite reports it, not
+looked for on every start (a check reads the whole file: seconds at registry scale); once seen, a
+marker beside the file makes every later start check it until it is whole again.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,7 +33,110 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 class StoreError(Exception):
-    """The database cannot be used (written by a newer trialtui, not a database, ...)."""
+    """The database cannot be used for this (written by a newer trialtui, disk full, ...): its
+    text is the one line to show, naming the file."""
+
+
+class StoreDamaged(StoreError):
+    """The database file is damaged: nothing is written to it."""
+
+
+class StoreReadOnly(StoreError):
+    """The database (or its folder) cannot be written: only reading works."""
+
+
+_CORRUPT, _NOTADB = 11, 26
+_READONLY, _CANTOPEN, _PERM = 8, 14, 3
+_FULL, _IOERR = 13, 10
+_CHECK_ROWS, _CHECK_CHARS = 3, 160
+"""How much of ``quick_check``'s answer the damage line quotes."""
+
+
+def _code(error: sqlite3.Error) -> int:
+    return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether SQLite says the file is damaged (rather than busy, full or read-only)."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return False
+    text = str(error)
+    return _code(error) in (_CORRUPT, _NOTADB) or "malformed" in text or "not a database" in text
+
+
+def damage_marker(path: Path) -> Path:
+    """Beside a database found damaged: makes the next start check it (see the module doc)."""
+    return path.with_name(path.name + ".damaged")
+
+
+def annotations_backup_path(path: Path) -> Path:
+    """The export of every annotation kept beside the database (see `trialtui.store.backup`)."""
+    return path.with_name("annotations-backup.json")
+
+
+def quick_check(path: Path) -> str:
+    """What ``PRAGMA quick_check`` says of the file, bounded to one short phrase ("ok" when whole)."""
+    try:
+        connection = connect_read_only(path)
+        try:
+            rows = [row[0] for row in connection.execute(f"PRAGMA quick_check({_CHECK_ROWS + 1})")]
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        return str(error)
+    if rows == ["ok"]:
+        return "ok"
+    found = "; ".join(" ".join(str(row).split()) for row in rows[:_CHECK_ROWS])
+    if len(found) > _CHECK_CHARS:
+        found = found[:_CHECK_CHARS - 1] + "…"
+    return found + ("; and more" if len(rows) > _CHECK_ROWS else "")
+
+
+def damage_line(path: Path, check: str) -> str:
+    """The one line naming a damaged database: what is wrong and what the user can do."""
+    backup = annotations_backup_path(path)
+    if backup.exists():
+        stamp = datetime.fromtimestamp(backup.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        restore = f", then `trialtui annotations import {backup}` (your annotations as of {stamp})"
+    else:
+        restore = ""
+    return (f"{path}: the database is damaged (quick_check: {check}); nothing will be written to it."
+            f" To recover: `sqlite3 {path} .recover | sqlite3 recovered.sqlite3` saves what is readable;"
+            f" move the damaged file aside (`mv {path} {path}.damaged-copy`) and start again{restore}")
+
+
+def store_failure(path: Path, error: sqlite3.DatabaseError) -> StoreError:
+    """The one-line `StoreError` for an SQLite error on the database at `path`. Damage is checked
+    (``quick_check``) and remembered beside the file, so no later start writes into it."""
+    if is_damage(error):
+        damaged = StoreDamaged(damage_line(path, quick_check(path)))
+        with suppress(OSError):
+            damage_marker(path).write_text(str(damaged) + "\n", encoding="utf-8")
+        return damaged
+    code = _code(error)
+    if code == _FULL:
+        return StoreError(f"{path}: the disk is full ({error}); nothing was written:"
+                          " free some space and try again")
+    if code == _IOERR:
+        return StoreError(f"{path}: could not write to the disk ({error}); nothing was written")
+    if code in (_READONLY, _PERM):
+        return StoreReadOnly(f"{path}: cannot write here ({error}); nothing was written")
+    return StoreError(f"{path}: {error}")
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes, even where SQLite cannot create its WAL index (a read-only
+    folder): then the file is read as immutable."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        connection.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError as error:
+        connection.close()
+        if _code(error) != _CANTOPEN:
+            raise
+        connection = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
+    return connection
 
 
 def utc_now() -> str:
@@ -154,36 +264,95 @@ class Database:
     """A connection to the trialtui database, schema up to date.
 
     Safe to share between the app's threads (a worker loading the list, the UI saving a note):
-    every statement runs under one lock.
+    every statement runs under one lock. Every SQLite error leaves as a `StoreError` whose text is
+    the one line to show; `problem` says why writing is refused (read-only, damaged), else None.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, backup: Path | None) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, backup: Path | None,
+                 problem: StoreError | None = None) -> None:
         self.connection = connection
         self.path = path
         self.backup = backup
         """The copy made before migrating an older database this time, else None."""
+        self.problem = problem
         self._lock = threading.RLock()
 
     @classmethod
     def open(cls, path: Path | None = None) -> Database:
+        """The database at `path` (the user's by default): for writing when it can be; for reading
+        only when the file or its folder cannot be written, or the file is damaged."""
         path = Path(path) if path is not None else paths.database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-        )
+        with suppress(OSError):  # a read-only place: reading may still work
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = None
         try:
+            connection = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")
             backup = _migrate(connection, path)
         except sqlite3.DatabaseError as error:
-            connection.close()
+            if connection is not None:
+                connection.close()
+            if is_damage(error):
+                return cls._damaged(path)
+            if _code(error) in (_READONLY, _CANTOPEN, _PERM):
+                return cls._read_only(path, error)
             raise StoreError(f"{path}: {error}") from error
         except BaseException:
-            connection.close()
+            if connection is not None:
+                connection.close()
             raise
-        return cls(connection, path, backup)
+        db = cls(connection, path, backup)
+        if damage_marker(path).exists():
+            if quick_check(path) != "ok":
+                db.close()
+                return cls._damaged(path)
+            with suppress(OSError):
+                damage_marker(path).unlink()
+        return db
+
+    @classmethod
+    def _read_only(cls, path: Path, error: sqlite3.Error) -> Database:
+        """The file opened for reading; an empty library when there is no file to read."""
+        problem = StoreReadOnly(f"{path}: cannot write here ({error}); only reading works:"
+                                " make the folder writable, or point TRIALTUI_HOME at one that is")
+        if not path.exists():
+            return cls(_empty_store(), path, None, problem)
+        try:
+            connection = connect_read_only(path)
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as read_error:
+            if is_damage(read_error):
+                return cls._damaged(path)
+            raise StoreError(f"{path}: {read_error}") from read_error
+        if version != SCHEMA_VERSION:
+            connection.close()
+            raise StoreError(f"{path}: written by {'an older' if version < SCHEMA_VERSION else 'a newer'}"
+                             f" trialtui and cannot be upgraded here ({error})")
+        return cls(connection, path, None, problem)
+
+    @classmethod
+    def _damaged(cls, path: Path) -> Database:
+        """The damaged file opened for reading what still reads, or, when not even its schema
+        does, an empty store; either way `problem` names the damage and writes are refused."""
+        problem = store_failure(path, sqlite3.DatabaseError("database disk image is malformed"))
+        try:
+            connection = connect_read_only(path)
+            if connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return cls(connection, path, None, problem)
+            connection.close()
+        except sqlite3.DatabaseError:
+            pass
+        return cls(_empty_store(), path, None, problem)
+
+    @property
+    def damaged(self) -> bool:
+        return isinstance(self.problem, StoreDamaged)
 
     @property
     def schema_version(self) -> int:
@@ -191,29 +360,58 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed (durably) on success, rolled back on any error."""
+        """One write transaction: committed (durably) on success, rolled back on any error (SQLite
+        may have rolled back already: a full disk does)."""
         with self._lock:
-            self.connection.execute("BEGIN IMMEDIATE")
+            if self.problem is not None:
+                raise type(self.problem)(str(self.problem))
+            try:
+                self.connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as error:
+                raise self._failure(error) from error
             try:
                 yield self.connection
-            except BaseException:
-                self.connection.execute("ROLLBACK")
+                self.connection.execute("COMMIT")
+            except BaseException as error:
+                if self.connection.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.connection.execute("ROLLBACK")
+                if isinstance(error, sqlite3.DatabaseError):
+                    raise self._failure(error) from error
                 raise
-            self.connection.execute("COMMIT")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """The connection for a read that streams many rows, other threads kept out meanwhile."""
         with self._lock:
-            yield self.connection
+            try:
+                yield self.connection
+            except sqlite3.DatabaseError as error:
+                raise self._failure(error) from error
 
     def query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         """Every row of one read, taken as a consistent snapshot."""
-        with self._lock:
-            return self.connection.execute(sql, parameters).fetchall()
+        with self.reading() as connection:
+            return connection.execute(sql, parameters).fetchall()
+
+    def _failure(self, error: sqlite3.DatabaseError) -> StoreError:
+        """The `StoreError` for an SQLite error; damage found now is remembered (no more writes)."""
+        if is_damage(error) and self.damaged:
+            return self.problem
+        failure = store_failure(self.path, error)
+        if isinstance(failure, StoreDamaged):
+            self.problem = failure
+        return failure
 
     def close(self) -> None:
+        """Close, first bringing the annotations backup up to date (see `trialtui.store.backup`)
+        when the database is writable and whole."""
+        from trialtui.store.backup import keep_annotations_backup
+
         with self._lock:
+            if self.problem is None:
+                with suppress(StoreError, OSError):
+                    keep_annotations_backup(self)
             self.connection.close()
 
     def __enter__(self) -> Database:
@@ -221,6 +419,19 @@ class Database:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def _empty_store() -> sqlite3.Connection:
+    """An empty in-memory database of the current schema: stands in for a file that cannot be
+    read at all, so the seeds still show (writes are refused before they reach it)."""
+    from trialtui.store.library import DIGEST_LAYOUT
+
+    connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    for migration in MIGRATIONS:
+        migration(connection)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.execute("INSERT INTO meta (key, value) VALUES ('digest_layout', ?)", (DIGEST_LAYOUT,))
+    return connection
 
 
 def _migrate(connection: sqlite3.Connection, path: Path) -> Path | None:
@@ -235,11 +446,14 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> Path | None:
         backup = _backup(path, version) if 0 < version < SCHEMA_VERSION else None
         for migration in MIGRATIONS[version:]:
             migration(connection)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version != SCHEMA_VERSION:  # else nothing is written: opening never changes the file
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            with suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
         raise
-    connection.execute("COMMIT")
     return backup
 
 

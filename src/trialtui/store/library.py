@@ -25,15 +25,17 @@ from pathlib import Path
 
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
 from trialtui.models import Trial
-from trialtui.store.database import Database, utc_now
+from trialtui.store.database import Database, connect_read_only, utc_now
 
 LIBRARY_ORIGIN = "library"
 """The digest origin of library trials, as the list shows it."""
 
 _STORED_EXCLUDE = {"eligibility": {"items"}}
 """Criterion items are computed from the criteria text on load; storing them doubles its size."""
-_CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True}
-"""Where a record was read from is not its content: the same trial from two files is unchanged."""
+_CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True, "condition_mesh": True}
+"""Where a record was read from is not its content: the same trial from two files is unchanged; nor
+is the registry's MeSH indexing of it, so records stored before it was kept do not turn into new
+versions when they are fetched again."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
 
 HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update")
@@ -121,7 +123,7 @@ class _StoredTails:
     """
 
     def __init__(self, path: Path) -> None:
-        self._uri = f"{path.resolve().as_uri()}?mode=ro"  # resolved now: the working folder may change
+        self._path = path.resolve()  # now: the working folder may change
         self._lock = threading.Lock()
         self._tails: dict[str, bytes] | None = None
         _LIVE_TAILS.add(self)
@@ -143,7 +145,7 @@ class _StoredTails:
                 self._tails = {}  # every digest filled: let the big table go
 
     def _read(self) -> dict[str, bytes]:
-        connection = sqlite3.connect(self._uri, uri=True)
+        connection = connect_read_only(self._path)
         try:
             return dict(connection.execute("SELECT trial_id, digest_tail FROM trials"))
         finally:
@@ -251,6 +253,22 @@ def _is_older(incoming: str, current: str) -> bool:
     if not (_ISO_DATE.match(incoming) and _ISO_DATE.match(current)):
         return False
     return incoming < current
+
+
+CHANGED_SQL = (
+    "SELECT trial_id FROM trials"
+    " WHERE reviewed_version IS NOT NULL AND reviewed_version < current_version"
+    " UNION ALL SELECT v.trial_id FROM trial_versions v JOIN trials t"
+    " ON t.trial_id = v.trial_id AND t.reviewed_version IS NULL WHERE v.number = 2"
+)
+"""Trials changed since the user last saw them: reviewed ones through their index, never-reviewed
+ones with a second version through the versions' key index, so no trial row is scanned."""
+
+
+def mark_seen(conn: sqlite3.Connection, trial_id: str) -> None:
+    """Within a write transaction: the user has now seen the trial's current version (annotating
+    a trial counts, so the annotations store calls this too). No-op for a trial not in the library."""
+    conn.execute("UPDATE trials SET reviewed_version = current_version WHERE trial_id = ?", (trial_id,))
 
 
 class Library:
@@ -366,12 +384,11 @@ class Library:
         return _load(rows[0][0]) if rows else None
 
     def mark_reviewed(self, trial_id: str) -> int | None:
-        """Remember the current version as the one the user reviewed; returns its number, or None
-        when the trial is not in the library (a bundled seed, a ``--data`` file)."""
+        """Remember the current version as the one the user has seen (looked at its changes, or
+        annotated it); returns its number, or None when the trial is not in the library (a
+        bundled seed, a ``--data`` file)."""
         with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE trials SET reviewed_version = current_version WHERE trial_id = ?", (trial_id,)
-            )
+            mark_seen(conn, trial_id)
             row = conn.execute(
                 "SELECT reviewed_version FROM trials WHERE trial_id = ?", (trial_id,)
             ).fetchone()
@@ -381,14 +398,23 @@ class Library:
         rows = self.db.query("SELECT reviewed_version FROM trials WHERE trial_id = ?", (trial_id,))
         return rows[0][0] if rows else None
 
-    def changed_since_review(self) -> list[str]:
-        """Trials with a version newer than the one the user last reviewed (never-reviewed trials
-        have nothing to compare with and are not listed)."""
+    def unseen_versions(self, trial_id: str) -> tuple[int, int, bool] | None:
+        """(the version the user last saw, the current one, whether they saw it themselves), or
+        None when the current version is the one they saw. A trial never reviewed was last seen
+        as it was before its latest update, so a trial with one version has nothing to show."""
         rows = self.db.query(
-            "SELECT trial_id FROM trials"
-            " WHERE reviewed_version IS NOT NULL AND reviewed_version < current_version"
-        )  # sorted here: ORDER BY would make SQLite walk every trial in id order
-        return sorted(row[0] for row in rows)
+            "SELECT reviewed_version, current_version FROM trials WHERE trial_id = ?", (trial_id,)
+        )
+        if not rows:
+            return None
+        reviewed, current = rows[0]
+        seen = reviewed if reviewed is not None else current - 1
+        return (seen, current, reviewed is not None) if 0 < seen < current else None
+
+    def changed_since_review(self) -> list[str]:
+        """Trials with a version newer than the one the user last saw (see `unseen_versions`)."""
+        # sorted here: ORDER BY would make SQLite walk every trial in id order
+        return sorted(row[0] for row in self.db.query(CHANGED_SQL))
 
     def fingerprint(self) -> str:
         """Changes whenever a trial is added, updated or removed (or the stored digest layout

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from trialtui.paths import styles_dir
 from trialtui.session import ReviewSession
+
+
+WATCH_SECONDS = 1.0
+"""How often the app asks whether another process wrote to the database (a cheap PRAGMA)."""
+
+
+@dataclass
+class ChangedElsewhere(Message):
+    """Another process changed these trials' annotations or versions; every open screen is told."""
+
+    trial_ids: set[str]
 
 
 class TrialTUI(App):
@@ -27,11 +40,44 @@ class TrialTUI(App):
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
         self.session = session
+        self._announced = ""
 
     def on_mount(self) -> None:
         from trialtui.tui.screens.browse import BrowseScreen
 
         self.push_screen(BrowseScreen())
+        self.set_interval(WATCH_SECONDS, self._watch_elsewhere)
+
+    def _watch_elsewhere(self) -> None:
+        moved = self.session.refresh_from_elsewhere()
+        if moved:
+            for screen in self.screen_stack:
+                screen.post_message(ChangedElsewhere(moved))
+
+        self._announce_store_problem()
+
+    def on_browse_screen_loaded(self) -> None:
+        """Damage may first show while the library is read."""
+        self._announce_store_problem()
+
+    def _announce_store_problem(self) -> None:
+        """A damaged or read-only library is said once, and stays in the header: the list shows
+        the seeds and what still reads, and nothing is saved."""
+        from trialtui.store import StoreDamaged, StoreReadOnly
+
+        problem = self.session.store_problem
+        if problem is None or str(problem) == self._announced:
+            return
+        self._announced = str(problem)
+        if isinstance(problem, StoreDamaged):
+            self.sub_title = "library damaged: read-only"
+            self.notify(str(problem), title="Your library is damaged", severity="error", timeout=60)
+        elif isinstance(problem, StoreReadOnly):
+            self.sub_title = "read-only library"
+            self.notify(str(problem), title="Read-only library", severity="warning", timeout=15)
+        else:
+            self.sub_title = "library unavailable"
+            self.notify(str(problem), title="Your library cannot be opened", severity="error", timeout=60)
 
     def on_unmount(self) -> None:
         self.session.close()

@@ -13,8 +13,15 @@ from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
 
 from trialtui.countries import complete_country, resolve_country
-from trialtui.list_filters import (PHASE_WORDS, PHASES, STATUSES, FilterError, ListFilters, describe_filters,
-                                   list_filters)
+from trialtui.list_filters import (
+    PHASE_WORDS,
+    PHASES,
+    STATUSES,
+    FilterError,
+    ListFilters,
+    describe_filters,
+    list_filters,
+)
 from trialtui.models import display_enum
 from trialtui.review import STATUS_WORDS
 from trialtui.review import STATUSES as REVIEW_STATUSES

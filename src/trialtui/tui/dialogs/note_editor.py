@@ -1,7 +1,10 @@
 """The note editor: a multi-line note on a trial, saved as you type (no save step).
 
 Every pause in typing stores the note in its own transaction, so a crash loses at most the last
-few keystrokes; closing stores whatever is left.
+few keystrokes; closing stores whatever is left. Each save says which note the editor last saw, so
+a note written elsewhere meanwhile (another window, ``trialtui annotate``) is never written over:
+both texts are kept and the reviewer is told. A note changed elsewhere while nothing here is
+waiting to be saved is simply shown (`show_stored`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
+from trialtui.tui.app import ChangedElsewhere
 from trialtui.tui.text import plain
 
 SAVE_AFTER_IDLE = 0.4
@@ -26,14 +30,18 @@ class NoteEditor(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "close", "Close (saved)", id="note.close", priority=True)]
 
-    def __init__(self, trial_id: str, title: str, note: str, save: Callable[[str], None]) -> None:
-        """`save` stores the text (the session's `set_note` for this trial)."""
+    def __init__(self, trial_id: str, title: str, note: str,
+                 save: Callable[[str, str], tuple[str, bool]]) -> None:
+        """`save(text, seen)` stores the text given the note this editor last saw (the session's
+        `set_note` for this trial); it returns the note as stored and whether another window
+        had changed it meanwhile."""
         super().__init__()
         self.trial_id = trial_id
         self.title = title
         self.note = note
         self.store_note = save
         self._saved = note
+        """The stored note as this editor last saw it."""
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -48,17 +56,50 @@ class NoteEditor(ModalScreen[None]):
         area.move_cursor(area.document.end)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.text == self._saved:
+            return  # the stored note shown (loaded, or merged after a save): nothing to store
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(SAVE_AFTER_IDLE, self._save)
-        self.query_one("#note-status", Static).update("Typing…")
+        self._status("Typing…")
 
     def _save(self) -> None:
-        text = self.query_one(TextArea).text
-        if text != self._saved:
-            self.store_note(text)
-            self._saved = text
-        self.query_one("#note-status", Static).update("Saved. Esc closes.")
+        area = self.query_one(TextArea)
+        text = area.text
+        if text == self._saved:
+            return
+        stored, elsewhere = self.store_note(text, self._saved)
+        self._saved = stored
+        if stored != text:
+            self._load(stored)
+        if elsewhere:
+            kept = "both texts are kept, theirs first" if stored != text else "your text is kept"
+            self.notify(f"The note on {self.trial_id} was changed elsewhere while you typed: {kept}.",
+                        severity="warning", timeout=10)
+            self._status(f"Changed elsewhere meanwhile: {kept}. Esc closes.")
+        else:
+            self._status("Saved. Esc closes.")
+
+    def show_stored(self, note: str) -> None:
+        """The stored note changed elsewhere: show it, unless typing here waits to be saved
+        (that save keeps both texts)."""
+        area = self.query_one(TextArea)
+        if note != self._saved and area.text == self._saved:
+            self._saved = note
+            self._load(note)
+            self._status("Updated from another window. Esc closes.")
+
+    def on_changed_elsewhere(self, message: ChangedElsewhere) -> None:
+        if self.trial_id in message.trial_ids:
+            self.show_stored(self.app.session.review(self.trial_id).note)
+
+    def _load(self, text: str) -> None:
+        area = self.query_one(TextArea)
+        area.load_text(text)
+        area.move_cursor(area.document.end)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#note-status", Static).update(text)
 
     def action_close(self) -> None:
         if self._timer is not None:

@@ -1,4 +1,5 @@
-"""The patient check form: age, sex, conditions and lab values, typed in any unit trialtui reads.
+"""The patient check form: age, sex, conditions, healthy volunteer or not, and lab values typed in
+any unit trialtui reads.
 
 It returns what was typed (`PatientEntry`); values that cannot be read are named in the form
 and nothing is applied until they are fixed or cleared.
@@ -16,11 +17,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from trialtui.patient_check import LAB_FIELDS, PatientEntry, read_profile
+from trialtui.store import StoreError
 from trialtui.tui.text import plain
 
 SEXES = (("Any / not given", ""), ("Female", "FEMALE"), ("Male", "MALE"))
+HEALTHY = (("Not given", ""), ("No: a patient", "no"), ("Yes: a healthy volunteer", "yes"))
+_HEALTHY_VALUES = {"": None, "no": False, "yes": True}
 CLEAR = "clear"
 """Dismiss value meaning: stop checking trials against a patient."""
+
+
+def _healthy_key(healthy: bool | None) -> str:
+    return next(key for key, value in _HEALTHY_VALUES.items() if value is healthy)
 
 
 class PatientDialog(ModalScreen[PatientEntry | str | None]):
@@ -56,7 +64,9 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
                     yield Label("Sex")
                     yield Select(SEXES, value=e.sex, allow_blank=False, id="patient-sex")
                     yield Label("Conditions")
-                    yield Input(e.conditions, placeholder="e.g. bone marrow involvement, liver metastases", id="patient-conditions")
+                    yield Input(e.conditions, placeholder="e.g. NSCLC, liver metastases", id="patient-conditions")
+                    yield Label("Healthy volunteer")
+                    yield Select(HEALTHY, value=_healthy_key(e.healthy), allow_blank=False, id="patient-healthy")
                     for measure, label, example in LAB_FIELDS:
                         yield Label(label)
                         yield Input(e.labs.get(measure, ""), placeholder=f"e.g. {example}", id=f"patient-lab-{measure}")
@@ -82,6 +92,7 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
         self.query_one("#patient-age", Input).value = entry.age
         self.query_one("#patient-sex", Select).value = entry.sex
         self.query_one("#patient-conditions", Input).value = entry.conditions
+        self.query_one("#patient-healthy", Select).value = _healthy_key(entry.healthy)
         for measure, _, _ in LAB_FIELDS:
             self.query_one(f"#patient-lab-{measure}", Input).value = entry.labs.get(measure, "")
         self.query_one("#patient-other", Input).value = entry.other
@@ -99,7 +110,11 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
         if problems:
             self._status("Fix or clear: " + "; ".join(problems))
             return
-        self.save_profile(name, entry)
+        try:
+            self.save_profile(name, entry)
+        except StoreError as error:  # a read-only or damaged library
+            self._status(f"Not saved: {error}")
+            return
         self._status(f"Saved as {name}.")
 
     def _status(self, text: str) -> None:
@@ -110,6 +125,7 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
         return PatientEntry(
             age=value("age"), sex=str(self.query_one("#patient-sex", Select).value or ""),
             conditions=value("conditions"),
+            healthy=_HEALTHY_VALUES[str(self.query_one("#patient-healthy", Select).value or "")],
             labs={m: value(f"lab-{m}") for m, _, _ in LAB_FIELDS if value(f"lab-{m}").strip()},
             other=value("other"),
         )

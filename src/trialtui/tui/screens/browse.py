@@ -20,7 +20,9 @@ from textual.widgets import Footer, Header, Input, Static
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES, PatientEntry
+from trialtui.sections import counted
 from trialtui.session import ResultRows
+from trialtui.tui.app import ChangedElsewhere
 from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
 from trialtui.review import review_rank
@@ -90,6 +92,8 @@ class BrowseScreen(ReviewActions, Screen):
 
         trial_ids: list[str]
         done: bool
+        run: int
+        """Which check it belongs to: a list changed meanwhile starts a new one."""
 
     @dataclass
     class Results(Message):
@@ -127,6 +131,13 @@ class BrowseScreen(ReviewActions, Screen):
 
     _status_awaits_index = False
     """The status line says the search index is being built (and should stop saying so)."""
+
+    _list_line = ""
+    _patient_line = ""
+    """The status line's two parts: what is listed, and how the patient fits the listed trials."""
+
+    _fit_run = 0
+    """The latest patient check over the list; batches of an older one are only drawn."""
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < self.NARROW, "-narrow")
@@ -174,7 +185,7 @@ class BrowseScreen(ReviewActions, Screen):
 
     def on_browse_screen_loaded(self, message: Loaded) -> None:
         for problem in message.catalog.problems:
-            self.notify(problem.line(), severity="warning", timeout=8)
+            self.notify(problem.line(), severity="warning", timeout=8, markup=False)
         query = self.query_one("#search", Input).value
         had_first_rows, self._reading = self._reading is not None, None
         # The whole list replaces its first rows under the reader: same cursor, no detail redraw.
@@ -260,10 +271,17 @@ class BrowseScreen(ReviewActions, Screen):
             self._status(f"{total:,} trials")
         if not digests:
             self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() or self.filters else "No trials loaded.")
+        if session.patient is not None:
+            self._check_patient()
 
     def _status(self, text: str, awaits_index: bool = False) -> None:
-        self.query_one("#list-status", Static).update(text)
+        self._list_line = text
+        self.query_one("#list-status", Static).update(text + self._patient_line)
         self._status_awaits_index = awaits_index
+
+    def _patient_status(self, text: str) -> None:
+        self._patient_line = f" · {text}" if text else ""
+        self.query_one("#list-status", Static).update(self._list_line + self._patient_line)
 
     def _waits_for_list(self, what: str) -> bool:
         """Say so and return True while only the first rows of the list are in."""
@@ -338,12 +356,13 @@ class BrowseScreen(ReviewActions, Screen):
     def compare(self, a_id: str, b_id: str) -> None:
         from trialtui.tui.screens.compare import CompareScreen
 
-        comparison = self.app.session.compare(a_id, b_id)
+        session = self.app.session
+        fits = (session.fit(a_id), session.fit(b_id))  # first: the comparison then uses the thresholds they checked
+        comparison = session.compare(a_id, b_id)
         if comparison is None:
             self.notify(f"Could not read {a_id} or {b_id}.", severity="error")
             return
-        session = self.app.session
-        self.app.push_screen(CompareScreen(comparison, (session.fit(a_id), session.fit(b_id)),
+        self.app.push_screen(CompareScreen(comparison, fits,
                                            (session.review_notes(a_id), session.review_notes(b_id))))
 
     def compare_with_current(self, other_id: str) -> None:
@@ -382,7 +401,8 @@ class BrowseScreen(ReviewActions, Screen):
         def fetched(result) -> None:
             if result is None:
                 return
-            self.notify(fetch_summary(result), severity="error" if result.error else "information", timeout=6)
+            self.notify(fetch_summary(result), severity="error" if result.error else "information", timeout=6,
+                        markup=False)
             if self.app.session.data:
                 self.notify("Stored in your library: start trialtui without --data to browse it.", timeout=6)
             elif result.added or result.updated:
@@ -429,33 +449,47 @@ class BrowseScreen(ReviewActions, Screen):
         self.app.push_screen(PatientDialog(self.app.session.patient_entry, profiles.names(), load, save), entered)
 
     def _check_patient(self) -> None:
+        """Check the listed trials against the patient (those already checked keep their verdict);
+        runs whenever the list changes, so new and newly listed trials are checked as they come."""
+        if self._reading is not None:
+            return
+        self._fit_run += 1
         rows = [d.trial_id for d in self.query_one(TrialList).digests]
         if self.app.session.patient is None:
             self._refresh_rows(rows)
-            self._status(f"{len(self.app.session.catalog):,} trials")
+            self._patient_status("")
             return
-        self._status(f"Checking {len(rows):,} trials against the patient…")
-        self._fits(rows)
+        fitted = self.app.session.fitted()
+        unchecked = sum(1 for trial_id in rows if trial_id not in fitted)
+        if unchecked:
+            self._patient_status(f"checking {counted(unchecked, 'trial')} against the patient…")
+        self._fits(rows, self._fit_run)
 
     @work(thread=True, exclusive=True, group="fits")
-    def _fits(self, trial_ids: list[str]) -> None:
-        """Run the patient check over the listed trials in batches, reporting each batch."""
+    def _fits(self, trial_ids: list[str], run: int) -> None:
+        """Run the patient check over the listed trials in batches, reporting each batch; a newer
+        check (the list changed) cancels this one."""
+        worker = get_current_worker()
         batch = 200
         for start in range(0, len(trial_ids), batch):
+            if worker.is_cancelled:
+                return
             chunk = trial_ids[start:start + batch]
             for trial_id in chunk:
                 self.app.session.fit(trial_id)
             done = start + batch >= len(trial_ids)
-            self.post_message(self.FitsComputed(chunk, done))
+            self.post_message(self.FitsComputed(chunk, done, run))
+        if not trial_ids:
+            self.post_message(self.FitsComputed([], True, run))
 
     def on_browse_screen_fits_computed(self, message: FitsComputed) -> None:
         self._refresh_rows(message.trial_ids)
-        if message.done:
+        if message.done and message.run == self._fit_run:
             session = self.app.session
             listed = self.query_one(TrialList).digests
             fits = [fit.overall for d in listed if (fit := session.known_fit(d.trial_id))]
-            self._status(f"Patient fits {fits.count('fits'):,}, fails {fits.count('fails'):,}, "
-                         f"unknown {fits.count('unknown'):,} of {len(listed):,} trials")
+            self._patient_status(f"Patient fits {fits.count('fits'):,}, fails {fits.count('fails'):,}, "
+                                 f"unknown {fits.count('unknown'):,} of {len(listed):,}")
 
     def _row(self, digest, title_spans=()) -> ListRow:
         review = self.app.session.reviews.get(digest.trial_id)
@@ -489,6 +523,14 @@ class BrowseScreen(ReviewActions, Screen):
         self._refresh_rows([trial_id])
         if trial_id == self.current_trial_id():
             self.query_one(TrialDetail).update_marks(self.app.session.marks(trial_id), self._annotation_line(trial_id))
+
+    def on_changed_elsewhere(self, message: ChangedElsewhere) -> None:
+        """Another process annotated trials or marked them seen: redraw their badges, and the
+        annotation of the trial shown."""
+        self._refresh_rows(message.trial_ids)
+        current = self.current_trial_id()
+        if current in message.trial_ids:
+            self.show_review(current)
 
     def refresh_reviews(self) -> None:
         self._refresh_rows([d.trial_id for d in self.query_one(TrialList).digests])

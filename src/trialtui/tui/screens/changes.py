@@ -1,7 +1,10 @@
-"""The changes view: library trials with a version newer than the one last reviewed, and what moved.
+"""The changes view: library trials with a version newer than the one the reviewer last saw, and
+what moved, in the lines `trialtui update` prints (`ChangedTrial.heading` and `.lines`).
 
-Thresholds first ("platelets ≥ 100 → ≥ 50 ×10^9/L (looser)"), then status, sites and dates.
-`r` marks a trial reviewed (it leaves the list); `u` re-fetches the whole library in a worker.
+The version last seen is the one current when the reviewer last annotated the trial or marked its
+changes seen; for a trial never reviewed, the one before its latest update. `r` marks the
+highlighted trial's changes seen (it leaves the list, and its Δ badge goes); `u` re-fetches the
+whole library in a worker.
 """
 
 from __future__ import annotations
@@ -19,23 +22,23 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from trialtui.fetch import ChangedTrial, UpdateProgress, UpdateResult, unreviewed_changes, update_library
+from trialtui.tui.app import ChangedElsewhere
+from trialtui.store import StoreError
 from trialtui.tui.text import plain
 
 
 def change_text(changed: ChangedTrial) -> str:
-    """The change lines of one trial under a heading naming the versions compared."""
-    since = "since your review" if changed.since_review else "since the previous version"
-    lines = [f"{changed.trial_id}  {changed.title}", f"Version {changed.from_version} → {changed.to_version} ({since})", ""]
-    lines += [f"• {line}" for line in changed.changes.lines] or ["No differences in the fields trialtui compares."]
-    return "\n".join(lines)
+    """One trial's changes as `trialtui update` prints them: title, versions compared, lines."""
+    return "\n".join([f"{changed.trial_id}  {changed.title}", changed.heading, "",
+                      *(f"• {line}" for line in changed.lines)])
 
 
 class ChangesScreen(Screen[str | None]):
-    """Trials that changed since last reviewed; Enter opens one in the list."""
+    """Trials changed since the reviewer last saw them; Enter opens one in the list."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="changes.back"),
-        Binding("r", "mark_reviewed", "Mark reviewed", id="changes.mark_reviewed"),
+        Binding("r", "mark_seen", "Seen: clear from list", id="changes.mark_seen"),
         Binding("u", "update", "Update library", id="changes.update"),
     ]
 
@@ -66,21 +69,25 @@ class ChangesScreen(Screen[str | None]):
         self.query_one(OptionList).focus()
 
     def refresh_changes(self) -> None:
-        self._changed = unreviewed_changes(self.app.session.library)
+        """List the changed trials again, the cursor kept where it was."""
         options = self.query_one(OptionList)
+        at = options.highlighted or 0
+        self._changed = unreviewed_changes(self.app.session.library)
+        self.app.session.changed = {changed.trial_id for changed in self._changed}
         options.clear_options()
         options.add_options(
             Option(plain(f"{c.trial_id}  {c.title}"), id=c.trial_id) for c in self._changed
         )
         count = len(self._changed)
         self._status(
-            f"{count} trial{'s' if count != 1 else ''} changed since you last reviewed them. "
-            "Enter opens one, r marks it reviewed, u re-fetches the library."
-            if count else "Nothing changed since your last review. Press u to check the registry for updates."
+            f"{count:,} trial{'s' if count != 1 else ''} changed since you last saw "
+            f"{'them' if count != 1 else 'it'}. r: seen (clears it), Enter: open in the list, "
+            "u: check the registry."
+            if count else "Nothing changed since you last saw your trials. Press u to check the registry for updates."
         )
         if self._changed:
-            options.highlighted = 0
-            self._show(self._changed[0])
+            options.highlighted = min(at, count - 1)
+            self._show(self._changed[options.highlighted])
         else:
             self.query_one("#change-lines", Static).update("")
 
@@ -99,12 +106,19 @@ class ChangesScreen(Screen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_mark_reviewed(self) -> None:
+    def action_mark_seen(self) -> None:
         changed = self._highlighted()
         if changed:
-            self.app.session.library.mark_reviewed(changed.trial_id)
-            self.notify(f"{changed.trial_id} marked reviewed at version {changed.to_version}", timeout=3)
+            try:
+                self.app.session.mark_seen(changed.trial_id)
+            except StoreError as error:  # a read-only or damaged library
+                self.notify(str(error), title="Not marked seen", severity="error", timeout=10)
+                return
+            self.notify(f"{changed.trial_id}: changes up to version {changed.to_version} seen", timeout=3)
             self.refresh_changes()
+
+    def on_changed_elsewhere(self, message: ChangedElsewhere) -> None:
+        self.refresh_changes()
 
     def action_update(self) -> None:
         self._status("Checking the registry for newer versions of your library's trials…")
@@ -127,7 +141,7 @@ class ChangesScreen(Screen[str | None]):
         result = message.result
         self.refresh_changes()
         if result.error:
-            self.notify(f"Update stopped: {result.error}", severity="error", timeout=8)
+            self.notify(f"Update stopped: {result.error}", severity="error", timeout=8, markup=False)
         else:
             self.notify(f"Checked {result.checked:,} trials: {result.updated:,} have a new version.", timeout=5)
 

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from trialtui.comparison import Comparison
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.patient_check import TrialFit
-from trialtui.reports import ReviewNotes, comparison_report
+from trialtui.reports import ReviewNotes, comparison_report, patient_results, side_result
 from trialtui.review import MARK_GLYPHS, threshold_key
 from trialtui.tui.text import plain
 
@@ -51,20 +51,6 @@ def thresholds_cell(thresholds: list, notes: ReviewNotes) -> Text:
             line += f"  {MARK_GLYPHS[mark]}"
         lines.append(line)
     return plain("\n".join(lines))
-
-
-_RESULT_MARKS = {"pass": "✓", "fail": "✗", "unknown": "?"}
-
-
-def _side_result(thresholds: list, results: dict[int, str]) -> str:
-    """One trial's patient result on a measure: ✗ if any of its limits fails, ✓ if all pass."""
-    marks = [results[id(t)] for t in thresholds if id(t) in results]
-    if not marks:
-        return "—"
-    for result in ("fail", "unknown"):
-        if result in marks:
-            return _RESULT_MARKS[result]
-    return _RESULT_MARKS["pass"]
 
 
 class CompareScreen(Screen):
@@ -112,14 +98,14 @@ class CompareScreen(Screen):
         if fit_a and fit_b:
             title += f"\nPatient: A {fit_a.summary()}  |  B {fit_b.summary()}"
         self.query_one("#compare-title", Static).update(plain(title))
-        results = {id(check.threshold): check.result for fit in self.fits if fit for check in fit.checks}
+        results = {**patient_results(self.fits[0]), **patient_results(self.fits[1])}
         table = self.query_one("#threshold-diff", DataTable)
         table.clear(columns=True)
         table.add_column("Measure", key="measure")
         table.add_column(f"A  {c.a.trial_id}", key="a")
         table.add_column(f"B  {c.b.trial_id}", key="b")
         table.add_column("Verdict", key="verdict")
-        if results:
+        if any(self.fits):
             table.add_column("Patient A / B", key="patient")
         shown = 0
         for row in c.threshold_rows:
@@ -129,12 +115,13 @@ class CompareScreen(Screen):
             verdict = Text(f"{mark} {VERDICT_WORDS[row.verdict]}", style=self._colour(variable))
             height = max(1, len(row.a), len(row.b))
             cells = [measure_label(row.measure), thresholds_cell(row.a, self.notes[0]), thresholds_cell(row.b, self.notes[1]), verdict]
-            if results:
-                cells.append(f"{_side_result(row.a, results)} / {_side_result(row.b, results)}")
+            if any(self.fits):
+                cells.append(f"{side_result(row.a, results)} / {side_result(row.b, results)}")
             table.add_row(*cells, key=row.measure, height=height)
             shown += 1
         if not shown:
-            table.add_row("—", "no thresholds differ" if self.only_differences else "no thresholds found", "", "")
+            table.add_row("—", "no thresholds differ" if self.only_differences else "no thresholds found",
+                          *[""] * (len(table.columns) - 2))
         facts = self.query_one("#record-diff", DataTable)
         facts.clear(columns=True)
         facts.add_column("", key="label")
@@ -192,9 +179,9 @@ class CompareScreen(Screen):
 
         def exported(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"Wrote {path}", timeout=5)
+                self.notify(f"Wrote {path}", timeout=5, markup=False)
 
         self.app.push_screen(
-            ExportDialog("this comparison as Markdown", Path.cwd() / name, lambda: comparison_report(c, *self.notes)),
+            ExportDialog("this comparison as Markdown", Path.cwd() / name, lambda: comparison_report(c, *self.notes, self.fits)),
             exported,
         )

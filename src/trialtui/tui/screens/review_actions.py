@@ -1,6 +1,7 @@
 """The reviewer's acts on the highlighted trial: note, tags, status, star, item marks, undo, export,
 open on ClinicalTrials.gov, copy the id. Every edit is stored by the session before the screen
-shows it, so what the screen shows is always what is saved.
+shows it, so what the screen shows is always what is saved; opening and copying say what really
+happened (a browser started or not, the id sent by OSC 52 or the clipboard unreachable).
 
 A mixin for the browse screen, which supplies `current_trial_id()`, `show_review(trial_id)` (redraw
 one trial's badges and detail), `refresh_reviews()` (every badge) and `listed_digests()`.
@@ -8,6 +9,8 @@ one trial's badges and detail), `refresh_reviews()` (every badge) and `listed_di
 
 from __future__ import annotations
 
+import os
+import webbrowser
 from pathlib import Path
 
 from textual.app import SystemCommand
@@ -26,10 +29,25 @@ REVIEW_BINDINGS = [
     Binding("e", "export_trial", "Export trial", show=False, id="review.export_trial"),
     Binding("ctrl+e", "export_list", "Export list", show=False, id="review.export_list"),
     Binding("o", "open_registry", "Open on ClinicalTrials.gov", show=False, id="review.open"),
-    Binding("y", "copy_id", "Copy trial id", show=False, id="review.copy_id"),
+    Binding("i", "copy_id", "Copy trial id", show=False, id="review.copy_id"),
 ]
 
 REGISTRY_URL = "https://clinicaltrials.gov/study/{}"
+
+NO_OSC52 = {"Apple_Terminal": "macOS Terminal"}
+"""$TERM_PROGRAM values of terminals known to ignore OSC 52 (a program setting the clipboard)."""
+
+
+def graphical_browser() -> webbrowser.BaseBrowser | None:
+    """The browser `webbrowser` would start, unless there is none or it would run inside this
+    terminal (lynx, w3m… or a command run in the foreground), which would take over the app."""
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return None
+    in_terminal = getattr(browser, "terminal", False) or (
+        isinstance(browser, webbrowser.GenericBrowser) and not isinstance(browser, webbrowser.BackgroundBrowser))
+    return None if in_terminal else browser
 
 
 def review_badges(annotation) -> str:
@@ -62,25 +80,36 @@ class ReviewActions:
             self.notify("No trial is highlighted.", severity="warning")
         return trial_id
 
+    def _trial_to_annotate(self) -> str | None:
+        return self._trial_or_warn() if self._writable() else None
+
+    def _writable(self) -> bool:
+        """Whether annotations can be saved; if not, say why (read-only folder, damaged file)."""
+        problem = self.app.session.store_problem
+        if problem is not None:
+            self.notify(str(problem), title="Annotations cannot be saved", severity="error", timeout=10)
+        return problem is None
+
     def action_note(self) -> None:
         from trialtui.tui.dialogs.note_editor import NoteEditor
 
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is None:
             return
         session = self.app.session
         digest = session.catalog.digest(trial_id)
 
-        def save(text: str) -> None:
-            session.set_note(trial_id, text)
+        def save(text: str, seen: str) -> tuple[str, bool]:
+            annotation, elsewhere = session.set_note(trial_id, text, seen)
             self.show_review(trial_id)
+            return annotation.note, elsewhere
 
         self.app.push_screen(NoteEditor(trial_id, digest.title if digest else "", session.review(trial_id).note, save))
 
     def action_tags(self) -> None:
         from trialtui.tui.dialogs.tags_dialog import TagsDialog
 
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is None:
             return
         session = self.app.session
@@ -100,7 +129,7 @@ class ReviewActions:
     def action_status(self) -> None:
         from trialtui.tui.dialogs.status_dialog import StatusDialog
 
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is None:
             return
         session = self.app.session
@@ -114,14 +143,16 @@ class ReviewActions:
         self.app.push_screen(StatusDialog(trial_id, review.status, review.reason), chosen)
 
     def action_star(self) -> None:
-        trial_id = self._trial_or_warn()
+        trial_id = self._trial_to_annotate()
         if trial_id is not None:
             self.app.session.toggle_star(trial_id)
             self.show_review(trial_id)
 
     def action_undo(self) -> None:
+        if not self._writable():
+            return
         said = self.app.session.undo()
-        self.notify(said.capitalize() if said else "Nothing to undo.", timeout=4)
+        self.notify(said[:1].upper() + said[1:] if said else "Nothing to undo.", timeout=4)
         trial_id = self.current_trial_id()
         self.refresh_reviews()
         if trial_id:
@@ -129,7 +160,7 @@ class ReviewActions:
 
     def on_mark_requested(self, message: MarkRequested) -> None:
         trial_id = self.current_trial_id()
-        if trial_id is not None:
+        if trial_id is not None and self._writable():
             self.app.session.mark_item(trial_id, message.key, message.mark)
             self.show_review(trial_id)
 
@@ -137,7 +168,7 @@ class ReviewActions:
         from trialtui.tui.dialogs.item_note_dialog import ItemNoteDialog
 
         trial_id = self.current_trial_id()
-        if trial_id is None:
+        if trial_id is None or not self._writable():
             return
         session = self.app.session
 
@@ -161,7 +192,8 @@ class ReviewActions:
             return
 
         def render() -> str:
-            return trial_report(trial, session.thresholds(trial_id), session.review_notes(trial_id))
+            fit = session.fit(trial_id)  # first: thresholds() then hands out the list it checked
+            return trial_report(trial, session.thresholds(trial_id), session.review_notes(trial_id), fit)
 
         self.app.push_screen(ExportDialog(f"{trial_id} as Markdown", Path.cwd() / f"{trial_id}.md", render), self._exported)
 
@@ -172,14 +204,16 @@ class ReviewActions:
         digests = self.listed_digests()
 
         def render() -> str:
-            return list_csv(digests, {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews})
+            fits = {d.trial_id: session.fit(d.trial_id) for d in digests} if session.patient is not None else None
+            return list_csv(digests, {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews},
+                            fits)
 
-        what = f"the {len(digests):,} listed trials as CSV"
+        what = "the listed trial as CSV" if len(digests) == 1 else f"the {len(digests):,} listed trials as CSV"
         self.app.push_screen(ExportDialog(what, Path.cwd() / "trialtui-list.csv", render), self._exported)
 
     def _exported(self, path: Path | None) -> None:
         if path is not None:
-            self.notify(f"Wrote {path}", timeout=5)
+            self.notify(f"Wrote {path}", timeout=5, markup=False)
 
     def action_open_registry(self) -> None:
         trial_id = self._trial_or_warn()
@@ -189,13 +223,39 @@ class ReviewActions:
         if not trial.nct_id:
             self.notify(f"{trial_id} has no NCT ID: it is not on ClinicalTrials.gov.", severity="warning")
             return
-        self.app.open_url(REGISTRY_URL.format(trial.nct_id))
+        url = REGISTRY_URL.format(trial.nct_id)
+        browser = graphical_browser()
+        if browser is None:
+            self._not_opened(url)
+            return
+        self.notify(f"Asking your web browser to open {url}…", timeout=3)
+        self.run_worker(lambda: self._open_in(browser, url), thread=True, group="open-url")
+
+    def _open_in(self, browser: webbrowser.BaseBrowser, url: str) -> None:
+        """On a worker thread: starting a browser can take a moment."""
+        try:
+            opened = browser.open(url)
+        except (OSError, webbrowser.Error):
+            opened = False
+        self.app.call_from_thread(lambda: self.notify(f"Handed {url} to your web browser.", timeout=4) if opened
+                                  else self._not_opened(url))
+
+    def _not_opened(self, url: str) -> None:
+        self.notify(f"No web browser could be started from this terminal. The address is {url}",
+                    severity="warning", timeout=12)
 
     def action_copy_id(self) -> None:
         trial_id = self._trial_or_warn()
-        if trial_id is not None:
-            self.app.copy_to_clipboard(trial_id)
-            self.notify(f"Copied {trial_id}", timeout=2)
+        if trial_id is None:
+            return
+        terminal = NO_OSC52.get(os.environ.get("TERM_PROGRAM", ""))
+        if terminal:
+            self.notify(f"The clipboard is unreachable: {terminal} does not let programs set it. The id is {trial_id}",
+                        severity="warning", timeout=8)
+            return
+        self.app.copy_to_clipboard(trial_id)
+        self.notify(f"Sent {trial_id} to the clipboard (OSC 52): it arrives only if your terminal allows "
+                    "programs to set the clipboard.", timeout=5)
 
     def review_commands(self):
         """Palette entries for the review acts ("category: action")."""
@@ -206,5 +266,5 @@ class ReviewActions:
         yield SystemCommand("Review: undo the last annotation change", "Reverts your last edit", self.action_undo)
         yield SystemCommand("Export: this trial as a Markdown report", "Sections, thresholds, your notes and marks", self.action_export_trial)
         yield SystemCommand("Export: the listed trials as CSV", "With the filters and the search applied", self.action_export_list)
-        yield SystemCommand("Open: this trial on ClinicalTrials.gov", "In your web browser", self.action_open_registry)
-        yield SystemCommand("Copy: this trial's id", "To the clipboard", self.action_copy_id)
+        yield SystemCommand("Open: this trial on ClinicalTrials.gov", "In your web browser, or shows the address", self.action_open_registry)
+        yield SystemCommand("Copy: this trial's id", "To the clipboard, where the terminal allows OSC 52", self.action_copy_id)

@@ -14,10 +14,11 @@ from trialtui.models import CriterionItem
 from trialtui.review import MARK_GLYPHS, criterion_key
 from trialtui.sections import SECTION_TITLES
 from trialtui.tui.text import plain
+from trialtui.tui.widgets.in_view import CursorInView
 from trialtui.tui.widgets.marks import MARK_BINDINGS, ItemNoteRequested, MarkRequested
 
 
-class CriteriaChecklist(OptionList):
+class CriteriaChecklist(CursorInView, OptionList):
     """Inclusion and exclusion items under their headings, each with the reviewer's mark."""
 
     BINDINGS = MARK_BINDINGS

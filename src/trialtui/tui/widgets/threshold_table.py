@@ -11,12 +11,13 @@ from textual.widgets import DataTable
 from trialtui.eligibility.display import measure_label, threshold_text
 from trialtui.review import MARK_GLYPHS, MARK_WORDS, threshold_key
 from trialtui.tui.text import plain
+from trialtui.tui.widgets.in_view import CursorInView
 from trialtui.tui.widgets.marks import MARK_BINDINGS, ItemNoteRequested, MarkRequested
 
 _FROM = {"inclusion": "inclusion", "exclusion": "exclusion, inverted", "structured": "registry field"}
 
 
-class ThresholdTable(DataTable):
+class ThresholdTable(CursorInView, DataTable):
     """Measure, requirement, where it was read, condition or OR-group, doubts about the reading,
     and the reviewer's mark; the marking keys work here as on the criteria."""
 
@@ -61,9 +62,7 @@ class ThresholdTable(DataTable):
             cells = [measure_label(t.measure), plain(threshold_text(t, with_condition=False))]
             if patient:
                 cells.append(self._patient_cell(patient.get(position)))
-            mark, mark_note = marks.get(threshold_key(t), ("", ""))
-            reviewer = " ".join(x for x in (MARK_GLYPHS[mark].strip(), MARK_WORDS.get(mark, ""), mark_note) if x)
-            cells += [plain(reviewer), plain(when), note, _FROM.get(t.section, t.section)]
+            cells += [self._reviewer_cell(t, marks), plain(when), note, _FROM.get(t.section, t.section)]
             self.add_row(*cells, key=str(position))
         if not thresholds:
             self.add_row("—", "no numeric thresholds found in the criteria", *[""] * (len(columns) - 2))
@@ -71,8 +70,15 @@ class ThresholdTable(DataTable):
             self.move_cursor(row=min(keep, len(thresholds) - 1))
 
     def update_marks(self, marks: dict[str, tuple[str, str]]) -> None:
-        """Show the reviewer's changed marks; the cursor stays where it is."""
-        self.set_thresholds(self._thresholds, self._sources, self._patient, marks)
+        """Show the reviewer's changed marks in place: the cursor, the scroll and every other
+        column stay as they are (rebuilding the table drew its rows at header widths)."""
+        for position, t in enumerate(self._thresholds):
+            self.update_cell(str(position), "reviewer", self._reviewer_cell(t, marks), update_width=True)
+
+    @staticmethod
+    def _reviewer_cell(threshold, marks: dict[str, tuple[str, str]]) -> Text:
+        mark, note = marks.get(threshold_key(threshold), ("", ""))
+        return plain(" ".join(x for x in (MARK_GLYPHS[mark].strip(), MARK_WORDS.get(mark, ""), note) if x))
 
     def _current(self):
         row = self.cursor_row

@@ -1,0 +1,65 @@
+"""`trialtui check --patient FILE [--json] [ID...]`: the TUI's patient check from the command line.
+
+The patient file is read by the same function as the TUI's form (`patient_check.read_profile`) and
+every trial is checked by the same session code, so the verdicts are the ones the TUI shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_load_problems
+from trialtui.patient_check import PatientEntry
+from trialtui.safe_text import terminal_text
+from trialtui.session import ReviewSession
+
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("check", parents=[data_options()],
+                              help="check every listed trial (or the named ones) against a patient")
+    p.add_argument("--patient", required=True, type=Path, metavar="FILE",
+                   help='JSON: {"age", "sex", "conditions": [..], "healthy", "values": {measure: value}}')
+    p.add_argument("--json", action="store_true", help="a JSON array of {trial_id, verdict, condition, reasons}")
+    p.add_argument("trial_ids", nargs="*", metavar="ID")
+    p.set_defaults(handler=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        data = json.loads(args.patient.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        return fail(f"{terminal_text(str(args.patient))}: cannot read the patient file ({terminal_text(str(err))})")
+    entry, problems = PatientEntry.from_patient_file(data)
+    session = ReviewSession(data=getattr(args, "data", None))
+    try:
+        catalog = session.load()
+        problems += session.set_patient(entry)
+        for problem in problems:
+            print(f"trialtui: {terminal_text(str(args.patient))}: {terminal_text(problem)}", file=sys.stderr)
+        skipped = len(problems) + (report_load_problems(catalog.problems) == EXIT_SKIPPED)
+        if not catalog.digests:
+            return fail("nothing could be loaded")
+        ids = []
+        for text in args.trial_ids:
+            trial_id = catalog.resolve(text)
+            if trial_id is None:
+                return fail(f"{terminal_text(text)}: no such trial (try `trialtui list`)")
+            ids.append(trial_id)
+        rows = [(trial_id, session.fit(trial_id)) for trial_id in ids or [d.trial_id for d in catalog.digests]]
+    finally:
+        session.close()
+    rows = [(trial_id, fit) for trial_id, fit in rows if fit is not None]
+    if args.json:
+        print_json([fit.to_json(trial_id) for trial_id, fit in rows])
+    else:
+        for trial_id, fit in rows:
+            reasons = "; ".join(r.text for r in fit.reasons) or "—"
+            print(f"{trial_id:<16} {fit.overall:<8} {'condition ' + fit.condition:<19} {terminal_text(reasons)}")
+        counts = [fit.overall for _, fit in rows]
+        print(f"fits {counts.count('fits'):,}, fails {counts.count('fails'):,}, "
+              f"unknown {counts.count('unknown'):,} of {len(rows):,} trials")
+    return EXIT_SKIPPED if skipped else EXIT_OK

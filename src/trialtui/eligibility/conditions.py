@@ -1,0 +1,368 @@
+"""Does a trial study the patient's condition? Read the way a clinician reads a record's conditions.
+
+A compact hand-made table names common conditions (synonyms, abbreviations, MeSH headings) and
+what each is a kind of, so "NSCLC", "Carcinoma, Non-Small-Cell Lung" and "non small cell lung
+carcinoma" are one condition, and a lung-cancer patient is enrolled by a trial of lung neoplasms,
+solid tumours or advanced cancer but not by one of breast cancer. Beyond the table, names are
+compared as text (typos tolerated with rapidfuzz), and the MeSH ancestors a record carries say
+when a trial studies a narrower kind of the patient's condition. Strings are read once and cached,
+so checking thousands of trials takes well under a second.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+MATCHES, DIFFERS, UNKNOWN = "matches", "differs", "unknown"
+
+# id < parent, parent = name; name; ...   (names are normalized before use)
+_TABLE = """
+cancer = cancer; cancers; malignancy; malignancies; malignant neoplasm; neoplasms; neoplasm; malignant tumor;
+  advanced cancer; metastatic cancer; advanced malignancy; advanced malignancies; neoplasm metastasis;
+  carcinoma; oncology; cancer patients; metastatic malignancy
+named_cancer < cancer = a named cancer
+solid_tumor < cancer = solid tumor; solid tumors; solid neoplasm; advanced solid tumor; solid malignancy;
+  unspecified adult solid tumor protocol specific; unspecified childhood solid tumor protocol specific;
+  neoplasms by site; metastatic solid tumor
+heme_malignancy < cancer = hematologic malignancy; hematologic neoplasms; hematological malignancies;
+  blood cancer; hematologic cancer; hematopoietic and lymphoid cell neoplasm; hemic and lymphatic cancer
+lung_cancer < solid_tumor = lung cancer; lung neoplasms; lung carcinoma; carcinoma of the lung; bronchogenic carcinoma;
+  carcinoma bronchogenic; pulmonary neoplasms; lung tumor; pulmonary cancer; cancer of lung; bronchial neoplasms
+nsclc < lung_cancer = non small cell lung cancer; nsclc; non small cell lung carcinoma; carcinoma non small cell lung;
+  non small cell carcinoma of lung; non small cell lung neoplasm; nonsmall cell lung cancer; non small cell
+nsclc_adeno < nsclc = lung adenocarcinoma; adenocarcinoma of lung; adenocarcinoma of the lung; non squamous non small cell lung cancer;
+  nonsquamous nsclc; non squamous nsclc
+nsclc_squamous < nsclc = squamous cell lung cancer; squamous non small cell lung cancer; squamous cell carcinoma of lung;
+  lung squamous cell carcinoma; squamous nsclc
+sclc < lung_cancer = small cell lung cancer; sclc; small cell lung carcinoma; carcinoma small cell; small cell carcinoma of lung;
+  oat cell carcinoma; extensive stage small cell lung cancer
+mesothelioma < solid_tumor = mesothelioma; malignant mesothelioma; pleural mesothelioma
+breast_cancer < solid_tumor = breast cancer; breast neoplasms; breast neoplasm; breast carcinoma; carcinoma of breast;
+  mammary carcinoma; breast tumor; cancer of breast; male breast cancer; carcinoma ductal breast; ductal carcinoma in situ
+tnbc < breast_cancer = triple negative breast cancer; tnbc; triple negative breast neoplasms
+her2_breast < breast_cancer = her2 positive breast cancer; her2 breast cancer
+prostate_cancer < solid_tumor = prostate cancer; prostatic neoplasms; prostate carcinoma; prostate adenocarcinoma; cancer of prostate;
+  castration resistant prostate cancer; crpc; mcrpc
+colorectal_cancer < solid_tumor = colorectal cancer; colorectal neoplasms; colorectal carcinoma; crc; colon cancer; colonic neoplasms;
+  rectal cancer; rectal neoplasms; bowel cancer; colon carcinoma; rectal carcinoma
+pancreatic_cancer < solid_tumor = pancreatic cancer; pancreatic neoplasms; pancreatic carcinoma; pancreatic adenocarcinoma;
+  pancreatic ductal adenocarcinoma; pdac; cancer of pancreas
+gastric_cancer < solid_tumor = gastric cancer; stomach cancer; stomach neoplasms; gastric carcinoma; gastric adenocarcinoma;
+  gastroesophageal junction cancer; gastroesophageal junction adenocarcinoma
+esophageal_cancer < solid_tumor = esophageal cancer; esophageal neoplasms; esophageal carcinoma; esophageal squamous cell carcinoma
+liver_cancer < solid_tumor = liver cancer; liver neoplasms; hepatocellular carcinoma; hcc; carcinoma hepatocellular; hepatoma;
+  primary liver cancer; adult primary liver cancer
+biliary_cancer < solid_tumor = cholangiocarcinoma; bile duct cancer; biliary tract cancer; biliary tract neoplasms;
+  gallbladder cancer; extrahepatic bile duct cancer; gallbladder neoplasms
+kidney_cancer < solid_tumor = kidney cancer; kidney neoplasms; renal cell carcinoma; rcc; carcinoma renal cell; renal cancer;
+  clear cell renal cell carcinoma
+bladder_cancer < solid_tumor = bladder cancer; urinary bladder neoplasms; urothelial carcinoma; urothelial cancer;
+  transitional cell carcinoma; bladder carcinoma; transitional cell cancer of the renal pelvis and ureter
+ovarian_cancer < solid_tumor = ovarian cancer; ovarian neoplasms; ovarian carcinoma; epithelial ovarian cancer;
+  fallopian tube cancer; primary peritoneal cavity cancer; primary peritoneal cancer; fallopian tube neoplasms
+cervical_cancer < solid_tumor = cervical cancer; uterine cervical neoplasms; cervix cancer; cervical carcinoma; cancer of cervix
+endometrial_cancer < solid_tumor = endometrial cancer; endometrial neoplasms; endometrial carcinoma; uterine cancer;
+  uterine neoplasms; uterine corpus cancer
+head_neck_cancer < solid_tumor = head and neck cancer; head and neck neoplasms; head and neck squamous cell carcinoma; hnscc;
+  squamous cell carcinoma of head and neck; oral cancer; mouth neoplasms; laryngeal cancer; laryngeal neoplasms;
+  oropharyngeal cancer; nasopharyngeal carcinoma; nasopharyngeal cancer; hypopharyngeal cancer
+thyroid_cancer < solid_tumor = thyroid cancer; thyroid neoplasms; thyroid carcinoma; differentiated thyroid cancer
+brain_tumor < solid_tumor = brain tumor; brain tumors; brain neoplasms; brain and central nervous system tumors;
+  central nervous system tumors; cns tumor; central nervous system neoplasms; brain cancer
+glioma < brain_tumor = glioma; glioblastoma; glioblastoma multiforme; gbm; astrocytoma; high grade glioma; low grade glioma;
+  oligodendroglioma
+melanoma < solid_tumor = melanoma; malignant melanoma; melanoma skin; cutaneous melanoma; uveal melanoma
+skin_cancer < solid_tumor = skin cancer; skin neoplasms; non melanomatous skin cancer; basal cell carcinoma;
+  cutaneous squamous cell carcinoma; merkel cell carcinoma
+sarcoma < solid_tumor = sarcoma; sarcomas; soft tissue sarcoma; osteosarcoma; ewing sarcoma; rhabdomyosarcoma;
+  bone cancer; leiomyosarcoma; liposarcoma; sarcoma kaposi; kaposi sarcoma
+neuroblastoma < solid_tumor = neuroblastoma
+germ_cell_tumor < solid_tumor = germ cell tumor; testicular cancer; testicular germ cell tumor; testicular neoplasms;
+  extragonadal germ cell tumor; childhood germ cell tumor
+gist < solid_tumor = gastrointestinal stromal tumor; gist; gastrointestinal stromal tumors
+neuroendocrine_tumor < solid_tumor = neuroendocrine tumor; neuroendocrine tumors; neuroendocrine carcinoma; carcinoid tumor;
+  gastrointestinal carcinoid tumor
+cup < solid_tumor = carcinoma of unknown primary; cancer of unknown primary; neoplasms unknown primary
+leukemia < heme_malignancy = leukemia; leukaemia; acute leukemia; chronic leukemia; refractory leukemia
+aml < leukemia = acute myeloid leukemia; aml; leukemia myeloid acute; acute myelogenous leukemia; adult acute myeloid leukemia;
+  acute nonlymphocytic leukemia
+all < leukemia = acute lymphoblastic leukemia; leukemia lymphoblastic; precursor cell lymphoblastic leukemia lymphoma;
+  acute lymphocytic leukemia; b cell acute lymphoblastic leukemia
+cml < leukemia = chronic myeloid leukemia; cml; chronic myelogenous leukemia; leukemia myelogenous chronic bcr abl positive
+cll < leukemia = chronic lymphocytic leukemia; cll; leukemia lymphocytic chronic b cell; small lymphocytic lymphoma
+lymphoma < heme_malignancy = lymphoma; lymphomas; malignant lymphoma
+hodgkin < lymphoma = hodgkin lymphoma; hodgkin disease; hodgkins lymphoma; classical hodgkin lymphoma
+nhl < lymphoma = non hodgkin lymphoma; lymphoma non hodgkin; nhl; b cell lymphoma; t cell lymphoma
+dlbcl < nhl = diffuse large b cell lymphoma; dlbcl; lymphoma large b cell diffuse
+follicular_lymphoma < nhl = follicular lymphoma; lymphoma follicular
+mantle_cell < nhl = mantle cell lymphoma; lymphoma mantle cell
+myeloma < heme_malignancy = multiple myeloma; myeloma; plasma cell myeloma; multiple myeloma and plasma cell neoplasm;
+  plasma cell neoplasm
+mds < heme_malignancy = myelodysplastic syndromes; myelodysplastic syndrome; mds; myelodysplastic myeloproliferative neoplasms
+mpn < heme_malignancy = myeloproliferative neoplasms; myeloproliferative disorders; chronic myeloproliferative disorders;
+  polycythemia vera; essential thrombocythemia; myelofibrosis
+hiv = hiv infections; hiv infection; hiv; hiv 1; hiv aids; acquired immunodeficiency syndrome; aids; human immunodeficiency virus
+diabetes = diabetes mellitus; diabetes
+t1d < diabetes = type 1 diabetes; diabetes mellitus type 1; t1d; insulin dependent diabetes mellitus; t1dm
+t2d < diabetes = type 2 diabetes; diabetes mellitus type 2; t2d; t2dm; non insulin dependent diabetes mellitus;
+  diabetes mellitus non insulin dependent
+cardiovascular = cardiovascular diseases; cardiovascular disease; heart diseases; heart disease; cvd
+coronary < cardiovascular = coronary disease; coronary artery disease; coronary heart disease; cad; coronary arteriosclerosis;
+  myocardial ischemia; ischemic heart disease; angina pectoris; acute coronary syndrome
+myocardial_infarction < coronary = myocardial infarction; heart attack; stemi; nstemi
+heart_failure < cardiovascular = heart failure; heart failure congestive; congestive heart failure; chf; hfref; hfpef
+atrial_fibrillation < cardiovascular = atrial fibrillation; afib
+hypertension < cardiovascular = hypertension; high blood pressure; essential hypertension
+stroke < cardiovascular = stroke; cerebrovascular accident; ischemic stroke; acute ischemic stroke
+asthma = asthma; bronchial asthma
+copd = chronic obstructive pulmonary disease; copd; pulmonary disease chronic obstructive; emphysema; chronic bronchitis
+depression = depression; major depressive disorder; depressive disorder; mdd; depressive disorder major; major depression
+schizophrenia = schizophrenia; schizoaffective disorder
+bipolar = bipolar disorder; bipolar depression; manic depressive illness
+alzheimer = alzheimer disease; alzheimers disease; alzheimer dementia; dementia alzheimer type
+dementia = dementia
+parkinson = parkinson disease; parkinsons disease; parkinson
+multiple_sclerosis = multiple sclerosis; relapsing multiple sclerosis
+epilepsy = epilepsy; seizures; seizure disorder
+rheumatoid_arthritis = rheumatoid arthritis; arthritis rheumatoid
+lupus = systemic lupus erythematosus; lupus erythematosus systemic; sle; lupus
+psoriasis = psoriasis; plaque psoriasis
+ibd = inflammatory bowel disease; inflammatory bowel diseases; ibd
+crohn < ibd = crohn disease; crohns disease; crohn
+ulcerative_colitis < ibd = ulcerative colitis; colitis ulcerative
+obesity = obesity; obese; overweight and obesity
+osteoporosis = osteoporosis; postmenopausal osteoporosis
+osteoarthritis = osteoarthritis; degenerative arthritis
+ckd = chronic kidney disease; kidney failure chronic; ckd; renal insufficiency chronic; end stage renal disease; esrd
+hepatitis_b = hepatitis b; chronic hepatitis b; hbv; hepatitis b chronic
+hepatitis_c = hepatitis c; chronic hepatitis c; hcv; hepatitis c chronic
+covid = covid 19; covid19; sars cov 2 infection; coronavirus disease 2019
+influenza = influenza; flu; influenza human
+tuberculosis = tuberculosis; pulmonary tuberculosis
+erectile_dysfunction = erectile dysfunction; impotence; male erectile disorder; vasculogenic erectile dysfunction
+pregnancy = pregnancy; pregnant women; pregnancy complications
+lead_poisoning = lead poisoning; lead exposure; elevated blood lead
+sickle_cell = sickle cell disease; sickle cell anemia; anemia sickle cell
+cystic_fibrosis = cystic fibrosis
+prevention = cancer prevention; cancer screening; cancer risk; early detection of cancer; lung cancer screening;
+  breast cancer screening; colorectal cancer screening; cancer risk reduction
+healthy = healthy; healthy volunteers; healthy volunteer; healthy subjects; healthy adults; healthy participants;
+  normal volunteers; healthy individuals; healthy people; healthy adult volunteers
+"""
+
+_SPELLINGS = (("tumour", "tumor"), ("leukaem", "leukem"), ("haem", "hem"), ("oesophag", "esophag"),
+              ("anaem", "anem"), ("oedem", "edem"), ("paediatr", "pediatr"))
+_STOP = frozenset({"of", "the", "and", "or", "in", "with"})
+_WORD = re.compile(r"[^\W_]+")
+_MAX_NAME_WORDS = 9
+_TYPO_CUTOFF = 90
+
+
+def normalize(text: str) -> tuple[str, ...]:
+    """Words as the table keys them: lower case, British spellings made American, hyphens and
+    punctuation split, filler words dropped, plurals trimmed ("Carcinoma, Non-Small-Cell Lung" →
+    carcinoma non small cell lung)."""
+    text = text.lower().replace("'s", "").replace("’s", "")
+    for british, american in _SPELLINGS:
+        text = text.replace(british, american)
+    words = []
+    for word in _WORD.findall(text):
+        if word in _STOP:
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        words.append(word)
+    return tuple(words)
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    id: str
+    label: str
+    """The first name in the table, as people say it ("non small cell lung cancer")."""
+    ancestors: frozenset[str]
+    """Every broader concept's id, up to the root."""
+
+
+def _read_table() -> tuple[dict[str, Concept], dict[tuple[str, ...], str]]:
+    parents: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    names: dict[tuple[str, ...], str] = {}
+    for entry in re.split(r"\n(?=\S)", _TABLE.strip()):
+        head, _, body = entry.partition("=")
+        cid, _, parent = (p.strip() for p in head.partition("<"))
+        parents[cid] = [p.strip() for p in parent.split(",") if p.strip()]
+        spelled = [n.strip() for n in body.replace("\n", " ").split(";") if n.strip()]
+        labels[cid] = spelled[0]
+        for name in spelled:
+            names.setdefault(normalize(name), cid)
+
+    def ancestors(cid: str) -> frozenset[str]:
+        found: set[str] = set()
+        for parent in parents[cid]:
+            found |= {parent} | ancestors(parent)
+        return frozenset(found)
+
+    concepts = {cid: Concept(cid, labels[cid], ancestors(cid)) for cid in parents}
+    return concepts, names
+
+
+CONCEPTS, _NAMES = _read_table()
+_NAME_TEXTS = {" ".join(words): cid for words, cid in _NAMES.items()}
+
+
+_NOT_A_SITE = frozenset({"advanced", "metastatic", "recurrent", "refractory", "relapsed", "stage", "i", "ii", "iii",
+                         "iv", "adult", "childhood", "pediatric", "unresectable", "locally", "early", "late", "primary",
+                         "secondary", "solid", "malignant", "invasive", "any", "other", "all", "unspecified", "new",
+                         "de", "novo", "human", "active", "previously", "treated", "untreated", "high", "low", "grade"})
+
+
+@lru_cache(maxsize=65536)
+def concepts_in(text: str) -> frozenset[str]:
+    """The table's conditions a name speaks of, longest names first and each word read once, the
+    most specific kept ("Stage IV NSCLC" → nsclc, not also lung cancer or cancer). A generic word
+    after a site the table does not know ("Penile Cancer") is a named cancer, not every cancer."""
+    words = normalize(text)
+    found: set[str] = set()
+    i = 0
+    while i < len(words):
+        for size in range(min(_MAX_NAME_WORDS, len(words) - i), 0, -1):
+            cid = _NAMES.get(words[i:i + size])
+            if cid is not None:
+                if cid == "cancer" and size == 1 and i and words[i - 1] not in _NOT_A_SITE:
+                    cid = "named_cancer"
+                found.add(cid)
+                i += size
+                break
+        else:
+            i += 1
+    return frozenset(c for c in found if not any(c in CONCEPTS[o].ancestors for o in found))
+
+
+def _patient_concepts(text: str) -> frozenset[str]:
+    """As `concepts_in`, then, for a name the table misses, its closest name within a typo or two."""
+    found = concepts_in(text)
+    if found:
+        return found
+    query = " ".join(normalize(text))
+    best = process.extractOne(query, _NAME_TEXTS.keys(), scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF) if query else None
+    return frozenset({_NAME_TEXTS[best[0]]}) if best else frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PatientCondition:
+    text: str
+    words: str
+    """The normalized name, for comparing with names the table does not know."""
+    concepts: frozenset[str]
+
+
+_FINDING = re.compile(r"involvement|metasta|\bgilbert", re.IGNORECASE)
+"""Findings that change a trial's limits ("ANC ≥ 0.5 if bone marrow involvement"), not diagnoses a
+trial studies."""
+
+
+def read_conditions(texts: list[str]) -> list[PatientCondition]:
+    """The patient's diagnoses as typed, each read once (the typo search is the costly part);
+    findings such as "liver metastases" are left to the thresholds they qualify."""
+    return [PatientCondition(t, " ".join(normalize(t)), _patient_concepts(t))
+            for t in texts if t.strip() and not _FINDING.search(t)]
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionResult:
+    outcome: str
+    """matches, differs or unknown."""
+    text: str
+    """Why, in a clinician's words; "" when there is nothing to say."""
+
+
+def _is_healthy(texts: list[str]) -> bool:
+    return bool(texts) and all(concepts_in(t) == {"healthy"} for t in texts)
+
+
+def healthy_only(conditions: list[str], mesh_terms: list[str]) -> bool:
+    """The trial's conditions name only healthy volunteers (no disease)."""
+    return _is_healthy(conditions) and not any(concepts_in(m) - {"healthy"} for m in mesh_terms)
+
+
+def _same_text(condition: PatientCondition, texts: list[str]) -> bool:
+    """The patient's name, or a typo of it, is one of these names (or, for a name the table does not
+    know, inside one: "lead poisoning" in "Lead Poisoning in Pregnancy")."""
+    for text in texts:
+        words = " ".join(normalize(text))
+        if not words or (condition.concepts and concepts_in(text)):
+            continue  # both named in the table: the table decides
+        if fuzz.ratio(condition.words, words) >= _TYPO_CUTOFF:
+            return True
+        if not condition.concepts and f" {condition.words} " in f" {words} ":
+            return True
+    return False
+
+
+def _names(concepts) -> str:
+    return ", ".join(sorted(CONCEPTS[c].label for c in concepts))
+
+
+def _listed(texts: list[str], limit: int = 3) -> str:
+    shown = ", ".join(texts[:limit])
+    return shown + (f" and {len(texts) - limit} more" if len(texts) > limit else "")
+
+
+def _one(condition: PatientCondition, studied: frozenset[str], texts: list[str], keyword_concepts: frozenset[str],
+         ancestor_texts: list[str]) -> ConditionResult | None:
+    """How one of the patient's conditions stands: matched, narrower (unknown), or None (not studied)."""
+    patient = condition.concepts
+    for p in patient:
+        lineage = CONCEPTS[p].ancestors | {p}
+        exact = studied & {p}
+        broader = studied & CONCEPTS[p].ancestors
+        if exact:
+            return ConditionResult(MATCHES, "")
+        if broader:
+            # A broad heading beside specific cancers names a list, not every cancer.
+            specific = {t for t in studied - lineage if CONCEPTS[t].ancestors & broader}
+            if specific:
+                return ConditionResult(UNKNOWN, f"trial names {_names(broader)} but lists {_names(specific)}: "
+                                                f"check that {condition.text} is enrolled")
+            return ConditionResult(MATCHES, "")
+        narrower = {t for t in studied if p in CONCEPTS[t].ancestors}
+        if narrower:
+            return ConditionResult(UNKNOWN, f"trial studies {_names(narrower)}, a kind of {CONCEPTS[p].label}: "
+                                            "check the patient's type")
+        if p in keyword_concepts:
+            return ConditionResult(MATCHES, "")
+    if _same_text(condition, texts):
+        return ConditionResult(MATCHES, "")
+    if _same_text(condition, ancestor_texts) or any(
+            p in concepts_in(a) for p in patient for a in ancestor_texts):
+        return ConditionResult(UNKNOWN, f"trial studies {_listed(texts)}, a kind of {condition.text}: "
+                                        "check the patient's type")
+    return None
+
+
+def match_conditions(patient: list[PatientCondition], conditions: list[str], keywords: list[str],
+                     mesh_terms: list[str], mesh_ancestors: list[str]) -> ConditionResult:
+    """Whether a trial (its conditions, keywords and MeSH terms) studies one of the patient's
+    conditions: matches, differs (with what it studies instead) or unknown (with why)."""
+    if not patient:
+        return ConditionResult(UNKNOWN, "")
+    texts = [*conditions, *mesh_terms]
+    if not texts:
+        return ConditionResult(UNKNOWN, "trial names no condition")
+    named = ", ".join(c.text for c in patient)
+    if healthy_only(conditions, mesh_terms):
+        return ConditionResult(DIFFERS, f"trial studies healthy volunteers, not {named}")
+    studied = frozenset().union(*(concepts_in(t) for t in texts)) - {"healthy"}
+    keyword_concepts = frozenset().union(*(concepts_in(k) for k in keywords)) if keywords else frozenset()
+    results = [r for c in patient if (r := _one(c, studied, [*texts, *keywords], keyword_concepts, mesh_ancestors))]
+    for result in results:
+        if result.outcome == MATCHES:
+            return result
+    if results:
+        return results[0]
+    return ConditionResult(DIFFERS, f"trial studies {_listed(conditions or mesh_terms)}, not {named}")

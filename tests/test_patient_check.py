@@ -1,0 +1,149 @@
+"""The patient check on real records: conditions, sex and healthy volunteers weigh like thresholds,
+and `trialtui check` gives the verdicts and reasons the TUI gives."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+
+import pytest
+
+from trialtui.cli import main
+from trialtui.eligibility.conditions import read_conditions
+from trialtui.eligibility.extract import extract_thresholds
+from trialtui.patient_check import PatientEntry, read_profile, trial_fit
+
+NSCLC_WOMAN = {"age": 62, "sex": "female", "conditions": ["non-small cell lung cancer"], "healthy": False,
+               "values": {"anc": "1.8 x10^9/L", "platelets": "150000/uL", "creatinine": "90 umol/L", "ecog": "1",
+                          "hemoglobin": "13 g/dL", "total_bilirubin": "0.6 mg/dL", "ast": "25 U/L", "alt": "25 U/L",
+                          "gfr": "80 mL/min"}}
+BREAST_WOMAN = {"age": 50, "sex": "female", "conditions": ["breast cancer"], "healthy": False}
+HEALTHY_MAN = {"age": 30, "sex": "male", "healthy": True}
+
+LEAD_STUDY = "NCT00000104"  # lead burden in pregnant mothers and their infants: female, accepts healthy volunteers
+NSCLC = "NCT05826366"  # condition "Carcinoma, Non-Small-Cell Lung", no healthy volunteers
+NSCLC_ABBREVIATED = "NCT06576635"  # condition "NSCLC"
+BREAST = "NCT02663973"  # "Breast Cancer", women only
+HEALTHY_ONLY = "NCT00710099"  # condition "Healthy"
+
+
+@pytest.fixture(scope="module")
+def lead_study_dir(shared_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("legacy")
+    with tarfile.open(shared_data / "ctgov-legacy-xml-subset.tar.gz") as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith(f"{LEAD_STUDY}.xml"))
+        member.name = f"{LEAD_STUDY}.xml"
+        archive.extract(member, folder, filter="data")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trials(api_trials, lead_study_dir):
+    from trialtui.ingest import load_paths
+
+    found = {t.trial_id: t for t in api_trials if t.trial_id in (NSCLC, NSCLC_ABBREVIATED, BREAST, HEALTHY_ONLY)}
+    found[LEAD_STUDY] = load_paths([lead_study_dir]).trials[0]
+    return found
+
+
+def verdict(patient: dict, trial):
+    entry, problems = PatientEntry.from_patient_file(patient)
+    profile, unread = read_profile(entry)
+    assert problems == unread == []
+    return trial_fit(profile, trial, extract_thresholds(trial))
+
+
+def reasons(fit) -> list[str]:
+    return [r.text for r in fit.reasons]
+
+
+def test_records_keep_their_mesh_terms(trials):
+    assert trials[NSCLC].condition_mesh.terms == ["Carcinoma, Non-Small-Cell Lung"]
+    assert "Lung Neoplasms" in trials[NSCLC].condition_mesh.ancestors
+    assert "Lead Poisoning" in trials[LEAD_STUDY].condition_mesh.terms  # legacy XML's condition_browse
+
+
+def test_the_nsclc_patient_fits_nsclc_trials_not_the_lead_poisoning_study(trials):
+    fit = verdict(NSCLC_WOMAN, trials[NSCLC])
+    assert (fit.overall, fit.condition, fit.reasons) == ("fits", "matches", [])
+    fit = verdict(NSCLC_WOMAN, trials[NSCLC_ABBREVIATED])
+    assert (fit.overall, fit.condition) == ("unknown", "matches")
+    assert reasons(fit) == ["life expectancy not given; ≥ 12 weeks required"]
+
+    fit = verdict(NSCLC_WOMAN, trials[LEAD_STUDY])
+    assert (fit.overall, fit.condition) == ("fails", "differs")
+    assert fit.to_json(LEAD_STUDY)["reasons"] == [
+        {"kind": "condition", "text": "trial studies Lead Poisoning, not non-small cell lung cancer"}]
+    fit = verdict(NSCLC_WOMAN, trials[BREAST])
+    assert reasons(fit) == ["trial studies Breast Cancer, not non-small cell lung cancer"]
+    fit = verdict(NSCLC_WOMAN, trials[HEALTHY_ONLY])
+    assert reasons(fit) == ["trial studies healthy volunteers, not non-small cell lung cancer"]
+
+
+def test_a_breast_cancer_patient_matches_breast_trials_only(trials):
+    fit = verdict(BREAST_WOMAN, trials[BREAST])
+    assert (fit.overall, fit.condition) == ("fits", "matches")
+    fit = verdict(BREAST_WOMAN, trials[NSCLC])
+    assert (fit.overall, fit.condition) == ("fails", "differs")
+    assert reasons(fit)[0] == "trial studies Carcinoma, Non-Small-Cell Lung, not breast cancer"
+    assert verdict({**BREAST_WOMAN, "sex": "male"}, trials[BREAST]).to_json(BREAST)["reasons"] == [
+        {"kind": "sex", "text": "trial enrols women only"}]
+
+
+def test_a_healthy_volunteer_fails_trials_that_do_not_take_them(trials):
+    fit = verdict(HEALTHY_MAN, trials[HEALTHY_ONLY])
+    assert (fit.overall, fit.condition) == ("fits", "unknown")
+    fit = verdict(HEALTHY_MAN, trials[NSCLC])
+    assert fit.overall == "fails"
+    assert fit.to_json(NSCLC)["reasons"][0] == {"kind": "healthy_volunteers",
+                                                "text": "trial does not accept healthy volunteers"}
+    assert reasons(verdict(HEALTHY_MAN, trials[LEAD_STUDY])) == ["trial enrols women only"]
+    # a patient with a condition is not excluded because a trial also takes healthy volunteers
+    assert verdict({"age": 62, "sex": "female", "conditions": ["lead poisoning"]}, trials[LEAD_STUDY]).overall == "fits"
+
+
+@pytest.mark.parametrize("typed", ["NSCLC", "Carcinoma, Non-Small-Cell Lung", "lung neoplasms", "non small cell lung carcinoma",
+                                   "non-small cell lung cancr", "advanced solid tumours"])
+def test_conditions_read_as_a_clinician_reads_them(trials, typed):
+    """Synonyms, MeSH headings, broader terms and typos of the trial's condition all match it."""
+    patient = read_conditions([typed])
+    assert patient[0].concepts, typed
+    fit = verdict({"conditions": [typed]}, trials[NSCLC])
+    assert fit.condition in ("matches", "unknown") and fit.condition != "differs"
+
+
+def test_check_command_prints_the_contract_json(trials, lead_study_dir, shared_data, tmp_path, capsys):
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps(NSCLC_WOMAN))
+    status = main(["check", "--patient", str(patient), "--json", "--data", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"),
+                   "--data", str(lead_study_dir), NSCLC, LEAD_STUDY])
+    assert status == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows == [
+        {"trial_id": NSCLC, "verdict": "fits", "condition": "matches", "reasons": []},
+        {"trial_id": LEAD_STUDY, "verdict": "fails", "condition": "differs",
+         "reasons": [{"kind": "condition", "text": "trial studies Lead Poisoning, not non-small cell lung cancer"}]},
+    ]
+
+
+def test_check_command_names_an_unreadable_value_and_goes_on(lead_study_dir, tmp_path, capsys):
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps({"age": 62, "healthy": "maybe", "values": {"anc": "lots"}}))
+    status = main(["check", "--patient", str(patient), "--data", str(lead_study_dir)])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert f"trialtui: {patient}: healthy: true or false is expected, found 'maybe'" in err
+    assert f"trialtui: {patient}: ANC: cannot read 'lots'" in err
+    assert out.splitlines()[0].split(None, 2)[:2] == [LEAD_STUDY, "unknown"]
+    assert out.splitlines()[0].endswith("trial enrols women only; sex not given")
+
+
+def test_durations_show_in_the_records_own_unit():
+    from trialtui.eligibility.display import threshold_text
+    from trialtui.eligibility.extract import extract_text_thresholds
+
+    (threshold,) = extract_text_thresholds("Inclusion Criteria:\n- Life expectancy of at least 6 months")
+    assert threshold.value == pytest.approx(182.625) and threshold.unit == "days"  # the contract's canonical days
+    assert threshold_text(threshold) == "≥ 6 months"
+    assert threshold_text({"bound": "lower", "inclusive": True, "value": 0.5, "unit": "years", "raw": "6 Months",
+                           "condition": None}) == "≥ 6 months"
