@@ -4,7 +4,9 @@ It serves real study records on 127.0.0.1 with the API's shapes: ``GET /api/v2/s
 linked by opaque ``nextPageToken`` values (``pageSize`` honoured up to the server's own cap,
 ``countTotal``, ``filter.ids``, ``filter.overallStatus``, the ``query.*`` searches roughly) and
 ``GET /api/v2/studies/{nctId}``. Faults are scripted per request or per page: 429 with
-``Retry-After``, 5xx, slow answers, bodies cut short. Every request is logged so tests can count them.
+``Retry-After``, 5xx, slow answers, bodies cut short, bodies trickled a byte at a time, redirects,
+gzip bombs. A hostile server can also loop its page tokens (`repeat_tokens`, `endless`). Every
+request is logged so tests can count them.
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ class Fault:
     """Send the real page's headers and half its body, then close: a connection dropped mid-body."""
     body: bytes | None = None
     """Send these bytes with status 200 instead of the page: e.g. JSON cut short."""
+    trickle: float = 0.0
+    """Send the real page one byte every ``trickle`` seconds: never a read timeout, never done."""
+    location: str | None = None
+    """Answer ``status`` (a 3xx) with this ``Location``: a redirect, to this server or another."""
+    gzip_bomb: int = 0
+    """Send a ``Content-Encoding: gzip`` body that inflates to this many bytes."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,10 @@ class FakeCtgov:
         self._page_faults: dict[int, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._token_epoch = 0
+        self.repeat_tokens = False
+        """Hand back the page token a page was asked with: page 2 again and again, forever."""
+        self.endless = False
+        """A fresh ``nextPageToken`` on every page, wrapping round the studies, forever."""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -216,8 +228,11 @@ class FakeCtgov:
                     return
                 studies = api._matching(params)
                 body: dict[str, Any] = {"studies": studies[offset:offset + size]}
-                if offset + size < len(studies):
-                    state = {"offset": offset + size, "query": fingerprint}
+                if api.repeat_tokens and token:
+                    body["nextPageToken"] = token
+                elif api.endless or offset + size < len(studies):
+                    next_offset = (offset + size) % max(len(studies), 1)
+                    state = {"offset": next_offset, "query": fingerprint, "n": len(api.requests)}
                     body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
                 if params.get("countTotal") == "true":
                     body["totalCount"] = len(studies)
@@ -237,6 +252,16 @@ class FakeCtgov:
                 if fault is None:
                     return False
                 time.sleep(fault.delay)
+                if fault.trickle:
+                    self._trickle(path, params, page, fault.trickle)
+                    return True
+                if fault.gzip_bomb:
+                    self._gzip_bomb(path, params, page, fault.gzip_bomb)
+                    return True
+                if fault.location is not None:
+                    self._send(path, params, page, fault.status, b"moved", "text/plain",
+                               {"Location": fault.location})
+                    return True
                 if fault.status == 200 and fault.body is None and not fault.truncate:
                     return False
                 if fault.truncate:
@@ -257,6 +282,36 @@ class FakeCtgov:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
                 self._send(path, params, page, fault.status, b"try later", "text/plain", headers)
                 return True
+
+            def _trickle(self, path: str, params: dict[str, str], page: int | None, every: float) -> None:
+                body = json.dumps({"studies": api._matching(params)[:5]}).encode()
+                self._log(path, params, page, 200)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.close_connection = True
+                try:
+                    for position in range(len(body)):
+                        self.wfile.write(body[position:position + 1])
+                        self.wfile.flush()
+                        time.sleep(every)
+                except OSError:
+                    pass  # the client gave up on it, as it should
+
+            def _gzip_bomb(self, path: str, params: dict[str, str], page: int | None, size: int) -> None:
+                inflated = b'{"studies": [' + b" " * size + b"]}"
+                body = gzip.compress(inflated, compresslevel=9)
+                self._log(path, params, page, 200)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client stopped reading past its cap
 
             def _log(self, path: str, params: dict[str, str], page: int | None, status: int) -> None:
                 with api._lock:

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from trialtui.fetch import ChangedTrial, UpdateProgress, UpdateResult, unreviewed_changes, update_library
+from trialtui.fetch.last_search import remembered_server
 from trialtui.tui.text import plain
 
 
@@ -108,12 +109,12 @@ class ChangesScreen(Screen[str | None]):
 
     def action_update(self) -> None:
         self._status("Checking the registry for newer versions of your library's trials…")
-        self._update()
+        self._update(remembered_server(self.app.session.db))
 
     @work(thread=True, exclusive=True, group="update")
-    def _update(self) -> None:
+    def _update(self, base_url: str | None) -> None:
         result = update_library(
-            self.app.session.library, cancel=self._cancel,
+            self.app.session.library, base_url=base_url, cancel=self._cancel,
             progress=lambda p: self.post_message(self.UpdateProgressed(p)),
         )
         self.post_message(self.UpdateFinished(result))
