@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import gzip
+import io
 import json
 import threading
 import time
@@ -77,6 +79,20 @@ def sponsor_update(study: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
+@functools.cache
+def gzip_bomb(size: int) -> bytes:
+    """A gzip file of a JSON page padded with ``size`` spaces, compressed a megabyte at a time so
+    the server itself never holds the inflated bytes."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as bomb:
+        bomb.write(b'{"studies": [')
+        block = b" " * (1024 * 1024)
+        for start in range(0, size, len(block)):
+            bomb.write(block[: size - start])
+        bomb.write(b"]}")
+    return out.getvalue()
+
+
 @dataclass
 class Fault:
     """What the server does instead of answering normally, once."""
@@ -112,6 +128,8 @@ class FakeCtgov:
         self.studies = {nct_id_of(s): copy.deepcopy(s) for s in studies}
         self.max_page_size = max_page_size
         self.requests: list[Request] = []
+        self.received = 0
+        """Requests that arrived, answered or not (`requests` logs them as they are answered)."""
         self._next_faults: deque[Fault] = deque()
         self._page_faults: dict[int, deque[Fault]] = {}
         self._lock = threading.Lock()
@@ -200,6 +218,8 @@ class FakeCtgov:
                 """Quiet: test output is for test failures."""
 
             def do_GET(self) -> None:
+                with api._lock:
+                    api.received += 1
                 url = urlsplit(self.path)
                 params = {k: v[-1] for k, v in parse_qs(url.query).items()}
                 if url.path == "/api/v2/studies":
@@ -300,8 +320,7 @@ class FakeCtgov:
                     pass  # the client gave up on it, as it should
 
             def _gzip_bomb(self, path: str, params: dict[str, str], page: int | None, size: int) -> None:
-                inflated = b'{"studies": [' + b" " * size + b"]}"
-                body = gzip.compress(inflated, compresslevel=9)
+                body = gzip_bomb(size)
                 self._log(path, params, page, 200)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -21,6 +21,7 @@ import random
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,6 +164,37 @@ class _TooLarge(Exception):
     pass
 
 
+class _Undecodable(Exception):
+    pass
+
+
+_INFLATE_STEP = 1024 * 1024
+"""Most bytes one decompression step may produce, so a bomb never inflates past the cap at once."""
+
+
+def _inflated(raw: Iterator[bytes], encoding: str) -> Iterator[bytes]:
+    """The body's bytes as sent before ``Content-Encoding``, in steps of at most `_INFLATE_STEP`."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        yield from raw
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise _Undecodable(f"the answer is encoded as {encoding!r}, which trialtui cannot read")
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, told by the header
+    try:
+        for chunk in raw:
+            while chunk:
+                yield inflater.decompress(chunk, _INFLATE_STEP)
+                chunk = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+        yield inflater.flush()
+    except zlib.error as problem:
+        raise httpx.DecodingError(str(problem)) from None
+    if not inflater.eof:
+        raise httpx.RemoteProtocolError("the compressed answer ends early")
+
+
 class _Transfer:
     """One GET on a daemon thread of its own, so the caller can give up on it at any moment.
 
@@ -170,7 +202,7 @@ class _Transfer:
     Abandoning shuts the socket down, which ends a read blocked on a silent server at once.
     """
 
-    def __init__(self, http: httpx.Client, url: str, params: dict[str, str], max_bytes: int) -> None:
+    def __init__(self, http: httpx.Client, url: str, params: dict[str, str] | None, max_bytes: int) -> None:
         self.done = threading.Event()
         self.answer: _Answer | None = None
         self.error: BaseException | None = None
@@ -188,7 +220,8 @@ class _Transfer:
                 if self._abandoned.is_set():
                     return
                 chunks, size = [], 0
-                for chunk in response.iter_bytes():
+                encoding = response.headers.get("Content-Encoding", "")
+                for chunk in _inflated(response.iter_raw(), encoding):
                     if self._abandoned.is_set():
                         return
                     size += len(chunk)
@@ -226,7 +259,8 @@ class CtgovClient:
         self.base_url = self.base_url.rstrip("/")
         self._http = httpx.Client(
             timeout=self.policy.timeout,
-            headers={"User-Agent": f"trialtui/{__version__}", "Accept": "application/json"},
+            headers={"User-Agent": f"trialtui/{__version__}", "Accept": "application/json",
+                     "Accept-Encoding": "gzip"},
             follow_redirects=False,
         )
         self._last_request = float("-inf")
@@ -351,7 +385,7 @@ class CtgovClient:
         except (ValueError, RecursionError):
             raise _Retryable(f"incomplete or invalid JSON from {shown_url}") from None
 
-    def _get(self, url: str, params: dict[str, str]) -> _Answer:
+    def _get(self, url: str, params: dict[str, str] | None) -> _Answer:
         """The answer to ``GET url``, following redirects on the same host only.
 
         A redirect to another host is refused: what is stored names the server the user chose
@@ -373,10 +407,10 @@ class CtgovClient:
                     f"{answer.url}: redirected from {first.host} to another host, "
                     f"{target.host or target.scheme}; refused (use --base-url with that server "
                     "if you trust it)")
-            url, params = str(target), {}
+            url, params = str(target), None  # the Location carries its own query
         raise FetchError(f"{first}: more than {MAX_REDIRECTS} redirects (a redirect loop)")
 
-    def _request(self, url: str, params: dict[str, str]) -> _Answer:
+    def _request(self, url: str, params: dict[str, str] | None) -> _Answer:
         """One request, given up on when the user cancels or it outlasts ``policy.deadline``."""
         transfer = _Transfer(self._http, url, params, self.policy.max_bytes)
         deadline = time.monotonic() + self.policy.deadline
@@ -393,6 +427,8 @@ class CtgovClient:
         if isinstance(error, _TooLarge):
             raise FetchError(f"{url}: the answer is larger than "
                              f"{self.policy.max_bytes / 2**20:g} MB once decompressed; stopped")
+        if isinstance(error, _Undecodable):
+            raise FetchError(f"{url}: {error}")
         if isinstance(error, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
             raise FetchError(f"{url}: {error}")
         if isinstance(error, (httpx.TransportError, httpx.DecodingError, OSError)):
