@@ -104,7 +104,7 @@ class Fault:
     truncate: bool = False
     """Send the real page's headers and half its body, then close: a connection dropped mid-body."""
     body: bytes | None = None
-    """Send these bytes with status 200 instead of the page: e.g. JSON cut short."""
+    """Send these bytes with ``status`` instead of the page: e.g. JSON cut short, or a refusal."""
     trickle: float = 0.0
     """Send the real page one byte every ``trickle`` seconds: never a read timeout, never done."""
     location: str | None = None
@@ -297,7 +297,7 @@ class FakeCtgov:
                     self.close_connection = True
                     return True
                 if fault.body is not None:
-                    self._send(path, params, page, 200, fault.body)
+                    self._send(path, params, page, fault.status, fault.body)
                     return True
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
                 self._send(path, params, page, fault.status, b"try later", "text/plain", headers)

@@ -8,6 +8,7 @@ loops and hops to another host, a gzip bomb, a base URL that is no URL.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import signal
 import subprocess
@@ -84,6 +85,23 @@ def test_a_repeated_page_token_stops_the_fetch_and_a_rerun_does_not_resume_the_l
         assert again.resumed_from_page is None and again.runaway
         assert api.count() - before == 2
         assert "pageToken" not in api.requests[before].params
+
+
+def test_a_checkpoint_left_deep_in_a_loop_is_not_resumed_into_it(studies, library):
+    """A checkpoint as an earlier version left it, 1,805 pages into a server's token loop."""
+    with FakeCtgov(studies, max_page_size=PAGE) as api:
+        cancel = threading.Event()
+        fetch_to_library(StudyQuery(), library, base_url=api.base_url, policy=FAST, cancel=cancel,
+                         progress=lambda p: p.pages == 2 and cancel.set())
+        [saved] = checkpoint_dir().glob("*.json")
+        looping = json.loads(saved.read_text()) | {"pages": 1805, "studies": 1805 * PAGE}
+        saved.write_text(json.dumps(looping))
+        before = api.count()
+        result = guarded_fetch(api, library)
+        assert api.count() - before == 1
+    assert result.runaway and not result.cancelled
+    assert "sent 36,120 studies in 1,806 pages but said it holds 150" in result.error
+    assert not list(checkpoint_dir().glob("*.json"))
 
 
 def test_fresh_tokens_past_the_total_count_stop_the_fetch(studies, library):
@@ -264,3 +282,12 @@ def test_a_gzip_encoded_answer_under_the_cap_is_read(boston):
         api.fail_next(Fault(status=200, gzip_bomb=1000))
         page = client.studies_page({"pageSize": "1000"})
     assert page.studies == []
+
+
+def test_a_refusal_shows_the_servers_words_with_control_characters_escaped(boston):
+    with FakeCtgov(boston) as api, CtgovClient(api.base_url, FAST) as client:
+        api.fail_next(Fault(status=400, body=b"bad query \x1b[2J\x1b]52;c;aGk=\x07\xe2\x80\xae here"))
+        with pytest.raises(FetchError) as failure:
+            client.studies_page({"pageSize": "1000"})
+    assert str(failure.value) == (f"HTTP 400 from {api.base_url}/studies?pageSize=1000&countTotal=true: "
+                                  "bad query \\x1b[2J\\x1b]52;c;aGk=\\x07\\u202e here")

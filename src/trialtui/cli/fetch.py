@@ -196,6 +196,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     summary = (f"{result.added:,} added, {result.updated:,} updated, {result.unchanged:,} unchanged"
                f", {len(result.skipped):,} skipped ({_count(result.studies, 'study', 'studies')}, "
                f"{_count(result.pages, 'page', 'pages')})")
+    if result.cancelled and not result.pages:
+        print("trialtui: fetch interrupted before the first page arrived; nothing was stored.",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if result.cancelled:
         print(f"trialtui: fetch interrupted; {summary} so far. "
               "Run the same command again to resume.", file=sys.stderr)

@@ -463,6 +463,8 @@ class _NotFound(Exception):
 
 
 def _api_message(response: _Answer) -> str:
-    """The API explains a 400 in plain text or JSON; show the first line of it."""
+    """The API explains a 400 in plain text or JSON; show the first line of it, with any control
+    character the server sent written as a visible escape, never raw to the terminal."""
     text = response.body[:4096].decode("utf-8", errors="replace").strip()
-    return text.splitlines()[0][:200] if text else response.reason_phrase
+    line = text.splitlines()[0][:200] if text else response.reason_phrase
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
