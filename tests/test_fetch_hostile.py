@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ctgov_server import FakeCtgov, Fault, load_studies, nct_id_of
+from ctgov_server import FakeCtgov, Fault, load_studies
 from trialtui.cli import main
 from trialtui.fetch.client import CtgovClient, FetchCancelled, FetchError, RetryPolicy
 from trialtui.fetch.fetcher import FetchProgress, fetch_to_library
@@ -265,7 +265,7 @@ def test_one_ctrl_c_stops_a_hung_request_within_a_second_and_keeps_the_stored_pa
         time.sleep(0.3)
         child.send_signal(signal.SIGINT)
         interrupted = time.monotonic()
-        out, err = child.communicate(timeout=30)
+        _, err = child.communicate(timeout=30)
         took = time.monotonic() - interrupted
     assert child.returncode == 130
     assert took < 1.5
