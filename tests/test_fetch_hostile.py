@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -291,3 +292,29 @@ def test_a_refusal_shows_the_servers_words_with_control_characters_escaped(bosto
             client.studies_page({"pageSize": "1000"})
     assert str(failure.value) == (f"HTTP 400 from {api.base_url}/studies?pageSize=1000&countTotal=true: "
                                   "bad query \\x1b[2J\\x1b]52;c;aGk=\\x07\\u202e here")
+
+
+def test_a_checkpoint_that_cannot_be_written_ends_the_fetch_in_one_line(studies, capsys):
+    checkpoint_dir().parent.mkdir(parents=True, exist_ok=True)
+    checkpoint_dir().write_text("a file where the checkpoint folder should be")
+    with FakeCtgov(studies, max_page_size=PAGE) as api:
+        status = main(["fetch", "--term", "NCT", "--base-url", api.base_url, "--max-rate", "1000"])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    problems = [line for line in err.splitlines() if line.startswith("trialtui: ")]
+    assert problems[0].startswith(f"trialtui: {checkpoint_dir()}/")
+    assert problems[0].endswith(".json: could not save where this fetch stopped (File exists)")
+    assert "Traceback" not in err
+    with Database.open() as db:
+        assert len(Library(db).digests()) == PAGE
+
+
+def test_a_page_the_database_cannot_store_ends_the_fetch_in_one_line(studies, library, monkeypatch):
+    def disk_fails(self, trials, origin):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Library, "import_trials", disk_fails)
+    with FakeCtgov(studies, max_page_size=PAGE) as api:
+        result = fetch_to_library(StudyQuery(), library, base_url=api.base_url, policy=FAST)
+    assert result.error == f"{library.db.path}: could not store the page (disk I/O error)"
+    assert result.pages == 0

@@ -8,6 +8,7 @@ callback and a cancel Event); it reports the outcome rather than raising, so bot
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -175,6 +176,8 @@ def fetch_to_library(
             result.error, result.runaway = str(runaway), True
         except FetchError as failure:
             result.error = str(failure)
+        except sqlite3.Error as failure:
+            result.error = f"{library.db.path}: could not store the page ({failure})"
         result.requests = client.requests_made
     result.elapsed = time.monotonic() - started
     return result
