@@ -223,8 +223,16 @@ def test_the_command_line_calls_a_bad_base_url_a_usage_error(command, capsys):
     assert main([*args, "--base-url", "notaurl"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == ("trialtui: notaurl: not an http:// or https:// address "
+    assert err == ("trialtui: --base-url notaurl: not an http:// or https:// address "
                    "(e.g. https://clinicaltrials.gov/api/v2)\n")
+
+
+def test_a_bad_base_url_from_the_environment_is_named_as_such(monkeypatch, capsys):
+    monkeypatch.setenv("TRIALTUI_API_URL", "clinicaltrials.gov/api/v2")
+    assert main(["fetch", "--cond", "glioma"]) == 2
+    assert capsys.readouterr().err == (
+        "trialtui: $TRIALTUI_API_URL clinicaltrials.gov/api/v2: not an http:// or https:// address "
+        "(e.g. https://clinicaltrials.gov/api/v2)\n")
 
 
 @pytest.mark.parametrize("hostile", ["redirect-loop", "other-host", "repeated-token"])

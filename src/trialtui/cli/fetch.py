@@ -145,10 +145,15 @@ def _retry_text(retrying) -> str:
 
 
 def _base_url(args: argparse.Namespace) -> str:
-    """The server to ask; `BaseUrlError` (a usage error) when it is no http(s) URL."""
-    from trialtui.fetch.client import check_base_url, resolve_base_url
+    """The server to ask; `BaseUrlError` (a usage error, naming where the URL came from) when it
+    is no http(s) URL."""
+    from trialtui.fetch.client import BASE_URL_ENV, BaseUrlError, check_base_url, resolve_base_url
 
-    return check_base_url(resolve_base_url(args.base_url))
+    try:
+        return check_base_url(resolve_base_url(args.base_url))
+    except BaseUrlError as error:
+        source = "--base-url" if args.base_url else f"${BASE_URL_ENV}"
+        raise BaseUrlError(f"{source} {error}") from None
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
