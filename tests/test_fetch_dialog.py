@@ -181,3 +181,19 @@ def test_ctrl_q_mid_fetch_ends_the_process(studies, trialtui_home, tmp_path):
     assert child.returncode == 0, err
     assert out == "quit\n"
     assert took < 5
+
+
+async def test_an_empty_server_field_asks_the_default_server(studies, monkeypatch):
+    with FakeCtgov(studies) as api:
+        monkeypatch.setenv("TRIALTUI_API_URL", api.base_url)
+        app = build_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            dialog = await open_fetch_dialog(pilot)
+            field(dialog, "base-url").value = ""
+            field(dialog, "nct_ids").value = nct_id_of(studies[0])
+            field(dialog, "nct_ids").focus()
+            await pilot.press("enter")
+            status = dialog.query_one("#fetch-status", Static)
+            await wait_for(pilot, lambda: str(status.content).startswith("Fetched"))
+    assert api.count() == 1

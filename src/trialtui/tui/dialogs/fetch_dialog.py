@@ -108,7 +108,8 @@ class FetchDialog(ModalScreen[FetchResult | None]):
         save_fetch_form(self.library.db, self._fields())
 
     def _query(self) -> StudyQuery:
-        values = {key: self.query_one(f"#fetch-{key}", Input).value for key, _, _ in FIELDS}
+        values = self._fields()
+        values.pop(SERVER)
         lists = {key: tuple(values.pop(key).replace(",", " ").split()) for key in ("nct_ids",)}
         lists |= {key: tuple(v.strip() for v in values.pop(key).split(",") if v.strip()) for key in ("statuses", "phases")}
         return StudyQuery.build(**values, **lists)
@@ -127,7 +128,7 @@ class FetchDialog(ModalScreen[FetchResult | None]):
             self._status("Fill in at least one field: fetching the whole registry takes hours.")
             return
         try:
-            base_url = check_base_url(self.query_one("#fetch-base-url", Input).value.strip())
+            base_url = check_base_url(self._fields()[SERVER] or resolve_base_url(None))
         except BaseUrlError as err:
             self._status(f"Server: {err}")
             return
