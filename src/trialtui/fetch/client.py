@@ -91,8 +91,9 @@ class RetryPolicy:
     """Longest wait for any one read from the server."""
     deadline: float = 60.0
     """Longest one request may take from start to last byte, however the server trickles it."""
-    max_bytes: int = 64 * 1024 * 1024
-    """Largest answer kept, counted after decompression; a larger one ends the fetch."""
+    max_bytes: int = 256 * 1024 * 1024
+    """Largest answer kept, counted after decompression; a larger one ends the fetch. A page of
+    1,000 studies with results sections runs to tens of megabytes, so the cap leaves it room."""
 
     def backoff(self, retry: int, rng: random.Random) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
@@ -157,7 +158,7 @@ class _Answer:
     headers: httpx.Headers
     url: str
     reason_phrase: str
-    body: bytes
+    body: bytearray
 
 
 class _TooLarge(Exception):
@@ -219,17 +220,16 @@ class _Transfer:
                 self._socket = stream.get_extra_info("socket") if stream else None
                 if self._abandoned.is_set():
                     return
-                chunks, size = [], 0
+                body = bytearray()
                 encoding = response.headers.get("Content-Encoding", "")
                 for chunk in _inflated(response.iter_raw(), encoding):
                     if self._abandoned.is_set():
                         return
-                    size += len(chunk)
-                    if size > max_bytes:
+                    if len(body) + len(chunk) > max_bytes:
                         raise _TooLarge()
-                    chunks.append(chunk)
+                    body += chunk
                 self.answer = _Answer(response.status_code, response.headers, str(response.url),
-                                      response.reason_phrase, b"".join(chunks))
+                                      response.reason_phrase, body)
         except Exception as error:  # handed to the waiting caller, which words it for the user
             self.error = error
         finally:
