@@ -4,14 +4,18 @@ It serves real study records on 127.0.0.1 with the API's shapes: ``GET /api/v2/s
 linked by opaque ``nextPageToken`` values (``pageSize`` honoured up to the server's own cap,
 ``countTotal``, ``filter.ids``, ``filter.overallStatus``, the ``query.*`` searches roughly) and
 ``GET /api/v2/studies/{nctId}``. Faults are scripted per request or per page: 429 with
-``Retry-After``, 5xx, slow answers, bodies cut short. Every request is logged so tests can count them.
+``Retry-After``, 5xx, slow answers, bodies cut short, bodies trickled a byte at a time, redirects,
+gzip bombs. A hostile server can also loop its page tokens (`repeat_tokens`, `endless`). Every
+request is logged so tests can count them.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import functools
 import gzip
+import io
 import json
 import threading
 import time
@@ -75,6 +79,20 @@ def sponsor_update(study: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
+@functools.cache
+def gzip_bomb(size: int) -> bytes:
+    """A gzip file of a JSON page padded with ``size`` spaces, compressed a megabyte at a time so
+    the server itself never holds the inflated bytes."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as bomb:
+        bomb.write(b'{"studies": [')
+        block = b" " * (1024 * 1024)
+        for start in range(0, size, len(block)):
+            bomb.write(block[: size - start])
+        bomb.write(b"]}")
+    return out.getvalue()
+
+
 @dataclass
 class Fault:
     """What the server does instead of answering normally, once."""
@@ -86,7 +104,13 @@ class Fault:
     truncate: bool = False
     """Send the real page's headers and half its body, then close: a connection dropped mid-body."""
     body: bytes | None = None
-    """Send these bytes with status 200 instead of the page: e.g. JSON cut short."""
+    """Send these bytes with ``status`` instead of the page: e.g. JSON cut short, or a refusal."""
+    trickle: float = 0.0
+    """Send the real page one byte every ``trickle`` seconds: never a read timeout, never done."""
+    location: str | None = None
+    """Answer ``status`` (a 3xx) with this ``Location``: a redirect, to this server or another."""
+    gzip_bomb: int = 0
+    """Send a ``Content-Encoding: gzip`` body that inflates to this many bytes."""
 
 
 @dataclass(frozen=True)
@@ -104,10 +128,16 @@ class FakeCtgov:
         self.studies = {nct_id_of(s): copy.deepcopy(s) for s in studies}
         self.max_page_size = max_page_size
         self.requests: list[Request] = []
+        self.received = 0
+        """Requests that arrived, answered or not (`requests` logs them as they are answered)."""
         self._next_faults: deque[Fault] = deque()
         self._page_faults: dict[int, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._token_epoch = 0
+        self.repeat_tokens = False
+        """Hand back the page token a page was asked with: page 2 again and again, forever."""
+        self.endless = False
+        """A fresh ``nextPageToken`` on every page, wrapping round the studies, forever."""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -188,6 +218,8 @@ class FakeCtgov:
                 """Quiet: test output is for test failures."""
 
             def do_GET(self) -> None:
+                with api._lock:
+                    api.received += 1
                 url = urlsplit(self.path)
                 params = {k: v[-1] for k, v in parse_qs(url.query).items()}
                 if url.path == "/api/v2/studies":
@@ -216,8 +248,11 @@ class FakeCtgov:
                     return
                 studies = api._matching(params)
                 body: dict[str, Any] = {"studies": studies[offset:offset + size]}
-                if offset + size < len(studies):
-                    state = {"offset": offset + size, "query": fingerprint}
+                if api.repeat_tokens and token:
+                    body["nextPageToken"] = token
+                elif api.endless or offset + size < len(studies):
+                    next_offset = (offset + size) % max(len(studies), 1)
+                    state = {"offset": next_offset, "query": fingerprint, "n": len(api.requests)}
                     body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
                 if params.get("countTotal") == "true":
                     body["totalCount"] = len(studies)
@@ -237,6 +272,16 @@ class FakeCtgov:
                 if fault is None:
                     return False
                 time.sleep(fault.delay)
+                if fault.trickle:
+                    self._trickle(path, params, page, fault.trickle)
+                    return True
+                if fault.gzip_bomb:
+                    self._gzip_bomb(path, params, page, fault.gzip_bomb)
+                    return True
+                if fault.location is not None:
+                    self._send(path, params, page, fault.status, b"moved", "text/plain",
+                               {"Location": fault.location})
+                    return True
                 if fault.status == 200 and fault.body is None and not fault.truncate:
                     return False
                 if fault.truncate:
@@ -252,11 +297,40 @@ class FakeCtgov:
                     self.close_connection = True
                     return True
                 if fault.body is not None:
-                    self._send(path, params, page, 200, fault.body)
+                    self._send(path, params, page, fault.status, fault.body)
                     return True
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
                 self._send(path, params, page, fault.status, b"try later", "text/plain", headers)
                 return True
+
+            def _trickle(self, path: str, params: dict[str, str], page: int | None, every: float) -> None:
+                body = json.dumps({"studies": api._matching(params)[:5]}).encode()
+                self._log(path, params, page, 200)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.close_connection = True
+                try:
+                    for position in range(len(body)):
+                        self.wfile.write(body[position:position + 1])
+                        self.wfile.flush()
+                        time.sleep(every)
+                except OSError:
+                    pass  # the client gave up on it, as it should
+
+            def _gzip_bomb(self, path: str, params: dict[str, str], page: int | None, size: int) -> None:
+                body = gzip_bomb(size)
+                self._log(path, params, page, 200)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client stopped reading past its cap
 
             def _log(self, path: str, params: dict[str, str], page: int | None, status: int) -> None:
                 with api._lock:

@@ -1,8 +1,9 @@
 """``trialtui fetch`` and ``trialtui update``: the registry's API into the local library.
 
 Both run their work in a background thread, as the TUI does, so Ctrl-C only sets the cancel
-Event: the page being stored finishes its transaction, the checkpoint is kept, and the same
-command carries on later. A second Ctrl-C quits at once (an unfinished transaction rolls back).
+Event: the request under way is abandoned at once, a page being stored finishes its transaction,
+the checkpoint is kept, and the same command carries on later. A second Ctrl-C quits at once (an
+unfinished transaction rolls back).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def _in_background(work: Callable[[threading.Event], T]) -> T:
             pass
     except KeyboardInterrupt:
         cancel.set()
-        print("\ntrialtui: stopping after the current request (Ctrl-C again to quit now)…",
+        print("\ntrialtui: stopping; every page already stored is kept (Ctrl-C again to quit now)…",
               file=sys.stderr)
         while not done.wait(0.1):
             pass
@@ -144,8 +145,20 @@ def _retry_text(retrying) -> str:
             f"(try {retrying.attempt + 1} of {retrying.max_tries})")
 
 
+def _base_url(args: argparse.Namespace) -> str:
+    """The server to ask; `BaseUrlError` (a usage error, naming where the URL came from) when it
+    is no http(s) URL."""
+    from trialtui.fetch.client import BASE_URL_ENV, BaseUrlError, check_base_url, resolve_base_url
+
+    try:
+        return check_base_url(resolve_base_url(args.base_url))
+    except BaseUrlError as error:
+        source = "--base-url" if args.base_url else f"${BASE_URL_ENV}"
+        raise BaseUrlError(f"{source} {error}") from None
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from trialtui.fetch.client import resolve_base_url
+    from trialtui.fetch.client import BaseUrlError
     from trialtui.fetch.fetcher import fetch_to_library
     from trialtui.fetch.params import QueryError, StudyQuery
     from trialtui.store import Database, Library
@@ -161,7 +174,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if query.is_empty:
         return fail("fetch needs at least one of --cond, --term, --intr, --locn, --spons, --status, "
                     "--phase or --id (the registry holds over half a million studies)")
-    base_url = resolve_base_url(args.base_url)
+    try:
+        base_url = _base_url(args)
+    except BaseUrlError as error:
+        return fail(str(error))
     line = _ProgressLine()
 
     def on_progress(progress) -> None:
@@ -186,13 +202,19 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     summary = (f"{result.added:,} added, {result.updated:,} updated, {result.unchanged:,} unchanged"
                f", {len(result.skipped):,} skipped ({_count(result.studies, 'study', 'studies')}, "
                f"{_count(result.pages, 'page', 'pages')})")
+    if result.cancelled and not result.pages:
+        print("trialtui: fetch interrupted before the first page arrived; nothing was stored.",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if result.cancelled:
         print(f"trialtui: fetch interrupted; {summary} so far. "
               "Run the same command again to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
     if result.error:
         print(terminal_text(f"trialtui: {result.error}"), file=sys.stderr)
-        if result.pages:
+        if result.runaway:
+            print(terminal_text(f"trialtui: kept what was stored: {summary}"), file=sys.stderr)
+        elif result.pages:
             print(f"trialtui: {summary} before that. Run the same command again to resume.",
                   file=sys.stderr)
         return EXIT_FAILED
@@ -214,13 +236,16 @@ def _changed_json(changed) -> dict:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    from trialtui.fetch.client import resolve_base_url
+    from trialtui.fetch.client import BaseUrlError
     from trialtui.fetch.update import update_library
     from trialtui.store import Database, Library
 
     if args.max_rate <= 0:
         return fail("--max-rate must be above 0")
-    base_url = resolve_base_url(args.base_url)
+    try:
+        base_url = _base_url(args)
+    except BaseUrlError as error:
+        return fail(str(error))
     line = _ProgressLine()
 
     def on_progress(progress) -> None:

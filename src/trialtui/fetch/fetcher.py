@@ -8,6 +8,7 @@ callback and a cancel Event); it reports the outcome rather than raising, so bot
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from trialtui.fetch.client import (
     Page,
     RetryPolicy,
     Retrying,
+    RunawayPaging,
     resolve_base_url,
 )
 from trialtui.fetch.params import StudyQuery
@@ -69,6 +71,8 @@ class FetchResult:
     skipped: list[str] = field(default_factory=list)
     """One ``NCT ID: reason`` per study that could not be read; the rest of its page is stored."""
     error: str | None = None
+    runaway: bool = False
+    """The server's paging would never end; what was stored stays, nothing is left to resume."""
     cancelled: bool = False
     requests: int = 0
     elapsed: float = 0.0
@@ -119,7 +123,8 @@ def fetch_to_library(
     """Fetch every page of ``query`` into ``library``; resume a saved checkpoint unless ``restart``.
 
     Never raises for network trouble or cancellation: ``result.error`` / ``result.cancelled`` say
-    what stopped it, and the checkpoint stays so the same call later carries on.
+    what stopped it, and the checkpoint stays so the same call later carries on; except when the
+    server's pages would never end (``result.runaway``), where resuming would only loop again.
     """
     base_url = resolve_base_url(base_url)
     key = query.key(base_url)
@@ -149,9 +154,11 @@ def fetch_to_library(
     with client:
         params = query.api_params()
         token = checkpoint.next_page_token if checkpoint else None
+        resumed = client.iter_pages(params, token, total_count=result.total_count,
+                                    studies_before=result.studies, pages_before=result.pages)
         try:
             try:
-                _store_pages(client.iter_pages(params, token), library, result, key, query, report)
+                _store_pages(resumed, library, result, key, query, report)
             except FetchError as refused:
                 if token is None or refused.status != 400 or result.pages > checkpoint.pages:
                     raise
@@ -164,8 +171,13 @@ def fetch_to_library(
             clear_checkpoint(key)
         except FetchCancelled:
             result.cancelled = True
+        except RunawayPaging as runaway:
+            clear_checkpoint(key)
+            result.error, result.runaway = str(runaway), True
         except FetchError as failure:
             result.error = str(failure)
+        except sqlite3.Error as failure:
+            result.error = f"{library.db.path}: could not store the page ({failure})"
         result.requests = client.requests_made
     result.elapsed = time.monotonic() - started
     return result

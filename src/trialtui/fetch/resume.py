@@ -3,7 +3,9 @@
 A checkpoint is written after each page is safely in the library, naming the page token of the
 next page and the running totals. It is keyed by the query and the server (`StudyQuery.key`), so
 only an identical fetch resumes, and it is written atomically (temporary file, then rename) so a
-crash mid-write never leaves a checkpoint that cannot be read. A finished fetch deletes it.
+crash mid-write never leaves a checkpoint that cannot be read. A finished fetch deletes it. A
+checkpoint that cannot be written stops the fetch with one line naming it (`CheckpointError`):
+going on would leave pages that no later run could resume after.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from trialtui import paths
+from trialtui.fetch.client import FetchError
+
+
+class CheckpointError(FetchError):
+    """The checkpoint folder cannot be written; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +56,21 @@ def load_checkpoint(key: str) -> Checkpoint | None:
 
 def save_checkpoint(key: str, checkpoint: Checkpoint) -> None:
     target = _path(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".json.partial")
-    partial.write_text(json.dumps(asdict(checkpoint), indent=1), encoding="utf-8")
-    os.replace(partial, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(asdict(checkpoint), indent=1), encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as problem:
+        raise CheckpointError(
+            f"{target}: could not save where this fetch stopped ({problem.strerror or problem})"
+        ) from None
 
 
 def clear_checkpoint(key: str) -> None:
-    _path(key).unlink(missing_ok=True)
+    """Delete a checkpoint; one that cannot be deleted is left (a later run resumes from it,
+    which costs requests, never data) rather than ending a fetch that has already finished."""
+    try:
+        _path(key).unlink(missing_ok=True)
+    except OSError:
+        pass

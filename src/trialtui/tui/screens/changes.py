@@ -22,8 +22,9 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from trialtui.fetch import ChangedTrial, UpdateProgress, UpdateResult, unreviewed_changes, update_library
-from trialtui.tui.app import ChangedElsewhere
+from trialtui.fetch.last_search import remembered_server
 from trialtui.store import StoreError
+from trialtui.tui.app import ChangedElsewhere
 from trialtui.tui.text import plain
 
 
@@ -122,12 +123,12 @@ class ChangesScreen(Screen[str | None]):
 
     def action_update(self) -> None:
         self._status("Checking the registry for newer versions of your library's trials…")
-        self._update()
+        self._update(remembered_server(self.app.session.db))
 
     @work(thread=True, exclusive=True, group="update")
-    def _update(self) -> None:
+    def _update(self, base_url: str | None) -> None:
         result = update_library(
-            self.app.session.library, cancel=self._cancel,
+            self.app.session.library, base_url=base_url, cancel=self._cancel,
             progress=lambda p: self.post_message(self.UpdateProgressed(p)),
         )
         self.post_message(self.UpdateFinished(result))
@@ -148,6 +149,10 @@ class ChangesScreen(Screen[str | None]):
     def action_close(self) -> None:
         self._cancel.set()
         self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        """Quitting from here stops an update under way too, at once."""
+        self._cancel.set()
 
     def _status(self, text: str) -> None:
         self.query_one("#changes-status", Static).update(plain(text))
