@@ -360,7 +360,7 @@ class ReviewSession:
         return self._edited(trial_id)
 
     def undo(self) -> str | None:
-        """Revert this session's last annotation change; say what it was."""
+        """Revert the last annotation change made in this run of the app; say what it was."""
         said = self.annotations.undo()
         if said is not None:
             self.reviews = self.annotations.all()

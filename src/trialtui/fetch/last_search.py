@@ -1,6 +1,6 @@
 """The fetch dialog's last search and server, kept in the database's key/value table.
 
-The dialog opens as the user left it, in this session and the next, and the changes view's update
+The dialog opens as the user left it, in this run of the app and the next, and the changes view's update
 asks the server the user typed there rather than the default. The form is a convenience: when the
 database cannot be read or written the dialog simply starts empty.
 """

@@ -70,12 +70,11 @@ _FORK_OVER = 50_000
 takes a few seconds and forking would save little."""
 _BY_COST = ("facilities", "drug_text", "cities", "drugs", "ids", "keywords", "title", "official_title")
 """The fields the two processes of a parallel build claim (`forked.Claims`), the costliest to
-post first (roughly: a phase profile at 570k trials, one process, 2026-12-02 16:00, compiled
-tokenizer: facilities 8.9 s, drug_text 2.7, drugs 2.3, ids, cities 1.9, keywords 1.8, title 1.0,
-official_title 0.8), so that they end within one field of each other."""
+post first (as a one-process profile of a registry-scale build orders them: site names cost
+about three times the next field), so that they end within one field of each other."""
 _PARENT_LAST = ("states", "sponsors", "conditions", "countries")
-"""Small fields the parent posts last, while the child hands its share over (0.6-1 s at 570k
-in this session's timelines)."""
+"""Small fields the parent posts last, while the child hands its share over (the hand-over
+takes most of a second at registry scale)."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
