@@ -84,7 +84,9 @@ def test_a_damaged_database_is_named_reads_show_the_seeds_and_writes_refuse(libr
         assert out and "the database is damaged" in err and "Traceback" not in err
 
     studies = str(shared_data / "ctgov-v2" / "website-export-nsclc.json")
-    for argv in (["import", studies], ["annotate", "NCT06751134", "--note", "x"]):
+    nowhere = "http://127.0.0.1:9"  # never asked: the refusal comes before any request
+    for argv in (["import", studies], ["annotate", "NCT06751134", "--note", "x"],
+                 ["update", "--base-url", nowhere], ["fetch", "--cond", "glioma", "--base-url", nowhere]):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "the database is damaged" in err

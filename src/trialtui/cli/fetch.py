@@ -186,8 +186,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         else:
             line.show(_fetch_progress_text(progress))
 
-    print(terminal_text(f"fetching {query.describe()} from {base_url}"), file=sys.stderr)
     with Database.open() as db:
+        if db.problem is not None:  # damaged or read-only: say so before asking the registry anything
+            raise db.problem
+        print(terminal_text(f"fetching {query.describe()} from {base_url}"), file=sys.stderr)
         result = _in_background(lambda cancel: fetch_to_library(
             query, Library(db), base_url=base_url, policy=_policy(args), progress=on_progress,
             cancel=cancel, restart=args.restart,
@@ -256,6 +258,8 @@ def cmd_update(args: argparse.Namespace) -> int:
                       f"{progress.updated:,} updated")
 
     with Database.open() as db:
+        if db.problem is not None:  # damaged or read-only: nothing could be stored
+            raise db.problem
         library = Library(db)
         if not args.ids and library.count() == 0:
             return fail("the library is empty: add trials with `trialtui fetch` or `trialtui import`")
