@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from trialtui.paths import styles_dir
 from trialtui.session import ReviewSession
+from trialtui.tui.store_notice import store_notice
 
 
 WATCH_SECONDS = 1.0
@@ -46,6 +47,7 @@ class TrialTUI(App):
         from trialtui.tui.screens.browse import BrowseScreen
 
         self.push_screen(BrowseScreen())
+        self._announce_store_problem()
         self.set_interval(WATCH_SECONDS, self._watch_elsewhere)
 
     def _watch_elsewhere(self) -> None:
@@ -54,8 +56,6 @@ class TrialTUI(App):
             for screen in self.screen_stack:
                 screen.post_message(ChangedElsewhere(moved))
 
-        self._announce_store_problem()
-
     def on_browse_screen_loaded(self) -> None:
         """Damage may first show while the library is read."""
         self._announce_store_problem()
@@ -63,21 +63,13 @@ class TrialTUI(App):
     def _announce_store_problem(self) -> None:
         """A damaged or read-only library is said once, and stays in the header: the list shows
         the seeds and what still reads, and nothing is saved."""
-        from trialtui.store import StoreDamaged, StoreReadOnly
-
         problem = self.session.store_problem
         if problem is None or str(problem) == self._announced:
             return
         self._announced = str(problem)
-        if isinstance(problem, StoreDamaged):
-            self.sub_title = "library damaged: read-only"
-            self.notify(str(problem), title="Your library is damaged", severity="error", timeout=60)
-        elif isinstance(problem, StoreReadOnly):
-            self.sub_title = "read-only library"
-            self.notify(str(problem), title="Read-only library", severity="warning", timeout=15)
-        else:
-            self.sub_title = "library unavailable"
-            self.notify(str(problem), title="Your library cannot be opened", severity="error", timeout=60)
+        notice = store_notice(problem)
+        self.sub_title = notice.subtitle
+        self.notify(str(problem), title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=False)
 
     def on_unmount(self) -> None:
         self.session.close()
