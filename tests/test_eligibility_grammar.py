@@ -204,3 +204,59 @@ def test_crcl_in_a_run_on_item():  # NCT04646330
 
 def test_a_share_of_the_lymphocytes_is_not_a_lymphocyte_limit():  # NCT00000762
     assert read("CD4 count >= 20 percent of the total lymphocytes") == []
+
+
+# --- 9. ages that do not bound the participant (sentences written for these tests) ----------------
+
+def ages(text):
+    return [(t.bound, t.value, t.condition) for t in extract_text_thresholds(text) if t.measure == "age"]
+
+
+def test_ages_in_a_menopause_definition_are_not_age_limits():
+    text = ("Inclusion Criteria:\n\n* Adults aged 18 years or older\n* Women must be postmenopausal, defined as "
+            "no menses for 12 months after age 55, or surgically sterile\n* Women younger than 55 years old "
+            "count as postmenopausal only with FSH in the postmenopausal range\n")
+    assert ages(text) == [("lower", 18.0, None)]
+
+
+def test_ages_of_relatives_and_partners_are_not_age_limits():
+    text = ("Exclusion Criteria:\n\n* Family history of unexplained cardiac arrest under 35 years of age\n"
+            "* Sudden death before 45 years of age in a first-degree relative\n"
+            "* Participant whose partner is younger than 16 years of age\n* Patients under 21 years of age\n")
+    assert ages(text) == [("lower", 21.0, None)]
+
+
+def test_a_time_span_is_not_an_age():
+    text = ("Inclusion Criteria:\n\n* Remission lasting 2 years or more before relapse\n"
+            "* An interval of 6 months or more between the two surgeries\n* Participants 40 years or older\n")
+    assert ages(text) == [("lower", 40.0, None)]
+
+
+def test_an_age_that_narrows_an_exclusion_to_a_subgroup_is_no_age_limit():
+    text = ("Exclusion Criteria:\n\n* Patients aged 75 or older who cannot tolerate the full starting dose\n"
+            "* Age over 85 years\n")
+    assert ages(text) == [("upper", 85.0, None)]
+
+
+def test_age_as_the_object_of_a_condition_word_or_a_bracket_without_numbers():
+    assert ages("Inclusion Criteria:\n\n* For age > 70 years: a geriatric assessment score of at least 6\n") == []
+    assert read("Karnofsky or Lansky score (whichever suits the child's age) of 60 or more") == [
+        ("karnofsky", "lower", 60.0, "score", None), ("lansky", "lower", 60.0, "score", None)]
+
+
+def test_of_age_ends_an_age_phrase_and_starts_no_other():
+    assert read("Women, 30-60 years of age, with stable symptoms for at least 3 months") == [
+        ("age", "lower", 30.0, "years", None), ("age", "upper", 60.0, "years", None)]
+
+
+def test_cohort_ages_that_cannot_hold_together_give_their_envelope():
+    text = ("Inclusion Criteria:\n\n* Cohort 1: patients at least 65 years old, untreated\n"
+            "* Cohort 2: patients 20-64 years old after one prior line\n")
+    assert ages(text) == [("lower", 20.0, None)]
+    text = ("Inclusion Criteria:\n\n* Participants under 10 years old must weigh at least 12 kg\n"
+            "* Participants over 10 years old must weigh at least 25 kg\n")
+    assert ages(text) == []
+
+
+def test_capitalised_year_unit():
+    assert read("Age ≥ 21 Years") == [("age", "lower", 21.0, "years", None)]

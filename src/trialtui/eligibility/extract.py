@@ -17,6 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from trialtui.digest import age_in_years
+from trialtui.eligibility.ages import alternative_ages, not_participant_age
 from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
@@ -549,6 +550,8 @@ class _Extractor:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
         mentions = _mentions(sentence, lowered, hints)
+        if mentions:
+            mentions = [m for m in mentions if not _age_not_a_limit(sentence, m)]
         if not mentions:
             mentions = self._carried_mentions(sentence, lowered)
         inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
@@ -865,6 +868,27 @@ _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
+_AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$|\b(?:for|if|when)\s+(?:the\s+)?$", re.IGNORECASE)
+"""Before the word "age" when it starts no limit: the end of "18 years of age", or a condition
+("For age > 60: ...", a path of the criteria rather than a bound)."""
+_WORDS_IN_BRACKET = re.compile(r"\([^()\d]*$")
+
+
+def _age_not_a_limit(sentence: str, mention: _Mention) -> bool:
+    """An "age" that no value after it limits: the tail of an age phrase, a condition word's object,
+    or inside a bracket without numbers ("Karnofsky or Lansky (depending on the patient's age) ≥ 50")."""
+    if mention.measures != ("age",):
+        return False
+    before = sentence[max(0, mention.start - 20) : mention.start]
+    if _AGE_TAIL.search(before):
+        return True
+    opening = _WORDS_IN_BRACKET.search(sentence, max(0, mention.start - 60), mention.start)
+    if opening is None:
+        return False
+    close = sentence.find(")", mention.end)
+    return close >= 0 and not any(ch.isdigit() for ch in sentence[mention.end : close])
+
+
 _AGE_PAREN = re.compile(r"\((?P<body>[^()]{1,90})\)")
 _AGE_PAREN_WORDS = re.compile(r"\b(?:ages?|aged|years?|yrs?)\b", re.IGNORECASE)
 _NOT_AN_AGE = re.compile(r"\b(?:since|after|prior|ago|before|within|diagnos\w*|treatment|therapy|follow)\b", re.IGNORECASE)
@@ -963,8 +987,12 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
     for threshold in _person_ages(criteria, found, extractor.condition_spans):
         found.append(threshold)
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
+    found = [t for t in found if not not_participant_age(t, criteria)]
+    alternatives = alternative_ages(found)
     unique: dict[tuple, Threshold] = {}
     for threshold in found:
+        if id(threshold) in alternatives:
+            continue
         key = (threshold.measure, threshold.bound, round(threshold.value, 3), threshold.unit, threshold.condition)
         unique.setdefault(key, threshold)
     return [t for t in unique.values() if not _restated_age(t, unique)]
