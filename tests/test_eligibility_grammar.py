@@ -260,3 +260,22 @@ def test_cohort_ages_that_cannot_hold_together_give_their_envelope():
 
 def test_capitalised_year_unit():
     assert read("Age ≥ 21 Years") == [("age", "lower", 21.0, "years", None)]
+
+
+def test_limits_in_an_any_of_list_with_non_numeric_choices_bound_no_one():
+    text = ("Inclusion Criteria:\n\n- Adults 50 years or older\n- One or more of the following conditions:\n"
+            "  - Chronic kidney disease\n  - Age of 80 years or older\n  - Ejection fraction of 40% or less\n"
+            "- Platelets ≥ 100,000/µL\n")
+    assert [(t.measure, t.bound, t.value) for t in extract_text_thresholds(text)] == [
+        ("age", "lower", 50.0), ("platelets", "lower", 100.0)]
+
+
+def test_ages_listed_under_a_cohort_header_are_brackets():
+    text = ("Inclusion Criteria:\n\n1. Age groups:\n   - Toddlers (1 to 3 years old)\n"
+            "   - School children (6 to 11 years old)\n2. Weight at least 8 kg\n")
+    assert [(t.measure, t.bound, t.value) for t in extract_text_thresholds(text)] == [("weight", "lower", 8.0)]
+
+
+def test_menstruation_and_post_conception_ages_define_no_age_limit():
+    assert ages("Inclusion Criteria:\n\n* Infants with a post-conception age of 36 weeks or more\n") == []
+    assert ages("Inclusion Criteria:\n\n* Sterile: no menstruation for 1 year at the age >52 years\n") == []

@@ -23,7 +23,7 @@ _CONTEXT_AFTER = 80
 _CLAUSE_EDGE = re.compile(r"[;\n]|\.(?:\s|$)")
 
 _DEFINITION = re.compile(
-    r"menopaus|amenorr?h|child[\s-]?bearing|non[\s-]?fertile|of\s+reproductive\s+potential|\bFSH\b|follicle[\s-]stimulating",
+    r"menopaus|amenorr?h|menstruat|menses|child[\s-]?bearing|non[\s-]?fertile|of\s+reproductive\s+potential|\bFSH\b|follicle[\s-]stimulating",
     re.IGNORECASE,
 )
 """What a sentence defines when its ages are those of a menopause or fertility definition."""
@@ -148,3 +148,42 @@ def alternative_ages(thresholds: list[Threshold]) -> set[int]:
                 continue
             dropped.add(id(threshold))
     return dropped
+
+
+# ---------------------------------------------------------------- lists of alternatives
+
+_ANY_OF_HEADER = re.compile(
+    r"\b(?:at\s+least\s+(?:one|1|two|2)|one\s+or\s+more|any(?:\s+one)?|either|one)\s+of\s+the\s+following\b[^:]*:\s*$",
+    re.IGNORECASE,
+)
+"""An inclusion item that opens a list of which some, not all, must hold ("At least 1 of the
+following risk factors:")."""
+_COHORT_HEADER = re.compile(r"\b(?:strata|stratum|cohorts?|age\s+groups?|age\s+brackets?|age\s+ranges)\b[^:]*:\s*$", re.IGNORECASE)
+"""An item that opens a list of age cohorts ("Age strata:"): their ages are brackets, not bounds."""
+
+
+def alternative_spans(items: tuple[tuple[str, str, int, str, int], ...]) -> list[tuple[int, int, bool]]:
+    """Text spans of the items under an inclusion "any of the following" or cohort header:
+    (start, end, ages only). Limits in an any-of list bound no one on their own when a sibling
+    states no number (a risk factor such as "diabetes" is enough); ages under a cohort header are
+    brackets. `items` are `criteria.iter_items` tuples."""
+    spans: list[tuple[int, int, bool]] = []
+    index = 0
+    while index < len(items):
+        section, _label, depth, text, _start = items[index]
+        any_of = section != "exclusion" and _ANY_OF_HEADER.search(text) is not None
+        cohort = _COHORT_HEADER.search(text) is not None
+        index += 1
+        if not (any_of or cohort):
+            continue
+        children = []
+        while index < len(items) and items[index][2] > depth and items[index][0] == section:
+            children.append(items[index])
+            index += 1
+        if not children:
+            continue
+        if cohort:
+            spans.extend((start, start + len(body), True) for _s, _l, _d, body, start in children)
+        elif any(not any(ch.isdigit() for ch in body) for _s, _l, _d, body, _start in children):
+            spans.extend((start, start + len(body), False) for _s, _l, _d, body, start in children)
+    return spans

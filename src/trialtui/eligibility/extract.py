@@ -17,7 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from trialtui.digest import age_in_years
-from trialtui.eligibility.ages import alternative_ages, not_participant_age
+from trialtui.eligibility.ages import alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
@@ -987,7 +987,8 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
     for threshold in _person_ages(criteria, found, extractor.condition_spans):
         found.append(threshold)
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
-    found = [t for t in found if not not_participant_age(t, criteria)]
+    alternative_items = alternative_spans(iter_items(criteria)) if "following" in criteria or ":" in criteria else []
+    found = [t for t in found if not not_participant_age(t, criteria) and not _in_alternatives(t, alternative_items)]
     alternatives = alternative_ages(found)
     unique: dict[tuple, Threshold] = {}
     for threshold in found:
@@ -996,6 +997,17 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
         key = (threshold.measure, threshold.bound, round(threshold.value, 3), threshold.unit, threshold.condition)
         unique.setdefault(key, threshold)
     return [t for t in unique.values() if not _restated_age(t, unique)]
+
+
+def _in_alternatives(threshold: Threshold, spans: list[tuple[int, int, bool]]) -> bool:
+    """A limit in an "any of the following" list that also offers non-numeric choices, or an age in
+    a list of cohorts (`spans` from `alternative_spans`): not a requirement on every participant."""
+    if threshold.start is None:
+        return False
+    for start, end, ages_only in spans:
+        if start <= threshold.start < end and (threshold.measure == "age" or not ages_only):
+            return True
+    return False
 
 
 def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:

@@ -77,7 +77,7 @@ MEASURE_ORDER = {measure_id: index for index, measure_id in enumerate(MEASURES)}
 _ALIASES: list[tuple[str, str]] = [
     ("ignore", r"glyc(?:ated|osylated)\s+h(?:a)?emoglobin|h(?:a)?emoglobin\s*A1c|(?-i:HbA1c|HBA1C|A1[cC])"
                r"|molecular[\s-]+weight|weight[\s-]+(?:loss|gain|bearing|based|adjusted|change|reduction|management)"
-               r"|(?:child[\s-]?bearing|reproductive|gestational|bone|mental|corrected|post[\s-]?menstrual)\s+age"
+               r"|(?:child[\s-]?bearing|reproductive|gestational|bone|mental|corrected|post[\s-]?menstrual|post[\s-]?conception(?:al)?)\s+ages?"
                r"|age[\s-]+(?:related|appropriate|adjusted|matched|specific|group)"
                r"|(?:urine|urinary|micro)\s*albumin|albumin[\s-]+(?:to|/)[\s-]*creatinine|albuminuria"
                r"|platelet[\s-]+(?:transfusions?|aggregation|inhibitors?|function|rich)"
