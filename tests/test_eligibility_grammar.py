@@ -4,7 +4,8 @@ name no measure, values written before the names, changes that are not levels, t
 bulleted and subject-prefixed headers, donor sections."""
 
 from trialtui.eligibility.criteria import split_criteria
-from trialtui.eligibility.extract import extract_text_thresholds
+from trialtui.eligibility.extract import extract_text_thresholds, extract_thresholds
+from trialtui.models import Eligibility, Trial
 
 
 def read(text, section="Inclusion"):
@@ -279,3 +280,39 @@ def test_ages_listed_under_a_cohort_header_are_brackets():
 def test_menstruation_and_post_conception_ages_define_no_age_limit():
     assert ages("Inclusion Criteria:\n\n* Infants with a post-conception age of 36 weeks or more\n") == []
     assert ages("Inclusion Criteria:\n\n* Sterile: no menstruation for 1 year at the age >52 years\n") == []
+
+
+def test_cases_that_call_for_a_test_are_no_limits():
+    text = ("Inclusion Criteria:\n\n- Echocardiogram required for the following:\n  - Older than 60 years of age\n"
+            "  - Prior anthracyclines\n- Age 18 years or older\n")
+    assert ages(text) == [("lower", 18.0, None)]
+
+
+def test_age_at_diagnosis_is_a_conditioned_limit_and_a_registry_restatement_is_reported_once():
+    text = ("Inclusion Criteria:\n\n1. Patients 2 to 15 years of age at the time of initial diagnosis and under "
+            "25 years at enrolment\n")
+    assert ages(text) == [("lower", 2.0, "age at diagnosis"), ("upper", 15.0, "age at diagnosis")]
+    trial = Trial(trial_id="X", eligibility=Eligibility(
+        criteria="Inclusion Criteria:\n\n* Aged 21 years or older at diagnosis\n", minimum_age="21 Years"))
+    assert [(t.bound, t.value, t.section) for t in extract_thresholds(trial)] == [("lower", 21.0, "structured")]
+
+
+def test_an_item_that_is_only_a_range_of_years_is_the_age():
+    assert ages("Inclusion Criteria:\n\n* 30 years to 70 years (inclusive)\n* Stable angina\n") == [
+        ("lower", 30.0, None), ("upper", 70.0, None)]
+    assert ages("Inclusion Criteria:\n\n* Diabetes for 2 to 10 years\n") == []
+
+
+# --- 10. spellings of the non-lab measures ---------------------------------------------------------
+
+def test_life_expectancy_spellings_and_a_duration_written_first():
+    assert read("The expected time of survival is above 6 months") == [
+        ("life_expectancy", "lower", 182.625, "days", None)]
+    assert read("Expecting life span of more than 12 weeks") == [("life_expectancy", "lower", 84.0, "days", None)]
+    assert read("Less than 8 weeks of life expectancy", "Exclusion") == [
+        ("life_expectancy", "lower", 56.0, "days", None)]
+
+
+def test_hyphenated_pulse_oximetry_and_an_ordinal_is_no_value():
+    assert read("Pulse-oximetry of at least 90% on room air") == [("spo2", "lower", 90.0, "%", None)]
+    assert read("Body weight above the 5th percentile for age") == []

@@ -66,6 +66,18 @@ def _clause_after(criteria: str, end: int) -> str:
     return after[: cut.start()] if cut else after
 
 
+_AT_DIAGNOSIS = re.compile(
+    r"\W{0,3}(?:at|on)\s+(?:the\s+)?(?:time\s+of\s+)?(?:(?:first|initial|original|primary)\s+)?diagnosis\b", re.IGNORECASE)
+
+
+def age_at_diagnosis(threshold: Threshold, criteria: str) -> bool:
+    """True for a text age stated at diagnosis ("4 to 18 years of age at the time of first
+    diagnosis"): a bound on the age the disease began, which may differ from the age at entry."""
+    if threshold.measure != "age" or threshold.end is None or threshold.condition:
+        return False
+    return _AT_DIAGNOSIS.match(criteria, threshold.end) is not None
+
+
 def not_participant_age(threshold: Threshold, criteria: str) -> bool:
     """True when a text age, read in its clause, is not a bound on the participant's age."""
     if threshold.measure != "age" or threshold.start is None or threshold.condition:
@@ -153,11 +165,13 @@ def alternative_ages(thresholds: list[Threshold]) -> set[int]:
 # ---------------------------------------------------------------- lists of alternatives
 
 _ANY_OF_HEADER = re.compile(
-    r"\b(?:at\s+least\s+(?:one|1|two|2)|one\s+or\s+more|any(?:\s+one)?|either|one)\s+of\s+the\s+following\b[^:]*:\s*$",
+    r"(?:\b(?:at\s+least\s+(?:one|1|two|2)|one\s+or\s+more|any(?:\s+one)?|either|one)\s+of|"
+    r"\b(?:required|needed|mandatory|necessary)\s+(?:for|in|if)(?:\s+(?:any|each)\s+of)?)\s+the\s+following\b[^:]*:\s*$",
     re.IGNORECASE,
 )
 """An inclusion item that opens a list of which some, not all, must hold ("At least 1 of the
-following risk factors:")."""
+following risk factors:"), or of the cases that call for something else ("Normal stress test
+required for the following:")."""
 _COHORT_HEADER = re.compile(r"\b(?:strata|stratum|cohorts?|age\s+groups?|age\s+brackets?|age\s+ranges)\b[^:]*:\s*$", re.IGNORECASE)
 """An item that opens a list of age cohorts ("Age strata:"): their ages are brackets, not bounds."""
 
