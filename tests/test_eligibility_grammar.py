@@ -316,3 +316,10 @@ def test_life_expectancy_spellings_and_a_duration_written_first():
 def test_hyphenated_pulse_oximetry_and_an_ordinal_is_no_value():
     assert read("Pulse-oximetry of at least 90% on room air") == [("spo2", "lower", 90.0, "%", None)]
     assert read("Body weight above the 5th percentile for age") == []
+
+
+def test_a_limit_that_only_spares_patients_from_an_exclusion_is_no_requirement():
+    text = ("Exclusion Criteria:\n\n* Prior malignancy unless treated with curative intent and life expectancy "
+            "over 5 years\n* AST > 3 × ULN unless due to liver metastases, then > 5 × ULN\n")
+    assert [(t.measure, t.value, t.condition) for t in extract_text_thresholds(text)] == [
+        ("ast", 3.0, None), ("ast", 5.0, "liver metastases")]

@@ -997,6 +997,8 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
     alternative_items = alternative_spans(iter_items(criteria)) if "following" in criteria or ":" in criteria else []
     found = [t for t in found if not not_participant_age(t, criteria) and not _in_alternatives(t, alternative_items)]
+    if "unless" in criteria or "Unless" in criteria:
+        found = _without_exception_limits(criteria, found)
     for threshold in found:
         if age_at_diagnosis(threshold, criteria):
             threshold.condition = "age at diagnosis"
@@ -1008,6 +1010,30 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
         key = (threshold.measure, threshold.bound, round(threshold.value, 3), threshold.unit, threshold.condition)
         unique.setdefault(key, threshold)
     return [t for t in unique.values() if not _restated_age(t, unique)]
+
+
+_UNLESS = re.compile(r"\bunless\b", re.IGNORECASE)
+
+
+def _without_exception_limits(criteria: str, found: list[Threshold]) -> list[Threshold]:
+    """Drop a limit that only describes the exception to an exclusion stated without numbers
+    ("Active second cancer unless in remission with life expectancy > 2 years"): it spares some
+    patients from that exclusion and requires nothing of the others. A limit after "unless" in an
+    item whose own exclusion is a limit ("AST > 2.5 × ULN unless liver metastases, then > 5 × ULN")
+    is that limit's relaxed form and stays."""
+    dropped: set[int] = set()
+    for section, _label, _depth, item_text, item_start in iter_items(criteria):
+        if section != "exclusion":
+            continue
+        unless = _UNLESS.search(item_text)
+        if unless is None:
+            continue
+        cut = item_start + unless.start()
+        inside = [t for t in found if t.start is not None and item_start <= t.start < item_start + len(item_text)]
+        if any(t.start < cut for t in inside):
+            continue
+        dropped.update(id(t) for t in inside if t.condition is None)
+    return [t for t in found if id(t) not in dropped] if dropped else found
 
 
 def _in_alternatives(threshold: Threshold, spans: list[tuple[int, int, bool]]) -> bool:
