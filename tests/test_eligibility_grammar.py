@@ -323,3 +323,22 @@ def test_a_limit_that_only_spares_patients_from_an_exclusion_is_no_requirement()
             "over 5 years\n* AST > 3 × ULN unless due to liver metastases, then > 5 × ULN\n")
     assert [(t.measure, t.value, t.condition) for t in extract_text_thresholds(text)] == [
         ("ast", 3.0, None), ("ast", 5.0, "liver metastases")]
+
+
+def test_an_age_beside_menopause_or_childbearing_words_without_a_definition_is_an_age_limit():
+    assert ages("Inclusion Criteria:\n\n* Women (of non-childbearing potential) aged ≥ 45 years\n") == [
+        ("lower", 45.0, None)]
+    assert ages("Inclusion Criteria:\n\n* Aged 45-60 years and postmenopausal\n") == [
+        ("lower", 45.0, None), ("upper", 60.0, None)]
+
+
+def test_a_deeper_item_ends_a_list_of_choices():
+    text = ("Inclusion Criteria:\n\n- Relapsed disease, defined as one of the following:\n  - Marrow relapse\n"
+            "  - CNS relapse\n    - Age 16 years or older\n    - Hemoglobin ≥ 8 g/dL\n")
+    assert [(t.measure, t.value) for t in extract_text_thresholds(text)] == [("age", 16.0), ("hemoglobin", 8.0)]
+
+
+def test_an_inclusion_age_and_a_clashing_exclusion_age_are_not_cohorts():
+    text = ("Inclusion Criteria:\n\n* Adolescents aged 13-19 years\n\nExclusion Criteria:\n\n"
+            "* Age 13 or older\n")  # a contradiction or a misreading, not a choice of cohorts
+    assert ("lower", 13.0, None) in ages(text) and ("upper", 19.0, None) in ages(text)

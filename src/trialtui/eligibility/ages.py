@@ -23,10 +23,17 @@ _CONTEXT_AFTER = 80
 _CLAUSE_EDGE = re.compile(r"[;\n]|\.(?:\s|$)")
 
 _DEFINITION = re.compile(
-    r"menopaus|amenorr?h|menstruat|menses|child[\s-]?bearing|non[\s-]?fertile|of\s+reproductive\s+potential|\bFSH\b|follicle[\s-]stimulating",
+    r"menstruat|menses|amenorr?h|follicle[\s-]stimulating|\bFSH\b"
+    r"|(?:menopaus|child[\s-]?bearing|fertile)[^.;]{0,30}?\b(?:defin\w*|consider\w*|regard\w*|deem\w*|means?)\b"
+    r"|\b(?:defin\w*|consider\w*)\b[^.;]{0,40}?(?:menopaus|child[\s-]?bearing|fertile)",
     re.IGNORECASE,
 )
-"""What a sentence defines when its ages are those of a menopause or fertility definition."""
+"""Before an age in its clause: a menopause or fertility definition that the age belongs to
+("post-menopausal, defined as ... after age 50"); "non-childbearing women aged ≥ 18" is no definition."""
+_DEFINITION_AFTER = re.compile(
+    r"\b(?:consider\w*|defin\w*|regard\w*|deem\w*|count\w*\s+as)\b[^.;]{0,40}?(?:menopaus|child[\s-]?bearing|fertile)", re.IGNORECASE)
+"""After an age: a menopause definition that the age is part of ("women under 50 are considered
+postmenopausal if ..."); a plain "aged 21-30 and postmenopausal" states two requirements."""
 
 _SOMEONE_ELSE = re.compile(
     r"\b(?:relatives?|family|familial|siblings?|parents?|mothers?|fathers?|partners?|spouses?|household|"
@@ -84,7 +91,7 @@ def not_participant_age(threshold: Threshold, criteria: str) -> bool:
         return False
     before = _clause_before(criteria, threshold.start)
     after = _clause_after(criteria, threshold.end or threshold.start)
-    if _DEFINITION.search(before) or _DEFINITION.search(after):
+    if _DEFINITION.search(before) or _DEFINITION_AFTER.search(after):
         return True
     if _SOMEONE_ELSE.search(before) or _SOMEONE_ELSE_AFTER.match(after):
         return True
@@ -107,6 +114,10 @@ class _Interval:
     high_inclusive: bool = True
 
     def disjoint(self, other: _Interval) -> bool:
+        """No age meets both, and both come from the same section: an inclusion and an exclusion
+        statement hold together, so a clash between them is a misreading, not two cohorts."""
+        if self.thresholds[0].section != other.thresholds[0].section:
+            return False
         return _below(self, other) or _below(other, self)
 
 
@@ -192,6 +203,8 @@ def alternative_spans(items: tuple[tuple[str, str, int, str, int], ...]) -> list
             continue
         children = []
         while index < len(items) and items[index][2] > depth and items[index][0] == section:
+            if any_of and not cohort and items[index][2] > depth + 1:
+                break  # a deeper item ends a list of choices: its nesting is no longer theirs
             children.append(items[index])
             index += 1
         if not children:
