@@ -342,3 +342,13 @@ def test_an_inclusion_age_and_a_clashing_exclusion_age_are_not_cohorts():
     text = ("Inclusion Criteria:\n\n* Adolescents aged 13-19 years\n\nExclusion Criteria:\n\n"
             "* Age 13 or older\n")  # a contradiction or a misreading, not a choice of cohorts
     assert ("lower", 13.0, None) in ages(text) and ("upper", 19.0, None) in ages(text)
+
+
+def test_a_topic_label_ends_a_list_of_choices():
+    text = ("Inclusion Criteria:\n\n- Adequate cardiac function, defined by one of the following:\n"
+            "  - Ejection fraction at least 50%\n  - No history of heart failure\n  - Renal: creatinine at most 1.5 mg/dL\n")
+    assert [(t.measure, t.value) for t in extract_text_thresholds(text)] == [("creatinine", 1.5)]
+
+
+def test_an_opening_condition_word_makes_age_a_path():
+    assert ages("Inclusion Criteria:\n\n* If age is over 65 years: a normal geriatric assessment\n") == []

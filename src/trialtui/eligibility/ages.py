@@ -187,6 +187,10 @@ _COHORT_HEADER = re.compile(r"\b(?:strata|stratum|cohorts?|age\s+groups?|age\s+b
 """An item that opens a list of age cohorts ("Age strata:"): their ages are brackets, not bounds."""
 
 
+_TOPIC = re.compile(r"[A-Z][A-Za-z /-]{2,30}:")
+"""An item that opens with a topic label ("Prior treatment: ...", "Neurologic:")."""
+
+
 def alternative_spans(items: tuple[tuple[str, str, int, str, int], ...]) -> list[tuple[int, int, bool]]:
     """Text spans of the items under an inclusion "any of the following" or cohort header:
     (start, end, ages only). Limits in an any-of list bound no one on their own when a sibling
@@ -203,8 +207,8 @@ def alternative_spans(items: tuple[tuple[str, str, int, str, int], ...]) -> list
             continue
         children = []
         while index < len(items) and items[index][2] > depth and items[index][0] == section:
-            if any_of and not cohort and items[index][2] > depth + 1:
-                break  # a deeper item ends a list of choices: its nesting is no longer theirs
+            if any_of and not cohort and (items[index][2] > depth + 1 or _TOPIC.match(items[index][3])):
+                break  # a deeper item or a new topic ("Neurologic:") ends a list of choices
             children.append(items[index])
             index += 1
         if not children:

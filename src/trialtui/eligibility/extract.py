@@ -875,9 +875,11 @@ _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
-_AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$|\b(?:for|if|when)\s+(?:the\s+)?$", re.IGNORECASE)
-"""Before the word "age" when it starts no limit: the end of "18 years of age", or a condition
-("For age > 60: ...", a path of the criteria rather than a bound)."""
+_AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
+"""Before the word "age" when it ends an age phrase ("18 years of age") and starts no limit."""
+_AGE_PATH = re.compile(r"\W*(?:for|if|when)\s+(?:the\s+)?", re.IGNORECASE)
+"""All that comes before "age" in a sentence that opens with a condition ("For age > 60: ..."): a
+path of the criteria rather than a bound."""
 _WORDS_IN_BRACKET = re.compile(r"\([^()\d]*$")
 
 
@@ -887,7 +889,7 @@ def _age_not_a_limit(sentence: str, mention: _Mention) -> bool:
     if mention.measures != ("age",):
         return False
     before = sentence[max(0, mention.start - 20) : mention.start]
-    if _AGE_TAIL.search(before):
+    if _AGE_TAIL.search(before) or _AGE_PATH.fullmatch(sentence, 0, mention.start):
         return True
     opening = _WORDS_IN_BRACKET.search(sentence, max(0, mention.start - 60), mention.start)
     if opening is None:
