@@ -4,7 +4,8 @@ name no measure, values written before the names, changes that are not levels, t
 bulleted and subject-prefixed headers, donor sections."""
 
 from trialtui.eligibility.criteria import split_criteria
-from trialtui.eligibility.extract import extract_text_thresholds
+from trialtui.eligibility.extract import extract_text_thresholds, extract_thresholds
+from trialtui.models import Eligibility, Trial
 
 
 def read(text, section="Inclusion"):
@@ -204,3 +205,150 @@ def test_crcl_in_a_run_on_item():  # NCT04646330
 
 def test_a_share_of_the_lymphocytes_is_not_a_lymphocyte_limit():  # NCT00000762
     assert read("CD4 count >= 20 percent of the total lymphocytes") == []
+
+
+# --- 9. ages that do not bound the participant (sentences written for these tests) ----------------
+
+def ages(text):
+    return [(t.bound, t.value, t.condition) for t in extract_text_thresholds(text) if t.measure == "age"]
+
+
+def test_ages_in_a_menopause_definition_are_not_age_limits():
+    text = ("Inclusion Criteria:\n\n* Adults aged 18 years or older\n* Women must be postmenopausal, defined as "
+            "no menses for 12 months after age 55, or surgically sterile\n* Women younger than 55 years old "
+            "count as postmenopausal only with FSH in the postmenopausal range\n")
+    assert ages(text) == [("lower", 18.0, None)]
+
+
+def test_ages_of_relatives_and_partners_are_not_age_limits():
+    text = ("Exclusion Criteria:\n\n* Family history of unexplained cardiac arrest under 35 years of age\n"
+            "* Sudden death before 45 years of age in a first-degree relative\n"
+            "* Participant whose partner is younger than 16 years of age\n* Patients under 21 years of age\n")
+    assert ages(text) == [("lower", 21.0, None)]
+
+
+def test_a_time_span_is_not_an_age():
+    text = ("Inclusion Criteria:\n\n* Remission lasting 2 years or more before relapse\n"
+            "* An interval of 6 months or more between the two surgeries\n* Participants 40 years or older\n")
+    assert ages(text) == [("lower", 40.0, None)]
+
+
+def test_an_age_that_narrows_an_exclusion_to_a_subgroup_is_no_age_limit():
+    text = ("Exclusion Criteria:\n\n* Patients aged 75 or older who cannot tolerate the full starting dose\n"
+            "* Age over 85 years\n")
+    assert ages(text) == [("upper", 85.0, None)]
+
+
+def test_age_as_the_object_of_a_condition_word_or_a_bracket_without_numbers():
+    assert ages("Inclusion Criteria:\n\n* For age > 70 years: a geriatric assessment score of at least 6\n") == []
+    assert read("Karnofsky or Lansky score (whichever suits the child's age) of 60 or more") == [
+        ("karnofsky", "lower", 60.0, "score", None), ("lansky", "lower", 60.0, "score", None)]
+
+
+def test_of_age_ends_an_age_phrase_and_starts_no_other():
+    assert read("Women, 30-60 years of age, with stable symptoms for at least 3 months") == [
+        ("age", "lower", 30.0, "years", None), ("age", "upper", 60.0, "years", None)]
+
+
+def test_cohort_ages_that_cannot_hold_together_give_their_envelope():
+    text = ("Inclusion Criteria:\n\n* Cohort 1: patients at least 65 years old, untreated\n"
+            "* Cohort 2: patients 20-64 years old after one prior line\n")
+    assert ages(text) == [("lower", 20.0, None)]
+    text = ("Inclusion Criteria:\n\n* Participants under 10 years old must weigh at least 12 kg\n"
+            "* Participants over 10 years old must weigh at least 25 kg\n")
+    assert ages(text) == []
+
+
+def test_capitalised_year_unit():
+    assert read("Age ≥ 21 Years") == [("age", "lower", 21.0, "years", None)]
+
+
+def test_limits_in_an_any_of_list_with_non_numeric_choices_bound_no_one():
+    text = ("Inclusion Criteria:\n\n- Adults 50 years or older\n- One or more of the following conditions:\n"
+            "  - Chronic kidney disease\n  - Age of 80 years or older\n  - Ejection fraction of 40% or less\n"
+            "- Platelets ≥ 100,000/µL\n")
+    assert [(t.measure, t.bound, t.value) for t in extract_text_thresholds(text)] == [
+        ("age", "lower", 50.0), ("platelets", "lower", 100.0)]
+
+
+def test_ages_listed_under_a_cohort_header_are_brackets():
+    text = ("Inclusion Criteria:\n\n1. Age groups:\n   - Toddlers (1 to 3 years old)\n"
+            "   - School children (6 to 11 years old)\n2. Weight at least 8 kg\n")
+    assert [(t.measure, t.bound, t.value) for t in extract_text_thresholds(text)] == [("weight", "lower", 8.0)]
+
+
+def test_menstruation_and_post_conception_ages_define_no_age_limit():
+    assert ages("Inclusion Criteria:\n\n* Infants with a post-conception age of 36 weeks or more\n") == []
+    assert ages("Inclusion Criteria:\n\n* Sterile: no menstruation for 1 year at the age >52 years\n") == []
+
+
+def test_cases_that_call_for_a_test_are_no_limits():
+    text = ("Inclusion Criteria:\n\n- Echocardiogram required for the following:\n  - Older than 60 years of age\n"
+            "  - Prior anthracyclines\n- Age 18 years or older\n")
+    assert ages(text) == [("lower", 18.0, None)]
+
+
+def test_age_at_diagnosis_is_a_conditioned_limit_and_a_registry_restatement_is_reported_once():
+    text = ("Inclusion Criteria:\n\n1. Patients 2 to 15 years of age at the time of initial diagnosis and under "
+            "25 years at enrolment\n")
+    assert ages(text) == [("lower", 2.0, "age at diagnosis"), ("upper", 15.0, "age at diagnosis")]
+    trial = Trial(trial_id="X", eligibility=Eligibility(
+        criteria="Inclusion Criteria:\n\n* Aged 21 years or older at diagnosis\n", minimum_age="21 Years"))
+    assert [(t.bound, t.value, t.section) for t in extract_thresholds(trial)] == [("lower", 21.0, "structured")]
+
+
+def test_an_item_that_is_only_a_range_of_years_is_the_age():
+    assert ages("Inclusion Criteria:\n\n* 30 years to 70 years (inclusive)\n* Stable angina\n") == [
+        ("lower", 30.0, None), ("upper", 70.0, None)]
+    assert ages("Inclusion Criteria:\n\n* Diabetes for 2 to 10 years\n") == []
+
+
+# --- 10. spellings of the non-lab measures ---------------------------------------------------------
+
+def test_life_expectancy_spellings_and_a_duration_written_first():
+    assert read("The expected time of survival is above 6 months") == [
+        ("life_expectancy", "lower", 182.625, "days", None)]
+    assert read("Expecting life span of more than 12 weeks") == [("life_expectancy", "lower", 84.0, "days", None)]
+    assert read("Less than 8 weeks of life expectancy", "Exclusion") == [
+        ("life_expectancy", "lower", 56.0, "days", None)]
+
+
+def test_hyphenated_pulse_oximetry_and_an_ordinal_is_no_value():
+    assert read("Pulse-oximetry of at least 90% on room air") == [("spo2", "lower", 90.0, "%", None)]
+    assert read("Body weight above the 5th percentile for age") == []
+
+
+def test_a_limit_that_only_spares_patients_from_an_exclusion_is_no_requirement():
+    text = ("Exclusion Criteria:\n\n* Prior malignancy unless treated with curative intent and life expectancy "
+            "over 5 years\n* AST > 3 × ULN unless due to liver metastases, then > 5 × ULN\n")
+    assert [(t.measure, t.value, t.condition) for t in extract_text_thresholds(text)] == [
+        ("ast", 3.0, None), ("ast", 5.0, "liver metastases")]
+
+
+def test_an_age_beside_menopause_or_childbearing_words_without_a_definition_is_an_age_limit():
+    assert ages("Inclusion Criteria:\n\n* Women (of non-childbearing potential) aged ≥ 45 years\n") == [
+        ("lower", 45.0, None)]
+    assert ages("Inclusion Criteria:\n\n* Aged 45-60 years and postmenopausal\n") == [
+        ("lower", 45.0, None), ("upper", 60.0, None)]
+
+
+def test_a_deeper_item_ends_a_list_of_choices():
+    text = ("Inclusion Criteria:\n\n- Relapsed disease, defined as one of the following:\n  - Marrow relapse\n"
+            "  - CNS relapse\n    - Age 16 years or older\n    - Hemoglobin ≥ 8 g/dL\n")
+    assert [(t.measure, t.value) for t in extract_text_thresholds(text)] == [("age", 16.0), ("hemoglobin", 8.0)]
+
+
+def test_an_inclusion_age_and_a_clashing_exclusion_age_are_not_cohorts():
+    text = ("Inclusion Criteria:\n\n* Adolescents aged 13-19 years\n\nExclusion Criteria:\n\n"
+            "* Age 13 or older\n")  # a contradiction or a misreading, not a choice of cohorts
+    assert ("lower", 13.0, None) in ages(text) and ("upper", 19.0, None) in ages(text)
+
+
+def test_a_topic_label_ends_a_list_of_choices():
+    text = ("Inclusion Criteria:\n\n- Adequate cardiac function, defined by one of the following:\n"
+            "  - Ejection fraction at least 50%\n  - No history of heart failure\n  - Renal: creatinine at most 1.5 mg/dL\n")
+    assert [(t.measure, t.value) for t in extract_text_thresholds(text)] == [("creatinine", 1.5)]
+
+
+def test_an_opening_condition_word_makes_age_a_path():
+    assert ages("Inclusion Criteria:\n\n* If age is over 65 years: a normal geriatric assessment\n") == []

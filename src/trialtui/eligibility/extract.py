@@ -17,6 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from trialtui.digest import age_in_years
+from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
@@ -181,12 +182,14 @@ def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, st
     return None
 
 
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+"""Right after a number: an ordinal ("10th percentile for age"), a rank and not a value."""
 _UNIT_ABOVE = re.compile(r"higher|greater|above|more|over|excess", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"(?:grade|grades|stage|version|v|ctcae|class|type|cycles?|day|phase|level\s+of)\s*$", re.IGNORECASE)
 
 
 def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_Reading, str] | None:
-    if _GRADE_BEFORE.search(before):
+    if _GRADE_BEFORE.search(before) or _ORDINAL.match(match.string, match.end()):
         return None
     groups = match.groupdict()
     post_lower, post_upper = groups["post_lower"], groups["post_upper"]
@@ -357,6 +360,8 @@ _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _NAME_AFTER_VALUE = re.compile(r"\s*(?:(?:serum|plasma|blood)\s+)?", re.IGNORECASE)
 """What may stand between a value written first and the names it limits; not "of": "20 percent of
 total lymphocytes" is a share of the lymphocytes, of something else (CD4 cells)."""
+_OF_BEFORE_NAME = re.compile(r"\s*of\s+(?:(?:an?|the)\s+)?", re.IGNORECASE)
+"""A duration written before the expectancy it measures ("less than 3 months of life expectancy")."""
 _MAX_GAP = 80
 
 
@@ -549,6 +554,8 @@ class _Extractor:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
         mentions = _mentions(sentence, lowered, hints)
+        if mentions:
+            mentions = [m for m in mentions if not _age_not_a_limit(sentence, m)]
         if not mentions:
             mentions = self._carried_mentions(sentence, lowered)
         inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
@@ -628,7 +635,10 @@ class _Extractor:
             match = candidate
         if match is None or not match.group("comp") or not (match.group("cunit") or match.group("culn")):
             return None
-        if not _NAME_AFTER_VALUE.fullmatch(sentence, free_from + match.end(), start):
+        if not _NAME_AFTER_VALUE.fullmatch(sentence, free_from + match.end(), start) and not (
+            all(mention.measures == ("life_expectancy",) for mention in group)
+            and _OF_BEFORE_NAME.fullmatch(sentence, free_from + match.end(), start)
+        ):
             return None
         thresholds: list[Threshold] = []
         uncertain_section = "section not stated; read as inclusion" if raw_section == "other" else None
@@ -865,6 +875,29 @@ _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
+_AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
+"""Before the word "age" when it ends an age phrase ("18 years of age") and starts no limit."""
+_AGE_PATH = re.compile(r"\W*(?:for|if|when)\s+(?:the\s+)?", re.IGNORECASE)
+"""All that comes before "age" in a sentence that opens with a condition ("For age > 60: ..."): a
+path of the criteria rather than a bound."""
+_WORDS_IN_BRACKET = re.compile(r"\([^()\d]*$")
+
+
+def _age_not_a_limit(sentence: str, mention: _Mention) -> bool:
+    """An "age" that no value after it limits: the tail of an age phrase, a condition word's object,
+    or inside a bracket without numbers ("Karnofsky or Lansky (depending on the patient's age) ≥ 50")."""
+    if mention.measures != ("age",):
+        return False
+    before = sentence[max(0, mention.start - 20) : mention.start]
+    if _AGE_TAIL.search(before) or _AGE_PATH.fullmatch(sentence, 0, mention.start):
+        return True
+    opening = _WORDS_IN_BRACKET.search(sentence, max(0, mention.start - 60), mention.start)
+    if opening is None:
+        return False
+    close = sentence.find(")", mention.end)
+    return close >= 0 and not any(ch.isdigit() for ch in sentence[mention.end : close])
+
+
 _AGE_PAREN = re.compile(r"\((?P<body>[^()]{1,90})\)")
 _AGE_PAREN_WORDS = re.compile(r"\b(?:ages?|aged|years?|yrs?)\b", re.IGNORECASE)
 _NOT_AN_AGE = re.compile(r"\b(?:since|after|prior|ago|before|within|diagnos\w*|treatment|therapy|follow)\b", re.IGNORECASE)
@@ -943,7 +976,7 @@ _AGE_PHRASE = re.compile(
     rf"""
     (?:
         (?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?
-        (?P<v1>\d{{1,3}}(?:\.\d)?)(?:\s*(?:years?|yrs?))?(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*
+        (?P<v1>\d{{1,3}}(?:\.\d)?)(?:\s*(?:years?|yrs?))?(?:\s*\([^()]{{1,30}}\))?(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*
         (?P<unit>years?|yrs?|months?)[\s-]*(?P<tail>of\s+age|old|of\s+older|(?:or|and)\s+(?:older|over|above|younger|under|below|more|greater|less))
         (?:\s+(?P<post>or\s+(?:older|over|above|younger|less|more|greater)|and\s+(?:older|over|above|younger|under)))?
     )
@@ -962,12 +995,58 @@ def extract_text_thresholds(criteria: str) -> list[Threshold]:
     found = extractor.run()
     for threshold in _person_ages(criteria, found, extractor.condition_spans):
         found.append(threshold)
+    found.extend(_bare_age_ranges(criteria, found))
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
+    alternative_items = alternative_spans(iter_items(criteria)) if "following" in criteria or ":" in criteria else []
+    found = [t for t in found if not not_participant_age(t, criteria) and not _in_alternatives(t, alternative_items)]
+    if "unless" in criteria or "Unless" in criteria:
+        found = _without_exception_limits(criteria, found)
+    for threshold in found:
+        if age_at_diagnosis(threshold, criteria):
+            threshold.condition = "age at diagnosis"
+    alternatives = alternative_ages(found)
     unique: dict[tuple, Threshold] = {}
     for threshold in found:
+        if id(threshold) in alternatives:
+            continue
         key = (threshold.measure, threshold.bound, round(threshold.value, 3), threshold.unit, threshold.condition)
         unique.setdefault(key, threshold)
     return [t for t in unique.values() if not _restated_age(t, unique)]
+
+
+_UNLESS = re.compile(r"\bunless\b", re.IGNORECASE)
+
+
+def _without_exception_limits(criteria: str, found: list[Threshold]) -> list[Threshold]:
+    """Drop a limit that only describes the exception to an exclusion stated without numbers
+    ("Active second cancer unless in remission with life expectancy > 2 years"): it spares some
+    patients from that exclusion and requires nothing of the others. A limit after "unless" in an
+    item whose own exclusion is a limit ("AST > 2.5 × ULN unless liver metastases, then > 5 × ULN")
+    is that limit's relaxed form and stays."""
+    dropped: set[int] = set()
+    for section, _label, _depth, item_text, item_start in iter_items(criteria):
+        if section != "exclusion":
+            continue
+        unless = _UNLESS.search(item_text)
+        if unless is None:
+            continue
+        cut = item_start + unless.start()
+        inside = [t for t in found if t.start is not None and item_start <= t.start < item_start + len(item_text)]
+        if any(t.start < cut for t in inside):
+            continue
+        dropped.update(id(t) for t in inside if t.condition is None)
+    return [t for t in found if id(t) not in dropped] if dropped else found
+
+
+def _in_alternatives(threshold: Threshold, spans: list[tuple[int, int, bool]]) -> bool:
+    """A limit in an "any of the following" list that also offers non-numeric choices, or an age in
+    a list of cohorts (`spans` from `alternative_spans`): not a requirement on every participant."""
+    if threshold.start is None:
+        return False
+    for start, end, ages_only in spans:
+        if start <= threshold.start < end and (threshold.measure == "age" or not ages_only):
+            return True
+    return False
 
 
 def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
@@ -1016,6 +1095,34 @@ def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tu
     return extra
 
 
+_BARE_AGE_RANGE = re.compile(
+    r"\W*(?:between\s+)?(?P<v1>\d{1,3})\s*(?:years?|yrs?)?\s*(?:-|–|to|and)\s*(?P<v2>\d{1,3})\s*(?:years?|yrs?)"
+    r"(?:\s*\(?\s*(?:inclusive|both\s+inclusive)\s*\)?)?\W*", re.IGNORECASE)
+"""An inclusion item that is nothing but a range of years ("18 years to 65 years (inclusive)"): in a
+list of requirements, only the age can be meant."""
+
+
+def _bare_age_ranges(criteria: str, found: list[Threshold]) -> list[Threshold]:
+    if "year" not in criteria and "Year" not in criteria:
+        return []
+    spans = [(t.start, t.end) for t in found if t.start is not None]
+    extra: list[Threshold] = []
+    for section, _label, _depth, item_text, item_start in iter_items(criteria):
+        if section != "inclusion" or len(item_text) > 40:
+            continue
+        match = _BARE_AGE_RANGE.fullmatch(item_text)
+        if match is None or any(s <= item_start < e for s, e in spans):
+            continue
+        low, high = float(match.group("v1")), float(match.group("v2"))
+        if not low < high <= 120:
+            continue
+        end = item_start + len(item_text.rstrip())
+        raw = item_text.strip()
+        extra.extend(Threshold("age", bound, True, value, "years", "inclusion", raw=raw, start=item_start, end=end)
+                     for bound, value in (("lower", low), ("upper", high)))
+    return extra
+
+
 def _age_reading_person(match: re.Match[str]) -> list[tuple[str, bool, float]] | None:
     low = float(match.group("v1"))
     if match.group("v2"):
@@ -1048,5 +1155,13 @@ def _structured_ages(trial: Trial, found: list[Threshold]) -> list[Threshold]:
 def extract_thresholds(trial: Trial) -> list[Threshold]:
     """Every numeric eligibility threshold of a trial, each requirement once."""
     found = extract_text_thresholds(trial.eligibility.criteria)
-    return _structured_ages(trial, found) + found
+    structured = _structured_ages(trial, found)
+    return structured + [t for t in found if not _restates_registry_age(t, structured)]
+
+
+def _restates_registry_age(threshold: Threshold, structured: list[Threshold]) -> bool:
+    """An age at diagnosis with the registry's own value ("Age 18 years or older at diagnosis" beside
+    a minimum age of 18 years): one requirement, which the registry's age already reports."""
+    return threshold.condition == "age at diagnosis" and any(
+        s.bound == threshold.bound and abs(s.value - threshold.value) <= 0.02 * max(s.value, 1) for s in structured)
 

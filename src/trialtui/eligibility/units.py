@@ -58,6 +58,8 @@ _KIND = re.compile(
     rf"|(?P<rate>{_RATE})|(?P<bmi>{_BMI})|(?P<percent>{_PERCENT})|(?P<time>{_TIME})|(?P<weight>{_WEIGHT})"
     rf"|(?P<seconds>{_SECONDS})"
 )
+_TIME_WORD = re.compile(_TIME)
+"""A time unit, to read one written with a capital ("Age ≥ 60 Years", as registry forms print it)."""
 _POWER_PARTS = re.compile(r"10\s*(?:\^|e|E|\*\*)?\s*\(?([0-9]{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})\)?")
 _PER_VOLUME = re.compile(r"(?:/|per\s+)\s*(\S+(?:\s+\S+)?)$")
 
@@ -92,6 +94,9 @@ def unit_kind(text: str) -> tuple[str, float] | None:
     ("g/dL", 0.1) is g/L; the factor takes a value to the kind's base unit."""
     text = text.strip()
     match = _KIND.fullmatch(text)
+    if not match and text[:1].isupper() and _TIME_WORD.fullmatch(text.lower()):
+        text = text.lower()
+        match = _KIND.fullmatch(text)
     if not match:
         return None
     kind = match.lastgroup

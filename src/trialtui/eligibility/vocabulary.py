@@ -77,7 +77,7 @@ MEASURE_ORDER = {measure_id: index for index, measure_id in enumerate(MEASURES)}
 _ALIASES: list[tuple[str, str]] = [
     ("ignore", r"glyc(?:ated|osylated)\s+h(?:a)?emoglobin|h(?:a)?emoglobin\s*A1c|(?-i:HbA1c|HBA1C|A1[cC])"
                r"|molecular[\s-]+weight|weight[\s-]+(?:loss|gain|bearing|based|adjusted|change|reduction|management)"
-               r"|(?:child[\s-]?bearing|reproductive|gestational|bone|mental|corrected|post[\s-]?menstrual)\s+age"
+               r"|(?:child[\s-]?bearing|reproductive|gestational|bone|mental|corrected|post[\s-]?menstrual|post[\s-]?conception(?:al)?)\s+ages?"
                r"|age[\s-]+(?:related|appropriate|adjusted|matched|specific|group)"
                r"|(?:urine|urinary|micro)\s*albumin|albumin[\s-]+(?:to|/)[\s-]*creatinine|albuminuria"
                r"|platelet[\s-]+(?:transfusions?|aggregation|inhibitors?|function|rich)"
@@ -106,7 +106,7 @@ _ALIASES: list[tuple[str, str]] = [
     ("amylase", r"(?:serum\s+)?(?:pancreatic\s+)?amylase"),
     ("shortening_fraction", r"(?:left\s+ventricular\s+|LV\s+)?(?:fractional\s+shortening|shortening\s+fraction|fraction(?:al)?\s+of\s+shortening)|(?-i:LVSF|LVFS|SF|FS)(?![A-Za-z])"),
     ("lvef", r"(?:left\s+ventricular\s+|LV\s+|cardiac\s+)?ejection\s+fraction|(?-i:LVEF|LV\s?EF|EF)(?![A-Za-z])"),
-    ("spo2", r"(?:peripheral\s+|arterial\s+|capillary\s+|blood\s+)?(?:oxygen|O2)\s+saturation|pulse\s+oximetry|(?-i:SpO2|SpO₂|SaO2|SPO2|O2\s?sat)"),
+    ("spo2", r"(?:peripheral\s+|arterial\s+|capillary\s+|blood\s+)?(?:oxygen|O2)\s+saturation|pulse[\s-]+oximetry|(?-i:SpO2|SpO₂|SaO2|SPO2|O2\s?sat)"),
     ("inr", r"(?:international\s+normali[sz]ed\s+ratio)|(?-i:INR|PT/INR|PT-INR|PT\s*\(INR\))"),
     ("aptt", r"(?:activated\s+)?partial\s+thromboplastin\s+time|(?-i:a?PTT|APTT|aPTT)"),
     ("pt", r"prothrombin\s+time|(?-i:PT)(?![A-Za-z])"),
@@ -118,7 +118,7 @@ _ALIASES: list[tuple[str, str]] = [
              r"(?:\s*\((?:ECOG)\))?(?:[\s-]+performance)?(?:\s+(?:status|score|scale|grade))*(?:\s*\((?:ECOG\s*)?(?:PS)\))?"
              r"|(?:world\s+health\s+organi[sz]ation|(?-i:WHO))(?:\s*\(WHO\))?(?:[\s-]+performance(?:\s+(?:status|score|scale))?|\s+(?-i:PS))(?:\s*\((?:WHO\s*)?PS\))?"),
     ("performance", r"performance\s+(?:status|score)|(?-i:PS)(?![A-Za-z])"),
-    ("life_expectancy", r"life[\s-]+expectancy|(?:expected|estimated|anticipated|predicted)\s+(?:overall\s+)?(?:survival|life\s+span|lifespan)(?:\s+time)?|survival\s+expectancy|expected\s+to\s+(?:live|survive)"),
+    ("life_expectancy", r"life[\s-]+expectancy|(?:expect(?:ed|ing)?|estimated|anticipated|predicted)\s+(?:(?:time|duration)\s+of\s+)?(?:overall\s+)?(?:surviv(?:al|e)|life\s*span)(?:\s+time)?|survival\s+expectancy|expected\s+to\s+(?:live|survive)"),
     ("bmi", r"body\s+mass\s+index|(?-i:BMI)"),
     ("weight", r"(?:body\s+)?weight|weighs?|weighing|(?-i:BW)(?![A-Za-z])"),
     ("age", r"age[sd]?"),
