@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from trialtui.eligibility.criteria import split_criteria
 from trialtui.review import criterion_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ def annotate_seeds(session) -> None:
     session.set_status("NCT06631040", "contacted")
     session.add_tag("NCT06631040", "B-ALL")
     trial = session.trial("NCT06751134")
-    first, second = trial.eligibility.items[:2]
+    first, second = split_criteria(trial.eligibility.criteria)[:2]
     session.mark_item("NCT06751134", criterion_key(first), "meets")
     session.mark_item("NCT06751134", criterion_key(second), "ask_site", "guardian consent in Chinese?")
 
