@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from trialtui.eligibility.criteria import split_criteria
 from trialtui.review import criterion_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,34 +20,52 @@ OUT = ROOT / "screenshots"
 SIZE = (140, 40)
 
 
+async def settled(pilot) -> None:
+    """Every worker finished, what it posted handled, no animation left: the screen as it stays."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+
+
+async def until(pilot, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Let the app run until `condition()` holds; fail naming `what` after `timeout` seconds (a
+    first build on a new machine compiles the tokenizer, so the default is generous)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+        await settled(pilot)
+        await asyncio.sleep(0.01)  # a worker a handler has only just started
+
+
 async def settle(pilot) -> None:
+    """The seeds listed and indexed (the status line says so)."""
     from trialtui.tui.widgets.trial_list import TrialList
 
-    for _ in range(3000):  # up to a minute: a first build on a new machine compiles the tokenizer
-        await pilot.pause(0.02)
-        if pilot.app.screen.query(TrialList) and pilot.app.screen.query_one(TrialList).rows \
-                and pilot.app.session.searchable:  # the status line says so once indexed
-            break
-    await pilot.pause(0.2)
+    app = pilot.app
+    await until(pilot, lambda: bool(app.screen.query(TrialList) and app.screen.query_one(TrialList).rows
+                                    and app.session.searchable), "the list to load and be indexed")
+    await settled(pilot)
 
 
 async def browse(pilot) -> None:
     from trialtui.tui.widgets.trial_list import TrialList
 
     pilot.app.screen.query_one(TrialList).highlight("NCT06751134")
-    await pilot.pause(0.1)
+    await settled(pilot)
 
 
 async def help_screen(pilot) -> None:
     await pilot.press("f1")
-    await pilot.pause(0.2)
+    await settled(pilot)
 
 
 async def search(pilot) -> None:
     await pilot.press("slash", *[("space" if c == " " else c) for c in "neuroblastma"])
-    await pilot.pause(0.5)
+    await settled(pilot)
     await pilot.press("escape")
-    await pilot.pause(0.1)
+    await settled(pilot)
 
 
 async def compare(pilot) -> None:
@@ -58,7 +77,7 @@ async def compare(pilot) -> None:
     await pilot.press("m")
     trials.highlight("NCT06674265")
     await pilot.press("m", "c")
-    await pilot.pause(0.2)
+    await settled(pilot)
 
 
 async def thresholds(pilot) -> None:
@@ -66,44 +85,53 @@ async def thresholds(pilot) -> None:
     from trialtui.tui.widgets.trial_list import TrialList
 
     pilot.app.screen.query_one(TrialList).highlight("TT-6105b303ddf7")
-    await pilot.pause(0.1)
+    await settled(pilot)
     pilot.app.screen.query_one("TrialDetail").jump_to("eligibility")
     table = pilot.app.screen.query_one(ThresholdTable)
     table.focus()
     table.move_cursor(row=5)
-    await pilot.pause(0.5)
+    await settled(pilot)
 
 
 async def fetch_dialog(pilot) -> None:
     from textual.widgets import Input
 
     await pilot.press("g")
-    await pilot.pause(0.1)
+    await settled(pilot)
     dialog = pilot.app.screen
     dialog.query_one("#fetch-cond", Input).value = "neuroblastoma"
     dialog.query_one("#fetch-statuses", Input).value = "recruiting, not yet recruiting"
     dialog.query_one("#fetch-phases", Input).value = "phase 1, phase 2"
-    await pilot.pause(0.1)
+    await settled(pilot)
 
 
-async def patient(pilot) -> None:
-    """The patient form filled in and applied: the list shows who fits, the detail which limits fail."""
+async def filters(pilot) -> None:
+    await pilot.press("f")
+    await settled(pilot)
+
+
+async def patient_form(pilot) -> None:
+    """The patient form filled in, not yet applied."""
     from textual.widgets import Input
 
     from trialtui.tui.widgets.trial_list import TrialList
 
     pilot.app.screen.query_one(TrialList).highlight("NCT06751134")
     await pilot.press("p")
-    await pilot.pause(0.1)
+    await settled(pilot)
     dialog = pilot.app.screen
     for key, value in {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80,000/µL", "lab-lvef": "55%"}.items():
         dialog.query_one(f"#patient-{key}", Input).value = value
-    await pilot.pause(0.1)
-    pilot.app.save_screenshot(filename="patient-form.svg", path=str(pilot.app.screenshot_dir))
+    await settled(pilot)
+
+
+async def patient(pilot) -> None:
+    """The patient form applied: the list shows who fits, the detail which limits fail."""
+    await patient_form(pilot)
     await pilot.press("ctrl+s")
-    await pilot.pause(0.5)
+    await settled(pilot)
     pilot.app.screen.query_one("TrialDetail").jump_to("eligibility")
-    await pilot.pause(0.2)
+    await settled(pilot)
 
 
 def annotate_seeds(session) -> None:
@@ -117,7 +145,7 @@ def annotate_seeds(session) -> None:
     session.set_status("NCT06631040", "contacted")
     session.add_tag("NCT06631040", "B-ALL")
     trial = session.trial("NCT06751134")
-    first, second = trial.eligibility.items[:2]
+    first, second = split_criteria(trial.eligibility.criteria)[:2]
     session.mark_item("NCT06751134", criterion_key(first), "meets")
     session.mark_item("NCT06751134", criterion_key(second), "ask_site", "guardian consent in Chinese?")
 
@@ -129,20 +157,20 @@ async def annotated(pilot) -> None:
     screen = pilot.app.screen
     screen.refresh_reviews()
     screen.query_one(TrialList).highlight("NCT06751134")
-    await pilot.pause(0.1)
+    await settled(pilot)
     screen.query_one("TrialDetail").jump_to("eligibility")
-    await pilot.pause(0.2)
+    await settled(pilot)
 
 
 async def note_editor(pilot) -> None:
     await annotated(pilot)
     await pilot.press("n")
-    await pilot.pause(0.3)
+    await settled(pilot)
 
 
 async def changes(pilot) -> None:
     await pilot.press("w")
-    await pilot.pause(0.2)
+    await settled(pilot)
 
 
 def seed_library_with_a_changed_trial() -> None:
@@ -170,36 +198,49 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
     "search": (search, None),
     "thresholds": (thresholds, None),
     "compare": (compare, None),
+    "patient-form": (patient_form, None),
     "patient": (patient, None),
     "annotated": (annotated, None),
     "note-editor": (note_editor, None),
     "fetch": (fetch_dialog, None),
+    "filters": (filters, None),
     "changes": (changes, seed_library_with_a_changed_trial),
 }
 """Screen name → the keys that reach it, and what its library needs beforehand (None: seeds only)."""
 
 
-async def shoot(name: str, steps, library: bool, out: Path) -> Path:
+def screen_app(name: str):
+    """The app showing screen `name` (its library prepared in the current TRIALTUI_HOME) and the
+    coroutine that reaches it through a Pilot; `make screenshots` and the snapshot tests share them."""
     from trialtui.tui.app import build_app
 
-    app = build_app() if library else build_app(data=[ROOT / "seeds"])
-    app.screenshot_dir = out
-    async with app.run_test(size=SIZE) as pilot:
+    steps, prepare = SCREENS[name]
+    if prepare:
+        prepare()
+    app = build_app() if prepare else build_app(data=[ROOT / "seeds"])
+
+    async def reach(pilot) -> None:
         await settle(pilot)
         await steps(pilot)
+
+    return app, reach
+
+
+async def shoot(name: str, out: Path) -> Path:
+    app, reach = screen_app(name)
+    async with app.run_test(size=SIZE) as pilot:
+        await reach(pilot)
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(out)))
 
 
 def write_all(out: Path = OUT) -> list[Path]:
-    """Render every screen into `out` (the tests render into a scratch folder and compare)."""
+    """Render every screen into `out` (a test renders into a scratch folder to see the script runs)."""
     out.mkdir(exist_ok=True)
     written = []
-    for name, (steps, prepare) in SCREENS.items():
+    for name in SCREENS:
         with tempfile.TemporaryDirectory() as home:
             os.environ["TRIALTUI_HOME"] = home
-            if prepare:
-                prepare()
-            written.append(asyncio.run(shoot(name, steps, library=prepare is not None, out=out)))
+            written.append(asyncio.run(shoot(name, out)))
     return written
 
 

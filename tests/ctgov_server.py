@@ -133,6 +133,7 @@ class FakeCtgov:
         self._next_faults: deque[Fault] = deque()
         self._page_faults: dict[int, deque[Fault]] = {}
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._token_epoch = 0
         self.repeat_tokens = False
         """Hand back the page token a page was asked with: page 2 again and again, forever."""
@@ -175,6 +176,13 @@ class FakeCtgov:
     def expire_page_tokens(self) -> None:
         """Refuse every page token handed out so far, as the real API does once they go stale."""
         self._token_epoch += 1
+
+    def wait_received(self, count: int, timeout: float = 30.0) -> None:
+        """Block until `count` requests have arrived, answered or not; fail saying how many did."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self.received >= count, timeout):
+                raise AssertionError(f"the fake registry got {self.received} requests in {timeout:.0f} s, "
+                                     f"not {count}")
 
     def count(self, path_prefix: str = "/api/v2/studies") -> int:
         return sum(1 for r in self.requests if r.path.startswith(path_prefix))
@@ -220,6 +228,7 @@ class FakeCtgov:
             def do_GET(self) -> None:
                 with api._lock:
                     api.received += 1
+                    api._arrived.notify_all()
                 url = urlsplit(self.path)
                 params = {k: v[-1] for k, v in parse_qs(url.query).items()}
                 if url.path == "/api/v2/studies":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.widgets import Static
 
 from trialtui.tui.widgets.trial_list import TrialList
@@ -13,13 +15,25 @@ def text_of(widget: Static) -> str:
     return str(widget.content)
 
 
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    """Let the app run until `condition()` holds (workers report by message, so it takes turns)."""
-    for _ in range(tries):
-        await pilot.pause(0.02)
-        if condition():
-            return
-    raise AssertionError("the app never got there")
+def toasts(app) -> list[str]:
+    """The notifications on screen as the reviewer reads them: the title, if any, over the message."""
+    from textual.widgets._toast import Toast
+
+    return [str(toast.render()) for toast in app.screen.query(Toast)]
+
+
+async def wait_for(pilot, condition, what: str = "", timeout: float = 30.0) -> None:
+    """Let the app run until `condition()` holds: each turn yields to the worker threads and handles
+    what they posted (workers report by message; a test may hold one on purpose, so this never waits
+    for them to end). Fails naming `what` after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    await pilot.pause()  # what was just asked for is handled first (a highlight, a key)
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s and the app never got there: {what or condition}")
+        await asyncio.sleep(0.005)
+        await pilot.pause()
 
 
 async def loaded(pilot):

@@ -270,8 +270,7 @@ def test_one_ctrl_c_stops_a_hung_request_within_a_second_and_keeps_the_stored_pa
         for line in child.stderr:
             if line.startswith("page 1 "):
                 break
-        # Page 2's request is on its way, and the server will sit on it for a minute.
-        time.sleep(0.3)
+        api.wait_received(api.received + 1)  # page 2's request, which the server sits on for a minute
         child.send_signal(signal.SIGINT)
         interrupted = time.monotonic()
         _, err = child.communicate(timeout=30)

@@ -12,6 +12,7 @@ from conftest import SEEDS
 from hostile_records import HOSTILE, hostile_study
 from trialtui.comparison import compare
 from trialtui.digest import digest_trial
+from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.extract import extract_thresholds
 from trialtui.ingest import load_paths
 from trialtui.reports import ReviewNotes, comparison_report, list_csv, trial_report
@@ -27,7 +28,7 @@ def test_trial_report_has_review_thresholds_and_marked_criteria():
     trial = seeds()["NCT06751134"]
     thresholds = extract_thresholds(trial)
     platelets = next(t for t in thresholds if t.measure == "platelets")
-    first = trial.eligibility.items[0]
+    first = split_criteria(trial.eligibility.criteria)[0]
     notes = ReviewNotes(note="Good fit if counts recover.\nCall Monday.", tags=["peds", "cell therapy"],
                         status="shortlisted", star=True,
                         marks={threshold_key(platelets): ("ask_site", "transfusion allowed?"),

@@ -90,10 +90,10 @@ def test_filters_and_vocabulary_agree(one_and_two_processes):
     one, two = one_and_two_processes
     texas = SearchFilters(country="United States", statuses=frozenset({"RECRUITING"}))
     assert two.search("hospital", limit=30, filters=texas) == one.search("hospital", limit=30, filters=texas)
-    assert set(two._vocab.terms) == set(one._vocab.terms)
-    assert two._vocab.near("massachusets") == one._vocab.near("massachusets")
-    houston = two._vocab.ids["houston"]
-    assert two._vocab.frequency[houston] == one._vocab.frequency[one._vocab.ids["houston"]] > 0
+    # the same words, typo neighbours and word frequencies (the scores weigh words by them)
+    for word in ("massachusets", "houston", "carboplatin", "pembrolizumba", "glioma", "zurichh"):
+        assert two.search(word, limit=30) == one.search(word, limit=30)
+    assert one.search("massachusets", limit=1) and one.search("houston", limit=1)
 
 
 def test_a_library_read_lazily_is_indexed_alike_in_two_processes(api_trials, tmp_path):

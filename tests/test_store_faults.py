@@ -201,7 +201,7 @@ def test_a_full_disk_leaves_the_store_usable(tmp_path, api_trials):
 
 @pytest.mark.parametrize("damage", [garbage_in_the_trials_table, flipped_bytes_in_page_one])
 async def test_the_app_on_a_damaged_library_shows_the_seeds_says_so_and_saves_nothing(library_file, damage):
-    from pilot_helpers import SIZE, loaded
+    from pilot_helpers import SIZE, loaded, toasts
     from trialtui.tui.app import build_app
     from trialtui.tui.widgets.trial_list import TrialList
 
@@ -212,19 +212,20 @@ async def test_the_app_on_a_damaged_library_shows_the_seeds_says_so_and_saves_no
         screen = await loaded(pilot)
         assert SEED_IDS <= {d.trial_id for d in screen.query_one(TrialList).digests}
         assert app.sub_title == "library damaged: read-only"
-        assert any(n.title == "Your library is damaged" and "quick_check" in n.message for n in app._notifications)
+        await pilot.pause()
+        assert any(said.startswith("Your library is damaged\n") and "quick_check" in said for said in toasts(app))
         trials = screen.query_one(TrialList)
         trials.focus()
         trials.highlight("NCT06751134")
         await pilot.press("asterisk")
         await pilot.pause()
-        assert any(n.title == "Annotations cannot be saved" for n in app._notifications)
+        assert any(said.startswith("Annotations cannot be saved\n") for said in toasts(app))
         assert app.is_running
     assert digest(library_file) == before
 
 
 async def test_the_app_on_a_read_only_library_lists_it_and_refuses_edits_with_the_reason(read_only, api_trials):
-    from pilot_helpers import SIZE, loaded
+    from pilot_helpers import SIZE, loaded, toasts
     from trialtui.tui.app import build_app
     from trialtui.tui.widgets.trial_list import TrialList
 
@@ -238,8 +239,8 @@ async def test_the_app_on_a_read_only_library_lists_it_and_refuses_edits_with_th
         trials.highlight(api_trials[0].trial_id)
         await pilot.press("asterisk")
         await pilot.pause()
-        refused = [n for n in app._notifications if n.title == "Annotations cannot be saved"]
-        assert refused and "cannot write here" in refused[0].message
+        refused = [said for said in toasts(app) if said.startswith("Annotations cannot be saved\n")]
+        assert refused and "cannot write here" in refused[0]
         assert app.is_running
 
 
@@ -254,7 +255,7 @@ def test_annotations_still_export_from_a_damaged_library_which_is_named(library_
 
 
 async def test_the_app_on_a_library_from_a_newer_trialtui_shows_the_seeds_and_says_why(trialtui_home):
-    from pilot_helpers import SIZE, loaded
+    from pilot_helpers import SIZE, loaded, toasts
     from trialtui.store.database import SCHEMA_VERSION
     from trialtui.tui.app import build_app
     from trialtui.tui.widgets.trial_list import TrialList
@@ -266,6 +267,7 @@ async def test_the_app_on_a_library_from_a_newer_trialtui_shows_the_seeds_and_sa
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await loaded(pilot)
         assert SEED_IDS <= {d.trial_id for d in screen.query_one(TrialList).digests}
-        assert any(n.title == "Your library cannot be opened" and "newer trialtui" in n.message
-                   for n in app._notifications)
+        await pilot.pause()
+        assert any(said.startswith("Your library cannot be opened\n") and "newer trialtui" in said
+                   for said in toasts(app))
         assert app.is_running

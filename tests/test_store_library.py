@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from trialtui.digest import digest_trial
+from trialtui.eligibility.criteria import split_criteria
 from trialtui.models import Eligibility, Location, Provenance, Trial
 from trialtui.store import Database, ImportReport, Library
 from trialtui.store.library import CHANGED_SQL
@@ -63,7 +64,7 @@ def test_newer_version_becomes_current_and_the_older_is_kept(library):
 
     current = library.get("NCT01000001")
     assert current.overall_status == "ACTIVE_NOT_RECRUITING"
-    assert current.eligibility.items[0].text == "Platelets >= 50 x 10^9/L"
+    assert split_criteria(current.eligibility.criteria)[0].text == "Platelets >= 50 x 10^9/L"
     first = library.get_version("NCT01000001", 1)
     assert first.overall_status == "RECRUITING"
     assert first.last_update_posted == "2024-01-10"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from textual.command import CommandList
 from textual.widgets import Input, Static
 
 from conftest import SEEDS
@@ -211,9 +212,13 @@ async def test_palette_jumps_to_a_trial_by_title_word():
         screen.query_one(TrialList).highlight("NCT06751134")
         await pilot.press("ctrl+p")
         await pilot.press(*"sarcoma")
-        await pilot.pause(0.5)
+        palette = app.screen
+        await wait_for(pilot, lambda: palette.query(CommandList) and "Go to TT-6105b303ddf7" in str(
+            palette.query_one(CommandList).highlighted_option.prompt if palette.query_one(CommandList).highlighted_option
+            else ""), "the palette to offer the sarcoma trial")
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.screen is screen, "the palette to close")
+        await pilot.pause()
         assert screen.query_one(TrialList).current.digest.trial_id == "TT-6105b303ddf7"
 
 

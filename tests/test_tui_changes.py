@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static, TextArea
 
 from conftest import SEEDS
 from ctgov_server import FakeCtgov, load_studies, nct_id_of, sponsor_update, study_to_change
-from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
+from pilot_helpers import SIZE, loaded, text_of, toasts, type_text, wait_for
 from trialtui.cli import main
 from trialtui.store import Database
 from trialtui.store.annotations import NOTE_SEPARATOR, Annotations
@@ -123,7 +123,8 @@ async def test_w_lists_what_update_printed_and_r_clears_it(studies, capsys):
         assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [never_reviewed]
         assert text_of(changes.query_one("#changes-status", Static)).startswith(
             "1 trial changed since you last saw it.")
-        assert any(f"{reviewed}: changes up to version 2 seen" in n.message for n in app._notifications)
+        await pilot.pause()
+        assert any(f"{reviewed}: changes up to version 2 seen" in said for said in toasts(app))
         await pilot.press("escape")
         await wait_for(pilot, lambda: not delta(reviewed))
         assert delta(never_reviewed)
@@ -177,8 +178,9 @@ async def test_a_note_written_elsewhere_while_the_editor_is_open_survives(trialt
         with Database.open() as db:
             note = Annotations(db).get(CNK).note
         assert note == f"theirs: eGFR 40\n{NOTE_SEPARATOR}\nmine: call Monday, ask PI"
+        await pilot.pause()
         assert any(f"The note on {CNK} was changed elsewhere while you typed: both texts are kept"
-                   in n.message for n in app._notifications)
+                   in said for said in toasts(app))
         assert app.session.review(CNK).note == note
 
 
@@ -220,6 +222,7 @@ async def test_undo_names_what_it_undid():
         await type_text(pilot, "x")
         await pilot.press("escape")
         await pilot.press("u", "u")
-        said = [n.message for n in app._notifications]
+        await pilot.pause()
+        said = toasts(app)
         assert said[-2:] == [f"Undid note on {CNK}", f"Undid status Shortlisted → Excluded on {CNK}"]
         assert app.session.review(CNK).status == "shortlisted"

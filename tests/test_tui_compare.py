@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded
+from pilot_helpers import SIZE, loaded, toasts
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
 from trialtui.tui.screens.compare import CompareScreen
@@ -78,4 +78,5 @@ async def test_compare_without_two_marks_explains_what_to_do():
         screen.query_one(TrialList).focus()
         await pilot.press("c")
         assert isinstance(app.screen, BrowseScreen)
-        assert any("Mark two trials" in n.message for n in app._notifications)
+        await pilot.pause()
+        assert any("Mark two trials" in said for said in toasts(app))

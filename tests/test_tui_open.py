@@ -8,7 +8,7 @@ import threading
 import pytest
 from textual.widgets import Static
 
-from pilot_helpers import SIZE, text_of, wait_for
+from pilot_helpers import SIZE, text_of, toasts, wait_for
 from test_store_catalog import SEED_IDS, make_trial
 from trialtui.store import Database, Library
 from trialtui.tui.app import build_app
@@ -51,7 +51,7 @@ async def test_the_first_rows_show_while_the_rest_is_read_then_all_under_the_sam
         trials = screen.query_one(TrialList)
         status = screen.query_one("#list-status", Static)
         await wait_for(pilot, lambda: bool(trials.digests))
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert shown_ids(trials) == [*SEED_IDS, *LIBRARY_IDS[:2]]
         assert text_of(status) == "Loading 11 trials…"
         assert text_of(screen.query_one("#detail-title", Static)).startswith(SEED_IDS[0])
@@ -60,10 +60,11 @@ async def test_the_first_rows_show_while_the_rest_is_read_then_all_under_the_sam
         await pilot.press("down", "down", "down", "down", "down", "down")
         assert trials.current.digest.trial_id == LIBRARY_IDS[1]
         await pilot.press("s", "end")
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert shown_ids(trials) == [*SEED_IDS, *LIBRARY_IDS[:2]]
         assert trials.current.digest.trial_id == LIBRARY_IDS[1]
-        said = [n.message for n in app._notifications]
+        await pilot.pause()
+        said = toasts(app)
         assert "Sorting works once all 11 trials are read (still loading)." in said
         assert "End (the last trial) works once all 11 trials are read (still loading)." in said
 
@@ -101,12 +102,12 @@ async def test_the_whole_list_keeps_the_scroll_of_the_first_rows(held_library):
         await wait_for(pilot, lambda: bool(trials.digests))
         trials.focus()
         await pilot.press(*["down"] * 6)
-        await pilot.pause(0.05)
+        await pilot.pause()
         before = shown_ids(trials)
         assert before[0] != SEED_IDS[0] and before[-1] == LIBRARY_IDS[1]
 
         held_library.set()
         await wait_for(pilot, lambda: len(trials.digests) == 11)
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert shown_ids(trials) == before
         assert trials.current.digest.trial_id == LIBRARY_IDS[1]

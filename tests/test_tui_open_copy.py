@@ -8,7 +8,7 @@ import webbrowser
 import pytest
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, wait_for
+from pilot_helpers import SIZE, loaded, toasts, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.widgets.trial_list import TrialList
 
@@ -29,7 +29,7 @@ class FakeBrowser(webbrowser.BaseBrowser):
 
 
 def said(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return toasts(app)
 
 
 async def open_on_registry(pilot) -> None:

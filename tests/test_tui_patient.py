@@ -139,7 +139,7 @@ async def test_the_tui_gives_the_verdicts_of_trialtui_check(shared_data, tmp_pat
         dialog.query_one("#patient-healthy", Select).value = "no"
         await pilot.press("ctrl+s")
         status = app.screen.query_one("#list-status", Static)
-        await wait_for(pilot, lambda: "Patient fits" in str(status.content), tries=1500)
+        await wait_for(pilot, lambda: "Patient fits" in str(status.content), timeout=60)
         session = app.session
         tui = {d.trial_id: session.known_fit(d.trial_id).to_json(d.trial_id) for d in session.catalog.digests}
         assert session.patient.healthy is False

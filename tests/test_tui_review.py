@@ -13,7 +13,7 @@ from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
 from trialtui.store import Database
 from trialtui.store.annotations import Annotations
 from trialtui.tui.app import build_app
-from trialtui.tui.dialogs.note_editor import SAVE_AFTER_IDLE, NoteEditor
+from trialtui.tui.dialogs.note_editor import NoteEditor
 from trialtui.tui.screens.compare import CompareScreen
 from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
 from trialtui.tui.widgets.threshold_table import ThresholdTable
@@ -41,8 +41,7 @@ async def test_a_full_review_with_single_keys(tmp_path, monkeypatch):
         await pilot.press("n")
         assert isinstance(app.screen, NoteEditor)
         await type_text(pilot, "Good fit\ncall Monday")
-        await pilot.pause(SAVE_AFTER_IDLE + 0.3)
-        assert stored(CNK).note == "Good fit\ncall Monday"
+        await wait_for(pilot, lambda: stored(CNK).note == "Good fit\ncall Monday", "the note saved once typing pauses")
         await pilot.press("escape")
 
         # t: a tag; r: shortlisted; *: star

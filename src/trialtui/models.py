@@ -7,10 +7,9 @@ any source compare equal; `display_enum` turns them into words for people.
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 
 Section = Literal["inclusion", "exclusion", "other"]
 
@@ -109,14 +108,6 @@ class Eligibility(Record):
     sex: str = ""
     healthy_volunteers: bool | None = None
     std_ages: list[str] = Field(default_factory=list)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @cached_property
-    def items(self) -> list[CriterionItem]:
-        """The criteria split into inclusion and exclusion items, numbering and nesting kept."""
-        from trialtui.eligibility.criteria import split_criteria
-
-        return split_criteria(self.criteria)
 
 
 class ConditionMesh(Record):

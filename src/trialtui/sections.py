@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trialtui.eligibility.criteria import split_criteria
 from trialtui.models import CriterionItem, Trial, display_enum, display_phases
 
 EMPTY = "Not given in this record."
@@ -250,6 +251,6 @@ def trial_sections(trial: Trial) -> list[Section]:
     """Every section of the record in reading order; empty ones say so."""
     return [
         Section(key, title, render(trial).strip() or EMPTY,
-                tuple(trial.eligibility.items) if key == "eligibility" else ())
+                tuple(split_criteria(trial.eligibility.criteria)) if key == "eligibility" else ())
         for key, title, render in _LAYOUT
     ]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from trialtui.catalog import Catalog, First, Progress, load_catalog
 from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
+from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.patient import PatientProfile
 from trialtui.models import Trial
 from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
@@ -233,7 +234,7 @@ class ReviewSession:
         trial = self.trial(trial_id)
         if trial is None:
             return []
-        items = trial.eligibility.items
+        items = split_criteria(trial.eligibility.criteria)
         sources = []
         for t in self.thresholds(trial_id):
             item = None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from trialtui.catalog import Catalog, load_default, load_files
 from trialtui.cli.common import EXIT_OK, data_options, fail, print_json, report_load_problems
+from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.models import display_enum, display_phases
 from trialtui.safe_text import json_text, terminal_text
@@ -151,7 +152,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     if trial is None:
         return fail(f"{args.trial_id}: no such trial (try `trialtui list`)")
     if args.json:
-        print_json(trial.model_dump(mode="json"))
+        record = trial.model_dump(mode="json")
+        items = split_criteria(trial.eligibility.criteria)  # the criteria as the reader splits them
+        record["eligibility"]["items"] = [item.model_dump(mode="json") for item in items]
+        print_json(record)
         return status
     print(terminal_text(trial.title))
     for section in trial_sections(trial):

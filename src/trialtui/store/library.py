@@ -30,9 +30,7 @@ from trialtui.store.database import Database, connect_read_only, utc_now
 LIBRARY_ORIGIN = "library"
 """The digest origin of library trials, as the list shows it."""
 
-_STORED_EXCLUDE = {"eligibility": {"items"}}
-"""Criterion items are computed from the criteria text on load; storing them doubles its size."""
-_CONTENT_EXCLUDE = {**_STORED_EXCLUDE, "source": True, "condition_mesh": True}
+_CONTENT_EXCLUDE = {"source": True, "condition_mesh": True}
 """Where a record was read from is not its content: the same trial from two files is unchanged; nor
 is the registry's MeSH indexing of it, so records stored before it was kept do not turn into new
 versions when they are fetched again."""
@@ -238,7 +236,7 @@ def _prepare(trial: Trial) -> _PreparedRecord:
         trial_id=trial.trial_id,
         last_update_posted=trial.last_update_posted,
         content_hash=hashlib.sha256(content.encode()).hexdigest(),
-        record=zlib.compress(trial.model_dump_json(exclude=_STORED_EXCLUDE).encode()),
+        record=zlib.compress(trial.model_dump_json().encode()),
         digest_head=head,
         digest_tail=tail,
     )
