@@ -204,3 +204,29 @@ def test_crcl_in_a_run_on_item():  # NCT04646330
 
 def test_a_share_of_the_lymphocytes_is_not_a_lymphocyte_limit():  # NCT00000762
     assert read("CD4 count >= 20 percent of the total lymphocytes") == []
+
+
+# --- 9. lab limits: spellings of comparators, names and multiples of the ULN ------------------
+
+def test_html_entity_comparators_do_not_end_the_sentence():
+    assert read("Neutrophils &lt;1,000/μL or platelets &lt;= 75,000/μL", "Exclusion") == [
+        ("anc", "lower", 1.0, "10^9/L", None), ("platelets", "lower", 75.0, "10^9/L", None)]
+    assert read("Haemoglobin &gt;= 9 g/dL") == [("hemoglobin", "lower", 9.0, "g/dL", None)]
+
+
+def test_spelled_comparator_restated_in_brackets():
+    assert read("Hemoglobin greater than (>) 16 g/dL", "Exclusion") == [("hemoglobin", "upper", 16.0, "g/dL", None)]
+    assert read("Creatinine clearance lesser than or equal to (≤) 40 mL/min", "Exclusion") == [
+        ("gfr", "lower", 40.0, "mL/min", None)]
+
+
+def test_singular_transaminase_and_glutamic_transaminase_names():
+    assert read("Serum transaminase no more than 2 times ULN") == [
+        ("ast", "upper", 2.0, "xULN", None), ("alt", "upper", 2.0, "xULN", None)]
+    assert read("Glutamate pyruvate transaminase and glutamic oxaloacetic transaminase ≤ 2 x ULN") == [
+        ("alt", "upper", 2.0, "xULN", None), ("ast", "upper", 2.0, "xULN", None)]
+
+
+def test_tbl_is_total_bilirubin_and_a_creatinine_ratio_is_not_creatinine():
+    assert read("TBL ≤ 2 mg/dL") == [("total_bilirubin", "upper", 2.0, "mg/dL", None)]
+    assert read("Urine protein to creatinine ratio > 2", "Exclusion") == []

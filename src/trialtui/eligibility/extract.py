@@ -75,15 +75,16 @@ class Threshold:
 _COMPARATORS: list[tuple[str, str, bool]] = [
     # (pattern, stated bound, inclusive); compound phrases before their prefixes.
     (r"(?:greater|more|higher|larger)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "lower", True),
-    (r"(?:less|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
+    (r"(?:less|lesser|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
     (r"equal\s+(?:to\s+)?or\s+(?:greater|more|higher|above|larger)(?:\s+than)?", "lower", True),
     (r"equal\s+(?:to\s+)?or\s+(?:less|lower|below|smaller)(?:\s+than)?", "upper", True),
     (r"(?:no|not)\s+(?:less|lower|fewer|smaller)\s+than|not\s+below|at\s+least|(?:a\s+)?minimum\s+(?:of\s+)?|min\.?(?=\s)", "lower", True),
     (r"(?:no|not)\s+(?:more|greater|higher|larger)\s+than|not\s+(?:exceeding|to\s+exceed|above)|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)|within", "upper", True),
-    (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=", "lower", True),
-    (r"<\s*or\s*=|<\s*/\s*=|≤\s*/?\s*=?|≦|⩽|<\s*=|=\s*<|\\?<\s*\\?=", "upper", True),
-    (r"\\?>|＞|(?:greater|more|higher|larger|older)\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|superior\s+to", "lower", False),
-    (r"\\?<|＜|(?:less|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
+    # HTML entities ("&lt;=", "&ge;") are written out as such in some registry exports.
+    (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=|&gt;\s*=|&ge;", "lower", True),
+    (r"<\s*or\s*=|<\s*/\s*=|≤\s*/?\s*=?|≦|⩽|<\s*=|=\s*<|\\?<\s*\\?=|&lt;\s*=|&le;", "upper", True),
+    (r"\\?>|＞|&gt;|(?:greater|more|higher|larger|older)\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|superior\s+to", "lower", False),
+    (r"\\?<|＜|&lt;|(?:less|lesser|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
 ]
 _COMP = "|".join(f"(?P<c{index}>{pattern})" for index, (pattern, _, _) in enumerate(_COMPARATORS))
 _COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
@@ -101,7 +102,7 @@ _WORD = r"(?:" + "|".join(_WORDS) + r")(?![a-z])"
 _EXPRESSION = re.compile(
     rf"""
     (?:
-        (?P<comp>{_COMP})\s*(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
+        (?P<comp>{_COMP})\s*(?:\(\s*(?:[<>≤≥]\s*=?|&[lg][te];?)\s*\)\s*)?(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
         (?:(?P<cv>{_NUM}|{_WORD})\s*(?P<cunit>{UNIT})?|(?P<culn>{UNIT}))
       |
         (?:(?P<between>between|from|range\s+of|ranging\s+from)\s+)?
@@ -339,8 +340,8 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- sentences and mentions
 
-_SENTENCE_END = re.compile(r"[;\s.](?:(?<=;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
-"""A ";", the spaces after a sentence's ".", "!" or "?" before its next one starts, or a "." that
+_SENTENCE_END = re.compile(r"[;\s.](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
+"""A ";" (not one closing an HTML entity such as "&lt;"), the spaces after a sentence's ".", "!" or "?" before its next one starts, or a "." that
 ends the item or sits between a word and a capital ("aged 18.Adults"). Written to begin with a
 character class, which `re` looks for with a fast scan instead of trying every branch everywhere."""
 _EXCLUSION_CUE = re.compile(
