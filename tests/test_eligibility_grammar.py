@@ -230,3 +230,17 @@ def test_singular_transaminase_and_glutamic_transaminase_names():
 def test_tbl_is_total_bilirubin_and_a_creatinine_ratio_is_not_creatinine():
     assert read("TBL ≤ 2 mg/dL") == [("total_bilirubin", "upper", 2.0, "mg/dL", None)]
     assert read("Urine protein to creatinine ratio > 2", "Exclusion") == []
+
+
+def test_a_limit_at_the_uln_without_a_number():
+    assert read("Serum creatinine not above the upper limit of normal") == [("creatinine", "upper", 1.0, "xULN", None)]
+    assert read("ALT > ULN", "Exclusion") == [("alt", "upper", 1.0, "xULN", None)]
+
+
+def test_an_offset_from_the_uln_is_not_a_multiple():
+    assert read("Prothrombin time > ULN + 3 seconds", "Exclusion") == []
+
+
+def test_prothrombin_time_as_a_multiple_of_normal_is_the_inr():
+    assert read("PT and activated partial thrombin time ≤ 1.5 × ULN") == [
+        ("inr", "upper", 1.5, "xULN", None), ("aptt", "upper", 1.5, "xULN", None)]

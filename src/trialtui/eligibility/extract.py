@@ -178,10 +178,13 @@ def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, st
             canonical_value, unit, reason = converted
             if measure == "performance":
                 reason = f"performance scale not named, read as {target}"
+            if measure == "pt" and unit == "xULN":
+                target = "inr"  # a prothrombin time as a multiple of normal is the PT ratio (thresholds.md)
             return (round(canonical_value, 6), unit, reason, target)
     return None
 
 
+_ULN_OFFSET = re.compile(r"\s*(?:\+|plus\b)")
 _UNIT_ABOVE = re.compile(r"higher|greater|above|more|over|excess", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"(?:grade|grades|stage|version|v|ctcae|class|type|cycles?|day|phase|level\s+of)\s*$", re.IGNORECASE)
 
@@ -194,6 +197,8 @@ def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_
     if groups["comp"]:
         bound, inclusive = _COMP_SENSE[next(k for k in _COMP_SENSE if groups[k])]
         if groups["culn"]:
+            if _ULN_OFFSET.match(match.string, match.end("culn")):
+                return None  # "PT > ULN + 3 seconds": an offset from normal, not a multiple of it
             converted = _convert(measure, "1", groups["culn"])
         else:
             converted = _convert(measure, groups["cv"], groups["cunit"])
@@ -395,6 +400,23 @@ def _number_spans(text: str, lowered: str) -> list[tuple[int, int]]:
             at = lowered.find(word, end)
     spans.sort()
     return spans
+_NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
+
+
+def _normal_word_spans(lowered: str) -> list[tuple[int, int]]:
+    """Where a limit is stated without a number ("≤ ULN", "within normal limits"): such sentences
+    are read like those with numbers."""
+    spans = []
+    for word in _NORMAL_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or not _is_word_char(lowered[at - 1])) and (end == len(lowered) or not _is_word_char(lowered[end])):
+                spans.append((at, end))
+            at = lowered.find(word, end)
+    return spans
+
+
 _MENTION_REACH = 160
 """How far before a number a measure name can be and still own it (name lists, brackets, fillers)."""
 _NAME_AFTER_REACH = 24
@@ -496,7 +518,8 @@ class _Extractor:
         text = self.text
         # Numbers are found once per text; items and sentences without one are skipped unread.
         self.lowered = _lowered(text)
-        hints = _number_spans(text, self.lowered)
+        hints = _number_spans(text, self.lowered) + _normal_word_spans(self.lowered)
+        hints.sort()
         if not hints:
             return self.out
         self.hints = hints

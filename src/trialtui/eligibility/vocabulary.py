@@ -108,7 +108,7 @@ _ALIASES: list[tuple[str, str]] = [
     ("lvef", r"(?:left\s+ventricular\s+|LV\s+|cardiac\s+)?ejection\s+fraction|(?-i:LVEF|LV\s?EF|EF)(?![A-Za-z])"),
     ("spo2", r"(?:peripheral\s+|arterial\s+|capillary\s+|blood\s+)?(?:oxygen|O2)\s+saturation|pulse\s+oximetry|(?-i:SpO2|SpO₂|SaO2|SPO2|O2\s?sat)"),
     ("inr", r"(?:international\s+normali[sz]ed\s+ratio)|(?-i:INR|PT/INR|PT-INR|PT\s*\(INR\))"),
-    ("aptt", r"(?:activated\s+)?partial\s+thromboplastin\s+time|(?-i:a?PTT|APTT|aPTT)"),
+    ("aptt", r"(?:activated\s+)?partial\s+(?:thromboplastin|prothrombin|thrombin)\s+time|(?-i:a?PTT|APTT|aPTT)"),
     ("pt", r"prothrombin\s+time|(?-i:PT)(?![A-Za-z])"),
     ("lansky", r"lansky(?:\s+play)?(?:[\s-]+performance)?(?:\s+(?:status|score|scale))*|(?-i:LPS)(?![A-Za-z])"),
     ("karnofsky", r"karnofsky(?:\s+performance)?(?:\s+(?:status|score|scale|index))*|(?-i:KPS)(?![A-Za-z])"),
