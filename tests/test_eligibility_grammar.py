@@ -244,3 +244,13 @@ def test_an_offset_from_the_uln_is_not_a_multiple():
 def test_prothrombin_time_as_a_multiple_of_normal_is_the_inr():
     assert read("PT and activated partial thrombin time ≤ 1.5 × ULN") == [
         ("inr", "upper", 1.5, "xULN", None), ("aptt", "upper", 1.5, "xULN", None)]
+
+
+def test_within_the_normal_range_is_at_most_the_uln():
+    assert read("Bilirubin and creatinine within institutional normal limits") == [
+        ("total_bilirubin", "upper", 1.0, "xULN", None), ("creatinine", "upper", 1.0, "xULN", None)]
+    assert read("Prothrombin time and PTT outside the normal range", "Exclusion") == [
+        ("inr", "upper", 1.0, "xULN", None), ("aptt", "upper", 1.0, "xULN", None)]
+    # a count has no ×ULN limit; "within normal limits" under an exclusion is no requirement
+    assert read("Hemoglobin within normal limits") == []
+    assert read("AST within normal limits", "Exclusion") == []

@@ -610,7 +610,8 @@ class _Extractor:
             free_from = max([previous_end, *(end for _, end in consumed)])
             previous_end = group[-1].end
             clause = (self._value_before(sentence, lowered, offset, group, free_from, inverted, effective_section, section)
-                      or self._read_list(sentence, lowered, offset, group, limit, inverted, effective_section, section))
+                      or self._read_list(sentence, lowered, offset, group, limit, inverted, effective_section, section)
+                      or self._read_normal(sentence, offset, group, limit, inverted, effective_section))
             if clause:
                 consumed.append((clause.start, clause.end))
                 clauses.append(clause)
@@ -755,6 +756,23 @@ class _Extractor:
             return None
         return _Clause(thresholds, start, end)
 
+    def _read_normal(self, sentence: str, offset: int, group: list[_Mention], limit: int, inverted: bool,
+                     section: str) -> _Clause | None:
+        """A lab said to lie within its normal range ("creatinine within normal limits", "bilirubin
+        WNL"; under an exclusion "outside the normal range"): at most 1 × ULN, for the measures whose
+        limits are written against the ULN. A bare "Bilirubin normal" is left unread: the gold sets
+        disagree on it."""
+        start, end = group[0].start, group[-1].end
+        after = _NORMAL_AFTER.match(sentence, end, limit)
+        if after is None or (after.group("outside") is not None) != inverted:
+            return None  # "within normal limits" under an exclusion, or "outside" as a requirement
+        thresholds = [
+            Threshold(_ULN_MEASURES[measure], "upper", True, 1.0, "xULN", section, condition=mention.condition,
+                      raw=sentence[start : after.end()].strip(), start=offset + start, end=offset + after.end())
+            for mention in group for measure in mention.measures if measure in _ULN_MEASURES
+        ]
+        return _Clause(thresholds, start, after.end()) if thresholds else None
+
     def _make(self, measure: str, reading: _Reading, condition: str | None, inverted: bool, section: str,
               sentence: str, offset: int, raw_start: int, window_start: int,
               uncertain_section: str | None) -> list[Threshold]:
@@ -856,6 +874,22 @@ class _Extractor:
         for threshold in members:
             threshold.group = group
 
+
+_ULN_MEASURES = {measure: measure for measure in ("total_bilirubin", "direct_bilirubin", "ast", "alt", "creatinine",
+                                                  "lipase", "amylase", "inr", "aptt")} | {"pt": "inr"}
+"""Measures whose normal range a criterion can name instead of a number, and the measure each is
+reported as (a prothrombin time against its normal range is the PT ratio)."""
+_NORMAL_QUALIFIER = r"(?:institutional|institution's|local|laboratory|lab|site|reference|normal|age[- ]adjusted)\s+"
+_NORMAL_RANGE = (
+    rf"(?:the\s+)?(?:{_NORMAL_QUALIFIER})*(?:normal|reference)\s+(?:{_NORMAL_QUALIFIER})*(?:limits?|ranges?|values?)"
+    rf"|(?:the\s+)?(?:{_NORMAL_QUALIFIER})*(?:upper\s+)?limits?\s+of\s+normal"
+)
+_NORMAL_AFTER = re.compile(
+    rf"""[\s:=-]*(?:(?:levels?|values?|counts?|tests?)\s+)?(?:(?:is|are|must\s+be|should\s+be|to\s+be|be|falling|that\s+(?:is|are|fall))\s+)?
+    (?:(?:within|in)\s+(?:{_NORMAL_RANGE})|(?-i:WNL)|(?P<outside>outside\s+(?:of\s+)?(?:{_NORMAL_RANGE})))(?![\w-])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""What says, after the names, that a lab lies within (or outside) its normal range."""
 
 _RANGE_JOIN = re.compile(r"\s*,?\s*(?:and|to|but|&|-|–|—)?\s*", re.IGNORECASE)
 _EXCLUDED_RANGE_JOIN = re.compile(r"\s*,?\s*(?:or|and/or)\s*", re.IGNORECASE)
