@@ -254,3 +254,23 @@ def test_within_the_normal_range_is_at_most_the_uln():
     # a count has no ×ULN limit; "within normal limits" under an exclusion is no requirement
     assert read("Hemoglobin within normal limits") == []
     assert read("AST within normal limits", "Exclusion") == []
+
+
+def test_a_multiple_of_the_upper_limit_without_of_normal():
+    assert read("Total bilirubin > 2 times the upper limit", "Exclusion") == [("total_bilirubin", "upper", 2.0, "xULN", None)]
+
+
+def test_a_concentration_unit_that_cannot_fit_the_value_is_a_marked_slip():
+    found = extract_text_thresholds("Inclusion Criteria:\n\n* Haemoglobin at least 10 mg/dL\n* Serum creatinine < 120 mmol/L\n")
+    assert [(t.measure, t.unit, round(t.value, 2)) for t in found] == [("hemoglobin", "g/dL", 10.0), ("creatinine", "mg/dL", 1.36)]
+    assert all("does not fit" in t.uncertain for t in found)
+
+
+def test_creatinine_clearance_written_in_a_creatinine_unit_is_serum_creatinine():
+    found = extract_text_thresholds("Inclusion Criteria:\n\n* Creatinine clearance ≤ 1.5 x ULN\n")
+    assert [(t.measure, t.value, t.unit) for t in found] == [("creatinine", 1.5, "xULN")] and found[0].uncertain
+
+
+def test_an_alternative_limit_that_is_acceptable_if_a_condition_holds():
+    assert read("ALT ≤ 3 x ULN (≤ 5 x ULN is allowed if liver metastases are present)") == [
+        ("alt", "upper", 3.0, "xULN", None), ("alt", "upper", 5.0, "xULN", "liver metastases")]

@@ -174,6 +174,12 @@ def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, st
         if measure == "performance":
             target = "ecog" if value <= 5 else "karnofsky"
         converted = to_canonical(target, value, unit_text)
+        if converted is None and measure == "gfr" and unit_text:
+            # "creatinine clearance < 220 µmol/L", "... ≤ 2 × ULN": a serum creatinine by its unit
+            converted = to_canonical("creatinine", value, unit_text)
+            if converted is not None:
+                target = "creatinine"
+                converted = (converted[0], converted[1], "named creatinine clearance, written in a serum creatinine unit")
         if converted is not None:
             canonical_value, unit, reason = converted
             if measure == "performance":
@@ -256,7 +262,7 @@ _AGE_CONDITION = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _TRAILING_CONDITION = re.compile(
-    r"""^\W{0,3}(?:if|when|where|in\s+case\s+of|in\s+the\s+(?:presence|case|setting)\s+of|
+    r"""^\W{0,3}(?:(?:is|are)\s+(?:acceptable|allowed|permitted|accepted)\s+)?(?:if|when|where|in\s+case\s+of|in\s+the\s+(?:presence|case|setting)\s+of|
     (?:in|for)\s+(?:patients|subjects|participants|those|cases|children|people|individuals|pts)\s+(?:with|who\s+have|having)|
     (?:in|for|with)\s+(?:documented|known|proven|confirmed|evidence\s+of)|due\s+to|secondary\s+to|attributable\s+to|caused\s+by|
     in\s+(?=(?:the\s+)?(?:presence|liver|hepatic|bone|marrow|gilbert)))\s+(?P<text>[^;.()\[\]]{3,80})""",

@@ -23,6 +23,7 @@ _ULN = (
     r"(?:normal|reference)(?:\s+(?:range|limits?|values?))?|upper\s+normal(?:\s+(?:limits?|levels?|values?|range))?"
     r"|normal\s+upper\s+(?:limits?|levels?|range|values?))"
     # "2x normal", "1.5 times normal": a multiple of normal is a multiple of its upper limit.
+    rf"|(?:[x×X\*]\s*|times\s+(?:of\s+)?|-?\s*folds?\s+){_ABOVE}?(?:the\s+)?upper\s+(?:normal\s+)?limit(?!\s+of\b)"
     rf"|(?:[x×X\*]\s*|times\s+|-?\s*folds?\s+){_ABOVE}?(?:the\s+)?normal(?!\s+(?:saline|diet|activit|renal|liver|hepatic|cardiac|function))"
     r"(?:\s+(?:values?|levels?|range|limits?))?"
 )
@@ -38,7 +39,7 @@ _COUNT_PLAIN = (
 )
 _CONCENTRATION = (
     r"(?:g|gm|gms|gr|grams?|mg|milligrams?|µmol|μmol|umol|mcmol|micromol(?:es)?|mmol|millimol(?:es)?|U|IU|units?|international\s+units?|iu)"
-    r"\s*(?:/|per\s+)\s*(?:dL|dl|DL|deciliters?|decilitres?|L|l|liters?|litres?|mL|ml)|(?:g|gm|mg)\s?%|µM|μM|uM"
+    r"\s*(?:/|per\s+)\s*(?:dL|dl|DL|Dl|deciliters?|decilitres?|L|l|liters?|litres?|mL|ml)|(?:g|gm|mg)\s?%|µM|μM|uM"
 )
 _RATE = r"(?:m[lL]|cc)\s*/\s*min(?:ute)?(?:\s*(?:/|per)\s*1[.,]73\s*(?:m(?:2|²|\^2)?|square\s+met(?:er|re)s?)(?:\s*BSA)?)?|m[lL]/s(?:ec)?"
 _BMI = r"kg\s*/\s*m(?:2|²|\^2)"
@@ -206,6 +207,10 @@ def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[flo
         converted = value * factor * extra
         if low <= converted <= high:
             return (converted, canonical, None)
+        if name in _CONCENTRATIONS and converted:
+            slip = _unit_slip(accepted, value, low, high)
+            if slip is not None:
+                return slip
         if name == "count" and unit_text.rstrip().lower().endswith("ml"):
             # "2500c/ml": cells per mL is never a real count limit; registries mean per µL.
             converted *= 1000
@@ -213,6 +218,19 @@ def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[flo
                 return (converted, canonical, "unit written per mL, read as per µL")
         return None
     return _guess_unit(measure, value, low, high)
+
+
+_CONCENTRATIONS = frozenset({"g/dL", "mg/dL", "umol/L", "mmol/L"})
+
+
+def _unit_slip(accepted: dict[str, tuple[str, float]], value: float, low: float, high: float) -> tuple[float, str, str] | None:
+    """A concentration whose written unit makes the value impossible ("hemoglobin 9.0 mg/dL",
+    "creatinine 130 mmol/L", "bilirubin 2.5 mg/mL"): the first of the measure's own units, canonical
+    first, in which the number is a real limit, marked as a guess."""
+    for name, (canonical, extra) in accepted.items():
+        if name in _CONCENTRATIONS and low <= value * extra <= high:
+            return (value * extra, canonical, f"unit written does not fit the value; read as {name}")
+    return None
 
 
 def _guess_unit(measure: str, value: float, low: float, high: float) -> tuple[float, str, str | None] | None:
