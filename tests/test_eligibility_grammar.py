@@ -274,3 +274,15 @@ def test_creatinine_clearance_written_in_a_creatinine_unit_is_serum_creatinine()
 def test_an_alternative_limit_that_is_acceptable_if_a_condition_holds():
     assert read("ALT ≤ 3 x ULN (≤ 5 x ULN is allowed if liver metastases are present)") == [
         ("alt", "upper", 3.0, "xULN", None), ("alt", "upper", 5.0, "xULN", "liver metastases")]
+
+
+def test_a_negated_limit_in_an_inclusion_item():
+    assert read("No SGPT greater than 2 times ULN") == [("alt", "upper", 2.0, "xULN", None)]
+    assert read("No prior transfusion; haemoglobin ≥ 9 g/dL") == [("hemoglobin", "lower", 9.0, "g/dL", None)]
+
+
+def test_a_limit_as_a_share_of_the_uln():
+    assert read("Creatinine more than 30% above the ULN", "Exclusion") == [("creatinine", "upper", 1.3, "xULN", None)]
+    assert read("Total bilirubin ≤ 150% of the upper limit of normal") == [("total_bilirubin", "upper", 1.5, "xULN", None)]
+    [found] = extract_text_thresholds("Exclusion Criteria:\n\n* Serum lipase exceeds 50% of the upper limit of normal\n")
+    assert (found.value, found.unit) == (1.5, "xULN") and "above" in found.uncertain

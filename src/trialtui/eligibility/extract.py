@@ -615,9 +615,11 @@ class _Extractor:
             # Text before the names that no earlier name or clause owns: a value written first.
             free_from = max([previous_end, *(end for _, end in consumed)])
             previous_end = group[-1].end
+            # "No SGOT greater than 2 × ULN" as an inclusion item: a negated limit, read as an exclusion.
+            negated = inverted or (free_from == 0 and _NO_LEAD.fullmatch(sentence, 0, group[0].start) is not None)
             clause = (self._value_before(sentence, lowered, offset, group, free_from, inverted, effective_section, section)
-                      or self._read_list(sentence, lowered, offset, group, limit, inverted, effective_section, section)
-                      or self._read_normal(sentence, offset, group, limit, inverted, effective_section))
+                      or self._read_list(sentence, lowered, offset, group, limit, negated, effective_section, section)
+                      or self._read_normal(sentence, offset, group, limit, negated, effective_section))
             if clause:
                 consumed.append((clause.start, clause.end))
                 clauses.append(clause)
@@ -881,6 +883,7 @@ class _Extractor:
             threshold.group = group
 
 
+_NO_LEAD = re.compile(r"\W*no\s+(?:(?:serum|plasma|blood)\s+)?", re.IGNORECASE)
 _ULN_MEASURES = {measure: measure for measure in ("total_bilirubin", "direct_bilirubin", "ast", "alt", "creatinine",
                                                   "lipase", "amylase", "inr", "aptt")} | {"pt": "inr"}
 """Measures whose normal range a criterion can name instead of a number, and the measure each is
