@@ -352,3 +352,85 @@ def test_a_topic_label_ends_a_list_of_choices():
 
 def test_an_opening_condition_word_makes_age_a_path():
     assert ages("Inclusion Criteria:\n\n* If age is over 65 years: a normal geriatric assessment\n") == []
+
+
+# --- 11. lab limits: spellings of comparators, names and multiples of the ULN ------------------
+
+def test_html_entity_comparators_do_not_end_the_sentence():
+    assert read("Neutrophils &lt;1,000/μL or platelets &lt;= 75,000/μL", "Exclusion") == [
+        ("anc", "lower", 1.0, "10^9/L", None), ("platelets", "lower", 75.0, "10^9/L", None)]
+    assert read("Haemoglobin &gt;= 9 g/dL") == [("hemoglobin", "lower", 9.0, "g/dL", None)]
+
+
+def test_spelled_comparator_restated_in_brackets():
+    assert read("Hemoglobin greater than (>) 16 g/dL", "Exclusion") == [("hemoglobin", "upper", 16.0, "g/dL", None)]
+    assert read("Creatinine clearance lesser than or equal to (≤) 40 mL/min", "Exclusion") == [
+        ("gfr", "lower", 40.0, "mL/min", None)]
+
+
+def test_singular_transaminase_and_glutamic_transaminase_names():
+    assert read("Serum transaminase no more than 2 times ULN") == [
+        ("ast", "upper", 2.0, "xULN", None), ("alt", "upper", 2.0, "xULN", None)]
+    assert read("Glutamate pyruvate transaminase and glutamic oxaloacetic transaminase ≤ 2 x ULN") == [
+        ("alt", "upper", 2.0, "xULN", None), ("ast", "upper", 2.0, "xULN", None)]
+
+
+def test_tbl_is_total_bilirubin_and_a_creatinine_ratio_is_not_creatinine():
+    assert read("TBL ≤ 2 mg/dL") == [("total_bilirubin", "upper", 2.0, "mg/dL", None)]
+    assert read("Urine protein to creatinine ratio > 2", "Exclusion") == []
+
+
+def test_a_limit_at_the_uln_without_a_number():
+    assert read("Serum creatinine not above the upper limit of normal") == [("creatinine", "upper", 1.0, "xULN", None)]
+    assert read("ALT > ULN", "Exclusion") == [("alt", "upper", 1.0, "xULN", None)]
+
+
+def test_an_offset_from_the_uln_is_not_a_multiple():
+    assert read("Prothrombin time > ULN + 3 seconds", "Exclusion") == []
+
+
+def test_prothrombin_time_as_a_multiple_of_normal_is_the_inr():
+    assert read("PT and activated partial thrombin time ≤ 1.5 × ULN") == [
+        ("inr", "upper", 1.5, "xULN", None), ("aptt", "upper", 1.5, "xULN", None)]
+
+
+def test_within_the_normal_range_is_at_most_the_uln():
+    assert read("Bilirubin and creatinine within institutional normal limits") == [
+        ("total_bilirubin", "upper", 1.0, "xULN", None), ("creatinine", "upper", 1.0, "xULN", None)]
+    assert read("Prothrombin time and PTT outside the normal range", "Exclusion") == [
+        ("inr", "upper", 1.0, "xULN", None), ("aptt", "upper", 1.0, "xULN", None)]
+    # a count has no ×ULN limit; "within normal limits" under an exclusion is no requirement
+    assert read("Hemoglobin within normal limits") == []
+    assert read("AST within normal limits", "Exclusion") == []
+
+
+def test_a_multiple_of_the_upper_limit_without_of_normal():
+    assert read("Total bilirubin > 2 times the upper limit", "Exclusion") == [("total_bilirubin", "upper", 2.0, "xULN", None)]
+
+
+def test_a_concentration_unit_that_cannot_fit_the_value_is_a_marked_slip():
+    found = extract_text_thresholds("Inclusion Criteria:\n\n* Haemoglobin at least 10 mg/dL\n* Serum creatinine < 120 mmol/L\n")
+    assert [(t.measure, t.unit, round(t.value, 2)) for t in found] == [("hemoglobin", "g/dL", 10.0), ("creatinine", "mg/dL", 1.36)]
+    assert all("does not fit" in t.uncertain for t in found)
+
+
+def test_creatinine_clearance_written_in_a_creatinine_unit_is_serum_creatinine():
+    found = extract_text_thresholds("Inclusion Criteria:\n\n* Creatinine clearance ≤ 1.5 x ULN\n")
+    assert [(t.measure, t.value, t.unit) for t in found] == [("creatinine", 1.5, "xULN")] and found[0].uncertain
+
+
+def test_an_alternative_limit_that_is_acceptable_if_a_condition_holds():
+    assert read("ALT ≤ 3 x ULN (≤ 5 x ULN is allowed if liver metastases are present)") == [
+        ("alt", "upper", 3.0, "xULN", None), ("alt", "upper", 5.0, "xULN", "liver metastases")]
+
+
+def test_a_negated_limit_in_an_inclusion_item():
+    assert read("No SGPT greater than 2 times ULN") == [("alt", "upper", 2.0, "xULN", None)]
+    assert read("No prior transfusion; haemoglobin ≥ 9 g/dL") == [("hemoglobin", "lower", 9.0, "g/dL", None)]
+
+
+def test_a_limit_as_a_share_of_the_uln():
+    assert read("Creatinine more than 30% above the ULN", "Exclusion") == [("creatinine", "upper", 1.3, "xULN", None)]
+    assert read("Total bilirubin ≤ 150% of the upper limit of normal") == [("total_bilirubin", "upper", 1.5, "xULN", None)]
+    [found] = extract_text_thresholds("Exclusion Criteria:\n\n* Serum lipase exceeds 50% of the upper limit of normal\n")
+    assert (found.value, found.unit) == (1.5, "xULN") and "above" in found.uncertain

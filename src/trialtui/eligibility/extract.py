@@ -76,15 +76,16 @@ class Threshold:
 _COMPARATORS: list[tuple[str, str, bool]] = [
     # (pattern, stated bound, inclusive); compound phrases before their prefixes.
     (r"(?:greater|more|higher|larger)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "lower", True),
-    (r"(?:less|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
+    (r"(?:less|lesser|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
     (r"equal\s+(?:to\s+)?or\s+(?:greater|more|higher|above|larger)(?:\s+than)?", "lower", True),
     (r"equal\s+(?:to\s+)?or\s+(?:less|lower|below|smaller)(?:\s+than)?", "upper", True),
     (r"(?:no|not)\s+(?:less|lower|fewer|smaller)\s+than|not\s+below|at\s+least|(?:a\s+)?minimum\s+(?:of\s+)?|min\.?(?=\s)", "lower", True),
     (r"(?:no|not)\s+(?:more|greater|higher|larger)\s+than|not\s+(?:exceeding|to\s+exceed|above)|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)|within", "upper", True),
-    (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=", "lower", True),
-    (r"<\s*or\s*=|<\s*/\s*=|≤\s*/?\s*=?|≦|⩽|<\s*=|=\s*<|\\?<\s*\\?=", "upper", True),
-    (r"\\?>|＞|(?:greater|more|higher|larger|older)\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|superior\s+to", "lower", False),
-    (r"\\?<|＜|(?:less|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
+    # HTML entities ("&lt;=", "&ge;") are written out as such in some registry exports.
+    (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=|&gt;\s*=|&ge;", "lower", True),
+    (r"<\s*or\s*=|<\s*/\s*=|≤\s*/?\s*=?|≦|⩽|<\s*=|=\s*<|\\?<\s*\\?=|&lt;\s*=|&le;", "upper", True),
+    (r"\\?>|＞|&gt;|(?:greater|more|higher|larger|older)\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|superior\s+to", "lower", False),
+    (r"\\?<|＜|&lt;|(?:less|lesser|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
 ]
 _COMP = "|".join(f"(?P<c{index}>{pattern})" for index, (pattern, _, _) in enumerate(_COMPARATORS))
 _COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
@@ -102,7 +103,7 @@ _WORD = r"(?:" + "|".join(_WORDS) + r")(?![a-z])"
 _EXPRESSION = re.compile(
     rf"""
     (?:
-        (?P<comp>{_COMP})\s*(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
+        (?P<comp>{_COMP})\s*(?:\(\s*(?:[<>≤≥]\s*=?|&[lg][te];?)\s*\)\s*)?(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
         (?:(?P<cv>{_NUM}|{_WORD})\s*(?P<cunit>{UNIT})?|(?P<culn>{UNIT}))
       |
         (?:(?P<between>between|from|range\s+of|ranging\s+from)\s+)?
@@ -174,16 +175,25 @@ def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, st
         if measure == "performance":
             target = "ecog" if value <= 5 else "karnofsky"
         converted = to_canonical(target, value, unit_text)
+        if converted is None and measure == "gfr" and unit_text:
+            # "creatinine clearance < 220 µmol/L", "... ≤ 2 × ULN": a serum creatinine by its unit
+            converted = to_canonical("creatinine", value, unit_text)
+            if converted is not None:
+                target = "creatinine"
+                converted = (converted[0], converted[1], "named creatinine clearance, written in a serum creatinine unit")
         if converted is not None:
             canonical_value, unit, reason = converted
             if measure == "performance":
                 reason = f"performance scale not named, read as {target}"
+            if measure == "pt" and unit == "xULN":
+                target = "inr"  # a prothrombin time as a multiple of normal is the PT ratio (thresholds.md)
             return (round(canonical_value, 6), unit, reason, target)
     return None
 
 
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 """Right after a number: an ordinal ("10th percentile for age"), a rank and not a value."""
+_ULN_OFFSET = re.compile(r"\s*(?:\+|plus\b)")
 _UNIT_ABOVE = re.compile(r"higher|greater|above|more|over|excess", re.IGNORECASE)
 _GRADE_BEFORE = re.compile(r"(?:grade|grades|stage|version|v|ctcae|class|type|cycles?|day|phase|level\s+of)\s*$", re.IGNORECASE)
 
@@ -196,6 +206,8 @@ def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_
     if groups["comp"]:
         bound, inclusive = _COMP_SENSE[next(k for k in _COMP_SENSE if groups[k])]
         if groups["culn"]:
+            if _ULN_OFFSET.match(match.string, match.end("culn")):
+                return None  # "PT > ULN + 3 seconds": an offset from normal, not a multiple of it
             converted = _convert(measure, "1", groups["culn"])
         else:
             converted = _convert(measure, groups["cv"], groups["cunit"])
@@ -253,7 +265,7 @@ _AGE_CONDITION = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _TRAILING_CONDITION = re.compile(
-    r"""^\W{0,3}(?:if|when|where|in\s+case\s+of|in\s+the\s+(?:presence|case|setting)\s+of|
+    r"""^\W{0,3}(?:(?:is|are)\s+(?:acceptable|allowed|permitted|accepted)\s+)?(?:if|when|where|in\s+case\s+of|in\s+the\s+(?:presence|case|setting)\s+of|
     (?:in|for)\s+(?:patients|subjects|participants|those|cases|children|people|individuals|pts)\s+(?:with|who\s+have|having)|
     (?:in|for|with)\s+(?:documented|known|proven|confirmed|evidence\s+of)|due\s+to|secondary\s+to|attributable\s+to|caused\s+by|
     in\s+(?=(?:the\s+)?(?:presence|liver|hepatic|bone|marrow|gilbert)))\s+(?P<text>[^;.()\[\]]{3,80})""",
@@ -342,8 +354,8 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- sentences and mentions
 
-_SENTENCE_END = re.compile(r"[;\s.](?:(?<=;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
-"""A ";", the spaces after a sentence's ".", "!" or "?" before its next one starts, or a "." that
+_SENTENCE_END = re.compile(r"[;\s.](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
+"""A ";" (not one closing an HTML entity such as "&lt;"), the spaces after a sentence's ".", "!" or "?" before its next one starts, or a "." that
 ends the item or sits between a word and a capital ("aged 18.Adults"). Written to begin with a
 character class, which `re` looks for with a fast scan instead of trying every branch everywhere."""
 _EXCLUSION_CUE = re.compile(
@@ -399,6 +411,23 @@ def _number_spans(text: str, lowered: str) -> list[tuple[int, int]]:
             at = lowered.find(word, end)
     spans.sort()
     return spans
+_NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
+
+
+def _normal_word_spans(lowered: str) -> list[tuple[int, int]]:
+    """Where a limit is stated without a number ("≤ ULN", "within normal limits"): such sentences
+    are read like those with numbers."""
+    spans = []
+    for word in _NORMAL_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or not _is_word_char(lowered[at - 1])) and (end == len(lowered) or not _is_word_char(lowered[end])):
+                spans.append((at, end))
+            at = lowered.find(word, end)
+    return spans
+
+
 _MENTION_REACH = 160
 """How far before a number a measure name can be and still own it (name lists, brackets, fillers)."""
 _NAME_AFTER_REACH = 24
@@ -500,7 +529,8 @@ class _Extractor:
         text = self.text
         # Numbers are found once per text; items and sentences without one are skipped unread.
         self.lowered = _lowered(text)
-        hints = _number_spans(text, self.lowered)
+        hints = _number_spans(text, self.lowered) + _normal_word_spans(self.lowered)
+        hints.sort()
         if not hints:
             return self.out
         self.hints = hints
@@ -592,8 +622,11 @@ class _Extractor:
             # Text before the names that no earlier name or clause owns: a value written first.
             free_from = max([previous_end, *(end for _, end in consumed)])
             previous_end = group[-1].end
+            # "No SGOT greater than 2 × ULN" as an inclusion item: a negated limit, read as an exclusion.
+            negated = inverted or (free_from == 0 and _NO_LEAD.fullmatch(sentence, 0, group[0].start) is not None)
             clause = (self._value_before(sentence, lowered, offset, group, free_from, inverted, effective_section, section)
-                      or self._read_list(sentence, lowered, offset, group, limit, inverted, effective_section, section))
+                      or self._read_list(sentence, lowered, offset, group, limit, negated, effective_section, section)
+                      or self._read_normal(sentence, offset, group, limit, negated, effective_section))
             if clause:
                 consumed.append((clause.start, clause.end))
                 clauses.append(clause)
@@ -741,6 +774,23 @@ class _Extractor:
             return None
         return _Clause(thresholds, start, end)
 
+    def _read_normal(self, sentence: str, offset: int, group: list[_Mention], limit: int, inverted: bool,
+                     section: str) -> _Clause | None:
+        """A lab said to lie within its normal range ("creatinine within normal limits", "bilirubin
+        WNL"; under an exclusion "outside the normal range"): at most 1 × ULN, for the measures whose
+        limits are written against the ULN. A bare "Bilirubin normal" is left unread: the gold sets
+        disagree on it."""
+        start, end = group[0].start, group[-1].end
+        after = _NORMAL_AFTER.match(sentence, end, limit)
+        if after is None or (after.group("outside") is not None) != inverted:
+            return None  # "within normal limits" under an exclusion, or "outside" as a requirement
+        thresholds = [
+            Threshold(_ULN_MEASURES[measure], "upper", True, 1.0, "xULN", section, condition=mention.condition,
+                      raw=sentence[start : after.end()].strip(), start=offset + start, end=offset + after.end())
+            for mention in group for measure in mention.measures if measure in _ULN_MEASURES
+        ]
+        return _Clause(thresholds, start, after.end()) if thresholds else None
+
     def _make(self, measure: str, reading: _Reading, condition: str | None, inverted: bool, section: str,
               sentence: str, offset: int, raw_start: int, window_start: int,
               uncertain_section: str | None) -> list[Threshold]:
@@ -842,6 +892,23 @@ class _Extractor:
         for threshold in members:
             threshold.group = group
 
+
+_NO_LEAD = re.compile(r"\W*no\s+(?:(?:serum|plasma|blood)\s+)?", re.IGNORECASE)
+_ULN_MEASURES = {measure: measure for measure in ("total_bilirubin", "direct_bilirubin", "ast", "alt", "creatinine",
+                                                  "lipase", "amylase", "inr", "aptt")} | {"pt": "inr"}
+"""Measures whose normal range a criterion can name instead of a number, and the measure each is
+reported as (a prothrombin time against its normal range is the PT ratio)."""
+_NORMAL_QUALIFIER = r"(?:institutional|institution's|local|laboratory|lab|site|reference|normal|age[- ]adjusted)\s+"
+_NORMAL_RANGE = (
+    rf"(?:the\s+)?(?:{_NORMAL_QUALIFIER})*(?:normal|reference)\s+(?:{_NORMAL_QUALIFIER})*(?:limits?|ranges?|values?)"
+    rf"|(?:the\s+)?(?:{_NORMAL_QUALIFIER})*(?:upper\s+)?limits?\s+of\s+normal"
+)
+_NORMAL_AFTER = re.compile(
+    rf"""[\s:=-]*(?:(?:levels?|values?|counts?|tests?)\s+)?(?:(?:is|are|must\s+be|should\s+be|to\s+be|be|falling|that\s+(?:is|are|fall))\s+)?
+    (?:(?:within|in)\s+(?:{_NORMAL_RANGE})|(?-i:WNL)|(?P<outside>outside\s+(?:of\s+)?(?:{_NORMAL_RANGE})))(?![\w-])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""What says, after the names, that a lab lies within (or outside) its normal range."""
 
 _RANGE_JOIN = re.compile(r"\s*,?\s*(?:and|to|but|&|-|–|—)?\s*", re.IGNORECASE)
 _EXCLUDED_RANGE_JOIN = re.compile(r"\s*,?\s*(?:or|and/or)\s*", re.IGNORECASE)

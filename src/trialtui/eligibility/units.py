@@ -23,6 +23,7 @@ _ULN = (
     r"(?:normal|reference)(?:\s+(?:range|limits?|values?))?|upper\s+normal(?:\s+(?:limits?|levels?|values?|range))?"
     r"|normal\s+upper\s+(?:limits?|levels?|range|values?))"
     # "2x normal", "1.5 times normal": a multiple of normal is a multiple of its upper limit.
+    rf"|(?:[x×X\*]\s*|times\s+(?:of\s+)?|-?\s*folds?\s+){_ABOVE}?(?:the\s+)?upper\s+(?:normal\s+)?limit(?!\s+of\b)"
     rf"|(?:[x×X\*]\s*|times\s+|-?\s*folds?\s+){_ABOVE}?(?:the\s+)?normal(?!\s+(?:saline|diet|activit|renal|liver|hepatic|cardiac|function))"
     r"(?:\s+(?:values?|levels?|range|limits?))?"
 )
@@ -38,24 +39,26 @@ _COUNT_PLAIN = (
 )
 _CONCENTRATION = (
     r"(?:g|gm|gms|gr|grams?|mg|milligrams?|µmol|μmol|umol|mcmol|micromol(?:es)?|mmol|millimol(?:es)?|U|IU|units?|international\s+units?|iu)"
-    r"\s*(?:/|per\s+)\s*(?:dL|dl|DL|deciliters?|decilitres?|L|l|liters?|litres?|mL|ml)|(?:g|gm|mg)\s?%|µM|μM|uM"
+    r"\s*(?:/|per\s+)\s*(?:dL|dl|DL|Dl|deciliters?|decilitres?|L|l|liters?|litres?|mL|ml)|(?:g|gm|mg)\s?%|µM|μM|uM"
 )
 _RATE = r"(?:m[lL]|cc)\s*/\s*min(?:ute)?(?:\s*(?:/|per)\s*1[.,]73\s*(?:m(?:2|²|\^2)?|square\s+met(?:er|re)s?)(?:\s*BSA)?)?|m[lL]/s(?:ec)?"
 _BMI = r"kg\s*/\s*m(?:2|²|\^2)"
 _PERCENT = r"%|percent|per\s?cent"
+_PERCENT_ULN = rf"(?:%|percent|per\s?cent)\s*(?:of|above|over|higher\s+than|greater\s+than)\s+(?:{_ULN})"
+"""A limit as a share of the ULN: "exceeds 50% of the ULN", "20% above the upper limit of normal"."""
 _TIME = r"years?|yrs?|y|months?|mos?|mths?|weeks?|wks?|days?|hours?|hrs?"
 _WEIGHT = r"kgs?|kilograms?|lbs?|pounds|g|grams?"
 _SECONDS = r"sec(?:onds?)?|s"
 
 UNIT = (
-    f"(?:{_ULN}|{_COUNT_POWER}|{_COUNT_PLAIN}|{_CONCENTRATION}|{_RATE}|{_BMI}|{_PERCENT}|{_TIME}|{_WEIGHT}|{_SECONDS})"
+    f"(?:{_ULN}|{_COUNT_POWER}|{_COUNT_PLAIN}|{_CONCENTRATION}|{_RATE}|{_BMI}|{_PERCENT_ULN}|{_PERCENT}|{_TIME}|{_WEIGHT}|{_SECONDS})"
     r"(?![A-Za-z0-9µμ])"
 )
 """Any unit the extractor understands, as written (after the number, spaces allowed before it)."""
 
 _KIND = re.compile(
     rf"(?P<uln>{_ULN})|(?P<power>{_COUNT_POWER})|(?P<count>{_COUNT_PLAIN})|(?P<conc>{_CONCENTRATION})"
-    rf"|(?P<rate>{_RATE})|(?P<bmi>{_BMI})|(?P<percent>{_PERCENT})|(?P<time>{_TIME})|(?P<weight>{_WEIGHT})"
+    rf"|(?P<rate>{_RATE})|(?P<bmi>{_BMI})|(?P<pct_uln>{_PERCENT_ULN})|(?P<percent>{_PERCENT})|(?P<time>{_TIME})|(?P<weight>{_WEIGHT})"
     rf"|(?P<seconds>{_SECONDS})"
 )
 _TIME_WORD = re.compile(_TIME)
@@ -103,6 +106,8 @@ def unit_kind(text: str) -> tuple[str, float] | None:
     lowered = text.lower()
     if kind == "uln":
         return ("xULN", 1.0)
+    if kind == "pct_uln":
+        return ("%ULN", 1.0 if re.search(r"%\s*of|cent\s*of", lowered) else 0.0)
     if kind in ("power", "count"):
         volume = _PER_VOLUME.search(text)
         litres = _volume_litres(volume.group(1)) if volume else None
@@ -180,6 +185,8 @@ _RULES: dict[str, tuple[dict[str, tuple[str, float]], tuple[float, float]]] = {
     "lansky": ({"%": ("score", 1.0)}, (10, 100)),
 }
 _ULN_RANGE = (0.5, 30)
+_ULN_MEASURES = frozenset({"ast", "alt", "total_bilirubin", "direct_bilirubin", "creatinine", "lipase", "amylase", "inr",
+                           "pt", "aptt"})
 _NO_UNIT = {
     # measure → canonical unit assumed when none is written, and whether that needs saying
     "ecog": "score", "karnofsky": "score", "lansky": "score", "inr": "ratio", "gfr": "mL/min",
@@ -201,16 +208,21 @@ def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[flo
             return None
         name, factor = kind
         if name == "xULN":
-            if measure in ("ast", "alt", "total_bilirubin", "direct_bilirubin", "creatinine", "lipase",
-                           "amylase", "inr", "pt", "aptt") and _ULN_RANGE[0] <= value <= _ULN_RANGE[1]:
+            if measure in _ULN_MEASURES and _ULN_RANGE[0] <= value <= _ULN_RANGE[1]:
                 return (value, "xULN", None)
             return None
+        if name == "%ULN":
+            return _percent_of_uln(measure, value, of=factor == 1.0)
         if name not in accepted:
             return None
         canonical, extra = accepted[name]
         converted = value * factor * extra
         if low <= converted <= high:
             return (converted, canonical, None)
+        if name in _CONCENTRATIONS and converted:
+            slip = _unit_slip(accepted, value, low, high)
+            if slip is not None:
+                return slip
         if name == "count" and unit_text.rstrip().lower().endswith("ml"):
             # "2500c/ml": cells per mL is never a real count limit; registries mean per µL.
             converted *= 1000
@@ -218,6 +230,32 @@ def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[flo
                 return (converted, canonical, "unit written per mL, read as per µL")
         return None
     return _guess_unit(measure, value, low, high)
+
+
+def _percent_of_uln(measure: str, value: float, of: bool) -> tuple[float, str, str | None] | None:
+    """"N% above the ULN" is (1 + N/100) × ULN; "N% of the ULN" is N/100 × ULN from 100% on, and
+    below 100% can only mean above it ("exceeds 50% of the ULN" excludes > 1.5 × ULN): marked."""
+    if measure not in _ULN_MEASURES:
+        return None
+    if of and value >= 100:
+        multiple, reason = value / 100, None
+    else:
+        multiple = 1 + value / 100
+        reason = f"{value:g}% of the ULN read as {value:g}% above it" if of else None
+    return (round(multiple, 6), "xULN", reason) if _ULN_RANGE[0] <= multiple <= _ULN_RANGE[1] else None
+
+
+_CONCENTRATIONS = frozenset({"g/dL", "mg/dL", "umol/L", "mmol/L"})
+
+
+def _unit_slip(accepted: dict[str, tuple[str, float]], value: float, low: float, high: float) -> tuple[float, str, str] | None:
+    """A concentration whose written unit makes the value impossible ("hemoglobin 9.0 mg/dL",
+    "creatinine 130 mmol/L", "bilirubin 2.5 mg/mL"): the first of the measure's own units, canonical
+    first, in which the number is a real limit, marked as a guess."""
+    for name, (canonical, extra) in accepted.items():
+        if name in _CONCENTRATIONS and low <= value * extra <= high:
+            return (value * extra, canonical, f"unit written does not fit the value; read as {name}")
+    return None
 
 
 def _guess_unit(measure: str, value: float, low: float, high: float) -> tuple[float, str, str | None] | None:

@@ -79,19 +79,19 @@ _ALIASES: list[tuple[str, str]] = [
                r"|molecular[\s-]+weight|weight[\s-]+(?:loss|gain|bearing|based|adjusted|change|reduction|management)"
                r"|(?:child[\s-]?bearing|reproductive|gestational|bone|mental|corrected|post[\s-]?menstrual|post[\s-]?conception(?:al)?)\s+ages?"
                r"|age[\s-]+(?:related|appropriate|adjusted|matched|specific|group)"
-               r"|(?:urine|urinary|micro)\s*albumin|albumin[\s-]+(?:to|/)[\s-]*creatinine|albuminuria"
+               r"|(?:urine|urinary|micro)\s*albumin|albumin[\s-]+(?:to|/)[\s-]*creatinine|albuminuria|creatinine[\s-]+ratio"
                r"|platelet[\s-]+(?:transfusions?|aggregation|inhibitors?|function|rich)"
                r"|(?:neutrophil|platelet)\s+engraftment|creatine\s+(?:phospho)?kinase|(?-i:CPK|CK)"
                r"|(?-i:Hb\s?S|HbSC|HbSS|IIEF(?:-EF)?|EF\s+domain)|erectile\s+function|age\s+of\s+(?:majority|consent|onset|diagnosis)"
                # Labs outside the vocabulary: named so that their values end the previous measure's reach.
                r"|alkaline\s+phosphatase|gamma[\s-]*glutamyl\s*transferase|lactate\s+dehydrogenase|(?-i:ALP|ALKP|GGT|LDH|PSA|TSH|BNP)"),
-    ("ast_alt", r"(?:serum\s+|liver\s+)?(?:trans\s?aminases|aminotransferases|transaminase\s+levels?)"
+    ("ast_alt", r"(?:serum\s+|liver\s+)?(?:trans\s?aminases?|aminotransferases|transaminase\s+levels?)"
                 r"|(?-i:SGOT\s*/\s*SGPT|AST\s*/\s*ALT|ALT\s*/\s*AST|SGPT\s*/\s*SGOT|ASAT\s*/\s*ALAT|ALAT\s*/\s*ASAT|LFTs)"),
     ("direct_bilirubin", r"(?:serum\s+)?(?:direct|conjugated)\s+(?:serum\s+)?bilirubin|(?-i:D\.?[Bb]ili|DBIL|DBili)"),
     ("ignore", r"indirect\s+bilirubin|unconjugated\s+bilirubin"),
-    ("total_bilirubin", r"(?:(?:total\s+serum|serum\s+total|total|serum|plasma|blood)\s*)?bilirubin(?:emia)?|(?-i:T\.?[Bb]ili|TBIL|TBil|TB[Ii][Ll]|T-bil|TBR)"),
-    ("ast", r"aspartate\s+(?:amino\s?)?transaminase|aspartate\s+aminotransferase|serum\s+glutamic[\s-]+oxal(?:o)?acetic\s+transaminase|(?-i:AST|SGOT|ASAT|GOT)"),
-    ("alt", r"alanine\s+(?:amino\s?)?transaminase|alanine\s+aminotransferase|serum\s+glutamic[\s-]+pyruvic\s+transaminase|(?-i:ALT|SGPT|ALAT|GPT)"),
+    ("total_bilirubin", r"(?:(?:total\s+serum|serum\s+total|total|serum|plasma|blood)\s*)?bilirubin(?:emia)?|(?-i:T\.?[Bb]ili|TBIL|TBil|TB[Ii][Ll]|T-bil|TBR|TBL)"),
+    ("ast", r"aspartate\s+(?:amino\s?)?transaminase|aspartate\s+aminotransferase|(?:serum\s+)?glutam(?:ic|ate)[\s-]+oxal(?:o)?acet(?:ic|ate)\s+transaminase|(?-i:AST|SGOT|ASAT|GOT)"),
+    ("alt", r"alanine\s+(?:amino\s?)?transaminase|alanine\s+aminotransferase|(?:serum\s+)?glutam(?:ic|ate)[\s-]+pyruv(?:ic|ate)\s+transaminase|(?-i:ALT|SGPT|ALAT|GPT)"),
     ("gfr", r"(?:calculated\s+|measured\s+|estimated\s+)?creatinine\s+clearance(?:\s+rate)?|e?crcl|(?-i:CLcr|CLCR|CCr|CCR)"
             r"|(?:estimated\s+|measured\s+|calculated\s+)?(?:radioisotope\s+)?glomerular\s+filtration\s+rate|(?-i:e?GFR|eGFR|GFR|mGFR)"),
     ("creatinine", r"(?:(?:serum|plasma|blood)\s*)?creatinine(?!\s+(?:clearance|kinase))|(?-i:S?Cr|sCr|SCr|Creat)(?![A-Za-z])"),
@@ -108,7 +108,7 @@ _ALIASES: list[tuple[str, str]] = [
     ("lvef", r"(?:left\s+ventricular\s+|LV\s+|cardiac\s+)?ejection\s+fraction|(?-i:LVEF|LV\s?EF|EF)(?![A-Za-z])"),
     ("spo2", r"(?:peripheral\s+|arterial\s+|capillary\s+|blood\s+)?(?:oxygen|O2)\s+saturation|pulse[\s-]+oximetry|(?-i:SpO2|SpO₂|SaO2|SPO2|O2\s?sat)"),
     ("inr", r"(?:international\s+normali[sz]ed\s+ratio)|(?-i:INR|PT/INR|PT-INR|PT\s*\(INR\))"),
-    ("aptt", r"(?:activated\s+)?partial\s+thromboplastin\s+time|(?-i:a?PTT|APTT|aPTT)"),
+    ("aptt", r"(?:activated\s+)?partial\s+(?:thromboplastin|prothrombin|thrombin)\s+time|(?-i:a?PTT|APTT|aPTT)"),
     ("pt", r"prothrombin\s+time|(?-i:PT)(?![A-Za-z])"),
     ("lansky", r"lansky(?:\s+play)?(?:[\s-]+performance)?(?:\s+(?:status|score|scale))*|(?-i:LPS)(?![A-Za-z])"),
     ("karnofsky", r"karnofsky(?:\s+performance)?(?:\s+(?:status|score|scale|index))*|(?-i:KPS)(?![A-Za-z])"),
