@@ -32,9 +32,9 @@ import numpy as np
 
 from trialtui.countries import country_key, same_country
 from trialtui.digest import TrialDigest
+from trialtui.search import normalize
 from trialtui.search.bulk import number_all, sorted_unique
 from trialtui.search.forked import Claims, Forked
-from trialtui.search import normalize
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query

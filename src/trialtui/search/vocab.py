@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from heapq import nlargest
 from collections.abc import Callable
+from heapq import nlargest
 from operator import itemgetter
 
 import numpy as np

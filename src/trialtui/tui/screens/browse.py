@@ -10,23 +10,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES, PatientEntry
+from trialtui.review import review_rank
 from trialtui.sections import counted
 from trialtui.session import ResultRows
 from trialtui.tui.app import ChangedElsewhere
-from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
-from trialtui.review import review_rank
 from trialtui.tui.screens.review_actions import REVIEW_BINDINGS, ReviewActions, review_badges, review_line
+from trialtui.tui.text import plain
 from trialtui.tui.widgets.trial_detail import TrialDetail
 from trialtui.tui.widgets.trial_list import ListRow, TrialList
 
