@@ -270,7 +270,8 @@ class BrowseScreen(ReviewActions, Screen):
         else:
             self._status(f"{total:,} trials")
         if not digests:
-            self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() or self.filters else "No trials loaded.")
+            nothing = "No trial matches." if query.strip() or self.filters else "No trials loaded."
+            self.query_one(TrialDetail).show_nothing(nothing)
         if session.patient is not None:
             self._check_patient()
 
@@ -571,10 +572,20 @@ class BrowseScreen(ReviewActions, Screen):
         `TrialJumpProvider`)."""
         yield from self.review_commands()
         yield SystemCommand("Search: focus the search box", "Type a drug, site, condition or id", self.action_focus_search)
-        yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records", self.action_compare)
-        yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared", self.action_mark)
-        yield SystemCommand("Fetch: trials from ClinicalTrials.gov", "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs", self.action_fetch)
-        yield SystemCommand("Changes: trials changed since last review", "What moved in status, sites, dates and eligibility thresholds", self.action_changes)
-        yield SystemCommand("Patient: check trials against a patient's values", "Age, sex, conditions and labs in any unit; every trial shows fits / fails / unknown", self.action_patient)
-        yield SystemCommand("Filters: status, phase, country, patient age", "Narrow the list beside the search query", self.action_filters)
-        yield SystemCommand("List: sort by the next column", "Cycle through the columns shown, each ascending then descending", self.query_one(TrialList).action_cycle_sort)
+        yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records",
+                            self.action_compare)
+        yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared",
+                            self.action_mark)
+        yield SystemCommand("Fetch: trials from ClinicalTrials.gov",
+                            "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs",
+                            self.action_fetch)
+        yield SystemCommand("Changes: trials changed since last review",
+                            "What moved in status, sites, dates and eligibility thresholds",
+                            self.action_changes)
+        yield SystemCommand("Patient: check trials against a patient's values",
+                            "Age, sex, conditions and labs in any unit; every trial shows fits / fails / unknown",
+                            self.action_patient)
+        yield SystemCommand("Filters: status, phase, country, patient age", "Narrow the list beside the search query",
+                            self.action_filters)
+        yield SystemCommand("List: sort by the next column", "Cycle through the columns shown, each ascending then descending",
+                            self.query_one(TrialList).action_cycle_sort)
