@@ -1,6 +1,6 @@
 # Two commands for a fresh machine with Python 3.11:
 #   make run    set up .venv and launch trialtui on the bundled seeds (plus your library)
-#   make test   set up .venv and run the tests
+#   make test   set up .venv, lint with ruff, and run the tests
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(VENV)/bin/trialtui
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench scripts
 	$(VENV)/bin/python -m pytest
 
 screenshots: $(STAMP)

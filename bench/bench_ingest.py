@@ -15,6 +15,7 @@ import argparse
 import gzip
 import json
 import time
+from functools import partial
 from pathlib import Path
 
 from trialtui.ingest import load_paths, parse_ctgov_study
@@ -42,6 +43,10 @@ def _best(repeat: int, run) -> tuple[float, float, int]:
     return wall, cpu, count
 
 
+def _trial_count(path: Path) -> int:
+    return len(load_paths([path]).trials)
+
+
 def _report(label: str, wall: float, cpu: float, count: int) -> None:
     print(f"{label}: {count} in {wall:.2f} s wall = {count / wall:,.0f}/s; "
           f"{cpu:.2f} s CPU = {count / cpu:,.0f}/s")
@@ -61,8 +66,7 @@ def main() -> None:
 
     _report("API v2 JSON → Trial (json.loads + parse_ctgov_study), studies", *_best(args.repeat, parse_all))
     for sample in SAMPLES:
-        _report(f"load_paths {sample}, trials",
-                *_best(args.repeat, lambda: len(load_paths([DATA / sample]).trials)))
+        _report(f"load_paths {sample}, trials", *_best(args.repeat, partial(_trial_count, DATA / sample)))
 
 
 if __name__ == "__main__":

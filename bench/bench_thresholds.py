@@ -4,7 +4,8 @@
 
 Loads the records first (not timed: reading is the ingest's cost), then times
 `extract_thresholds` over all of them N times (default 3) and prints the best run as trials per
-second of CPU time (wall time is printed too; on a busy machine it counts other processes). The target is ≥ 1,000 trials/s: the ~570,000-study registry in under 10 minutes.
+second of CPU time (wall time is printed too; on a busy machine it counts other processes). The
+target is ≥ 1,000 trials/s: the ~570,000-study registry in under 10 minutes.
 """
 
 from __future__ import annotations

@@ -410,7 +410,8 @@ def test_a_multiple_of_the_upper_limit_without_of_normal():
 
 def test_a_concentration_unit_that_cannot_fit_the_value_is_a_marked_slip():
     found = extract_text_thresholds("Inclusion Criteria:\n\n* Haemoglobin at least 10 mg/dL\n* Serum creatinine < 120 mmol/L\n")
-    assert [(t.measure, t.unit, round(t.value, 2)) for t in found] == [("hemoglobin", "g/dL", 10.0), ("creatinine", "mg/dL", 1.36)]
+    assert [(t.measure, t.unit, round(t.value, 2)) for t in found] == [
+        ("hemoglobin", "g/dL", 10.0), ("creatinine", "mg/dL", 1.36)]
     assert all("does not fit" in t.uncertain for t in found)
 
 

@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
-from pilot_helpers import SIZE, loaded, text_of, toasts, type_text, wait_for
 from textual.widgets import Checkbox, Input, Static
 
+from pilot_helpers import SIZE, loaded, text_of, toasts, type_text, wait_for
 from trialtui.cli import main
 from trialtui.tui.app import build_app
 from trialtui.tui.widgets.trial_list import TrialList

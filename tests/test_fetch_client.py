@@ -13,8 +13,8 @@ from trialtui.fetch.client import (
     CtgovClient,
     FetchCancelled,
     FetchError,
-    RetryPolicy,
     Retrying,
+    RetryPolicy,
     resolve_base_url,
 )
 from trialtui.fetch.params import StudyQuery

@@ -116,7 +116,8 @@ def test_legacy_xml_record():
     assert "\n  -  Histologically confirmed operable or potentially operable invasive breast adenocarcinoma that" in e.criteria
     assert e.criteria.startswith("Inclusion Criteria:\n\n") and "\n\nExclusion Criteria:\n\n" in e.criteria
     assert "Age >45 years" in e.criteria and "EF <50%" in e.criteria
-    assert trial.brief_summary.startswith("The purpose of this study is to evaluate the objective response rate of a combination of letrozole")
+    assert trial.brief_summary.startswith(
+        "The purpose of this study is to evaluate the objective response rate of a combination of letrozole")
     assert trial.has_results is True and trial.locations[0].zip == "06520"
 
 

@@ -216,9 +216,9 @@ async def test_the_app_shows_a_problem_line_holding_markup_literally_and_keeps_r
 
 
 async def test_the_app_shows_a_hostile_title_literally_in_the_list_and_the_detail(tmp_path):
-    from pilot_helpers import SIZE, loaded, text_of
     from textual.widgets import Static
 
+    from pilot_helpers import SIZE, loaded, text_of
     from trialtui.tui.app import build_app
     from trialtui.tui.widgets.trial_list import TrialList
 

@@ -59,7 +59,8 @@ def test_list_csv_has_one_row_per_trial_with_notes():
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 5
     row = next(r for r in rows if r["trial_id"] == "NCT06674265")
-    assert (row["status"], row["phase"], row["star"], row["tags"], row["note"]) == ("Recruiting", "Phase 1", "yes", "iran", "asked, waiting")
+    assert (row["status"], row["phase"], row["star"], row["tags"], row["note"]) == (
+        "Recruiting", "Phase 1", "yes", "iran", "asked, waiting")
 
 
 def test_write_report_replaces_the_file_whole_and_leaves_no_partial(tmp_path):

@@ -53,7 +53,7 @@ def test_typo_tables_hold_every_term_sorted_by_each_piece(real_terms):
     assert min(tables) == 6
     for length, orders in tables.items():
         of_length = sorted(n for n, term in enumerate(terms) if len(term) == length)
-        for order, (start, end) in zip(orders, _pieces(length)):
+        for order, (start, end) in zip(orders, _pieces(length), strict=True):
             assert sorted(order) == of_length
             pieces = [terms[n][start:end] for n in order]
             assert pieces == sorted(pieces)

@@ -85,7 +85,8 @@ async def test_a_full_review_with_single_keys(tmp_path, monkeypatch):
         await pilot.press("enter")
         [row] = list(csv.DictReader(io.StringIO((tmp_path / "shortlist.csv").read_text())))
         assert row["trial_id"] == CNK and row["title"].startswith("Chimeric Natural Killer")
-        assert (row["review_status"], row["star"], row["tags"], row["note"]) == ("Shortlisted", "yes", "peds", "Good fit\ncall Monday")
+        assert (row["review_status"], row["star"], row["tags"], row["note"]) == (
+            "Shortlisted", "yes", "peds", "Good fit\ncall Monday")
 
         # clear the filter, compare the two, export the trial report
         await pilot.press("f")

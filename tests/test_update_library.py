@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ctgov_server import (OLD_CRITERIA, FakeCtgov, Fault, load_studies, nct_id_of, sponsor_update,
-                          study_to_change, with_criteria)
+from ctgov_server import OLD_CRITERIA, FakeCtgov, Fault, load_studies, nct_id_of, sponsor_update, study_to_change, with_criteria
 from trialtui.fetch.client import RetryPolicy
 from trialtui.fetch.fetcher import fetch_to_library
 from trialtui.fetch.params import StudyQuery

@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
@@ -89,6 +90,11 @@ def timed(fn, queries) -> list[float]:
     return out
 
 
+def naive_search(choices: list[str], query: str) -> list:
+    """The ten best of `choices` by rapidfuzz's WRatio: a naive fuzzy matcher scanning every trial."""
+    return process.extract(utils.default_process(query), choices, scorer=fuzz.WRatio, processor=None, limit=10)
+
+
 def child_cpu() -> float:
     """CPU seconds of this process's finished children (a large build forks one)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -107,18 +113,17 @@ def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
     gc.collect()
     memory = rss_mb() - before
     texts = [q for _, q in queries]
-    ours = timed(lambda q: index.search(q, limit=10, highlight=("title",)), texts)
+    ours = timed(partial(index.search, limit=10, highlight=("title",)), texts)
     loaded = load_saved(index, digests)  # after: a second index in memory would slow the queries
     wanted = max(3, COMPETITOR_QUERIES * 100_000 // max(size, 100_000))
     sample = texts[:: max(1, len(texts) // wanted)][:wanted]
     choices = [utils.default_process(flat(d)) for d in digests]
-    naive = timed(lambda q: process.extract(utils.default_process(q), choices, scorer=fuzz.WRatio,
-                                            processor=None, limit=10), sample)
+    naive = timed(partial(naive_search, choices), sample)
     fzf = Fzf(digests)
     fzf_ms = timed(fzf.search, sample) if fzf.binary else []
     fzf.close()
     kinds = {}
-    for (kind, _), ms in zip(queries, ours):
+    for (kind, _), ms in zip(queries, ours, strict=True):
         kinds.setdefault(kind.replace(" typo", ""), []).append(ms)
     cpu = f"{build_cpu:.1f} s CPU" + (f" + {in_child:.1f} s in a child" if in_child >= 0.05 else "")
     row = [f"{size:,}", f"{build:.1f} s ({cpu})", loaded, f"{memory:,.0f} MB", f"{len(index._vocab):,}",
@@ -143,9 +148,7 @@ def quality(digests) -> tuple[list[list[str]], dict[str, float]]:
         found = {"trialtui": [h.trial_id for h in index.search(case.query, limit=10, highlight=("title",))]}
         if number % COMPETITOR_EVERY == 0:
             found["trialtui (sample)"] = found["trialtui"]
-            found["rapidfuzz (sample)"] = [ids[i] for _, _, i in process.extract(
-                utils.default_process(case.query), choices, scorer=fuzz.WRatio, processor=None,
-                limit=10)]
+            found["rapidfuzz (sample)"] = [ids[i] for _, _, i in naive_search(choices, case.query)]
             if fzf.binary:
                 found["fzf (sample)"] = fzf.search(case.query)
         for engine, hits in found.items():
@@ -162,7 +165,7 @@ def quality(digests) -> tuple[list[list[str]], dict[str, float]]:
 
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -106,8 +106,8 @@ def trial_report(trial: Trial, thresholds: list, notes: ReviewNotes, fit: TrialF
     for t in thresholds:
         when = "; ".join(x for x in (f"if {t.condition}" if t.condition else "", f"or-group {t.group}" if t.group else "") if x)
         result = f"{PATIENT_WORDS.get(results.get(id(t)), '')} | " if fit else ""
-        out.append(f"| {_cell(measure_label(t.measure))} | {_cell(threshold_text(t, with_condition=False))} | {result}{_cell(t.section)} "
-                    f"| {_cell(when)} | {_cell(_mark_text(notes, threshold_key(t)))} |")
+        out.append(f"| {_cell(measure_label(t.measure))} | {_cell(threshold_text(t, with_condition=False))} "
+                   f"| {result}{_cell(t.section)} | {_cell(when)} | {_cell(_mark_text(notes, threshold_key(t)))} |")
     if not thresholds:
         out.append("| — | no numeric thresholds found | | | |" + (" |" if fit else ""))
     for section in trial_sections(trial):

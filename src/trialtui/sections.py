@@ -215,7 +215,8 @@ def _results(t: Trial) -> str:
 
 
 def _related(t: Trial) -> str:
-    lines = [" ".join(x for x in (r.nct_id, r.title, display_enum(r.status), display_enum(r.phase)) if x) for r in t.related_trials]
+    lines = [" ".join(x for x in (r.nct_id, r.title, display_enum(r.status), display_enum(r.phase)) if x)
+             for r in t.related_trials]
     lines += [r.citation + (f" (PMID {r.pmid})" if r.pmid else "") for r in t.references if r.citation]
     return "\n".join(lines)
 

@@ -17,7 +17,6 @@ from trialtui.safe_text import terminal_text
 from trialtui.session import ReviewSession
 
 
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("check", parents=[data_options()],
                               help="check every listed trial (or the named ones) against a patient")

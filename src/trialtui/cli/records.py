@@ -236,7 +236,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             hits = index.search(query, limit=args.limit, highlight=())
             ms = (time.perf_counter() - started) * 1000
-            line = {"query": query, "hits": [{"trial_id": h.trial_id, "score": round(h.score, 2)} for h in hits], "ms": round(ms, 3)}
+            found = [{"trial_id": h.trial_id, "score": round(h.score, 2)} for h in hits]
+            line = {"query": query, "hits": found, "ms": round(ms, 3)}
             sys.stdout.write(json_text(line) + "\n")
         return status
     hits = index.search(args.query, limit=args.limit, highlight=())

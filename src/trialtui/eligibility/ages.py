@@ -31,7 +31,8 @@ _DEFINITION = re.compile(
 """Before an age in its clause: a menopause or fertility definition that the age belongs to
 ("post-menopausal, defined as ... after age 50"); "non-childbearing women aged ≥ 18" is no definition."""
 _DEFINITION_AFTER = re.compile(
-    r"\b(?:consider\w*|defin\w*|regard\w*|deem\w*|count\w*\s+as)\b[^.;]{0,40}?(?:menopaus|child[\s-]?bearing|fertile)", re.IGNORECASE)
+    r"\b(?:consider\w*|defin\w*|regard\w*|deem\w*|count\w*\s+as)\b[^.;]{0,40}?(?:menopaus|child[\s-]?bearing|fertile)",
+    re.IGNORECASE)
 """After an age: a menopause definition that the age is part of ("women under 50 are considered
 postmenopausal if ..."); a plain "aged 21-30 and postmenopausal" states two requirements."""
 
@@ -61,10 +62,8 @@ _SUBGROUP_AFTER = re.compile(r"^[\s,]*(?:who|whose|that|in\s+whom|with|and\s+(?:
 
 def _clause_before(criteria: str, start: int) -> str:
     before = criteria[max(0, start - _CONTEXT_BEFORE) : start]
-    cut = None
-    for cut in _CLAUSE_EDGE.finditer(before):
-        pass
-    return before[cut.end() :] if cut else before
+    edges = list(_CLAUSE_EDGE.finditer(before))
+    return before[edges[-1].end() :] if edges else before
 
 
 def _clause_after(criteria: str, end: int) -> str:
@@ -183,7 +182,8 @@ _ANY_OF_HEADER = re.compile(
 """An inclusion item that opens a list of which some, not all, must hold ("At least 1 of the
 following risk factors:"), or of the cases that call for something else ("Normal stress test
 required for the following:")."""
-_COHORT_HEADER = re.compile(r"\b(?:strata|stratum|cohorts?|age\s+groups?|age\s+brackets?|age\s+ranges)\b[^:]*:\s*$", re.IGNORECASE)
+_COHORT_HEADER = re.compile(
+    r"\b(?:strata|stratum|cohorts?|age\s+groups?|age\s+brackets?|age\s+ranges)\b[^:]*:\s*$", re.IGNORECASE)
 """An item that opens a list of age cohorts ("Age strata:"): their ages are brackets, not bounds."""
 
 

@@ -34,8 +34,8 @@ lung_cancer < solid_tumor = lung cancer; lung neoplasms; lung carcinoma; carcino
   carcinoma bronchogenic; pulmonary neoplasms; lung tumor; pulmonary cancer; cancer of lung; bronchial neoplasms
 nsclc < lung_cancer = non small cell lung cancer; nsclc; non small cell lung carcinoma; carcinoma non small cell lung;
   non small cell carcinoma of lung; non small cell lung neoplasm; nonsmall cell lung cancer; non small cell
-nsclc_adeno < nsclc = lung adenocarcinoma; adenocarcinoma of lung; adenocarcinoma of the lung; non squamous non small cell lung cancer;
-  nonsquamous nsclc; non squamous nsclc
+nsclc_adeno < nsclc = lung adenocarcinoma; adenocarcinoma of lung; adenocarcinoma of the lung;
+  non squamous non small cell lung cancer; nonsquamous nsclc; non squamous nsclc
 nsclc_squamous < nsclc = squamous cell lung cancer; squamous non small cell lung cancer; squamous cell carcinoma of lung;
   lung squamous cell carcinoma; squamous nsclc
 sclc < lung_cancer = small cell lung cancer; sclc; small cell lung carcinoma; carcinoma small cell; small cell carcinoma of lung;
@@ -45,15 +45,16 @@ breast_cancer < solid_tumor = breast cancer; breast neoplasms; breast neoplasm; 
   mammary carcinoma; breast tumor; cancer of breast; male breast cancer; carcinoma ductal breast; ductal carcinoma in situ
 tnbc < breast_cancer = triple negative breast cancer; tnbc; triple negative breast neoplasms
 her2_breast < breast_cancer = her2 positive breast cancer; her2 breast cancer
-prostate_cancer < solid_tumor = prostate cancer; prostatic neoplasms; prostate carcinoma; prostate adenocarcinoma; cancer of prostate;
-  castration resistant prostate cancer; crpc; mcrpc
-colorectal_cancer < solid_tumor = colorectal cancer; colorectal neoplasms; colorectal carcinoma; crc; colon cancer; colonic neoplasms;
-  rectal cancer; rectal neoplasms; bowel cancer; colon carcinoma; rectal carcinoma
+prostate_cancer < solid_tumor = prostate cancer; prostatic neoplasms; prostate carcinoma; prostate adenocarcinoma;
+  cancer of prostate; castration resistant prostate cancer; crpc; mcrpc
+colorectal_cancer < solid_tumor = colorectal cancer; colorectal neoplasms; colorectal carcinoma; crc; colon cancer;
+  colonic neoplasms; rectal cancer; rectal neoplasms; bowel cancer; colon carcinoma; rectal carcinoma
 pancreatic_cancer < solid_tumor = pancreatic cancer; pancreatic neoplasms; pancreatic carcinoma; pancreatic adenocarcinoma;
   pancreatic ductal adenocarcinoma; pdac; cancer of pancreas
 gastric_cancer < solid_tumor = gastric cancer; stomach cancer; stomach neoplasms; gastric carcinoma; gastric adenocarcinoma;
   gastroesophageal junction cancer; gastroesophageal junction adenocarcinoma
-esophageal_cancer < solid_tumor = esophageal cancer; esophageal neoplasms; esophageal carcinoma; esophageal squamous cell carcinoma
+esophageal_cancer < solid_tumor = esophageal cancer; esophageal neoplasms; esophageal carcinoma;
+  esophageal squamous cell carcinoma
 liver_cancer < solid_tumor = liver cancer; liver neoplasms; hepatocellular carcinoma; hcc; carcinoma hepatocellular; hepatoma;
   primary liver cancer; adult primary liver cancer
 biliary_cancer < solid_tumor = cholangiocarcinoma; bile duct cancer; biliary tract cancer; biliary tract neoplasms;

@@ -62,11 +62,14 @@ _INLINE_LABEL = re.compile(
 
 
 _ANY_HEADER = re.compile(
-    r"(?im)^[\s#*_\\\-•●▪◦○■□➢►·–—]*(?:\d{1,2}[.)]\s*)?(?:(?:key|main|general|major|other|additional|specific)\s+)?(?:(?:patients?|participants?|subjects?|recipients?|donors?|study)\s+)?(?:inclusion|exclusion|include|exclude|non[- ]?inclusion)\b"
+    r"(?im)^[\s#*_\\\-•●▪◦○■□➢►·–—]*(?:\d{1,2}[.)]\s*)?(?:(?:key|main|general|major|other|additional|specific)\s+)?"
+    r"(?:(?:patients?|participants?|subjects?|recipients?|donors?|study)\s+)?"
+    r"(?:inclusion|exclusion|include|exclude|non[- ]?inclusion)\b"
 )
 
 
-_DONOR_HEADER = re.compile(r"(?im)^[^\w\n]*(?:\w+\s+){0,2}donors?\b[^\n]{0,30}?\b(?:criteria|inclusion|exclusion|eligibility)\b[^\n]{0,40}$")
+_DONOR_HEADER = re.compile(
+    r"(?im)^[^\w\n]*(?:\w+\s+){0,2}donors?\b[^\n]{0,30}?\b(?:criteria|inclusion|exclusion|eligibility)\b[^\n]{0,40}$")
 _NEXT_HEADER = re.compile(r"(?im)^[^\w\n]*(?:\w+\s+){0,2}(?:criteria|inclusion|exclusion|eligibility)\b[^\n]{0,40}$")
 
 

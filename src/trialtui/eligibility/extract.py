@@ -79,12 +79,16 @@ _COMPARATORS: list[tuple[str, str, bool]] = [
     (r"(?:less|lesser|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
     (r"equal\s+(?:to\s+)?or\s+(?:greater|more|higher|above|larger)(?:\s+than)?", "lower", True),
     (r"equal\s+(?:to\s+)?or\s+(?:less|lower|below|smaller)(?:\s+than)?", "upper", True),
-    (r"(?:no|not)\s+(?:less|lower|fewer|smaller)\s+than|not\s+below|at\s+least|(?:a\s+)?minimum\s+(?:of\s+)?|min\.?(?=\s)", "lower", True),
-    (r"(?:no|not)\s+(?:more|greater|higher|larger)\s+than|not\s+(?:exceeding|to\s+exceed|above)|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)|within", "upper", True),
+    (r"(?:no|not)\s+(?:less|lower|fewer|smaller)\s+than|not\s+below|at\s+least|(?:a\s+)?minimum\s+(?:of\s+)?"
+     r"|min\.?(?=\s)", "lower", True),
+    (r"(?:no|not)\s+(?:more|greater|higher|larger)\s+than|not\s+(?:exceeding|to\s+exceed|above)"
+     r"|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)|within",
+     "upper", True),
     # HTML entities ("&lt;=", "&ge;") are written out as such in some registry exports.
     (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=|&gt;\s*=|&ge;", "lower", True),
     (r"<\s*or\s*=|<\s*/\s*=|≤\s*/?\s*=?|≦|⩽|<\s*=|=\s*<|\\?<\s*\\?=|&lt;\s*=|&le;", "upper", True),
-    (r"\\?>|＞|&gt;|(?:greater|more|higher|larger|older)\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|superior\s+to", "lower", False),
+    (r"\\?>|＞|&gt;|(?:greater|more|higher|larger|older)\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of"
+     r"|superior\s+to", "lower", False),
     (r"\\?<|＜|&lt;|(?:less|lesser|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
 ]
 _COMP = "|".join(f"(?P<c{index}>{pattern})" for index, (pattern, _, _) in enumerate(_COMPARATORS))
@@ -140,7 +144,9 @@ def _number_readings(token: str, score: bool) -> list[float]:
     if "," in token and "." in token:
         return [float(token.replace(",", ""))]
     if _THOUSANDS_COMMA.fullmatch(token):
-        return [float(token.replace(",", "")), float(token.replace(",", ".", 1))] if token.count(",") == 1 else [float(token.replace(",", ""))]
+        if token.count(",") == 1:
+            return [float(token.replace(",", "")), float(token.replace(",", ".", 1))]
+        return [float(token.replace(",", ""))]
     if "," in token:
         return [float(token.replace(",", ".", 1))] if token.count(",") == 1 else []
     if _THOUSANDS_DOT.fullmatch(token):
@@ -254,8 +260,14 @@ def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_
 
 _CONDITION_NAMES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"gilbert", re.I), "Gilbert syndrome"),
-    (re.compile(r"(?:bone\s+)?marrow\s+(?:involvement|infiltration|disease|metastas[ie]s|invasion)|(?:involvement|infiltration)\s+of\s+(?:the\s+)?(?:bone\s+)?marrow|disease\s+in\s+(?:the\s+)?(?:bone\s+)?marrow|(?:bone\s+)?marrow\s+is\s+involved", re.I), "bone marrow involvement"),
-    (re.compile(r"(?:liver|hepatic)\s+(?:metastas[ie]s|metastatic|involvement|infiltration|lesions|tumou?r)|metastas[ie]s\s+(?:to|in|of)\s+(?:the\s+)?liver|(?:hepatocellular\s+carcinoma|HCC|primary\s+liver\s+(?:cancer|tumou?r))", re.I), "liver metastases"),
+    (re.compile(r"(?:bone\s+)?marrow\s+(?:involvement|infiltration|disease|metastas[ie]s|invasion)"
+                r"|(?:involvement|infiltration)\s+of\s+(?:the\s+)?(?:bone\s+)?marrow"
+                r"|disease\s+in\s+(?:the\s+)?(?:bone\s+)?marrow|(?:bone\s+)?marrow\s+is\s+involved", re.I),
+     "bone marrow involvement"),
+    (re.compile(r"(?:liver|hepatic)\s+(?:metastas[ie]s|metastatic|involvement|infiltration|lesions|tumou?r)"
+                r"|metastas[ie]s\s+(?:to|in|of)\s+(?:the\s+)?liver"
+                r"|(?:hepatocellular\s+carcinoma|HCC|primary\s+liver\s+(?:cancer|tumou?r))", re.I),
+     "liver metastases"),
     (re.compile(r"bone\s+metastas[ie]s|metastas[ie]s\s+(?:to|in)\s+(?:the\s+)?bones?", re.I), "bone metastases"),
     (re.compile(r"h(?:a)?emoly", re.I), "hemolysis"),
 ]
@@ -354,10 +366,12 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- sentences and mentions
 
-_SENTENCE_END = re.compile(r"[;\s.](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
-"""A ";" (not one closing an HTML entity such as "&lt;"), the spaces after a sentence's ".", "!" or "?" before its next one starts, or a "." that
-ends the item or sits between a word and a capital ("aged 18.Adults"). Written to begin with a
-character class, which `re` looks for with a fast scan instead of trying every branch everywhere."""
+_SENTENCE_END = re.compile(
+    r"[;\s.](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
+"""A ";" (not one closing an HTML entity such as "&lt;"), the spaces after a sentence's ".", "!" or "?"
+before its next one starts, or a "." that ends the item or sits between a word and a capital ("aged 18.Adults").
+Written to begin with a character class, which `re` looks for with a fast scan instead of trying every branch
+everywhere."""
 _EXCLUSION_CUE = re.compile(
     r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
     re.IGNORECASE,
@@ -573,7 +587,11 @@ class _Extractor:
 
     def _group_id(self, members: list[Threshold]) -> str:
         categories = {MEASURES[t.measure].category for t in members if t.measure in MEASURES}
-        name = {"kidney": "renal", "liver": "hepatic"}.get(next(iter(categories)), next(iter(categories))) if len(categories) == 1 else "-".join(sorted(categories))
+        if len(categories) == 1:
+            category = next(iter(categories))
+            name = {"kidney": "renal", "liver": "hepatic"}.get(category, category)
+        else:
+            name = "-".join(sorted(categories))
         count = self.group_names.get(name, 0) + 1
         self.group_names[name] = count
         return name if count == 1 else f"{name}-{count}"
@@ -677,7 +695,8 @@ class _Extractor:
         uncertain_section = "section not stated; read as inclusion" if raw_section == "other" else None
         for mention in group:
             for measure in mention.measures:
-                result = _read_expression(measure, match, sentence[max(free_from, free_from + match.start() - 12) : free_from + match.start()])
+                before = sentence[max(free_from, free_from + match.start() - 12) : free_from + match.start()]
+                result = _read_expression(measure, match, before)
                 if result is None:
                     continue
                 reading, target = result
@@ -932,14 +951,16 @@ def _other_side(first: _Reading, second: _Reading, between: str, inverted: bool)
 
 _CHANGE_WORDS = r"(?:decrease|decline|drop|fall|reduction|depression|increase|rise|change|loss)s?"
 _CHANGE_BEFORE = re.compile(
-    rf"\b{_CHANGE_WORDS}\s+(?:in|of)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:(?:serum|plasma|blood|absolute|body)\s+)?$", re.IGNORECASE)
+    rf"\b{_CHANGE_WORDS}\s+(?:in|of)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:(?:serum|plasma|blood|absolute|body)\s+)?$",
+    re.IGNORECASE)
 """A change named before the measure ("absolute decrease in LVEF of ≥ 15 points")."""
 _CHANGE_AFTER = re.compile(rf"\b{_CHANGE_WORDS}\b", re.IGNORECASE)
 _CHANGE_TO = re.compile(r"\W*(?:levels?\s+|counts?\s+)?(?:to|below|under)\b", re.IGNORECASE)
 """A change down to a level ("depression of neutrophils to < 500 cells/mm3") states that level."""
 _COMPARATOR_BEFORE = re.compile(r"\b((?:a\s+)?(?:minimum|maximum)|at\s+least)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
-_AGE_CONDITION_LEAD = re.compile(r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
+_AGE_CONDITION_LEAD = re.compile(
+    r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
 _AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
@@ -969,7 +990,8 @@ _AGE_PAREN = re.compile(r"\((?P<body>[^()]{1,90})\)")
 _AGE_PAREN_WORDS = re.compile(r"\b(?:ages?|aged|years?|yrs?)\b", re.IGNORECASE)
 _NOT_AN_AGE = re.compile(r"\b(?:since|after|prior|ago|before|within|diagnos\w*|treatment|therapy|follow)\b", re.IGNORECASE)
 _AGE_AND_OVER = re.compile(
-    r"(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?)?(?:\s+of\s+age)?\s+(?:and|or)\s+(?P<dir>older|over|above|more|younger|under|below|less)", re.IGNORECASE)
+    r"(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?)?(?:\s+of\s+age)?\s+(?:and|or)\s+"
+    r"(?P<dir>older|over|above|more|younger|under|below|less)", re.IGNORECASE)
 _COMPARATOR_AGE = re.compile(rf"(?P<comp>{_COMP})\s*ages?\s*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE)
 _AGE_PAREN_REACH = 40
 """How far after a measure name or its value an age bracket can be and still be its condition."""
@@ -1038,7 +1060,8 @@ _AGE_ANCHOR = re.compile(
     r"(?:years?|yrs?|months?)[\s-]*(?:of\s+age|old|(?:or|and)\s+(?:older|over|above|younger|under|below|more|greater|less))",
     re.IGNORECASE,
 )
-_PERSON = r"(?:patients?|subjects?|participants?|adults?|children|child|adolescents?|men|women|males?|females?|individuals?|persons?|people|volunteers?|boys|girls|infants|youths?|pts)"
+_PERSON = (r"(?:patients?|subjects?|participants?|adults?|children|child|adolescents?|men|women|males?|females?"
+           r"|individuals?|persons?|people|volunteers?|boys|girls|infants|youths?|pts)")
 _AGE_PHRASE = re.compile(
     rf"""
     (?:

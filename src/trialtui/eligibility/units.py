@@ -41,7 +41,8 @@ _CONCENTRATION = (
     r"(?:g|gm|gms|gr|grams?|mg|milligrams?|µmol|μmol|umol|mcmol|micromol(?:es)?|mmol|millimol(?:es)?|U|IU|units?|international\s+units?|iu)"
     r"\s*(?:/|per\s+)\s*(?:dL|dl|DL|Dl|deciliters?|decilitres?|L|l|liters?|litres?|mL|ml)|(?:g|gm|mg)\s?%|µM|μM|uM"
 )
-_RATE = r"(?:m[lL]|cc)\s*/\s*min(?:ute)?(?:\s*(?:/|per)\s*1[.,]73\s*(?:m(?:2|²|\^2)?|square\s+met(?:er|re)s?)(?:\s*BSA)?)?|m[lL]/s(?:ec)?"
+_RATE = (r"(?:m[lL]|cc)\s*/\s*min(?:ute)?(?:\s*(?:/|per)\s*1[.,]73\s*(?:m(?:2|²|\^2)?|square\s+met(?:er|re)s?)(?:\s*BSA)?)?"
+         r"|m[lL]/s(?:ec)?")
 _BMI = r"kg\s*/\s*m(?:2|²|\^2)"
 _PERCENT = r"%|percent|per\s?cent"
 _PERCENT_ULN = rf"(?:%|percent|per\s?cent)\s*(?:of|above|over|higher\s+than|greater\s+than)\s+(?:{_ULN})"

@@ -6,7 +6,7 @@ callback and a cancel Event; the changes view lists `unreviewed_changes`. The co
 """
 
 from trialtui.fetch.changes import TrialChanges, trial_changes
-from trialtui.fetch.client import DEFAULT_BASE_URL, RetryPolicy, Retrying, resolve_base_url
+from trialtui.fetch.client import DEFAULT_BASE_URL, Retrying, RetryPolicy, resolve_base_url
 from trialtui.fetch.fetcher import FetchProgress, FetchResult, fetch_to_library
 from trialtui.fetch.params import QueryError, StudyQuery
 from trialtui.fetch.update import (

@@ -21,8 +21,8 @@ from trialtui.fetch.client import (
     FetchCancelled,
     FetchError,
     Page,
-    RetryPolicy,
     Retrying,
+    RetryPolicy,
     RunawayPaging,
     resolve_base_url,
 )

@@ -18,8 +18,8 @@ from trialtui.fetch.client import (
     CtgovClient,
     FetchCancelled,
     FetchError,
-    RetryPolicy,
     Retrying,
+    RetryPolicy,
     resolve_base_url,
 )
 from trialtui.fetch.fetcher import parse_studies

@@ -30,7 +30,7 @@ from trialtui.ingest import detect
 from trialtui.ingest.ctgov_json import FORMAT_ID as JSON_FORMAT
 from trialtui.ingest.ctgov_json import parse_ctgov_study
 from trialtui.ingest.ctgov_xml import parse_xml_bytes
-from trialtui.ingest.json_values import Broken, array_elements, has_surrogate_escape, lone_surrogates, loads
+from trialtui.ingest.json_values import Broken, array_elements, has_surrogate_escape, loads, lone_surrogates
 from trialtui.ingest.page_text import parse_aggregator_text, parse_page_text
 from trialtui.ingest.problems import LoadProblem, LoadResult, RecordError, quote, without_surrogates
 from trialtui.ingest.streams import MAX_DOCUMENT_BYTES, Inflated, TextDecoder, decode_text, utf16_encoding

@@ -320,7 +320,7 @@ def parse_page_text(text: str, path: str) -> Trial:
     if len(locations) == 1:
         locations[0]["contacts"] = facility_contacts
     elif len(facility_contacts) <= len(locations):
-        for location, contact in zip(locations, facility_contacts):
+        for location, contact in zip(locations, facility_contacts, strict=False):
             location["contacts"] = [contact]
 
     org_study_id = ""

@@ -59,7 +59,8 @@ class Inflated(io.RawIOBase):
             if self._given > max(MAX_DOCUMENT_BYTES, MAX_INFLATE_RATIO * self._read_in):
                 self._stop(
                     f"gzip data inflates to more than {MAX_INFLATE_RATIO} times its size (past "
-                    f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MB): not read further (a decompression bomb?); the records before were loaded"
+                    f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MB): not read further (a decompression bomb?); "
+                    "the records before were loaded"
                 )
                 break
             buffer[: len(out)] = out

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate, chain
+from itertools import accumulate, chain, pairwise
 from operator import add, attrgetter
 from typing import TYPE_CHECKING, Literal
 
@@ -32,9 +32,9 @@ import numpy as np
 
 from trialtui.countries import country_key, same_country
 from trialtui.digest import TrialDigest
+from trialtui.search import normalize
 from trialtui.search.bulk import number_all, sorted_unique
 from trialtui.search.forked import Claims, Forked
-from trialtui.search import normalize
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
@@ -347,7 +347,7 @@ class SearchIndex:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
         vocab = self._vocab
         doc = self._admit(digest)
-        for postings, name in zip(self._fields, FIELDS):
+        for postings, name in zip(self._fields, FIELDS, strict=True):
             values = [(tuple(map(vocab.number, normalize.terms(value))), len(normalize.words(value)))
                       for value in field_values(digest, name)]
             for term_number in set(chain.from_iterable(numbers for numbers, _ in values)):
@@ -369,7 +369,7 @@ class SearchIndex:
     def _admit_all(self, digests: list[TrialDigest]) -> None:
         """`_admit` every digest into an empty index: each filter value worked out once per
         distinct value (a few statuses, phase sets and countries) instead of once per trial."""
-        doc_of = dict(zip(map(attrgetter("trial_id"), digests), range(len(digests))))
+        doc_of = dict(zip(map(attrgetter("trial_id"), digests), range(len(digests)), strict=True))
         if len(doc_of) < len(digests):  # an id given twice: the later copy replaces the earlier
             for digest in digests:
                 self._admit(digest)
@@ -660,14 +660,14 @@ class SearchIndex:
         keys = [(word.fields, tuple(word.numbers.items()), tuple(word.split_numbers)) for word in words]
         found = {key: hit for key in keys if (hit := kept.get(key)) is not None}
         new = [i for i, key in enumerate(keys) if key not in found]
-        for i, sources in zip(new, self._look_up([words[i] for i in new])):
+        for i, sources in zip(new, self._look_up([words[i] for i in new]), strict=True):
             found[keys[i]] = (tuple(sources), sum(len(docs) for _, docs, _, _ in sources))
             if self._kept_size + len(sources) > _SOURCES_KEPT:
                 kept.clear()
                 self._kept_size = 0
             kept[keys[i]] = found[keys[i]]
             self._kept_size += len(sources)
-        for word, key in zip(words, keys):
+        for word, key in zip(words, keys, strict=True):
             sources, word.cost = found[key]
             word.sources = list(sources)
 
@@ -775,7 +775,7 @@ class SearchIndex:
             age = filters.patient_age
             allowed = bytes(
                 1 if not (low > age or high < age) else 0  # NaN (no limit) compares False
-                for low, high in zip(self._min_age, self._max_age)
+                for low, high in zip(self._min_age, self._max_age, strict=True)
             )
             mask &= int.from_bytes(allowed, "little")
         result = mask.to_bytes(size, "little")
@@ -850,7 +850,7 @@ def _matches(word: QueryWord, tokens: list[tuple[str, int, int, bool]]) -> Itera
     if word.splits:
         halves = {first + second for first, second in word.splits}
         plain = [token for token in tokens if not token[3]]
-        for one, other in zip(plain, plain[1:]):
+        for one, other in pairwise(plain):
             if one[0] + other[0] in halves:
                 yield one[1], other[2]
 

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
 

@@ -147,7 +147,7 @@ class FieldPostings:
             if len(hit):
                 at = at[hit]
                 spans = map(slice, self._starts[at].tolist(), self._starts[at + 1].tolist())
-                built = dict(zip(numbers[hit].tolist(), map(self._docs.__getitem__, spans)))
+                built = dict(zip(numbers[hit].tolist(), map(self._docs.__getitem__, spans), strict=True))
         later = {}
         if self._added:
             later = {number: self.docs(number) for number in numbers.tolist() if number in self._added}

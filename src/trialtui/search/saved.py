@@ -97,7 +97,7 @@ def load(path: Path, key: str, digests: Sequence[TrialDigest]) -> SearchIndex | 
     ids = _strings(arrays["ids"])
     alive = arrays["alive"]
     if len(ids) != len(digests) or any(
-            wanted and wanted != digest.trial_id for wanted, digest in zip(ids, digests)):
+            wanted and wanted != digest.trial_id for wanted, digest in zip(ids, digests, strict=True)):
         return None
     index = SearchIndex()
     index._digests = [digest if alive[doc] else None for doc, digest in enumerate(digests)]
@@ -117,7 +117,7 @@ def load(path: Path, key: str, digests: Sequence[TrialDigest]) -> SearchIndex | 
                      for number in range(len(FIELDS))]
     lengths, sizes = arrays["piece_lengths"].tolist(), arrays["piece_sizes"].tolist()
     pieces, at, by_piece = arrays["pieces"], 0, {}
-    for length, size in zip(lengths, sizes):
+    for length, size in zip(lengths, sizes, strict=True):
         by_piece[length] = tuple(array("I", pieces[at + k * size:at + (k + 1) * size].tobytes()) for k in range(3))
         at += 3 * size
     index._vocab = vocab = Vocabulary.restore(_strings(arrays["terms"]), array("I", arrays["frequency"].tobytes()),

@@ -86,7 +86,7 @@ class _Values:
         self.field = np.repeat(numbers, distinct)
         """Per distinct value: its field number."""
         before = np.cumsum(distinct) - distinct
-        self.distinct = np.concatenate([window.distinct + first for window, first in zip(windows, before.tolist())])
+        self.distinct = np.concatenate([window.distinct + first for window, first in zip(windows, before.tolist(), strict=True)])
         self.docs = np.concatenate([places[window.value_docs] for _, places, window in read])
         self.keys = np.repeat(numbers, listed) * size + self.docs
         """Per value a trial lists: its distinct value, its trial's place and its (field, trial) key."""
@@ -106,7 +106,7 @@ def _score_values(values: _Values, words: list[QueryWord], worth: _Worth) -> tup
     slots = slots[entries].astype(np.intp) - 1
     scores = worth.scores(slots, values.field[value_of])
     per_value = np.zeros((len(words), distinct))
-    for row, score in zip(per_value, scores):
+    for row, score in zip(per_value, scores, strict=True):
         np.maximum.at(row, value_of, score)
     for i, word in enumerate(words):
         for one, other in worth.halves[i]:

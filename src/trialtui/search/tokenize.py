@@ -122,7 +122,7 @@ class TermTable:
         first = len(self._strings) + self._skipped
         text = compiled.joined_terms(self.entries, self.arena, first, int(self.state[0]))
         added = text.tobytes().decode().split("\n")[:-1]
-        self._ids.update(zip(added, range(len(self._strings), len(self._strings) + len(added))))
+        self._ids.update(zip(added, range(len(self._strings), len(self._strings) + len(added)), strict=True))
         self._strings += added
 
     def field_values(self, per_doc: Sequence[Sequence[str]]) -> FieldValues:

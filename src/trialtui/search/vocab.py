@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from heapq import nlargest
 from collections.abc import Callable
+from heapq import nlargest
 from operator import itemgetter
 
 import numpy as np
@@ -130,7 +130,7 @@ class Vocabulary:
         unless given."""
         self.terms = terms
         """Number → term."""
-        self.ids = dict(zip(terms, range(len(terms)))) if ids is None else ids
+        self.ids = dict(zip(terms, range(len(terms)), strict=True)) if ids is None else ids
         self.frequency = frequency
         if alphabetical is None:
             alphabetical = np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
@@ -149,7 +149,7 @@ class Vocabulary:
         """A vocabulary from its saved parts (`search.saved`): no sorting, no typo tables to make."""
         vocab = cls.__new__(cls)
         vocab.terms = terms
-        vocab.ids = dict(zip(terms, range(len(terms))))
+        vocab.ids = dict(zip(terms, range(len(terms)), strict=True))
         vocab.frequency = frequency
         vocab._alphabetical = np.asarray(alphabetical, np.int64)
         vocab._sorted = _pick(terms, alphabetical)
@@ -206,7 +206,8 @@ class Vocabulary:
         self.frequency.append(0)
         insort(self._sorted, term)
         self._alphabetical = self._positions = None
-        for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term))):
+        # no tables for this length yet: nothing to update (they are made with this term at first use)
+        for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term)), strict=False):
             insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()
         self._memo = None
@@ -269,7 +270,7 @@ class Vocabulary:
         n = len(word)
         numbers: set[int] = set()
         for length in range(max(n - 2, _PIECES_MIN), n + 3):
-            for piece, (order, (start, end)) in enumerate(zip(self._piece_orders(length), _pieces(length))):
+            for piece, (order, (start, end)) in enumerate(zip(self._piece_orders(length), _pieces(length), strict=True)):
                 size = end - start
                 key = self._piece_key(start, end)
                 samples = self._samples(length, piece, order, key)

@@ -1,7 +1,13 @@
 """The local store: one embedded SQLite database holding the library and the annotations."""
 
 from trialtui.store.annotations import (
-    MARKS, STATUSES, Annotations, Conflict, ItemMark, MergeReport, TrialAnnotation,
+    MARKS,
+    STATUSES,
+    Annotations,
+    Conflict,
+    ItemMark,
+    MergeReport,
+    TrialAnnotation,
 )
 from trialtui.store.database import Database, StoreDamaged, StoreError, StoreReadOnly
 from trialtui.store.exchange import ExchangeError

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from trialtui import paths
@@ -96,7 +96,7 @@ def damage_line(path: Path, check: str) -> str:
     """The one line naming a damaged database: what is wrong and what the user can do."""
     backup = annotations_backup_path(path)
     if backup.exists():
-        stamp = datetime.fromtimestamp(backup.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.fromtimestamp(backup.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
         restore = f", then `trialtui annotations import {backup}` (your annotations as of {stamp})"
     else:
         restore = ""
@@ -141,15 +141,15 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
 
 def utc_now() -> str:
     """An ISO-8601 UTC timestamp with microseconds; these sort as text in time order."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def normalize_timestamp(text: str) -> str:
     """Any ISO-8601 date or time → the `utc_now` form, so timestamps from files compare as text."""
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _execute_script(conn: sqlite3.Connection, script: str) -> None:
@@ -463,7 +463,7 @@ def _backup(path: Path, version: int) -> Path:
     Read through a second connection: SQLite cannot back up from the connection holding the
     migration's write lock, while another reader may (the write has not started).
     """
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.v{version}-backup-{stamp}")
     source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     copy = sqlite3.connect(target)

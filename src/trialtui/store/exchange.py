@@ -17,11 +17,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
 )
 
 from trialtui.safe_text import csv_cell, csv_value, json_text
@@ -69,7 +74,7 @@ def _stamp(text: str) -> str:
         stamp = normalize_timestamp(text)
     except (ValueError, OverflowError):
         raise ValueError("not an ISO date or time") from None
-    if datetime.fromisoformat(stamp) > datetime.now(timezone.utc) + _FUTURE_SLACK:
+    if datetime.fromisoformat(stamp) > datetime.now(UTC) + _FUTURE_SLACK:
         raise ValueError(f"{stamp[:10]} is in the future")
     return stamp
 

@@ -136,7 +136,7 @@ class _StoredTails:
                 self._tails = self._read()
             tail = self._tails.pop(digest.trial_id, None)
             values = json.loads(zlib.decompress(tail)) if tail is not None else _TAIL_DEFAULTS
-            for field, value in zip(TAIL_FIELDS, values):
+            for field, value in zip(TAIL_FIELDS, values, strict=True):
                 _SLOTS[field].__set__(digest, _stored(value))
             _TAILS.__delete__(digest)
             if not self._tails:

@@ -15,7 +15,6 @@ from trialtui.paths import styles_dir
 from trialtui.session import ReviewSession
 from trialtui.tui.store_notice import store_notice
 
-
 WATCH_SECONDS = 1.0
 """How often the app asks whether another process wrote to the database (a cheap PRAGMA)."""
 

@@ -90,7 +90,8 @@ class FetchDialog(ModalScreen[FetchResult | None]):
                 yield Label("Server")
                 yield Input(self._form.get(SERVER) or resolve_base_url(None), id="fetch-base-url")
             yield ProgressBar(id="fetch-progress", show_eta=False)
-            yield Static("Every page is stored as it arrives; Esc stops at once and keeps them.", id="fetch-status", classes="dialog-status", markup=False)
+            yield Static("Every page is stored as it arrives; Esc stops at once and keeps them.",
+                         id="fetch-status", classes="dialog-status", markup=False)
             with Horizontal(id="fetch-buttons", classes="dialog-buttons"):
                 yield Button("Fetch", id="fetch-start", variant="primary")
                 yield Button("Close", id="fetch-close")

@@ -79,7 +79,8 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                             suggester=SuggestFromList(self.tags, case_sensitive=False))
                 yield Label("Starred")
                 yield Checkbox("only starred trials", r.starred, id="filter-starred")
-            yield Static("Tab moves between lists; Space ticks; Enter or Ctrl+S applies.", id="filter-status", classes="dialog-status", markup=False)
+            yield Static("Tab moves between lists; Space ticks; Enter or Ctrl+S applies.",
+                         id="filter-status", classes="dialog-status", markup=False)
             with Horizontal(id="filter-buttons", classes="dialog-buttons"):
                 yield Button("Apply", id="filter-apply", variant="primary")
                 yield Button("Clear filters", id="filter-clear")

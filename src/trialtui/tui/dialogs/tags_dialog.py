@@ -37,7 +37,8 @@ class TagsDialog(ModalScreen[None]):
             yield Input(placeholder="new tag, Enter adds it", id="tag-input",
                         suggester=SuggestFromList(self.known, case_sensitive=False))
             yield SelectionList(*((tag, tag, True) for tag in self.tags), id="tag-list")
-            yield Static("Tab to the list, Space unticks a tag to remove it. Esc closes.", id="tags-status", classes="dialog-status", markup=False)
+            yield Static("Tab to the list, Space unticks a tag to remove it. Esc closes.",
+                         id="tags-status", classes="dialog-status", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

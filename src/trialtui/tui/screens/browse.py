@@ -10,23 +10,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from trialtui.catalog import Catalog
 from trialtui.patient_check import FIT_BADGES, PatientEntry
+from trialtui.review import review_rank
 from trialtui.sections import counted
 from trialtui.session import ResultRows
 from trialtui.tui.app import ChangedElsewhere
-from trialtui.tui.text import plain
 from trialtui.tui.commands import TrialJumpProvider
-from trialtui.review import review_rank
 from trialtui.tui.screens.review_actions import REVIEW_BINDINGS, ReviewActions, review_badges, review_line
+from trialtui.tui.text import plain
 from trialtui.tui.widgets.trial_detail import TrialDetail
 from trialtui.tui.widgets.trial_list import ListRow, TrialList
 
@@ -270,7 +270,8 @@ class BrowseScreen(ReviewActions, Screen):
         else:
             self._status(f"{total:,} trials")
         if not digests:
-            self.query_one(TrialDetail).show_nothing("No trial matches." if query.strip() or self.filters else "No trials loaded.")
+            nothing = "No trial matches." if query.strip() or self.filters else "No trials loaded."
+            self.query_one(TrialDetail).show_nothing(nothing)
         if session.patient is not None:
             self._check_patient()
 
@@ -571,10 +572,20 @@ class BrowseScreen(ReviewActions, Screen):
         `TrialJumpProvider`)."""
         yield from self.review_commands()
         yield SystemCommand("Search: focus the search box", "Type a drug, site, condition or id", self.action_focus_search)
-        yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records", self.action_compare)
-        yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared", self.action_mark)
-        yield SystemCommand("Fetch: trials from ClinicalTrials.gov", "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs", self.action_fetch)
-        yield SystemCommand("Changes: trials changed since last review", "What moved in status, sites, dates and eligibility thresholds", self.action_changes)
-        yield SystemCommand("Patient: check trials against a patient's values", "Age, sex, conditions and labs in any unit; every trial shows fits / fails / unknown", self.action_patient)
-        yield SystemCommand("Filters: status, phase, country, patient age", "Narrow the list beside the search query", self.action_filters)
-        yield SystemCommand("List: sort by the next column", "Cycle through the columns shown, each ascending then descending", self.query_one(TrialList).action_cycle_sort)
+        yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records",
+                            self.action_compare)
+        yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared",
+                            self.action_mark)
+        yield SystemCommand("Fetch: trials from ClinicalTrials.gov",
+                            "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs",
+                            self.action_fetch)
+        yield SystemCommand("Changes: trials changed since last review",
+                            "What moved in status, sites, dates and eligibility thresholds",
+                            self.action_changes)
+        yield SystemCommand("Patient: check trials against a patient's values",
+                            "Age, sex, conditions and labs in any unit; every trial shows fits / fails / unknown",
+                            self.action_patient)
+        yield SystemCommand("Filters: status, phase, country, patient age", "Narrow the list beside the search query",
+                            self.action_filters)
+        yield SystemCommand("List: sort by the next column", "Cycle through the columns shown, each ascending then descending",
+                            self.query_one(TrialList).action_cycle_sort)

@@ -114,7 +114,8 @@ class CompareScreen(Screen):
             mark, variable = VERDICT_MARKS[row.verdict]
             verdict = Text(f"{mark} {VERDICT_WORDS[row.verdict]}", style=self._colour(variable))
             height = max(1, len(row.a), len(row.b))
-            cells = [measure_label(row.measure), thresholds_cell(row.a, self.notes[0]), thresholds_cell(row.b, self.notes[1]), verdict]
+            cells = [measure_label(row.measure), thresholds_cell(row.a, self.notes[0]), thresholds_cell(row.b, self.notes[1]),
+                     verdict]
             if any(self.fits):
                 cells.append(f"{side_result(row.a, results)} / {side_result(row.b, results)}")
             table.add_row(*cells, key=row.measure, height=height)
@@ -129,7 +130,8 @@ class CompareScreen(Screen):
         facts.add_column(f"B  {c.b.trial_id}", key="b")
         a_notes, b_notes = self.notes
         review_facts = [
-            ("Your review", a_notes.status_text + (" ★" if a_notes.star else ""), b_notes.status_text + (" ★" if b_notes.star else "")),
+            ("Your review", a_notes.status_text + (" ★" if a_notes.star else ""),
+             b_notes.status_text + (" ★" if b_notes.star else "")),
             ("Your tags", ", ".join(a_notes.tags) or "—", ", ".join(b_notes.tags) or "—"),
             ("Your note", a_notes.note or "—", b_notes.note or "—"),
         ]

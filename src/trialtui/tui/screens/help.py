@@ -3,15 +3,14 @@ what the symbols on the screens mean, in the reviewer's words."""
 
 from __future__ import annotations
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
-
-from rich.table import Table
-from rich.text import Text
 
 INTRO = (
     "trialtui keeps a library of clinical trials on this computer. Move through the list with the "

@@ -61,7 +61,8 @@ def review_line(annotation) -> str:
     if annotation.star:
         parts.append("★")
     if annotation.status != "unreviewed" or annotation.reason:
-        parts.append(STATUS_WORDS.get(annotation.status, annotation.status) + (f" ({annotation.reason})" if annotation.reason else ""))
+        reason = f" ({annotation.reason})" if annotation.reason else ""
+        parts.append(STATUS_WORDS.get(annotation.status, annotation.status) + reason)
     if annotation.tags:
         parts.append("tags: " + ", ".join(annotation.tags))
     if annotation.note:
@@ -205,8 +206,8 @@ class ReviewActions:
 
         def render() -> str:
             fits = {d.trial_id: session.fit(d.trial_id) for d in digests} if session.patient is not None else None
-            return list_csv(digests, {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews},
-                            fits)
+            notes = {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews}
+            return list_csv(digests, notes, fits)
 
         what = "the listed trial as CSV" if len(digests) == 1 else f"the {len(digests):,} listed trials as CSV"
         self.app.push_screen(ExportDialog(what, Path.cwd() / "trialtui-list.csv", render), self._exported)
@@ -261,10 +262,14 @@ class ReviewActions:
         """Palette entries for the review acts ("category: action")."""
         yield SystemCommand("Review: edit the note of the highlighted trial", "Saved as you type", self.action_note)
         yield SystemCommand("Review: tags", "Add or remove tags; completes from tags already used", self.action_tags)
-        yield SystemCommand("Review: status", "Unreviewed, shortlisted, excluded (with a reason), contacted, enrolled", self.action_status)
+        yield SystemCommand("Review: status", "Unreviewed, shortlisted, excluded (with a reason), contacted, enrolled",
+                            self.action_status)
         yield SystemCommand("Review: star or unstar", "Starred trials sort first", self.action_star)
         yield SystemCommand("Review: undo the last annotation change", "Reverts your last edit", self.action_undo)
-        yield SystemCommand("Export: this trial as a Markdown report", "Sections, thresholds, your notes and marks", self.action_export_trial)
-        yield SystemCommand("Export: the listed trials as CSV", "With the filters and the search applied", self.action_export_list)
-        yield SystemCommand("Open: this trial on ClinicalTrials.gov", "In your web browser, or shows the address", self.action_open_registry)
+        yield SystemCommand("Export: this trial as a Markdown report", "Sections, thresholds, your notes and marks",
+                            self.action_export_trial)
+        yield SystemCommand("Export: the listed trials as CSV", "With the filters and the search applied",
+                            self.action_export_list)
+        yield SystemCommand("Open: this trial on ClinicalTrials.gov", "In your web browser, or shows the address",
+                            self.action_open_registry)
         yield SystemCommand("Copy: this trial's id", "To the clipboard, where the terminal allows OSC 52", self.action_copy_id)

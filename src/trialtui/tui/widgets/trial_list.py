@@ -308,7 +308,7 @@ class TrialList(ScrollView, can_focus=True):
     def action_cycle_sort(self) -> None:
         """Sort by the next column shown (the badges' review marks last), ascending then
         descending; after the last, back to the order the list was given in (a search's ranking)."""
-        shown = [column.sort for column, width in zip(COLUMNS, self._widths(self.size.width)) if width]
+        shown = [column.sort for column, width in zip(COLUMNS, self._widths(self.size.width), strict=True) if width]
         order = shown[1:] + shown[:1]  # the badges' review marks last
         if not self.sort_key:
             self.sort_by(order[0])
@@ -351,7 +351,7 @@ class TrialList(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> str | None:
         left = 0
-        for column, width in zip(COLUMNS, self._widths(self.size.width)):
+        for column, width in zip(COLUMNS, self._widths(self.size.width), strict=True):
             if width and left <= x < left + width + 1:
                 return column.sort
             left += width + 1
@@ -383,7 +383,7 @@ class TrialList(ScrollView, can_focus=True):
             for column in COLUMNS:
                 arrow = (" ▼" if self.sort_reverse else " ▲") if column.sort == self.sort_key else ""
                 labels.append(column.label + arrow)
-            cells = [Segment(self._fit(label, w), style) for label, w in zip(labels, widths) if w]
+            cells = [Segment(self._fit(label, w), style) for label, w in zip(labels, widths, strict=True) if w]
             return self._strip(cells, width, style)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._digests):
@@ -393,7 +393,7 @@ class TrialList(ScrollView, can_focus=True):
         if index == self.cursor:
             row_style = base + self.get_component_rich_style("trial-list--cursor" if self.has_focus else "trial-list--header")
         segments: list[Segment] = []
-        for column, w in zip(COLUMNS, widths):
+        for column, w in zip(COLUMNS, widths, strict=True):
             if not w:
                 continue
             text = self._fit(visible(_cell(row, column.key)), w)
