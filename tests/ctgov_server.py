@@ -17,6 +17,7 @@ import functools
 import gzip
 import io
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -121,6 +122,19 @@ class Request:
     page: int | None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a cancelled or timed-out fetch does, on purpose) is part
+    of the test: its error is kept, not printed, since a handler thread still trickling bytes may
+    outlive its test and would write into a later test's captured stderr."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handler_errors: list[BaseException] = []
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        self.handler_errors.append(sys.exc_info()[1])
+
+
 class FakeCtgov:
     """Run as ``with FakeCtgov(studies) as api: ... api.base_url ...``."""
 
@@ -139,7 +153,7 @@ class FakeCtgov:
         """Hand back the page token a page was asked with: page 2 again and again, forever."""
         self.endless = False
         """A fresh ``nextPageToken`` on every page, wrapping round the studies, forever."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
