@@ -51,3 +51,28 @@ def api_digests(api_trials) -> list:
     from trialtui.digest import digest_trial
 
     return [digest_trial(trial) for trial in api_trials]
+
+
+@pytest.fixture(scope="session")
+def registry_studies(shared_data) -> list[dict]:
+    """The first 150 real API v2 studies as the fake registry serves them (shared: copy to change)."""
+    from ctgov_server import load_studies
+
+    return load_studies(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")[:150]
+
+
+@pytest.fixture(scope="session")
+def boston_studies(shared_data) -> list[dict]:
+    """The 45 studies of the real Boston API page (shared: copy to change)."""
+    from ctgov_server import load_studies
+
+    return load_studies(shared_data / "ctgov-v2" / "api-page-boston.json")
+
+
+@pytest.fixture
+def library():
+    """The library in this test's TRIALTUI_HOME, closed after the test."""
+    from trialtui.store import Database, Library
+
+    with Database.open() as db:
+        yield Library(db)

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from ctgov_server import FakeCtgov, Fault, load_studies, nct_id_of, sponsor_update, study_to_change
+from ctgov_server import FakeCtgov, Fault, nct_id_of, sponsor_update, study_to_change
 from trialtui.cli import main
 from trialtui.store import Database, Library
 
@@ -18,8 +18,8 @@ FAST_RATE = ["--max-rate", "1000"]
 
 
 @pytest.fixture
-def boston(shared_data):
-    return load_studies(shared_data / "ctgov-v2" / "api-page-boston.json")
+def boston(boston_studies):
+    return boston_studies
 
 
 def library_ids() -> list[str]:

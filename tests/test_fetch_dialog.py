@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from ctgov_server import FakeCtgov, Fault, load_studies, nct_id_of
+from ctgov_server import FakeCtgov, Fault, nct_id_of
 from pilot_helpers import SIZE, loaded, wait_for
 from trialtui.fetch import RetryPolicy, StudyQuery, fetch_to_library
 from trialtui.store import Database, Library
@@ -26,14 +25,9 @@ from trialtui.tui.widgets.trial_list import TrialList
 TESTS = Path(__file__).resolve().parent
 
 
-@functools.cache
-def boston(path) -> list[dict]:
-    return load_studies(path)
-
-
 @pytest.fixture
-def studies(shared_data):
-    return boston(shared_data / "ctgov-v2" / "api-page-boston.json")
+def studies(boston_studies):
+    return boston_studies
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ loops and hops to another host, a gzip bomb, a base URL that is no URL.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import signal
@@ -17,11 +16,10 @@ import sys
 import threading
 import time
 import tracemalloc
-from pathlib import Path
 
 import pytest
 
-from ctgov_server import FakeCtgov, Fault, load_studies
+from ctgov_server import FakeCtgov, Fault
 from trialtui.cli import main
 from trialtui.fetch.client import CtgovClient, FetchCancelled, FetchError, RetryPolicy
 from trialtui.fetch.fetcher import FetchProgress, fetch_to_library
@@ -35,25 +33,14 @@ RUNAWAY_GUARD = 40
 """Pages after which a test cancels a fetch that would otherwise never end, so it fails, not hangs."""
 
 
-@functools.cache
-def _first_studies(path: Path) -> list[dict]:
-    return load_studies(path)[:150]
+@pytest.fixture
+def studies(registry_studies):
+    return registry_studies
 
 
 @pytest.fixture
-def studies(shared_data):
-    return _first_studies(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")
-
-
-@pytest.fixture
-def boston(shared_data):
-    return load_studies(shared_data / "ctgov-v2" / "api-page-boston.json")
-
-
-@pytest.fixture
-def library():
-    with Database.open() as db:
-        yield Library(db)
+def boston(boston_studies):
+    return boston_studies
 
 
 def guarded_fetch(api: FakeCtgov, library: Library, policy: RetryPolicy = FAST):

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import threading
-from pathlib import Path
 
 import pytest
 
-from ctgov_server import FakeCtgov, Fault, load_studies, nct_id_of
+from ctgov_server import FakeCtgov, Fault, nct_id_of
 from trialtui.fetch.client import RetryPolicy
 from trialtui.fetch.fetcher import FetchProgress, fetch_to_library
 from trialtui.fetch.params import StudyQuery
 from trialtui.fetch.resume import checkpoint_dir
-from trialtui.store import Database, Library
+from trialtui.store import Library
 
 FAST = RetryPolicy(max_tries=3, base_delay=0.001, max_delay=1.0, min_interval=0.0, timeout=2.0)
 PAGE = 20
 
 
-@functools.cache
-def _first_studies(path: Path) -> list[dict]:
-    return load_studies(path)[:150]
-
-
 @pytest.fixture
-def studies(shared_data):
-    return _first_studies(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")
-
-
-@pytest.fixture
-def library():
-    with Database.open() as db:
-        yield Library(db)
+def studies(registry_studies):
+    return registry_studies
 
 
 def stored_ids(library: Library) -> list[str]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 from textual.widgets import Input, Static
 
-from ctgov_server import FakeCtgov, load_studies, nct_id_of, sponsor_update, study_to_change
+from ctgov_server import FakeCtgov, nct_id_of, sponsor_update, study_to_change
 from pilot_helpers import SIZE, loaded, wait_for
 from trialtui.fetch import RetryPolicy, StudyQuery, fetch_to_library, update_library
 from trialtui.store import Database, Library
@@ -20,14 +18,9 @@ from trialtui.tui.widgets.trial_list import TrialList
 FAST = RetryPolicy(max_tries=3, base_delay=0.01, max_delay=0.05, min_interval=0.0, timeout=5)
 
 
-@functools.cache
-def boston(path) -> list[dict]:
-    return load_studies(path)
-
-
 @pytest.fixture
-def studies(shared_data):
-    return boston(shared_data / "ctgov-v2" / "api-page-boston.json")
+def studies(boston_studies):
+    return boston_studies
 
 
 async def test_fetch_dialog_stores_the_studies_and_the_list_shows_them(studies, monkeypatch):

@@ -12,7 +12,7 @@ from trialtui.fetch.client import RetryPolicy
 from trialtui.fetch.fetcher import fetch_to_library
 from trialtui.fetch.params import StudyQuery
 from trialtui.fetch.update import BATCH_SIZE, unreviewed_changes, update_library
-from trialtui.store import Database, Library
+from trialtui.store import Library
 
 FAST = RetryPolicy(max_tries=3, base_delay=0.001, max_delay=1.0, min_interval=0.0, timeout=2.0)
 
@@ -34,12 +34,6 @@ def watched(shared_data):
     to_change = study_to_change(studies)
     others = [s for s in studies if nct_id_of(s) != nct_id_of(to_change)][:9]
     return [to_change, *others]
-
-
-@pytest.fixture
-def library():
-    with Database.open() as db:
-        yield Library(db)
 
 
 def fetch_all(api: FakeCtgov, library: Library, studies: list[dict]) -> None:
