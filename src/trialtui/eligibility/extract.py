@@ -410,36 +410,32 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def _number_spans(text: str, lowered: str) -> list[tuple[int, int]]:
-    """Where the numbers are: digit runs, and number words standing alone ("twice the ULN").
-
-    Found with a digit scan and `str.find` rather than one case-insensitive alternation, which
-    cost more than the rest of sentence handling."""
-    spans = [(match.start(), match.end()) for match in _DIGITS.finditer(text)]
-    for word in _NUMBER_WORDS:
+def _word_spans(lowered: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where each of `words` stands as a whole word in `lowered`, found with `str.find` (cheaper
+    than one case-insensitive alternation on this hot path)."""
+    spans = []
+    for word in words:
         at = lowered.find(word)
         while at >= 0:
             end = at + len(word)
             if (at == 0 or not _is_word_char(lowered[at - 1])) and (end == len(lowered) or not _is_word_char(lowered[end])):
                 spans.append((at, end))
             at = lowered.find(word, end)
-    spans.sort()
     return spans
+
+
+def _number_spans(text: str, lowered: str) -> list[tuple[int, int]]:
+    """Where the numbers are: digit runs, and number words standing alone ("twice the ULN")."""
+    return sorted([(match.start(), match.end()) for match in _DIGITS.finditer(text)] + _word_spans(lowered, _NUMBER_WORDS))
+
+
 _NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
 
 
 def _normal_word_spans(lowered: str) -> list[tuple[int, int]]:
     """Where a limit is stated without a number ("≤ ULN", "within normal limits"): such sentences
     are read like those with numbers."""
-    spans = []
-    for word in _NORMAL_WORDS:
-        at = lowered.find(word)
-        while at >= 0:
-            end = at + len(word)
-            if (at == 0 or not _is_word_char(lowered[at - 1])) and (end == len(lowered) or not _is_word_char(lowered[end])):
-                spans.append((at, end))
-            at = lowered.find(word, end)
-    return spans
+    return _word_spans(lowered, _NORMAL_WORDS)
 
 
 _MENTION_REACH = 160
