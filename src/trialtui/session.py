@@ -169,7 +169,7 @@ class ReviewSession:
         return self.catalog
 
     def build_index(self) -> None:
-        """Build the search index over the loaded trials: a minute at registry scale, so the app
+        """Build the search index over the loaded trials: long at registry scale, so the app
         shows the list first and runs this afterwards, off the UI thread. A large library's
         index is loaded from its saved copy instead when nothing changed (`library_index`)."""
         from trialtui.library_index import library_index

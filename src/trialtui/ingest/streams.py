@@ -12,8 +12,8 @@ import zlib
 from typing import IO
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-"""Largest single document (a study, an XML or page-text record, an archive member) read; real
-ones are < 2 MB."""
+"""Largest single document (a study, an XML or page-text record, an archive member) read: far
+above any real record, far below what would strain memory."""
 MAX_INFLATE_RATIO = 100
 """Past `MAX_DOCUMENT_BYTES`, gzip data may inflate to at most this many times its compressed
 size. Trial JSON and XML inflate about 6 times; a decompression bomb about 1,000 times."""

@@ -4,8 +4,9 @@ A registry-size build meets 23 million field values and tens of millions of word
 by Python dictionaries or numpy sorts, each costs a few hundred nanoseconds of cache misses and
 interpreter work; here one compiled pass over a batch's UTF-8 text finds each value's words,
 looks them up in an open-addressing table (one cache line a probe) and numbers new ones. Only
-`tokenize.TermTable` and `postings` call these; numba compiles them once per machine (about
-15 s; `cache=True` keeps the machine code beside this file or in numba's cache folder).
+`tokenize.TermTable` and `postings` call these; numba compiles them once per machine (the
+first build on a machine waits for it; `cache=True` keeps the machine code beside this file or in
+numba's cache folder).
 
 Tables: ``slots`` is a uint64 ``(size, 2)`` array of (hash, number), size a power of two at
 most half full, hash 0 meaning empty. A term's bytes live in ``arena`` at ``entries[number]``

@@ -2,7 +2,7 @@
 
 Tokenising a registry-size library is Python work that holds the GIL, so threads cannot share
 it; a forked child sees the parent's trials without copying them and hands back only arrays and
-its terms (pickled through a pipe: 1-2 s at 570,000 trials, read while the parent still works).
+its terms (pickled through a pipe, and read by a thread while the parent still works).
 Where fork is missing (Windows) or the child fails, the work runs in the calling process
 instead: the result is the same, only slower. The two processes split a list of tasks between
 them as they go (`Claims`), so that both finish at about the same time whatever the machine and

@@ -56,8 +56,9 @@ _SHORT_PREFIX_CAP = {1: 16, 2: 48}
 in a good share of all trials, and the next letter narrows them anyway."""
 _WINDOW = 60
 """Candidates scored value by value for a query (more for a long `limit`), picked by postings
-score, which cannot see words together in one site name. Measured at 100k trials: 90 would lift
-success@10 on the bench's quality set from 0.950 to 0.956 and p95 by 0.7-1 ms, too near 10 ms."""
+score, which cannot see words together in one site name. A wider window finds a few more
+intended trials at a cost in latency that `python -m bench.search` shows; this one keeps p95
+within its target."""
 _ID_DIGITS = 4
 """Digits typed alone from this many on also stand for the NCT IDs they begin or are."""
 _FEW = 10

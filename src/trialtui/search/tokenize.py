@@ -114,7 +114,7 @@ class TermTable:
 
     def alphabetical(self) -> np.ndarray:
         """Every term number in the terms' alphabetical order (as `sorted`), from the bytes held
-        here (`compiled.alphabetical`: 0.8 s for two million terms)."""
+        here, sorted by a compiled loop (`compiled.alphabetical`) that releases the GIL."""
         return compiled.alphabetical(self.entries, self.arena, self._skipped, int(self.state[0]))
 
     def _catch_up(self) -> None:
