@@ -147,3 +147,14 @@ def test_durations_show_in_the_records_own_unit():
     assert threshold_text(threshold) == "≥ 6 months"
     assert threshold_text({"bound": "lower", "inclusive": True, "value": 0.5, "unit": "years", "raw": "6 Months",
                            "condition": None}) == "≥ 6 months"
+
+
+def test_an_age_taken_at_diagnosis_says_when_and_other_conditions_say_if():
+    from trialtui.eligibility.display import threshold_text
+    from trialtui.eligibility.extract import extract_text_thresholds
+
+    ages = extract_text_thresholds("Inclusion Criteria:\n- Aged 4 to 18 years at the time of first diagnosis")
+    assert [threshold_text(t) for t in ages] == ["≥ 4 years at diagnosis", "≤ 18 years at diagnosis"]
+    ast = {"measure": "ast", "bound": "upper", "inclusive": True, "value": 5, "unit": "xULN", "raw": "",
+           "condition": "liver metastases"}
+    assert threshold_text(ast) == "≤ 5 × ULN if liver metastases"

@@ -83,11 +83,15 @@ def limit_text(threshold: Any, with_unit: bool = True) -> str:
 
 
 def threshold_text(threshold: Any, with_unit: bool = True, with_condition: bool = True) -> str:
-    """``≥ 75 ×10^9/L``, ``≥ 6 months``, plus the condition it applies under when it has one.
+    """``≥ 75 ×10^9/L``, ``≥ 6 months``, plus the condition it applies under when it has one
+    (``if liver metastases``); an age taken at another moment says when (``at diagnosis``).
 
     Takes a `Threshold` or its JSON dict (the CLI works on the contract's JSON)."""
     get = threshold.get if isinstance(threshold, dict) else lambda key: getattr(threshold, key)
     text = f"{SIGNS[(get('bound'), get('inclusive'))]} {limit_text(threshold, with_unit)}"
-    if with_condition and get("condition"):
-        text += f" if {get('condition')}"
+    condition = get("condition") if with_condition else None
+    if condition and get("measure") == "age" and condition.startswith("age at "):
+        text += f" {condition.removeprefix('age ')}"
+    elif condition:
+        text += f" if {condition}"
     return text
