@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import SEEDS
+from conftest import ROOT, SEEDS
 from trialtui.cli import main
 
 
@@ -120,3 +120,10 @@ def test_search_json_and_batch_queries(capsys, tmp_path):
 def test_version_from_the_installed_command():
     out = subprocess.run([sys.executable, "-m", "trialtui", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("trialtui ")
+
+
+def test_a_bundled_seed_is_named_as_such_not_by_where_the_package_is_installed(capsys):
+    assert main(["show", "NCT06751134"]) == 0
+    out = capsys.readouterr().out
+    assert "File: bundled seed 000_efbe361d948e42a7.txt" in out
+    assert str(ROOT) not in out

@@ -7,9 +7,11 @@ Every section is always present: one with nothing in it says so instead of disap
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.models import CriterionItem, Trial, display_enum, display_phases
+from trialtui.paths import seeds_dir
 
 EMPTY = "Not given in this record."
 
@@ -223,7 +225,17 @@ def _related(t: Trial) -> str:
 
 def _source(t: Trial) -> str:
     s = t.source
-    return _fields(("File", s.path), ("Format", s.format), ("Line", s.line), ("Retrieved", s.retrieved))
+    return _fields(("File", _shown_path(s.path)), ("Format", s.format), ("Line", s.line), ("Retrieved", s.retrieved))
+
+
+def _shown_path(path: str) -> str:
+    """A bundled seed is named as such (where the package is installed is no concern of the
+    reader's, and the screens must not change with it); any other file by its path."""
+    seeds = seeds_dir().resolve()
+    try:
+        return f"bundled seed {Path(path).resolve().relative_to(seeds)}" if path else path
+    except ValueError:
+        return path
 
 
 _LAYOUT = (
