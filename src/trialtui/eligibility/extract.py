@@ -122,8 +122,9 @@ _EXPRESSION = re.compile(
 _EXPRESSIONS = Prefiltered(_EXPRESSION)
 """`_EXPRESSION`, tried only where a value expression can begin."""
 
-_SCORE_MEASURES = frozenset({"ecog", "karnofsky", "lansky", "performance"})
-_SCALE_ENDS = {"ecog": (0, 5), "karnofsky": (0, 100), "lansky": (0, 100), "performance": (0, 100)}
+_SCALE_ENDS = {m.id: m.scale for m in MEASURES.values() if m.scale} | {"performance": (0, 100)}
+"""Score scales, with "performance status" that names none."""
+_SCORE_MEASURES = frozenset(_SCALE_ENDS)
 
 
 _THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -191,8 +192,8 @@ def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, st
             canonical_value, unit, reason = converted
             if measure == "performance":
                 reason = f"performance scale not named, read as {target}"
-            if measure == "pt" and unit == "xULN":
-                target = "inr"  # a prothrombin time as a multiple of normal is the PT ratio (thresholds.md)
+            if unit == "xULN":
+                target = MEASURES[target].uln_as or target  # a PT as a multiple of normal is the INR
             return (round(canonical_value, 6), unit, reason, target)
     return None
 
@@ -909,8 +910,7 @@ class _Extractor:
 
 
 _NO_LEAD = re.compile(r"\W*no\s+(?:(?:serum|plasma|blood)\s+)?", re.IGNORECASE)
-_ULN_MEASURES = {measure: measure for measure in ("total_bilirubin", "direct_bilirubin", "ast", "alt", "creatinine",
-                                                  "lipase", "amylase", "inr", "aptt")} | {"pt": "inr"}
+_ULN_MEASURES = {m.id: m.uln_as for m in MEASURES.values() if m.uln_as}
 """Measures whose normal range a criterion can name instead of a number, and the measure each is
 reported as (a prothrombin time against its normal range is the PT ratio)."""
 _NORMAL_QUALIFIER = r"(?:institutional|institution's|local|laboratory|lab|site|reference|normal|age[- ]adjusted)\s+"
