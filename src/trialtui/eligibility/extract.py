@@ -15,14 +15,19 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Literal
 
 from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import donor_ranges, iter_items
+from trialtui.eligibility.measures import Bound
 from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, mention_measures
 from trialtui.models import Trial
+
+Section = Literal["inclusion", "exclusion", "structured"]
+"""Where a threshold comes from: an inclusion or exclusion item, or the registry's own fields."""
 
 
 @dataclass(slots=True)
@@ -30,12 +35,12 @@ class Threshold:
     """One numeric requirement a patient must meet, as the effective eligibility rule."""
 
     measure: str
-    bound: str
+    bound: Bound
     """"lower": the patient's value must be at or above `value`; "upper": at or below."""
     inclusive: bool
     value: float
     unit: str
-    section: str
+    section: Section
     condition: str | None = None
     group: str | None = None
     raw: str = ""
@@ -73,7 +78,7 @@ class Threshold:
 
 # ---------------------------------------------------------------- comparators and values
 
-_COMPARATORS: list[tuple[str, str, bool]] = [
+_COMPARATORS: list[tuple[str, Bound, bool]] = [
     # (pattern, stated bound, inclusive); compound phrases before their prefixes.
     (r"(?:greater|more|higher|larger)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "lower", True),
     (r"(?:less|lesser|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
@@ -163,7 +168,7 @@ def _number_readings(token: str, score: bool) -> list[float]:
 class _Reading:
     """A value expression read for one measure, before inversion."""
 
-    bounds: list[tuple[str, bool, float]]
+    bounds: list[tuple[Bound | Literal[""], bool, float]]
     """(stated bound or "" when no comparator, inclusive, canonical value)."""
     unit: str
     uncertain: str | None
@@ -491,7 +496,7 @@ class _Clause:
     end: int
 
 
-def _direction(measure: str, value: float) -> str | None:
+def _direction(measure: str, value: float) -> Bound | None:
     spec = MEASURES.get(measure)
     if spec is None or spec.direction is None:
         return None
@@ -500,8 +505,8 @@ def _direction(measure: str, value: float) -> str | None:
     return spec.direction
 
 
-def _effective(measure: str, reading_bound: str, inclusive: bool, value: float, inverted: bool,
-               section: str) -> tuple[str, bool, str | None] | None:
+def _effective(measure: str, reading_bound: Bound | Literal[""], inclusive: bool, value: float, inverted: bool,
+               section: Section) -> tuple[Bound, bool, str | None] | None:
     """The requirement a stated bound implies, with the reason when it rests on a guess."""
     natural = _direction(measure, value)
     if not reading_bound:
@@ -672,7 +677,7 @@ class _Extractor:
         return _age_paren_at(mention.end, sentence, self.age_parens)
 
     def _value_before(self, sentence: str, lowered: str, offset: int, group: list[_Mention], free_from: int,
-                      inverted: bool, section: str, raw_section: str) -> _Clause | None:
+                      inverted: bool, section: Section, raw_section: str) -> _Clause | None:
         """A value written before the names it limits (">2x normal AST or ALT", "≥ 1,500/mm3
         neutrophils"): only with a comparator and a unit, right before the names."""
         start = group[0].start
@@ -707,7 +712,7 @@ class _Extractor:
         return _Clause(thresholds, free_from + match.start(), group[-1].end)
 
     def _read_list(self, sentence: str, lowered: str, offset: int, group: list[_Mention], limit: int,
-                   inverted: bool, section: str, raw_section: str) -> _Clause | None:
+                   inverted: bool, section: Section, raw_section: str) -> _Clause | None:
         measures: list[str] = []
         conditions: dict[str, str | None] = {}
         for mention in group:
@@ -791,7 +796,7 @@ class _Extractor:
         return _Clause(thresholds, start, end)
 
     def _read_normal(self, sentence: str, offset: int, group: list[_Mention], limit: int, inverted: bool,
-                     section: str) -> _Clause | None:
+                     section: Section) -> _Clause | None:
         """A lab said to lie within its normal range ("creatinine within normal limits", "bilirubin
         WNL"; under an exclusion "outside the normal range"): at most 1 × ULN, for the measures whose
         limits are written against the ULN. A bare "Bilirubin normal" is left unread: the gold sets
@@ -807,7 +812,7 @@ class _Extractor:
         ]
         return _Clause(thresholds, start, after.end()) if thresholds else None
 
-    def _make(self, measure: str, reading: _Reading, condition: str | None, inverted: bool, section: str,
+    def _make(self, measure: str, reading: _Reading, condition: str | None, inverted: bool, section: Section,
               sentence: str, offset: int, raw_start: int, window_start: int,
               uncertain_section: str | None) -> list[Threshold]:
         made = []
@@ -831,7 +836,7 @@ class _Extractor:
         return made
 
     def _ages_without_name(self, sentence: str, offset: int, consumed: list[tuple[int, int]], inverted: bool,
-                           section: str, clauses: list[_Clause]) -> None:
+                           section: Section, clauses: list[_Clause]) -> None:
         """Ages written without the word "age": "18 years or older", "adults ≥ 18 years"."""
         if "ear" not in sentence and "onth" not in sentence and "yr" not in sentence:
             return
