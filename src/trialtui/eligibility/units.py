@@ -155,17 +155,17 @@ def unit_kind(text: str) -> tuple[str, float] | None:
     return ("seconds", 1.0)
 
 
-_ACCEPTED = {m.id: dict(m.units) for m in MEASURES.values()}
-"""Each measure's accepted unit kinds and factors, as a dict for the hot path."""
+_RULES = {m.id: (m, dict(m.units), *m.plausible) for m in MEASURES.values()}
+"""Each measure's entry, accepted unit kinds with factors, and plausible range: one lookup on the
+hot path."""
 
 
 def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[float, str, str | None] | None:
     """(value, canonical unit, uncertain reason) for `value` written with `unit_text`, or None."""
-    spec = MEASURES.get(measure)
-    if spec is None:
+    rules = _RULES.get(measure)
+    if rules is None:
         return None
-    accepted = _ACCEPTED[measure]
-    low, high = spec.plausible
+    spec, accepted, low, high = rules
     if unit_text:
         kind = unit_kind(unit_text)
         if kind is None:
