@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from trialtui.eligibility.measures import MEASURES
+
 SIGNS = {("lower", True): "≥", ("lower", False): ">", ("upper", True): "≤", ("upper", False): "<"}
 
 _ACRONYMS = {"anc", "alc", "wbc", "ecog", "lvef", "ast", "alt", "alp", "inr", "ptt", "aptt", "egfr",
              "crcl", "qtc", "qtcf", "bmi", "psa", "hba1c", "tsh", "ldh", "cd4", "fev1", "dlco", "uln", "gfr"}
-_NAMES = {"spo2": "SpO₂", "lymphocyte_pct": "lymphocytes %", "life_expectancy": "life expectancy"}
 
 VERDICT_WORDS = {
     "same": "same",
@@ -28,8 +29,9 @@ VERDICT_WORDS = {
 
 def measure_label(measure: str) -> str:
     """``lvef`` → "LVEF", ``total_bilirubin`` → "total bilirubin", ``spo2`` → "SpO₂"."""
-    if measure in _NAMES:
-        return _NAMES[measure]
+    spec = MEASURES.get(measure)
+    if spec is not None and spec.label:
+        return spec.label
     return " ".join(w.upper() if w in _ACRONYMS else w for w in measure.split("_"))
 
 

@@ -15,14 +15,19 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Literal
 
 from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import donor_ranges, iter_items
+from trialtui.eligibility.measures import Bound
 from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, mention_measures
 from trialtui.models import Trial
+
+Section = Literal["inclusion", "exclusion", "structured"]
+"""Where a threshold comes from: an inclusion or exclusion item, or the registry's own fields."""
 
 
 @dataclass(slots=True)
@@ -30,12 +35,12 @@ class Threshold:
     """One numeric requirement a patient must meet, as the effective eligibility rule."""
 
     measure: str
-    bound: str
+    bound: Bound
     """"lower": the patient's value must be at or above `value`; "upper": at or below."""
     inclusive: bool
     value: float
     unit: str
-    section: str
+    section: Section
     condition: str | None = None
     group: str | None = None
     raw: str = ""
@@ -73,7 +78,7 @@ class Threshold:
 
 # ---------------------------------------------------------------- comparators and values
 
-_COMPARATORS: list[tuple[str, str, bool]] = [
+_COMPARATORS: list[tuple[str, Bound, bool]] = [
     # (pattern, stated bound, inclusive); compound phrases before their prefixes.
     (r"(?:greater|more|higher|larger)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "lower", True),
     (r"(?:less|lesser|lower|fewer|smaller)\s+than\s+(?:or\s+)?equal\s+(?:to\s+)?", "upper", True),
@@ -122,8 +127,9 @@ _EXPRESSION = re.compile(
 _EXPRESSIONS = Prefiltered(_EXPRESSION)
 """`_EXPRESSION`, tried only where a value expression can begin."""
 
-_SCORE_MEASURES = frozenset({"ecog", "karnofsky", "lansky", "performance"})
-_SCALE_ENDS = {"ecog": (0, 5), "karnofsky": (0, 100), "lansky": (0, 100), "performance": (0, 100)}
+_SCALE_ENDS = {m.id: m.scale for m in MEASURES.values() if m.scale} | {"performance": (0, 100)}
+"""Score scales, with "performance status" that names none."""
+_SCORE_MEASURES = frozenset(_SCALE_ENDS)
 
 
 _THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -162,7 +168,7 @@ def _number_readings(token: str, score: bool) -> list[float]:
 class _Reading:
     """A value expression read for one measure, before inversion."""
 
-    bounds: list[tuple[str, bool, float]]
+    bounds: list[tuple[Bound | Literal[""], bool, float]]
     """(stated bound or "" when no comparator, inclusive, canonical value)."""
     unit: str
     uncertain: str | None
@@ -191,8 +197,8 @@ def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, st
             canonical_value, unit, reason = converted
             if measure == "performance":
                 reason = f"performance scale not named, read as {target}"
-            if measure == "pt" and unit == "xULN":
-                target = "inr"  # a prothrombin time as a multiple of normal is the PT ratio (thresholds.md)
+            if unit == "xULN":
+                target = MEASURES[target].uln_as or target  # a PT as a multiple of normal is the INR
             return (round(canonical_value, 6), unit, reason, target)
     return None
 
@@ -490,7 +496,7 @@ class _Clause:
     end: int
 
 
-def _direction(measure: str, value: float) -> str | None:
+def _direction(measure: str, value: float) -> Bound | None:
     spec = MEASURES.get(measure)
     if spec is None or spec.direction is None:
         return None
@@ -499,8 +505,8 @@ def _direction(measure: str, value: float) -> str | None:
     return spec.direction
 
 
-def _effective(measure: str, reading_bound: str, inclusive: bool, value: float, inverted: bool,
-               section: str) -> tuple[str, bool, str | None] | None:
+def _effective(measure: str, reading_bound: Bound | Literal[""], inclusive: bool, value: float, inverted: bool,
+               section: Section) -> tuple[Bound, bool, str | None] | None:
     """The requirement a stated bound implies, with the reason when it rests on a guess."""
     natural = _direction(measure, value)
     if not reading_bound:
@@ -671,7 +677,7 @@ class _Extractor:
         return _age_paren_at(mention.end, sentence, self.age_parens)
 
     def _value_before(self, sentence: str, lowered: str, offset: int, group: list[_Mention], free_from: int,
-                      inverted: bool, section: str, raw_section: str) -> _Clause | None:
+                      inverted: bool, section: Section, raw_section: str) -> _Clause | None:
         """A value written before the names it limits (">2x normal AST or ALT", "≥ 1,500/mm3
         neutrophils"): only with a comparator and a unit, right before the names."""
         start = group[0].start
@@ -706,7 +712,7 @@ class _Extractor:
         return _Clause(thresholds, free_from + match.start(), group[-1].end)
 
     def _read_list(self, sentence: str, lowered: str, offset: int, group: list[_Mention], limit: int,
-                   inverted: bool, section: str, raw_section: str) -> _Clause | None:
+                   inverted: bool, section: Section, raw_section: str) -> _Clause | None:
         measures: list[str] = []
         conditions: dict[str, str | None] = {}
         for mention in group:
@@ -790,7 +796,7 @@ class _Extractor:
         return _Clause(thresholds, start, end)
 
     def _read_normal(self, sentence: str, offset: int, group: list[_Mention], limit: int, inverted: bool,
-                     section: str) -> _Clause | None:
+                     section: Section) -> _Clause | None:
         """A lab said to lie within its normal range ("creatinine within normal limits", "bilirubin
         WNL"; under an exclusion "outside the normal range"): at most 1 × ULN, for the measures whose
         limits are written against the ULN. A bare "Bilirubin normal" is left unread: the gold sets
@@ -806,7 +812,7 @@ class _Extractor:
         ]
         return _Clause(thresholds, start, after.end()) if thresholds else None
 
-    def _make(self, measure: str, reading: _Reading, condition: str | None, inverted: bool, section: str,
+    def _make(self, measure: str, reading: _Reading, condition: str | None, inverted: bool, section: Section,
               sentence: str, offset: int, raw_start: int, window_start: int,
               uncertain_section: str | None) -> list[Threshold]:
         made = []
@@ -830,7 +836,7 @@ class _Extractor:
         return made
 
     def _ages_without_name(self, sentence: str, offset: int, consumed: list[tuple[int, int]], inverted: bool,
-                           section: str, clauses: list[_Clause]) -> None:
+                           section: Section, clauses: list[_Clause]) -> None:
         """Ages written without the word "age": "18 years or older", "adults ≥ 18 years"."""
         if "ear" not in sentence and "onth" not in sentence and "yr" not in sentence:
             return
@@ -909,8 +915,7 @@ class _Extractor:
 
 
 _NO_LEAD = re.compile(r"\W*no\s+(?:(?:serum|plasma|blood)\s+)?", re.IGNORECASE)
-_ULN_MEASURES = {measure: measure for measure in ("total_bilirubin", "direct_bilirubin", "ast", "alt", "creatinine",
-                                                  "lipase", "amylase", "inr", "aptt")} | {"pt": "inr"}
+_ULN_MEASURES = {m.id: m.uln_as for m in MEASURES.values() if m.uln_as}
 """Measures whose normal range a criterion can name instead of a number, and the measure each is
 reported as (a prothrombin time against its normal range is the PT ratio)."""
 _NORMAL_QUALIFIER = r"(?:institutional|institution's|local|laboratory|lab|site|reference|normal|age[- ]adjusted)\s+"

@@ -10,8 +10,6 @@ lowercased text; the large regex then runs only there.
 from __future__ import annotations
 
 import re
-import re._constants as sre
-import re._parser as sre_parse
 from collections.abc import Iterable, Iterator
 
 _Prefixes = set[tuple[str, bool]]
@@ -25,54 +23,169 @@ _SPACES = "".join(re.findall(r"\s", "".join(map(chr, range(0x10000)))))
 _MAX_CLASS = 64
 """A character class larger than this ends a prefix instead of multiplying it."""
 
+# A pattern is read into nodes: ("chars", str | None) for one character out of a set (None: any of
+# too many to list), ("seq", [nodes]) for a group, ("or", [[nodes], ...]) for alternatives,
+# ("repeat", low, high, [nodes]), ("zero",) for an assertion or anchor that consumes nothing.
+_Node = tuple
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a", "0": "\0"}
+_QUANTIFIER = re.compile(r"\?|\*|\+|\{(\d*)(,?)(\d*)\}")
+_GROUP_START = re.compile(r"(?:\?(?::|P<\w+>|[=!]|<[=!]|[aiLmsux-]+:))?")
+_UNBOUNDED = 1 << 32
 
-def _class_chars(items: list) -> str | None:
-    """The characters of a class like [Bb], [0-9] or \\d, or None when it is open-ended (\\s, [^x])."""
-    chars = []
-    for op, av in items:
-        if op is sre.LITERAL:
-            chars.append(chr(av))
-        elif op is sre.RANGE and av[1] - av[0] < _MAX_CLASS:
-            chars.extend(map(chr, range(av[0], av[1] + 1)))
-        elif op is sre.CATEGORY and av is sre.CATEGORY_DIGIT:
-            chars.extend(_DIGITS)
-        elif op is sre.CATEGORY and av is sre.CATEGORY_SPACE:
-            chars.extend(_SPACES)
+
+class _Reader:
+    """The subset of Python's regex syntax the extractor's patterns use, read for their prefixes."""
+
+    def __init__(self, pattern: str, verbose: bool) -> None:
+        self.text, self.at, self.verbose = pattern, 0, verbose
+
+    def alternatives(self) -> list[_Node]:
+        branches = [self.sequence()]
+        while self.at < len(self.text) and self.text[self.at] == "|":
+            self.at += 1
+            branches.append(self.sequence())
+        return branches[0] if len(branches) == 1 else [("or", branches)]
+
+    def sequence(self) -> list[_Node]:
+        nodes: list[_Node] = []
+        text = self.text
+        while self.at < len(text) and text[self.at] not in "|)":
+            char = text[self.at]
+            if self.verbose and char.isspace():
+                self.at += 1
+            elif self.verbose and char == "#":
+                end = text.find("\n", self.at)
+                self.at = len(text) if end < 0 else end
+            else:
+                nodes.append(self.quantified(self.atom()))
+        return nodes
+
+    def quantified(self, node: _Node) -> _Node:
+        match = _QUANTIFIER.match(self.text, self.at)
+        if match is None or match.group() == "{}":
+            return node
+        self.at = match.end()
+        if self.at < len(self.text) and self.text[self.at] in "?+":
+            self.at += 1  # lazy or possessive: the same prefixes
+        symbol = match.group()
+        if symbol[0] == "{":
+            low = int(match.group(1) or 0)
+            high = int(match.group(3)) if match.group(3) else (low if not match.group(2) else _UNBOUNDED)
         else:
-            return None
-    return "".join(chars) if len(chars) <= _MAX_CLASS else None
+            low, high = (0, 1) if symbol == "?" else (0, _UNBOUNDED) if symbol == "*" else (1, _UNBOUNDED)
+        return ("repeat", low, high, [node])
+
+    def atom(self) -> _Node:
+        text = self.text
+        char = text[self.at]
+        self.at += 1
+        if char == "(":
+            start = _GROUP_START.match(text, self.at)
+            if text.startswith("?", start.end()):
+                raise ValueError(f"a group the prefilter cannot read: {text[self.at - 1 : self.at + 8]!r}")
+            self.at = start.end()
+            body = self.alternatives()
+            self.at += 1  # ")"
+            kind = start.group()
+            return ("zero",) if kind[1:2] in ("=", "!") or kind[1:3] in ("<=", "<!") else ("seq", body)
+        if char == "[":
+            return ("chars", self.char_class())
+        if char in "^$":
+            return ("zero",)
+        if char == ".":
+            return ("chars", None)
+        if char == "\\":
+            return self.escape()
+        return ("chars", char)
+
+    def escape(self) -> _Node:
+        char = self.text[self.at]
+        self.at += 1
+        if char in "bBAZ":
+            return ("zero",)
+        if char == "d":
+            return ("chars", _DIGITS)
+        if char == "s":
+            return ("chars", _SPACES)
+        if char in "DSwW":
+            return ("chars", None)
+        return ("chars", self.escaped(char))
+
+    def escaped(self, char: str) -> str:
+        if char in "xuU":
+            digits = {"x": 2, "u": 4, "U": 8}[char]
+            code = self.text[self.at : self.at + digits]
+            self.at += digits
+            return chr(int(code, 16))
+        return _ESCAPED.get(char, char)
+
+    def char_class(self) -> str | None:
+        """The characters of a class like [Bb], [0-9] or [\\s-], or None when it is open-ended
+        (\\w, [^x]) or larger than `_MAX_CLASS`."""
+        text = self.text
+        negated = text[self.at] == "^"
+        self.at += negated
+        chars: list[str] = []
+        open_ended = negated
+        first = True
+        while first or text[self.at] != "]":
+            first = False
+            char = text[self.at]
+            self.at += 1
+            if char == "\\":
+                char = text[self.at]
+                self.at += 1
+                if char == "d":
+                    chars.extend(_DIGITS)
+                    continue
+                if char == "s":
+                    chars.extend(_SPACES)
+                    continue
+                if char in "DSwW":
+                    open_ended = True
+                    continue
+                char = self.escaped(char)
+            if text[self.at] == "-" and text[self.at + 1] != "]":
+                self.at += 1
+                end = text[self.at]
+                self.at += 1
+                if end == "\\":
+                    end = self.escaped(text[self.at])
+                    self.at += 1
+                if ord(end) - ord(char) < _MAX_CLASS:
+                    chars.extend(map(chr, range(ord(char), ord(end) + 1)))
+                else:
+                    open_ended = True
+            else:
+                chars.append(char)
+        self.at += 1  # "]"
+        return None if open_ended or len(chars) > _MAX_CLASS else "".join(chars)
 
 
-def _node(op, av, room: int) -> _Prefixes:
-    if op is sre.LITERAL:
-        return {(chr(av).lower(), True)}
-    if op is sre.IN:
-        chars = _class_chars(av)
-        return {("", False)} if chars is None else {(ch.lower(), True) for ch in chars}
-    if op is sre.BRANCH:
-        return set().union(*(_sequence(alternative, room) for alternative in av[1]))
-    if op is sre.SUBPATTERN:
-        return _sequence(av[3], room)
-    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-        low, high, body = av
+def _node(node: _Node, room: int) -> _Prefixes:
+    kind = node[0]
+    if kind == "chars":
+        return {("", False)} if node[1] is None else {(ch.lower(), True) for ch in node[1]}
+    if kind == "or":
+        return set().union(*(_sequence(alternative, room) for alternative in node[1]))
+    if kind == "seq":
+        return _sequence(node[1], room)
+    if kind == "repeat":
+        _, low, high, body = node
         inner = _sequence(body, room)
         if high != 1:
             inner = {(text, False) for text, _ in inner}
         return inner | {("", True)} if low == 0 else inner
-    if op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
-        return {("", True)}  # zero width: the next node starts at the same place
-    if op is sre.CATEGORY and av is sre.CATEGORY_DIGIT:
-        return {(ch, True) for ch in _DIGITS}
-    return {("", False)}
+    return {("", True)}  # zero width: the next node starts at the same place
 
 
 def _sequence(items, room: int) -> _Prefixes:
     done: _Prefixes = set()
     growing = {""}
-    for op, av in items:
+    for node in items:
         following = set()
         for head in growing:
-            for text, complete in _node(op, av, room - len(head)):
+            for text, complete in _node(node, room - len(head)):
                 joined = head + text
                 if complete and len(joined) < room:
                     following.add(joined)
@@ -111,7 +224,8 @@ def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> st
     """
     starts: set[str] = set()
     for pattern in patterns:
-        starts |= {text for text, _ in _sequence(sre_parse.parse(pattern, flags), length)}
+        nodes = _Reader(pattern, verbose=bool(flags & re.VERBOSE)).alternatives()
+        starts |= {text for text, _ in _sequence(nodes, length)}
     if "" in starts:
         raise ValueError("a pattern can begin with any character; there is nothing to filter on")
     return "(?=" + _trie(starts) + ")"

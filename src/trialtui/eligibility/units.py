@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from trialtui.eligibility.measures import MEASURES, ULN_RANGE, Measure
+
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 _ABOVE = r"(?:(?:higher|greater|above|more|over)\s+(?:than\s+)?|in\s+excess\s+of\s+)"
@@ -153,48 +155,9 @@ def unit_kind(text: str) -> tuple[str, float] | None:
     return ("seconds", 1.0)
 
 
-# Canonical unit, accepted kinds with extra factors, and the values that can be a real limit.
-_COUNT = {"count": ("10^9/L", 1.0)}
-_RULES: dict[str, tuple[dict[str, tuple[str, float]], tuple[float, float]]] = {
-    "anc": (_COUNT, (0.05, 30)),
-    "alc": (_COUNT, (0.05, 100)),
-    "wbc": (_COUNT, (0.5, 500)),
-    "platelets": (_COUNT, (5, 2000)),
-    "hemoglobin": ({"g/dL": ("g/dL", 1.0), "mmol/L": ("g/dL", 1.611), "mg/dL": ("g/dL", 0.001)}, (4, 25)),
-    "total_bilirubin": ({"mg/dL": ("mg/dL", 1.0), "umol/L": ("mg/dL", 1 / 17.1)}, (0.1, 30)),
-    "direct_bilirubin": ({"mg/dL": ("mg/dL", 1.0), "umol/L": ("mg/dL", 1 / 17.1)}, (0.05, 20)),
-    "creatinine": ({"mg/dL": ("mg/dL", 1.0), "umol/L": ("mg/dL", 1 / 88.4), "mmol/L": ("mg/dL", 1000 / 88.4)}, (0.2, 15)),
-    "ast": ({"U/L": ("U/L", 1.0)}, (5, 2000)),
-    "alt": ({"U/L": ("U/L", 1.0)}, (5, 2000)),
-    "lipase": ({"U/L": ("U/L", 1.0)}, (5, 5000)),
-    "amylase": ({"U/L": ("U/L", 1.0)}, (5, 5000)),
-    "gfr": ({"mL/min": ("mL/min", 1.0)}, (5, 200)),
-    "albumin": ({"g/dL": ("g/dL", 1.0)}, (1.0, 6.0)),
-    "lvef": ({"%": ("%", 1.0)}, (10, 90)),
-    "shortening_fraction": ({"%": ("%", 1.0)}, (10, 60)),
-    "spo2": ({"%": ("%", 1.0)}, (70, 100)),
-    "lymphocyte_pct": ({"%": ("%", 1.0)}, (1, 100)),
-    "inr": ({}, (0.5, 6)),
-    "pt": ({"seconds": ("seconds", 1.0)}, (5, 60)),
-    "aptt": ({"seconds": ("seconds", 1.0)}, (15, 200)),
-    "age": ({"time": ("years", 1 / 365.25)}, (0, 120)),
-    "weight": ({"kg": ("kg", 1.0)}, (0.3, 400)),
-    "bmi": ({"kg/m2": ("kg/m2", 1.0)}, (10, 80)),
-    "life_expectancy": ({"time": ("days", 1.0)}, (7, 3700)),
-    "ecog": ({}, (0, 5)),
-    "karnofsky": ({"%": ("score", 1.0)}, (10, 100)),
-    "lansky": ({"%": ("score", 1.0)}, (10, 100)),
-}
-_ULN_RANGE = (0.5, 30)
-_ULN_MEASURES = frozenset({"ast", "alt", "total_bilirubin", "direct_bilirubin", "creatinine", "lipase", "amylase", "inr",
-                           "pt", "aptt"})
-_NO_UNIT = {
-    # measure → canonical unit assumed when none is written, and whether that needs saying
-    "ecog": "score", "karnofsky": "score", "lansky": "score", "inr": "ratio", "gfr": "mL/min",
-    "lvef": "%", "shortening_fraction": "%", "spo2": "%", "age": "years", "weight": "kg",
-    "bmi": "kg/m2", "lymphocyte_pct": "%",
-}
-_USUALLY_UNITLESS = {"ecog", "karnofsky", "lansky", "inr", "age"}
+_RULES = {m.id: (m, dict(m.units), *m.plausible) for m in MEASURES.values()}
+"""Each measure's entry, accepted unit kinds with factors, and plausible range: one lookup on the
+hot path."""
 
 
 def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[float, str, str | None] | None:
@@ -202,26 +165,26 @@ def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[flo
     rules = _RULES.get(measure)
     if rules is None:
         return None
-    accepted, (low, high) = rules
+    spec, accepted, low, high = rules
     if unit_text:
         kind = unit_kind(unit_text)
         if kind is None:
             return None
         name, factor = kind
         if name == "xULN":
-            if measure in _ULN_MEASURES and _ULN_RANGE[0] <= value <= _ULN_RANGE[1]:
+            if spec.uln_as and ULN_RANGE[0] <= value <= ULN_RANGE[1]:
                 return (value, "xULN", None)
             return None
         if name == "%ULN":
-            return _percent_of_uln(measure, value, of=factor == 1.0)
+            return _percent_of_uln(spec, value, of=factor == 1.0)
         if name not in accepted:
             return None
-        canonical, extra = accepted[name]
-        converted = value * factor * extra
+        canonical = spec.unit
+        converted = value * factor * accepted[name]
         if low <= converted <= high:
             return (converted, canonical, None)
         if name in _CONCENTRATIONS and converted:
-            slip = _unit_slip(accepted, value, low, high)
+            slip = _unit_slip(spec, value)
             if slip is not None:
                 return slip
         if name == "count" and unit_text.rstrip().lower().endswith("ml"):
@@ -230,62 +193,50 @@ def to_canonical(measure: str, value: float, unit_text: str | None) -> tuple[flo
             if low <= converted <= high:
                 return (converted, canonical, "unit written per mL, read as per µL")
         return None
-    return _guess_unit(measure, value, low, high)
+    return _guess_unit(spec, value)
 
 
-def _percent_of_uln(measure: str, value: float, of: bool) -> tuple[float, str, str | None] | None:
+def _percent_of_uln(spec: Measure, value: float, of: bool) -> tuple[float, str, str | None] | None:
     """"N% above the ULN" is (1 + N/100) × ULN; "N% of the ULN" is N/100 × ULN from 100% on, and
     below 100% can only mean above it ("exceeds 50% of the ULN" excludes > 1.5 × ULN): marked."""
-    if measure not in _ULN_MEASURES:
+    if not spec.uln_as:
         return None
     if of and value >= 100:
         multiple, reason = value / 100, None
     else:
         multiple = 1 + value / 100
         reason = f"{value:g}% of the ULN read as {value:g}% above it" if of else None
-    return (round(multiple, 6), "xULN", reason) if _ULN_RANGE[0] <= multiple <= _ULN_RANGE[1] else None
+    return (round(multiple, 6), "xULN", reason) if ULN_RANGE[0] <= multiple <= ULN_RANGE[1] else None
 
 
 _CONCENTRATIONS = frozenset({"g/dL", "mg/dL", "umol/L", "mmol/L"})
 
 
-def _unit_slip(accepted: dict[str, tuple[str, float]], value: float, low: float, high: float) -> tuple[float, str, str] | None:
+def _unit_slip(spec: Measure, value: float) -> tuple[float, str, str] | None:
     """A concentration whose written unit makes the value impossible ("hemoglobin 9.0 mg/dL",
     "creatinine 130 mmol/L", "bilirubin 2.5 mg/mL"): the first of the measure's own units, canonical
     first, in which the number is a real limit, marked as a guess."""
-    for name, (canonical, extra) in accepted.items():
+    low, high = spec.plausible
+    for name, extra in spec.units:
         if name in _CONCENTRATIONS and low <= value * extra <= high:
-            return (value * extra, canonical, f"unit written does not fit the value; read as {name}")
+            return (value * extra, spec.unit, f"unit written does not fit the value; read as {name}")
     return None
 
 
-def _guess_unit(measure: str, value: float, low: float, high: float) -> tuple[float, str, str | None] | None:
-    """No unit written: choose the one the value's magnitude implies, and say it was a guess."""
-    if measure in _NO_UNIT:
+def _guess_unit(spec: Measure, value: float) -> tuple[float, str, str | None] | None:
+    """No unit written: read it as the measure's entry says, and say it was a guess."""
+    how = spec.no_unit
+    if how is None:
+        return None
+    low, high = spec.plausible
+    unit = spec.unit
+    if how.how == "assumed":
         if not low <= value <= high:
             return None
-        reason = None if measure in _USUALLY_UNITLESS else "no unit written"
-        return (value, _NO_UNIT[measure], reason)
-    guess: tuple[float, str] | None = None
-    if measure in ("anc", "alc", "wbc"):
-        guess = (value / 1000, "10^9/L") if value >= 100 else (value, "10^9/L")
-    elif measure == "platelets":
-        guess = (value / 1000, "10^9/L") if value >= 2000 else (value, "10^9/L")
-    elif measure == "hemoglobin":
-        guess = (value / 10, "g/dL") if value >= 40 else (value, "g/dL")
-    elif measure == "albumin":
-        guess = (value / 10, "g/dL") if value >= 15 else (value, "g/dL")
-    elif measure in ("total_bilirubin", "direct_bilirubin"):
-        guess = (value / 17.1, "mg/dL") if value >= 10 else (value, "mg/dL")
-    elif measure == "creatinine":
-        guess = (value / 88.4, "mg/dL") if value >= 20 else (value, "mg/dL")
-    elif measure in ("ast", "alt", "lipase", "amylase", "aptt"):
-        guess = (value, "xULN") if value <= 10 else (value, "U/L" if measure != "aptt" else "seconds")
-    if guess is None:
-        return None
-    converted, unit = guess
-    if unit == "xULN":
-        return (converted, unit, "no unit written, read as ×ULN") if 0.5 <= converted <= 10 else None
+        return (value, unit, None if how.silent else "no unit written")
+    if how.how == "uln_or_absolute" and value <= how.switch:
+        return (value, "xULN", "no unit written, read as ×ULN") if 0.5 <= value <= how.switch else None
+    converted = value / how.divisor if how.how == "by_magnitude" and value >= how.switch else value
     if low <= converted <= high:
         return (converted, unit, f"no unit written, read as {unit}")
     return None

@@ -1,0 +1,50 @@
+"""The extractor's pre-filters find every place a pattern can match, reading the patterns
+themselves with the public `re` module only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from trialtui.eligibility.prefilter import Prefiltered, starts_lookahead
+
+SENTENCES = [
+    "ANC ≥ 1.5 x 10^9/L (≥ 1,000/mm3 if bone marrow involvement); Platelets > 75,000/µL",
+    "Total bilirubin ≤1.5×ULN, AST/ALT <= 2.5 times the upper limit of normal",
+    "Age 18 years or older; ECOG 0-1; life expectancy of at least 12 weeks",
+    "Creatinine clearance (Cockcroft-Gault) ≥ 60 mL/min; Hgb 9 g/dL",
+]
+
+
+@pytest.mark.parametrize("pattern, flags", [
+    (r"(?P<n>\d+(?:[.,]\d+)?)\s*(?:x|×)\s*10\^9/L", re.IGNORECASE),
+    (r"(bili\w*)\s+(?:≤|<=|<)\s*\d", re.IGNORECASE),  # a capture group
+    (r"(?-i:ECOG|AST|ALT)(?![a-z])\s*[0-4]", 0),
+    (r"[A-Z]{2,}\s*[<>≤≥]=?", 0),
+    (r"""
+        (?:life\s+expectancy   # a comment in a verbose pattern
+        |age)\s+(?:of\s+)?(?:at\s+least\s+)?\d+
+     """, re.IGNORECASE | re.VERBOSE),
+    (r"(?<![a-z])ul[n]|upper\s+limit|\bnormal\b", re.IGNORECASE),
+])
+def test_every_match_is_found_where_the_filter_says_one_may_begin(pattern, flags):
+    compiled = re.compile(pattern, flags)
+    filtered = Prefiltered(compiled)
+    for sentence in SENTENCES:
+        lowered = sentence.lower()
+        assert [m.span() for m in filtered.finditer(sentence, lowered)] == [m.span() for m in compiled.finditer(sentence)]
+
+
+def test_a_pattern_that_can_begin_anywhere_is_refused():
+    with pytest.raises(ValueError):
+        starts_lookahead([r"\w+\s*≥"], re.IGNORECASE)
+
+
+def test_no_private_parts_of_re_are_imported():
+    """`re._parser` and `re._constants` change between Python versions without notice."""
+    source = Path(__file__).resolve().parent.parent / "src" / "trialtui"
+    for path in source.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\bre\._|\bsre_|import\s+_parser|import\s+_constants", text), path
