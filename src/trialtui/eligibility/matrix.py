@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from trialtui.eligibility.diff import diff_thresholds
+from trialtui.eligibility.display import threshold_text
 from trialtui.eligibility.extract import Threshold
 
 MAX_TRIALS = 20
 """The most trials one matrix holds: beyond that the columns no longer fit a screen or a page."""
 
 _RANKED = {"same", "a_stricter", "b_stricter"}
+
+STRICTEST_MARK = "▲"
+LOOSEST_MARK = "▼"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,17 @@ class MatrixRow:
         """ "in 3 of 7", or "" when every trial states the measure."""
         stated, total = len(self.present), len(self.values)
         return "" if stated == total else f"in {stated} of {total}"
+
+    def mark(self, trial_id: str) -> str:
+        """▲ on the strictest trial, ▼ on the loosest; nothing when every trial stating the
+        measure ties (all strictest and all loosest at once says nothing)."""
+        if self.strictest == self.loosest:
+            return ""
+        return STRICTEST_MARK if trial_id in self.strictest else LOOSEST_MARK if trial_id in self.loosest else ""
+
+    def cell_text(self, trial_id: str, separator: str = "; ") -> str:
+        """A trial's limits on this measure in its own terms, "—" when it states none."""
+        return separator.join(threshold_text(t) for t in self.values[trial_id]) or "—"
 
 
 @dataclass(frozen=True, slots=True)
