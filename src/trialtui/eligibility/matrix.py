@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-from trialtui.eligibility.diff import diff_thresholds
 from trialtui.eligibility.display import threshold_text
-from trialtui.eligibility.extract import Threshold
+
+if TYPE_CHECKING:  # the reader and the diff load when a matrix is built, not when the app starts
+    from trialtui.eligibility.extract import Threshold
 
 MAX_TRIALS = 20
 """The most trials one matrix holds: beyond that the columns no longer fit a screen or a page."""
@@ -78,6 +80,8 @@ class ThresholdMatrix:
 
 
 def _rank(values: dict[str, list[Threshold]]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    from trialtui.eligibility.diff import diff_thresholds
+
     present = [trial_id for trial_id, limits in values.items() if limits]
     if len(present) < 2:  # nothing to rank against
         return (), (), True
@@ -104,6 +108,8 @@ def _rank(values: dict[str, list[Threshold]]) -> tuple[tuple[str, ...], tuple[st
 def threshold_matrix(thresholds: dict[str, list[Threshold]]) -> ThresholdMatrix:
     """The matrix of trial id → its thresholds (column order is the dict's order), rows in the
     order the two-trial diff reads them."""
+    from trialtui.eligibility.diff import diff_thresholds
+
     trials = tuple(thresholds)
     everything = [t for limits in thresholds.values() for t in limits]
     measures = [row.measure for row in diff_thresholds(everything, [])]
