@@ -90,6 +90,7 @@ async def matrix(pilot) -> None:
         trials.highlight(trial_id)
         await pilot.press("m")
     await pilot.press("M")
+    pilot.app.clear_notifications()  # the marking toasts, not part of the matrix
     await settled(pilot)
     pilot.app.screen.query_one("#threshold-matrix").move_cursor(row=6, column=1)
     await settled(pilot)

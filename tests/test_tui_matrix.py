@@ -102,3 +102,18 @@ async def test_c_still_compares_the_last_two_marked_and_one_mark_is_not_a_matrix
         await pilot.press("M")
         await pilot.pause()
         assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_a_checked_patient_adds_a_verdict_row_and_marks_the_failing_cells():
+    from trialtui.patient_check import PatientEntry
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert app.session.set_patient(PatientEntry(age="10", labs={"platelets": "60 x10^9/L"})) == []
+        screen = await open_matrix(pilot)
+        table = screen.query_one("#threshold-matrix", DataTable)
+        assert cell(table, "patient", "NCT06751134").startswith("fails: platelets")
+        assert cell(table, "platelets", "NCT06751134") == "▲ ≥ 75 ×10^9/L ✗"
+        assert cell(table, "platelets", "NCT06631040") == "▼ ≥ 50 ×10^9/L"  # 60 meets it
+        assert not cell(table, "patient", "NCT06631040").startswith("fails: platelets")
