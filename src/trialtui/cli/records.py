@@ -250,7 +250,7 @@ def _print_matrix(args: argparse.Namespace, trials: list, thresholds: dict[str, 
             ranked = "" if row.comparable else ", not comparable"
             print(terminal_text(f"{measure_label(row.measure):<20} " + " ".join(f"{c:<{width}}" for c in cells)
                                 + f" {stated}{ranked}"))
-        print(f"\n▲ strictest  ▼ loosest (by the two-trial diff's rules)")
+        print("\n▲ strictest  ▼ loosest (by the two-trial diff's rules)")
     return status
 
 

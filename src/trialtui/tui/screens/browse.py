@@ -382,7 +382,7 @@ class BrowseScreen(ReviewActions, Screen):
         fits = {trial_id: session.fit(trial_id) for trial_id in marked}  # first: the matrix then holds the lists they checked
         thresholds = {trial_id: session.thresholds(trial_id) for trial_id in marked}
         sources = {id(t): source for trial_id in marked
-                   for t, source in zip(thresholds[trial_id], session.threshold_sources(trial_id))}
+                   for t, source in zip(thresholds[trial_id], session.threshold_sources(trial_id), strict=True)}
         titles = {trial_id: session.trial(trial_id).title for trial_id in marked}
         self.app.push_screen(MatrixScreen(threshold_matrix(thresholds), titles, sources, fits))
 
