@@ -56,7 +56,7 @@ class BrowseScreen(ReviewActions, Screen):
         Binding("p", "patient", "Patient check", id="browse.patient"),
         Binding("m", "mark", "Mark", id="browse.mark"),
         Binding("c", "compare", "Compare", id="browse.compare"),
-        Binding("M", "matrix", "Matrix", id="browse.matrix"),
+        Binding("M", "matrix", "Matrix", show=False, id="browse.matrix"),
         *REVIEW_BINDINGS,
         Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
         Binding("left_square_bracket", "section(-1)", "Previous section", show=False, id="browse.prev_section"),
