@@ -80,6 +80,22 @@ async def compare(pilot) -> None:
     await settled(pilot)
 
 
+async def matrix(pilot) -> None:
+    """The four seeds with thresholds marked with m and shown side by side with M."""
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    trials = pilot.app.screen.query_one(TrialList)
+    trials.focus()
+    for trial_id in ("NCT06751134", "NCT06674265", "NCT06836505", "NCT06631040"):
+        trials.highlight(trial_id)
+        await pilot.press("m")
+    await pilot.press("M")
+    pilot.app.clear_notifications()  # the marking toasts, not part of the matrix
+    await settled(pilot)
+    pilot.app.screen.query_one("#threshold-matrix").move_cursor(row=6, column=1)
+    await settled(pilot)
+
+
 async def thresholds(pilot) -> None:
     from trialtui.tui.widgets.threshold_table import ThresholdTable
     from trialtui.tui.widgets.trial_list import TrialList
@@ -198,6 +214,7 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
     "search": (search, None),
     "thresholds": (thresholds, None),
     "compare": (compare, None),
+    "matrix": (matrix, None),
     "patient-form": (patient_form, None),
     "patient": (patient, None),
     "annotated": (annotated, None),

@@ -1,5 +1,6 @@
-"""Reports a reviewer hands to a colleague: a trial or a two-trial comparison as Markdown, and the
-current list as CSV. Plain functions of plain data, so the TUI and scripts write the same files.
+"""Reports a reviewer hands to a colleague: a trial, a two-trial comparison or a many-trial
+threshold matrix as Markdown, and the current list or the matrix as CSV. Plain functions of plain
+data, so the TUI and scripts write the same files.
 
 Every piece of record or reviewer text goes through `markdown_text`, so whatever a
 record holds shows as its text and the report's own headings, lists and tables stay intact.
@@ -16,6 +17,7 @@ from pathlib import Path
 from trialtui.comparison import Comparison
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
+from trialtui.eligibility.matrix import LOOSEST_MARK, STRICTEST_MARK, ThresholdMatrix
 from trialtui.models import Trial, display_enum, display_phases
 from trialtui.patient_check import TrialFit
 from trialtui.review import MARK_WORDS, STATUS_WORDS, criterion_key, threshold_key
@@ -182,3 +184,38 @@ def write_report(path: Path, text: str) -> Path:
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
     return path
+
+
+def matrix_report(matrix: ThresholdMatrix, titles: dict[str, str]) -> str:
+    """Many trials' thresholds as one Markdown table: a column per trial, ▲ on the strictest and ▼
+    on the loosest of each row, how many trials state it, and whether the row can be ranked."""
+    out = [f"# Eligibility thresholds of {len(matrix.trials)} trials", ""]
+    out += [f"- {_md(trial_id)} — {_md(titles.get(trial_id, ''))}" for trial_id in matrix.trials]
+    out += ["", f"{STRICTEST_MARK} strictest · {LOOSEST_MARK} loosest, by the two-trial diff's rules; "
+                "rows that cannot be ranked (×ULN against absolute limits, or stricter on one bound and "
+                "looser on the other) say so.", ""]
+    out.append("| Measure | " + " | ".join(_cell(trial_id) for trial_id in matrix.trials) + " | Stated by | Ranked |")
+    out.append("|---|" + "---|" * len(matrix.trials) + "---|---|")
+    for row in matrix.rows:
+        cells = [(f"{row.mark(trial_id)} " if row.mark(trial_id) else "")
+                 + "<br>".join(_cell(threshold_text(t)) for t in row.values[trial_id]) or "—"
+                 for trial_id in matrix.trials]
+        stated = row.presence() or "all"
+        ranked = "not comparable" if not row.comparable else "yes" if len(row.present) > 1 else "—"
+        out.append(f"| {_cell(measure_label(row.measure))} | " + " | ".join(cells)
+                   + f" | {stated} | {ranked} |")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def matrix_csv(matrix: ThresholdMatrix) -> str:
+    """The matrix as CSV: a row per measure, a column per trial, then the strictest and loosest
+    trials, how many trials state the measure and whether it can be ranked."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_cell(value) for value in ("measure", *matrix.trials, "strictest", "loosest", "stated_by", "comparable")])
+    for row in matrix.rows:
+        values = [measure_label(row.measure), *(row.cell_text(trial_id) for trial_id in matrix.trials),
+                  " ".join(row.strictest), " ".join(row.loosest), f"{len(row.present)} of {len(matrix.trials)}",
+                  "yes" if row.comparable else "no"]
+        writer.writerow([csv_cell(value) for value in values])
+    return buffer.getvalue()

@@ -17,6 +17,7 @@ from trialtui.catalog import Catalog, First, Progress, load_catalog
 from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.criteria import split_criteria
+from trialtui.eligibility.matrix import MAX_TRIALS
 from trialtui.eligibility.patient import PatientProfile
 from trialtui.models import Trial
 from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
@@ -376,11 +377,11 @@ class ReviewSession:
         return ReviewNotes(a.note, list(a.tags), a.status, a.reason, a.star, self.marks(trial_id))
 
     def toggle_mark(self, trial_id: str) -> list[str]:
-        """Mark a trial for comparison (at most two; the oldest mark drops) or unmark it."""
+        """Mark a trial for comparison (at most a matrix's worth; the oldest mark drops) or unmark it."""
         if trial_id in self.marked:
             self.marked.remove(trial_id)
         else:
-            self.marked = [*self.marked, trial_id][-2:]
+            self.marked = [*self.marked, trial_id][-MAX_TRIALS:]
         return self.marked
 
     def _extract(self, trial_id: str) -> list:

@@ -48,10 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_thresholds)
 
-    p = subparsers.add_parser("diff", parents=[data], help="two trials' eligibility thresholds side by side")
-    p.add_argument("trial_a", metavar="ID_A")
-    p.add_argument("trial_b", metavar="ID_B")
+    p = subparsers.add_parser("diff", parents=[data], help="trials' eligibility thresholds side by side (2 to 20)",
+                              description="Two trials: which is stricter, measure by measure. Three to 20: one "
+                                          "column each, the strictest (▲) and loosest (▼) marked per measure.")
+    p.add_argument("trial_ids", nargs="+", metavar="ID")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--format", choices=("markdown", "csv"), help="the matrix as a Markdown table or CSV")
     p.set_defaults(handler=cmd_diff)
 
     p = subparsers.add_parser("search", parents=[data], help="fuzzy search by drug, site, condition, sponsor or id")
@@ -191,14 +193,23 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from trialtui.eligibility.diff import diff_json, diff_thresholds
     from trialtui.eligibility.extract import extract_thresholds
+    from trialtui.eligibility.matrix import MAX_TRIALS
 
+    if not 2 <= len(args.trial_ids) <= MAX_TRIALS:
+        return fail(f"diff compares 2 to {MAX_TRIALS} trials, not {len(args.trial_ids)}")
+    if args.json and args.format:
+        return fail("--json and --format are two different outputs: give one")
     catalog, status = _catalog(args)
     trials = []
-    for text in (args.trial_a, args.trial_b):
+    for text in args.trial_ids:
         trial = _one_trial(catalog, text)
         if trial is None:
             return fail(f"{text}: no such trial (try `trialtui list`)")
+        if any(t.trial_id == trial.trial_id for t in trials):
+            return fail(f"{text}: named twice")
         trials.append(trial)
+    if len(trials) > 2 or args.format:
+        return _print_matrix(args, trials, {t.trial_id: extract_thresholds(t) for t in trials}, status)
     a, b = trials
     rows = diff_thresholds(extract_thresholds(a), extract_thresholds(b))
     result = diff_json(a.trial_id, b.trial_id, rows)
@@ -212,6 +223,34 @@ def cmd_diff(args: argparse.Namespace) -> int:
         left = "; ".join(threshold_text(t) for t in row["a"]) or "—"
         right = "; ".join(threshold_text(t) for t in row["b"]) or "—"
         print(terminal_text(f"{measure_label(row['measure']):<20} {left:<30} {right:<30} {VERDICT_WORDS[row['verdict']]}"))
+    return status
+
+
+def _print_matrix(args: argparse.Namespace, trials: list, thresholds: dict[str, list], status: int) -> int:
+    """Three or more trials (or any number with --format): the threshold matrix."""
+    from trialtui.eligibility.matrix import threshold_matrix
+    from trialtui.reports import matrix_csv, matrix_report
+
+    matrix = threshold_matrix(thresholds)
+    if args.json:
+        print_json(matrix.to_json())
+    elif args.format == "markdown":
+        sys.stdout.write(matrix_report(matrix, {t.trial_id: t.title for t in trials}))
+    elif args.format == "csv":
+        sys.stdout.write(matrix_csv(matrix))
+    else:
+        for trial in trials:
+            print(terminal_text(f"{trial.trial_id}  {trial.title}"))
+        width = 26
+        print()
+        print(terminal_text(f"{'measure':<20} " + " ".join(f"  {t.trial_id:<{width - 2}}" for t in trials) + " stated by"))
+        for row in matrix.rows:
+            cells = [f"{row.mark(t.trial_id) or ' '} {row.cell_text(t.trial_id)}" for t in trials]
+            stated = row.presence() or "all"
+            ranked = "" if row.comparable else ", not comparable"
+            print(terminal_text(f"{measure_label(row.measure):<20} " + " ".join(f"{c:<{width}}" for c in cells)
+                                + f" {stated}{ranked}"))
+        print("\n▲ strictest  ▼ loosest (by the two-trial diff's rules)")
     return status
 
 

@@ -56,6 +56,7 @@ class BrowseScreen(ReviewActions, Screen):
         Binding("p", "patient", "Patient check", id="browse.patient"),
         Binding("m", "mark", "Mark", id="browse.mark"),
         Binding("c", "compare", "Compare", id="browse.compare"),
+        Binding("M", "matrix", "Matrix", show=False, id="browse.matrix"),
         *REVIEW_BINDINGS,
         Binding("right_square_bracket", "section(1)", "Next section", id="browse.next_section"),
         Binding("left_square_bracket", "section(-1)", "Previous section", show=False, id="browse.prev_section"),
@@ -341,12 +342,14 @@ class BrowseScreen(ReviewActions, Screen):
         self._refresh_rows(changed)
         if len(after) == 2:
             self.notify(f"Marked {after[0]} and {after[1]}: press c to compare", timeout=3)
+        elif len(after) > 2:
+            self.notify(f"{len(after)} trials marked: M shows them side by side, c compares the last two", timeout=3)
 
     def action_compare(self) -> None:
         """Compare the two marked trials, or the marked one with the highlighted one."""
         session = self.app.session
         current = self.query_one(TrialList).current
-        pair = list(session.marked)
+        pair = list(session.marked)[-2:]
         if len(pair) == 1 and current and current.digest.trial_id not in pair:
             pair.append(current.digest.trial_id)
         if len(pair) != 2:
@@ -365,6 +368,23 @@ class BrowseScreen(ReviewActions, Screen):
             return
         self.app.push_screen(CompareScreen(comparison, fits,
                                            (session.review_notes(a_id), session.review_notes(b_id))))
+
+    def action_matrix(self) -> None:
+        """The marked trials' thresholds side by side, a column each."""
+        from trialtui.eligibility.matrix import threshold_matrix
+        from trialtui.tui.screens.matrix import MatrixScreen
+
+        session = self.app.session
+        marked = [trial_id for trial_id in session.marked if session.trial(trial_id) is not None]
+        if len(marked) < 2:
+            self.notify("Mark two or more trials with m (up to 20) to see them side by side.", severity="warning")
+            return
+        fits = {trial_id: session.fit(trial_id) for trial_id in marked}  # first: the matrix then holds the lists they checked
+        thresholds = {trial_id: session.thresholds(trial_id) for trial_id in marked}
+        sources = {id(t): source for trial_id in marked
+                   for t, source in zip(thresholds[trial_id], session.threshold_sources(trial_id), strict=True)}
+        titles = {trial_id: session.trial(trial_id).title for trial_id in marked}
+        self.app.push_screen(MatrixScreen(threshold_matrix(thresholds), titles, sources, fits))
 
     def compare_with_current(self, other_id: str) -> None:
         current = self.query_one(TrialList).current
@@ -574,8 +594,10 @@ class BrowseScreen(ReviewActions, Screen):
         yield SystemCommand("Search: focus the search box", "Type a drug, site, condition or id", self.action_focus_search)
         yield SystemCommand("Compare: the two marked trials", "Thresholds side by side, then the rest of both records",
                             self.action_compare)
-        yield SystemCommand("Compare: mark or unmark the highlighted trial", "Two marked trials can be compared",
-                            self.action_mark)
+        yield SystemCommand("Compare: mark or unmark the highlighted trial",
+                            "Up to 20 marked trials: c compares the last two, M shows them all", self.action_mark)
+        yield SystemCommand("Compare: the marked trials' thresholds side by side",
+                            "A column per marked trial, the strictest and loosest marked per measure", self.action_matrix)
         yield SystemCommand("Fetch: trials from ClinicalTrials.gov",
                             "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs",
                             self.action_fetch)

@@ -29,6 +29,7 @@ _PLACES = {
     "ThresholdTable": "Thresholds table",
     "CriteriaChecklist": "Criteria checklist",
     "CompareScreen": "Compare",
+    "MatrixScreen": "Threshold matrix",
     "ChangesScreen": "What changed",
 }
 """Where a key works, named as the screens show it (never a class name)."""
@@ -40,11 +41,12 @@ def _where(node: DOMNode) -> str:
 
 def legend() -> Table:
     """What each symbol on the screens means, drawn from the tables the screens use."""
+    from trialtui.eligibility.matrix import LOOSEST_MARK, STRICTEST_MARK
     from trialtui.patient_check import FIT_BADGES
     from trialtui.review import MARK_GLYPHS, MARK_WORDS, STATUS_GLYPHS, STATUS_WORDS
 
     rows = [
-        ("In the trial list", "◆", "marked for comparison (m)"),
+        ("In the trial list", "◆", "marked for comparison (m): c compares two, M up to 20"),
         ("", "★", "starred"),
         *(("", glyph, f"your review: {STATUS_WORDS[status].lower()}") for status, glyph in STATUS_GLYPHS.items() if glyph),
         ("", FIT_BADGES["fits"], "the patient fits the trial"),
@@ -61,6 +63,9 @@ def legend() -> Table:
         ("", "=", "the same limit"),
         ("", "≠", "mixed: each trial is stricter on a different limit"),
         ("", "?", "not comparable (one in × upper limit of normal, one absolute)"),
+        ("Threshold matrix", STRICTEST_MARK, "the strictest of the marked trials on this measure"),
+        ("", LOOSEST_MARK, "the loosest (neither when every trial sets the same limit)"),
+        ("", "✗", "the checked patient fails this trial's limit"),
         ("", "(or)", "one of a group: meeting any one limit of the group is enough"),
         ("", "(?)", "the reading is uncertain: check the sentence it came from"),
     ]
