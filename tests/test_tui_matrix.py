@@ -45,12 +45,14 @@ async def test_marking_four_seeds_and_pressing_M_shows_their_thresholds_ranked()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_matrix(pilot)
         table = screen.query_one("#threshold-matrix", DataTable)
-        assert [str(c.label) for c in table.columns.values()] == ["Measure", *FOUR, "Stated by"]
+        assert [str(c.label) for c in table.columns.values()] == ["Measure", *FOUR, "Spread", "Stated by"]
         assert cell(table, "platelets", "NCT06751134") == "▲ ≥ 75 ×10^9/L"
         assert cell(table, "platelets", "NCT06674265") == "> 50 ×10^9/L"
         assert cell(table, "platelets", "NCT06836505") == "—"
         assert cell(table, "platelets", "NCT06631040") == "▼ ≥ 50 ×10^9/L"
         assert cell(table, "platelets", "stated") == "in 3 of 4"
+        assert cell(table, "platelets", "spread") == "≥ 50 → ≥ 75 ×10^9/L"
+        assert cell(table, "creatinine", "spread") == "—"  # not comparable: no order to spread along
         assert cell(table, "age", "NCT06751134") == "≥ 1 year\n≤ 12 years"
         assert cell(table, "age", "stated") == "all, not comparable"
         assert cell(table, "creatinine", "stated") == "all, not comparable"

@@ -243,13 +243,14 @@ def _print_matrix(args: argparse.Namespace, trials: list, thresholds: dict[str, 
             print(terminal_text(f"{trial.trial_id}  {trial.title}"))
         width = 26
         print()
-        print(terminal_text(f"{'measure':<20} " + " ".join(f"  {t.trial_id:<{width - 2}}" for t in trials) + " stated by"))
+        print(terminal_text(f"{'measure':<20} " + " ".join(f"  {t.trial_id:<{width - 2}}" for t in trials)
+                            + f" {'spread':<{width}} stated by"))
         for row in matrix.rows:
             cells = [f"{row.mark(t.trial_id) or ' '} {row.cell_text(t.trial_id)}" for t in trials]
             stated = row.presence() or "all"
             ranked = "" if row.comparable else ", not comparable"
             print(terminal_text(f"{measure_label(row.measure):<20} " + " ".join(f"{c:<{width}}" for c in cells)
-                                + f" {stated}{ranked}"))
+                                + f" {row.spread or '—':<{width}} {stated}{ranked}"))
         print("\n▲ strictest  ▼ loosest (by the two-trial diff's rules)")
     return status
 
