@@ -29,7 +29,7 @@ PATIENT_ROW = "patient"
 
 
 class MatrixScreen(Screen):
-    """The marked trials side by side, measure by measure."""
+    """The marked (or listed) trials side by side, measure by measure."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="matrix.back"),
