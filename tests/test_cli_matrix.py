@@ -105,3 +105,22 @@ def test_matrix_markdown_has_a_spread_column(capsys):
     assert header.endswith("| Spread | Stated by | Ranked |")
     platelets = next(line for line in report.splitlines() if line.startswith("| platelets"))
     assert platelets.endswith("| ≥ 50 → ≥ 75 ×10^9/L | in 3 of 4 | yes |")
+
+
+def test_diff_tag_and_shortlist_take_the_annotated_trials(capsys):
+    for trial_id in FOUR[1:]:
+        assert main(["annotate", trial_id, "--tag", "cart"]) == 0
+    assert main(["annotate", FOUR[0], "--status", "shortlisted"]) == 0
+    capsys.readouterr()
+    status, out, err = run(capsys, "diff", "--data", str(SEEDS), "--tag", "cart", "--json")
+    assert status == 0, err
+    matrix = json.loads(out)
+    assert sorted(matrix["trials"]) == sorted(FOUR[1:])
+    platelets = next(row for row in matrix["rows"] if row["measure"] == "platelets")
+    assert platelets["strictest"] == ["NCT06674265"] and platelets["spread"] == "≥ 50 → > 50 ×10^9/L"
+    status, out, err = run(capsys, "diff", "--data", str(SEEDS), "--shortlist")
+    assert status == 2 and out == "" and err == "trialtui: diff compares 2 to 20 trials; the shortlist holds 1\n"
+    status, _, err = run(capsys, "diff", "--data", str(SEEDS), "--tag", "nothing-tagged")
+    assert status == 2 and "tag 'nothing-tagged' holds 0" in err
+    status, _, err = run(capsys, "diff", "--data", str(SEEDS), FOUR[0], "--tag", "cart")
+    assert status == 2 and "not both" in err
