@@ -62,7 +62,7 @@ def test_small_matrix_ranks_marks_presence_and_incomparable_rows():
     platelets = rows["platelets"].values
     assert next(row for row in data["rows"] if row["measure"] == "platelets") == {
         "measure": "platelets", "values": {trial_id: [platelets[trial_id][0].to_json()] for trial_id in "ABC"},
-        "strictest": ["B", "C"], "loosest": ["A"], "comparable": True}
+        "strictest": ["B", "C"], "loosest": ["A"], "comparable": True, "spread": "≥ 75 → ≥ 100 ×10^9/L"}
     assert next(row for row in data["rows"] if row["measure"] == "lvef")["values"]["B"] == []
 
 
@@ -83,6 +83,18 @@ def test_seed_matrix_agrees_with_the_pairwise_diff():
     rows = {row.measure: row for row in matrix.rows}
     assert rows["age"].presence() == ""
     assert any(row.comparable and row.strictest != row.loosest for row in matrix.rows)
+
+
+def test_spread_runs_from_loosest_to_strictest_only_on_ranked_rows_with_distinct_limits():
+    catalog = load_files([__import__("pathlib").Path(__file__).resolve().parent.parent / "seeds"])
+    matrix = threshold_matrix({trial_id: extract_thresholds(catalog.trial(trial_id)) for trial_id in SEEDS})
+    rows = {row.measure: row for row in matrix.rows}
+    assert rows["platelets"].spread == "≥ 50 → ≥ 75 ×10^9/L"
+    assert rows["life_expectancy"].spread == "≥ 12 weeks → ≥ 6 months"  # units differ: each side keeps its own
+    assert rows["ast"].spread == ""  # stated alike by both trials
+    assert rows["ecog"].spread == ""  # stated by one trial only
+    assert not rows["creatinine"].comparable and rows["creatinine"].spread == ""
+    assert matrix.to_json()["rows"][list(rows).index("platelets")]["spread"] == "≥ 50 → ≥ 75 ×10^9/L"
 
 
 @pytest.fixture(scope="module")

@@ -45,12 +45,14 @@ async def test_marking_four_seeds_and_pressing_M_shows_their_thresholds_ranked()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_matrix(pilot)
         table = screen.query_one("#threshold-matrix", DataTable)
-        assert [str(c.label) for c in table.columns.values()] == ["Measure", *FOUR, "Stated by"]
+        assert [str(c.label) for c in table.columns.values()] == ["Measure", *FOUR, "Spread", "Stated by"]
         assert cell(table, "platelets", "NCT06751134") == "▲ ≥ 75 ×10^9/L"
         assert cell(table, "platelets", "NCT06674265") == "> 50 ×10^9/L"
         assert cell(table, "platelets", "NCT06836505") == "—"
         assert cell(table, "platelets", "NCT06631040") == "▼ ≥ 50 ×10^9/L"
         assert cell(table, "platelets", "stated") == "in 3 of 4"
+        assert cell(table, "platelets", "spread") == "≥ 50 → ≥ 75 ×10^9/L"
+        assert cell(table, "creatinine", "spread") == "—"  # not comparable: no order to spread along
         assert cell(table, "age", "NCT06751134") == "≥ 1 year\n≤ 12 years"
         assert cell(table, "age", "stated") == "all, not comparable"
         assert cell(table, "creatinine", "stated") == "all, not comparable"
@@ -117,3 +119,64 @@ async def test_a_checked_patient_adds_a_verdict_row_and_marks_the_failing_cells(
         assert cell(table, "platelets", "NCT06751134") == "▲ ≥ 75 ×10^9/L ✗"
         assert cell(table, "platelets", "NCT06631040") == "▼ ≥ 50 ×10^9/L"  # 60 meets it
         assert not cell(table, "patient", "NCT06631040").startswith("fails: platelets")
+
+
+async def filter_by_tag(pilot, screen, tag: str) -> TrialList:
+    from textual.widgets import Input
+
+    from trialtui.tui.dialogs.filter_dialog import FilterDialog
+
+    trials = screen.query_one(TrialList)
+    await pilot.press("f")
+    assert isinstance(pilot.app.screen, FilterDialog)
+    pilot.app.screen.query_one("#filter-tag", Input).value = tag
+    await pilot.press("ctrl+s")
+    return trials
+
+
+async def test_with_nothing_marked_M_takes_the_trials_a_tag_filter_lists():
+    from pilot_helpers import type_text, wait_for
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        for trial_id in ("NCT06674265", "NCT06631040"):
+            trials.highlight(trial_id)
+            await pilot.press("t")
+            await type_text(pilot, "cart")
+            await pilot.press("enter", "escape")
+        await filter_by_tag(pilot, screen, "cart")
+        await wait_for(pilot, lambda: len(trials.digests) == 2, "the list filtered to the two tagged trials")
+        assert app.session.marked == []
+        await pilot.press("M")
+        await pilot.pause()
+        assert isinstance(app.screen, MatrixScreen)
+        table = app.screen.query_one("#threshold-matrix", DataTable)
+        listed = [d.trial_id for d in trials.digests]
+        assert sorted(listed) == ["NCT06631040", "NCT06674265"]
+        assert [str(c.label) for c in table.columns.values()] == ["Measure", *listed, "Spread", "Stated by"]
+        assert cell(table, "platelets", "NCT06674265") == "▲ > 50 ×10^9/L"
+        assert cell(table, "platelets", "spread") == "≥ 50 → > 50 ×10^9/L"
+
+
+async def test_with_nothing_marked_and_one_trial_listed_M_says_what_to_do():
+    from pilot_helpers import toasts, type_text, wait_for
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        trials.highlight("NCT06631040")
+        await pilot.press("t")
+        await type_text(pilot, "solo")
+        await pilot.press("enter", "escape")
+        await filter_by_tag(pilot, screen, "solo")
+        await wait_for(pilot, lambda: len(trials.digests) == 1, "the list filtered to the one tagged trial")
+        await pilot.press("M")
+        await wait_for(pilot, lambda: toasts(app), "a notification")
+        assert isinstance(app.screen, BrowseScreen)
+        assert any("The list holds 1 trials: mark 2 to 20 trials with m, or filter the list down to 2 to 20"
+                   in toast for toast in toasts(app))

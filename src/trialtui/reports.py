@@ -188,14 +188,16 @@ def write_report(path: Path, text: str) -> Path:
 
 def matrix_report(matrix: ThresholdMatrix, titles: dict[str, str]) -> str:
     """Many trials' thresholds as one Markdown table: a column per trial, ▲ on the strictest and ▼
-    on the loosest of each row, how many trials state it, and whether the row can be ranked."""
+    on the loosest of each row, its spread from loosest to strictest, how many trials state it, and
+    whether the row can be ranked."""
     out = [f"# Eligibility thresholds of {len(matrix.trials)} trials", ""]
     out += [f"- {_md(trial_id)} — {_md(titles.get(trial_id, ''))}" for trial_id in matrix.trials]
     out += ["", f"{STRICTEST_MARK} strictest · {LOOSEST_MARK} loosest, by the two-trial diff's rules; "
                 "rows that cannot be ranked (×ULN against absolute limits, or stricter on one bound and "
                 "looser on the other) say so.", ""]
-    out.append("| Measure | " + " | ".join(_cell(trial_id) for trial_id in matrix.trials) + " | Stated by | Ranked |")
-    out.append("|---|" + "---|" * len(matrix.trials) + "---|---|")
+    out.append("| Measure | " + " | ".join(_cell(trial_id) for trial_id in matrix.trials)
+               + " | Spread | Stated by | Ranked |")
+    out.append("|---|" + "---|" * len(matrix.trials) + "---|---|---|")
     for row in matrix.rows:
         cells = [(f"{row.mark(trial_id)} " if row.mark(trial_id) else "")
                  + "<br>".join(_cell(threshold_text(t)) for t in row.values[trial_id]) or "—"
@@ -203,19 +205,21 @@ def matrix_report(matrix: ThresholdMatrix, titles: dict[str, str]) -> str:
         stated = row.presence() or "all"
         ranked = "not comparable" if not row.comparable else "yes" if len(row.present) > 1 else "—"
         out.append(f"| {_cell(measure_label(row.measure))} | " + " | ".join(cells)
-                   + f" | {stated} | {ranked} |")
+                   + f" | {_cell(row.spread) or '—'} | {stated} | {ranked} |")
     return "\n".join(out).rstrip() + "\n"
 
 
 def matrix_csv(matrix: ThresholdMatrix) -> str:
     """The matrix as CSV: a row per measure, a column per trial, then the strictest and loosest
-    trials, how many trials state the measure and whether it can be ranked."""
+    trials, how many trials state the measure, whether it can be ranked and the spread from loosest
+    to strictest."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([csv_cell(value) for value in ("measure", *matrix.trials, "strictest", "loosest", "stated_by", "comparable")])
+    header = ("measure", *matrix.trials, "strictest", "loosest", "stated_by", "comparable", "spread")
+    writer.writerow([csv_cell(value) for value in header])
     for row in matrix.rows:
         values = [measure_label(row.measure), *(row.cell_text(trial_id) for trial_id in matrix.trials),
                   " ".join(row.strictest), " ".join(row.loosest), f"{len(row.present)} of {len(matrix.trials)}",
-                  "yes" if row.comparable else "no"]
+                  "yes" if row.comparable else "no", row.spread]
         writer.writerow([csv_cell(value) for value in values])
     return buffer.getvalue()

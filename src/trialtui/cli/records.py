@@ -51,7 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("diff", parents=[data], help="trials' eligibility thresholds side by side (2 to 20)",
                               description="Two trials: which is stricter, measure by measure. Three to 20: one "
                                           "column each, the strictest (▲) and loosest (▼) marked per measure.")
-    p.add_argument("trial_ids", nargs="+", metavar="ID")
+    p.add_argument("trial_ids", nargs="*", metavar="ID")
+    p.add_argument("--tag", action="append", default=[], metavar="T",
+                   help="instead of IDs: the trials with your tag T (as `list --tag T`)")
+    p.add_argument("--shortlist", action="store_true",
+                   help="instead of IDs: the trials you shortlisted (as `list --review shortlisted`)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--format", choices=("markdown", "csv"), help="the matrix as a Markdown table or CSV")
     p.set_defaults(handler=cmd_diff)
@@ -195,10 +199,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from trialtui.eligibility.extract import extract_thresholds
     from trialtui.eligibility.matrix import MAX_TRIALS
 
-    if not 2 <= len(args.trial_ids) <= MAX_TRIALS:
-        return fail(f"diff compares 2 to {MAX_TRIALS} trials, not {len(args.trial_ids)}")
     if args.json and args.format:
         return fail("--json and --format are two different outputs: give one")
+    if args.tag or args.shortlist:
+        if args.trial_ids:
+            return fail("give trial IDs or --tag/--shortlist, not both")
+        chosen = _annotated(args)
+        if isinstance(chosen, int):
+            return chosen
+        if not 2 <= len(chosen) <= MAX_TRIALS:
+            return fail(f"diff compares 2 to {MAX_TRIALS} trials; {_selection(args)} holds {len(chosen)}")
+        args.trial_ids = chosen
+    if not 2 <= len(args.trial_ids) <= MAX_TRIALS:
+        return fail(f"diff compares 2 to {MAX_TRIALS} trials, not {len(args.trial_ids)}")
     catalog, status = _catalog(args)
     trials = []
     for text in args.trial_ids:
@@ -226,6 +239,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return status
 
 
+def _annotated(args: argparse.Namespace) -> list[str] | int:
+    """The ids of the trials `diff --tag`/`--shortlist` names, as `list` with those filters lists
+    them; or a usage error's exit status."""
+    found = _filtered(argparse.Namespace(
+        data=getattr(args, "data", None), query="", status=[], phase=[], country="", age=None, starred=False, tag=args.tag,
+        review=["shortlisted"] if args.shortlist else []))
+    return found if isinstance(found, int) else [digest.trial_id for digest in found[0]]
+
+
+def _selection(args: argparse.Namespace) -> str:
+    """ "the shortlist with tag 'x'" and the like: what --tag/--shortlist chose, for a usage error."""
+    tags = " or ".join(repr(tag) for tag in args.tag)
+    if args.shortlist:
+        return "the shortlist" + (f" with tag {tags}" if tags else "")
+    return f"tag {tags}"
+
+
 def _print_matrix(args: argparse.Namespace, trials: list, thresholds: dict[str, list], status: int) -> int:
     """Three or more trials (or any number with --format): the threshold matrix."""
     from trialtui.eligibility.matrix import threshold_matrix
@@ -243,13 +273,14 @@ def _print_matrix(args: argparse.Namespace, trials: list, thresholds: dict[str, 
             print(terminal_text(f"{trial.trial_id}  {trial.title}"))
         width = 26
         print()
-        print(terminal_text(f"{'measure':<20} " + " ".join(f"  {t.trial_id:<{width - 2}}" for t in trials) + " stated by"))
+        print(terminal_text(f"{'measure':<20} " + " ".join(f"  {t.trial_id:<{width - 2}}" for t in trials)
+                            + f" {'spread':<{width}} stated by"))
         for row in matrix.rows:
             cells = [f"{row.mark(t.trial_id) or ' '} {row.cell_text(t.trial_id)}" for t in trials]
             stated = row.presence() or "all"
             ranked = "" if row.comparable else ", not comparable"
             print(terminal_text(f"{measure_label(row.measure):<20} " + " ".join(f"{c:<{width}}" for c in cells)
-                                + f" {stated}{ranked}"))
+                                + f" {row.spread or '—':<{width}} {stated}{ranked}"))
         print("\n▲ strictest  ▼ loosest (by the two-trial diff's rules)")
     return status
 

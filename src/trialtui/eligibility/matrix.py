@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from trialtui.eligibility.display import threshold_text
+from trialtui.eligibility.display import threshold_text, unit_text
 
 if TYPE_CHECKING:  # the reader and the diff load when a matrix is built, not when the app starts
     from trialtui.eligibility.extract import Threshold
@@ -56,6 +56,21 @@ class MatrixRow:
             return ""
         return STRICTEST_MARK if trial_id in self.strictest else LOOSEST_MARK if trial_id in self.loosest else ""
 
+    @property
+    def spread(self) -> str:
+        """Loosest to strictest, "≥ 50 → ≥ 75 ×10^9/L", on a ranked row whose loosest and strictest
+        limits differ; "" otherwise (a row that cannot be ranked has no order to spread along)."""
+        if not self.comparable or not self.strictest or self.strictest == self.loosest:
+            return ""
+        loose, strict = self.cell_text(self.loosest[0]), self.cell_text(self.strictest[0])
+        if loose == strict:
+            return ""
+        units = {t.unit for trial_id in (self.loosest[0], self.strictest[0]) for t in self.values[trial_id]}
+        suffix = " " + unit_text(units.pop()) if len(units) == 1 else ""
+        if suffix.strip() and loose.endswith(suffix) and strict.endswith(suffix) and ";" not in loose:
+            loose = loose.removesuffix(suffix)  # one unit, written once: "≥ 50 → ≥ 75 ×10^9/L"
+        return f"{loose} → {strict}"
+
     def cell_text(self, trial_id: str, separator: str = "; ") -> str:
         """A trial's limits on this measure in its own terms, "—" when it states none."""
         return separator.join(threshold_text(t) for t in self.values[trial_id]) or "—"
@@ -73,7 +88,8 @@ class ThresholdMatrix:
             "rows": [
                 {"measure": row.measure,
                  "values": {trial_id: [t.to_json() for t in limits] for trial_id, limits in row.values.items()},
-                 "strictest": list(row.strictest), "loosest": list(row.loosest), "comparable": row.comparable}
+                 "strictest": list(row.strictest), "loosest": list(row.loosest), "comparable": row.comparable,
+                 "spread": row.spread}
                 for row in self.rows
             ],
         }

@@ -370,14 +370,25 @@ class BrowseScreen(ReviewActions, Screen):
                                            (session.review_notes(a_id), session.review_notes(b_id))))
 
     def action_matrix(self) -> None:
-        """The marked trials' thresholds side by side, a column each."""
-        from trialtui.eligibility.matrix import threshold_matrix
+        """The marked trials' thresholds side by side, a column each; with none marked, the listed
+        trials when the list holds 2 to 20 (a tag's trials, the shortlist)."""
+        from trialtui.eligibility.matrix import MAX_TRIALS, threshold_matrix
         from trialtui.tui.screens.matrix import MatrixScreen
 
         session = self.app.session
-        marked = [trial_id for trial_id in session.marked if session.trial(trial_id) is not None]
+        listed = self.query_one(TrialList)
+        taken = 2 <= len(listed.digests) <= MAX_TRIALS and listed.complete and not session.marked
+        chosen = session.marked or ([d.trial_id for d in listed.digests] if taken else [])
+        marked = [trial_id for trial_id in chosen if session.trial(trial_id) is not None]
         if len(marked) < 2:
-            self.notify("Mark two or more trials with m (up to 20) to see them side by side.", severity="warning")
+            if session.marked:
+                self.notify("One trial marked: mark one more with m (up to 20) to see them side by side.",
+                            severity="warning")
+            else:
+                held = f"holds {len(listed.digests):,} trials" if listed.complete else "is still being read"
+                self.notify(f"The list {held}: mark 2 to {MAX_TRIALS} trials with m, or filter the list down to "
+                            f"2 to {MAX_TRIALS} (by a tag, or review status shortlisted) to see them side by side.",
+                            severity="warning")
             return
         fits = {trial_id: session.fit(trial_id) for trial_id in marked}  # first: the matrix then holds the lists they checked
         thresholds = {trial_id: session.thresholds(trial_id) for trial_id in marked}
@@ -597,7 +608,8 @@ class BrowseScreen(ReviewActions, Screen):
         yield SystemCommand("Compare: mark or unmark the highlighted trial",
                             "Up to 20 marked trials: c compares the last two, M shows them all", self.action_mark)
         yield SystemCommand("Compare: the marked trials' thresholds side by side",
-                            "A column per marked trial, the strictest and loosest marked per measure", self.action_matrix)
+                            "A column per marked trial (none marked: per listed trial, 2 to 20), the strictest "
+                            "and loosest marked per measure", self.action_matrix)
         yield SystemCommand("Fetch: trials from ClinicalTrials.gov",
                             "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs",
                             self.action_fetch)

@@ -1,5 +1,6 @@
 """Up to twenty marked trials' thresholds in one table: a row per measure, a column per trial, the
-strictest (▲) and loosest (▼) trial of each row marked by the two-trial diff's rules.
+strictest (▲) and loosest (▼) trial of each row marked by the two-trial diff's rules, and the
+row's spread from loosest to strictest.
 
 The cell under the cursor shows the sentence its limits were read from, so a reviewer checks the
 reading before trusting the ranking; with a patient checked, a first row gives each trial's fit
@@ -28,7 +29,7 @@ PATIENT_ROW = "patient"
 
 
 class MatrixScreen(Screen):
-    """The marked trials side by side, measure by measure."""
+    """The marked (or listed) trials side by side, measure by measure."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="matrix.back"),
@@ -75,13 +76,14 @@ class MatrixScreen(Screen):
         table.add_column("Measure", key="measure")
         for trial_id in self.matrix.trials:
             table.add_column(plain(trial_id), key=trial_id)
+        table.add_column("Spread", key="spread")
         table.add_column("Stated by", key="stated")
         results: dict[int, str] = {}
         if any(self.fits.values()):
             for fit in self.fits.values():
                 results.update(patient_results(fit))
             verdicts = [plain(fit.summary() if fit else "not checked") for fit in map(self.fits.get, self.matrix.trials)]
-            table.add_row(Text("Patient", style="bold"), *verdicts, "", key=PATIENT_ROW)
+            table.add_row(Text("Patient", style="bold"), *verdicts, "", "", key=PATIENT_ROW)
         for row in self.matrix.rows:
             cells = []
             for trial_id in self.matrix.trials:
@@ -97,7 +99,8 @@ class MatrixScreen(Screen):
             stated = row.presence() or "all"
             if not row.comparable:
                 stated += ", not comparable"
-            table.add_row(measure_label(row.measure), *cells, stated, key=row.measure,
+            spread = plain(row.spread) if row.spread else Text("—", style="dim")
+            table.add_row(measure_label(row.measure), *cells, spread, stated, key=row.measure,
                           height=max(1, *(len(limits) for limits in row.values.values())))
 
     def _show_source(self, measure: str | None, trial_id: str | None) -> None:
