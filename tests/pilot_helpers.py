@@ -44,6 +44,17 @@ async def loaded(pilot):
     return screen
 
 
+async def list_ready(pilot, trial_id: str | None = None):
+    """Wait for the list, give it the focus and, with `trial_id`, put the cursor on that trial;
+    the browse screen and its list."""
+    screen = await loaded(pilot)
+    trials = screen.query_one(TrialList)
+    trials.focus()
+    if trial_id is not None:
+        trials.highlight(trial_id)
+    return screen, trials
+
+
 async def type_text(pilot, text: str) -> None:
     """Press the keys that type `text` (spaces, newlines and commas by their key names)."""
     await pilot.press(*[{" ": "space", "\n": "enter", ",": "comma"}.get(c, c) for c in text])

@@ -9,7 +9,7 @@ import re
 import pytest
 from textual.widgets import Checkbox, Input, Static
 
-from pilot_helpers import SIZE, loaded, text_of, toasts, type_text, wait_for
+from pilot_helpers import SIZE, list_ready, loaded, text_of, toasts, type_text, wait_for
 from trialtui.cli import main
 from trialtui.tui.app import build_app
 from trialtui.tui.widgets.trial_list import TrialList
@@ -164,9 +164,7 @@ async def test_s_sorts_only_by_the_columns_shown_and_says_how():
 
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
+        screen, trials = await list_ready(pilot)
         keys = []
         for _ in range(12):
             await pilot.press("s")

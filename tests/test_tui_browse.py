@@ -8,7 +8,7 @@ from textual.command import CommandList
 from textual.widgets import Input, Static
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, text_of, wait_for
+from pilot_helpers import SIZE, list_ready, loaded, text_of, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
 from trialtui.tui.screens.help import HelpScreen
@@ -47,9 +47,7 @@ async def test_list_shows_the_seeds_and_the_detail_follows_the_cursor():
 async def test_sorting_by_key_orders_the_list_by_trial_id():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
+        screen, trials = await list_ready(pilot)
         await pilot.press("s")
         ids = [row.digest.trial_id for row in trials.rows]
         assert ids == sorted(ids)
@@ -192,9 +190,7 @@ async def test_filters_narrow_the_list_and_say_so():
 async def test_themes_restyle_the_list():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
+        screen, trials = await list_ready(pilot)
         await pilot.pause()
         dark = trials.get_component_rich_style("trial-list--cursor")
         app.theme = "textual-light"

@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static, TextArea
 
 from conftest import SEEDS
 from ctgov_server import FakeCtgov, load_studies, nct_id_of, sponsor_update, study_to_change
-from pilot_helpers import SIZE, loaded, text_of, toasts, type_text, wait_for
+from pilot_helpers import SIZE, list_ready, text_of, toasts, type_text, wait_for
 from trialtui.cli import main
 from trialtui.store import Database
 from trialtui.store.annotations import NOTE_SEPARATOR, Annotations
@@ -22,7 +22,6 @@ from trialtui.tui.app import build_app
 from trialtui.tui.dialogs import note_editor
 from trialtui.tui.dialogs.note_editor import NoteEditor
 from trialtui.tui.screens.changes import ChangesScreen
-from trialtui.tui.widgets.trial_list import TrialList
 
 FAST_RATE = ["--max-rate", "1000"]
 CNK = "NCT06751134"
@@ -97,9 +96,7 @@ async def test_w_lists_what_update_printed_and_r_clears_it(studies, capsys):
 
     app = build_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
+        screen, trials = await list_ready(pilot)
 
         def delta(trial_id: str) -> bool:
             return "Δ" in trials.rows[trials.index_of(trial_id)].badges
@@ -143,10 +140,7 @@ async def test_annotating_a_changed_trial_clears_its_badge(studies, capsys):
         assert main(["update", "--base-url", api.base_url, *FAST_RATE]) == 0
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight(trial_id)
+        screen, trials = await list_ready(pilot, trial_id)
         assert "Δ" in trials.current.badges
         await pilot.press("asterisk")
         assert trials.current.badges == "★"
@@ -164,10 +158,7 @@ async def test_a_note_written_elsewhere_while_the_editor_is_open_survives(trialt
     monkeypatch.setattr(note_editor, "SAVE_AFTER_IDLE", 30)  # only Esc saves: the order is the test's
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight(CNK)
+        screen, trials = await list_ready(pilot, CNK)
         await pilot.press("n")
         assert isinstance(app.screen, NoteEditor)
         await type_text(pilot, "mine: call Monday")
@@ -187,10 +178,7 @@ async def test_a_note_written_elsewhere_while_the_editor_is_open_survives(trialt
 async def test_edits_from_another_process_show_without_a_key(trialtui_home):
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight(CNK)
+        screen, trials = await list_ready(pilot, CNK)
         annotate_elsewhere(trialtui_home, CNK, "--star", "--status", "shortlisted")
         await wait_for(pilot, lambda: trials.current.badges == "★✚")
         assert text_of(screen.query_one("#detail-annotation", Static)) == "★ · Shortlisted"
@@ -210,10 +198,7 @@ async def test_edits_from_another_process_show_without_a_key(trialtui_home):
 async def test_undo_names_what_it_undid():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight(CNK)
+        screen, trials = await list_ready(pilot, CNK)
         await pilot.press("r", "2")
         await pilot.press("r", "3")
         await type_text(pilot, "too old")

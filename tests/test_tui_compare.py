@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, toasts
+from pilot_helpers import SIZE, list_ready, loaded, toasts
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
 from trialtui.tui.screens.compare import CompareScreen
@@ -17,10 +17,7 @@ def cell(table: DataTable, row: str, column: str) -> str:
 
 
 async def open_compare(pilot, a: str, b: str) -> CompareScreen:
-    screen = await loaded(pilot)
-    trials = screen.query_one(TrialList)
-    trials.focus()
-    trials.highlight(a)
+    screen, trials = await list_ready(pilot, a)
     await pilot.press("m")
     trials.highlight(b)
     await pilot.press("m")

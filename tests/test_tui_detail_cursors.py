@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from pilot_helpers import SIZE, loaded, type_text, wait_for
+from pilot_helpers import SIZE, list_ready, type_text, wait_for
 from trialtui.review import criterion_key, threshold_key
 from trialtui.tui.app import build_app
 from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
 from trialtui.tui.widgets.threshold_table import ThresholdTable
-from trialtui.tui.widgets.trial_list import TrialList
 
 LONG = "NCT06332300"
 """Lung cancer study: 41 criteria items, 22 thresholds."""
@@ -32,9 +31,7 @@ def table_line(table: ThresholdTable) -> int:
 
 
 async def open_long_trial(pilot, shared_data):
-    screen = await loaded(pilot)
-    trials = screen.query_one(TrialList)
-    trials.focus()
+    screen, trials = await list_ready(pilot)
     assert trials.highlight(LONG)
     await pilot.pause()
     return screen

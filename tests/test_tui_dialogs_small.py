@@ -8,10 +8,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button
 
 from conftest import SEEDS
-from pilot_helpers import loaded, wait_for
+from pilot_helpers import list_ready, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
-from trialtui.tui.widgets.trial_list import TrialList
 
 SMALL = (80, 24)
 
@@ -21,10 +20,7 @@ SMALL = (80, 24)
 async def test_the_dialog_and_its_buttons_fit_an_80_by_24_terminal(keys):
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SMALL) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight("NCT06751134")
+        screen, trials = await list_ready(pilot, "NCT06751134")
         await pilot.pause()
         if keys == ["item-note"]:
             checklist = screen.query_one(CriteriaChecklist)

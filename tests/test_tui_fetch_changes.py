@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from ctgov_server import FakeCtgov, nct_id_of, sponsor_update, study_to_change
-from pilot_helpers import SIZE, loaded, wait_for
+from pilot_helpers import SIZE, list_ready, loaded, wait_for
 from trialtui.fetch import RetryPolicy, StudyQuery, fetch_to_library, update_library
 from trialtui.store import Database, Library
 from trialtui.tui.app import build_app
@@ -74,9 +74,7 @@ async def test_changes_view_lists_what_moved_and_r_marks_it_reviewed(studies):
 
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
+        screen, trials = await list_ready(pilot)
         row = trials.rows[trials.index_of(changed_id)]
         assert "Δ" in row.badges
         await pilot.press("w")

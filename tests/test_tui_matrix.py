@@ -8,7 +8,7 @@ import json
 from textual.widgets import DataTable, Static
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, text_of
+from pilot_helpers import SIZE, list_ready, loaded, text_of
 from trialtui.cli import main
 from trialtui.tui.app import build_app
 from trialtui.tui.screens.browse import BrowseScreen
@@ -24,9 +24,7 @@ def cell(table: DataTable, row: str, column: str) -> str:
 
 
 async def mark(pilot, trial_ids) -> None:
-    screen = await loaded(pilot)
-    trials = screen.query_one(TrialList)
-    trials.focus()
+    screen, trials = await list_ready(pilot)
     for trial_id in trial_ids:
         trials.highlight(trial_id)
         await pilot.press("m")
@@ -139,9 +137,7 @@ async def test_with_nothing_marked_M_takes_the_trials_a_tag_filter_lists():
 
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
+        screen, trials = await list_ready(pilot)
         for trial_id in ("NCT06674265", "NCT06631040"):
             trials.highlight(trial_id)
             await pilot.press("t")
@@ -166,10 +162,7 @@ async def test_with_nothing_marked_and_one_trial_listed_M_says_what_to_do():
 
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight("NCT06631040")
+        screen, trials = await list_ready(pilot, "NCT06631040")
         await pilot.press("t")
         await type_text(pilot, "solo")
         await pilot.press("enter", "escape")

@@ -8,7 +8,7 @@ import webbrowser
 import pytest
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, toasts, wait_for
+from pilot_helpers import SIZE, list_ready, loaded, toasts, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.widgets.trial_list import TrialList
 
@@ -33,10 +33,7 @@ def said(app) -> list[str]:
 
 
 async def open_on_registry(pilot) -> None:
-    screen = await loaded(pilot)
-    trials = screen.query_one(TrialList)
-    trials.focus()
-    trials.highlight("NCT06751134")
+    screen, trials = await list_ready(pilot, "NCT06751134")
     await pilot.press("o")
 
 
@@ -75,10 +72,7 @@ async def test_i_copies_the_id_by_osc52_and_says_what_that_needs(monkeypatch):
     monkeypatch.delenv("TERM_PROGRAM", raising=False)
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight("NCT06751134")
+        screen, trials = await list_ready(pilot, "NCT06751134")
         await pilot.press("y")
         await pilot.pause()
         assert app.clipboard == "" and not said(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, wait_for
+from pilot_helpers import SIZE, list_ready, loaded, wait_for
 from trialtui.tui.app import build_app
 from trialtui.tui.dialogs.patient_dialog import PatientDialog
 from trialtui.tui.screens.browse import BrowseScreen
@@ -31,10 +31,7 @@ async def open_patient_form(pilot) -> PatientDialog:
 async def test_patient_values_mark_each_trial_and_the_thresholds():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight("NCT06751134")
+        screen, trials = await list_ready(pilot, "NCT06751134")
         await pilot.press("p")
         dialog = app.screen
         assert isinstance(dialog, PatientDialog)

@@ -9,7 +9,7 @@ import io
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
+from pilot_helpers import SIZE, list_ready, loaded, text_of, type_text, wait_for
 from trialtui.store import Database
 from trialtui.store.annotations import Annotations
 from trialtui.tui.app import build_app
@@ -32,10 +32,7 @@ async def test_a_full_review_with_single_keys(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        trials.highlight(CNK)
+        screen, trials = await list_ready(pilot, CNK)
 
         # n: a note, saved as typed (no save step)
         await pilot.press("n")
