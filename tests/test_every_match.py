@@ -45,14 +45,20 @@ def status_count(screen) -> int:
     return int(match.group(1).replace(",", ""))
 
 
+async def searchable(pilot):
+    """The browse screen once the list is in and the index built (a first build of 7,935 trials)."""
+    screen = await loaded(pilot)
+    await wait_for(pilot, lambda: pilot.app.session.searchable, timeout=60)
+    return screen
+
+
 async def test_a_query_lists_every_match_end_reaches_the_last_and_export_takes_them_all(library, capsys):
     status, cli_ids, err = listed(capsys, "--query", "sponsor:nci")
     assert status == 0, err
     assert len(cli_ids) > 1000
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        await wait_for(pilot, lambda: app.session.searchable, timeout=60)
+        screen = await searchable(pilot)
         await pilot.press("slash")
         await type_text(pilot, "sponsor:nci")
         await wait_for(pilot, lambda: "sponsor:nci" in text_of(screen.query_one("#list-status", Static)))
@@ -77,8 +83,7 @@ async def test_filters_in_the_dialog_count_what_trialtui_list_counts(library, ca
     assert len(us_phase2) > 500
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        await wait_for(pilot, lambda: app.session.searchable, timeout=60)
+        screen = await searchable(pilot)
         screen.query_one(TrialList).focus()
         await pilot.press("f")
         await pilot.press(*["down"] * 4, "space")  # Completed
@@ -182,8 +187,7 @@ async def test_s_sorts_only_by_the_columns_shown_and_says_how():
 async def test_rows_past_the_best_are_highlighted_too(library):
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        await wait_for(pilot, lambda: app.session.searchable, timeout=60)
+        screen = await searchable(pilot)
         await pilot.press("slash")
         await type_text(pilot, "cancer")
         trials = screen.query_one(TrialList)
@@ -200,8 +204,7 @@ async def test_rows_past_the_best_are_highlighted_too(library):
 async def test_the_dialog_says_which_country_it_reads_as_you_type(library):
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        await wait_for(pilot, lambda: app.session.searchable, timeout=60)
+        screen = await searchable(pilot)
         screen.query_one(TrialList).focus()
         await pilot.press("f")
         country = app.screen.query_one("#filter-country", Input)
