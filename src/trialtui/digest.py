@@ -61,6 +61,15 @@ class TrialDigest:
     cities: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    start_date: str = ""
+    """As the record writes it: ``2024-03``, ``2024-03-15``."""
+    enrollment: int | None = None
+    healthy_volunteers: bool | None = None
+    intervention_types: tuple[str, ...] = ()
+    """Registry spelling, once each: ``DRUG``, ``BIOLOGICAL``, ``DEVICE``..."""
+    funder_types: tuple[str, ...] = ()
+    """Sponsors' agency classes, lead sponsor's first: ``NIH``, ``INDUSTRY``, ``OTHER``..."""
+    has_results: bool | None = None
 
     def to_json(self) -> str:
         """A compact JSON array in field order (what the library stores)."""
@@ -110,4 +119,10 @@ def digest_trial(trial: Trial, origin: str = "") -> TrialDigest:
         cities=_unique(loc.city for loc in trial.locations),
         states=_unique(loc.state for loc in trial.locations),
         countries=_unique(trial.all_countries),
+        start_date=trial.start_date,
+        enrollment=trial.enrollment,
+        healthy_volunteers=trial.eligibility.healthy_volunteers,
+        intervention_types=_unique(iv.type for iv in trial.interventions),
+        funder_types=_unique(s.agency_class for s in sorted(trial.sponsors, key=lambda s: s.role != "lead")),
+        has_results=trial.has_results,
     )
