@@ -324,15 +324,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from trialtui.ingest import load_paths
+    from trialtui.file_import import import_files
 
-    result = load_paths(args.paths)
-    status = report_load_problems(result.problems)
-    if not result.trials:
-        return fail("nothing could be imported")
     with Database.open() as db:
-        report = Library(db).import_trials(result.trials, origin="import")
-    older = f", {report.older} older than the library's version (kept the library's)" if report.older else ""
-    skipped = sum(p.skipped for p in result.problems)
-    print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged{older}, {skipped} skipped")
+        result = import_files(args.paths, Library(db), origin="import")
+    status = report_load_problems(result.problems)
+    if result.error:
+        kept = f" (the {result.stored:,} trials read before it are stored)" if result.stored else ""
+        return fail(result.error + kept)
+    if not result.read:
+        return fail("nothing could be imported")
+    older = f", {result.older} older than the library's version (kept the library's)" if result.older else ""
+    print(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged{older}, {result.skipped} skipped")
     return status

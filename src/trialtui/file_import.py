@@ -1,0 +1,135 @@
+"""Import files and folders into the library: the one path `trialtui import` and the app's import
+dialog share.
+
+Records stream from the loaders and are stored in batches, each in one library transaction, so a
+570,000-study file never sits in memory whole, a cancel (the dialog's Esc) keeps every batch
+stored before it and nothing of the batch under way, and progress is told as records are read and
+after each batch. Within a batch the same trial seen twice keeps the most recently updated record,
+as loading does; across batches the library's own rule applies (an older record is not stored, a
+newer one becomes the current version, the earlier one kept as an older version).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trialtui.ingest import LoadProblem, iter_records
+from trialtui.models import Trial
+from trialtui.store import Library, StoreError
+
+BATCH = 1000
+"""Trials stored per transaction: large enough that committing costs little, small enough that a
+cancel loses at most a second of reading and progress moves often."""
+PROGRESS_SECONDS = 0.1
+"""Progress is told at most this often while records are read (and after every batch)."""
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """Where an import stands, for a status line."""
+
+    read: int
+    """Records read so far (stored, waiting in the batch under way, or not stored as older)."""
+    added: int
+    updated: int
+    unchanged: int
+    problems: int
+    source: str
+    """The path named by the user that is being read."""
+
+
+@dataclass
+class FileImport:
+    """How an import ended: what the library stored, and every problem line met on the way."""
+
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    older: int = 0
+    """Records older than the library's current version of the trial: not stored."""
+    problems: list[LoadProblem] = field(default_factory=list)
+    cancelled: bool = False
+    error: str | None = None
+    """Why the library refused a batch (a full disk, a damaged file): the import stopped there."""
+
+    @property
+    def stored(self) -> int:
+        """Records the library took in (new, updated, unchanged or older than its own)."""
+        return self.added + self.updated + self.unchanged + self.older
+
+    @property
+    def skipped(self) -> int:
+        """Records and sources the problem lines stand for that were not loaded."""
+        return sum(problem.skipped for problem in self.problems)
+
+
+def import_files(
+    paths: Iterable[str | Path],
+    library: Library,
+    *,
+    progress: Callable[[ImportProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    origin: str = "import",
+) -> FileImport:
+    """Read every path (file or folder, any format trialtui reads) into `library`, a batch per
+    transaction. Never raises for bad input or a refused write: problems are listed, and
+    ``error`` / ``cancelled`` say what stopped it."""
+    result = FileImport()
+    batch: dict[str, Trial] = {}
+    told = 0.0
+    source = ""
+
+    def tell(now: float) -> None:
+        nonlocal told
+        told = now
+        if progress is not None:
+            progress(ImportProgress(result.read, result.added, result.updated, result.unchanged + result.older,
+                                    len(result.problems), source))
+
+    def store() -> bool:
+        try:
+            report = library.import_trials(batch.values(), origin=origin)
+        except StoreError as failure:
+            result.error = str(failure)
+            return False
+        except sqlite3.Error as failure:
+            result.error = f"{library.db.path}: could not store the trials ({failure})"
+            return False
+        finally:
+            batch.clear()
+        result.added += report.added
+        result.updated += report.updated
+        result.unchanged += report.unchanged
+        result.older += report.older
+        tell(time.monotonic())
+        return True
+
+    for path in paths:
+        source = str(path)
+        for item in iter_records(path):
+            if cancel is not None and cancel.is_set():
+                result.cancelled = True
+                return result
+            if isinstance(item, LoadProblem):
+                result.problems.append(item)
+            else:
+                result.read += 1
+                known = batch.get(item.trial_id)
+                if known is None or item.last_update_posted >= known.last_update_posted:
+                    batch[item.trial_id] = item
+                if len(batch) >= BATCH and not store():
+                    return result
+            now = time.monotonic()
+            if now - told >= PROGRESS_SECONDS:
+                tell(now)
+    if cancel is not None and cancel.is_set():
+        result.cancelled = True
+    elif batch:
+        store()
+    return result
