@@ -465,7 +465,12 @@ _NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socke
                 (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
-def _walk(folder: Path) -> Iterator[Path | _Fault]:
+def not_a_file(mode: int) -> str:
+    """What a path that is neither a regular file nor a folder is, in words ("a named pipe (FIFO)")."""
+    return next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+
+
+def folder_files(folder: Path) -> Iterator[Path | _Fault]:
     """Files under a folder, recursively, in name order, hidden files and folders left out;
     folders reached through a symbolic link are read too, each folder once (so a link back up the
     tree is no endless loop)."""
@@ -518,15 +523,14 @@ def _read_path(path: Path, named: bool = True) -> Iterator[Trial | _Fault]:
             yield _Fault(label, _missing(path, error), "missing")
             return
         if stat.S_ISDIR(mode):
-            for entry in _walk(path):
+            for entry in folder_files(path):
                 if isinstance(entry, _Fault):
                     yield entry
                 else:
                     yield from _read_path(entry, named=False)
             return
         if not named and not stat.S_ISREG(mode):
-            what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
-            yield _Fault(label, f"{what}, not a file: skipped", "not a file")
+            yield _Fault(label, f"{not_a_file(mode)}, not a file: skipped", "not a file")
             return
         with open(path, "rb") as stream:
             yield from _read_stream(stream, label)

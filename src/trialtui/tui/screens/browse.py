@@ -52,6 +52,7 @@ class BrowseScreen(ReviewActions, Screen):
         Binding("escape", "leave_search", "List", show=False, id="browse.list"),
         Binding("f", "filters", "Filters", id="browse.filters"),
         Binding("g", "fetch", "Get from registry", id="browse.fetch"),
+        Binding("ctrl+o", "import_files", "Import files", id="browse.import"),
         Binding("w", "changes", "What changed", id="browse.changes"),
         Binding("p", "patient", "Patient check", id="browse.patient"),
         Binding("m", "mark", "Mark", id="browse.mark"),
@@ -442,6 +443,26 @@ class BrowseScreen(ReviewActions, Screen):
 
         self.app.push_screen(FetchDialog(self.app.session.library), fetched)
 
+    def action_import_files(self) -> None:
+        from trialtui.tui.dialogs.import_dialog import ImportDialog, import_summary
+
+        session = self.app.session
+        if session.store_problem is not None:
+            self.notify(f"Cannot import: {session.store_problem}", severity="error", timeout=8, markup=False)
+            return
+
+        def imported(result) -> None:
+            if result is None:
+                return
+            self.notify(import_summary(result), severity="error" if result.error else "information", timeout=6,
+                        markup=False)
+            if session.data:
+                self.notify("Stored in your library: start trialtui without --data to browse it.", timeout=6)
+            elif result.added or result.updated:
+                self._load()
+
+        self.app.push_screen(ImportDialog(session.library), imported)
+
     def action_changes(self) -> None:
         from trialtui.tui.screens.changes import ChangesScreen
 
@@ -613,6 +634,9 @@ class BrowseScreen(ReviewActions, Screen):
         yield SystemCommand("Fetch: trials from ClinicalTrials.gov",
                             "Search the registry by condition, drug, site, sponsor, status, phase or NCT IDs",
                             self.action_fetch)
+        yield SystemCommand("Library: import files…",
+                            "Read trial records from a file or folder (JSON, XML, zip, tar, gzip) into your library",
+                            self.action_import_files)
         yield SystemCommand("Changes: trials changed since last review",
                             "What moved in status, sites, dates and eligibility thresholds",
                             self.action_changes)
