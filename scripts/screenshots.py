@@ -121,6 +121,23 @@ async def fetch_dialog(pilot) -> None:
     await settled(pilot)
 
 
+async def import_dialog(pilot) -> None:
+    """The import dialog on the seeds folder, typed relative to the checkout so the picture is the
+    same wherever it lies."""
+    from textual.widgets import Input
+
+    await pilot.press("ctrl+o")
+    await settled(pilot)
+    was = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        pilot.app.screen.query_one("#import-path", Input).value = "seeds/"
+        await until(pilot, lambda: "Folder:" in str(pilot.app.screen.query_one("#import-summary").content),
+                    "the seeds folder's preview")
+    finally:
+        os.chdir(was)
+
+
 async def filters(pilot) -> None:
     await pilot.press("f")
     await settled(pilot)
@@ -220,6 +237,7 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
     "annotated": (annotated, None),
     "note-editor": (note_editor, None),
     "fetch": (fetch_dialog, None),
+    "import": (import_dialog, None),
     "filters": (filters, None),
     "changes": (changes, seed_library_with_a_changed_trial),
 }

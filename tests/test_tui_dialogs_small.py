@@ -15,7 +15,7 @@ from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
 SMALL = (80, 24)
 
 
-@pytest.mark.parametrize("keys", [["f"], ["g"], ["p"], ["n"], ["t"], ["r"], ["e"], ["ctrl+e"], ["f1"], ["item-note"]],
+@pytest.mark.parametrize("keys", [["f"], ["g"], ["ctrl+o"], ["p"], ["n"], ["t"], ["r"], ["e"], ["ctrl+e"], ["f1"], ["item-note"]],
                          ids=lambda keys: keys[0])
 async def test_the_dialog_and_its_buttons_fit_an_80_by_24_terminal(keys):
     app = build_app(data=[SEEDS])

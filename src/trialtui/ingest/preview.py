@@ -19,6 +19,7 @@ from pathlib import Path
 from trialtui.ingest import detect
 from trialtui.ingest.loader import folder_files, not_a_file
 from trialtui.ingest.problems import without_surrogates
+from trialtui.ingest.streams import decode_text
 
 MAX_LISTED = 200
 """Files whose format is shown; the rest of a folder is only counted."""
@@ -32,7 +33,7 @@ FORMAT_WORDS = {
     detect.TAR: "tar archive",
     detect.JSON: "JSON",
     detect.XML: "XML",
-    detect.TEXT: "text: read if it is a saved trial page",
+    detect.TEXT: "text",
     detect.UTF16: "UTF-16 text",
     detect.BINARY: "binary data: not a trial record, not read",
     detect.EMPTY: "empty: nothing to read",
@@ -71,6 +72,9 @@ def file_format(path: Path) -> str:
     with open(path, "rb") as stream:
         head = stream.read(64 * 1024)
     kind = detect.sniff(head[:_HEAD])
+    if kind == detect.TEXT:
+        page = detect.text_format(decode_text(head)[0].replace("\r\n", "\n"))
+        return "saved trial page (text)" if page else "text, not a trial page: not read"
     if kind != detect.GZIP:
         return FORMAT_WORDS[kind]
     try:
