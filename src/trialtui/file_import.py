@@ -38,9 +38,8 @@ class ImportProgress:
     added: int
     updated: int
     unchanged: int
+    """Records the library holds already, or holds a newer version of: nothing stored for them."""
     problems: int
-    source: str
-    """The path named by the user that is being read."""
 
 
 @dataclass
@@ -83,14 +82,13 @@ def import_files(
     result = FileImport()
     batch: dict[str, Trial] = {}
     told = 0.0
-    source = ""
 
     def tell(now: float) -> None:
         nonlocal told
         told = now
         if progress is not None:
             progress(ImportProgress(result.read, result.added, result.updated, result.unchanged + result.older,
-                                    len(result.problems), source))
+                                    len(result.problems)))
 
     def store() -> bool:
         try:
@@ -111,7 +109,6 @@ def import_files(
         return True
 
     for path in paths:
-        source = str(path)
         for item in iter_records(path):
             if cancel is not None and cancel.is_set():
                 result.cancelled = True
