@@ -41,8 +41,14 @@ class Near:
     unit: str = "km"
     """How the distance was given (``km`` or ``mi``), to show it back the same way."""
 
+    def within(self) -> str:
+        """The distance as `parse_distance` reads it back: "50km", "30mi"."""
+        value = self.km / KM_PER_MILE if self.unit == "mi" else self.km
+        return f"{round(value, 3):g}{self.unit}"
+
     def describe(self) -> str:
-        return f"within {format_distance(self.km, self.unit)} of {self.choice.place.name}"
+        value = self.km / KM_PER_MILE if self.unit == "mi" else self.km
+        return f"within {round(value, 3):g} {self.unit} of {self.choice.place.name}"
 
 
 def parse_distance(text: str) -> tuple[float, str]:

@@ -239,6 +239,19 @@ class ReviewSession:
         place = near.choice.place
         return self._sites[1].within(place.latitude, place.longitude, near.km)
 
+    def nearest_sites(self, trial_ids: Sequence[str], near: Near) -> dict[str, tuple[str, float] | None]:
+        """Each trial's site nearest `near`'s place: its name and place, and the km to it (None
+        when no site of it can be placed). Reads each full record."""
+        from trialtui.distances import nearest_site, site_label
+
+        place = near.choice.place
+        found = {}
+        for trial_id in trial_ids:
+            trial = self.trial(trial_id)
+            site = nearest_site(trial, place.latitude, place.longitude) if trial else None
+            found[trial_id] = (site_label(site.location), site.km) if site else None
+        return found
+
     @staticmethod
     def _nearest_first(rows: ResultRows, nearest: dict[str, float] | None) -> ResultRows:
         if nearest is None:
@@ -256,9 +269,9 @@ class ReviewSession:
         except StoreError:
             return None
 
-    def sections(self, trial_id: str) -> list[Section]:
+    def sections(self, trial_id: str, near: Near | None = None) -> list[Section]:
         trial = self.trial(trial_id)
-        return trial_sections(trial) if trial else []
+        return trial_sections(trial, near) if trial else []
 
     def thresholds(self, trial_id: str) -> list:
         """The trial's eligibility thresholds (cached: the list and compare screens ask often);
