@@ -258,8 +258,8 @@ def _annotated(args: argparse.Namespace) -> list[str] | int:
     them; or a usage error's exit status."""
     found = _filtered(argparse.Namespace(
         data=getattr(args, "data", None), query="", status=[], phase=[], country="", age=None, starred=False, tag=args.tag,
-        review=["shortlisted"] if args.shortlist else []))
-    return found if isinstance(found, int) else [digest.trial_id for digest in found[0]]
+        review=["shortlisted"] if args.shortlist else [], near="", within=""))
+    return found if isinstance(found, int) else [digest.trial_id for digest, _ in found[0]]
 
 
 def _selection(args: argparse.Namespace) -> str:
