@@ -6,6 +6,7 @@ Runs, one after the other in fresh processes so each measures its own memory:
   2. thresholds: eligibility extraction over all real records (bench/bench_thresholds.py)
   3. search: 10k / 100k / 570k corpora against rapidfuzz and fzf, and success@10 (bench.search)
   4. open: a 570,000-trial library opened in the app (bench/bench_open.py)
+  5. near: the distance filter over 570,000 trials' sites (bench/bench_near.py)
 `--quick` skips the 570k search corpus and opens a 100,000-trial library instead.
 """
 
@@ -33,6 +34,7 @@ def main() -> int:
         ("Search", ["-m", "bench.search", *(["--quick"] if args.quick else [])]),
         ("Opening a large library", [str(ROOT / "bench" / "bench_open.py"),
                                      *(["--size", "100000"] if args.quick else [])]),
+        ("Trials near a place", [str(ROOT / "bench" / "bench_near.py"), *(["--size", "100000"] if args.quick else [])]),
     ]
     sections, failed = [], []
     for name, command in runs:

@@ -143,6 +143,25 @@ async def filters(pilot) -> None:
     await settled(pilot)
 
 
+async def near_filter(pilot) -> None:
+    """The filter dialog with a distance filter typed in, the place it is read as named under it."""
+    from textual.widgets import Input
+
+    await pilot.press("f")
+    await settled(pilot)
+    dialog = pilot.app.screen
+    dialog.query_one("#filter-near", Input).value = "Guangzhou"
+    dialog.query_one("#filter-within", Input).value = "60km"
+    await settled(pilot)
+
+
+async def near_list(pilot) -> None:
+    """The distance filter applied: the list with its Distance column, the detail's nearest site."""
+    await near_filter(pilot)
+    await pilot.press("ctrl+s")
+    await settled(pilot)
+
+
 async def patient_form(pilot) -> None:
     """The patient form filled in, not yet applied."""
     from textual.widgets import Input
@@ -239,6 +258,8 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
     "fetch": (fetch_dialog, None),
     "import": (import_dialog, None),
     "filters": (filters, None),
+    "near-filter": (near_filter, None),
+    "near-list": (near_list, None),
     "changes": (changes, seed_library_with_a_changed_trial),
 }
 """Screen name → the keys that reach it, and what its library needs beforehand (None: seeds only)."""

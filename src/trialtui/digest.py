@@ -70,6 +70,11 @@ class TrialDigest:
     funder_types: tuple[str, ...] = ()
     """Sponsors' agency classes, lead sponsor's first: ``NIH``, ``INDUSTRY``, ``OTHER``..."""
     has_results: bool | None = None
+    site_points: tuple[float, ...] = ()
+    """The sites' coordinates as the record gives them, flat: lat, lon, lat, lon..."""
+    site_cities: tuple[str, ...] = ()
+    """"city\tstate\tcountry" of each site without coordinates (placed by the gazetteer when a
+    distance filter needs it: `distances.SiteMap`)."""
 
     def to_json(self) -> str:
         """A compact JSON array in field order (what the library stores)."""
@@ -84,12 +89,26 @@ class TrialDigest:
 DIGEST_FIELDS = tuple(f.name for f in fields(TrialDigest))
 
 
+def digest_sites(locations) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """The digest's `site_points` and `site_cities`: the points the records give (5 decimals,
+    about a metre), and each other site's city, state and country, once each."""
+    points: list[float] = []
+    cities: dict[str, None] = {}
+    for loc in locations:
+        if loc.latitude is not None and loc.longitude is not None:
+            points += (round(loc.latitude, 5), round(loc.longitude, 5))
+        elif loc.city.strip() and loc.country.strip():
+            cities["\t".join(v.replace("\t", " ").strip() for v in (loc.city, loc.state, loc.country))] = None
+    return tuple(points), tuple(cities)
+
+
 def _unique(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
 
 
 def digest_trial(trial: Trial, origin: str = "") -> TrialDigest:
     """Reduce a full record to its digest."""
+    site_points, site_cities = digest_sites(trial.locations)
     drugs = _unique(
         name for iv in trial.interventions for name in (iv.name, *iv.other_names)
     )
@@ -125,4 +144,6 @@ def digest_trial(trial: Trial, origin: str = "") -> TrialDigest:
         intervention_types=_unique(iv.type for iv in trial.interventions),
         funder_types=_unique(s.agency_class for s in sorted(trial.sponsors, key=lambda s: s.role != "lead")),
         has_results=trial.has_results,
+        site_points=site_points,
+        site_cities=site_cities,
     )

@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trialtui.countries import CountryChoice, resolve_country
+from trialtui.distances import DistanceError, Near, parse_distance
 from trialtui.fetch.params import QueryError, normalise_phase, normalise_status
 from trialtui.models import display_enum
+from trialtui.places import PlaceError, resolve_place
 from trialtui.review import STATUS_WORDS, ReviewFilter
 from trialtui.review import STATUSES as REVIEW_STATUSES
 from trialtui.search.index import SearchFilters
@@ -38,9 +40,10 @@ class FilterError(ValueError):
 class ListFilters:
     search: SearchFilters = SearchFilters()
     review: ReviewFilter = ReviewFilter()
+    near: Near | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.search or self.review)
+        return bool(self.search or self.review or self.near)
 
 
 def phase_value(text: str) -> str:
@@ -63,11 +66,14 @@ def phase_value(text: str) -> str:
 
 def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), country: str = "",
                  age: str | float | None = None, review: Iterable[str] = (), tags: Iterable[str] = (),
-                 starred: bool = False, countries: Iterable[str] = ()) -> tuple[ListFilters, CountryChoice | None]:
+                 starred: bool = False, countries: Iterable[str] = (), near: str = "",
+                 within: str = "") -> tuple[ListFilters, CountryChoice | None]:
     """The filters for these values as the user gave them, and how `country` was read among the
-    library's `countries` (None if no country was given). Raises `FilterError` for a value that
-    means nothing: an unknown status, phase or review status, an age that is not a number of
-    years, a country nothing in the library comes close to."""
+    library's `countries` (None if no country was given); `near` a place, `within` a distance
+    from it (default 50 km; how the place was read is `ListFilters.near.choice`). Raises
+    `FilterError` for a value that means nothing: an unknown status, phase or review status, an
+    age that is not a number of years, a country nothing in the library comes close to, a place
+    nothing in the gazetteer comes close to, a distance that is not one, a distance without a place."""
     try:
         chosen_statuses = frozenset(normalise_status(s) for s in statuses)
     except QueryError as err:
@@ -87,6 +93,15 @@ def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), co
         if status not in REVIEW_STATUSES:
             raise FilterError(f"unknown review status {value!r} (one of: {', '.join(REVIEW_STATUSES)})")
         wanted_review.add(status)
+    chosen_near = None
+    try:
+        km, unit = parse_distance(within)
+        if near.strip():
+            chosen_near = Near(resolve_place(near), km, unit)
+        elif within.strip():
+            raise FilterError(f"a distance ({within.strip()}) needs a place to be near")
+    except (PlaceError, DistanceError) as err:
+        raise FilterError(str(err)) from None
     choice = None
     if country.strip():
         choice = resolve_country(country, countries)
@@ -98,6 +113,7 @@ def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), co
                       country=choice.country if choice else None, patient_age=years),
         ReviewFilter(statuses=frozenset(wanted_review), tags=frozenset(t.strip() for t in tags if t.strip()),
                      starred=starred),
+        chosen_near,
     ), choice
 
 
@@ -115,6 +131,8 @@ def describe_filters(chosen: ListFilters | None) -> str:
         parts.append(filters.country)
     if filters.patient_age is not None:
         parts.append(f"open at age {filters.patient_age:g}")
+    if chosen.near:
+        parts.append(chosen.near.describe())
     if review.statuses:
         parts.append(", ".join(STATUS_WORDS[s] for s in REVIEW_STATUSES if s in review.statuses))
     if review.tags:

@@ -7,9 +7,10 @@ any source compare equal; `display_enum` turns them into words for people.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Section = Literal["inclusion", "exclusion", "other"]
 
@@ -35,6 +36,32 @@ class Location(Record):
     country: str = ""
     status: str = ""
     contacts: list[Contact] = Field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    """The site's coordinates (degrees) when the record gives them; None otherwise."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_point(cls, data):
+        """Coordinates that are not a point on Earth (NaN, 1e308, text, one of the two missing)
+        are dropped, never the site or its record."""
+        if isinstance(data, dict) and ("latitude" in data or "longitude" in data):
+            point = valid_point(data.get("latitude"), data.get("longitude"))
+            data = {**data, "latitude": point[0] if point else None, "longitude": point[1] if point else None}
+        return data
+
+
+def valid_point(latitude, longitude) -> tuple[float, float] | None:
+    """``(latitude, longitude)`` as floats when both are finite numbers in range, else None."""
+    if type(latitude) not in (int, float) or type(longitude) not in (int, float):
+        return None
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except OverflowError:  # an int too large for a float
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
 
 
 class Official(Record):

@@ -158,12 +158,15 @@ LIST_COLUMNS = ("trial_id", "title", "status", "phase", "conditions", "last_upda
 
 
 def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes],
-             fits: dict[str, TrialFit | None] | None = None) -> str:
+             fits: dict[str, TrialFit | None] | None = None,
+             nearest: dict[str, tuple[str, float] | None] | None = None) -> str:
     """The trials shown in the list (filters applied), one CSV row each with the reviewer's notes;
-    with `fits` (a patient was checked), a `patient` column: "fits", "fails: ANC", "unknown: …"."""
+    with `fits` (a patient was checked), a `patient` column: "fits", "fails: ANC", "unknown: …";
+    with `nearest` (a distance filter), each trial's nearest site and its distance in km."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(LIST_COLUMNS + (("patient",) if fits is not None else ()))
+    writer.writerow(LIST_COLUMNS + (("patient",) if fits is not None else ())
+                    + (("nearest_site", "distance_km") if nearest is not None else ()))
     for d in digests:
         n = notes.get(d.trial_id, ReviewNotes())
         row = [d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)),
@@ -172,6 +175,9 @@ def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes],
         if fits is not None:
             fit = fits.get(d.trial_id)
             row.append(fit.summary() if fit else "record not readable")
+        if nearest is not None:
+            site = nearest.get(d.trial_id)
+            row += [site[0], f"{site[1]:.1f}"] if site else ["", ""]
         writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.models import CriterionItem, Trial, display_enum, display_phases
 from trialtui.paths import seeds_dir
+
+if TYPE_CHECKING:
+    from trialtui.distances import Near
 
 EMPTY = "Not given in this record."
 
@@ -260,10 +264,28 @@ _LAYOUT = (
 SECTION_KEYS = tuple(key for key, _, _ in _LAYOUT)
 
 
-def trial_sections(trial: Trial) -> list[Section]:
-    """Every section of the record in reading order; empty ones say so."""
-    return [
+def trial_sections(trial: Trial, near: Near | None = None) -> list[Section]:
+    """Every section of the record in reading order; empty ones say so. With `near` (a distance
+    filter), the overview names the trial's site nearest its place."""
+    sections = [
         Section(key, title, render(trial).strip() or EMPTY,
                 tuple(split_criteria(trial.eligibility.criteria)) if key == "eligibility" else ())
         for key, title, render in _LAYOUT
     ]
+    if near is not None:
+        overview = sections[0]
+        sections[0] = Section(overview.key, overview.title, f"{overview.body}\n{nearest_site_line(trial, near)}")
+    return sections
+
+
+def nearest_site_line(trial: Trial, near: Near) -> str:
+    """"Nearest site: Massachusetts General Hospital, Boston, Massachusetts, United States — 3.2 km";
+    a site placed by its city says so (its distance is the city's)."""
+    from trialtui.distances import format_distance, nearest_site, site_label
+
+    place = near.choice.place
+    found = nearest_site(trial, place.latitude, place.longitude)
+    if found is None:
+        return f"Nearest site: none of its {counted(len(trial.locations), 'site')} could be placed"
+    placed = "" if found.location.latitude is not None else " (placed by its city)"
+    return f"Nearest site: {site_label(found.location)} — {format_distance(found.km, near.unit)}{placed}"

@@ -30,6 +30,7 @@ from trialtui.store.library import LIBRARY_ORIGIN
 from trialtui.store.profiles import PatientProfiles
 
 if TYPE_CHECKING:
+    from trialtui.distances import Near, SiteMap
     from trialtui.search.index import Matches
 
 
@@ -41,6 +42,8 @@ class ResultRow:
     score: float | None = None
     matched: tuple[str, ...] = ()
     title_spans: tuple[tuple[int, int], ...] = ()
+    distance_km: float | None = None
+    """With a distance filter: how far the trial's nearest site is."""
 
 
 class ResultRows(Sequence[ResultRow]):
@@ -117,6 +120,7 @@ class ReviewSession:
         """Every annotated trial's annotation, kept current by the edit methods below."""
         self.marked: list[str] = []
         """Trials marked for comparison, oldest first."""
+        self._sites: tuple[Catalog, SiteMap] | None = None
 
     @cached_property
     def db(self) -> Database:
@@ -192,15 +196,20 @@ class ReviewSession:
     def searchable(self) -> bool:
         return self._index is not None
 
-    def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None) -> ResultRows:
+    def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None,
+             near: Near | None = None) -> ResultRows:
         """Every trial the query and filters admit, best first (every trial in order with
         neither); `review` narrows by the reviewer's own annotations. The count is exact at once;
-        past the best rows, the rest are ranked when first read (`ResultRows`)."""
+        past the best rows, the rest are ranked when first read (`ResultRows`). With `near`, only
+        trials with a site that near, nearest first (each row's `distance_km`), all ranked now."""
+        nearest = self.near(near) if near else None
         if not query.strip() and not filters:
             digests = self.catalog.digests
+            if nearest is not None:
+                digests = [d for d in digests if d.trial_id in nearest]
             if review:
                 digests = [d for d in digests if review.admits(self.reviews.get(d.trial_id))]
-            return ResultRows(None, [ResultRow(d) for d in digests], self.catalog.digest)
+            return self._nearest_first(ResultRows(None, [ResultRow(d) for d in digests], self.catalog.digest), nearest)
         if self._index is None:
             return ResultRows(None, [], self.catalog.digest)
         only, without = None, ()
@@ -210,8 +219,48 @@ class ReviewSession:
                 without = self.reviews.keys() - passing
             else:
                 only = passing
+        if nearest is not None:
+            only = nearest.keys() if only is None else nearest.keys() & only
         matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without)
-        return ResultRows(matches, None, self.catalog.digest)
+        return self._nearest_first(ResultRows(matches, None, self.catalog.digest), nearest)
+
+    def near(self, near: Near) -> dict[str, float]:
+        """Trial id → km from `near`'s place to the trial's nearest site, for the trials within
+        its distance. The sites' points are gathered once per catalog (`SiteMap`)."""
+        from trialtui.distances import SiteMap
+
+        if self._sites is None or self._sites[0] is not self.catalog:
+            catalog = self.catalog
+            try:
+                sites = SiteMap(catalog.digests)
+            except (StoreError, sqlite3.DatabaseError):  # damage met while reading the sites
+                sites = SiteMap([d for d in catalog.digests if d.origin != LIBRARY_ORIGIN])
+            self._sites = (catalog, sites)
+        place = near.choice.place
+        return self._sites[1].within(place.latitude, place.longitude, near.km)
+
+    def nearest_sites(self, trial_ids: Sequence[str], near: Near) -> dict[str, tuple[str, float] | None]:
+        """Each trial's site nearest `near`'s place: its name and place, and the km to it (None
+        when no site of it can be placed). Reads each full record."""
+        from trialtui.distances import nearest_site, site_label
+
+        place = near.choice.place
+        found = {}
+        for trial_id in trial_ids:
+            trial = self.trial(trial_id)
+            site = nearest_site(trial, place.latitude, place.longitude) if trial else None
+            found[trial_id] = (site_label(site.location), site.km) if site else None
+        return found
+
+    @staticmethod
+    def _nearest_first(rows: ResultRows, nearest: dict[str, float] | None) -> ResultRows:
+        if nearest is None:
+            return rows
+        ranked = list(rows)  # stable: equally near trials keep the query's order
+        for row in ranked:
+            row.distance_km = nearest[row.digest.trial_id]
+        ranked.sort(key=lambda row: row.distance_km)
+        return ResultRows(None, ranked, rows._digest_of)
 
     def trial(self, trial_id: str) -> Trial | None:
         """The full record; None when it cannot be read (a damaged library says so when loaded)."""
@@ -220,9 +269,9 @@ class ReviewSession:
         except StoreError:
             return None
 
-    def sections(self, trial_id: str) -> list[Section]:
+    def sections(self, trial_id: str, near: Near | None = None) -> list[Section]:
         trial = self.trial(trial_id)
-        return trial_sections(trial) if trial else []
+        return trial_sections(trial, near) if trial else []
 
     def thresholds(self, trial_id: str) -> list:
         """The trial's eligibility thresholds (cached: the list and compare screens ask often);

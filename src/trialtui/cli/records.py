@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "early1 (early phase 1, not included in 1), na")
     p.add_argument("--country", default="", metavar="C", help='has a site in C ("USA", "UK", "Deutschland"...)')
     p.add_argument("--age", metavar="N", help="eligibility admits a person of N years")
+    p.add_argument("--near", default="", metavar="PLACE",
+                   help='has a site near PLACE ("Boston", "Boston, MA", "Lyon, France", or LAT,LON); nearest first')
+    p.add_argument("--within", default="", metavar="DIST", help="how near: 50km (the default), 30mi...")
     p.add_argument("--review", action="append", default=[], metavar="S",
                    help="your review status: unreviewed, shortlisted, excluded, contacted, enrolled")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="has your tag T")
@@ -93,11 +96,14 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
     from trialtui.session import ReviewSession
 
     values = {"statuses": args.status, "phases": args.phase, "age": args.age, "review": args.review,
-              "tags": args.tag, "starred": args.starred}
+              "tags": args.tag, "starred": args.starred, "near": args.near, "within": args.within}
     try:
-        list_filters(**values)  # every value but the country checked before anything is read
+        checked, _ = list_filters(**values)  # every value but the country checked before anything is read
     except FilterError as err:
         return fail(str(err))
+    if checked.near and checked.near.choice.note():
+        print(terminal_text(f"trialtui: near {args.near.strip()!r} read as {checked.near.choice.note()}"),
+              file=sys.stderr)
     session = ReviewSession(getattr(args, "data", None))
     try:
         catalog = session.load()
@@ -112,15 +118,15 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
         if country and country.how != "same":
             print(terminal_text(f"trialtui: country {country.typed.strip()!r} read as {country.country}"),
                   file=sys.stderr)
-        rows = session.rows(args.query, chosen.search or None, chosen.review or None)
-        return [row.digest for row in rows], status
+        rows = session.rows(args.query, chosen.search or None, chosen.review or None, checked.near)
+        return [(row.digest, row.distance_km) for row in rows], status
     finally:
         session.close()
 
 
 def _has_filters(args: argparse.Namespace) -> bool:
     return bool(args.query.strip() or args.status or args.phase or args.country.strip() or args.age is not None
-                or args.review or args.tag or args.starred)
+                or args.review or args.tag or args.starred or args.near.strip() or args.within.strip())
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -128,22 +134,30 @@ def cmd_list(args: argparse.Namespace) -> int:
         found = _filtered(args)
         if isinstance(found, int):
             return found
-        digests, status = found
+        rows, status = found
     else:
         catalog, status = _catalog(args)
         if not catalog.digests and status:
             return fail("nothing could be loaded")
-        digests = catalog.digests
+        rows = [(d, None) for d in catalog.digests]
+    near = bool(args.near.strip())
     if args.json:
         print_json([
             {"trial_id": d.trial_id, "title": d.title, "status": d.status,
-             "phase": display_phases(list(d.phases)), "conditions": list(d.conditions), "source": d.origin}
-            for d in digests
+             "phase": display_phases(list(d.phases)), "conditions": list(d.conditions), "source": d.origin,
+             **({"nearest_km": round(km, 2)} if near else {})}
+            for d, km in rows
         ])
         return status
-    for d in digests:
+    if near:
+        from trialtui.distances import format_distance, parse_distance
+
+        unit = parse_distance(args.within)[1]
+        print(terminal_text(f"{'ID':<16} {'Distance':>10} {'Status':<24} {'Phase':<16} Title"))
+    for d, km in rows:
         phase = display_phases(list(d.phases)) or "—"
-        print(terminal_text(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}"))
+        distance = f"{format_distance(km, unit):>10} " if near else ""
+        print(terminal_text(f"{d.trial_id:<16} {distance}{display_enum(d.status) or '—':<24} {phase:<16} {d.title}"))
     return status
 
 
@@ -244,8 +258,8 @@ def _annotated(args: argparse.Namespace) -> list[str] | int:
     them; or a usage error's exit status."""
     found = _filtered(argparse.Namespace(
         data=getattr(args, "data", None), query="", status=[], phase=[], country="", age=None, starred=False, tag=args.tag,
-        review=["shortlisted"] if args.shortlist else []))
-    return found if isinstance(found, int) else [digest.trial_id for digest in found[0]]
+        review=["shortlisted"] if args.shortlist else [], near="", within=""))
+    return found if isinstance(found, int) else [digest.trial_id for digest, _ in found[0]]
 
 
 def _selection(args: argparse.Namespace) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from trialtui.ingest.markdown import unescape
 from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError, quote, without_surrogates
-from trialtui.models import Provenance, Trial
+from trialtui.models import Provenance, Trial, valid_point
 
 FORMAT_ID = "ctgov-v2"
 _EMPTY: dict[str, Any] = {}
@@ -104,6 +104,14 @@ def _date(obj: dict, key: str) -> str:
     return _text(_dict(obj, key), "date")
 
 
+def _geo_point(loc: dict) -> dict:
+    """The site's ``geoPoint``: latitude and longitude when both are a point on Earth; a malformed
+    point is dropped (the site stays, placed by its city when it can be)."""
+    point = loc.get("geoPoint")
+    found = valid_point(point.get("lat"), point.get("lon")) if type(point) is dict else None
+    return {"latitude": found[0], "longitude": found[1]} if found else {}
+
+
 def _contact(c: dict) -> dict:
     phone = _text(c, "phone")
     extension = _text(c, "phoneExt")
@@ -190,6 +198,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
             "country": _text(loc, "country"),
             "status": _text(loc, "status"),
             "contacts": [_contact(c) for c in _dicts(loc, "contacts")],
+            **_geo_point(loc),
         }
         for loc in _dicts(contacts_module, "locations")
     ]

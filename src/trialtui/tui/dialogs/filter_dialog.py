@@ -1,5 +1,5 @@
-"""Filters beside the query: recruitment status, phase, country, "open to a patient of age N", and
-the reviewer's own review status, tags and star. What the fields mean is `list_filters`'s, the
+"""Filters beside the query: recruitment status, phase, country, "open to a patient of age N", a
+site within a distance of a place, and the reviewer's own review status, tags and star. What the fields mean is `list_filters`'s, the
 same as `trialtui list`'s flags."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from trialtui.list_filters import (
     list_filters,
 )
 from trialtui.models import display_enum
+from trialtui.places import PlaceError, resolve_place
 from trialtui.review import STATUS_WORDS
 from trialtui.review import STATUSES as REVIEW_STATUSES
 
@@ -59,7 +60,7 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
         self.countries = list(countries)
 
     def compose(self) -> ComposeResult:
-        f, r = self.filters.search, self.filters.review
+        f, r, n = self.filters.search, self.filters.review, self.filters.near
         with Vertical(id="filter-dialog", classes="dialog"):
             yield Static("Filter the trial list", id="filter-title", classes="dialog-title")
             with Horizontal(id="filter-lists"):
@@ -71,6 +72,13 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                 yield Input(f.country or "", placeholder="e.g. China, USA, UK", id="filter-country",
                             suggester=CountrySuggester(self.countries))
                 yield Static("", id="filter-country-note", markup=False)
+                yield Label("Near")
+                yield Input(n.choice.typed if n else "", placeholder='a place: Boston; Portland, OR; Lyon, France; 42.36,-71.06',
+                            id="filter-near")
+                yield Static(n.choice.note() or n.choice.place.name if n else "", id="filter-near-note", markup=False)
+                yield Label("Within")
+                yield Input(n.within() if n else "", placeholder="50km (default), 30mi",
+                            id="filter-within")
                 yield Label("Patient age")
                 yield Input("" if f.patient_age is None else f"{f.patient_age:g}", placeholder="years, e.g. 8",
                             id="filter-age", type="number")
@@ -104,6 +112,18 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                 note = f"→ {choice.country}"
         self.query_one("#filter-country-note", Static).update(note)
 
+    @on(Input.Changed, "#filter-near")
+    def _place_typed(self, event: Input.Changed) -> None:
+        """Name the place the typed text is read as, and the others of that name."""
+        note = ""
+        if event.value.strip():
+            try:
+                choice = resolve_place(event.value)
+                note = choice.note() or choice.place.name
+            except PlaceError as err:
+                note = str(err)[:1].upper() + str(err)[1:]
+        self.query_one("#filter-near-note", Static).update(note)
+
     @on(Input.Submitted)
     @on(Button.Pressed, "#filter-apply")
     def action_apply(self) -> None:
@@ -117,6 +137,8 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                 tags=self.query_one("#filter-tag", Input).value.split(","),
                 starred=self.query_one("#filter-starred", Checkbox).value,
                 countries=self.countries,
+                near=self.query_one("#filter-near", Input).value,
+                within=self.query_one("#filter-within", Input).value,
             )
         except FilterError as err:
             self.query_one("#filter-status", Static).update(str(err)[:1].upper() + str(err)[1:])

@@ -254,6 +254,9 @@ class BrowseScreen(ReviewActions, Screen):
         badged = set(spans) | set(session.marked) | set(session.reviews) | session.changed | session.fitted()
         decorated = {tid: self._row(d, spans.get(tid, ())) for tid in badged
                      if (d := session.catalog.digest(tid)) is not None}
+        near = self.filters.near if self.filters else None
+        trials.set_distances({r.digest.trial_id: r.distance_km for r in ready} if near and rows is not None else None,
+                             near.unit if near else "km")
         trials.set_rows(digests, decorated, keep=keep, plain_rank=review_rank(None),
                         complete=self._reading is None and (rows is None or rows.complete), announce=announce,
                         spans=rows.title_spans if rows is not None else None)
@@ -323,7 +326,8 @@ class BrowseScreen(ReviewActions, Screen):
         if trial is None:
             detail.show_nothing(f"{trial_id}: the record could not be read.")
             return
-        detail.show(f"{trial.trial_id}  {trial.title}", session.sections(trial_id), session.thresholds(trial_id),
+        near = self.filters.near if self.filters else None
+        detail.show(f"{trial.trial_id}  {trial.title}", session.sections(trial_id, near), session.thresholds(trial_id),
                     session.threshold_sources(trial_id), annotation=self._annotation_line(trial_id),
                     patient=session.patient_results(trial_id), marks=session.marks(trial_id))
 
@@ -418,7 +422,7 @@ class BrowseScreen(ReviewActions, Screen):
         self.app.push_screen(FilterDialog(self.filters, session.annotations.all_tags(), session.countries()), chosen)
 
     def _filter_parts(self) -> tuple:
-        return (self.filters.search, self.filters.review) if self.filters else (None, None)
+        return (self.filters.search, self.filters.review, self.filters.near) if self.filters else (None, None, None)
 
     def _set_filters(self, filters: ListFilters | None) -> None:
         from trialtui.tui.dialogs.filter_dialog import describe_filters

@@ -207,7 +207,10 @@ class ReviewActions:
         def render() -> str:
             fits = {d.trial_id: session.fit(d.trial_id) for d in digests} if session.patient is not None else None
             notes = {d.trial_id: session.review_notes(d.trial_id) for d in digests if d.trial_id in session.reviews}
-            return list_csv(digests, notes, fits)
+            filters = getattr(self, "filters", None)
+            near = filters.near if filters else None
+            nearest = session.nearest_sites([d.trial_id for d in digests], near) if near else None
+            return list_csv(digests, notes, fits, nearest)
 
         what = "the listed trial as CSV" if len(digests) == 1 else f"the {len(digests):,} listed trials as CSV"
         self.app.push_screen(ExportDialog(what, Path.cwd() / "trialtui-list.csv", render), self._exported)

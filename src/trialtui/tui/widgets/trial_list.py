@@ -64,6 +64,8 @@ COLUMNS = (
     Column("title", "Title", 0, "title", "title"),
     Column("conditions", "Conditions", 0, "conditions", "conditions"),
 )
+DISTANCE = Column("distance", "Distance", 9, "distance", "distance")
+"""Shown after the trial ID while the list is filtered by distance from a place."""
 CONDITIONS_MIN_WIDTH = 110
 """Below this width the conditions column gives its room to the title."""
 
@@ -178,6 +180,8 @@ class TrialList(ScrollView, can_focus=True):
         """False while the rows are only the first of a longer list still being read or ranked."""
         self._waiting: Callable[[], None] | None = None
         """What the user asked for that needs the whole list (End, a sort): done once it is set."""
+        self._distances: dict[str, float] | None = None
+        self._distance_unit = "km"
         self.sort_key = ""
         self.sort_reverse = False
 
@@ -230,6 +234,20 @@ class TrialList(ScrollView, can_focus=True):
         if waiting is not None:
             waiting()
 
+    def set_distances(self, distances: dict[str, float] | None, unit: str = "km") -> None:
+        """Each trial's distance to its nearest site (km) for a Distance column, shown in `unit`;
+        None: no column. Set before `set_rows`, which sorts."""
+        self._distances, self._distance_unit = distances, unit
+        if distances is None and self.sort_key == "distance":
+            self.sort_key, self.sort_reverse = "", False
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return COLUMNS if self._distances is None else (*COLUMNS[:2], DISTANCE, *COLUMNS[2:])
+
+    def _distance(self, row: ListRow) -> float:
+        return (self._distances or {}).get(row.digest.trial_id, float("inf"))
+
     def drop_waiting(self) -> None:
         """Forget the End or sort asked for while the list is incomplete (the screen refused it)."""
         self._waiting = None
@@ -275,12 +293,12 @@ class TrialList(ScrollView, can_focus=True):
         index = self.index_of(keep) if keep else 0
         self._move_to(index or 0, announce=False)
         self.refresh()
-        name = next((column.name for column in COLUMNS if column.sort == key), "")
+        name = next((column.name for column in self.columns if column.sort == key), "")
         self.post_message(self.SortChanged(name, reverse))
 
     def _apply_sort(self) -> None:
         if self.sort_key:
-            key = SORT_KEYS[self.sort_key]
+            key = self._distance if self.sort_key == "distance" else SORT_KEYS[self.sort_key]
             self._digests.sort(key=lambda d: key(self._row(d)), reverse=self.sort_reverse)
 
     # actions -------------------------------------------------------------------------------------
@@ -308,7 +326,9 @@ class TrialList(ScrollView, can_focus=True):
     def action_cycle_sort(self) -> None:
         """Sort by the next column shown (the badges' review marks last), ascending then
         descending; after the last, back to the order the list was given in (a search's ranking)."""
-        shown = [column.sort for column, width in zip(COLUMNS, self._widths(self.size.width), strict=True) if width]
+        columns = self.columns
+        shown = [column.sort for column, width in zip(columns, self._widths(self.size.width, columns), strict=True)
+                 if width]
         order = shown[1:] + shown[:1]  # the badges' review marks last
         if not self.sort_key:
             self.sort_by(order[0])
@@ -351,7 +371,8 @@ class TrialList(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> str | None:
         left = 0
-        for column, width in zip(COLUMNS, self._widths(self.size.width), strict=True):
+        columns = self.columns
+        for column, width in zip(columns, self._widths(self.size.width, columns), strict=True):
             if width and left <= x < left + width + 1:
                 return column.sort
             left += width + 1
@@ -366,21 +387,22 @@ class TrialList(ScrollView, can_focus=True):
         self.refresh()
 
     @staticmethod
-    def _widths(total: int) -> list[int]:
+    def _widths(total: int, columns: tuple[Column, ...] = COLUMNS) -> list[int]:
         """Cell widths per column; the title takes what the fixed columns leave."""
-        fixed = sum(c.width + 1 for c in COLUMNS if c.width)
+        fixed = sum(c.width + 1 for c in columns if c.width)
         flexible = max(10, total - fixed - 2)
         title = flexible * 3 // 5 if total >= CONDITIONS_MIN_WIDTH else flexible
-        return [c.width or (title if c.key == "title" else flexible - title) for c in COLUMNS]
+        return [c.width or (title if c.key == "title" else flexible - title) for c in columns]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
-        widths = self._widths(width)
+        columns = self.columns
+        widths = self._widths(width, columns)
         if y == 0:
             style = base + self.get_component_rich_style("trial-list--header")
             labels = []
-            for column in COLUMNS:
+            for column in columns:
                 arrow = (" ▼" if self.sort_reverse else " ▲") if column.sort == self.sort_key else ""
                 labels.append(column.label + arrow)
             cells = [Segment(self._fit(label, w), style) for label, w in zip(labels, widths, strict=True) if w]
@@ -393,10 +415,16 @@ class TrialList(ScrollView, can_focus=True):
         if index == self.cursor:
             row_style = base + self.get_component_rich_style("trial-list--cursor" if self.has_focus else "trial-list--header")
         segments: list[Segment] = []
-        for column, w in zip(COLUMNS, widths, strict=True):
+        for column, w in zip(columns, widths, strict=True):
             if not w:
                 continue
-            text = self._fit(visible(_cell(row, column.key)), w)
+            if column.key == "distance":
+                from trialtui.distances import format_distance  # numpy: only once a distance filter is on
+
+                km = self._distance(row)
+                text = format_distance(km, self._distance_unit).rjust(w) if km != float("inf") else "—".rjust(w)
+            else:
+                text = self._fit(visible(_cell(row, column.key)), w)
             style = row_style
             if column.key == "status":
                 kind = "open" if row.digest.status in OPEN_STATUSES else "closed"

