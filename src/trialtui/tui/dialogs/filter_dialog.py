@@ -1,6 +1,6 @@
 """Filters beside the query: recruitment status, phase, country, "open to a patient of age N", a
-site within a distance of a place, and the reviewer's own review status, tags and star. What the fields mean is `list_filters`'s, the
-same as `trialtui list`'s flags."""
+site within a distance of a place, and the reviewer's own review status, tags and star. What the
+fields mean is `list_filters`'s, the same as `trialtui list`'s flags."""
 
 from __future__ import annotations
 
