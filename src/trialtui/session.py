@@ -192,10 +192,12 @@ class ReviewSession:
     def searchable(self) -> bool:
         return self._index is not None
 
-    def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None) -> ResultRows:
+    def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None,
+             stop: Callable[[], bool] | None = None) -> ResultRows | None:
         """Every trial the query and filters admit, best first (every trial in order with
         neither); `review` narrows by the reviewer's own annotations. The count is exact at once;
-        past the best rows, the rest are ranked when first read (`ResultRows`)."""
+        past the best rows, the rest are ranked when first read (`ResultRows`). None when `stop`
+        returned True (a newer query superseded this one) before the search was done."""
         if not query.strip() and not filters:
             digests = self.catalog.digests
             if review:
@@ -210,7 +212,13 @@ class ReviewSession:
                 without = self.reviews.keys() - passing
             else:
                 only = passing
-        matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without)
+        from trialtui.search.index import Stopped
+
+        try:
+            matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without,
+                                          stop=stop)
+        except Stopped:
+            return None
         return ResultRows(matches, None, self.catalog.digest)
 
     def trial(self, trial_id: str) -> Trial | None:
