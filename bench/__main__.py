@@ -7,6 +7,8 @@ Runs, one after the other in fresh processes so each measures its own memory:
   3. search: 10k / 100k / 570k corpora against rapidfuzz and fzf, and success@10 (bench.search)
   4. open: a 570,000-trial library opened in the app (bench/bench_open.py)
   5. near: the distance filter over 570,000 trials' sites (bench/bench_near.py)
+  6. startup: the app's first frame, and a `search` process beside a `list` one (bench/bench_startup.py)
+  7. install: a fresh install's size and first search (bench/bench_install.py)
 `--quick` skips the 570k search corpus and opens a 100,000-trial library instead.
 """
 
@@ -35,6 +37,8 @@ def main() -> int:
         ("Opening a large library", [str(ROOT / "bench" / "bench_open.py"),
                                      *(["--size", "100000"] if args.quick else [])]),
         ("Trials near a place", [str(ROOT / "bench" / "bench_near.py"), *(["--size", "100000"] if args.quick else [])]),
+        ("Starting: first frame, search against list", [str(ROOT / "bench" / "bench_startup.py")]),
+        ("A fresh install: size and first search", [str(ROOT / "bench" / "bench_install.py")]),
     ]
     sections, failed = [], []
     for name, command in runs:

@@ -197,11 +197,12 @@ class ReviewSession:
         return self._index is not None
 
     def rows(self, query: str = "", filters=None, review: ReviewFilter | None = None,
-             near: Near | None = None) -> ResultRows:
+             near: Near | None = None, stop: Callable[[], bool] | None = None) -> ResultRows | None:
         """Every trial the query and filters admit, best first (every trial in order with
         neither); `review` narrows by the reviewer's own annotations. The count is exact at once;
         past the best rows, the rest are ranked when first read (`ResultRows`). With `near`, only
-        trials with a site that near, nearest first (each row's `distance_km`), all ranked now."""
+        trials with a site that near, nearest first (each row's `distance_km`), all ranked now.
+        None when `stop` returned True (a newer query superseded this one) before the search was done."""
         nearest = self.near(near) if near else None
         if not query.strip() and not filters:
             digests = self.catalog.digests
@@ -221,7 +222,13 @@ class ReviewSession:
                 only = passing
         if nearest is not None:
             only = nearest.keys() if only is None else nearest.keys() & only
-        matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without)
+        from trialtui.search.index import Stopped
+
+        try:
+            matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without,
+                                          stop=stop)
+        except Stopped:
+            return None
         return self._nearest_first(ResultRows(matches, None, self.catalog.digest), nearest)
 
     def near(self, near: Near) -> dict[str, float]:

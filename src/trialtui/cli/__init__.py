@@ -11,10 +11,19 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from trialtui import __version__
 from trialtui.cli.common import EXIT_OK, fail
 from trialtui.store import StoreError
 from trialtui.store.database import store_failure
+
+
+class _Version(argparse.Action):
+    """--version, read when asked (`trialtui.__version__`)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from trialtui import __version__
+
+        print(f"trialtui {__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="trialtui",
         description="Review clinical trials in the terminal. With no command, starts the app.",
     )
-    parser.add_argument("--version", action="version", version=f"trialtui {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
     parser.add_argument(
         "--data", action="append", metavar="PATH", default=None,
         help="load exactly these files or folders instead of the seeds and the library (repeatable)",

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from trialtui.eligibility.conditions import PatientCondition
-from trialtui.eligibility.extract import Threshold
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MENTION, mention_measures
+
+if TYPE_CHECKING:
+    from trialtui.eligibility.extract import Threshold  # its patterns compile at import: not before a check
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 FITS, FAILS = "fits", "fails"

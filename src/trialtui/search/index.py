@@ -17,13 +17,14 @@ disk and loads it.
 from __future__ import annotations
 
 import math
+import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, wraps
 from itertools import accumulate, chain, pairwise
 from operator import add, attrgetter
 from typing import TYPE_CHECKING, Literal
@@ -85,6 +86,29 @@ _TEXTS_KEPT = 4096
 _SOURCES_KEPT = 20_000
 """Postings lists `SearchIndex._sources` keeps for the words of recent queries: typing looks every
 earlier word up again at each keystroke."""
+
+
+class Stopped(Exception):
+    """A search gave up because its `stop` said a newer one superseded it."""
+
+
+def _one_at_a_time(method):
+    """Run `method` holding the index's lock: queries fill caches (postings of recent words,
+    folded text, filter masks, the vocabulary's memos) that an addition or another query on a
+    second thread would otherwise change under them."""
+
+    @wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+def _check(stop: Callable[[], bool] | None) -> None:
+    """Raise `Stopped` when `stop` says so."""
+    if stop is not None and stop():
+        raise Stopped
 
 
 @dataclass(frozen=True)
@@ -216,14 +240,16 @@ class _Tail:
             self.hits = [Hit(digests[doc].trial_id, 0.0) for doc in self.docs.tolist()]
             return True
         raw, bits = [np.zeros(0)], [np.zeros(0, np.int64)]
-        for start in range(0, len(self.docs), _TAIL_CHUNK):
+        for start in range(0, len(self.docs), _TAIL_CHUNK):  # the lock let go between chunks
             if stop is not None and stop():
                 return False
             part = slice(start, start + _TAIL_CHUNK)
-            scored = self.index._raw(self.words, self.docs[part], None if self.holds is None else self.holds[:, part])
+            with self.index._lock:
+                scored = self.index._raw(self.words, self.docs[part], None if self.holds is None else self.holds[:, part])
             raw.append(scored[0])
             bits.append(scored[1])
-        self.hits = self.index._ranked(self.words, self.docs, np.concatenate(raw), np.concatenate(bits), False, None)
+        with self.index._lock:
+            self.hits = self.index._ranked(self.words, self.docs, np.concatenate(raw), np.concatenate(bits), False, None)
         return True
 
 
@@ -259,8 +285,9 @@ class Matches(Sequence[Hit]):
         if self._tail is None or self._tail.words is None:
             return ()
         index = self._tail.index
-        doc = index._doc_of.get(trial_id)
-        return () if doc is None else index._spans(doc, self._tail.words, [name]).get(name, ())
+        with index._lock:
+            doc = index._doc_of.get(trial_id)
+            return () if doc is None else index._spans(doc, self._tail.words, [name]).get(name, ())
 
     def __iter__(self) -> Iterator[Hit]:
         yield from self.head
@@ -288,6 +315,8 @@ class SearchIndex:
         self._texts: dict[tuple[int, int], tuple] = {}
         self._kept_sources: dict[tuple, tuple[tuple, int]] = {}
         self._kept_size = 0
+        self._lock = threading.RLock()
+        """Held by every query and change: one at a time (`_one_at_a_time`)."""
 
     @classmethod
     def build(cls, digests: Iterable[TrialDigest], parallel: bool | None = None) -> SearchIndex:
@@ -344,6 +373,7 @@ class SearchIndex:
     def __contains__(self, trial_id: str) -> bool:
         return trial_id in self._doc_of
 
+    @_one_at_a_time
     def add(self, digest: TrialDigest) -> None:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
         vocab = self._vocab
@@ -357,6 +387,7 @@ class SearchIndex:
         self._kept_sources.clear()
         self._kept_size = 0
 
+    @_one_at_a_time
     def remove(self, trial_id: str) -> None:
         doc = self._doc_of.pop(trial_id, None)
         if doc is not None:
@@ -411,19 +442,25 @@ class SearchIndex:
 
     # -- querying ---------------------------------------------------------------------------
 
+    @_one_at_a_time
     def search(self, query: str, limit: int = 50, filters: SearchFilters | None = None,
-               highlight: Collection[str] | None = None) -> list[Hit]:
+               highlight: Collection[str] | None = None, stop: Callable[[], bool] | None = None) -> list[Hit]:
         """The `limit` best trials for `query`, best first; an empty query lists trials in order.
 
         `Hit.spans` are found in the `highlight` fields only (default: every matched field):
-        the list shows only the titles', and finding them means reading the text.
+        the list shows only the titles', and finding them means reading the text. When `stop`
+        returns True (a newer query superseded this one), the search raises `Stopped` at its
+        next step.
         """
+        _check(stop)
         parsed = parse_query(query)
         mask = self._mask(filters or SearchFilters())
         if not parsed:
             return self._listing(mask, limit)
         words = self._resolve(parsed)
+        _check(stop)
         hits = self._hits(words, mask, limit, highlight)
+        _check(stop)
         if len(hits) < min(limit, _FEW):
             # Few matched: maybe a slip in a short word ("Brin", "vdeo"), or a misspelling that
             # some record shares ("universtiy"), both otherwise taken as typed.
@@ -433,12 +470,16 @@ class SearchIndex:
                 hits = more if len(more) > len(hits) else hits
         return hits
 
+    @_one_at_a_time
     def matches(self, query: str, filters: SearchFilters | None = None, highlight: Collection[str] | None = None,
-                only: Collection[str] | None = None, without: Collection[str] = ()) -> Matches:
+                only: Collection[str] | None = None, without: Collection[str] = (),
+                stop: Callable[[], bool] | None = None) -> Matches:
         """Every trial `query` matches among those `filters` admit (and among `only`, if given,
         never `without`), best first; an empty query lists them in order. The best come ranked
         and highlighted as `search` gives them; the rest are scored the same way when first read
-        past them (`Matches`), but are counted at once."""
+        past them (`Matches`), but are counted at once. `stop` as for `search`; the rest's
+        scoring takes its own (`Matches.finish`)."""
+        _check(stop)
         parsed = parse_query(query)
         mask = self._restricted(self._mask(filters or SearchFilters()), only, without)
         if not parsed:
@@ -446,7 +487,9 @@ class SearchIndex:
             return Matches([Hit(self._digests[doc].trial_id, 0.0) for doc in docs[:_WINDOW].tolist()],
                            _Tail(self, None, docs[_WINDOW:], None))
         words = self._resolve(parsed)
+        _check(stop)
         found = self._every(words, mask, highlight)
+        _check(stop)
         if len(found) < _FEW:  # as in `search`
             tolerant = self._resolve(parsed, tolerant=True)
             if [word.numbers for word in tolerant] != [word.numbers for word in words]:

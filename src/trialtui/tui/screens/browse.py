@@ -215,11 +215,18 @@ class BrowseScreen(ReviewActions, Screen):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str) -> None:
-        """The best rows at once, then (unless a newer search started) the whole ranked list."""
-        rows = self._listing(query)
-        self.post_message(self.Results(query, rows))
+        """The best rows at once, then the whole ranked list; a newer search (which cancels this
+        worker) stops this one wherever it is."""
         worker = get_current_worker()
-        if rows is not None and not rows.complete and rows.finish(stop=lambda: worker.is_cancelled):
+
+        def superseded() -> bool:
+            return worker.is_cancelled
+
+        rows = self._listing(query, stop=superseded)
+        if superseded():  # the index gave up, or is done but a newer query's rows are coming
+            return
+        self.post_message(self.Results(query, rows))
+        if rows is not None and not rows.complete and rows.finish(stop=superseded):
             self.post_message(self.Results(query, rows))
 
     def on_browse_screen_results(self, message: Results) -> None:
@@ -229,12 +236,13 @@ class BrowseScreen(ReviewActions, Screen):
     _rows: ResultRows | None = None
     """The rows listed (None: every trial), ranked or still being ranked past the best."""
 
-    def _listing(self, query: str) -> ResultRows | None:
+    def _listing(self, query: str, stop=None) -> ResultRows | None:
         """The search results, or None for "every trial" (no query, no filter): at registry
-        scale that is the catalog's own list, shown without a result row per trial."""
+        scale that is the catalog's own list, shown without a result row per trial. With `stop`
+        (a search worker's), also None when it stopped the search."""
         if not query.strip() and not self.filters:
             return None
-        return self.app.session.rows(query, *self._filter_parts())
+        return self.app.session.rows(query, *self._filter_parts(), stop=stop)
 
     def _show_rows(self, rows: ResultRows | None, query: str, announce: bool = True) -> None:
         """List `rows` (None: every trial): while only the best are ranked, those, with End and
