@@ -209,3 +209,56 @@ def test_a_saved_index_filters_as_the_built_one(api_digests, tmp_path):
     found = [hit.trial_id for hit in built.search("", limit=2000, filters=every)]
     assert found and len(found) < len(api_digests)
     assert [hit.trial_id for hit in loaded.search("", limit=2000, filters=every)] == found
+
+
+async def test_the_dialog_applies_registry_filters_typed_and_ticked_by_keys(library_home, monkeypatch, raw):
+    from textual.widgets import Input, Select, SelectionList, Static
+
+    from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
+    from trialtui.tui.app import build_app
+    from trialtui.tui.dialogs.filter_dialog import FilterDialog
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    expected = {trial_id for trial_id, r in raw.items()
+                if r["type"] == "interventional" and "device" in r["interventions"] and r["results"] is True
+                and "2015" <= r["started"][:4] <= "2020"}
+    assert expected
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await wait_for(pilot, lambda: app.session.searchable, timeout=60)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilterDialog))
+        dialog = app.screen
+        await pilot.press(*["tab"] * 7)  # statuses, phases, review, country, age, tag, starred: study types
+        assert app.focused is dialog.query_one("#filter-study-types", SelectionList)
+        await pilot.press("space", *["tab"] * 3, "down", "space")  # Interventional; Device
+        await pilot.press("tab", "tab", "tab")  # funders, healthy volunteers: results
+        assert app.focused is dialog.query_one("#filter-results", Select)
+        await pilot.press("enter", "down", "enter")  # With results posted
+        await pilot.press("tab")
+        assert app.focused is dialog.query_one("#filter-start-from", Input)
+        await type_text(pilot, "2015")
+        await pilot.press("tab")
+        await type_text(pilot, "2020")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FilterDialog))
+        said = screen.query_one("#filters", Static)
+        assert text_of(said) == "Filters: Interventional · Device · with results · started 2015 to 2020"
+        await wait_for(pilot, lambda: {d.trial_id for d in trials.digests if d.origin == "library"} == expected)
+        assert f"{len(trials.digests):,} of" in text_of(screen.query_one("#list-status", Static))
+
+        await pilot.press("f")  # open again: what was chosen is there to change
+        await wait_for(pilot, lambda: isinstance(app.screen, FilterDialog))
+        dialog = app.screen
+        assert dialog.query_one("#filter-study-types", SelectionList).selected == ["INTERVENTIONAL"]
+        assert dialog.query_one("#filter-results", Select).value == "with"
+        assert (dialog.query_one("#filter-start-from", Input).value,
+                dialog.query_one("#filter-start-to", Input).value) == ("2015", "2020")
+        dialog.query_one("#filter-start-to", Input).value = "2014"
+        await pilot.press("ctrl+s")
+        assert text_of(dialog.query_one("#filter-status", Static)) == (
+            "Start dates from 2015 to 2014: the first is after the second")

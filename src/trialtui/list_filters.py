@@ -47,6 +47,8 @@ FUNDER_FLAGS = {"NIH": "nih", "FED": "federal", "INDUSTRY": "industry", "OTHER":
 """How `trialtui list --funder` names each funder type (``fed`` is read as ``federal`` too)."""
 _LAST = 99
 """Stands for a month or day an end date leaves out: ``2021`` to 2021-99-99, after all of 2021."""
+_NO_START, _NO_END = 1, 99999999
+"""The ends of a date range given only one end (a trial with no date is never in a range)."""
 _WHOLE_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -123,14 +125,14 @@ def _date_range(low_text: str, high_text: str, what: str) -> tuple[int, int] | N
         return None
     if low is not None and high is not None and low > high:
         raise FilterError(f"{what}s from {low_text.strip()} to {high_text.strip()}: the first is after the second")
-    return (1 if low is None else low, 99999999 if high is None else high)
+    return (_NO_START if low is None else low, _NO_END if high is None else high)
 
 
 def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), country: str = "",
                  age: str | float | None = None, review: Iterable[str] = (), tags: Iterable[str] = (),
                  starred: bool = False, countries: Iterable[str] = (), study_types: Iterable[str] = (),
                  sexes: Iterable[str] = (), age_groups: Iterable[str] = (), healthy_volunteers: bool = False,
-                 intervention_types: Iterable[str] = (), funders: Iterable[str] = (),
+                 intervention_types: Iterable[str] = (), funder_types: Iterable[str] = (),
                  has_results: bool | None = None, start_from: str = "", start_to: str = "",
                  updated_from: str = "", updated_to: str = "") -> tuple[ListFilters, CountryChoice | None]:
     """The filters for these values as the user gave them, and how `country` was read among the
@@ -144,7 +146,7 @@ def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), co
         "age_groups": _choices(age_groups, "age group", _flag_words(AGE_GROUPS)),
         "healthy_volunteers": healthy_volunteers,
         "intervention_types": _choices(intervention_types, "intervention type", _flag_words(INTERVENTION_TYPES)),
-        "funder_types": _choices(funders, "funder type", FUNDER_FLAGS, {"FED": "FED"}),
+        "funder_types": _choices(funder_types, "funder type", FUNDER_FLAGS, {"FED": "FED"}),
         "has_results": has_results,
         "started": _date_range(start_from, start_to, "start date"),
         "updated": _date_range(updated_from, updated_to, "last update"),
@@ -210,7 +212,7 @@ def describe_filters(chosen: ListFilters | None) -> str:
         parts.append("with results" if filters.has_results else "without results")
     for span, what in ((filters.started, "started"), (filters.updated, "updated")):
         if span:
-            parts.append(_describe_range(what, *span))
+            parts.append(_describe_range(what, span))
     if review.statuses:
         parts.append(", ".join(STATUS_WORDS[s] for s in REVIEW_STATUSES if s in review.statuses))
     if review.tags:
@@ -220,19 +222,27 @@ def describe_filters(chosen: ListFilters | None) -> str:
     return " · ".join(parts)
 
 
-def _describe_range(what: str, low: int, high: int) -> str:
-    """"started 2020-01 to 2021-12", "updated from 2024", "started by 2019-06-30"."""
-    def written(number: int) -> str:
-        year, month, day = number // 10000, number // 100 % 100, number % 100
-        if month in (0, _LAST):
-            return f"{year}"
-        return f"{year}-{month:02d}" if day in (0, _LAST) else f"{year}-{month:02d}-{day:02d}"
+def range_texts(span: tuple[int, int] | None) -> tuple[str, str]:
+    """A date range's ends as the user would type them again (``""`` for an open end)."""
+    if span is None:
+        return "", ""
+    low, high = span
+    return ("" if low == _NO_START else _date_text(low)), ("" if high == _NO_END else _date_text(high))
 
-    if high == 99999999:
-        return f"{what} from {written(low)}"
-    if low == 1:
-        return f"{what} by {written(high)}"
-    return f"{what} {written(low)} to {written(high)}"
+
+def _date_text(number: int) -> str:
+    year, month, day = number // 10000, number // 100 % 100, number % 100
+    if month in (0, _LAST):
+        return f"{year}"
+    return f"{year}-{month:02d}" if day in (0, _LAST) else f"{year}-{month:02d}-{day:02d}"
+
+
+def _describe_range(what: str, span: tuple[int, int]) -> str:
+    """"started 2020-01 to 2021-12", "updated from 2024", "started by 2019-06-30"."""
+    low, high = range_texts(span)
+    if not high:
+        return f"{what} from {low}"
+    return f"{what} by {high}" if not low else f"{what} {low} to {high}"
 
 
 def _status_order(status: str) -> int:

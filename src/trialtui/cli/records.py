@@ -104,7 +104,7 @@ def registry_filters(p: argparse.ArgumentParser) -> None:
 def _registry_values(args: argparse.Namespace) -> dict:
     return {"study_types": args.type, "sexes": args.sex, "age_groups": args.age_group,
             "healthy_volunteers": args.healthy_volunteers, "intervention_types": args.intervention_type,
-            "funders": args.funder, "has_results": args.has_results, "start_from": args.start_from,
+            "funder_types": args.funder, "has_results": args.has_results, "start_from": args.start_from,
             "start_to": args.start_to, "updated_from": args.updated_from, "updated_to": args.updated_to}
 
 
