@@ -102,10 +102,14 @@ def registry_filters(p: argparse.ArgumentParser) -> None:
 
 
 def _registry_values(args: argparse.Namespace) -> dict:
-    return {"study_types": args.type, "sexes": args.sex, "age_groups": args.age_group,
-            "healthy_volunteers": args.healthy_volunteers, "intervention_types": args.intervention_type,
-            "funder_types": args.funder, "has_results": args.has_results, "start_from": args.start_from,
-            "start_to": args.start_to, "updated_from": args.updated_from, "updated_to": args.updated_to}
+    """`list_filters`'s registry values from `registry_filters`' flags (unset for a command without them)."""
+    given = vars(args)
+    return {"study_types": given.get("type", []), "sexes": given.get("sex", []),
+            "age_groups": given.get("age_group", []), "healthy_volunteers": given.get("healthy_volunteers", False),
+            "intervention_types": given.get("intervention_type", []), "funder_types": given.get("funder", []),
+            "has_results": given.get("has_results"), "start_from": given.get("start_from", ""),
+            "start_to": given.get("start_to", ""), "updated_from": given.get("updated_from", ""),
+            "updated_to": given.get("updated_to", "")}
 
 
 def _catalog(args: argparse.Namespace, library: Library | None = None) -> tuple[Catalog, int]:
@@ -157,7 +161,8 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
 def _has_filters(args: argparse.Namespace) -> bool:
     return bool(args.query.strip() or args.status or args.phase or args.country.strip() or args.age is not None
                 or args.review or args.tag or args.starred
-                or args.has_results is not None or any(_registry_values(args).values()))
+                or any(value is not None if name == "has_results" else value
+                       for name, value in _registry_values(args).items()))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
