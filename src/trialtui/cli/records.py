@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--near", default="", metavar="PLACE",
                    help='has a site near PLACE ("Boston", "Boston, MA", "Lyon, France", or LAT,LON); nearest first')
     p.add_argument("--within", default="", metavar="DIST", help="how near: 50km (the default), 30mi...")
+    registry_filters(p)
     p.add_argument("--review", action="append", default=[], metavar="S",
                    help="your review status: unreviewed, shortlisted, excluded, contacted, enrolled")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="has your tag T")
@@ -75,6 +76,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_import)
 
 
+def registry_filters(p: argparse.ArgumentParser) -> None:
+    """The registry's own filters, as ClinicalTrials.gov's search means them (`search.facts`)."""
+    def repeatable(flag: str, help_text: str) -> None:
+        p.add_argument(flag, action="append", default=[], metavar=flag.removeprefix("--")[0].upper(), help=help_text)
+
+    repeatable("--type", "study type: interventional, observational, expanded_access")
+    repeatable("--sex", "eligibility admits sex S: female, male (trials open to all admit both)")
+    repeatable("--age-group", "the age range overlaps the registry's group: child (0-17), adult (18-64), "
+                              "older_adult (65+); beside --age, which admits one exact age")
+    p.add_argument("--healthy-volunteers", action="store_true", help="accepts healthy volunteers")
+    repeatable("--intervention-type", "has an intervention of type I: drug, device, biological, procedure, "
+                                      "radiation, behavioral, genetic, dietary_supplement, combination_product, "
+                                      "diagnostic_test, other")
+    repeatable("--funder", "a sponsor or collaborator (the website counts both as funders) is of type F: nih, "
+                           "federal (other U.S. federal agency), industry, other (universities, individuals, "
+                           "networks, other governments...)")
+    results = p.add_mutually_exclusive_group()
+    results.add_argument("--has-results", dest="has_results", action="store_const", const=True,
+                         help="results are posted")
+    results.add_argument("--no-results", dest="has_results", action="store_const", const=False,
+                         help="the record says no results are posted")
+    for flag, what in (("start", "start date"), ("updated", "last update")):
+        for end, words in (("from", "on or after"), ("to", "on or before")):
+            p.add_argument(f"--{flag}-{end}", default="", metavar="DATE",
+                           help=f"{what} {words} DATE: 2020, 2020-03 or 2020-03-15 (a partial date "
+                                f"includes all of its year or month)")
+
+
+def _registry_values(args: argparse.Namespace) -> dict:
+    """`list_filters`'s registry values from `registry_filters`' flags (unset for a command without them)."""
+    given = vars(args)
+    return {"study_types": given.get("type", []), "sexes": given.get("sex", []),
+            "age_groups": given.get("age_group", []), "healthy_volunteers": given.get("healthy_volunteers", False),
+            "intervention_types": given.get("intervention_type", []), "funder_types": given.get("funder", []),
+            "has_results": given.get("has_results"), "start_from": given.get("start_from", ""),
+            "start_to": given.get("start_to", ""), "updated_from": given.get("updated_from", ""),
+            "updated_to": given.get("updated_to", "")}
+
+
 def _catalog(args: argparse.Namespace, library: Library | None = None) -> tuple[Catalog, int]:
     """Load what the command works on; report skipped inputs; the exit status they imply."""
     data = getattr(args, "data", None)
@@ -96,7 +136,8 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
     from trialtui.session import ReviewSession
 
     values = {"statuses": args.status, "phases": args.phase, "age": args.age, "review": args.review,
-              "tags": args.tag, "starred": args.starred, "near": args.near, "within": args.within}
+              "tags": args.tag, "starred": args.starred, "near": args.near, "within": args.within,
+              **_registry_values(args)}
     try:
         checked, _ = list_filters(**values)  # every value but the country checked before anything is read
     except FilterError as err:
@@ -126,7 +167,9 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
 
 def _has_filters(args: argparse.Namespace) -> bool:
     return bool(args.query.strip() or args.status or args.phase or args.country.strip() or args.age is not None
-                or args.review or args.tag or args.starred or args.near.strip() or args.within.strip())
+                or args.review or args.tag or args.starred or args.near.strip() or args.within.strip()
+                or any(value is not None if name == "has_results" else value
+                       for name, value in _registry_values(args).items()))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

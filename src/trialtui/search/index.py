@@ -35,6 +35,7 @@ from trialtui.countries import country_key, same_country
 from trialtui.digest import TrialDigest
 from trialtui.search import normalize
 from trialtui.search.bulk import number_all, sorted_unique
+from trialtui.search.facts import admitted, date_number, fact_bits, intervention_bits
 from trialtui.search.forked import Claims, Forked
 from trialtui.search.normalize import STOPWORDS, fold, token_spans
 from trialtui.search.postings import FieldPostings
@@ -124,9 +125,30 @@ class SearchFilters:
     """Any of the names the country goes by (`countries.same_country`)."""
     patient_age: float | None = None
     """Years; passes trials whose age limits admit it (a missing limit admits everyone)."""
+    study_types: frozenset[str] = frozenset()
+    """``INTERVENTIONAL``, ``OBSERVATIONAL``, ``EXPANDED_ACCESS`` (`facts.STUDY_TYPES`)."""
+    sexes: frozenset[str] = frozenset()
+    """``FEMALE``, ``MALE``: trials whose eligibility admits that sex (``ALL`` admits both)."""
+    age_groups: frozenset[str] = frozenset()
+    """``CHILD``, ``ADULT``, ``OLDER_ADULT``: trials whose age range overlaps the group's."""
+    healthy_volunteers: bool = False
+    """Only trials that accept healthy volunteers."""
+    intervention_types: frozenset[str] = frozenset()
+    """Registry spelling (`facts.INTERVENTION_TYPES`): trials with an intervention of that type."""
+    funder_types: frozenset[str] = frozenset()
+    """``NIH``, ``FED``, ``INDUSTRY``, ``OTHER``: trials with a sponsor or collaborator of that class."""
+    has_results: bool | None = None
+    """True: results posted; False: the record says none are."""
+    started: tuple[int, int] | None = None
+    """Start dates from, to (inclusive), as `facts.date_number` numbers."""
+    updated: tuple[int, int] | None = None
+    """Last-update dates from, to (inclusive), as `facts.date_number` numbers."""
 
     def __bool__(self) -> bool:
-        return bool(self.statuses or self.phases or self.country or self.patient_age is not None)
+        return bool(self.statuses or self.phases or self.country or self.patient_age is not None
+                    or self.study_types or self.sexes or self.age_groups or self.healthy_volunteers
+                    or self.intervention_types or self.funder_types or self.has_results is not None
+                    or self.started or self.updated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +331,11 @@ class SearchIndex:
         self._phases = array("B")
         self._min_age = array("f")
         self._max_age = array("f")
+        self._facts = array("H")
+        """Per trial `facts.fact_bits` (study type, sexes, healthy volunteers, results, funders)."""
+        self._interventions = array("H")
+        self._started = array("I")
+        self._updated = array("I")
         self._by_country: defaultdict[str, array] = defaultdict(partial(array, "I"))
         self._vocab = Vocabulary([], array("I"))
         self._masks: dict[SearchFilters, bytes] = {}
@@ -416,6 +443,16 @@ class SearchIndex:
         self._min_age = array("f", [math.nan if age is None else age for age in map(attrgetter("min_age"), digests)])
         self._max_age = array("f", [math.nan if age is None else age for age in map(attrgetter("max_age"), digests)])
         self._by_country.update(_trials_by_country(list(map(attrgetter("countries"), digests))))
+        facts = list(map(attrgetter("study_type", "sex", "healthy_volunteers", "has_results", "funder_types"), digests))
+        bits = {key: fact_bits(*key) for key in dict.fromkeys(facts)}
+        self._facts = array("H", map(bits.__getitem__, facts))
+        kinds = list(map(attrgetter("intervention_types"), digests))
+        bits = {key: intervention_bits(key) for key in dict.fromkeys(kinds)}
+        self._interventions = array("H", map(bits.__getitem__, kinds))
+        for name, dates in (("start_date", "_started"), ("last_update", "_updated")):
+            texts = list(map(attrgetter(name), digests))
+            numbers = {text: date_number(text) for text in dict.fromkeys(texts)}
+            setattr(self, dates, array("I", map(numbers.__getitem__, texts)))
         self._masks.clear()
 
     def _status_code(self, status: str) -> int:
@@ -435,6 +472,11 @@ class SearchIndex:
         self._phases.append(_phase_bits(digest.phases))
         self._min_age.append(math.nan if digest.min_age is None else digest.min_age)
         self._max_age.append(math.nan if digest.max_age is None else digest.max_age)
+        self._facts.append(fact_bits(digest.study_type, digest.sex, digest.healthy_volunteers, digest.has_results,
+                                     digest.funder_types))
+        self._interventions.append(intervention_bits(digest.intervention_types))
+        self._started.append(date_number(digest.start_date))
+        self._updated.append(date_number(digest.last_update))
         for key in set(map(_country_key, digest.countries)):
             self._by_country[key].append(doc)
         self._masks.clear()
@@ -822,6 +864,10 @@ class SearchIndex:
                 for low, high in zip(self._min_age, self._max_age, strict=True)
             )
             mask &= int.from_bytes(allowed, "little")
+        facts = admitted(filters, *(np.frombuffer(values, values.typecode) for values in (
+            self._facts, self._interventions, self._started, self._updated, self._min_age, self._max_age)))
+        if facts is not None:
+            mask &= int.from_bytes(facts.tobytes(), "little")
         result = mask.to_bytes(size, "little")
         if len(self._masks) > 8:
             self._masks.clear()

@@ -27,8 +27,12 @@ from trialtui.search.postings import FieldPostings
 from trialtui.search.ranking import FIELDS
 from trialtui.search.vocab import Vocabulary
 
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever the index's layout or tokenising changes: older files are then ignored."""
+
+
+_FACTS = ("facts", "interventions", "started", "updated")
+"""The per-trial arrays the registry's filters read (`facts`)."""
 
 
 def _text(values: Sequence[str]) -> np.ndarray:
@@ -58,6 +62,7 @@ def save(index: SearchIndex, path: Path, key: str) -> bool:
         phases=np.frombuffer(index._phases.tobytes(), np.uint8),
         min_age=np.frombuffer(index._min_age.tobytes(), np.float32),
         max_age=np.frombuffer(index._max_age.tobytes(), np.float32),
+        **{name: np.frombuffer(getattr(index, f"_{name}"), getattr(index, f"_{name}").typecode) for name in _FACTS},
         country_names=_text(countries),
         country_starts=np.cumsum([0, *(len(index._by_country[c]) for c in countries)]),
         country_docs=np.concatenate([np.frombuffer(index._by_country[c].tobytes(), np.uint32)
@@ -108,6 +113,8 @@ def load(path: Path, key: str, digests: Sequence[TrialDigest]) -> SearchIndex | 
     index._phases = array("B", arrays["phases"].tobytes())
     index._min_age = array("f", arrays["min_age"].tobytes())
     index._max_age = array("f", arrays["max_age"].tobytes())
+    for name in _FACTS:
+        setattr(index, f"_{name}", array(getattr(index, f"_{name}").typecode, arrays[name].tobytes()))
     starts = arrays["country_starts"].tolist()
     index._by_country = defaultdict(partial(array, "I"), {
         name: array("I", arrays["country_docs"][starts[i]:starts[i + 1]].tobytes())

@@ -1,26 +1,35 @@
 """Filters beside the query: recruitment status, phase, country, "open to a patient of age N", a
-site within a distance of a place, and the reviewer's own review status, tags and star. What the
-fields mean is `list_filters`'s, the same as `trialtui list`'s flags."""
+site within a distance of a place, the reviewer's own review status, tags and star, and the
+registry's own filters (study type, sex, age group, healthy volunteers, intervention and funder
+type, results, start and last-update dates). What the fields mean is `list_filters`'s, the same as
+`trialtui list`'s flags. Each group of fields is a section of its own; in a short terminal they
+scroll and the buttons stay in view."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
-from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from trialtui.countries import complete_country, resolve_country
 from trialtui.list_filters import (
+    AGE_GROUP_WORDS,
+    FUNDER_WORDS,
+    INTERVENTION_WORDS,
     PHASE_WORDS,
     PHASES,
+    SEX_WORDS,
     STATUSES,
+    STUDY_TYPE_WORDS,
     FilterError,
     ListFilters,
     describe_filters,
     list_filters,
+    range_texts,
 )
 from trialtui.models import display_enum
 from trialtui.places import PlaceError, resolve_place
@@ -30,6 +39,14 @@ from trialtui.review import STATUSES as REVIEW_STATUSES
 __all__ = ["CLEAR", "FilterDialog", "ListFilters", "describe_filters"]
 
 CLEAR = "clear"
+RESULTS = [("Any", "any"), ("With results posted", "with"), ("Without results", "without")]
+_RESULTS_VALUE = {None: "any", True: "with", False: "without"}
+_CHOICES = (("filter-study-types", "Study type", STUDY_TYPE_WORDS, "study_types"),
+            ("filter-sexes", "Sex", SEX_WORDS, "sexes"),
+            ("filter-age-groups", "Age group", AGE_GROUP_WORDS, "age_groups"),
+            ("filter-interventions", "Intervention type", INTERVENTION_WORDS, "intervention_types"),
+            ("filter-funders", "Funder (sponsor or collaborator)", FUNDER_WORDS, "funder_types"))
+"""The registry's pick-any filters: the list's id, title, values and words, `SearchFilters` field."""
 
 
 class CountrySuggester(Suggester):
@@ -63,35 +80,62 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
         f, r, n = self.filters.search, self.filters.review, self.filters.near
         with Vertical(id="filter-dialog", classes="dialog"):
             yield Static("Filter the trial list", id="filter-title", classes="dialog-title")
-            with Horizontal(id="filter-lists"):
-                yield SelectionList(*((display_enum(s), s, s in f.statuses) for s in STATUSES), id="filter-statuses")
-                yield SelectionList(*((PHASE_WORDS[p], p, p in f.phases) for p in PHASES), id="filter-phases")
-                yield SelectionList(*((STATUS_WORDS[s], s, s in r.statuses) for s in REVIEW_STATUSES), id="filter-review")
-            with Grid(classes="form"):
-                yield Label("Country")
-                yield Input(f.country or "", placeholder="e.g. China, USA, UK", id="filter-country",
-                            suggester=CountrySuggester(self.countries))
-                yield Static("", id="filter-country-note", markup=False)
-                yield Label("Near")
-                yield Input(n.choice.typed if n else "", placeholder='a place: Boston; Portland, OR; Lyon, France; 42.36,-71.06',
-                            id="filter-near")
-                yield Static(n.choice.note() or n.choice.place.name if n else "", id="filter-near-note", markup=False)
-                yield Label("Within")
-                yield Input(n.within() if n else "", placeholder="50km (default), 30mi",
-                            id="filter-within")
-                yield Label("Patient age")
-                yield Input("" if f.patient_age is None else f"{f.patient_age:g}", placeholder="years, e.g. 8",
-                            id="filter-age", type="number")
-                yield Label("Tag")
-                yield Input(", ".join(sorted(r.tags)), placeholder="one of your tags (a, b: either)", id="filter-tag",
-                            suggester=SuggestFromList(self.tags, case_sensitive=False))
-                yield Label("Starred")
-                yield Checkbox("only starred trials", r.starred, id="filter-starred")
+            with VerticalScroll(id="filter-fields", can_focus=False):
+                with Horizontal(id="filter-lists"):
+                    yield _titled(SelectionList(*((display_enum(s), s, s in f.statuses) for s in STATUSES),
+                                                id="filter-statuses"), "Status")
+                    yield _titled(SelectionList(*((PHASE_WORDS[p], p, p in f.phases) for p in PHASES),
+                                                id="filter-phases"), "Phase")
+                    yield _titled(SelectionList(*((STATUS_WORDS[s], s, s in r.statuses) for s in REVIEW_STATUSES),
+                                                id="filter-review"), "Your review")
+                with Grid(classes="form"):
+                    yield Label("Country")
+                    yield Input(f.country or "", placeholder="e.g. China, USA, UK", id="filter-country",
+                                suggester=CountrySuggester(self.countries))
+                    yield Static("", id="filter-country-note", markup=False)
+                    yield Label("Near")
+                    yield Input(n.choice.typed if n else "",
+                                placeholder='a place: Boston; Portland, OR; Lyon, France; 42.36,-71.06',
+                                id="filter-near")
+                    yield Static(n.choice.note() or n.choice.place.name if n else "", id="filter-near-note",
+                                 markup=False)
+                    yield Label("Within")
+                    yield Input(n.within() if n else "", placeholder="50km (default), 30mi", id="filter-within")
+                    yield Label("Patient age")
+                    yield Input("" if f.patient_age is None else f"{f.patient_age:g}", placeholder="years, e.g. 8",
+                                id="filter-age", type="number")
+                    yield Label("Tag")
+                    yield Input(", ".join(sorted(r.tags)), placeholder="one of your tags (a, b: either)", id="filter-tag",
+                                suggester=SuggestFromList(self.tags, case_sensitive=False))
+                    yield Label("Starred")
+                    yield Checkbox("only starred trials", r.starred, id="filter-starred")
+                yield from self._registry_fields()
             yield Static("Tab moves between lists; Space ticks; Enter or Ctrl+S applies.",
                          id="filter-status", classes="dialog-status", markup=False)
             with Horizontal(id="filter-buttons", classes="dialog-buttons"):
                 yield Button("Apply", id="filter-apply", variant="primary")
                 yield Button("Clear filters", id="filter-clear")
+
+    def _registry_fields(self) -> ComposeResult:
+        """The registry's own filters, as ClinicalTrials.gov's search offers them."""
+        f = self.filters.search
+        lists = [_titled(SelectionList(*((word, value, value in getattr(f, field)) for value, word in words.items()),
+                                       id=list_id), title) for list_id, title, words, field in _CHOICES]
+        with Horizontal(id="filter-who", classes="filter-choices"):
+            yield from lists[:3]
+        with Horizontal(id="filter-what", classes="filter-choices"):
+            yield from lists[3:]
+        with Grid(id="filter-registry", classes="form"):
+            yield Label("Volunteers")
+            yield Checkbox("only trials accepting healthy volunteers", f.healthy_volunteers, id="filter-healthy")
+            yield Label("Results")
+            yield Select(RESULTS, value=_RESULTS_VALUE[f.has_results], allow_blank=False, id="filter-results")
+            for what, field, words in (("start", "started", "Start date"), ("updated", "updated", "Last update")):
+                low, high = range_texts(getattr(f, field))
+                yield Label(words)
+                with Horizontal(classes="date-range"):
+                    yield Input(low, placeholder="from, e.g. 2020-01", id=f"filter-{what}-from")
+                    yield Input(high, placeholder="to, e.g. 2021-12", id=f"filter-{what}-to")
 
     def on_mount(self) -> None:
         self.query_one("#filter-statuses", SelectionList).focus()
@@ -139,12 +183,29 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                 countries=self.countries,
                 near=self.query_one("#filter-near", Input).value,
                 within=self.query_one("#filter-within", Input).value,
+                **self._registry_values(),
             )
         except FilterError as err:
             self.query_one("#filter-status", Static).update(str(err)[:1].upper() + str(err)[1:])
             return
         self.dismiss(chosen)
 
+    def _registry_values(self) -> dict:
+        """The registry filters' fields as `list_filters` takes them (its values are the registry's)."""
+        return {
+            **{field: self.query_one(f"#{list_id}", SelectionList).selected for list_id, _, _, field in _CHOICES},
+            "healthy_volunteers": self.query_one("#filter-healthy", Checkbox).value,
+            "has_results": {"with": True, "without": False}.get(self.query_one("#filter-results", Select).value),
+            **{f"{what}_{end}": self.query_one(f"#filter-{what}-{end}", Input).value
+               for what in ("start", "updated") for end in ("from", "to")},
+        }
+
     @on(Button.Pressed, "#filter-clear")
     def _clear(self) -> None:
         self.dismiss(CLEAR)
+
+
+def _titled(widget: SelectionList, title: str) -> SelectionList:
+    widget.border_title = title
+    return widget
+
