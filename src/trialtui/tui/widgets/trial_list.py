@@ -2,7 +2,9 @@
 
 A `DataTable` keeps a Python object per cell; this widget keeps the caller's list of rows and
 renders only the lines on screen (Textual's Line API), so setting half a million rows is one list
-assignment. It takes rows in and posts `Highlighted` / `Selected` / `SortChanged` up.
+assignment. It shows as many columns as its width allows (the title keeps its share, the sorted
+column always shows) and sorts every listed trial by any of them, missing values last. It takes
+rows in and posts `Highlighted` / `Selected` / `SortChanged` up.
 """
 
 from __future__ import annotations
@@ -46,26 +48,25 @@ class ListRow:
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """A column of the list: what it shows, how it sorts, and how readily it is given room."""
+
     key: str
+    """Also its sort key (`TrialList.sort_key`)."""
     label: str
     width: int
     """Fixed width in cells, or 0 for a column that shares the remaining width."""
-    sort: str
-    """Its `SORT_KEYS` key."""
     name: str
-    """What the user calls it ("Sorted by review marks")."""
+    """What the user calls it ("Sorted by enrollment")."""
+    text: Callable[[ListRow], str]
+    value: Callable[[ListRow], object]
+    """Its sort key for a row; None for a missing value, listed last in either direction."""
+    room: int = 0
+    """0: always shown; else the order in which the columns beyond those get room as it allows."""
+    largest_first: bool = False
+    """The first sort by it is descending (newest, largest first)."""
+    right: bool = False
+    """Numbers align right."""
 
-
-COLUMNS = (
-    Column("badges", "", 5, "review", "review marks"),
-    Column("trial_id", "Trial", 15, "trial_id", "trial ID"),
-    Column("status", "Status", 10, "status", "status"),
-    Column("phase", "Phase", 6, "phase", "phase"),
-    Column("title", "Title", 0, "title", "title"),
-    Column("conditions", "Conditions", 0, "conditions", "conditions"),
-)
-CONDITIONS_MIN_WIDTH = 110
-"""Below this width the conditions column gives its room to the title."""
 
 SHORT_STATUS = {
     "RECRUITING": "Recruiting",
@@ -89,29 +90,41 @@ def short_phase(phases: tuple[str, ...]) -> str:
     """``("PHASE1", "PHASE2")`` → "1/2"; ``("NA",)`` → "NA"; ``("EARLY_PHASE1",)`` → "E1"."""
     return "/".join(p.replace("EARLY_PHASE", "E").replace("PHASE", "") for p in phases)
 
-SORT_KEYS = {
-    "trial_id": lambda r: r.digest.trial_id,
-    "status": lambda r: (r.digest.status not in OPEN_STATUSES, r.digest.status),
-    "phase": lambda r: r.digest.phases,
-    "title": lambda r: r.digest.title.casefold(),
-    "conditions": lambda r: tuple(c.casefold() for c in r.digest.conditions),
-    "review": lambda r: r.review_rank,
-}
+
+def short_count(n: int | None) -> str:
+    """12345 → "12,345"; from a million on, "2.5M" (the column is 7 cells); None → "—"."""
+    if n is None:
+        return "—"
+    return f"{n:,}" if n < 1_000_000 else f"{n / 1_000_000:.1f}M"
 
 
-def _cell(row: ListRow, key: str) -> str:
-    d = row.digest
-    if key == "badges":
-        return row.badges
-    if key == "trial_id":
-        return d.trial_id
-    if key == "status":
-        return SHORT_STATUS.get(d.status, display_enum(d.status)) or "—"
-    if key == "phase":
-        return short_phase(d.phases) or "—"
-    if key == "title":
-        return d.title
-    return "; ".join(d.conditions)
+COLUMNS = (
+    Column("review", "", 5, "review marks", lambda r: r.badges, lambda r: r.review_rank),
+    Column("trial_id", "Trial", 11, "trial ID", lambda r: r.digest.trial_id, lambda r: r.digest.trial_id),
+    Column("status", "Status", 10, "status",
+           lambda r: SHORT_STATUS.get(r.digest.status, display_enum(r.digest.status)) or "—",
+           lambda r: (r.digest.status not in OPEN_STATUSES, r.digest.status) if r.digest.status else None),
+    Column("phase", "Phase", 5, "phase", lambda r: short_phase(r.digest.phases) or "—",
+           lambda r: r.digest.phases or None, room=1),
+    Column("title", "Title", 0, "title", lambda r: r.digest.title, lambda r: r.digest.title.casefold() or None),
+    Column("conditions", "Conditions", 0, "conditions", lambda r: "; ".join(r.digest.conditions),
+           lambda r: tuple(c.casefold() for c in r.digest.conditions) or None, room=5),
+    Column("start_date", "Start", 7, "start date", lambda r: r.digest.start_date[:7] or "—",
+           lambda r: r.digest.start_date or None, room=3, largest_first=True),
+    Column("enrollment", "Enroll", 7, "enrollment", lambda r: short_count(r.digest.enrollment),
+           lambda r: r.digest.enrollment, room=2, largest_first=True, right=True),
+    Column("last_update", "Updated", 10, "last update", lambda r: r.digest.last_update or "—",
+           lambda r: r.digest.last_update or None, room=4, largest_first=True),
+)
+"""In the order shown, left to right."""
+BY_KEY = {column.key: column for column in COLUMNS}
+TITLE_MIN = 28
+"""A column beyond the ones always shown gets room only if the title keeps this many cells, or
+2/5 of the list's width when that is more."""
+CONDITIONS_MIN = 24
+"""The conditions column shows only with this many cells, the title keeping 3/5 of the shared room."""
+RELEVANCE = "relevance"
+"""What the user calls the order the list was given in: a search's best match first."""
 
 
 class TrialList(ScrollView, can_focus=True):
@@ -126,6 +139,7 @@ class TrialList(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False, id="list.last"),
         Binding("enter", "select", "Open", show=False, id="list.open"),
         Binding("s", "cycle_sort", "Sort", show=False, id="list.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="list.sort_reverse"),
     ]
 
     COMPONENT_CLASSES = {
@@ -263,25 +277,37 @@ class TrialList(ScrollView, can_focus=True):
         return next((i for i, d in enumerate(self._digests) if d.trial_id == trial_id), None)
 
     def sort_by(self, key: str, reverse: bool = False) -> None:
+        """Sort every listed trial by the column `key` ("": the order given, a search's relevance),
+        missing values last either way; the column is then shown whatever the width."""
         if not self.complete:
             self._waiting = lambda: self.sort_by(key, reverse)
             self.post_message(self.NotAllListed("Sorting"))
             return
         keep = self.current.digest.trial_id if self.current else None
-        self.sort_key, self.sort_reverse = key, reverse
+        self.sort_key, self.sort_reverse = key, reverse and bool(key)
         if not key:
             self._digests = list(self._given)
         self._apply_sort()
         index = self.index_of(keep) if keep else 0
         self._move_to(index or 0, announce=False)
         self.refresh()
-        name = next((column.name for column in COLUMNS if column.sort == key), "")
-        self.post_message(self.SortChanged(name, reverse))
+        self.post_message(self.SortChanged(BY_KEY[key].name if key else "", self.sort_reverse))
+
+    def action_reverse_sort(self) -> None:
+        """The same column the other way round (the order given has no other way)."""
+        if self.sort_key:
+            self.sort_by(self.sort_key, not self.sort_reverse)
+        else:
+            self.post_message(self.SortChanged("", False))
 
     def _apply_sort(self) -> None:
-        if self.sort_key:
-            key = SORT_KEYS[self.sort_key]
-            self._digests.sort(key=lambda d: key(self._row(d)), reverse=self.sort_reverse)
+        if not self.sort_key:
+            return
+        value = BY_KEY[self.sort_key].value
+        keyed = [(value(self._row(d)), d) for d in self._digests]
+        known = [pair for pair in keyed if pair[0] is not None]
+        known.sort(key=lambda pair: pair[0], reverse=self.sort_reverse)
+        self._digests = [d for _, d in known] + [d for v, d in keyed if v is None]
 
     # actions -------------------------------------------------------------------------------------
 
@@ -306,17 +332,20 @@ class TrialList(ScrollView, can_focus=True):
             self.post_message(self.Selected(self.current.digest.trial_id))
 
     def action_cycle_sort(self) -> None:
-        """Sort by the next column shown (the badges' review marks last), ascending then
-        descending; after the last, back to the order the list was given in (a search's ranking)."""
-        shown = [column.sort for column, width in zip(COLUMNS, self._widths(self.size.width), strict=True) if width]
+        """Sort by the next column shown (the badges' review marks last), each first the way it
+        reads best (dates and counts largest first) then reversed; after the last, back to the
+        order the list was given in (a search's relevance)."""
+        shown = [column.key for column, _ in self.layout(self.size.width)]
         order = shown[1:] + shown[:1]  # the badges' review marks last
-        if not self.sort_key:
-            self.sort_by(order[0])
-        elif not self.sort_reverse:
-            self.sort_by(self.sort_key, reverse=True)
+        column = BY_KEY.get(self.sort_key)
+        if column is None:
+            self.sort_by(order[0], BY_KEY[order[0]].largest_first)
+        elif self.sort_reverse == column.largest_first:
+            self.sort_by(column.key, not self.sort_reverse)
         else:
-            position = order.index(self.sort_key) + 1 if self.sort_key in order else 0
-            self.sort_by(order[position] if position < len(order) else "")
+            position = order.index(column.key) + 1 if column.key in order else 0
+            following = order[position] if position < len(order) else ""
+            self.sort_by(following, following != "" and BY_KEY[following].largest_first)
 
     def _move_to(self, index: int, announce: bool) -> None:
         if not self._digests:
@@ -340,8 +369,10 @@ class TrialList(ScrollView, can_focus=True):
     async def _on_click(self, event: events.Click) -> None:
         if event.y == 0:
             key = self._column_at(event.x)
-            if key:
-                self.sort_by(key, reverse=self.sort_key == key and not self.sort_reverse)
+            if key == self.sort_key:
+                self.action_reverse_sort()
+            elif key:
+                self.sort_by(key, BY_KEY[key].largest_first)
             return
         index = int(self.scroll_y) + event.y - 1
         if 0 <= index < len(self._digests):
@@ -351,9 +382,9 @@ class TrialList(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> str | None:
         left = 0
-        for column, width in zip(COLUMNS, self._widths(self.size.width), strict=True):
-            if width and left <= x < left + width + 1:
-                return column.sort
+        for column, width in self.layout(self.size.width):
+            if left <= x < left + width + 1:
+                return column.key
             left += width + 1
         return None
 
@@ -365,25 +396,34 @@ class TrialList(ScrollView, can_focus=True):
     def watch_cursor(self) -> None:
         self.refresh()
 
-    @staticmethod
-    def _widths(total: int) -> list[int]:
-        """Cell widths per column; the title takes what the fixed columns leave."""
-        fixed = sum(c.width + 1 for c in COLUMNS if c.width)
-        flexible = max(10, total - fixed - 2)
-        title = flexible * 3 // 5 if total >= CONDITIONS_MIN_WIDTH else flexible
-        return [c.width or (title if c.key == "title" else flexible - title) for c in COLUMNS]
+    def layout(self, total: int) -> list[tuple[Column, int]]:
+        """The columns shown in `total` cells and their widths: those always shown, then the
+        others as room allows (the sorted one first), the title keeping `TITLE_MIN`; the title
+        takes the rest, shared with the conditions when both keep enough."""
+        room = total - 1 - sum(c.width + 1 for c in COLUMNS if not c.room)
+        title_min = max(TITLE_MIN, total * 2 // 5)
+        extra = sorted((c for c in COLUMNS if c.room and c.width), key=lambda c: (c.key != self.sort_key, c.room))
+        chosen = set()
+        for column in extra:
+            if room - column.width - 1 >= title_min or column.key == self.sort_key:
+                chosen.add(column.key)
+                room -= column.width + 1
+        title = max(10, room)
+        conditions = 0
+        if room - 1 >= title_min + CONDITIONS_MIN and room * 2 // 5 >= CONDITIONS_MIN or self.sort_key == "conditions":
+            title = max(10, room - 1) * 3 // 5
+            conditions = max(10, room - 1) - title
+        widths = {"title": title, "conditions": conditions}
+        return [(c, c.width or widths[c.key]) for c in COLUMNS
+                if not c.room or c.key in chosen or (c.key == "conditions" and conditions)]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
-        widths = self._widths(width)
+        layout = self.layout(width)
         if y == 0:
             style = base + self.get_component_rich_style("trial-list--header")
-            labels = []
-            for column in COLUMNS:
-                arrow = (" ▼" if self.sort_reverse else " ▲") if column.sort == self.sort_key else ""
-                labels.append(column.label + arrow)
-            cells = [Segment(self._fit(label, w), style) for label, w in zip(labels, widths, strict=True) if w]
+            cells = [Segment(self._header(column, w), style) for column, w in layout]
             return self._strip(cells, width, style)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._digests):
@@ -393,15 +433,13 @@ class TrialList(ScrollView, can_focus=True):
         if index == self.cursor:
             row_style = base + self.get_component_rich_style("trial-list--cursor" if self.has_focus else "trial-list--header")
         segments: list[Segment] = []
-        for column, w in zip(COLUMNS, widths, strict=True):
-            if not w:
-                continue
-            text = self._fit(visible(_cell(row, column.key)), w)
+        for column, w in layout:
+            text = self._fit(visible(column.text(row)), w, column.right)
             style = row_style
             if column.key == "status":
                 kind = "open" if row.digest.status in OPEN_STATUSES else "closed"
                 style = row_style + self.get_component_rich_style(f"trial-list--{kind}")
-            elif column.key == "badges":
+            elif column.key == "review":
                 style = row_style + self.get_component_rich_style("trial-list--badges")
             spans = self._drawn_spans(row.digest.trial_id) if column.key == "title" else ()
             if spans:
@@ -409,6 +447,14 @@ class TrialList(ScrollView, can_focus=True):
             else:
                 segments.append(Segment(text, style))
         return self._strip(segments, width, row_style)
+
+    def _header(self, column: Column, width: int) -> str:
+        """The column's label, with ▲ or ▼ on the sorted one (the label cut to keep the arrow)."""
+        if column.key != self.sort_key:
+            return self._fit(column.label, width, column.right)
+        arrow = "▼" if self.sort_reverse else "▲"
+        label = set_cell_size(column.label, max(0, min(cell_len(column.label), width - 2)))
+        return self._fit(f"{label} {arrow}" if label else arrow, width, column.right)
 
     def _highlighted(self, text: str, spans: tuple[tuple[int, int], ...], style: Style) -> list[Segment]:
         match_style = style + self.get_component_rich_style("trial-list--match")
@@ -423,10 +469,12 @@ class TrialList(ScrollView, can_focus=True):
         return segments
 
     @staticmethod
-    def _fit(text: str, width: int) -> str:
+    def _fit(text: str, width: int, right: bool = False) -> str:
         text = text.replace("\n", " ")
         if cell_len(text) > width:
             text = set_cell_size(text, max(0, width - 1)) + "…"
+        if right:
+            return " " * (width - cell_len(text)) + text + " "
         return set_cell_size(text, width) + " "
 
     @staticmethod
