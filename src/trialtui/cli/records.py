@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="List trials. The filters are the TUI's: repeating a flag means any of "
                                           "these values, different flags must all hold.")
     p.add_argument("--json", action="store_true", help="a JSON array of trials")
+    p.add_argument("--csv", action="store_true",
+                   help="CSV on stdout, as the TUI's list export writes it (URL, title, ..., your review)")
     p.add_argument("--query", default="", metavar="Q", help="the search box's query: every match, best first")
     p.add_argument("--status", action="append", default=[], metavar="S",
                    help="recruitment status: recruiting, not_yet_recruiting, completed... (as in fetch)")
@@ -134,6 +136,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not catalog.digests and status:
             return fail("nothing could be loaded")
         digests = catalog.digests
+    if args.csv:
+        sys.stdout.write(_list_csv(digests, getattr(args, "data", None)))
+        return status
     if args.json:
         print_json([
             {"trial_id": d.trial_id, "title": d.title, "status": d.status,
@@ -145,6 +150,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         phase = display_phases(list(d.phases)) or "—"
         print(terminal_text(f"{d.trial_id:<16} {display_enum(d.status) or '—':<24} {phase:<16} {d.title}"))
     return status
+
+
+def _list_csv(digests, data) -> str:
+    """The listed trials as the TUI exports them, with the reviewer's annotations."""
+    from trialtui.reports import list_csv
+    from trialtui.session import ReviewSession
+
+    session = ReviewSession(data)
+    try:
+        session.reviews = session.annotations.all()
+        return list_csv(digests, {trial_id: session.review_notes(trial_id) for trial_id in session.reviews})
+    finally:
+        session.close()
 
 
 def _one_trial(catalog: Catalog, text: str):

@@ -92,7 +92,7 @@ def short_phase(phases: tuple[str, ...]) -> str:
 
 
 def short_count(n: int | None) -> str:
-    """12345 → "12,345"; from a million on, "2.5M" (the column is 7 cells); None → "—"."""
+    """12345 → "12,345"; from a million on, "2.5M" (the column holds 7 digits and commas); None → "—"."""
     if n is None:
         return "—"
     return f"{n:,}" if n < 1_000_000 else f"{n / 1_000_000:.1f}M"
@@ -111,7 +111,7 @@ COLUMNS = (
            lambda r: tuple(c.casefold() for c in r.digest.conditions) or None, room=5),
     Column("start_date", "Start", 7, "start date", lambda r: r.digest.start_date[:7] or "—",
            lambda r: r.digest.start_date or None, room=3, largest_first=True),
-    Column("enrollment", "Enroll", 7, "enrollment", lambda r: short_count(r.digest.enrollment),
+    Column("enrollment", "Enroll", 8, "enrollment", lambda r: short_count(r.digest.enrollment),
            lambda r: r.digest.enrollment, room=2, largest_first=True, right=True),
     Column("last_update", "Updated", 10, "last update", lambda r: r.digest.last_update or "—",
            lambda r: r.digest.last_update or None, room=4, largest_first=True),
