@@ -122,7 +122,7 @@ TITLE_MIN = 28
 """A column beyond the ones always shown gets room only if the title keeps this many cells, or
 2/5 of the list's width when that is more."""
 CONDITIONS_MIN = 24
-"""The conditions column shows only with this many cells, the title keeping 3/5 of the shared room."""
+"""The conditions column shows only with this many cells: 2/5 of the room the title would have alone."""
 RELEVANCE = "relevance"
 """What the user calls the order the list was given in: a search's best match first."""
 
@@ -410,7 +410,7 @@ class TrialList(ScrollView, can_focus=True):
                 room -= column.width + 1
         title = max(10, room)
         conditions = 0
-        if room - 1 >= title_min + CONDITIONS_MIN and room * 2 // 5 >= CONDITIONS_MIN or self.sort_key == "conditions":
+        if (room - 1) * 2 // 5 >= CONDITIONS_MIN or self.sort_key == "conditions":
             title = max(10, room - 1) * 3 // 5
             conditions = max(10, room - 1) - title
         widths = {"title": title, "conditions": conditions}
