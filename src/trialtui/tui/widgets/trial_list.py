@@ -58,8 +58,9 @@ class Column:
     name: str
     """What the user calls it ("Sorted by enrollment")."""
     text: Callable[[ListRow], str]
-    value: Callable[[ListRow], object]
-    """Its sort key for a row; None for a missing value, listed last in either direction."""
+    value: Callable[[TrialDigest], object] | None
+    """Its sort key for a trial (None: a missing value, listed last in either direction); None for
+    the review marks, sorted by the list row's review rank."""
     room: int = 0
     """0: always shown; else the order in which the columns beyond those get room as it allows."""
     largest_first: bool = False
@@ -99,22 +100,21 @@ def short_count(n: int | None) -> str:
 
 
 COLUMNS = (
-    Column("review", "", 5, "review marks", lambda r: r.badges, lambda r: r.review_rank),
-    Column("trial_id", "Trial", 11, "trial ID", lambda r: r.digest.trial_id, lambda r: r.digest.trial_id),
+    Column("review", "", 5, "review marks", lambda r: r.badges, None),
+    Column("trial_id", "Trial", 11, "trial ID", lambda r: r.digest.trial_id, lambda d: d.trial_id),
     Column("status", "Status", 10, "status",
            lambda r: SHORT_STATUS.get(r.digest.status, display_enum(r.digest.status)) or "—",
-           lambda r: (r.digest.status not in OPEN_STATUSES, r.digest.status) if r.digest.status else None),
-    Column("phase", "Phase", 5, "phase", lambda r: short_phase(r.digest.phases) or "—",
-           lambda r: r.digest.phases or None, room=1),
-    Column("title", "Title", 0, "title", lambda r: r.digest.title, lambda r: r.digest.title.casefold() or None),
+           lambda d: (d.status not in OPEN_STATUSES, d.status) if d.status else None),
+    Column("phase", "Phase", 5, "phase", lambda r: short_phase(r.digest.phases) or "—", lambda d: d.phases or None, room=1),
+    Column("title", "Title", 0, "title", lambda r: r.digest.title, lambda d: d.title.casefold() or None),
     Column("conditions", "Conditions", 0, "conditions", lambda r: "; ".join(r.digest.conditions),
-           lambda r: tuple(c.casefold() for c in r.digest.conditions) or None, room=5),
+           lambda d: tuple(c.casefold() for c in d.conditions) or None, room=5),
     Column("start_date", "Start", 7, "start date", lambda r: r.digest.start_date[:7] or "—",
-           lambda r: r.digest.start_date or None, room=3, largest_first=True),
+           lambda d: d.start_date or None, room=3, largest_first=True),
     Column("enrollment", "Enroll", 8, "enrollment", lambda r: short_count(r.digest.enrollment),
-           lambda r: r.digest.enrollment, room=2, largest_first=True, right=True),
+           lambda d: d.enrollment, room=2, largest_first=True, right=True),
     Column("last_update", "Updated", 10, "last update", lambda r: r.digest.last_update or "—",
-           lambda r: r.digest.last_update or None, room=4, largest_first=True),
+           lambda d: d.last_update or None, room=4, largest_first=True),
 )
 """In the order shown, left to right."""
 BY_KEY = {column.key: column for column in COLUMNS}
@@ -304,10 +304,12 @@ class TrialList(ScrollView, can_focus=True):
         if not self.sort_key:
             return
         value = BY_KEY[self.sort_key].value
-        keyed = [(value(self._row(d)), d) for d in self._digests]
-        known = [pair for pair in keyed if pair[0] is not None]
-        known.sort(key=lambda pair: pair[0], reverse=self.sort_reverse)
-        self._digests = [d for _, d in known] + [d for v, d in keyed if v is None]
+        digests = self._digests
+        # Positions sorted by a list of keys: no object per trial for the collector to walk.
+        keys = [self._row(d).review_rank for d in digests] if value is None else list(map(value, digests))
+        known = [i for i, key in enumerate(keys) if key is not None]
+        known.sort(key=keys.__getitem__, reverse=self.sort_reverse)
+        self._digests = [digests[i] for i in known] + [d for d, key in zip(digests, keys, strict=True) if key is None]
 
     # actions -------------------------------------------------------------------------------------
 
