@@ -201,7 +201,7 @@ def test_list_csv_carries_a_real_record_cell_by_cell(shared_data):
         "tags": "boston; phase 2",
         "note": "'=call PI",
     }
-    assert header[:2] == ["url", "trial_id"] and header[-5:] == ["patient", "review_status", "star", "tags", "note"]
+    assert header[:2] == ["url", "trial_id"] and header[-5:] == ["review_status", "star", "tags", "note", "patient"]
 
 
 def test_list_csv_gives_no_registry_url_to_a_record_without_an_nct_id():

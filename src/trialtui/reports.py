@@ -193,18 +193,17 @@ REVIEW_COLUMNS = ("review_status", "star", "tags", "note")
 def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes],
              fits: dict[str, TrialFit | None] | None = None) -> str:
     """The trials shown in the list (filters applied, in the order shown), one CSV row each:
-    `LIST_COLUMNS`; with `fits` (a patient was checked), a `patient` column ("fits", "fails: ANC",
-    "unknown: …"); then the reviewer's status, star, tags and note. Every cell through `csv_cell`."""
+    `LIST_COLUMNS`, the reviewer's status, star, tags and note, and with `fits` (a patient was
+    checked) a `patient` column ("fits", "fails: ANC", "unknown: …"). Every cell through `csv_cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([name for name, _ in LIST_COLUMNS] + (["patient"] if fits is not None else []) + list(REVIEW_COLUMNS))
+    writer.writerow([name for name, _ in LIST_COLUMNS] + list(REVIEW_COLUMNS) + (["patient"] if fits is not None else []))
     for d in digests:
-        row = [value(d) for _, value in LIST_COLUMNS]
+        n = notes.get(d.trial_id, ReviewNotes())
+        row = [value(d) for _, value in LIST_COLUMNS] + [n.status_text, "yes" if n.star else "", "; ".join(n.tags), n.note]
         if fits is not None:
             fit = fits.get(d.trial_id)
             row.append(fit.summary() if fit else "record not readable")
-        n = notes.get(d.trial_id, ReviewNotes())
-        row += [n.status_text, "yes" if n.star else "", "; ".join(n.tags), n.note]
         writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
 

@@ -101,7 +101,7 @@ def short_count(n: int | None) -> str:
 
 COLUMNS = (
     Column("review", "", 5, "review marks", lambda r: r.badges, None),
-    Column("trial_id", "Trial", 11, "trial ID", lambda r: r.digest.trial_id, lambda d: d.trial_id),
+    Column("trial_id", "Trial", 15, "trial ID", lambda r: r.digest.trial_id, lambda d: d.trial_id),
     Column("status", "Status", 10, "status",
            lambda r: SHORT_STATUS.get(r.digest.status, display_enum(r.digest.status)) or "—",
            lambda d: (d.status not in OPEN_STATUSES, d.status) if d.status else None),
@@ -118,9 +118,9 @@ COLUMNS = (
 )
 """In the order shown, left to right."""
 BY_KEY = {column.key: column for column in COLUMNS}
-TITLE_MIN = 28
+TITLE_MIN = 26
 """A column beyond the ones always shown gets room only if the title keeps this many cells, or
-2/5 of the list's width when that is more."""
+1/3 of the list's width when that is more."""
 CONDITIONS_MIN = 24
 """The conditions column shows only with this many cells: 2/5 of the room the title would have alone."""
 RELEVANCE = "relevance"
@@ -403,7 +403,7 @@ class TrialList(ScrollView, can_focus=True):
         others as room allows (the sorted one first), the title keeping `TITLE_MIN`; the title
         takes the rest, shared with the conditions when both keep enough."""
         room = total - 1 - sum(c.width + 1 for c in COLUMNS if not c.room)
-        title_min = max(TITLE_MIN, total * 2 // 5)
+        title_min = max(TITLE_MIN, total // 3)
         extra = sorted((c for c in COLUMNS if c.room and c.width), key=lambda c: (c.key != self.sort_key, c.room))
         chosen = set()
         for column in extra:
