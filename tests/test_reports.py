@@ -161,3 +161,50 @@ def test_counts_agree_with_their_noun():
     report = comparison_report(compare(a, b, extract_thresholds(a), extract_thresholds(b)), ReviewNotes(), ReviewNotes())
     sites = next(line for line in report.splitlines() if line.startswith("| Sites"))
     assert "| 2 sites: " in sites and "| 1 site: " in sites
+
+
+def test_list_csv_carries_a_real_record_cell_by_cell(shared_data):
+    """NCT05411484 from the real Boston API page: every cell against the raw JSON, not trialtui's reading of it."""
+    from trialtui.patient_check import PatientEntry, read_profile, trial_fit
+
+    page = json.loads((shared_data / "ctgov-v2" / "api-page-boston.json").read_text())
+    raw = next(s["protocolSection"] for s in page["studies"]
+               if s["protocolSection"]["identificationModule"]["nctId"] == "NCT05411484")
+    trial = next(t for t in load_paths([shared_data / "ctgov-v2" / "api-page-boston.json"]).trials
+                 if t.trial_id == "NCT05411484")
+    patient, _ = read_profile(PatientEntry(age="90"))
+    fit = trial_fit(patient, trial, extract_thresholds(trial))
+    notes = {"NCT05411484": ReviewNotes(note="=call PI", tags=["boston", "phase 2"], status="shortlisted", star=True)}
+    text = list_csv([digest_trial(trial)], notes, {"NCT05411484": fit})
+    [header, row] = list(csv.reader(io.StringIO(text)))
+    cells = dict(zip(header, row, strict=True))
+    sponsors = raw["sponsorCollaboratorsModule"]
+    names = [n for iv in raw["armsInterventionsModule"]["interventions"] for n in (iv["name"], *iv.get("otherNames", []))]
+    assert cells == {
+        "url": "https://clinicaltrials.gov/study/NCT05411484",
+        "trial_id": "NCT05411484",
+        "title": raw["identificationModule"]["briefTitle"],
+        "status": "Active not recruiting",
+        "phase": "Phase 2",
+        "conditions": "; ".join(raw["conditionsModule"]["conditions"]),
+        "interventions": "; ".join(dict.fromkeys(names)),
+        "sponsors": "; ".join([sponsors["leadSponsor"]["name"], *(c["name"] for c in sponsors["collaborators"])]),
+        "min_age_years": "18",
+        "max_age_years": "80",
+        "sex": "All",
+        "enrollment": str(raw["designModule"]["enrollmentInfo"]["count"]),
+        "start_date": raw["statusModule"]["startDateStruct"]["date"],
+        "last_update": raw["statusModule"]["lastUpdatePostDateStruct"]["date"],
+        "patient": "fails: age",
+        "review_status": "Shortlisted",
+        "star": "yes",
+        "tags": "boston; phase 2",
+        "note": "'=call PI",
+    }
+    assert header[:2] == ["url", "trial_id"] and header[-5:] == ["review_status", "star", "tags", "note", "patient"]
+
+
+def test_list_csv_gives_no_registry_url_to_a_record_without_an_nct_id():
+    digest = next(digest_trial(t) for t in load_paths([SEEDS]).trials if not t.trial_id.startswith("NCT"))
+    [row] = list(csv.DictReader(io.StringIO(list_csv([digest], {}))))
+    assert (row["url"], row["trial_id"]) == ("", digest.trial_id)

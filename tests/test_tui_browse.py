@@ -240,4 +240,4 @@ async def test_a_narrow_terminal_puts_the_record_under_the_list():
         pane, detail = screen.query_one("#list-pane"), screen.query_one(TrialDetail)
         assert pane.region.width == 80 and detail.region.y > pane.region.y
         assert not screen.query_one(SectionIndex).display
-        assert "Chimeric Natural Killer Receptor" in screen.query_one(TrialList).render_line(1).text
+        assert "Chimeric Natural Killer Recep" in screen.query_one(TrialList).render_line(1).text

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,24 +155,55 @@ def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: Rev
     return "\n".join(out).rstrip() + "\n"
 
 
-LIST_COLUMNS = ("trial_id", "title", "status", "phase", "conditions", "last_update", "review_status", "star", "tags", "note")
+REGISTRY_URL = "https://clinicaltrials.gov/study/{}"
+_NCT_ID = re.compile(r"^NCT\d{8}$")
+
+
+def registry_url(trial_id: str) -> str:
+    """The trial's page on ClinicalTrials.gov; "" for a record without an NCT ID (not registered there)."""
+    return REGISTRY_URL.format(trial_id) if _NCT_ID.match(trial_id) else ""
+
+
+def _years(age: float | None) -> str:
+    """18.0 → "18", 0.5 (six months) → "0.5", None (no limit) → ""."""
+    return "" if age is None else f"{age:g}"
+
+
+LIST_COLUMNS: tuple[tuple[str, Callable[[TrialDigest], object]], ...] = (
+    ("url", lambda d: registry_url(d.trial_id)),
+    ("trial_id", lambda d: d.trial_id),
+    ("title", lambda d: d.title),
+    ("status", lambda d: display_enum(d.status)),
+    ("phase", lambda d: display_phases(list(d.phases))),
+    ("conditions", lambda d: "; ".join(d.conditions)),
+    ("interventions", lambda d: "; ".join(d.drugs)),
+    ("sponsors", lambda d: "; ".join(d.sponsors)),
+    ("min_age_years", lambda d: _years(d.min_age)),
+    ("max_age_years", lambda d: _years(d.max_age)),
+    ("sex", lambda d: display_enum(d.sex)),
+    ("enrollment", lambda d: "" if d.enrollment is None else d.enrollment),
+    ("start_date", lambda d: d.start_date),
+    ("last_update", lambda d: d.last_update),
+)
+"""A listed trial's cells, as a coordinator pastes them into a spreadsheet: the header, the value.
+Interventions are their names and other names; sponsors the lead first; ages in years."""
+REVIEW_COLUMNS = ("review_status", "star", "tags", "note")
 
 
 def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes],
              fits: dict[str, TrialFit | None] | None = None,
              nearest: dict[str, tuple[str, float] | None] | None = None) -> str:
-    """The trials shown in the list (filters applied), one CSV row each with the reviewer's notes;
-    with `fits` (a patient was checked), a `patient` column: "fits", "fails: ANC", "unknown: …";
-    with `nearest` (a distance filter), each trial's nearest site and its distance in km."""
+    """The trials shown in the list (filters applied, in the order shown), one CSV row each:
+    `LIST_COLUMNS`, the reviewer's status, star, tags and note; with `fits` (a patient was
+    checked) a `patient` column ("fits", "fails: ANC", "unknown: …"); with `nearest` (a distance
+    filter), each trial's nearest site and its distance in km. Every cell through `csv_cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(LIST_COLUMNS + (("patient",) if fits is not None else ())
-                    + (("nearest_site", "distance_km") if nearest is not None else ()))
+    writer.writerow([name for name, _ in LIST_COLUMNS] + list(REVIEW_COLUMNS) + (["patient"] if fits is not None else [])
+                    + (["nearest_site", "distance_km"] if nearest is not None else []))
     for d in digests:
         n = notes.get(d.trial_id, ReviewNotes())
-        row = [d.trial_id, d.title, display_enum(d.status), display_phases(list(d.phases)),
-               "; ".join(d.conditions), d.last_update, n.status_text, "yes" if n.star else "",
-               "; ".join(n.tags), n.note]
+        row = [value(d) for _, value in LIST_COLUMNS] + [n.status_text, "yes" if n.star else "", "; ".join(n.tags), n.note]
         if fits is not None:
             fit = fits.get(d.trial_id)
             row.append(fit.summary() if fit else "record not readable")

@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="List trials. The filters are the TUI's: repeating a flag means any of "
                                           "these values, different flags must all hold.")
     p.add_argument("--json", action="store_true", help="a JSON array of trials")
+    p.add_argument("--csv", action="store_true",
+                   help="CSV on stdout, as the TUI's list export writes it (URL, title, ..., your review)")
     p.add_argument("--query", default="", metavar="Q", help="the search box's query: every match, best first")
     p.add_argument("--status", action="append", default=[], metavar="S",
                    help="recruitment status: recruiting, not_yet_recruiting, completed... (as in fetch)")
@@ -184,6 +186,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             return fail("nothing could be loaded")
         rows = [(d, None) for d in catalog.digests]
     near = bool(args.near.strip())
+    if args.csv:
+        sys.stdout.write(_list_csv([d for d, _ in rows], args))
+        return status
     if args.json:
         print_json([
             {"trial_id": d.trial_id, "title": d.title, "status": d.status,
@@ -202,6 +207,28 @@ def cmd_list(args: argparse.Namespace) -> int:
         distance = f"{format_distance(km, unit):>10} " if near else ""
         print(terminal_text(f"{d.trial_id:<16} {distance}{display_enum(d.status) or '—':<24} {phase:<16} {d.title}"))
     return status
+
+
+def _list_csv(digests, args: argparse.Namespace) -> str:
+    """The listed trials as the TUI exports them, with the reviewer's annotations (and, with
+    --near, each trial's nearest site and its distance)."""
+    from trialtui.reports import list_csv
+    from trialtui.session import ReviewSession
+
+    session = ReviewSession(getattr(args, "data", None))
+    try:
+        nearest = None
+        if args.near.strip():
+            from trialtui.list_filters import list_filters
+
+            session.load()
+            near = list_filters(near=args.near, within=args.within)[0].near
+            nearest = session.nearest_sites([d.trial_id for d in digests], near)
+        session.reviews = session.annotations.all()
+        return list_csv(digests, {trial_id: session.review_notes(trial_id) for trial_id in session.reviews},
+                        nearest=nearest)
+    finally:
+        session.close()
 
 
 def _one_trial(catalog: Catalog, text: str):

@@ -36,7 +36,7 @@ is the registry's MeSH indexing of it, so records stored before it was kept do n
 versions when they are fetched again."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
 
-HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update")
+HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update", "start_date", "enrollment")
 """What the list shows and sorts by: a JSON array, read at open and decoded on first use (the list
 draws only the rows on screen; the id, all the catalog needs at once, has its own column)."""
 TAIL_FIELDS = tuple(name for name in DIGEST_FIELDS if name not in (*HEAD_FIELDS, "origin"))
@@ -76,12 +76,14 @@ class _LazyDigest(TrialDigest):
                 head = _HEAD_JSON.__get__(self)
             except AttributeError:  # decoded by another thread meanwhile
                 return _SLOTS[name].__get__(self)
-            _, title, status, phases, conditions, last_update = json.loads(head)
+            _, title, status, phases, conditions, last_update, start_date, enrollment = json.loads(head)
             _SET_TITLE(self, title)
             _SET_STATUS(self, status)
             _SET_PHASES(self, tuple(phases))
             _SET_CONDITIONS(self, tuple(conditions))
             _SET_LAST_UPDATE(self, last_update)
+            _SET_START_DATE(self, start_date)
+            _SET_ENROLLMENT(self, enrollment)
             _SET_ORIGIN(self, LIBRARY_ORIGIN)
             with suppress(AttributeError):
                 _HEAD_JSON.__delete__(self)
@@ -105,7 +107,7 @@ class _LazyDigest(TrialDigest):
 
 
 _HEAD_JSON = _LazyDigest.__dict__["_head_json"]
-_SET_TITLE, _SET_STATUS, _SET_PHASES, _SET_CONDITIONS, _SET_LAST_UPDATE, _SET_ORIGIN = (
+_SET_TITLE, _SET_STATUS, _SET_PHASES, _SET_CONDITIONS, _SET_LAST_UPDATE, _SET_START_DATE, _SET_ENROLLMENT, _SET_ORIGIN = (
     _SLOTS[name].__set__ for name in (*HEAD_FIELDS[1:], "origin")
 )  # written out: a first sort or search decodes 570,000 of these
 _TAILS = _LazyDigest.__dict__["_tails"]

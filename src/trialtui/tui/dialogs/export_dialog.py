@@ -17,7 +17,7 @@ from trialtui.tui.text import plain
 
 
 class ExportDialog(ModalScreen[Path | None]):
-    """Edit the file name, Enter writes it (an existing file is replaced)."""
+    """Edit the file name, Enter writes it; an existing file is replaced only once the user says so."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="export.cancel")]
 
@@ -38,8 +38,25 @@ class ExportDialog(ModalScreen[Path | None]):
         self.query_one(Input).focus()
 
     @on(Input.Submitted)
-    def _write(self, event: Input.Submitted) -> None:
+    def _chosen(self, event: Input.Submitted) -> None:
+        from trialtui.tui.dialogs.confirm_dialog import ConfirmDialog
+
         path = Path(event.value.strip()).expanduser()
+        if not path.exists():
+            self._write(path)
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self._write(path)
+            else:
+                self.query_one("#export-status", Static).update(plain(f"Not written: {path} is as it was. "
+                                                                      "Enter another name, or Esc."))
+                self.query_one(Input).focus()
+
+        self.app.push_screen(ConfirmDialog(f"Replace {path.name}? y/n", f"{path} exists."), answered)
+
+    def _write(self, path: Path) -> None:
         try:
             path = write_report(path, self.make_report())
         except OSError as err:

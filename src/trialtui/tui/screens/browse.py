@@ -7,6 +7,7 @@ and showing the highlighted trial. Widgets post messages up; this screen decides
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
@@ -28,7 +29,7 @@ from trialtui.tui.commands import TrialJumpProvider
 from trialtui.tui.screens.review_actions import REVIEW_BINDINGS, ReviewActions, review_badges, review_line
 from trialtui.tui.text import plain
 from trialtui.tui.widgets.trial_detail import TrialDetail
-from trialtui.tui.widgets.trial_list import ListRow, TrialList
+from trialtui.tui.widgets.trial_list import COLUMNS, ListRow, TrialList
 
 if TYPE_CHECKING:
     from trialtui.tui.dialogs.filter_dialog import ListFilters  # imports the search index: not before the list shows
@@ -315,9 +316,10 @@ class BrowseScreen(ReviewActions, Screen):
         if message.name:
             direction = "descending ▼" if message.reverse else "ascending ▲"
             self.notify(f"Sorted by {message.name}, {direction}", timeout=3)
+        elif self._rows is not None:
+            self.notify("Sorted by relevance (best match first)", timeout=3)
         else:
-            self.notify("Back to the list's own order" + (" (best match first)" if self._rows is not None else ""),
-                        timeout=3)
+            self.notify("Back to the list's own order", timeout=3)
 
     # showing a trial -----------------------------------------------------------------------------
 
@@ -657,5 +659,13 @@ class BrowseScreen(ReviewActions, Screen):
                             self.action_patient)
         yield SystemCommand("Filters: status, phase, country, patient age", "Narrow the list beside the search query",
                             self.action_filters)
-        yield SystemCommand("List: sort by the next column", "Cycle through the columns shown, each ascending then descending",
-                            self.query_one(TrialList).action_cycle_sort)
+        trials = self.query_one(TrialList)
+        yield SystemCommand("List: sort by the next column", "Cycle through the columns shown (s), each both ways",
+                            trials.action_cycle_sort)
+        yield SystemCommand("List: reverse the sort", "The sorted column the other way round (S)", trials.action_reverse_sort)
+        yield SystemCommand("List: sort by relevance", "A search's best match first; without one, the list's own order",
+                            lambda: trials.sort_by(""))
+        for column in COLUMNS:
+            first = "largest or newest first" if column.largest_first else "ascending"
+            yield SystemCommand(f"List: sort by {column.name}", f"{first.capitalize()}; the column shows whatever the width",
+                                partial(trials.sort_by, column.key, column.largest_first))

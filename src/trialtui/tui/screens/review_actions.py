@@ -16,7 +16,7 @@ from pathlib import Path
 from textual.app import SystemCommand
 from textual.binding import Binding
 
-from trialtui.reports import list_csv, trial_report
+from trialtui.reports import REGISTRY_URL, list_csv, trial_report
 from trialtui.review import STATUS_GLYPHS, STATUS_WORDS
 from trialtui.tui.widgets.marks import ItemNoteRequested, MarkRequested
 
@@ -31,8 +31,6 @@ REVIEW_BINDINGS = [
     Binding("o", "open_registry", "Open on ClinicalTrials.gov", show=False, id="review.open"),
     Binding("i", "copy_id", "Copy trial id", show=False, id="review.copy_id"),
 ]
-
-REGISTRY_URL = "https://clinicaltrials.gov/study/{}"
 
 NO_OSC52 = {"Apple_Terminal": "macOS Terminal"}
 """$TERM_PROGRAM values of terminals known to ignore OSC 52 (a program setting the clipboard)."""

@@ -2,7 +2,9 @@
 
 A `DataTable` keeps a Python object per cell; this widget keeps the caller's list of rows and
 renders only the lines on screen (Textual's Line API), so setting half a million rows is one list
-assignment. It takes rows in and posts `Highlighted` / `Selected` / `SortChanged` up.
+assignment. It shows as many columns as its width allows (the title keeps its share, the sorted
+column always shows) and sorts every listed trial by any of them, missing values last. It takes
+rows in and posts `Highlighted` / `Selected` / `SortChanged` up.
 """
 
 from __future__ import annotations
@@ -46,28 +48,26 @@ class ListRow:
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """A column of the list: what it shows, how it sorts, and how readily it is given room."""
+
     key: str
+    """Also its sort key (`TrialList.sort_key`)."""
     label: str
     width: int
     """Fixed width in cells, or 0 for a column that shares the remaining width."""
-    sort: str
-    """Its `SORT_KEYS` key."""
     name: str
-    """What the user calls it ("Sorted by review marks")."""
+    """What the user calls it ("Sorted by enrollment")."""
+    text: Callable[[ListRow], str]
+    value: Callable[[TrialDigest], object] | None
+    """Its sort key for a trial (None: a missing value, listed last in either direction); None for
+    the review marks, sorted by the list row's review rank."""
+    room: int = 0
+    """0: always shown; else the order in which the columns beyond those get room as it allows."""
+    largest_first: bool = False
+    """The first sort by it is descending (newest, largest first)."""
+    right: bool = False
+    """Numbers align right."""
 
-
-COLUMNS = (
-    Column("badges", "", 5, "review", "review marks"),
-    Column("trial_id", "Trial", 15, "trial_id", "trial ID"),
-    Column("status", "Status", 10, "status", "status"),
-    Column("phase", "Phase", 6, "phase", "phase"),
-    Column("title", "Title", 0, "title", "title"),
-    Column("conditions", "Conditions", 0, "conditions", "conditions"),
-)
-DISTANCE = Column("distance", "Distance", 9, "distance", "distance")
-"""Shown after the trial ID while the list is filtered by distance from a place."""
-CONDITIONS_MIN_WIDTH = 110
-"""Below this width the conditions column gives its room to the title."""
 
 SHORT_STATUS = {
     "RECRUITING": "Recruiting",
@@ -91,29 +91,40 @@ def short_phase(phases: tuple[str, ...]) -> str:
     """``("PHASE1", "PHASE2")`` → "1/2"; ``("NA",)`` → "NA"; ``("EARLY_PHASE1",)`` → "E1"."""
     return "/".join(p.replace("EARLY_PHASE", "E").replace("PHASE", "") for p in phases)
 
-SORT_KEYS = {
-    "trial_id": lambda r: r.digest.trial_id,
-    "status": lambda r: (r.digest.status not in OPEN_STATUSES, r.digest.status),
-    "phase": lambda r: r.digest.phases,
-    "title": lambda r: r.digest.title.casefold(),
-    "conditions": lambda r: tuple(c.casefold() for c in r.digest.conditions),
-    "review": lambda r: r.review_rank,
-}
+
+def short_count(n: int | None) -> str:
+    """12345 → "12,345"; from a million on, "2.5M" (the column holds 7 digits and commas); None → "—"."""
+    if n is None:
+        return "—"
+    return f"{n:,}" if n < 1_000_000 else f"{n / 1_000_000:.1f}M"
 
 
-def _cell(row: ListRow, key: str) -> str:
-    d = row.digest
-    if key == "badges":
-        return row.badges
-    if key == "trial_id":
-        return d.trial_id
-    if key == "status":
-        return SHORT_STATUS.get(d.status, display_enum(d.status)) or "—"
-    if key == "phase":
-        return short_phase(d.phases) or "—"
-    if key == "title":
-        return d.title
-    return "; ".join(d.conditions)
+COLUMNS = (
+    Column("review", "", 5, "review marks", lambda r: r.badges, None),
+    Column("trial_id", "Trial", 15, "trial ID", lambda r: r.digest.trial_id, lambda d: d.trial_id),
+    Column("status", "Status", 10, "status",
+           lambda r: SHORT_STATUS.get(r.digest.status, display_enum(r.digest.status)) or "—",
+           lambda d: (d.status not in OPEN_STATUSES, d.status) if d.status else None),
+    Column("phase", "Phase", 5, "phase", lambda r: short_phase(r.digest.phases) or "—", lambda d: d.phases or None, room=1),
+    Column("title", "Title", 0, "title", lambda r: r.digest.title, lambda d: d.title.casefold() or None),
+    Column("conditions", "Conditions", 0, "conditions", lambda r: "; ".join(r.digest.conditions),
+           lambda d: tuple(c.casefold() for c in d.conditions) or None, room=5),
+    Column("start_date", "Start", 7, "start date", lambda r: r.digest.start_date[:7] or "—",
+           lambda d: d.start_date or None, room=3, largest_first=True),
+    Column("enrollment", "Enroll", 8, "enrollment", lambda r: short_count(r.digest.enrollment),
+           lambda d: d.enrollment, room=2, largest_first=True, right=True),
+    Column("last_update", "Updated", 10, "last update", lambda r: r.digest.last_update or "—",
+           lambda d: d.last_update or None, room=4, largest_first=True),
+)
+"""In the order shown, left to right."""
+BY_KEY = {column.key: column for column in COLUMNS}
+TITLE_MIN = 26
+"""A column beyond the ones always shown gets room only if the title keeps this many cells, or
+1/3 of the list's width when that is more."""
+CONDITIONS_MIN = 24
+"""The conditions column shows only with this many cells: 2/5 of the room the title would have alone."""
+RELEVANCE = "relevance"
+"""What the user calls the order the list was given in: a search's best match first."""
 
 
 class TrialList(ScrollView, can_focus=True):
@@ -128,6 +139,7 @@ class TrialList(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False, id="list.last"),
         Binding("enter", "select", "Open", show=False, id="list.open"),
         Binding("s", "cycle_sort", "Sort", show=False, id="list.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="list.sort_reverse"),
     ]
 
     COMPONENT_CLASSES = {
@@ -180,12 +192,30 @@ class TrialList(ScrollView, can_focus=True):
         """False while the rows are only the first of a longer list still being read or ranked."""
         self._waiting: Callable[[], None] | None = None
         """What the user asked for that needs the whole list (End, a sort): done once it is set."""
-        self._distances: dict[str, float] | None = None
-        self._distance_unit = "km"
         self.sort_key = ""
         self.sort_reverse = False
+        self._columns = COLUMNS
+        self._by_key = BY_KEY
 
     # data in -----------------------------------------------------------------------------------
+
+    def set_distances(self, distances: dict[str, float] | None, unit: str = "km") -> None:
+        """Each trial's distance to its nearest site (km) for a Distance column after the trial
+        ID, shown in `unit`; None: no such column. Set before `set_rows`, which sorts."""
+        if distances is None:
+            self._columns, self._by_key = COLUMNS, BY_KEY
+            if self.sort_key == "distance":
+                self.sort_key, self.sort_reverse = "", False
+            return
+        from trialtui.distances import format_distance  # numpy: only once a distance filter is on
+
+        def text(row: ListRow) -> str:
+            km = distances.get(row.digest.trial_id)
+            return "—" if km is None else format_distance(km, unit)
+
+        distance = Column("distance", "Distance", 9, "distance", text, lambda d: distances.get(d.trial_id), right=True)
+        self._columns = (*COLUMNS[:2], distance, *COLUMNS[2:])
+        self._by_key = {column.key: column for column in self._columns}
 
     def _row(self, digest: TrialDigest) -> ListRow:
         return self._decorated.get(digest.trial_id) or ListRow(digest, review_rank=self._plain_rank)
@@ -234,20 +264,6 @@ class TrialList(ScrollView, can_focus=True):
         if waiting is not None:
             waiting()
 
-    def set_distances(self, distances: dict[str, float] | None, unit: str = "km") -> None:
-        """Each trial's distance to its nearest site (km) for a Distance column, shown in `unit`;
-        None: no column. Set before `set_rows`, which sorts."""
-        self._distances, self._distance_unit = distances, unit
-        if distances is None and self.sort_key == "distance":
-            self.sort_key, self.sort_reverse = "", False
-
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        return COLUMNS if self._distances is None else (*COLUMNS[:2], DISTANCE, *COLUMNS[2:])
-
-    def _distance(self, row: ListRow) -> float:
-        return (self._distances or {}).get(row.digest.trial_id, float("inf"))
-
     def drop_waiting(self) -> None:
         """Forget the End or sort asked for while the list is incomplete (the screen refused it)."""
         self._waiting = None
@@ -281,25 +297,39 @@ class TrialList(ScrollView, can_focus=True):
         return next((i for i, d in enumerate(self._digests) if d.trial_id == trial_id), None)
 
     def sort_by(self, key: str, reverse: bool = False) -> None:
+        """Sort every listed trial by the column `key` ("": the order given, a search's relevance),
+        missing values last either way; the column is then shown whatever the width."""
         if not self.complete:
             self._waiting = lambda: self.sort_by(key, reverse)
             self.post_message(self.NotAllListed("Sorting"))
             return
         keep = self.current.digest.trial_id if self.current else None
-        self.sort_key, self.sort_reverse = key, reverse
+        self.sort_key, self.sort_reverse = key, reverse and bool(key)
         if not key:
             self._digests = list(self._given)
         self._apply_sort()
         index = self.index_of(keep) if keep else 0
         self._move_to(index or 0, announce=False)
         self.refresh()
-        name = next((column.name for column in self.columns if column.sort == key), "")
-        self.post_message(self.SortChanged(name, reverse))
+        self.post_message(self.SortChanged(self._by_key[key].name if key else "", self.sort_reverse))
+
+    def action_reverse_sort(self) -> None:
+        """The same column the other way round (the order given has no other way)."""
+        if self.sort_key:
+            self.sort_by(self.sort_key, not self.sort_reverse)
+        else:
+            self.post_message(self.SortChanged("", False))
 
     def _apply_sort(self) -> None:
-        if self.sort_key:
-            key = self._distance if self.sort_key == "distance" else SORT_KEYS[self.sort_key]
-            self._digests.sort(key=lambda d: key(self._row(d)), reverse=self.sort_reverse)
+        if not self.sort_key:
+            return
+        value = self._by_key[self.sort_key].value
+        digests = self._digests
+        # Positions sorted by a list of keys: no object per trial for the collector to walk.
+        keys = [self._row(d).review_rank for d in digests] if value is None else list(map(value, digests))
+        known = [i for i, key in enumerate(keys) if key is not None]
+        known.sort(key=keys.__getitem__, reverse=self.sort_reverse)
+        self._digests = [digests[i] for i in known] + [d for d, key in zip(digests, keys, strict=True) if key is None]
 
     # actions -------------------------------------------------------------------------------------
 
@@ -324,19 +354,20 @@ class TrialList(ScrollView, can_focus=True):
             self.post_message(self.Selected(self.current.digest.trial_id))
 
     def action_cycle_sort(self) -> None:
-        """Sort by the next column shown (the badges' review marks last), ascending then
-        descending; after the last, back to the order the list was given in (a search's ranking)."""
-        columns = self.columns
-        shown = [column.sort for column, width in zip(columns, self._widths(self.size.width, columns), strict=True)
-                 if width]
+        """Sort by the next column shown (the badges' review marks last), each first the way it
+        reads best (dates and counts largest first) then reversed; after the last, back to the
+        order the list was given in (a search's relevance)."""
+        shown = [column.key for column, _ in self.layout(self.size.width)]
         order = shown[1:] + shown[:1]  # the badges' review marks last
-        if not self.sort_key:
-            self.sort_by(order[0])
-        elif not self.sort_reverse:
-            self.sort_by(self.sort_key, reverse=True)
+        column = self._by_key.get(self.sort_key)
+        if column is None:
+            self.sort_by(order[0], self._by_key[order[0]].largest_first)
+        elif self.sort_reverse == column.largest_first:
+            self.sort_by(column.key, not self.sort_reverse)
         else:
-            position = order.index(self.sort_key) + 1 if self.sort_key in order else 0
-            self.sort_by(order[position] if position < len(order) else "")
+            position = order.index(column.key) + 1 if column.key in order else 0
+            following = order[position] if position < len(order) else ""
+            self.sort_by(following, following != "" and self._by_key[following].largest_first)
 
     def _move_to(self, index: int, announce: bool) -> None:
         if not self._digests:
@@ -360,8 +391,10 @@ class TrialList(ScrollView, can_focus=True):
     async def _on_click(self, event: events.Click) -> None:
         if event.y == 0:
             key = self._column_at(event.x)
-            if key:
-                self.sort_by(key, reverse=self.sort_key == key and not self.sort_reverse)
+            if key == self.sort_key:
+                self.action_reverse_sort()
+            elif key:
+                self.sort_by(key, self._by_key[key].largest_first)
             return
         index = int(self.scroll_y) + event.y - 1
         if 0 <= index < len(self._digests):
@@ -371,10 +404,9 @@ class TrialList(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> str | None:
         left = 0
-        columns = self.columns
-        for column, width in zip(columns, self._widths(self.size.width, columns), strict=True):
-            if width and left <= x < left + width + 1:
-                return column.sort
+        for column, width in self.layout(self.size.width):
+            if left <= x < left + width + 1:
+                return column.key
             left += width + 1
         return None
 
@@ -386,26 +418,34 @@ class TrialList(ScrollView, can_focus=True):
     def watch_cursor(self) -> None:
         self.refresh()
 
-    @staticmethod
-    def _widths(total: int, columns: tuple[Column, ...] = COLUMNS) -> list[int]:
-        """Cell widths per column; the title takes what the fixed columns leave."""
-        fixed = sum(c.width + 1 for c in columns if c.width)
-        flexible = max(10, total - fixed - 2)
-        title = flexible * 3 // 5 if total >= CONDITIONS_MIN_WIDTH else flexible
-        return [c.width or (title if c.key == "title" else flexible - title) for c in columns]
+    def layout(self, total: int) -> list[tuple[Column, int]]:
+        """The columns shown in `total` cells and their widths: those always shown, then the
+        others as room allows (the sorted one first), the title keeping `TITLE_MIN`; the title
+        takes the rest, shared with the conditions when both keep enough."""
+        room = total - 1 - sum(c.width + 1 for c in self._columns if not c.room)
+        title_min = max(TITLE_MIN, total // 3)
+        extra = sorted((c for c in self._columns if c.room and c.width), key=lambda c: (c.key != self.sort_key, c.room))
+        chosen = set()
+        for column in extra:
+            if room - column.width - 1 >= title_min or column.key == self.sort_key:
+                chosen.add(column.key)
+                room -= column.width + 1
+        title = max(10, room)
+        conditions = 0
+        if (room - 1) * 2 // 5 >= CONDITIONS_MIN or self.sort_key == "conditions":
+            title = max(10, room - 1) * 3 // 5
+            conditions = max(10, room - 1) - title
+        widths = {"title": title, "conditions": conditions}
+        return [(c, c.width or widths[c.key]) for c in self._columns
+                if not c.room or c.key in chosen or (c.key == "conditions" and conditions)]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
-        columns = self.columns
-        widths = self._widths(width, columns)
+        layout = self.layout(width)
         if y == 0:
             style = base + self.get_component_rich_style("trial-list--header")
-            labels = []
-            for column in columns:
-                arrow = (" ▼" if self.sort_reverse else " ▲") if column.sort == self.sort_key else ""
-                labels.append(column.label + arrow)
-            cells = [Segment(self._fit(label, w), style) for label, w in zip(labels, widths, strict=True) if w]
+            cells = [Segment(self._header(column, w), style) for column, w in layout]
             return self._strip(cells, width, style)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._digests):
@@ -415,21 +455,13 @@ class TrialList(ScrollView, can_focus=True):
         if index == self.cursor:
             row_style = base + self.get_component_rich_style("trial-list--cursor" if self.has_focus else "trial-list--header")
         segments: list[Segment] = []
-        for column, w in zip(columns, widths, strict=True):
-            if not w:
-                continue
-            if column.key == "distance":
-                from trialtui.distances import format_distance  # numpy: only once a distance filter is on
-
-                km = self._distance(row)
-                text = format_distance(km, self._distance_unit).rjust(w) if km != float("inf") else "—".rjust(w)
-            else:
-                text = self._fit(visible(_cell(row, column.key)), w)
+        for column, w in layout:
+            text = self._fit(visible(column.text(row)), w, column.right)
             style = row_style
             if column.key == "status":
                 kind = "open" if row.digest.status in OPEN_STATUSES else "closed"
                 style = row_style + self.get_component_rich_style(f"trial-list--{kind}")
-            elif column.key == "badges":
+            elif column.key == "review":
                 style = row_style + self.get_component_rich_style("trial-list--badges")
             spans = self._drawn_spans(row.digest.trial_id) if column.key == "title" else ()
             if spans:
@@ -437,6 +469,14 @@ class TrialList(ScrollView, can_focus=True):
             else:
                 segments.append(Segment(text, style))
         return self._strip(segments, width, row_style)
+
+    def _header(self, column: Column, width: int) -> str:
+        """The column's label, with ▲ or ▼ on the sorted one (the label cut to keep the arrow)."""
+        if column.key != self.sort_key:
+            return self._fit(column.label, width, column.right)
+        arrow = "▼" if self.sort_reverse else "▲"
+        label = set_cell_size(column.label, max(0, min(cell_len(column.label), width - 2)))
+        return self._fit(f"{label} {arrow}" if label else arrow, width, column.right)
 
     def _highlighted(self, text: str, spans: tuple[tuple[int, int], ...], style: Style) -> list[Segment]:
         match_style = style + self.get_component_rich_style("trial-list--match")
@@ -451,10 +491,12 @@ class TrialList(ScrollView, can_focus=True):
         return segments
 
     @staticmethod
-    def _fit(text: str, width: int) -> str:
+    def _fit(text: str, width: int, right: bool = False) -> str:
         text = text.replace("\n", " ")
         if cell_len(text) > width:
             text = set_cell_size(text, max(0, width - 1)) + "…"
+        if right:
+            return " " * (width - cell_len(text)) + text + " "
         return set_cell_size(text, width) + " "
 
     @staticmethod
