@@ -28,11 +28,12 @@ units.py, vocabulary.py, ages.py, criteria.py) or the stored threshold layout do
 FACTS_VERSION = 1
 """Bump when `TrialFacts` or what it is read from changes."""
 
-CURRENT_SQL = (
-    " FROM trials t JOIN derived d ON d.trial_id = t.trial_id AND d.number = t.current_version"
-    f" WHERE d.thresholds_version = {THRESHOLDS_VERSION} AND d.facts_version = {FACTS_VERSION}"
-)
-"""The current versions' rows made by this code."""
+
+
+def _current() -> str:
+    """FROM and WHERE of the current versions' rows made by this code."""
+    return (" FROM trials t JOIN derived d ON d.trial_id = t.trial_id AND d.number = t.current_version"
+            f" WHERE d.thresholds_version = {THRESHOLDS_VERSION} AND d.facts_version = {FACTS_VERSION}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +102,13 @@ class Derived:
 
     def thresholds(self, trial_id: str) -> list[Threshold] | None:
         """The current version's thresholds, or None when they are stale (or not in the library)."""
-        rows = self.db.query("SELECT d.thresholds" + CURRENT_SQL + " AND t.trial_id = ?", (trial_id,))
+        rows = self.db.query("SELECT d.thresholds" + _current() + " AND t.trial_id = ?", (trial_id,))
         return [Threshold.from_json(t) for t in json.loads(zlib.decompress(rows[0][0]))] if rows else None
 
     def check_rows(self) -> list[tuple[str, str, str, int | None, str]]:
         """(trial id, check key, sex, healthy volunteers, studied) of every current trial with
         fresh rows: all the patient check reads."""
-        return self.db.query("SELECT t.trial_id, d.check_key, d.sex, d.healthy, d.studied" + CURRENT_SQL)
+        return self.db.query("SELECT t.trial_id, d.check_key, d.sex, d.healthy, d.studied" + _current())
 
     def rederive(self, trial_ids: Iterable[str], progress: Progress | None = None,
                  stop: Callable[[], bool] | None = None, batch: int = 500) -> int:
