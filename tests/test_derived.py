@@ -6,6 +6,7 @@ it is), and `trialtui check` says so."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -133,3 +134,31 @@ def test_a_new_version_gets_its_own_derived_row_and_removing_the_trial_drops_the
         assert rows == [(1, trial.eligibility.sex), (2, "FEMALE")]
         library.remove(trial.trial_id)
         assert db.query("SELECT count(*) FROM derived")[0][0] == 0
+
+
+async def test_the_app_derives_an_older_librarys_data_again_in_the_background_and_says_so(
+        tmp_path, shared_data, monkeypatch):
+    from textual.widgets import Static
+
+    from pilot_helpers import SIZE, loaded, text_of, toasts, wait_for
+    from trialtui.tui.app import build_app
+
+    monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path))
+    assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
+    monkeypatch.setattr(derived_module, "THRESHOLDS_VERSION", derived_module.THRESHOLDS_VERSION + 1)
+    app = build_app()
+    said: list[str] = []
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+
+        def finished() -> bool:
+            said.extend(toasts(app))
+            said.append(text_of(screen.query_one("#list-status", Static)))
+            return any("Thresholds derived again for 1,147 trials." in line for line in said)
+
+        await wait_for(pilot, finished, "the re-derivation to end", timeout=120)
+        assert any("Deriving thresholds again for 1,147 trials (stored by an older trialtui)…" in line
+                   for line in said)
+        assert any(re.search(r"deriving thresholds [\d,]+ of 1,147…", line) for line in said)
+        assert "deriving" not in text_of(screen.query_one("#list-status", Static))
+        assert app.session.stale_derived() == []

@@ -299,10 +299,20 @@ class ReviewSession:
         """The trials whose patient fit is already computed."""
         return self._fits.keys() | self._verdicts.keys() if self.patient is not None else set()
 
+    def stale_derived(self) -> list[str]:
+        """Library trials whose derived data an older trialtui made (or none yet), to derive again
+        (`Derived.rederive`); none with ``--data`` or a library that cannot be written."""
+        if self.data or self.store_problem is not None:
+            return []
+        try:
+            return self.derived.stale()
+        except StoreError:
+            return []
+
     def check_patient(self, trial_ids: Sequence[str], done: Callable[[list[str]], None] | None = None,
                       stop: Callable[[], bool] | None = None, batch: int = 5000) -> bool:
         """Check the patient against these trials (those checked already keep their verdict),
-        calling `done` with each batch checked; False if `stop` returned True first.
+        calling `done` with each batch of them; False if `stop` returned True first.
 
         A library trial is checked on its stored derived data (`patient_list`); one whose data is
         stale (made by an older trialtui, and not derived again yet), a seed or a ``--data``
@@ -310,22 +320,23 @@ class ReviewSession:
         if self.patient is None:
             return True
         known = self.fitted()
-        wanted = [trial_id for trial_id in trial_ids if trial_id not in known]
         stored = {}
-        if wanted and not self.data:
+        if not self.data:
+            library = {trial_id for trial_id in trial_ids if trial_id not in known
+                       and (digest := self.catalog.digest(trial_id)) is not None and digest.origin == LIBRARY_ORIGIN}
             try:
-                rows = self.derived.check_rows()
+                rows = self.derived.check_rows() if library else []
             except StoreError:
                 rows = []
-            library = {trial_id for trial_id in wanted
-                       if (digest := self.catalog.digest(trial_id)) is not None and digest.origin == LIBRARY_ORIGIN}
             stored = {row[0]: row[1:] for row in rows if row[0] in library}
         check = ListCheck(self.patient)
-        for start in range(0, len(wanted), batch):
+        for start in range(0, len(trial_ids), batch):
             if stop is not None and stop():
                 return False
-            chunk = wanted[start:start + batch]
+            chunk = trial_ids[start:start + batch]
             for trial_id in chunk:
+                if trial_id in known:
+                    continue
                 row = stored.get(trial_id)
                 if row is not None:
                     self._verdicts[trial_id] = check.fit(*row)

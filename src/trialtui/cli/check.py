@@ -33,9 +33,7 @@ def rederive_stale(session: ReviewSession) -> None:
     made (or none yet), so the check reads them as stored; a library that cannot be written is
     checked on its records instead (the same verdicts, slower)."""
     try:
-        if session.store_problem is not None:
-            return
-        stale = session.derived.stale()
+        stale = session.stale_derived()
         if not stale:
             return
         live = sys.stderr.isatty()
@@ -75,8 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if trial_id is None:
                 return fail(f"{terminal_text(text)}: no such trial (try `trialtui list`)")
             ids.append(trial_id)
-        if not args.data:
-            rederive_stale(session)
+        rederive_stale(session)
         ids = ids or [d.trial_id for d in catalog.digests]
         session.check_patient(ids)
         rows = [(trial_id, fit) for trial_id in ids if (fit := session.known_fit(trial_id)) is not None]
