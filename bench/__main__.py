@@ -6,7 +6,9 @@ Runs, one after the other in fresh processes so each measures its own memory:
   2. thresholds: eligibility extraction over all real records (bench/bench_thresholds.py)
   3. search: 10k / 100k / 570k corpora against rapidfuzz and fzf, and success@10 (bench.search)
   4. open: a 570,000-trial library opened in the app (bench/bench_open.py)
-`--quick` skips the 570k search corpus and opens a 100,000-trial library instead.
+  5. import: `trialtui import` of the API v2 studies end to end, with derivation (bench/bench_import.py)
+  6. patient: the patient check over a 570,000-trial library (bench/bench_patient.py)
+`--quick` skips the 570k search corpus and opens and checks a 100,000-trial library instead.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def main() -> int:
         ("Search", ["-m", "bench.search", *(["--quick"] if args.quick else [])]),
         ("Opening a large library", [str(ROOT / "bench" / "bench_open.py"),
                                      *(["--size", "100000"] if args.quick else [])]),
+        ("Importing records", [str(ROOT / "bench" / "bench_import.py")]),
+        ("Patient check over a large library", [str(ROOT / "bench" / "bench_patient.py"),
+                                                *(["--size", "100000"] if args.quick else [])]),
     ]
     sections, failed = [], []
     for name, command in runs:

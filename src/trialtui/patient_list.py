@@ -22,8 +22,17 @@ class ListCheck:
         self.profile = profile
         self._studied: dict[str, ConditionPart] = {}
         self._limits: dict[str, ThresholdPart] = {}
+        self._fits: dict[tuple, TrialFit] = {}
 
     def fit(self, check_key: str, sex: str, healthy: int | None, studied: str) -> TrialFit:
+        """The verdict of a trial stored with these values (shared by every trial stored alike)."""
+        key = (check_key, sex, healthy, studied)
+        fit = self._fits.get(key)
+        if fit is None:
+            fit = self._fits[key] = self._assembled(check_key, sex, healthy, studied)
+        return fit
+
+    def _assembled(self, check_key: str, sex: str, healthy: int | None, studied: str) -> TrialFit:
         conditions = self._studied.get(studied)
         if conditions is None:
             facts = TrialFacts.from_stored(sex, healthy, studied)
