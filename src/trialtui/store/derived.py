@@ -114,11 +114,11 @@ class Derived:
                  stop: Callable[[], bool] | None = None, batch: int = 500) -> int:
         """Derive the current version of these trials again from its stored record, a batch per
         transaction (a trial updated meanwhile is derived at its new version); returns how many
-        were done before `stop` said to stop."""
+        were stored before `stop` said to stop (a record that cannot be read stays stale)."""
         from trialtui.store.library import load_record
 
         ids = list(trial_ids)
-        done = 0
+        done = stored = 0
         for start in range(0, len(ids), batch):
             if stop is not None and stop():
                 break
@@ -137,7 +137,8 @@ class Derived:
                     if conn.execute("SELECT 1 FROM trial_versions WHERE trial_id = ? AND number = ?",
                                     (trial_id, number)).fetchone():
                         store_derived(conn, trial_id, number, row)
+                        stored += 1
             done += len(chunk)
             if progress is not None:
                 progress(done, len(ids))
-        return done
+        return stored
