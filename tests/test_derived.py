@@ -91,6 +91,30 @@ def test_the_stored_check_says_exactly_what_each_records_check_says(library_home
     assert len(verdicts) > 1  # the patients are chosen so that trials differ
 
 
+def test_a_short_list_is_checked_on_its_own_rows_alike(library_home, records, monkeypatch):
+    monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    entry, profile = profile_of(PATIENTS["nsclc woman with labs"])
+    session = ReviewSession()
+    try:
+        session.load()
+        session.set_patient(entry)
+        ids = [trial_id for trial_id in records][::80]
+        asked = []
+        check_rows = Derived.check_rows
+
+        def spied(self, wanted=None):
+            asked.append(wanted)
+            return check_rows(self, wanted)
+
+        monkeypatch.setattr(Derived, "check_rows", spied)
+        assert session.check_patient(ids)
+        assert asked == [sorted(ids)]  # read by key, not the whole table
+        stored = {trial_id: as_said(session.known_fit(trial_id)) for trial_id in ids}
+    finally:
+        session.close()
+    assert stored == {trial_id: as_said(trial_fit(profile, *records[trial_id])) for trial_id in ids}
+
+
 def test_an_older_library_is_derived_again_and_checked_truly_meanwhile(tmp_path, shared_data, monkeypatch, capsys):
     monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path))
     assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0

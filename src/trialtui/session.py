@@ -325,7 +325,9 @@ class ReviewSession:
             library = {trial_id for trial_id in trial_ids if trial_id not in known
                        and (digest := self.catalog.digest(trial_id)) is not None and digest.origin == LIBRARY_ORIGIN}
             try:
-                rows = self.derived.check_rows() if library else []
+                # a short list's rows by key, a long one's in one pass over the table
+                few = len(library) * 20 < len(self.catalog)
+                rows = self.derived.check_rows(sorted(library) if few else None) if library else []
             except StoreError:
                 rows = []
             stored = {row[0]: row[1:] for row in rows if row[0] in library}

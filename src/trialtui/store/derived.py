@@ -105,10 +105,18 @@ class Derived:
         rows = self.db.query("SELECT d.thresholds" + _current() + " AND t.trial_id = ?", (trial_id,))
         return [Threshold.from_json(t) for t in json.loads(zlib.decompress(rows[0][0]))] if rows else None
 
-    def check_rows(self) -> list[tuple[str, str, str, int | None, str]]:
+    def check_rows(self, ids: list[str] | None = None) -> list[tuple[str, str, str, int | None, str]]:
         """(trial id, check key, sex, healthy volunteers, studied) of every current trial with
-        fresh rows: all the patient check reads."""
-        return self.db.query("SELECT t.trial_id, d.check_key, d.sex, d.healthy, d.studied" + _current())
+        fresh rows (or of those of `ids`, looked up by key: for a list much shorter than the
+        library): all the patient check reads."""
+        sql = "SELECT t.trial_id, d.check_key, d.sex, d.healthy, d.studied" + _current()
+        if ids is None:
+            return self.db.query(sql)
+        rows = []
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            rows += self.db.query(sql + f" AND t.trial_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+        return rows
 
     def rederive(self, trial_ids: Iterable[str], progress: Progress | None = None,
                  stop: Callable[[], bool] | None = None, batch: int = 500) -> int:
