@@ -9,7 +9,9 @@ Runs, one after the other in fresh processes so each measures its own memory:
   5. near: the distance filter over 570,000 trials' sites (bench/bench_near.py)
   6. startup: the app's first frame, and a `search` process beside a `list` one (bench/bench_startup.py)
   7. install: a fresh install's size and first search (bench/bench_install.py)
-`--quick` skips the 570k search corpus and opens a 100,000-trial library instead.
+  8. import: `trialtui import` of the API v2 studies end to end, with derivation (bench/bench_import.py)
+  9. patient: the patient check over a 570,000-trial library (bench/bench_patient.py)
+`--quick` skips the 570k search corpus and opens and checks a 100,000-trial library instead.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def main() -> int:
         ("Trials near a place", [str(ROOT / "bench" / "bench_near.py"), *(["--size", "100000"] if args.quick else [])]),
         ("Starting: first frame, search against list", [str(ROOT / "bench" / "bench_startup.py")]),
         ("A fresh install: size and first search", [str(ROOT / "bench" / "bench_install.py")]),
+        ("Importing records", [str(ROOT / "bench" / "bench_import.py")]),
+        ("Patient check over a large library", [str(ROOT / "bench" / "bench_patient.py"),
+                                                *(["--size", "100000"] if args.quick else [])]),
     ]
     sections, failed = [], []
     for name, command in runs:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trialtui.eligibility.conditions import DIFFERS, healthy_only, match_conditions, read_conditions
+from trialtui.eligibility.conditions import DIFFERS, ConditionResult, healthy_only, match_conditions, read_conditions
 from trialtui.eligibility.display import limit_text, measure_label, threshold_text, unit_text
+from trialtui.eligibility.facts import TrialFacts
 from trialtui.eligibility.patient import FAIL, FAILS, FITS, PASS, UNKNOWN, Check, PatientProfile, evaluate
 from trialtui.models import Trial
 
@@ -239,13 +240,52 @@ def _threshold_reason(profile: PatientProfile, check: Check) -> Reason:
 
 def trial_fit(profile: PatientProfile, trial: Trial, thresholds: list) -> TrialFit:
     """The patient against one trial: thresholds and ages, sex, healthy volunteers and conditions."""
+    return facts_fit(profile, TrialFacts.of(trial), thresholds)
+
+
+def facts_fit(profile: PatientProfile, facts: TrialFacts, thresholds: list) -> TrialFit:
+    """`trial_fit` on what the check reads of a trial (stored with it in the library)."""
+    return assemble_fit(profile, facts.sex, facts.healthy_volunteers, condition_part(profile, facts),
+                        threshold_part(profile, thresholds))
+
+
+ConditionPart = tuple[ConditionResult, bool]
+"""How the trial's studied conditions stand against the patient's, and whether it studies only
+healthy volunteers: the same for every trial naming the same conditions."""
+ThresholdPart = tuple[list[Check], list[Reason]]
+"""Each applicable threshold's check, and the reasons of those not passed: the same for every
+trial with the same limits (`check_key`)."""
+
+
+def condition_part(profile: PatientProfile, facts: TrialFacts) -> ConditionPart:
+    condition = match_conditions(profile.diagnoses, facts.conditions, facts.keywords, facts.mesh_terms,
+                                 facts.mesh_ancestors)
+    return condition, healthy_only(facts.conditions, facts.mesh_terms)
+
+
+def threshold_part(profile: PatientProfile, thresholds: list) -> ThresholdPart:
     checks = evaluate(profile, thresholds)
     reasons: list[Reason] = []
-    condition = match_conditions(profile.diagnoses, trial.conditions, trial.keywords,
-                                 trial.condition_mesh.terms, trial.condition_mesh.ancestors)
+    seen: set[str] = set()
+    for check in checks:
+        if check.result != PASS:
+            reason = _threshold_reason(profile, check)
+            if reason.text not in seen:
+                seen.add(reason.text)
+                reasons.append(reason)
+    return checks, reasons
+
+
+def assemble_fit(profile: PatientProfile, sex: str, accepts: bool | None, conditions: ConditionPart,
+                 limits: ThresholdPart) -> TrialFit:
+    """The verdict and its reasons, in the order a clinician reads them: what the trial studies,
+    sex, healthy volunteers, each limit, then a condition left undecided."""
+    condition, only_healthy = conditions
+    checks, threshold_reasons = limits
+    reasons: list[Reason] = []
     if condition.outcome == DIFFERS:
         reasons.append(Reason("condition", condition.text))
-    eligible_sex = trial.eligibility.sex.upper()
+    eligible_sex = sex.upper()
     sex_ok = None
     if eligible_sex in _SEX_ONLY:
         sex_ok = None if not profile.sex else profile.sex == eligible_sex
@@ -253,8 +293,6 @@ def trial_fit(profile: PatientProfile, trial: Trial, thresholds: list) -> TrialF
             reasons.append(Reason("sex", f"trial enrols {_SEX_ONLY[eligible_sex]} only"))
         elif sex_ok is None:
             reasons.append(Reason("sex", f"trial enrols {_SEX_ONLY[eligible_sex]} only; sex not given", fails=False))
-    accepts = trial.eligibility.healthy_volunteers
-    only_healthy = healthy_only(trial.conditions, trial.condition_mesh.terms)
     if profile.healthy is True and not only_healthy:
         if accepts is False:
             reasons.append(Reason("healthy_volunteers", "trial does not accept healthy volunteers"))
@@ -263,13 +301,7 @@ def trial_fit(profile: PatientProfile, trial: Trial, thresholds: list) -> TrialF
                                   fails=False))
     elif profile.healthy is False and only_healthy and condition.outcome != DIFFERS:
         reasons.append(Reason("healthy_volunteers", "trial enrols healthy volunteers only"))
-    seen: set[str] = set()
-    for check in checks:
-        if check.result != PASS:
-            reason = _threshold_reason(profile, check)
-            if reason.text not in seen:
-                seen.add(reason.text)
-                reasons.append(reason)
+    reasons += threshold_reasons
     if condition.outcome == UNKNOWN and profile.diagnoses:
         reasons.append(Reason("condition", condition.text, fails=False))
     if any(r.fails for r in reasons):

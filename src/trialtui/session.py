@@ -21,11 +21,13 @@ from trialtui.eligibility.matrix import MAX_TRIALS
 from trialtui.eligibility.patient import PatientProfile
 from trialtui.models import Trial
 from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
+from trialtui.patient_list import ListCheck
 from trialtui.reports import ReviewNotes
 from trialtui.review import ReviewFilter
 from trialtui.sections import Section, trial_sections
 from trialtui.store import Database, Library, StoreError
 from trialtui.store.annotations import Annotations, TrialAnnotation
+from trialtui.store.derived import Derived
 from trialtui.store.library import LIBRARY_ORIGIN
 from trialtui.store.profiles import PatientProfiles
 
@@ -113,6 +115,10 @@ class ReviewSession:
         """Trial id → (the threshold list the fit was computed on, the fit). The fit's checks point
         at those threshold objects, so `thresholds()` returns that list for a checked trial even
         after the cache dropped it (a fresh extraction would not match the checks)."""
+        self._verdicts: dict[str, TrialFit] = {}
+        """Trial id → the fit `check_patient` found from the library's derived data: the same
+        verdict and reasons, its checks on limits it shares with other trials (`fit` computes a
+        shown trial's own)."""
         self.changed: set[str] = set()
         """Library trials with a version newer than the one the reviewer last saw (the Δ badge;
         the changes view lists the same trials)."""
@@ -130,6 +136,10 @@ class ReviewSession:
     @cached_property
     def library(self) -> Library:
         return Library(self.db)
+
+    @cached_property
+    def derived(self) -> Derived:
+        return Derived(self.db)
 
     @cached_property
     def annotations(self) -> Annotations:
@@ -165,6 +175,7 @@ class ReviewSession:
         self._index = None
         self._thresholds.cache_clear()
         self._fits.clear()
+        self._verdicts.clear()
 
         def first_read(catalog: Catalog, total: int) -> None:
             self.catalog = catalog
@@ -311,6 +322,7 @@ class ReviewSession:
         """Check every trial against this patient from now on (None: stop); returns the values
         that could not be read."""
         self._fits.clear()
+        self._verdicts.clear()
         if entry is None:
             self.patient_entry, self.patient = None, None
             return []
@@ -334,12 +346,63 @@ class ReviewSession:
 
     def known_fit(self, trial_id: str) -> TrialFit | None:
         """The fit if it was already computed; never computes (cheap enough for every list row)."""
-        checked = self._fits.get(trial_id) if self.patient is not None else None
-        return checked[1] if checked else None
+        if self.patient is None:
+            return None
+        checked = self._fits.get(trial_id)
+        return checked[1] if checked else self._verdicts.get(trial_id)
 
     def fitted(self) -> set[str]:
         """The trials whose patient fit is already computed."""
-        return set(self._fits) if self.patient is not None else set()
+        return self._fits.keys() | self._verdicts.keys() if self.patient is not None else set()
+
+    def stale_derived(self) -> list[str]:
+        """Library trials whose derived data an older trialtui made (or none yet), to derive again
+        (`Derived.rederive`); none with ``--data`` or a library that cannot be written."""
+        if self.data or self.store_problem is not None:
+            return []
+        try:
+            return self.derived.stale()
+        except StoreError:
+            return []
+
+    def check_patient(self, trial_ids: Sequence[str], done: Callable[[list[str]], None] | None = None,
+                      stop: Callable[[], bool] | None = None, batch: int = 5000) -> bool:
+        """Check the patient against these trials (those checked already keep their verdict),
+        calling `done` with each batch of them; False if `stop` returned True first.
+
+        A library trial is checked on its stored derived data (`patient_list`); one whose data is
+        stale (made by an older trialtui, and not derived again yet), a seed or a ``--data``
+        record is checked on its record, as `fit` does: the verdict is the same either way."""
+        if self.patient is None:
+            return True
+        known = self.fitted()
+        stored = {}
+        if not self.data:
+            library = {trial_id for trial_id in trial_ids if trial_id not in known
+                       and (digest := self.catalog.digest(trial_id)) is not None and digest.origin == LIBRARY_ORIGIN}
+            try:
+                # a short list's rows by key, a long one's in one pass over the table
+                few = len(library) * 20 < len(self.catalog)
+                rows = self.derived.check_rows(sorted(library) if few else None) if library else []
+            except StoreError:
+                rows = []
+            stored = {row[0]: row[1:] for row in rows if row[0] in library}
+        check = ListCheck(self.patient)
+        for start in range(0, len(trial_ids), batch):
+            if stop is not None and stop():
+                return False
+            chunk = trial_ids[start:start + batch]
+            for trial_id in chunk:
+                if trial_id in known:
+                    continue
+                row = stored.get(trial_id)
+                if row is not None:
+                    self._verdicts[trial_id] = check.fit(*row)
+                else:
+                    self.fit(trial_id)
+            if done is not None:
+                done(chunk)
+        return True
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""
@@ -441,7 +504,16 @@ class ReviewSession:
         return self.marked
 
     def _extract(self, trial_id: str) -> list:
+        """A library trial's stored thresholds when they are current, else extracted now."""
         from trialtui.eligibility.extract import extract_thresholds
 
+        digest = self.catalog.digest(trial_id)
+        if not self.data and digest is not None and digest.origin == LIBRARY_ORIGIN:
+            try:
+                stored = self.derived.thresholds(trial_id)
+            except StoreError:
+                stored = None
+            if stored is not None:
+                return stored
         trial = self.trial(trial_id)
         return extract_thresholds(trial) if trial else []

@@ -15,6 +15,7 @@ from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print
 from trialtui.patient_check import PatientEntry
 from trialtui.safe_text import terminal_text
 from trialtui.session import ReviewSession
+from trialtui.store import StoreError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +26,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="a JSON array of {trial_id, verdict, condition, reasons}")
     p.add_argument("trial_ids", nargs="*", metavar="ID")
     p.set_defaults(handler=cmd_check)
+
+
+def rederive_stale(session: ReviewSession) -> None:
+    """Derive again, saying so on stderr, the library trials whose derived data an older trialtui
+    made (or none yet), so the check reads them as stored; a library that cannot be written is
+    checked on its records instead (the same verdicts, slower)."""
+    try:
+        stale = session.stale_derived()
+        if not stale:
+            return
+        live = sys.stderr.isatty()
+        print(f"trialtui: re-deriving thresholds for {len(stale):,} trials…", file=sys.stderr,
+              end="" if live else "\n", flush=True)
+
+        def progress(done: int, total: int) -> None:
+            if live:
+                print(f"\rtrialtui: re-deriving thresholds for {total:,} trials… {done:,}", file=sys.stderr,
+                      end="", flush=True)
+
+        session.derived.rederive(stale, progress)
+        if live:
+            print(file=sys.stderr)
+    except StoreError as error:
+        print(f"trialtui: {terminal_text(str(error))}", file=sys.stderr)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -48,10 +73,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             if trial_id is None:
                 return fail(f"{terminal_text(text)}: no such trial (try `trialtui list`)")
             ids.append(trial_id)
-        rows = [(trial_id, session.fit(trial_id)) for trial_id in ids or [d.trial_id for d in catalog.digests]]
+        rederive_stale(session)
+        ids = ids or [d.trial_id for d in catalog.digests]
+        session.check_patient(ids)
+        rows = [(trial_id, fit) for trial_id in ids if (fit := session.known_fit(trial_id)) is not None]
     finally:
         session.close()
-    rows = [(trial_id, fit) for trial_id, fit in rows if fit is not None]
     if args.json:
         print_json([fit.to_json(trial_id) for trial_id, fit in rows])
     else:

@@ -46,6 +46,8 @@ def unit_text(unit: str) -> str:
 
 _DAYS = {"day": 1.0, "week": 7.0, "month": 30.4375, "year": 365.25}
 _CANONICAL_DAYS = {"days": 1.0, "years": 365.25}
+DURATION_UNITS = frozenset(_CANONICAL_DAYS)
+"""Units of limits shown as the record wrote them (`written_limit` reads the threshold's raw text)."""
 _WRITTEN_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.IGNORECASE)
 _UNIT_WORD = {"d": "day", "w": "week", "m": "month", "y": "year"}
 

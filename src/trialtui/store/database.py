@@ -253,7 +253,32 @@ def _schema_v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3)
+def _schema_v4(conn: sqlite3.Connection) -> None:
+    """Data derived from each trial version, stored with it (see `trialtui.store.derived`): its
+    thresholds, what the patient check reads of them (`check_key`) and of the trial (sex, healthy
+    volunteers, what it studies), and the version of the code that made each kind. Libraries
+    imported before have no rows yet: they are derived again from the stored records."""
+    _execute_script(
+        conn,
+        """
+        CREATE TABLE derived (
+            trial_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            thresholds_version INTEGER NOT NULL,
+            facts_version INTEGER NOT NULL,
+            thresholds BLOB NOT NULL,
+            check_key TEXT NOT NULL,
+            sex TEXT NOT NULL,
+            healthy INTEGER,
+            studied TEXT NOT NULL,
+            PRIMARY KEY (trial_id, number),
+            FOREIGN KEY (trial_id, number) REFERENCES trial_versions (trial_id, number) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3, _schema_v4)
 """Migration ``n`` (1-based) brings a database from version ``n - 1`` to ``n``; never edit one
 that has shipped, append a new one."""
 

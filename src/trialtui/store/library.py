@@ -26,6 +26,7 @@ from pathlib import Path
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
 from trialtui.models import Trial
 from trialtui.store.database import Database, connect_read_only, utc_now
+from trialtui.store.derived import DerivedRow, derive, store_derived
 
 LIBRARY_ORIGIN = "library"
 """The digest origin of library trials, as the list shows it."""
@@ -229,6 +230,7 @@ class _PreparedRecord:
     record: bytes
     digest_head: str
     digest_tail: bytes
+    derived: DerivedRow
 
 
 def _prepare(trial: Trial) -> _PreparedRecord:
@@ -241,10 +243,12 @@ def _prepare(trial: Trial) -> _PreparedRecord:
         record=zlib.compress(trial.model_dump_json().encode()),
         digest_head=head,
         digest_tail=tail,
+        derived=derive(trial),
     )
 
 
-def _load(record: bytes) -> Trial:
+def load_record(record: bytes) -> Trial:
+    """A stored version's full record."""
     return Trial.model_validate_json(zlib.decompress(record))
 
 
@@ -331,6 +335,7 @@ class Library:
             (item.trial_id, number, item.last_update_posted, imported_at, origin,
              item.content_hash, item.record),
         )
+        store_derived(conn, item.trial_id, number, item.derived)
 
     def digests(self, limit: int | None = None, ids: Iterable[str] | None = None) -> list[TrialDigest]:
         """Every current trial as the list and the index need it, in trial id order (only the
@@ -366,7 +371,7 @@ class Library:
             " ON v.trial_id = t.trial_id AND v.number = t.current_version WHERE t.trial_id = ?",
             (trial_id,),
         )
-        return _load(rows[0][0]) if rows else None
+        return load_record(rows[0][0]) if rows else None
 
     def versions(self, trial_id: str) -> list[VersionInfo]:
         """Every stored version of a trial, oldest first."""
@@ -381,7 +386,7 @@ class Library:
         rows = self.db.query(
             "SELECT record FROM trial_versions WHERE trial_id = ? AND number = ?", (trial_id, number)
         )
-        return _load(rows[0][0]) if rows else None
+        return load_record(rows[0][0]) if rows else None
 
     def mark_reviewed(self, trial_id: str) -> int | None:
         """Remember the current version as the one the user has seen (looked at its changes, or
@@ -445,7 +450,7 @@ class Library:
             ).fetchall()
             conn.executemany(
                 "UPDATE trials SET digest_head = ?, digest_tail = ? WHERE trial_id = ?",
-                [(*_split_digest(digest_trial(_load(record), LIBRARY_ORIGIN)), trial_id)
+                [(*_split_digest(digest_trial(load_record(record), LIBRARY_ORIGIN)), trial_id)
                  for trial_id, record in records],
             )
             conn.execute(

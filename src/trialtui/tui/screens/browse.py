@@ -24,6 +24,7 @@ from trialtui.patient_check import FIT_BADGES, PatientEntry
 from trialtui.review import review_rank
 from trialtui.sections import counted
 from trialtui.session import ResultRows
+from trialtui.store import StoreError
 from trialtui.tui.app import ChangedElsewhere
 from trialtui.tui.commands import TrialJumpProvider
 from trialtui.tui.screens.review_actions import REVIEW_BINDINGS, ReviewActions, review_badges, review_line
@@ -99,6 +100,14 @@ class BrowseScreen(ReviewActions, Screen):
         """Which check it belongs to: a list changed meanwhile starts a new one."""
 
     @dataclass
+    class Rederived(Message):
+        """Progress of deriving again the library's data an older trialtui made."""
+
+        done: int
+        total: int
+        finished: bool = False
+
+    @dataclass
     class Results(Message):
         """A query's rows: first with only the best ranked (the count exact), then all."""
 
@@ -138,6 +147,9 @@ class BrowseScreen(ReviewActions, Screen):
     _list_line = ""
     _patient_line = ""
     """The status line's two parts: what is listed, and how the patient fits the listed trials."""
+
+    _derive_line = ""
+    """While the library's derived data is made again: how far it is."""
 
     _fit_run = 0
     """The latest patient check over the list; batches of an older one are only drawn."""
@@ -196,6 +208,36 @@ class BrowseScreen(ReviewActions, Screen):
         if message.keep:
             self.jump_to_trial(message.keep)
         self.call_after_refresh(self._build_index)
+        self._rederive()
+
+    @work(thread=True, exclusive=True, group="derive")
+    def _rederive(self) -> None:
+        """Derive again, in the background, what an older trialtui derived from the library's
+        trials (the patient check meanwhile reads those trials' records: the same verdicts)."""
+        worker = get_current_worker()
+        session = self.app.session
+        stale = session.stale_derived()
+        if not stale:
+            return
+        self.post_message(self.Rederived(0, len(stale)))
+        try:
+            done = session.derived.rederive(stale, lambda n, total: self.post_message(self.Rederived(n, total)),
+                                            stop=lambda: worker.is_cancelled)
+        except StoreError as error:
+            self.post_message(self.LoadFailed(str(error)))
+            return
+        self.post_message(self.Rederived(done, len(stale), finished=True))
+
+    def on_browse_screen_rederived(self, message: Rederived) -> None:
+        if message.finished:
+            self._derive_line = ""
+            self.notify(f"Thresholds derived again for {counted(message.done, 'trial')}.", timeout=4)
+        else:
+            if not message.done:
+                self.notify(f"Deriving thresholds again for {counted(message.total, 'trial')} "
+                            "(stored by an older trialtui)…", timeout=6)
+            self._derive_line = f" · deriving thresholds {message.done:,} of {message.total:,}…"
+        self.query_one("#list-status", Static).update(self._list_line + self._patient_line + self._derive_line)
 
     def on_browse_screen_index_ready(self) -> None:
         query = self.query_one("#search", Input).value
@@ -291,12 +333,12 @@ class BrowseScreen(ReviewActions, Screen):
 
     def _status(self, text: str, awaits_index: bool = False) -> None:
         self._list_line = text
-        self.query_one("#list-status", Static).update(text + self._patient_line)
+        self.query_one("#list-status", Static).update(text + self._patient_line + self._derive_line)
         self._status_awaits_index = awaits_index
 
     def _patient_status(self, text: str) -> None:
         self._patient_line = f" · {text}" if text else ""
-        self.query_one("#list-status", Static).update(self._list_line + self._patient_line)
+        self.query_one("#list-status", Static).update(self._list_line + self._patient_line + self._derive_line)
 
     def _waits_for_list(self, what: str) -> bool:
         """Say so and return True while only the first rows of the list are in."""
@@ -537,16 +579,10 @@ class BrowseScreen(ReviewActions, Screen):
         """Run the patient check over the listed trials in batches, reporting each batch; a newer
         check (the list changed) cancels this one."""
         worker = get_current_worker()
-        batch = 200
-        for start in range(0, len(trial_ids), batch):
-            if worker.is_cancelled:
-                return
-            chunk = trial_ids[start:start + batch]
-            for trial_id in chunk:
-                self.app.session.fit(trial_id)
-            done = start + batch >= len(trial_ids)
-            self.post_message(self.FitsComputed(chunk, done, run))
-        if not trial_ids:
+        def checked(chunk: list[str]) -> None:
+            self.post_message(self.FitsComputed(chunk, False, run))
+
+        if self.app.session.check_patient(trial_ids, checked, stop=lambda: worker.is_cancelled, batch=1000):
             self.post_message(self.FitsComputed([], True, run))
 
     def on_browse_screen_fits_computed(self, message: FitsComputed) -> None:

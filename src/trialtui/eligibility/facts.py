@@ -1,0 +1,40 @@
+"""What the patient check reads of a trial beside its thresholds: eligible sex, healthy volunteers,
+and the names of what it studies (conditions, keywords, MeSH terms and their ancestors).
+
+Kept as plain values so the library can store them with each trial version (`store.derived`) and
+the check over a whole list never reads a full record.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from trialtui.models import Trial
+
+
+@dataclass(frozen=True, slots=True)
+class TrialFacts:
+    sex: str
+    """As the record says it (ALL, FEMALE, MALE, or empty)."""
+    healthy_volunteers: bool | None
+    conditions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    mesh_terms: tuple[str, ...]
+    mesh_ancestors: tuple[str, ...]
+
+    @classmethod
+    def of(cls, trial: Trial) -> TrialFacts:
+        return cls(trial.eligibility.sex, trial.eligibility.healthy_volunteers, tuple(trial.conditions),
+                   tuple(trial.keywords), tuple(trial.condition_mesh.terms), tuple(trial.condition_mesh.ancestors))
+
+    def studied_json(self) -> str:
+        """What the trial studies as compact JSON: the key the condition match is decided on."""
+        return json.dumps([self.conditions, self.keywords, self.mesh_terms, self.mesh_ancestors],
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_stored(cls, sex: str, healthy: int | None, studied: str) -> TrialFacts:
+        conditions, keywords, terms, ancestors = json.loads(studied)
+        return cls(sex, None if healthy is None else bool(healthy), tuple(conditions), tuple(keywords),
+                   tuple(terms), tuple(ancestors))

@@ -1,0 +1,152 @@
+"""Data derived from each trial version, stored beside it: its eligibility thresholds and the facts
+the patient check reads (`TrialFacts`), so showing a trial's limits or checking a patient against
+a whole library never re-reads records or re-runs the extractor.
+
+A version's row is written in the transaction that stores the version (`Library.import_trials`:
+import, fetch and update alike). Each row records the version of the code that made it:
+`THRESHOLDS_VERSION` and `FACTS_VERSION` below. A row made by other code is stale: it is never
+used, and `Derived.rederive` makes it again from the stored record (the app does so in the
+background after an upgrade, the command line before a command that needs it).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from trialtui.eligibility.display import DURATION_UNITS
+from trialtui.eligibility.extract import Threshold, extract_thresholds
+from trialtui.eligibility.facts import TrialFacts
+from trialtui.models import Trial
+from trialtui.store.database import Database
+
+THRESHOLDS_VERSION = 1
+"""Bump when what `extract_thresholds` finds changes (eligibility/extract.py, measures.py,
+units.py, vocabulary.py, ages.py, criteria.py) or the stored threshold layout does."""
+FACTS_VERSION = 1
+"""Bump when `TrialFacts` or what it is read from changes."""
+
+
+
+def _current() -> str:
+    """FROM and WHERE of the current versions' rows made by this code."""
+    return (" FROM trials t JOIN derived d ON d.trial_id = t.trial_id AND d.number = t.current_version"
+            f" WHERE d.thresholds_version = {THRESHOLDS_VERSION} AND d.facts_version = {FACTS_VERSION}")
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedRow:
+    thresholds: bytes
+    """Every threshold's JSON (`Threshold.to_json`), zlib-compressed."""
+    check_key: str
+    """What the patient check reads of the thresholds (`check_key`)."""
+    sex: str
+    healthy: int | None
+    studied: str
+    """`TrialFacts.studied_json`."""
+
+
+def check_key(thresholds: list[Threshold]) -> str:
+    """The thresholds as the patient check reads them, as compact JSON: trials with the same limits
+    share it, so a check over a list weighs each distinct set once. The text a limit was read from
+    counts only for durations (an age written "6 months" is said so)."""
+    return json.dumps([[t.measure, t.bound, t.inclusive, t.value, t.unit, t.condition, t.group,
+                        t.raw if t.unit in DURATION_UNITS else ""] for t in thresholds],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def key_thresholds(key: str) -> list[Threshold]:
+    """The thresholds a `check_key` stands for, as the check needs them."""
+    return [Threshold(measure, bound, inclusive, value, unit, "inclusion", condition, group, raw)
+            for measure, bound, inclusive, value, unit, condition, group, raw in json.loads(key)]
+
+
+def derive(trial: Trial) -> DerivedRow:
+    thresholds = extract_thresholds(trial)
+    facts = TrialFacts.of(trial)
+    return DerivedRow(
+        zlib.compress(json.dumps([t.to_json() for t in thresholds], ensure_ascii=False).encode()),
+        check_key(thresholds), facts.sex,
+        None if facts.healthy_volunteers is None else int(facts.healthy_volunteers), facts.studied_json())
+
+
+def store_derived(conn, trial_id: str, number: int, row: DerivedRow) -> None:
+    """Within the transaction that stores (or re-reads) the version."""
+    conn.execute(
+        "INSERT OR REPLACE INTO derived (trial_id, number, thresholds_version, facts_version, thresholds,"
+        " check_key, sex, healthy, studied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (trial_id, number, THRESHOLDS_VERSION, FACTS_VERSION, row.thresholds, row.check_key, row.sex,
+         row.healthy, row.studied),
+    )
+
+
+Progress = Callable[[int, int], None]
+"""Called with (trials re-derived so far, trials to re-derive)."""
+
+
+class Derived:
+    """The library's derived data: read what is current, re-derive what is stale."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def stale(self) -> list[str]:
+        """The trials whose current version has no row made by this code, in id order."""
+        return [row[0] for row in self.db.query(
+            "SELECT t.trial_id FROM trials t LEFT JOIN derived d"
+            " ON d.trial_id = t.trial_id AND d.number = t.current_version"
+            f" WHERE d.trial_id IS NULL OR d.thresholds_version != {THRESHOLDS_VERSION}"
+            f" OR d.facts_version != {FACTS_VERSION} ORDER BY t.trial_id")]
+
+    def thresholds(self, trial_id: str) -> list[Threshold] | None:
+        """The current version's thresholds, or None when they are stale (or not in the library)."""
+        rows = self.db.query("SELECT d.thresholds" + _current() + " AND t.trial_id = ?", (trial_id,))
+        return [Threshold.from_json(t) for t in json.loads(zlib.decompress(rows[0][0]))] if rows else None
+
+    def check_rows(self, ids: list[str] | None = None) -> list[tuple[str, str, str, int | None, str]]:
+        """(trial id, check key, sex, healthy volunteers, studied) of every current trial with
+        fresh rows (or of those of `ids`, looked up by key: for a list much shorter than the
+        library): all the patient check reads."""
+        sql = "SELECT t.trial_id, d.check_key, d.sex, d.healthy, d.studied" + _current()
+        if ids is None:
+            return self.db.query(sql)
+        rows = []
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            rows += self.db.query(sql + f" AND t.trial_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+        return rows
+
+    def rederive(self, trial_ids: Iterable[str], progress: Progress | None = None,
+                 stop: Callable[[], bool] | None = None, batch: int = 500) -> int:
+        """Derive the current version of these trials again from its stored record, a batch per
+        transaction (a trial updated meanwhile is derived at its new version); returns how many
+        were stored before `stop` said to stop (a record that cannot be read stays stale)."""
+        from trialtui.store.library import load_record
+
+        ids = list(trial_ids)
+        done = stored = 0
+        for start in range(0, len(ids), batch):
+            if stop is not None and stop():
+                break
+            chunk = ids[start:start + batch]
+            marks = ",".join("?" * len(chunk))
+            sql = ("SELECT v.trial_id, v.number, v.record FROM trials t JOIN trial_versions v"
+                   f" ON v.trial_id = t.trial_id AND v.number = t.current_version WHERE t.trial_id IN ({marks})")
+            rows = []
+            for trial_id, number, record in self.db.query(sql, tuple(chunk)):
+                try:
+                    rows.append((trial_id, number, derive(load_record(record))))
+                except (zlib.error, ValueError):  # a damaged record stays stale: checked from the record, or not at all
+                    continue
+            with self.db.transaction() as conn:
+                for trial_id, number, row in rows:
+                    if conn.execute("SELECT 1 FROM trial_versions WHERE trial_id = ? AND number = ?",
+                                    (trial_id, number)).fetchone():
+                        store_derived(conn, trial_id, number, row)
+                        stored += 1
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(ids))
+        return stored

@@ -1,0 +1,188 @@
+"""Derived data stored with each trial version, and the patient check over a list read from it:
+on the 7,933 real trials, the stored check gives exactly the verdicts and reasons of the check run
+on each record, a library imported by an older trialtui is derived again (and checked truly until
+it is), and `trialtui check` says so."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from trialtui.cli import main
+from trialtui.eligibility.extract import extract_thresholds
+from trialtui.patient_check import PatientEntry, read_profile, trial_fit
+from trialtui.session import ReviewSession
+from trialtui.store import Database, Library
+from trialtui.store import derived as derived_module
+from trialtui.store.derived import Derived
+
+PATIENTS = {
+    "nsclc woman with labs": {
+        "age": 62, "sex": "female", "conditions": ["non-small cell lung cancer", "liver metastases"], "healthy": False,
+        "values": {"anc": "1.8 x10^9/L", "platelets": "150000/uL", "creatinine": "90 umol/L", "ecog": "1",
+                   "hemoglobin": "13 g/dL", "total_bilirubin": "0.6 mg/dL", "ast": "2 x ULN", "gfr": "80 mL/min"}},
+    "child with leukaemia": {"age": "7 months", "conditions": ["acute lymphoblastic leukaemia"],
+                             "values": {"lansky": "70", "anc": "600/mm3"}},
+    "healthy man": {"age": 30, "sex": "male", "healthy": True},
+    "typo and unknown names": {"age": 45, "conditions": ["diabtes mellitus", "lead poisoning", "pancreatic cancer"]},
+    "nothing said": {},
+}
+
+
+@pytest.fixture(scope="module")
+def library_home(tmp_path_factory, shared_data):
+    """The 1,147 API studies and the 6,786 legacy XML records, imported once."""
+    home = tmp_path_factory.mktemp("library")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRIALTUI_HOME", str(home))
+        assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"),
+                     str(shared_data / "ctgov-legacy-xml-subset.tar.gz")]) == 0
+    return home
+
+
+@pytest.fixture(scope="module")
+def records(library_home):
+    """Every library trial's record and its thresholds, extracted now from the record."""
+    with Database.open(library_home / "trialtui.sqlite3") as db:
+        library = Library(db)
+        trials = [library.get(d.trial_id) for d in library.digests()]
+    return {t.trial_id: (t, extract_thresholds(t)) for t in trials}
+
+
+def profile_of(patient: dict):
+    entry, problems = PatientEntry.from_patient_file(patient)
+    profile, unread = read_profile(entry)
+    assert problems == unread == []
+    return entry, profile
+
+
+def as_said(fit) -> tuple:
+    return fit.overall, fit.condition, [r.to_json() for r in fit.reasons], fit.summary(), fit.counts
+
+
+def test_importing_stores_every_trials_thresholds_and_facts_with_its_version(library_home, records):
+    with Database.open(library_home / "trialtui.sqlite3") as db:
+        derived = Derived(db)
+        assert len(records) > 7900
+        assert derived.stale() == []
+        for trial_id in ("NCT05826366", "NCT00000104", next(iter(records))):
+            assert derived.thresholds(trial_id) == records[trial_id][1]
+
+
+@pytest.mark.parametrize("patient", PATIENTS, ids=list(PATIENTS))
+def test_the_stored_check_says_exactly_what_each_records_check_says(library_home, records, monkeypatch, patient):
+    monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    entry, profile = profile_of(PATIENTS[patient])
+    session = ReviewSession()
+    try:
+        session.load()
+        session.set_patient(entry)
+        ids = [trial_id for trial_id in (d.trial_id for d in session.catalog.digests) if trial_id in records]
+        assert session.check_patient(ids)
+        stored = {trial_id: as_said(session.known_fit(trial_id)) for trial_id in ids}
+    finally:
+        session.close()
+    expected = {trial_id: as_said(trial_fit(profile, *records[trial_id])) for trial_id in ids}
+    assert len(ids) == len(records)
+    assert stored == expected
+    verdicts = {said[0] for said in stored.values()}
+    assert len(verdicts) > 1  # the patients are chosen so that trials differ
+
+
+def test_a_short_list_is_checked_on_its_own_rows_alike(library_home, records, monkeypatch):
+    monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    entry, profile = profile_of(PATIENTS["nsclc woman with labs"])
+    session = ReviewSession()
+    try:
+        session.load()
+        session.set_patient(entry)
+        ids = [trial_id for trial_id in records][::80]
+        asked = []
+        check_rows = Derived.check_rows
+
+        def spied(self, wanted=None):
+            asked.append(wanted)
+            return check_rows(self, wanted)
+
+        monkeypatch.setattr(Derived, "check_rows", spied)
+        assert session.check_patient(ids)
+        assert asked == [sorted(ids)]  # read by key, not the whole table
+        stored = {trial_id: as_said(session.known_fit(trial_id)) for trial_id in ids}
+    finally:
+        session.close()
+    assert stored == {trial_id: as_said(trial_fit(profile, *records[trial_id])) for trial_id in ids}
+
+
+def test_an_older_library_is_derived_again_and_checked_truly_meanwhile(tmp_path, shared_data, monkeypatch, capsys):
+    monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path))
+    assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
+    capsys.readouterr()
+    patient = tmp_path / "patient.json"
+    patient.write_text(json.dumps(PATIENTS["nsclc woman with labs"]))
+    assert main(["check", "--json", "--patient", str(patient)]) == 0
+    before = capsys.readouterr()
+    assert "re-deriving" not in before.err
+    # A newer extractor: every stored row was made by older code.
+    monkeypatch.setattr(derived_module, "THRESHOLDS_VERSION", derived_module.THRESHOLDS_VERSION + 1)
+    with Database.open() as db:
+        assert len(Derived(db).stale()) == 1147
+        assert Derived(db).check_rows() == []
+    session = ReviewSession()  # meanwhile: every trial checked on its record, the same verdicts
+    try:
+        session.load()
+        session.set_patient(PatientEntry.from_patient_file(PATIENTS["nsclc woman with labs"])[0])
+        session.check_patient([d.trial_id for d in session.catalog.digests])
+        meanwhile = [session.known_fit(d.trial_id).to_json(d.trial_id) for d in session.catalog.digests]
+    finally:
+        session.close()
+    assert meanwhile == json.loads(before.out)
+    assert main(["check", "--json", "--patient", str(patient)]) == 0
+    after = capsys.readouterr()
+    assert "trialtui: re-deriving thresholds for 1,147 trials…" in after.err
+    assert after.out == before.out
+    with Database.open() as db:
+        assert Derived(db).stale() == []
+
+
+def test_a_new_version_gets_its_own_derived_row_and_removing_the_trial_drops_them(tmp_path, api_trials):
+    trial = next(t for t in api_trials if extract_thresholds(t))
+    with Database.open(tmp_path / "db.sqlite3") as db:
+        library = Library(db)
+        library.import_trials([trial])
+        changed = trial.model_copy(update={"last_update_posted": "2099-01-01",
+                                           "eligibility": trial.eligibility.model_copy(update={"sex": "FEMALE"})})
+        library.import_trials([changed])
+        rows = db.query("SELECT number, sex FROM derived WHERE trial_id = ? ORDER BY number", (trial.trial_id,))
+        assert rows == [(1, trial.eligibility.sex), (2, "FEMALE")]
+        library.remove(trial.trial_id)
+        assert db.query("SELECT count(*) FROM derived")[0][0] == 0
+
+
+async def test_the_app_derives_an_older_librarys_data_again_in_the_background_and_says_so(
+        tmp_path, shared_data, monkeypatch):
+    from textual.widgets import Static
+
+    from pilot_helpers import SIZE, loaded, text_of, toasts, wait_for
+    from trialtui.tui.app import build_app
+
+    monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path))
+    assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
+    monkeypatch.setattr(derived_module, "THRESHOLDS_VERSION", derived_module.THRESHOLDS_VERSION + 1)
+    app = build_app()
+    said: list[str] = []
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot)
+
+        def finished() -> bool:
+            said.extend(toasts(app))
+            said.append(text_of(screen.query_one("#list-status", Static)))
+            return any("Thresholds derived again for 1,147 trials." in line for line in said)
+
+        await wait_for(pilot, finished, "the re-derivation to end", timeout=120)
+        assert any("Deriving thresholds again for 1,147 trials (stored by an older trialtui)…" in line
+                   for line in said)
+        assert any(re.search(r"deriving thresholds [\d,]+ of 1,147…", line) for line in said)
+        assert "deriving" not in text_of(screen.query_one("#list-status", Static))
+        assert app.session.stale_derived() == []
