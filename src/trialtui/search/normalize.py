@@ -76,11 +76,12 @@ _MARK = "\x00"
 _BETWEEN = f" {_MARK} "
 _LEFT_OUT = STOPWORDS | {_MARK}
 _GLUED_OR_MARK = re.compile(f"{_JOINED.pattern}|{_MARK}")
-_WORD_TABLE = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " "
-                             for c in range(128)})
-"""ASCII: letters and digits lower-cased, everything else a space: `split` then gives `TOKEN`s."""
-_CHUNK_TABLE = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() or chr(c) in _JOINERS + _MARK else " "
-                              for c in range(128)})
+_WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
+                    for c in range(256))
+"""For UTF-8 bytes: ASCII letters and digits lower-cased, every other ASCII character a space,
+the bytes of other characters kept (after `fold`, each is a letter or digit): `split` then gives
+`TOKEN`s."""
+_CHUNK_TABLE = bytes(c if c >= 0x80 or chr(c) in _JOINERS else _WORD_TABLE[c] for c in range(256))
 """As `_WORD_TABLE` but keeping the joiners: a chunk that is not a word holds glued words."""
 
 
@@ -95,10 +96,10 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     (``len(words(text))``).
 
     The texts are folded (only non-ASCII ones need it: the tables lower-case ASCII), joined
-    between marks and translated in C twice, once making every non-word character a space, once
-    keeping the joiners too: the first split gives the words, and the texts whose two
-    translations differ (they hold joiners) are searched for glued runs in one regex pass. No
-    object per text but strings: many containers would wake the cycle collector over and over.
+    between marks, and their UTF-8 bytes translated twice, once making every non-word character
+    a space, once keeping the joiners too: the first split gives the words, and the texts whose
+    two translations differ (they hold joiners) are searched for glued runs in one regex pass.
+    No object per text but strings: many containers would wake the cycle collector over and over.
     """
     texts = list(texts)
     for at in [at for at, plain in enumerate(map(str.isascii, texts)) if not plain]:
@@ -106,12 +107,13 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     joined = _BETWEEN.join(texts)
     if joined.count(_MARK) != len(texts) - 1:  # a text holds the mark itself: a space to it
         joined = _BETWEEN.join(text.replace(_MARK, " ") for text in texts)
-    plain = joined.translate(_WORD_TABLE)
+    encoded = joined.encode()
+    plain = encoded.translate(_WORD_TABLE).decode()
     tokens = plain.split()
     marks = np.fromiter(map(_MARK.__eq__, tokens), bool, len(tokens))
     owners = np.cumsum(marks)
     counts = np.bincount(owners[~marks], minlength=len(texts))
-    chunks = joined.translate(_CHUNK_TABLE).split(_MARK)
+    chunks = encoded.translate(_CHUNK_TABLE).decode().split(_MARK)
     differing = list(compress(range(len(texts)), map(str.__ne__, plain.split(_MARK), chunks)))
     glued = _GLUED_OR_MARK.findall(_MARK.join(map(chunks.__getitem__, differing)))  # marks part texts
     glued_marks = np.fromiter(map(_MARK.__eq__, glued), bool, len(glued))
