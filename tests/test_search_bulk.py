@@ -98,6 +98,21 @@ def test_bulk_build_searches_like_adding_one_by_one(built_and_added, query):
     assert built.search(query, limit=20)
 
 
+def test_postings_made_a_few_trials_at_a_time_are_the_same(api_digests, built_and_added, monkeypatch):
+    from trialtui.search import postings
+
+    monkeypatch.setattr(postings, "_PAIRS", 500)  # hundreds of chunks, some of one trial with more pairs
+    chunked = SearchIndex.build(api_digests)
+    built, _ = built_and_added
+    for query in ("Boston", "site:Houston", "Sun Yat-sen", "carboplatin", "glioma", "Massachusets General"):
+        assert chunked.search(query, limit=30) == built.search(query, limit=30)
+    for number, name in enumerate(FIELDS):
+        for term in chunked._vocab.terms[::7]:
+            got = chunked._fields[number].docs(chunked._vocab.ids[term])
+            want = built._fields[number].docs(built._vocab.ids[term])
+            assert (got is None and want is None) or got.tolist() == want.tolist(), (name, term)
+
+
 def test_typo_tables_made_up_front_find_what_lazy_ones_do(built_and_added, api_digests):
     built, added = built_and_added
     for word in ("carboplatinn", "pembrolizumba", "massachusets", "cyclophosphamid", "zurichh"):

@@ -288,8 +288,8 @@ class SearchIndex:
         for postings, name in zip(self._fields, FIELDS, strict=True):
             texts = field_values(digest, name)
             terms, owners, counts = tokenized(texts)
-            numbers = [dict.fromkeys(map(vocab.number, compress(terms, owners == at))) for at in range(len(texts))]
-            values = list(zip(map(tuple, numbers), counts.tolist(), strict=True))
+            per_value = [dict.fromkeys(map(vocab.number, compress(terms, owners == at))) for at in range(len(texts))]
+            values = list(zip(map(tuple, per_value), counts.tolist(), strict=True))
             for term_number in set(chain.from_iterable(numbers for numbers, _ in values)):
                 vocab.frequency[term_number] += 1
             postings.add(doc, values)
