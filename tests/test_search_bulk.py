@@ -41,8 +41,8 @@ def test_bulk_terms_are_the_terms_of_each_value(api_digests):
 AWKWARD = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x00University", "", "of the and",
            "Universitätsspital Zürich", "GD2/B7H3 — CAR-T", "[bold]x[/bold]", "St. Mary's Hosp.",
            "a--b c-/d -x y- .z.", "Inc. (U.S.A.)-", "'quoted' x_y_ _z", "Ελληνικό Νοσοκομείο ΣΟΦΙΑ",
-           "北京协和医院", "İstanbul Üniversitesi", "x-y-z-w", "Dana‐Farber’s x’y", "a\nb-c\x00d", "MAYO CLINIC",
-           "MAYO CLINIC"]
+           "北京协和医院", "İstanbul Üniversitesi", "x-y-z-w", "Dana‐Farber’s x’y", "a\nb-c\x00d",
+           "Lone \ud800surrogate", "MAYO CLINIC", "MAYO CLINIC"]
 
 
 def _value_terms(numbering: TermNumbers, values) -> tuple[list[set[str]], list[int], list[int]]:
@@ -64,6 +64,7 @@ def test_bulk_terms_of_awkward_values():
     assert got[15] == {"dana", "farber", "farbers", "s", "x", "y", "xy"}
     assert got[16] == {"b", "c", "bc", "d"}
     assert got[3] == set() and counts[3] == 3  # stopwords are counted as words, never indexed
+    assert got[-3] == {"lone", "surrogate"}  # hostile text is folded, never a crash
     assert numbers[-2] == numbers[-1]  # a value listed twice is tokenised once
 
 
