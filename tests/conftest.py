@@ -19,18 +19,6 @@ def trialtui_home(tmp_path_factory, monkeypatch) -> Path:
     return home
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_index_build() -> None:
-    """Compile the index build's loops (numba, cached on disk) before any test waits on an app:
-    on a new machine the first build compiles them for about 15 s, longer than a Pilot test waits."""
-    from trialtui.digest import TrialDigest
-    from trialtui.search import SearchIndex
-
-    digests = [TrialDigest(f"NCT{n:08d}", "Cisplatin at Sun Yat-sen", "RECRUITING", ("PHASE2",), ("Glioma",),
-                           "2025-01-01", "seeds", facilities=("Zürich Hospital",)) for n in range(3)]
-    SearchIndex.build(digests, parallel=True)
-
-
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not DATA.is_dir():

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-import subprocess
-import sys
-
 import trialtui.library_index as library_index_module
 from trialtui.cli import main
 from trialtui.ingest.loader import iter_records
@@ -92,23 +88,3 @@ def test_the_search_command_uses_the_index_the_app_saved(shared_data, monkeypatc
     assert main(["search", "Massachusets General", "--limit", "3"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert builds == [] and len(out) == 3 and all("facilities" in line for line in out)
-
-
-def test_loading_a_saved_index_and_searching_it_never_imports_the_compiler(api_digests, tmp_path):
-    """numba takes a third of a second to import and a second to load the build's loops: the
-    app's next start and `trialtui search` only load and search."""
-    path = tmp_path / "index.npz"
-    assert saved.save(SearchIndex.build(api_digests), path, "key")
-    (tmp_path / "digests.pickle").write_bytes(pickle.dumps(list(api_digests)))
-    script = f"""
-import pickle, sys
-from trialtui.search import saved
-digests = pickle.loads(open({str(tmp_path / "digests.pickle")!r}, "rb").read())
-index = saved.load({str(path)!r}, "key", digests)
-hits = index.search("cisplatin", limit=3)
-print(len(index), len(hits), "numba" in sys.modules)
-"""
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    out = run.stdout.split()
-    assert out == [str(len(api_digests)), "3", "False"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
 import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -95,21 +95,30 @@ def naive_search(choices: list[str], query: str) -> list:
     return process.extract(utils.default_process(query), choices, scorer=fuzz.WRatio, processor=None, limit=10)
 
 
-def child_cpu() -> float:
-    """CPU seconds of this process's finished children (a large build forks one)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def with_peak_rss(fn):
+    """`fn()` and the highest RSS in MB sampled (every 10 ms) while it ran."""
+    peak, done = [rss_mb()], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        return fn(), peak
+    finally:
+        done.set()
+        sampler.join()
 
 
 def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
     digests = corpus(size)
     gc.collect()
-    gc.freeze()  # as the app does with the trials it loaded (`load_catalog`)
     before = rss_mb()
-    start, start_cpu, start_child = time.perf_counter(), time.process_time(), child_cpu()
-    index = SearchIndex.build(digests)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    index, peak = with_peak_rss(partial(SearchIndex.build, digests))
     build, build_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    in_child = child_cpu() - start_child
     gc.collect()
     memory = rss_mb() - before
     texts = [q for _, q in queries]
@@ -125,14 +134,13 @@ def latency_row(size: int, queries: list[tuple[str, str]]) -> list[str]:
     kinds = {}
     for (kind, _), ms in zip(queries, ours, strict=True):
         kinds.setdefault(kind.replace(" typo", ""), []).append(ms)
-    cpu = f"{build_cpu:.1f} s CPU" + (f" + {in_child:.1f} s in a child" if in_child >= 0.05 else "")
-    row = [f"{size:,}", f"{build:.1f} s ({cpu})", loaded, f"{memory:,.0f} MB", f"{len(index._vocab):,}",
+    row = [f"{size:,}", f"{build:.1f} s ({build_cpu:.1f} s CPU; peak +{peak[0] - before:,.0f} MB)", loaded,
+           f"{memory:,.0f} MB", f"{len(index._vocab):,}",
            f"{statistics.median(ours):.2f} / {percentile(ours, 95):.2f}",
            " ".join(f"{k} {percentile(v, 95):.1f}" for k, v in sorted(kinds.items())),
            f"{statistics.median(naive):.0f} / {percentile(naive, 95):.0f} ({len(sample)} q)",
            f"{statistics.median(fzf_ms):.0f} / {percentile(fzf_ms, 95):.0f} ({len(sample)} q)" if fzf_ms else "n/a"]
     del index, choices, digests
-    gc.unfreeze()
     gc.collect()
     return row
 

@@ -8,7 +8,6 @@ from SQLite one at a time so a 570,000-trial library opens quickly.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -177,15 +176,5 @@ def _with_library(seeds: Catalog, library: Library, progress: Progress | None, f
 def load_catalog(data: Sequence[str | Path] | None, library: Library | None, progress: Progress | None = None,
                  first: First | None = None, first_rows: int = 0) -> Catalog:
     """What every command and the app loads: ``--data`` sources when given, else seeds + library
-    (whose first rows can show early: see `load_default`).
-
-    The catalog lives as long as the session, so it is moved out of the cycle collector's sight
-    (`gc.freeze`): otherwise every full collection while the list rows and the search index are
-    built walks its hundreds of thousands of objects again. Collected first, so no garbage is
-    pinned (frozen objects without cycles are still freed when no longer used: a reload frees the
-    previous catalog).
-    """
-    gc.collect()
-    catalog = load_files(data, progress) if data else load_default(library, progress, first, first_rows)
-    gc.freeze()
-    return catalog
+    (whose first rows can show early: see `load_default`)."""
+    return load_files(data, progress) if data else load_default(library, progress, first, first_rows)

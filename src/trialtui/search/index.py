@@ -21,32 +21,26 @@ import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial, wraps
-from itertools import accumulate, chain, pairwise
+from itertools import accumulate, chain, compress, pairwise
 from operator import add, attrgetter
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
 from trialtui.countries import country_key, same_country
 from trialtui.digest import TrialDigest
-from trialtui.search import normalize
 from trialtui.search.bulk import number_all, sorted_unique
 from trialtui.search.facts import admitted, date_number, fact_bits, intervention_bits
-from trialtui.search.forked import Claims, Forked
-from trialtui.search.normalize import STOPWORDS, fold, token_spans
+from trialtui.search.normalize import STOPWORDS, fold, token_spans, tokenized
 from trialtui.search.postings import FieldPostings
 from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MAX_SCORE, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
+from trialtui.search.tokenize import TermNumbers
 from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, typo_tables
 from trialtui.search.words import QueryWord
-
-if TYPE_CHECKING:
-    from trialtui.search.tokenize import TermTable
 
 FIELD_SEPARATOR = "; "
 """Joins the values of a many-valued field into the text that `Hit.spans` offsets point into."""
@@ -68,16 +62,6 @@ _FEW = 10
 _MISSPELT_RATIO = 20
 """A term is taken for a typo in the records when a term one edit away is in this many times as
 many trials (see `SearchIndex._misspelt`)."""
-_FORK_OVER = 50_000
-"""Trials from which `SearchIndex.build` shares the work with a forked child: below, a build
-takes a few seconds and forking would save little."""
-_BY_COST = ("facilities", "drug_text", "cities", "drugs", "ids", "keywords", "title", "official_title")
-"""The fields the two processes of a parallel build claim (`forked.Claims`), the costliest to
-post first (as a one-process profile of a registry-scale build orders them: site names cost
-about three times the next field), so that they end within one field of each other."""
-_PARENT_LAST = ("states", "sponsors", "conditions", "countries")
-"""Small fields the parent posts last, while the child hands its share over (the hand-over
-takes most of a second at registry scale)."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
@@ -178,30 +162,12 @@ def field_text(digest: TrialDigest, name: str) -> str:
 
 
 def _values(digests: list[TrialDigest], name: str) -> list[tuple[str, ...]]:
-    """Every trial's values of one field, for `tokenize.TermTable.field_values` (repeats and
+    """Every trial's values of one field, for `tokenize.TermNumbers.field_values` (repeats and
     empty values are harmless there: they add no term)."""
     if name == "ids":
         return [(digest.trial_id, *digest.ids) for digest in digests]
     values = list(map(attrgetter(name), digests))
     return [(value,) for value in values] if values and isinstance(values[0], str) else values
-
-
-def _post_fields(values: Iterable[tuple[str, list[tuple[str, ...]]]], table: TermTable) -> dict[str, FieldPostings]:
-    """The postings of each field from its name and every trial's values (`_values`; one field's
-    at a time when `values` makes them as they are asked for), numbering terms in `table`."""
-    return {name: FieldPostings.build(table.field_values(per_doc), len(per_doc)) for name, per_doc in values}
-
-
-def _child_share(digests: list[TrialDigest], claims: Claims[str],
-                 ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, dict[str, np.ndarray]]]:
-    """What a forked child posts (the fields it `claims`), numbered on its own: its terms
-    (`TermTable.packed`) and each field's arrays. A library's trials read their search fields
-    from the database on first use, in the child as in the parent: each process decodes them."""
-    from trialtui.search.tokenize import TermTable  # see `SearchIndex.build`
-
-    table = TermTable()
-    posted = _post_fields(((name, _values(digests, name)) for name in claims), table)
-    return table.packed(), {name: field.arrays() for name, field in posted.items()}
 
 
 def _trials_by_country(per_doc: list[tuple[str, ...]]) -> dict[str, array]:
@@ -346,48 +312,19 @@ class SearchIndex:
         """Held by every query and change: one at a time (`_one_at_a_time`)."""
 
     @classmethod
-    def build(cls, digests: Iterable[TrialDigest], parallel: bool | None = None) -> SearchIndex:
-        """Index many digests at once: each field's values tokenised and posted in bulk (`bulk`).
-
-        When `parallel` (default: from `_FORK_OVER` trials on), a forked child posts fields too
-        (`forked`), each process claiming the next field when done with one, and the child's terms
-        are numbered into ours afterwards; then another child makes the vocabulary's typo tables
-        while this process sorts it.
-        """
-        from trialtui.search.tokenize import TermTable  # numba: not for loading a saved index
-
+    def build(cls, digests: Iterable[TrialDigest]) -> SearchIndex:
+        """Index many digests at once: each field's values tokenised once per distinct value and
+        posted in bulk (`tokenize`, `postings`), then the vocabulary and its typo tables made."""
         index = cls()
         digests = list(digests)
-        if parallel is None:
-            parallel = len(digests) >= _FORK_OVER
-        table = TermTable(keep_strings=True)  # loads the compiled tokenizer before a child is forked
-        arrays: dict[str, dict[str, np.ndarray]] = {}
-        if parallel:
-            with Claims(_BY_COST) as claims, Forked(partial(_child_share, digests, claims)) as child:
-                index._admit_all(digests)
-                posted = _post_fields(((name, _values(digests, name)) for name in chain(claims, _PARENT_LAST)), table)
-                child_terms, arrays = child.result()
-            numbers = table.number_packed(*child_terms)
-        else:
-            index._admit_all(digests)
-            posted = {}
-        # Left: every field without a child, those a failed child claimed.
-        posted.update(_post_fields(((name, _values(digests, name)) for name in FIELDS
-                                    if name not in posted and name not in arrays), table))
-        # Every term is numbered: a thread sorts them (compiled, without the GIL) while this one
-        # decodes the child's into strings; then another child makes the typo tables while this
-        # process renumbers the child's fields (no thread runs when it forks).
-        with ThreadPoolExecutor(1) as sorter:
-            alphabetical = sorter.submit(table.alphabetical)
-            terms, ids = table.terms()
-        with Forked(partial(typo_tables, terms)) if parallel else nullcontext() as tables:
-            posted.update((name, FieldPostings.from_arrays(field).renumbered(numbers))
-                          for name, field in arrays.items())
-            index._fields = [posted[name] for name in FIELDS]
-            frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
-            index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),
-                                      tables.result if tables else partial(typo_tables, terms), ids,
-                                      alphabetical.result())
+        index._admit_all(digests)
+        numbering = TermNumbers()
+        index._fields = [FieldPostings.build(numbering.field_values(_values(digests, name)), len(digests))
+                         for name in FIELDS]
+        terms = numbering.terms()
+        frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
+        index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),
+                                  partial(typo_tables, terms), numbering.ids)
         return index
 
     def __len__(self) -> int:
@@ -406,8 +343,10 @@ class SearchIndex:
         vocab = self._vocab
         doc = self._admit(digest)
         for postings, name in zip(self._fields, FIELDS, strict=True):
-            values = [(tuple(map(vocab.number, normalize.terms(value))), len(normalize.words(value)))
-                      for value in field_values(digest, name)]
+            texts = field_values(digest, name)
+            terms, owners, counts = tokenized(texts)
+            per_value = [dict.fromkeys(map(vocab.number, compress(terms, owners == at))) for at in range(len(texts))]
+            values = list(zip(map(tuple, per_value), counts.tolist(), strict=True))
             for term_number in set(chain.from_iterable(numbers for numbers, _ in values)):
                 vocab.frequency[term_number] += 1
             postings.add(doc, values)

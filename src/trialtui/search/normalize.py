@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import compress
+
+import numpy as np
 
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
 
 _JOINED = re.compile(r"(?<![^\W_])[^\W_]+(?:[-/.'_+][^\W_]+)+")
 """Words glued by punctuation; starts only at a word's start (else `re` retries every letter)."""
-_RUN = re.compile(r"[^\W_]+(?:[-/.'_+][^\W_]+)*")
-"""A word with any words glued to it: one match per run, so no run is rescanned from inside."""
 UNJOIN = str.maketrans("", "", "-/.'_+")
 """Deletes the punctuation that glues words, for substring tests against glued terms."""
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
@@ -70,39 +71,56 @@ def words(text: str) -> list[str]:
 
 
 _JOINERS = "-/.'_+"
-_WORD_TABLE = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() else " " for c in range(128)})
-"""ASCII: letters and digits lower-cased, everything else a space: `split` then gives `TOKEN`s."""
-_CHUNK_TABLE = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() or chr(c) in _JOINERS else " "
-                              for c in range(128)})
+_MARK = "\x00"
+"""Stands alone between two texts tokenised together (`tokenized`): both tables keep it."""
+_BETWEEN = f" {_MARK} "
+_LEFT_OUT = STOPWORDS | {_MARK}
+_GLUED_OR_MARK = re.compile(f"{_JOINED.pattern}|{_MARK}")
+_WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
+                    for c in range(256))
+"""For UTF-8 bytes: ASCII letters and digits lower-cased, every other ASCII character a space,
+the bytes of other characters kept (after `fold`, each is a letter or digit): `split` then gives
+`TOKEN`s."""
+_CHUNK_TABLE = bytes(c if c >= 0x80 or chr(c) in _JOINERS else _WORD_TABLE[c] for c in range(256))
 """As `_WORD_TABLE` but keeping the joiners: a chunk that is not a word holds glued words."""
 
 
 def terms(text: str) -> set[str]:
-    """Every indexable term of `text`: its words minus stopwords, plus punctuation-glued forms.
+    """Every indexable term of `text`: its words minus stopwords, plus punctuation-glued forms."""
+    return set(tokenized([text])[0])
 
-    ASCII text (nearly all of it) is split by `str.translate` and `split`, several times faster
-    than a regex; only the few chunks with joiners go through `_RUN`.
+
+def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The `terms` of many texts at once, for the index: every text's terms one text after
+    another (with repeats), the text each comes from, and each text's word count
+    (``len(words(text))``).
+
+    The texts are folded (only non-ASCII ones need it: the tables lower-case ASCII), joined
+    between marks, and their UTF-8 bytes translated twice, once making every non-word character
+    a space, once keeping the joiners too: the first split gives the words, and the texts whose
+    two translations differ (they hold joiners) are searched for glued runs in one regex pass.
+    No object per text but strings: many containers would wake the cycle collector over and over.
     """
-    if text.isascii():
-        found = set(text.translate(_WORD_TABLE).split())
-        if "-" in text or "/" in text or "." in text or "'" in text or "_" in text or "+" in text:
-            for chunk in set(text.translate(_CHUNK_TABLE).split()).difference(found):
-                found.update(run.translate(UNJOIN) for run in glued_runs(chunk))
-    else:
-        found = set(_RUN.findall(fold(text)))
-        joined = [run for run in found if not run.isalnum()]
-        if joined:
-            found.difference_update(joined)
-            for run in joined:
-                found.update(TOKEN.findall(run))
-                found.add(run.translate(UNJOIN))
-    found.difference_update(STOPWORDS)
-    return found
-
-
-def glued_runs(text: str) -> list[str]:
-    """The runs of words glued by punctuation in folded `text` ("yat-sen", "gd2/b7h3")."""
-    return [run for run in _RUN.findall(text) if not run.isalnum()]
+    texts = list(texts)
+    for at in [at for at, plain in enumerate(map(str.isascii, texts)) if not plain]:
+        texts[at] = fold(texts[at])
+    joined = _BETWEEN.join(texts)
+    if joined.count(_MARK) != len(texts) - 1:  # a text holds the mark itself: a space to it
+        joined = _BETWEEN.join(text.replace(_MARK, " ") for text in texts)
+    encoded = joined.encode()
+    plain = encoded.translate(_WORD_TABLE).decode()
+    tokens = plain.split()
+    marks = np.fromiter(map(_MARK.__eq__, tokens), bool, len(tokens))
+    owners = np.cumsum(marks)
+    counts = np.bincount(owners[~marks], minlength=len(texts))
+    chunks = encoded.translate(_CHUNK_TABLE).decode().split(_MARK)
+    differing = list(compress(range(len(texts)), map(str.__ne__, plain.split(_MARK), chunks)))
+    glued = _GLUED_OR_MARK.findall(_MARK.join(map(chunks.__getitem__, differing)))  # marks part texts
+    glued_marks = np.fromiter(map(_MARK.__eq__, glued), bool, len(glued))
+    owners = np.concatenate((owners, np.asarray(differing, np.int64)[np.cumsum(glued_marks)]))
+    tokens += " ".join(glued).translate(UNJOIN).split(" ") if glued else []
+    kept = ~np.fromiter(map(_LEFT_OUT.__contains__, tokens), bool, len(tokens))
+    return list(compress(tokens, kept)), owners[kept], counts
 
 
 def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:

@@ -1,8 +1,8 @@
 """One searched field as numpy arrays: term → trials, and trial → its values → their terms.
 
-Built in bulk (see `tokenize`): each trial's terms transposed into each term's trials (a
-counting sort, compiled: `compiled.transposed`), CSR arrays of a few bytes a posting at registry scale
-instead of a Python object per list; and each trial's values kept as numbers of distinct values
+Built in bulk (see `tokenize`): each trial's terms transposed into each term's trials (numpy
+sorts of (term, trial) pairs), CSR arrays of a few bytes a posting at registry scale instead of
+a Python object per list; and each trial's values kept as numbers of distinct values
 with their term numbers and word counts, so a candidate can be scored value by value (words
 together in one site name, a name typed whole) without reading its text. Trials added after the
 build (an import, a fetch) go into small Python overlays; their numbers are higher than every
@@ -16,9 +16,11 @@ from itertools import chain
 
 import numpy as np
 
-from trialtui.search.bulk import FieldValues, _ranges
+from trialtui.search.bulk import FieldValues, _ranges, sorted_unique
 
 _NONE = np.zeros(0, np.int64)
+_PAIRS = 1 << 23
+"""(term, trial) pairs made at a time by a build: the arrays of a chunk of trials stay small."""
 _DISTINCT_OVER = 64
 """A window of fewer values keeps repeats apart: finding them would cost more than reading them."""
 
@@ -69,13 +71,9 @@ class FieldPostings:
     @classmethod
     def build(cls, values: FieldValues, size: int) -> FieldPostings:
         """From one field's values of `size` trials (see `bulk.FieldValues`): term → trials is
-        the transpose of trial → values → terms (`compiled.transposed`, a counting sort)."""
-        from trialtui.search.compiled import transposed  # a build's: numba
-
+        the transpose of trial → values → terms (`_transposed`)."""
         field = cls()
-        terms = int(values.value_terms.max(initial=-1)) + 1
-        field._terms, field._starts, field._docs = transposed(
-            values.doc_starts, values.values, values.value_starts, values.value_terms, terms)
+        field._terms, field._starts, field._docs = _transposed(values)
         field._doc_starts = values.doc_starts
         field._values = values.values.astype(np.int32)
         field._value_starts = values.value_starts
@@ -91,20 +89,6 @@ class FieldPostings:
         field = cls()
         for name in cls.ARRAYS:
             setattr(field, "_" + name, arrays[name])
-        return field
-
-    def renumbered(self, numbers: np.ndarray) -> FieldPostings:
-        """This field as built with each term number t made ``numbers[t]``: a share of the build
-        that another process numbered on its own (`index._child_share`)."""
-        from trialtui.search.compiled import runs_in_order  # a build's: numba
-
-        field = FieldPostings.from_arrays(self.arrays())
-        terms = numbers[self._terms]
-        order = np.argsort(terms, kind="stable")
-        field._terms = terms[order]
-        field._starts = np.concatenate(([0], np.cumsum(np.diff(self._starts)[order])))
-        field._docs = runs_in_order(self._docs, self._starts, order)
-        field._value_terms = numbers[self._value_terms].astype(np.int32)
         return field
 
     def value_counts(self, docs: np.ndarray) -> np.ndarray:
@@ -206,6 +190,31 @@ class FieldPostings:
     def forget(self, doc: int) -> None:
         """A removed trial holds no values any more (its postings stay: the index masks it out)."""
         self._added_values[doc] = []
+
+
+def _transposed(values: FieldValues) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term → trials from trial → values → terms, each trial once per term and in ascending
+    order: the terms that have trials, where each one's trials start in the third array (one
+    more entry at the end), and the trials. Each chunk of trials gives its (term, trial) pairs as
+    sorted int64 keys without repeats; the chunks' keys are then sorted together."""
+    doc_starts, occurrences = values.doc_starts, values.values
+    term_counts = np.diff(values.value_starts)[occurrences]
+    pairs_before = np.concatenate(([0], np.cumsum(term_counts)))[doc_starts]  # per trial, and the total
+    cuts = np.unique(np.searchsorted(pairs_before, np.arange(0, pairs_before[-1], _PAIRS), side="right") - 1)
+    cuts = np.append(cuts[cuts < len(doc_starts) - 1], len(doc_starts) - 1)
+    keys = [np.zeros(0, np.int64)]
+    for first, end in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        start, stop = doc_starts[first], doc_starts[end]
+        counts = term_counts[start:stop]
+        terms = values.value_terms[_ranges(values.value_starts[occurrences[start:stop]], counts)]
+        docs = np.repeat(np.repeat(np.arange(first, end, dtype=np.int64), np.diff(doc_starts[first:end + 1])), counts)
+        keys.append(sorted_unique((terms.astype(np.int64) << 32) | docs))
+    keys = np.concatenate(keys)
+    if len(cuts) > 2:  # several chunks: each is sorted, not their sequence
+        keys.sort()
+    terms = keys >> 32
+    firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1]))) if len(keys) else _NONE
+    return terms[firsts], np.append(firsts, len(keys)), (keys & 0xFFFFFFFF).astype(np.int32)
 
 
 def _distinct(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -122,25 +122,21 @@ class Vocabulary:
 
     def __init__(self, terms: list[str], frequency: array,
                  tables: Callable[[], dict[int, tuple[array, array, array]]] | None = None,
-                 ids: dict[str, int] | None = None, alphabetical: np.ndarray | None = None):
-        """`tables` gives the terms' typo tables (`typo_tables`, made by a forked child during a
-        parallel build) and is asked for last; without it, the tables of each length are made
-        at its first lookup. `ids` (term → number) and `alphabetical` (every term number in the
-        terms' alphabetical order: `tokenize.TermTable.alphabetical` at build) are made here
-        unless given."""
+                 ids: dict[str, int] | None = None):
+        """`tables` gives the terms' typo tables (`typo_tables`: a build makes them all at once)
+        and is asked for last; without it, the tables of each length are made at its first
+        lookup. `ids` (term → number) is made here unless given."""
         self.terms = terms
         """Number → term."""
         self.ids = dict(zip(terms, range(len(terms)), strict=True)) if ids is None else ids
         self.frequency = frequency
-        if alphabetical is None:
-            alphabetical = np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
-        self._alphabetical: np.ndarray | None = alphabetical
+        self._alphabetical: np.ndarray | None = np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
         self._sorted = _pick(self.terms, self._alphabetical)
         self._crowded: dict[str, list[str]] = {}
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
         """See `positions` (None: not made, or stale after `number`)."""
         if tables:
-            self.positions()  # now rather than at the first query, while the tables are being made
+            self.positions()  # now rather than at the first query
         self._by_piece: dict[int, tuple[array, array, array]] = tables() if tables else {}
 
     @classmethod

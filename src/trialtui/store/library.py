@@ -12,11 +12,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import os
 import re
 import sqlite3
 import threading
-import weakref
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -127,7 +125,6 @@ class _StoredTails:
         self._path = path.resolve()  # now: the working folder may change
         self._lock = threading.Lock()
         self._tails: dict[str, bytes] | None = None
-        _LIVE_TAILS.add(self)
 
     def fill(self, digest: _LazyDigest) -> None:
         with self._lock:
@@ -153,27 +150,6 @@ class _StoredTails:
             connection.close()
 
 
-_LIVE_TAILS: weakref.WeakSet[_StoredTails] = weakref.WeakSet()
-_HELD_OVER_FORK: list[threading.Lock] = []
-
-
-def _hold_tails() -> None:
-    """Before a fork: wait for any thread filling digests, so the child (where only the forking
-    thread lives on) never copies a half-filled digest or a lock held for ever. The search index
-    forks a child to share a large build, and that child reads the trials' search fields."""
-    _HELD_OVER_FORK.extend(tails._lock for tails in list(_LIVE_TAILS))
-    for lock in _HELD_OVER_FORK:
-        lock.acquire()
-
-
-def _release_tails() -> None:
-    while _HELD_OVER_FORK:
-        _HELD_OVER_FORK.pop().release()
-
-
-os.register_at_fork(before=_hold_tails, after_in_parent=_release_tails, after_in_child=_release_tails)
-
-
 def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
     """The list columns as a JSON array, the rest as compressed JSON."""
     def encode(names):
@@ -186,16 +162,12 @@ def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
 @contextmanager
 def _built_outside_the_collector() -> Iterator[None]:
     """Building hundreds of thousands of objects triggers the cycle collector over and over, each
-    pass walking everything built so far; nothing built here is cyclic, so pause it. Then freeze
-    what was built (`gc.freeze`): left to the collector, the first passes after the pause would
-    walk all of it again, for nothing (frozen objects without cycles are still freed once unused).
-    """
+    pass walking everything built so far; nothing built here is cyclic, so pause it."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if was_enabled:
             gc.enable()
 
