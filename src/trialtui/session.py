@@ -7,6 +7,7 @@ The TUI is a thin layer over this object; tests drive it directly too.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -103,6 +104,12 @@ class ReviewSession:
         self.database_path = database_path
         self.catalog = Catalog()
         self._index = None
+        self._opened = None
+        """The library index's `OpenedIndex` (None for ``--data``, or before `build_index`)."""
+        self._generation = 0
+        """The library generation the catalog (and then the index) holds (`Library.generation`)."""
+        self._index_lock = threading.Lock()
+        """Held while the index changes in place or a new base is made from it."""
         self._thresholds = lru_cache(maxsize=256)(self._extract)
         self.patient: PatientProfile | None = None
         self.patient_entry: PatientEntry | None = None
@@ -158,9 +165,14 @@ class ReviewSession:
             self.reviews = self.annotations.all()
         except StoreError:  # a damaged library: the catalog says so and shows what still reads
             self.changed, self.reviews = set(), {}
-        self._index = None
+        self._index = self._opened = None
         self._thresholds.cache_clear()
         self._fits.clear()
+        if not self.data:
+            try:  # before the catalog is read: whatever is written later is applied again
+                self._generation = self.library.generation()
+            except StoreError:
+                self._generation = 0
 
         def first_read(catalog: Catalog, total: int) -> None:
             self.catalog = catalog
@@ -169,18 +181,70 @@ class ReviewSession:
         self.catalog = load_catalog(self.data, None if self.data else self.library, progress, first and first_read, first_rows)
         return self.catalog
 
-    def build_index(self) -> None:
-        """Build the search index over the loaded trials: long at registry scale, so the app
-        shows the list first and runs this afterwards, off the UI thread. A large library's
-        index is loaded from its saved copy instead when nothing changed (`library_index`)."""
-        from trialtui.library_index import library_index
+    def build_index(self, say: Callable[[str], None] | None = None) -> None:
+        """Make the search index over the loaded trials (unless it is made already): off the UI
+        thread, after the list shows. A library's comes from the base stored in it and the trials
+        written since (`library_index`); it is built whole only without a usable base, after
+        `say` is told why."""
+        from trialtui.library_index import open_index
         from trialtui.search.index import SearchIndex
 
+        if self._index is not None:
+            return
         digests = self.catalog.digests
         try:
-            self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
+            if self.data:
+                self._index = SearchIndex.build(digests)
+            else:
+                seeds = [d for d in digests[:self.catalog.seed_count] if d.origin == "seeds"]
+                self._opened = open_index(digests, self.library, self._generation, seeds, say)
+                self._index = self._opened.index
         except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
+            self._opened = None
             self._index = SearchIndex.build([d for d in digests if d.origin != LIBRARY_ORIGIN])
+
+    @property
+    def index_rebuilt(self) -> str | None:
+        """Why the library's search index was built whole this time (None: it was loaded)."""
+        return self._opened.rebuilt if self._opened is not None else None
+
+    def keep_index(self) -> bool:
+        """Write the index back to the library as its new base when it was built whole or many
+        trials were applied on top of the stored one (slow at registry scale: off the UI thread).
+        True if a base was written."""
+        from trialtui.library_index import keep_base
+
+        opened = self._opened
+        if opened is None or not opened.wants_base or self.store_problem is not None:
+            return False
+        with self._index_lock:
+            if not keep_base(opened, self.library):
+                return False
+            opened.rebuilt, opened.behind = None, 0
+        return True
+
+    def take_library_changes(self) -> int:
+        """Bring the list and the index up to date with what was imported since they were read
+        (a fetch, an update, another window's import): the trials written since are put in place,
+        not everything read again. Returns how many trials changed."""
+        try:
+            written, generation = self.library.written_since(self._generation)
+            self.changed = self._changed()
+            self.reviews = self.annotations.all()
+        except StoreError:
+            return 0
+        shown = self.catalog.take(written)
+        with self._index_lock:
+            if self._index is not None:
+                self._index.add_all(shown)
+                if self._opened is not None:
+                    self._opened.behind += len(shown)
+                    self._opened.generation = generation
+        self._generation = generation
+        self._thresholds.cache_clear()
+        for digest in shown:
+            self._fits.pop(digest.trial_id, None)
+        return len(shown)
 
     def countries(self) -> list[str]:
         """Every country the trials list a site in, by its usual name (empty until indexed)."""

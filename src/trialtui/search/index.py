@@ -170,6 +170,14 @@ def _trials_by_country(per_doc: list[tuple[str, ...]]) -> dict[str, array]:
     return {key: array("I", trials[cuts[i]:cuts[i + 1]].tobytes()) for i, key in enumerate(keys)}
 
 
+def _text(values: Sequence[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(values).encode(), np.uint8)
+
+
+def _strings(blob: np.ndarray) -> list[str]:
+    return blob.tobytes().decode().split("\n") if len(blob) else []
+
+
 def _status_key(text: str) -> str:
     return "_".join(text.upper().split())
 
@@ -346,16 +354,149 @@ class SearchIndex:
 
     def add(self, digest: TrialDigest) -> None:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
+        self.add_all([digest])
+
+    def add_all(self, digests: Iterable[TrialDigest]) -> None:
+        """Index more trials (each replacing any with the same id): their values tokenised, their
+        new terms put in the vocabulary at once (one sort, not one insertion each)."""
+        tokenised = [(digest, [[(normalize.terms(value), len(normalize.words(value)))
+                                for value in field_values(digest, name)] for name in FIELDS])
+                     for digest in digests]
         vocab = self._vocab
-        doc = self._admit(digest)
-        for postings, name in zip(self._fields, FIELDS, strict=True):
-            values = [(tuple(map(vocab.number, normalize.terms(value))), len(normalize.words(value)))
-                      for value in field_values(digest, name)]
-            for term_number in set(chain.from_iterable(numbers for numbers, _ in values)):
-                vocab.frequency[term_number] += 1
-            postings.add(doc, values)
+        vocab.extend(term for _, fields in tokenised for values in fields for terms, _ in values for term in terms)
+        ids = vocab.ids
+        for digest, fields in tokenised:
+            doc = self._admit(digest)
+            for postings, values in zip(self._fields, fields, strict=True):
+                numbered = [(tuple(map(ids.__getitem__, terms)), words) for terms, words in values]
+                for term_number in set(chain.from_iterable(numbers for numbers, _ in numbered)):
+                    vocab.frequency[term_number] += 1
+                postings.add(doc, numbered)
         self._kept_sources.clear()
         self._kept_size = 0
+
+    # -- kept with the library ----------------------------------------------------------------
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        """Everything this index is, as arrays and a little JSON (`from_arrays` makes it again):
+        what a library keeps between runs. Only for an index with nothing added since it was
+        built or compacted (`compacted`)."""
+        if any(postings.has_overlay() for postings in self._fields):
+            raise ValueError("trials were added since the build: compact the index first")
+        vocab = self._vocab
+        arrays: dict[str, np.ndarray] = {}
+        for number, postings in enumerate(self._fields):
+            for name, values in postings.arrays().items():
+                arrays[f"field{number}_{name}"] = values
+        piece_lengths = sorted(vocab._by_piece)
+        countries = sorted(self._by_country)
+        arrays.update(
+            ids=_text([digest.trial_id if digest is not None else "" for digest in self._digests]),
+            alive=np.frombuffer(bytes(self._alive), np.uint8),
+            status=np.frombuffer(self._status.tobytes(), np.uint8),
+            phases=np.frombuffer(self._phases.tobytes(), np.uint8),
+            min_age=np.frombuffer(self._min_age.tobytes(), np.float32),
+            max_age=np.frombuffer(self._max_age.tobytes(), np.float32),
+            country_names=_text(countries),
+            country_starts=np.cumsum([0, *(len(self._by_country[c]) for c in countries)]),
+            country_docs=np.concatenate([np.frombuffer(self._by_country[c].tobytes(), np.uint32)
+                                         for c in countries] or [np.zeros(0, np.uint32)]),
+            terms=_text(vocab.terms),
+            frequency=np.frombuffer(vocab.frequency.tobytes(), np.uint32),
+            alphabetical=vocab.alphabetical(),
+            piece_lengths=np.asarray(piece_lengths, np.int64),
+            piece_sizes=np.asarray([len(vocab._by_piece[length][0]) for length in piece_lengths], np.int64),
+            pieces=np.concatenate([np.frombuffer(order.tobytes(), np.uint32)
+                                   for length in piece_lengths for order in vocab._by_piece[length]]
+                                  or [np.zeros(0, np.uint32)]),
+        )
+        return arrays, {"fields": list(FIELDS), "status_codes": self._status_codes}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict,
+                    digest_of: Callable[[str], TrialDigest | None]) -> SearchIndex:
+        """The index `arrays` made, its trials' digests found by `digest_of` (a trial it does not
+        find is left out, as if removed). Raises ValueError if the arrays do not fit together."""
+        if tuple(meta.get("fields", ())) != FIELDS:
+            raise ValueError("made for other fields")
+        ids = _strings(arrays["ids"])
+        size = len(ids)
+        alive = arrays["alive"]
+        if not (len(alive) == len(arrays["status"]) == len(arrays["phases"]) == len(arrays["min_age"])
+                == len(arrays["max_age"]) == size):
+            raise ValueError("per-trial arrays of different lengths")
+        index = cls()
+        digests = [digest_of(trial_id) if alive[doc] else None for doc, trial_id in enumerate(ids)]
+        index._digests = digests
+        index._doc_of = {trial_id: doc for doc, (trial_id, digest) in enumerate(zip(ids, digests, strict=True))
+                         if digest is not None}
+        index._alive = bytearray(np.fromiter((digest is not None for digest in digests), np.uint8, size).tobytes())
+        index._status = array("B", arrays["status"].tobytes())
+        index._status_codes = dict(meta["status_codes"])
+        index._phases = array("B", arrays["phases"].tobytes())
+        index._min_age = array("f", arrays["min_age"].tobytes())
+        index._max_age = array("f", arrays["max_age"].tobytes())
+        starts = arrays["country_starts"].tolist()
+        country_docs = arrays["country_docs"]
+        if starts[-1:] != [len(country_docs)] or (len(country_docs) and int(country_docs.max()) >= size):
+            raise ValueError("country lists do not fit")
+        index._by_country = defaultdict(partial(array, "I"), {
+            name: array("I", country_docs[starts[i]:starts[i + 1]].tobytes())
+            for i, name in enumerate(_strings(arrays["country_names"]))})
+        terms = _strings(arrays["terms"])
+        index._fields = [FieldPostings.from_arrays({name: arrays[f"field{number}_{name}"]
+                                                    for name in FieldPostings.ARRAYS})
+                         for number in range(len(FIELDS))]
+        for field in index._fields:
+            field.check(size, len(terms))
+        lengths, sizes = arrays["piece_lengths"].tolist(), arrays["piece_sizes"].tolist()
+        pieces, at, by_piece = arrays["pieces"], 0, {}
+        if 3 * sum(sizes) != len(pieces) or len(arrays["frequency"]) != len(terms) != len(arrays["alphabetical"]):
+            raise ValueError("vocabulary arrays do not fit")
+        for length, size_of in zip(lengths, sizes, strict=True):
+            by_piece[length] = tuple(array("I", pieces[at + k * size_of:at + (k + 1) * size_of].tobytes())
+                                     for k in range(3))
+            at += 3 * size_of
+        index._vocab = vocab = Vocabulary.restore(terms, array("I", arrays["frequency"].tobytes()),
+                                                  arrays["alphabetical"], by_piece)
+        vocab.positions()  # here, not at the first query
+        for doc in np.flatnonzero(alive.astype(bool) & ~np.frombuffer(bytes(index._alive), bool)).tolist():
+            for postings in index._fields:
+                postings.forget(doc)  # a trial the library no longer holds
+        return index
+
+    def compacted(self, leave_out: Collection[str] = ()) -> SearchIndex:
+        """This index made again without its removed trials (nor those of `leave_out`) and with
+        those added since the build merged into its arrays: what a fresh build over the same
+        trials would answer, from the arrays alone (nothing is tokenised). The terms no trial
+        holds any more leave the vocabulary; the others keep their order."""
+        alive = np.frombuffer(bytes(self._alive), bool).copy()
+        for trial_id in leave_out:
+            if (doc := self._doc_of.get(trial_id)) is not None:
+                alive[doc] = False
+        new_doc = (np.cumsum(alive) - 1).astype(np.int64)
+        fields = [postings.compacted(new_doc, alive) for postings in self._fields]
+        vocab = self._vocab
+        frequency = sum((postings.frequency(len(vocab.terms)) for postings in fields), np.zeros(len(vocab.terms), np.int64))
+        held = frequency > 0
+        new_term = (np.cumsum(held) - 1).astype(np.int64)
+        index = SearchIndex()
+        index._fields = [postings.terms_dropped(new_term) for postings in fields]
+        kept = np.flatnonzero(alive).tolist()
+        index._digests = [self._digests[doc] for doc in kept]
+        index._doc_of = {digest.trial_id: doc for doc, digest in enumerate(index._digests)}
+        index._alive = bytearray(b"\x01" * len(kept))
+        for name in ("_status", "_phases", "_min_age", "_max_age"):
+            column = getattr(self, name)
+            setattr(index, name, array(column.typecode, [column[doc] for doc in kept]))
+        index._status_codes = dict(self._status_codes)
+        for key, docs in self._by_country.items():
+            listed = np.frombuffer(docs, np.uint32)
+            moved = new_doc[listed[alive[listed]]]
+            if len(moved):
+                index._by_country[key] = array("I", moved.astype(np.uint32).tobytes())
+        index._vocab = vocab.kept(held, new_term, np.asarray(frequency[held], np.uint32))
+        return index
 
     def remove(self, trial_id: str) -> None:
         doc = self._doc_of.pop(trial_id, None)

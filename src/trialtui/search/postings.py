@@ -93,6 +93,101 @@ class FieldPostings:
             setattr(field, "_" + name, arrays[name])
         return field
 
+    def compacted(self, new_doc: np.ndarray, alive: np.ndarray) -> FieldPostings:
+        """This field with the trials posted since the build merged into its arrays, without
+        tokenising anything again: the `alive` trials only, trial t numbered ``new_doc[t]`` (the
+        live ones in order). Later trials' numbers are higher than every built one's, so in each term's run
+        of trials they go after the built ones (`np.insert` puts them there in one pass)."""
+        built = len(self._doc_starts) - 1
+        overlaid = np.zeros(len(alive), bool)
+        overlaid[list(self._added_values)] = True
+        kept_built = np.flatnonzero(alive[:built] & ~overlaid[:built])
+        later = np.flatnonzero(alive & overlaid)
+        # Trial → values: the built trials' values as they are, each later trial's values added
+        # as new distinct values; then only the values some live trial lists, renumbered.
+        counts = self._doc_starts[kept_built + 1] - self._doc_starts[kept_built]
+        values = [self._values[_ranges(self._doc_starts[kept_built], counts)].astype(np.int64)]
+        distinct: dict[tuple[tuple[int, ...], int], int] = {}
+        later_counts = []
+        for doc in later.tolist():
+            listed = self._added_values[doc]
+            later_counts.append(len(listed))
+            values.append(np.fromiter((distinct.setdefault(value, len(self._value_words) + len(distinct))
+                                       for value in listed), np.int64, len(listed)))
+        value_terms = [self._value_terms.astype(np.int64)]
+        term_counts = [np.diff(self._value_starts)]
+        value_words = [self._value_words]
+        if distinct:
+            value_terms.append(np.fromiter(chain.from_iterable(terms for terms, _ in distinct), np.int64))
+            term_counts.append(np.fromiter((len(terms) for terms, _ in distinct), np.int64, len(distinct)))
+            value_words.append(np.fromiter((words for _, words in distinct), np.int64, len(distinct)))
+        values = np.concatenate(values)
+        value_terms, term_counts = np.concatenate(value_terms), np.concatenate(term_counts)
+        value_words = np.concatenate(value_words)
+        used = np.zeros(len(value_words), bool)
+        used[values] = True
+        renumber = np.cumsum(used) - 1
+        value_starts = np.concatenate(([0], np.cumsum(term_counts)))
+        used_values = np.flatnonzero(used)
+        field = FieldPostings()
+        field._doc_starts = np.concatenate(([0], np.cumsum(np.concatenate((counts, later_counts)))))
+        field._values = renumber[values].astype(np.int32)
+        field._value_terms = value_terms[_ranges(value_starts[used_values], term_counts[used_values])
+                                         ].astype(np.int32)
+        field._value_starts = np.concatenate(([0], np.cumsum(term_counts[used_values])))
+        field._value_words = value_words[used_values]
+        # Term → trials: the built postings of live trials, then the later ones at their runs' ends.
+        keep = alive[self._docs]
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
+        docs = new_doc[self._docs[keep]].astype(np.int32)
+        pairs = sorted((term, doc) for term, listed in self._added.items() for doc in listed if alive[doc])
+        added_terms = np.fromiter((term for term, _ in pairs), np.int64, len(pairs))
+        added_docs = new_doc[np.fromiter((doc for _, doc in pairs), np.int64, len(pairs))].astype(np.int32)
+        run_end = np.searchsorted(self._terms, added_terms, side="right")  # the run each goes after
+        docs = np.insert(docs, kept_before[self._starts[run_end]], added_docs)
+        terms = np.union1d(self._terms, added_terms)
+        per_term = np.zeros(len(terms), np.int64)
+        per_term[np.searchsorted(terms, self._terms)] += np.diff(kept_before[self._starts])
+        np.add.at(per_term, np.searchsorted(terms, added_terms), 1)
+        held = per_term > 0
+        field._terms = terms[held]
+        field._starts = np.concatenate(([0], np.cumsum(per_term[held])))
+        field._docs = docs
+        return field
+
+    def terms_dropped(self, new_term: np.ndarray) -> FieldPostings:
+        """This field with term n numbered ``new_term[n]``, for a numbering that keeps the order
+        (terms no trial holds any more left out of the vocabulary): nothing moves."""
+        field = FieldPostings.from_arrays(self.arrays())
+        field._terms = new_term[self._terms]
+        field._value_terms = new_term[self._value_terms].astype(np.int32)
+        return field
+
+    def check(self, trials: int, terms: int) -> None:
+        """Raise ValueError unless these arrays (read back from storage) fit together, for
+        `trials` trials and `terms` terms: a damaged copy must never answer a query."""
+        def ends_at(starts: np.ndarray, size: int, what: str) -> None:
+            if len(starts) == 0 or starts[0] != 0 or starts[-1] != size or (np.diff(starts) < 0).any():
+                raise ValueError(f"{what} do not fit")
+
+        def below(numbers: np.ndarray, limit: int, what: str) -> None:
+            if len(numbers) and (int(numbers.min()) < 0 or int(numbers.max()) >= limit):
+                raise ValueError(f"{what} out of range")
+
+        if len(self._starts) != len(self._terms) + 1 or len(self._doc_starts) != trials + 1:
+            raise ValueError("postings of another size")
+        if len(self._value_words) != len(self._value_starts) - 1:
+            raise ValueError("values of another size")
+        ends_at(self._starts, len(self._docs), "postings")
+        ends_at(self._doc_starts, len(self._values), "trial values")
+        ends_at(self._value_starts, len(self._value_terms), "value terms")
+        below(self._docs, trials, "postings")
+        below(self._terms, terms, "terms")
+        below(self._value_terms, terms, "value terms")
+        below(self._values, len(self._value_words), "values")
+        if len(self._terms) > 1 and (np.diff(self._terms) <= 0).any():
+            raise ValueError("terms out of order")
+
     def renumbered(self, numbers: np.ndarray) -> FieldPostings:
         """This field as built with each term number t made ``numbers[t]``: a share of the build
         that another process numbered on its own (`index._child_share`)."""

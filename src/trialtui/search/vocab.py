@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from heapq import nlargest
 from operator import itemgetter
 
@@ -212,6 +212,42 @@ class Vocabulary:
         self._crowded.clear()
         self._memo = None
         return number
+
+    def extend(self, terms: Iterable[str]) -> None:
+        """Add every new term of `terms` (with no postings counted yet): `number` for many terms
+        at once, the alphabetical list sorted once (merging the runs) instead of an insertion
+        a term."""
+        new = [term for term in dict.fromkeys(terms) if term not in self.ids]
+        if not new:
+            return
+        if len(new) < 8:
+            for term in new:
+                self.number(term)
+            return
+        self.ids.update(zip(new, range(len(self.terms), len(self.terms) + len(new)), strict=True))
+        first = len(self.terms)
+        self.terms.extend(new)
+        self.frequency.extend(array("I", bytes(4 * len(new))))
+        self._sorted.extend(sorted(new))
+        self._sorted.sort()
+        self._alphabetical = self._positions = None
+        for number, term in enumerate(new, first):
+            for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term)), strict=False):
+                insort(order, number, key=self._piece_key(start, end))
+        self._crowded.clear()
+        self._memo = None
+
+    def kept(self, held: np.ndarray, new_number: np.ndarray, frequency: np.ndarray) -> Vocabulary:
+        """This vocabulary with only the `held` terms, term n numbered ``new_number[n]`` (the
+        order kept), each with its new `frequency`: no sorting, the typo tables filtered."""
+        alphabetical = self.alphabetical()
+        by_piece = {}
+        for length, orders in self._by_piece.items():
+            filtered = [np.frombuffer(order, np.uint32) for order in orders]
+            by_piece[length] = tuple(array("I", new_number[order[held[order]]].astype(np.uint32).tobytes())
+                                     for order in filtered)
+        return Vocabulary.restore(_pick(self.terms, np.flatnonzero(held)), array("I", frequency.astype(np.uint32).tobytes()),
+                                  new_number[alphabetical[held[alphabetical]]], by_piece)
 
     def _piece_key(self, start: int, end: int):
         terms = self.terms
