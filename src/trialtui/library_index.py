@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 
 from trialtui.digest import TrialDigest
@@ -31,6 +32,9 @@ COMPACT_OVER = 10_000
 costs about a second per thousand; merging them costs seconds, once."""
 
 Say = Callable[[str], None]
+
+_OLD_FILE = "search-index.npz"
+"""Where trialtui once kept a large library's index, beside the database: removed when seen."""
 
 
 @dataclass
@@ -59,6 +63,8 @@ def open_index(digests: Sequence[TrialDigest], library: Library, generation: int
     `seeds` it shows among them), from the stored base and the trials written since; built whole
     when there is no usable base, after `say` is told why (one line)."""
     seed_ids = [digest.trial_id for digest in seeds]
+    with suppress(OSError):
+        library.db.path.with_name(_OLD_FILE).unlink(missing_ok=True)
     try:
         base = read_base(library.db)
         problem = None if base is None else _unusable(base)
@@ -78,9 +84,9 @@ def open_index(digests: Sequence[TrialDigest], library: Library, generation: int
             index.add_all(shown)
             index.add_all(seeds)
             return OpenedIndex(index, generation, seed_ids, behind=len(shown))
-    if base is None and problem is None:
+    if base is None and problem is None and len(digests) > len(seeds):
         problem = "indexing the library for search (once)"
-    if say is not None:
+    if say is not None and problem is not None:
         say(problem)
     return OpenedIndex(SearchIndex.build(digests), generation, seed_ids, rebuilt=problem)
 

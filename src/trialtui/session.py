@@ -189,19 +189,20 @@ class ReviewSession:
         from trialtui.library_index import open_index
         from trialtui.search.index import SearchIndex
 
-        if self._index is not None:
-            return
-        digests = self.catalog.digests
-        try:
-            if self.data:
-                self._index = SearchIndex.build(digests)
-            else:
-                seeds = [d for d in digests[:self.catalog.seed_count] if d.origin == "seeds"]
-                self._opened = open_index(digests, self.library, self._generation, seeds, say)
-                self._index = self._opened.index
-        except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
-            self._opened = None
-            self._index = SearchIndex.build([d for d in digests if d.origin != LIBRARY_ORIGIN])
+        with self._index_lock:
+            if self._index is not None:
+                return
+            digests = self.catalog.digests
+            try:
+                if self.data:
+                    self._index = SearchIndex.build(digests)
+                else:
+                    seeds = [d for d in digests[:self.catalog.seed_count] if d.origin == "seeds"]
+                    self._opened = open_index(digests, self.library, self._generation, seeds, say)
+                    self._index = self._opened.index
+            except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
+                self._opened = None
+                self._index = SearchIndex.build([d for d in digests if d.origin != LIBRARY_ORIGIN])
 
     @property
     def index_rebuilt(self) -> str | None:
@@ -227,20 +228,20 @@ class ReviewSession:
         """Bring the list and the index up to date with what was imported since they were read
         (a fetch, an update, another window's import): the trials written since are put in place,
         not everything read again. Returns how many trials changed."""
-        try:
-            written, generation = self.library.written_since(self._generation)
-            self.changed = self._changed()
-            self.reviews = self.annotations.all()
-        except StoreError:
-            return 0
-        shown = self.catalog.take(written)
-        with self._index_lock:
+        with self._index_lock:  # never beside `build_index`: each sees the other's work whole
+            try:
+                written, generation = self.library.written_since(self._generation)
+                self.changed = self._changed()
+                self.reviews = self.annotations.all()
+            except StoreError:
+                return 0
+            shown = self.catalog.take(written)
             if self._index is not None:
                 self._index.add_all(shown)
                 if self._opened is not None:
                     self._opened.behind += len(shown)
                     self._opened.generation = generation
-        self._generation = generation
+            self._generation = generation
         self._thresholds.cache_clear()
         for digest in shown:
             self._fits.pop(digest.trial_id, None)

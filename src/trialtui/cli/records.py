@@ -286,17 +286,26 @@ def _print_matrix(args: argparse.Namespace, trials: list, thresholds: dict[str, 
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from trialtui.library_index import library_index
-    from trialtui.search.index import SearchIndex
+    from trialtui.session import ReviewSession
 
     if args.query is None and args.queries is None:
         return fail("search needs a QUERY or --queries FILE")
     if args.limit < 1:
         return fail("--limit must be at least 1")
-    library = None if args.data else Library(Database.open())
-    catalog, status = _catalog(args, library)
-    # The seeds and the library: the app's saved index serves here too.
-    index = SearchIndex.build(catalog.digests) if library is None else library_index(catalog.digests, library)
+    session = ReviewSession(args.data)
+    try:
+        return _search(args, session)
+    finally:
+        session.keep_index()  # an index built whole is kept in the library for the next start
+        session.close()
+
+
+def _search(args: argparse.Namespace, session) -> int:
+    catalog = session.load()
+    status = report_load_problems(catalog.problems)
+    # The seeds and the library: the index the library keeps serves here too.
+    session.build_index(say=lambda line: print(terminal_text(f"trialtui: {line}…"), file=sys.stderr))
+    index = session._index
     if args.queries is not None:
         try:
             queries = args.queries.read_text(encoding="utf-8").splitlines()
@@ -325,13 +334,17 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.ingest import load_paths
+    from trialtui.library_index import refresh_base
 
     result = load_paths(args.paths)
     status = report_load_problems(result.problems)
     if not result.trials:
         return fail("nothing could be imported")
     with Database.open() as db:
-        report = Library(db).import_trials(result.trials, origin="import")
+        library = Library(db)
+        report = library.import_trials(result.trials, origin="import")
+        if report.added or report.updated:
+            refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr))
     older = f", {report.older} older than the library's version (kept the library's)" if report.older else ""
     skipped = sum(p.skipped for p in result.problems)
     print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged{older}, {skipped} skipped")

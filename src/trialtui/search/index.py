@@ -10,8 +10,9 @@ each; the other words narrow them, one pass over each word's postings, noting in
 each candidate was found. The best few dozen candidates are then scored exactly from their values'
 term numbers, without reading text, in the fields where some word may match them (`scoring`).
 Text is read only for the hits: quoted phrases and what to highlight. A query with few hits is
-tried once more, more tolerant of typos (`SearchIndex.search`). `saved` writes a built index to
-disk and loads it.
+tried once more, more tolerant of typos (`SearchIndex.search`). `SearchIndex.arrays` gives the
+index as arrays for the library to keep, `from_arrays` makes it again, and `compacted` merges the
+trials added since into them.
 """
 
 from __future__ import annotations
@@ -306,7 +307,7 @@ class SearchIndex:
         are numbered into ours afterwards; then another child makes the vocabulary's typo tables
         while this process sorts it.
         """
-        from trialtui.search.tokenize import TermTable  # numba: not for loading a saved index
+        from trialtui.search.tokenize import TermTable  # numba: not for loading a stored index
 
         index = cls()
         digests = list(digests)

@@ -47,7 +47,7 @@ class FieldPostings:
                  "_value_terms", "_value_words", "_added", "_added_values")
 
     ARRAYS = ("terms", "starts", "docs", "doc_starts", "values", "value_starts", "value_terms", "value_words")
-    """What `arrays` gives and `from_arrays` takes: the built part, which is all a saved index holds."""
+    """What `arrays` gives and `from_arrays` takes: the built part, which is all a stored base holds."""
 
     def __init__(self) -> None:
         self._terms = _NONE
@@ -130,7 +130,7 @@ class FieldPostings:
         value_starts = np.concatenate(([0], np.cumsum(term_counts)))
         used_values = np.flatnonzero(used)
         field = FieldPostings()
-        field._doc_starts = np.concatenate(([0], np.cumsum(np.concatenate((counts, later_counts)))))
+        field._doc_starts = np.concatenate(([0], np.cumsum(np.concatenate((counts, np.asarray(later_counts, np.int64))))))
         field._values = renumber[values].astype(np.int32)
         field._value_terms = value_terms[_ranges(value_starts[used_values], term_counts[used_values])
                                          ].astype(np.int32)

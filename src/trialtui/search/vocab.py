@@ -146,7 +146,7 @@ class Vocabulary:
     @classmethod
     def restore(cls, terms: list[str], frequency: array, alphabetical: np.ndarray,
                 by_piece: dict[int, tuple[array, array, array]]) -> Vocabulary:
-        """A vocabulary from its saved parts (`search.saved`): no sorting, no typo tables to make."""
+        """A vocabulary from its stored parts (`SearchIndex.from_arrays`): no sorting, no typo tables to make."""
         vocab = cls.__new__(cls)
         vocab.terms = terms
         vocab.ids = dict(zip(terms, range(len(terms)), strict=True))

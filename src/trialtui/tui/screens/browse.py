@@ -84,6 +84,12 @@ class BrowseScreen(ReviewActions, Screen):
         """The search index is built: queries typed while it was building can run now."""
 
     @dataclass
+    class IndexNote(Message):
+        """Why the search index is being built whole (the status line says so meanwhile)."""
+
+        line: str
+
+    @dataclass
     class LoadFailed(Message):
         reason: str
 
@@ -133,6 +139,9 @@ class BrowseScreen(ReviewActions, Screen):
     _status_awaits_index = False
     """The status line says the search index is being built (and should stop saying so)."""
 
+    _index_note = ""
+    """Why the index is being built whole, when it is (`IndexNote`)."""
+
     _list_line = ""
     _patient_line = ""
     """The status line's two parts: what is listed, and how the patient fits the listed trials."""
@@ -167,9 +176,20 @@ class BrowseScreen(ReviewActions, Screen):
 
     @work(thread=True, exclusive=True, group="index")
     def _build_index(self) -> None:
-        """Started once the list is on screen, so building the index never delays it."""
-        self.app.session.build_index()
+        """Started once the list is on screen, so making the index never delays it. A library's
+        index built whole (no stored one, or one of an older trialtui) is then kept in it."""
+        session = self.app.session
+        session.build_index(say=lambda line: self.post_message(self.IndexNote(line)))
         self.post_message(self.IndexReady())
+        session.keep_index()
+
+    @work(thread=True, exclusive=True, group="load")
+    def _take_changes(self, keep: str | None = None) -> None:
+        """After a fetch or an update: the trials it wrote put in the list and the index in place."""
+        session = self.app.session
+        session.take_library_changes()
+        self.post_message(self.Loaded(session.catalog, keep))
+        session.keep_index()  # a new base once many trials were applied on top of the stored one
 
     def on_browse_screen_load_progress(self, message: LoadProgress) -> None:
         self._status(f"Loading trials: {message.stage} {message.count:,}…")
@@ -194,6 +214,11 @@ class BrowseScreen(ReviewActions, Screen):
         if message.keep:
             self.jump_to_trial(message.keep)
         self.call_after_refresh(self._build_index)
+
+    def on_browse_screen_index_note(self, message: IndexNote) -> None:
+        self._index_note = message.line
+        if self._status_awaits_index:
+            self._status(f"{len(self.app.session.catalog):,} trials ({message.line}…)", awaits_index=True)
 
     def on_browse_screen_index_ready(self) -> None:
         query = self.query_one("#search", Input).value
@@ -267,7 +292,7 @@ class BrowseScreen(ReviewActions, Screen):
             what = f" “{query.strip()}”" if query.strip() else " the filters"
             self._status(f"{len(rows):,} of {total:,} trials match{what}")
         elif not session.searchable:
-            self._status(f"{total:,} trials (indexing them for search…)", awaits_index=True)
+            self._status(f"{total:,} trials ({self._index_note or 'indexing them for search'}…)", awaits_index=True)
         else:
             self._status(f"{total:,} trials")
         if not digests:
@@ -438,7 +463,7 @@ class BrowseScreen(ReviewActions, Screen):
             if self.app.session.data:
                 self.notify("Stored in your library: start trialtui without --data to browse it.", timeout=6)
             elif result.added or result.updated:
-                self._load()
+                self._take_changes()
 
         self.app.push_screen(FetchDialog(self.app.session.library), fetched)
 
@@ -446,7 +471,7 @@ class BrowseScreen(ReviewActions, Screen):
         from trialtui.tui.screens.changes import ChangesScreen
 
         def closed(trial_id: str | None) -> None:
-            self._load(keep=trial_id)
+            self._take_changes(keep=trial_id)
 
         self.app.push_screen(ChangesScreen(), closed)
 
