@@ -76,7 +76,7 @@ def open_index(digests: Sequence[TrialDigest], library: Library, generation: int
             del by_id[seed]
         try:
             index = SearchIndex.from_arrays(base.arrays, base.meta, by_id.get)
-        except (ValueError, KeyError, IndexError) as error:
+        except (ValueError, KeyError, IndexError, TypeError) as error:
             problem = f"the stored search index is damaged ({error}): building it again"
         else:
             written, _ = library.written_since(base.generation, also={*base.left_out, *seed_ids})

@@ -17,6 +17,7 @@ trials added since into them.
 
 from __future__ import annotations
 
+import json
 import math
 from array import array
 from collections import defaultdict
@@ -392,7 +393,8 @@ class SearchIndex:
         piece_lengths = sorted(vocab._by_piece)
         countries = sorted(self._by_country)
         arrays.update(
-            ids=_text([digest.trial_id if digest is not None else "" for digest in self._digests]),
+            ids=np.frombuffer(json.dumps([digest.trial_id if digest is not None else "" for digest in self._digests],
+                                         ensure_ascii=False).encode(), np.uint8),  # an id may hold any character
             alive=np.frombuffer(bytes(self._alive), np.uint8),
             status=np.frombuffer(self._status.tobytes(), np.uint8),
             phases=np.frombuffer(self._phases.tobytes(), np.uint8),
@@ -420,7 +422,9 @@ class SearchIndex:
         find is left out, as if removed). Raises ValueError if the arrays do not fit together."""
         if tuple(meta.get("fields", ())) != FIELDS:
             raise ValueError("made for other fields")
-        ids = _strings(arrays["ids"])
+        ids = json.loads(arrays["ids"].tobytes())
+        if not isinstance(ids, list) or not all(isinstance(trial_id, str) for trial_id in ids):
+            raise ValueError("trial ids unreadable")
         size = len(ids)
         alive = arrays["alive"]
         if not (len(alive) == len(arrays["status"]) == len(arrays["phases"]) == len(arrays["min_age"])
@@ -467,15 +471,19 @@ class SearchIndex:
         return index
 
     def compacted(self, leave_out: Collection[str] = ()) -> SearchIndex:
-        """This index made again without its removed trials (nor those of `leave_out`) and with
-        those added since the build merged into its arrays: what a fresh build over the same
-        trials would answer, from the arrays alone (nothing is tokenised). The terms no trial
-        holds any more leave the vocabulary; the others keep their order."""
+        """This index made again, its trials in id order, without its removed trials (nor those
+        of `leave_out`) and with those added since the build merged into its arrays: what a
+        fresh build over the same trials in that order answers, from the arrays alone (nothing
+        is tokenised). The terms no trial holds any more leave the vocabulary; the others keep
+        their order."""
         alive = np.frombuffer(bytes(self._alive), bool).copy()
         for trial_id in leave_out:
             if (doc := self._doc_of.get(trial_id)) is not None:
                 alive[doc] = False
-        new_doc = (np.cumsum(alive) - 1).astype(np.int64)
+        live = np.flatnonzero(alive)
+        order = live[np.argsort(np.array([self._digests[doc].trial_id for doc in live.tolist()]), kind="stable")]
+        new_doc = np.full(len(alive), -1, np.int64)
+        new_doc[order] = np.arange(len(order))
         fields = [postings.compacted(new_doc, alive) for postings in self._fields]
         vocab = self._vocab
         frequency = sum((postings.frequency(len(vocab.terms)) for postings in fields), np.zeros(len(vocab.terms), np.int64))
@@ -483,7 +491,7 @@ class SearchIndex:
         new_term = (np.cumsum(held) - 1).astype(np.int64)
         index = SearchIndex()
         index._fields = [postings.terms_dropped(new_term) for postings in fields]
-        kept = np.flatnonzero(alive).tolist()
+        kept = order.tolist()
         index._digests = [self._digests[doc] for doc in kept]
         index._doc_of = {digest.trial_id: doc for doc, digest in enumerate(index._digests)}
         index._alive = bytearray(b"\x01" * len(kept))
@@ -493,7 +501,7 @@ class SearchIndex:
         index._status_codes = dict(self._status_codes)
         for key, docs in self._by_country.items():
             listed = np.frombuffer(docs, np.uint32)
-            moved = new_doc[listed[alive[listed]]]
+            moved = np.unique(new_doc[listed[alive[listed]]])
             if len(moved):
                 index._by_country[key] = array("I", moved.astype(np.uint32).tobytes())
         index._vocab = vocab.kept(held, new_term, np.asarray(frequency[held], np.uint32))

@@ -96,63 +96,63 @@ class FieldPostings:
     def compacted(self, new_doc: np.ndarray, alive: np.ndarray) -> FieldPostings:
         """This field with the trials posted since the build merged into its arrays, without
         tokenising anything again: the `alive` trials only, trial t numbered ``new_doc[t]`` (the
-        live ones in order). Later trials' numbers are higher than every built one's, so in each term's run
-        of trials they go after the built ones (`np.insert` puts them there in one pass)."""
+        live ones numbered 0, 1, ... in any order)."""
+        # Trial → values: where each trial's values are, built ones as they are, each later
+        # trial's values added as new distinct values; then read in the new order, and only
+        # the values some live trial lists kept, renumbered.
         built = len(self._doc_starts) - 1
         overlaid = np.zeros(len(alive), bool)
         overlaid[list(self._added_values)] = True
-        kept_built = np.flatnonzero(alive[:built] & ~overlaid[:built])
-        later = np.flatnonzero(alive & overlaid)
-        # Trial → values: the built trials' values as they are, each later trial's values added
-        # as new distinct values; then only the values some live trial lists, renumbered.
-        counts = self._doc_starts[kept_built + 1] - self._doc_starts[kept_built]
-        values = [self._values[_ranges(self._doc_starts[kept_built], counts)].astype(np.int64)]
+        starts, counts = np.zeros(len(alive), np.int64), np.zeros(len(alive), np.int64)
+        as_built = np.flatnonzero(~overlaid[:built])
+        starts[as_built] = self._doc_starts[as_built]
+        counts[as_built] = self._doc_starts[as_built + 1] - self._doc_starts[as_built]
         distinct: dict[tuple[tuple[int, ...], int], int] = {}
-        later_counts = []
-        for doc in later.tolist():
+        extra: list[int] = []
+        for doc in np.flatnonzero(alive & overlaid).tolist():
             listed = self._added_values[doc]
-            later_counts.append(len(listed))
-            values.append(np.fromiter((distinct.setdefault(value, len(self._value_words) + len(distinct))
-                                       for value in listed), np.int64, len(listed)))
-        value_terms = [self._value_terms.astype(np.int64)]
-        term_counts = [np.diff(self._value_starts)]
-        value_words = [self._value_words]
+            starts[doc], counts[doc] = len(self._values) + len(extra), len(listed)
+            extra.extend(distinct.setdefault(value, len(self._value_words) + len(distinct)) for value in listed)
+        value_terms, term_counts = self._value_terms.astype(np.int64), np.diff(self._value_starts)
+        value_words = self._value_words
         if distinct:
-            value_terms.append(np.fromiter(chain.from_iterable(terms for terms, _ in distinct), np.int64))
-            term_counts.append(np.fromiter((len(terms) for terms, _ in distinct), np.int64, len(distinct)))
-            value_words.append(np.fromiter((words for _, words in distinct), np.int64, len(distinct)))
-        values = np.concatenate(values)
-        value_terms, term_counts = np.concatenate(value_terms), np.concatenate(term_counts)
-        value_words = np.concatenate(value_words)
+            value_terms = np.concatenate((value_terms, np.fromiter(
+                chain.from_iterable(terms for terms, _ in distinct), np.int64)))
+            term_counts = np.concatenate((term_counts, np.fromiter(
+                (len(terms) for terms, _ in distinct), np.int64, len(distinct))))
+            value_words = np.concatenate((value_words, np.fromiter(
+                (words for _, words in distinct), np.int64, len(distinct))))
+        live = np.flatnonzero(alive)
+        order = live[np.argsort(new_doc[live], kind="stable")]
+        every = np.concatenate((self._values.astype(np.int64), np.asarray(extra, np.int64)))
+        values = every[_ranges(starts[order], counts[order])]
         used = np.zeros(len(value_words), bool)
         used[values] = True
-        renumber = np.cumsum(used) - 1
-        value_starts = np.concatenate(([0], np.cumsum(term_counts)))
         used_values = np.flatnonzero(used)
+        value_starts = np.concatenate(([0], np.cumsum(term_counts)))
         field = FieldPostings()
-        field._doc_starts = np.concatenate(([0], np.cumsum(np.concatenate((counts, np.asarray(later_counts, np.int64))))))
-        field._values = renumber[values].astype(np.int32)
+        field._doc_starts = np.concatenate(([0], np.cumsum(counts[order])))
+        field._values = (np.cumsum(used) - 1)[values].astype(np.int32)
         field._value_terms = value_terms[_ranges(value_starts[used_values], term_counts[used_values])
                                          ].astype(np.int32)
         field._value_starts = np.concatenate(([0], np.cumsum(term_counts[used_values])))
         field._value_words = value_words[used_values]
-        # Term → trials: the built postings of live trials, then the later ones at their runs' ends.
-        keep = alive[self._docs]
-        kept_before = np.concatenate(([0], np.cumsum(keep)))
-        docs = new_doc[self._docs[keep]].astype(np.int32)
-        pairs = sorted((term, doc) for term, listed in self._added.items() for doc in listed if alive[doc])
+        # Term → trials: the postings of live trials, built and later, sorted by (term, trial).
+        pairs = [(term, doc) for term, listed in self._added.items() for doc in listed if alive[doc]]
         added_terms = np.fromiter((term for term, _ in pairs), np.int64, len(pairs))
-        added_docs = new_doc[np.fromiter((doc for _, doc in pairs), np.int64, len(pairs))].astype(np.int32)
-        run_end = np.searchsorted(self._terms, added_terms, side="right")  # the run each goes after
-        docs = np.insert(docs, kept_before[self._starts[run_end]], added_docs)
+        added_docs = np.fromiter((doc for _, doc in pairs), np.int64, len(pairs))
         terms = np.union1d(self._terms, added_terms)
-        per_term = np.zeros(len(terms), np.int64)
-        per_term[np.searchsorted(terms, self._terms)] += np.diff(kept_before[self._starts])
-        np.add.at(per_term, np.searchsorted(terms, added_terms), 1)
+        keep = alive[self._docs]
+        ranks = np.repeat(np.searchsorted(terms, self._terms), np.diff(self._starts))[keep]
+        keys = np.concatenate(((ranks << 32) | new_doc[self._docs[keep]],
+                               (np.searchsorted(terms, added_terms) << 32) | new_doc[added_docs]))
+        del ranks, keep
+        keys.sort()
+        per_term = np.bincount(keys >> 32, minlength=len(terms))
         held = per_term > 0
         field._terms = terms[held]
         field._starts = np.concatenate(([0], np.cumsum(per_term[held])))
-        field._docs = docs
+        field._docs = (keys & 0xFFFFFFFF).astype(np.int32)
         return field
 
     def terms_dropped(self, new_term: np.ndarray) -> FieldPostings:
