@@ -254,6 +254,11 @@ class ReviewSession:
         return sorted({display_country(key) for key in self._index.countries()}) if self._index else []
 
     @property
+    def search_index(self):
+        """The search index (`build_index`), None until it is made."""
+        return self._index
+
+    @property
     def searchable(self) -> bool:
         return self._index is not None
 

@@ -305,7 +305,7 @@ def _search(args: argparse.Namespace, session) -> int:
     status = report_load_problems(catalog.problems)
     # The seeds and the library: the index the library keeps serves here too.
     session.build_index(say=lambda line: print(terminal_text(f"trialtui: {line}…"), file=sys.stderr))
-    index = session._index
+    index = session.search_index
     if args.queries is not None:
         try:
             queries = args.queries.read_text(encoding="utf-8").splitlines()
