@@ -35,6 +35,7 @@ import os
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -186,7 +187,7 @@ def main() -> None:
         catalog, wall, cpu = timed(lambda: load_catalog(None, library))
         report("load_catalog(None, library)", len(catalog), wall, cpu)
         seeds = [d for d in catalog.digests[:catalog.seed_count] if d.origin == "seeds"]
-        opened, wall, cpu = timed(lambda: open_index(catalog.digests, library, generation, seeds))
+        opened, wall, cpu = timed(partial(open_index, catalog.digests, library, generation, seeds))
         assert opened.rebuilt is None, opened.rebuilt
         report("open_index: base loaded", len(opened.index), wall, cpu, target=SEARCH_TARGET_SECONDS)
         del catalog, opened

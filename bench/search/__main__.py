@@ -191,7 +191,8 @@ def main() -> None:
         print(f"success@10 on {len(real):,} real trials (../shared/data), one intended trial per query")
         print(table(rows), flush=True)
         print()
-    header = ["trials", "build", "stored base: load (SQLite)", "RSS delta", "vocabulary", "trialtui p50/p95 ms", "p95 by kind (ms)",
+    header = ["trials", "build", "stored base: load (SQLite)", "RSS delta", "vocabulary", "trialtui p50/p95 ms",
+              "p95 by kind (ms)",
               "rapidfuzz p50/p95 ms", "fzf p50/p95 ms"]
     print(f"latency over {len(queries)} queries (drug, site, city, drug + city; clean and with typos)")
     rows = [header]

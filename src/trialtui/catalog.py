@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_left
-from heapq import merge
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from heapq import merge
 from operator import attrgetter
 from pathlib import Path
 

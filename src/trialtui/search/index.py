@@ -452,8 +452,8 @@ class SearchIndex:
         index._fields = [FieldPostings.from_arrays({name: arrays[f"field{number}_{name}"]
                                                     for name in FieldPostings.ARRAYS})
                          for number in range(len(FIELDS))]
-        for field in index._fields:
-            field.check(size, len(terms))
+        for postings in index._fields:
+            postings.check(size, len(terms))
         lengths, sizes = arrays["piece_lengths"].tolist(), arrays["piece_sizes"].tolist()
         pieces, at, by_piece = arrays["pieces"], 0, {}
         if 3 * sum(sizes) != len(pieces) or len(arrays["frequency"]) != len(terms) != len(arrays["alphabetical"]):
