@@ -109,7 +109,10 @@ class ReviewSession:
         self._generation = 0
         """The library generation the catalog (and then the index) holds (`Library.generation`)."""
         self._index_lock = threading.Lock()
-        """Held while the index changes in place or a new base is made from it."""
+        """Held while the index is made, changed in place, or a new base is made from it."""
+        self._query_lock = threading.Lock()
+        """Held while a query starts on the index and while trials are added to it: a search
+        on a worker never sees half an addition."""
         self._thresholds = lru_cache(maxsize=256)(self._extract)
         self.patient: PatientProfile | None = None
         self.patient_entry: PatientEntry | None = None
@@ -237,7 +240,8 @@ class ReviewSession:
                 return 0
             shown = self.catalog.take(written)
             if self._index is not None:
-                self._index.add_all(shown)
+                with self._query_lock:
+                    self._index.add_all(shown)
                 if self._opened is not None:
                     self._opened.behind += len(shown)
                     self._opened.generation = generation
@@ -280,7 +284,8 @@ class ReviewSession:
                 without = self.reviews.keys() - passing
             else:
                 only = passing
-        matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without)
+        with self._query_lock:
+            matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without)
         return ResultRows(matches, None, self.catalog.digest)
 
     def trial(self, trial_id: str) -> Trial | None:
