@@ -71,19 +71,16 @@ def open_index(digests: Sequence[TrialDigest], library: Library, generation: int
     except ValueError as error:
         base, problem = None, f"the stored search index is damaged ({error}): building it again"
     if base is not None and problem is None:
-        by_id = {digest.trial_id: digest for digest in digests}
-        for seed in seed_ids:
-            del by_id[seed]
         try:
-            index = SearchIndex.from_arrays(base.arrays, base.meta, by_id.get)
+            index = SearchIndex.from_arrays(base.arrays, base.meta, digests)
         except (ValueError, KeyError, IndexError, TypeError) as error:
             problem = f"the stored search index is damaged ({error}): building it again"
         else:
-            written, _ = library.written_since(base.generation, also={*base.left_out, *seed_ids})
-            shown = [digest for digest in written if digest.trial_id in by_id]
-            index.add_all(shown)
+            # As of the catalog's generation: later ones are for `ReviewSession.take_library_changes`.
+            written, _ = library.written_since(base.generation, also={*base.left_out, *seed_ids}, until=generation)
+            index.add_all(written)
             index.add_all(seeds)
-            return OpenedIndex(index, generation, seed_ids, behind=len(shown))
+            return OpenedIndex(index, generation, seed_ids, behind=len(written))
     if base is None and problem is None and len(digests) > len(seeds):
         problem = "indexing the library for search (once)"
     if say is not None and problem is not None:

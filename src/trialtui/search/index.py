@@ -416,26 +416,34 @@ class SearchIndex:
         return arrays, {"fields": list(FIELDS), "status_codes": self._status_codes}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict,
-                    digest_of: Callable[[str], TrialDigest | None]) -> SearchIndex:
-        """The index `arrays` made, its trials' digests found by `digest_of` (a trial it does not
-        find is left out, as if removed). Raises ValueError if the arrays do not fit together."""
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict, digests: Sequence[TrialDigest]) -> SearchIndex:
+        """The index `arrays` made, over `digests`: a trial of the arrays none of them names is
+        left out (as if removed), and one of them the arrays do not hold is not added. Raises
+        ValueError if the arrays do not fit together."""
         if tuple(meta.get("fields", ())) != FIELDS:
             raise ValueError("made for other fields")
         ids = json.loads(arrays["ids"].tobytes())
-        if not isinstance(ids, list) or not all(isinstance(trial_id, str) for trial_id in ids):
+        if not isinstance(ids, list):  # an id of another type matches no digest: left out
             raise ValueError("trial ids unreadable")
         size = len(ids)
-        alive = arrays["alive"]
-        if not (len(alive) == len(arrays["status"]) == len(arrays["phases"]) == len(arrays["min_age"])
+        if not (len(arrays["alive"]) == len(arrays["status"]) == len(arrays["phases"]) == len(arrays["min_age"])
                 == len(arrays["max_age"]) == size):
             raise ValueError("per-trial arrays of different lengths")
+        doc_of = dict(zip(ids, range(size), strict=True))
+        if len(doc_of) != size:
+            raise ValueError("a trial id listed twice")
+        slots: list[TrialDigest | None] = [None] * size
+        for doc, digest in zip(map(doc_of.get, map(attrgetter("trial_id"), digests)), digests, strict=True):
+            if doc is not None:
+                slots[doc] = digest
+        alive = np.frombuffer(bytes(map(bool, slots)), bool) & arrays["alive"].astype(bool)
         index = cls()
-        digests = [digest_of(trial_id) if alive[doc] else None for doc, trial_id in enumerate(ids)]
-        index._digests = digests
-        index._doc_of = {trial_id: doc for doc, (trial_id, digest) in enumerate(zip(ids, digests, strict=True))
-                         if digest is not None}
-        index._alive = bytearray(np.fromiter((digest is not None for digest in digests), np.uint8, size).tobytes())
+        for doc in np.flatnonzero(~alive).tolist():
+            slots[doc] = None
+            del doc_of[ids[doc]]
+        index._digests = slots
+        index._doc_of = doc_of
+        index._alive = bytearray(alive.astype(np.uint8).tobytes())
         index._status = array("B", arrays["status"].tobytes())
         index._status_codes = dict(meta["status_codes"])
         index._phases = array("B", arrays["phases"].tobytes())
@@ -465,9 +473,9 @@ class SearchIndex:
         index._vocab = vocab = Vocabulary.restore(terms, array("I", arrays["frequency"].tobytes()),
                                                   arrays["alphabetical"], by_piece)
         vocab.positions()  # here, not at the first query
-        for doc in np.flatnonzero(alive.astype(bool) & ~np.frombuffer(bytes(index._alive), bool)).tolist():
+        for doc in np.flatnonzero(~alive).tolist():
             for postings in index._fields:
-                postings.forget(doc)  # a trial the library no longer holds
+                postings.forget(doc)  # a trial no longer held
         return index
 
     def compacted(self, leave_out: Collection[str] = ()) -> SearchIndex:

@@ -434,16 +434,18 @@ class Library:
         with self.db.reading() as conn:
             return _generation(conn)
 
-    def written_since(self, generation: int, also: Iterable[str] = ()) -> tuple[list[TrialDigest], int]:
+    def written_since(self, generation: int, also: Iterable[str] = (),
+                      until: int | None = None) -> tuple[list[TrialDigest], int]:
         """The whole digests of the trials written after `generation` (and of those of `also`
-        the library holds), in id order, and the generation the library is at as of them: one
-        statement, so one snapshot (an import committing meanwhile is in all of it or none)."""
+        the library holds), up to generation `until` if given, in id order; and the generation
+        the library is at as of them: one statement, so one snapshot (an import committing
+        meanwhile is in all of it or none)."""
         also = list(also)
         rows = self.db.query(
             "SELECT trial_id, generation, digest_head, digest_tail FROM trials"
-            f" WHERE generation > ? OR trial_id IN ({','.join('?' * len(also))}) ORDER BY trial_id",
-            (generation, *also))
-        newest = max([generation, *(stamp for _, stamp, _, _ in rows)])
+            f" WHERE (generation > ? OR trial_id IN ({','.join('?' * len(also))})) AND generation <= ?"
+            " ORDER BY trial_id", (generation, *also, until if until is not None else 2**62))
+        newest = max([generation, *(stamp for _, stamp, _, _ in rows)]) if until is None else until
         return [_whole_digest(head, tail) for _, _, head, tail in rows], newest
 
     def count_written_since(self, generation: int) -> int:
