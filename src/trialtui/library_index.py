@@ -14,6 +14,7 @@ The app's session and `trialtui search` both come through here.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -57,16 +58,41 @@ class OpenedIndex:
         return self.rebuilt is not None or self.behind > COMPACT_OVER
 
 
+class BaseReader:
+    """The library's stored base read on a thread of its own, from now on (`read_base`)."""
+
+    def __init__(self, db) -> None:
+        self._base: StoredBase | None = None
+        self._error: ValueError | None = None
+        self._thread = threading.Thread(target=self._read, args=(db,), name="read search base", daemon=True)
+        self._thread.start()
+
+    def _read(self, db) -> None:
+        try:
+            self._base = read_base(db)
+        except ValueError as error:
+            self._error = error
+
+    def __call__(self) -> StoredBase | None:
+        """The base (None if there is none); ValueError if it is damaged."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._base
+
+
 def open_index(digests: Sequence[TrialDigest], library: Library, generation: int,
-               seeds: Sequence[TrialDigest] = (), say: Say | None = None) -> OpenedIndex:
+               seeds: Sequence[TrialDigest] = (), say: Say | None = None,
+               stored: Callable[[], StoredBase | None] | None = None) -> OpenedIndex:
     """The index over `digests` (the catalog: the library as it was at `generation`, and the
-    `seeds` it shows among them), from the stored base and the trials written since; built whole
-    when there is no usable base, after `say` is told why (one line)."""
+    `seeds` it shows among them), from the stored base (`stored` gives it, read meanwhile:
+    `BaseReader`) and the trials written since; built whole when there is no usable base, after
+    `say` is told why (one line)."""
     seed_ids = [digest.trial_id for digest in seeds]
     with suppress(OSError):
         library.db.path.with_name(_OLD_FILE).unlink(missing_ok=True)
     try:
-        base = read_base(library.db)
+        base = stored() if stored is not None else read_base(library.db)
         problem = None if base is None else _unusable(base)
     except ValueError as error:
         base, problem = None, f"the stored search index is damaged ({error}): building it again"

@@ -108,6 +108,8 @@ class ReviewSession:
         """The library index's `OpenedIndex` (None for ``--data``, or before `build_index`)."""
         self._generation = 0
         """The library generation the catalog (and then the index) holds (`Library.generation`)."""
+        self._base = None
+        """The library's stored index being read while the list is (`load` with ``search``)."""
         self._index_lock = threading.Lock()
         """Held while the index is made, changed in place, or a new base is made from it."""
         self._query_lock = threading.Lock()
@@ -158,10 +160,13 @@ class ReviewSession:
         if "db" in self.__dict__:
             self.db.close()
 
-    def load(self, progress: Progress | None = None, first: First | None = None, first_rows: int = 0) -> Catalog:
+    def load(self, progress: Progress | None = None, first: First | None = None, first_rows: int = 0,
+             search: bool = False) -> Catalog:
         """Read the trials (digests for the list; full records stay on disk until asked for).
         With `first`, a long list's first `first_rows` trials are the catalog, and handed to
-        `first`, while the rest is read; the annotations are read before them, for their badges."""
+        `first`, while the rest is read; the annotations are read before them, for their badges.
+        With `search` (the index will be made next), the library's stored index is read meanwhile
+        on a thread: reading it waits on the disk and SQLite, reading the list on Python."""
         try:
             self.annotations.changed_elsewhere()  # what is read from here on is what was last seen
             self.changed = self._changed()
@@ -171,11 +176,16 @@ class ReviewSession:
         self._index = self._opened = None
         self._thresholds.cache_clear()
         self._fits.clear()
+        self._base = None
         if not self.data:
             try:  # before the catalog is read: whatever is written later is applied again
                 self._generation = self.library.generation()
             except StoreError:
                 self._generation = 0
+            if search:
+                from trialtui.library_index import BaseReader
+
+                self._base = BaseReader(self.library.db)
 
         def first_read(catalog: Catalog, total: int) -> None:
             self.catalog = catalog
@@ -201,7 +211,8 @@ class ReviewSession:
                     self._index = SearchIndex.build(digests)
                 else:
                     seeds = [d for d in digests[:self.catalog.seed_count] if d.origin == "seeds"]
-                    self._opened = open_index(digests, self.library, self._generation, seeds, say)
+                    self._opened = open_index(digests, self.library, self._generation, seeds, say, self._base)
+                    self._base = None
                     self._index = self._opened.index
             except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
                 self._opened = None

@@ -100,7 +100,7 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
         return fail(str(err))
     session = ReviewSession(getattr(args, "data", None))
     try:
-        catalog = session.load()
+        catalog = session.load(search=True)
         status = report_load_problems(catalog.problems)
         if not catalog.digests and status:
             return fail("nothing could be loaded")
@@ -301,7 +301,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace, session) -> int:
-    catalog = session.load()
+    catalog = session.load(search=True)
     status = report_load_problems(catalog.problems)
     # The seeds and the library: the index the library keeps serves here too.
     session.build_index(say=lambda line: print(terminal_text(f"trialtui: {line}…"), file=sys.stderr))

@@ -168,7 +168,7 @@ class BrowseScreen(ReviewActions, Screen):
         first = (lambda catalog, total: self.post_message(self.FirstRows(catalog, total))) if first_rows else None
         try:
             catalog = session.load(progress=lambda stage, n: self.post_message(self.LoadProgress(stage, n)),
-                                   first=first, first_rows=first_rows)
+                                   first=first, first_rows=first_rows, search=True)
         except Exception as err:  # noqa: BLE001 - one line for the user, never a traceback
             self.post_message(self.LoadFailed(f"{type(err).__name__}: {err}"))
             return
