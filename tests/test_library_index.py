@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from array import array
 
 import pytest
 
 import trialtui.library_index as library_index_module
 from trialtui.cli import main
 from trialtui.search import SearchFilters, SearchIndex
+from trialtui.search.vocab import Vocabulary
 from trialtui.session import ReviewSession
 from trialtui.store import Database
 from trialtui.store.search_base import read_base
@@ -203,3 +205,17 @@ print(session.index_rebuilt, len(session.rows("cancer")) > 0, "numba" in sys.mod
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["None", "True", "False"]
+
+
+def test_terms_added_on_top_of_the_base_are_placed_as_in_a_vocabulary_made_with_them():
+    """Trials indexed on top of the base add their terms in place: prefix ranges and the order
+    scoring reads (`positions`) match a vocabulary made from every term at once."""
+    later = Vocabulary(["dinutuximab", "naxitamab", "cisplatin", "carboplatin"], array("I", [3, 1, 4, 2]))
+    later.positions()
+    later.extend(["carbogen", "cisplatin", "zidovudine", "acalabrutinib"])
+    later.number("carboplatinum")
+    whole = Vocabulary(list(later.terms), array("I", later.frequency))
+    assert later.alphabetical().tolist() == whole.alphabetical().tolist()
+    assert [p.tolist() for p in later.positions()] == [p.tolist() for p in whole.positions()]
+    assert later.completions("carbo") == ["carbogen", "carboplatin", "carboplatinum"]
+    assert later.prefix_range("ci") == whole.prefix_range("ci")

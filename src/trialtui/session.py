@@ -182,14 +182,20 @@ class ReviewSession:
                 self._generation = self.library.generation()
             except StoreError:
                 self._generation = 0
-            if search:
-                from trialtui.library_index import BaseReader
 
-                self._base = BaseReader(self.library.db)
+        def read_base() -> None:
+            from trialtui.library_index import BaseReader
+
+            self._base = BaseReader(self.library.db)
 
         def first_read(catalog: Catalog, total: int) -> None:
             self.catalog = catalog
             first(catalog, total)
+            if search and not self.data:
+                read_base()  # once the first rows are out: it would only slow them
+
+        if search and not self.data and first is None:
+            read_base()
 
         self.catalog = load_catalog(self.data, None if self.data else self.library, progress, first and first_read, first_rows)
         return self.catalog

@@ -198,40 +198,35 @@ class Vocabulary:
 
     def number(self, term: str) -> int:
         """The term's number, adding it (with no postings counted yet) if it is new."""
-        number = self.ids.get(term)
-        if number is not None:
-            return number
-        number = self.ids[term] = len(self.terms)
-        self.terms.append(term)
-        self.frequency.append(0)
-        insort(self._sorted, term)
-        self._alphabetical = self._positions = None
-        # no tables for this length yet: nothing to update (they are made with this term at first use)
-        for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term)), strict=False):
-            insort(order, number, key=self._piece_key(start, end))
-        self._crowded.clear()
-        self._memo = None
-        return number
+        self.extend((term,))
+        return self.ids[term]
 
     def extend(self, terms: Iterable[str]) -> None:
-        """Add every new term of `terms` (with no postings counted yet): `number` for many terms
-        at once, the alphabetical list sorted once (merging the runs) instead of an insertion
-        a term."""
-        new = [term for term in dict.fromkeys(terms) if term not in self.ids]
+        """Add every new term of `terms` (with no postings counted yet). The alphabetical list
+        takes them in one sort (merging two runs), and the alphabetical order and places of the
+        terms (`alphabetical`, `positions`) are updated, not made again from every term."""
+        new = sorted(term for term in dict.fromkeys(terms) if term not in self.ids)
         if not new:
             return
-        if len(new) < 8:
-            for term in new:
-                self.number(term)
-            return
-        self.ids.update(zip(new, range(len(self.terms), len(self.terms) + len(new)), strict=True))
         first = len(self.terms)
+        numbers = np.arange(first, first + len(new), dtype=np.int64)
+        if self._alphabetical is not None:  # each new term goes before the first old one after it
+            places = [bisect_left(self._sorted, term) for term in new]
+            self._alphabetical = np.insert(self._alphabetical, places, numbers)
+        if self._positions is not None and self._alphabetical is not None:
+            rank = np.empty(first + len(new), np.int64)
+            rank[self._alphabetical] = np.arange(first + len(new))
+            lengths = np.concatenate((self._positions[1], np.fromiter(map(len, new), np.int64, len(new))))
+            self._positions = rank, lengths
+        else:
+            self._positions = None
+        self.ids.update(zip(new, range(first, first + len(new)), strict=True))
         self.terms.extend(new)
         self.frequency.extend(array("I", bytes(4 * len(new))))
-        self._sorted.extend(sorted(new))
+        self._sorted.extend(new)
         self._sorted.sort()
-        self._alphabetical = self._positions = None
         for number, term in enumerate(new, first):
+            # no tables for this length yet: nothing to update (they are made with this term at first use)
             for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term)), strict=False):
                 insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()
