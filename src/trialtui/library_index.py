@@ -6,7 +6,7 @@ out the trials the library no longer holds, indexes the trials written since (th
 digests: nothing else is tokenised) and the seeds, which are never stored. When the trials
 written since the base are many, a new base is made from the index in memory by merging its
 arrays (`SearchIndex.compacted`: no tokenising) and written back: in the background in the app,
-at the end of `trialtui import`. Without a usable base (a library made before there was one, a
+at the end of `trialtui import`, `fetch` and `update`. Without a usable base (a library made before there was one, a
 base of an older layout, a damaged one) the index is built whole, once, and its base written.
 The app's session and `trialtui search` both come through here.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from trialtui.digest import TrialDigest
 from trialtui.search.index import SearchIndex
-from trialtui.store import Library, StoreError
+from trialtui.store import Database, Library, StoreError
 from trialtui.store.search_base import StoredBase, read_base, stored_layout, write_base
 
 INDEX_LAYOUT = 1
@@ -29,8 +29,8 @@ INDEX_LAYOUT = 1
 it, and a base of another layout is then built again (in the background, saying so)."""
 
 COMPACT_OVER = 10_000
-"""Trials written since the base from which a new base is made: applying them at each start
-costs about a second per thousand; merging them costs seconds, once."""
+"""Trials written since the base from which a new base is made: each start tokenises those it
+applies, while a merge is one pass over the base's arrays, once."""
 
 Say = Callable[[str], None]
 
@@ -61,13 +61,13 @@ class OpenedIndex:
 class BaseReader:
     """The library's stored base read on a thread of its own, from now on (`read_base`)."""
 
-    def __init__(self, db) -> None:
+    def __init__(self, db: Database) -> None:
         self._base: StoredBase | None = None
         self._error: ValueError | None = None
         self._thread = threading.Thread(target=self._read, args=(db,), name="read search base", daemon=True)
         self._thread.start()
 
-    def _read(self, db) -> None:
+    def _read(self, db: Database) -> None:
         try:
             self._base = read_base(db)
         except ValueError as error:

@@ -359,21 +359,23 @@ class SearchIndex:
         self.add_all([digest])
 
     def add_all(self, digests: Iterable[TrialDigest]) -> None:
-        """Index more trials (each replacing any with the same id): their values tokenised, their
-        new terms put in the vocabulary at once (one sort, not one insertion each)."""
-        tokenised = [(digest, [[(normalize.terms(value), len(normalize.words(value)))
-                                for value in field_values(digest, name)] for name in FIELDS])
-                     for digest in digests]
+        """Index more trials (each replacing any with the same id): each distinct value tokenised
+        once (trials share sites, cities, sponsors), the new terms put in the vocabulary at once
+        (one sort, not one insertion each)."""
+        per_trial = [(digest, [field_values(digest, name) for name in FIELDS]) for digest in digests]
+        tokens = {value: normalize.terms(value) for _, fields in per_trial for values in fields for value in values}
         vocab = self._vocab
-        vocab.extend(term for _, fields in tokenised for values in fields for terms, _ in values for term in terms)
+        vocab.extend(chain.from_iterable(tokens.values()))
         ids = vocab.ids
-        for digest, fields in tokenised:
+        numbered = {value: (tuple(map(ids.__getitem__, terms)), len(normalize.words(value)))
+                    for value, terms in tokens.items()}
+        for digest, fields in per_trial:
             doc = self._admit(digest)
             for postings, values in zip(self._fields, fields, strict=True):
-                numbered = [(tuple(map(ids.__getitem__, terms)), words) for terms, words in values]
-                for term_number in set(chain.from_iterable(numbers for numbers, _ in numbered)):
+                listed = [numbered[value] for value in values]
+                for term_number in set(chain.from_iterable(numbers for numbers, _ in listed)):
                     vocab.frequency[term_number] += 1
-                postings.add(doc, numbered)
+                postings.add(doc, listed)
         self._kept_sources.clear()
         self._kept_size = 0
 
