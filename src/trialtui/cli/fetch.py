@@ -195,7 +195,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             cancel=cancel, restart=args.restart,
         ))
         line.end()
-        if (result.added or result.updated) and not result.cancelled:
+        if (result.added or result.updated) and not (result.cancelled or result.error):
             _refresh_search_base(Library(db))
     for skipped in result.skipped:
         print(terminal_text(f"trialtui: {skipped}"), file=sys.stderr)
@@ -227,7 +227,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _refresh_search_base(library) -> None:
-    """The library's stored search index made or merged when due (`library_index.refresh_base`)."""
+    """The library's stored search index made or merged when due (`library_index.refresh_base`),
+    after a command that ended well (else the next start does it: its problem line stays the one)."""
     from trialtui.library_index import refresh_base
 
     refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr))
@@ -277,7 +278,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             progress=on_progress, cancel=cancel,
         ))
         line.end()
-        if result.updated and not result.cancelled:
+        if result.updated and not (result.cancelled or result.error):
             _refresh_search_base(library)
     problems = [f"trialtui: {i}: not in the library (add it with `trialtui fetch --id {i}`)"
                 for i in result.not_in_library]
