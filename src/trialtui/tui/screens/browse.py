@@ -471,7 +471,10 @@ class BrowseScreen(ReviewActions, Screen):
         from trialtui.tui.screens.changes import ChangesScreen
 
         def closed(trial_id: str | None) -> None:
-            self._take_changes(keep=trial_id)
+            if self.app.session.data:  # the files named may have changed: read them again
+                self._load(keep=trial_id)
+            else:
+                self._take_changes(keep=trial_id)
 
         self.app.push_screen(ChangesScreen(), closed)
 
