@@ -170,8 +170,17 @@ async def test_the_app_derives_an_older_librarys_data_again_in_the_background_an
     monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path))
     assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
     monkeypatch.setattr(derived_module, "THRESHOLDS_VERSION", derived_module.THRESHOLDS_VERSION + 1)
-    app = build_app()
+    from trialtui.tui.screens.browse import BrowseScreen
+
     said: list[str] = []
+    shown = BrowseScreen.on_browse_screen_rederived
+
+    def status_after(self, message):  # each progress message's status line, however fast they come
+        shown(self, message)
+        said.append(text_of(self.query_one("#list-status", Static)))
+
+    monkeypatch.setattr(BrowseScreen, "on_browse_screen_rederived", status_after)
+    app = build_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await loaded(pilot)
 

@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from heapq import merge
 from operator import attrgetter
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class Catalog:
     problems: list[LoadProblem] = field(default_factory=list)
     _records: dict[str, Trial] = field(default_factory=dict, repr=False)
     _library_reader: Callable[[str], Trial | None] | None = field(default=None, repr=False)
+    seed_count: int = 0
+    """How many of `digests` come first as the seeds' places (see `load_default`)."""
 
     @cached_property
     def _by_id(self) -> dict[str, TrialDigest]:
@@ -60,6 +63,33 @@ class Catalog:
         if record is None and self._library_reader is not None:
             record = self._library_reader(trial_id)
         return record
+
+    def take(self, written: Sequence[TrialDigest]) -> list[TrialDigest]:
+        """Put the library trials `written` since this catalog was read in their places (a new
+        one among the library's in id order; a seed stays shown where it is newer, as
+        `load_default` shows it); returns those now shown. The list is replaced whole, never
+        changed under a reader."""
+        if not written or self._library_reader is None:
+            return []
+        digests = list(self.digests)
+        place = {digest.trial_id: at for at, digest in enumerate(digests)}
+        shown, new = [], []
+        for digest in written:
+            at = place.get(digest.trial_id)
+            if at is None:
+                new.append(digest)
+            elif digests[at].origin != "seeds" or _newer(digest, digests[at]):
+                digests[at] = digest
+                shown.append(digest)
+        if new:
+            head = digests[:self.seed_count]
+            digests = head + list(merge(digests[self.seed_count:], new, key=_trial_id))
+            shown += new
+        by_id = self.__dict__.get("_by_id")
+        self.digests = digests
+        if by_id is not None:
+            by_id.update((digest.trial_id, digest) for digest in shown)
+        return shown
 
     def trials(self) -> Iterable[Trial]:
         for d in self.digests:
@@ -116,7 +146,7 @@ def _with_seeds(seeds: Catalog, held: Callable[[str], TrialDigest | None]) -> tu
 def _catalog(seeds: Catalog, shown: list[TrialDigest], rest: list[TrialDigest], library: Library) -> Catalog:
     records = {d.trial_id: seeds._records[d.trial_id] for d in shown if d.origin == "seeds"}
     return Catalog(digests=shown + rest, problems=seeds.problems, _records=records,
-                   _library_reader=library.get)
+                   _library_reader=library.get, seed_count=len(shown))
 
 
 def _first_rows(seeds: Catalog, library: Library, rows: int) -> tuple[Catalog, int]:

@@ -7,6 +7,7 @@ The TUI is a thin layer over this object; tests drive it directly too.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -108,6 +109,17 @@ class ReviewSession:
         self.database_path = database_path
         self.catalog = Catalog()
         self._index = None
+        self._opened = None
+        """The library index's `OpenedIndex` (None for ``--data``, or before `build_index`)."""
+        self._generation = 0
+        """The library generation the catalog (and then the index) holds (`Library.generation`)."""
+        self._base = None
+        """The library's stored index being read while the list is (`load` with ``search``)."""
+        self._index_lock = threading.Lock()
+        """Held while the index is made, changed in place, or a new base is made from it."""
+        self._query_lock = threading.Lock()
+        """Held while a query starts on the index and while trials are added to it: a search
+        on a worker never sees half an addition."""
         self._thresholds = lru_cache(maxsize=256)(self._extract)
         self.patient: PatientProfile | None = None
         self.patient_entry: PatientEntry | None = None
@@ -162,46 +174,125 @@ class ReviewSession:
         if "db" in self.__dict__:
             self.db.close()
 
-    def load(self, progress: Progress | None = None, first: First | None = None, first_rows: int = 0) -> Catalog:
+    def load(self, progress: Progress | None = None, first: First | None = None, first_rows: int = 0,
+             search: bool = False) -> Catalog:
         """Read the trials (digests for the list; full records stay on disk until asked for).
         With `first`, a long list's first `first_rows` trials are the catalog, and handed to
-        `first`, while the rest is read; the annotations are read before them, for their badges."""
+        `first`, while the rest is read; the annotations are read before them, for their badges.
+        With `search` (the index will be made next), the library's stored index is read meanwhile
+        on a thread: reading it waits on the disk and SQLite, reading the list on Python."""
         try:
             self.annotations.changed_elsewhere()  # what is read from here on is what was last seen
             self.changed = self._changed()
             self.reviews = self.annotations.all()
         except StoreError:  # a damaged library: the catalog says so and shows what still reads
             self.changed, self.reviews = set(), {}
-        self._index = None
+        self._index = self._opened = None
         self._thresholds.cache_clear()
         self._fits.clear()
         self._verdicts.clear()
+        self._base = None
+        if not self.data:
+            try:  # before the catalog is read: whatever is written later is applied again
+                self._generation = self.library.generation()
+            except StoreError:
+                self._generation = 0
+
+        def read_base() -> None:
+            from trialtui.library_index import BaseReader
+
+            self._base = BaseReader(self.library.db)
 
         def first_read(catalog: Catalog, total: int) -> None:
             self.catalog = catalog
             first(catalog, total)
+            if search and not self.data:
+                read_base()  # once the first rows are out: it would only slow them
+
+        if search and not self.data and first is None:
+            read_base()
 
         self.catalog = load_catalog(self.data, None if self.data else self.library, progress, first and first_read, first_rows)
         return self.catalog
 
-    def build_index(self) -> None:
-        """Build the search index over the loaded trials: long at registry scale, so the app
-        shows the list first and runs this afterwards, off the UI thread. A large library's
-        index is loaded from its saved copy instead when nothing changed (`library_index`)."""
-        from trialtui.library_index import library_index
+    def build_index(self, say: Callable[[str], None] | None = None) -> None:
+        """Make the search index over the loaded trials (unless it is made already): off the UI
+        thread, after the list shows. A library's comes from the base stored in it and the trials
+        written since (`library_index`); it is built whole only without a usable base, after
+        `say` is told why."""
+        from trialtui.library_index import open_index
         from trialtui.search.index import SearchIndex
 
-        digests = self.catalog.digests
-        try:
-            self._index = SearchIndex.build(digests) if self.data else library_index(digests, self.library)
-        except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
-            self._index = SearchIndex.build([d for d in digests if d.origin != LIBRARY_ORIGIN])
+        with self._index_lock:
+            if self._index is not None:
+                return
+            digests = self.catalog.digests
+            try:
+                if self.data:
+                    self._index = SearchIndex.build(digests)
+                else:
+                    seeds = [d for d in digests[:self.catalog.seed_count] if d.origin == "seeds"]
+                    self._opened = open_index(digests, self.library, self._generation, seeds, say, self._base)
+                    self._base = None
+                    self._index = self._opened.index
+            except (StoreError, sqlite3.DatabaseError):  # damage met while reading the search fields
+                self._opened = None
+                self._index = SearchIndex.build([d for d in digests if d.origin != LIBRARY_ORIGIN])
+
+    @property
+    def index_rebuilt(self) -> str | None:
+        """Why the library's search index was built whole this time (None: it was loaded)."""
+        return self._opened.rebuilt if self._opened is not None else None
+
+    def keep_index(self) -> bool:
+        """Write the index back to the library as its new base when it was built whole or many
+        trials were applied on top of the stored one (slow at registry scale: off the UI thread).
+        True if a base was written."""
+        from trialtui.library_index import keep_base
+
+        opened = self._opened
+        if opened is None or not opened.wants_base or self.store_problem is not None:
+            return False
+        with self._index_lock:
+            if not keep_base(opened, self.library):
+                return False
+            opened.rebuilt, opened.behind = None, 0
+        return True
+
+    def take_library_changes(self) -> int:
+        """Bring the list and the index up to date with what was imported since they were read
+        (a fetch, an update, another window's import): the trials written since are put in place,
+        not everything read again. Returns how many trials changed."""
+        with self._index_lock:  # never beside `build_index`: each sees the other's work whole
+            try:
+                written, generation = self.library.written_since(self._generation)
+                self.changed = self._changed()
+                self.reviews = self.annotations.all()
+            except StoreError:
+                return 0
+            shown = self.catalog.take(written)
+            if self._index is not None:
+                with self._query_lock:
+                    self._index.add_all(shown)
+                if self._opened is not None:
+                    self._opened.behind += len(shown)
+                    self._opened.generation = generation
+            self._generation = generation
+        self._thresholds.cache_clear()
+        for digest in shown:
+            self._fits.pop(digest.trial_id, None)
+        return len(shown)
 
     def countries(self) -> list[str]:
         """Every country the trials list a site in, by its usual name (empty until indexed)."""
         from trialtui.countries import display_country
 
         return sorted({display_country(key) for key in self._index.countries()}) if self._index else []
+
+    @property
+    def search_index(self):
+        """The search index (`build_index`), None until it is made."""
+        return self._index
 
     @property
     def searchable(self) -> bool:
@@ -236,8 +327,9 @@ class ReviewSession:
         from trialtui.search.index import Stopped
 
         try:
-            matches = self._index.matches(query, filters=filters, highlight=("title",), only=only, without=without,
-                                          stop=stop)
+            with self._query_lock:
+                matches = self._index.matches(query, filters=filters, highlight=("title",), only=only,
+                                              without=without, stop=stop)
         except Stopped:
             return None
         return self._nearest_first(ResultRows(matches, None, self.catalog.digest), nearest)

@@ -194,7 +194,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             query, Library(db), base_url=base_url, policy=_policy(args), progress=on_progress,
             cancel=cancel, restart=args.restart,
         ))
-    line.end()
+        line.end()
+        if (result.added or result.updated) and not (result.cancelled or result.error):
+            _refresh_search_base(Library(db))
     for skipped in result.skipped:
         print(terminal_text(f"trialtui: {skipped}"), file=sys.stderr)
     if result.resumed_from_page:
@@ -222,6 +224,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(summary)
     return EXIT_SKIPPED if result.skipped else EXIT_OK
+
+
+def _refresh_search_base(library) -> None:
+    """The library's stored search index made or merged when due (`library_index.refresh_base`),
+    after a command that ended well (else the next start does it: its problem line stays the one)."""
+    from trialtui.library_index import refresh_base
+
+    refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr))
 
 
 def _changed_header(changed) -> str:
@@ -267,7 +277,9 @@ def cmd_update(args: argparse.Namespace) -> int:
             library, args.ids or None, base_url=base_url, policy=_policy(args),
             progress=on_progress, cancel=cancel,
         ))
-    line.end()
+        line.end()
+        if result.updated and not (result.cancelled or result.error):
+            _refresh_search_base(library)
     problems = [f"trialtui: {i}: not in the library (add it with `trialtui fetch --id {i}`)"
                 for i in result.not_in_library]
     problems += [f"trialtui: {i}: has no NCT ID, so there is nothing to re-fetch"

@@ -149,7 +149,7 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
               file=sys.stderr)
     session = ReviewSession(getattr(args, "data", None))
     try:
-        catalog = session.load()
+        catalog = session.load(search=True)
         status = report_load_problems(catalog.problems)
         if not catalog.digests and status:
             return fail("nothing could be loaded")
@@ -370,17 +370,26 @@ def _print_matrix(args: argparse.Namespace, trials: list, thresholds: dict[str, 
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from trialtui.library_index import library_index
-    from trialtui.search.index import SearchIndex
+    from trialtui.session import ReviewSession
 
     if args.query is None and args.queries is None:
         return fail("search needs a QUERY or --queries FILE")
     if args.limit < 1:
         return fail("--limit must be at least 1")
-    library = None if args.data else Library(Database.open())
-    catalog, status = _catalog(args, library)
-    # The seeds and the library: the app's saved index serves here too.
-    index = SearchIndex.build(catalog.digests) if library is None else library_index(catalog.digests, library)
+    session = ReviewSession(args.data)
+    try:
+        return _search(args, session)
+    finally:
+        session.keep_index()  # an index built whole is kept in the library for the next start
+        session.close()
+
+
+def _search(args: argparse.Namespace, session) -> int:
+    catalog = session.load(search=True)
+    status = report_load_problems(catalog.problems)
+    # The seeds and the library: the index the library keeps serves here too.
+    session.build_index(say=lambda line: print(terminal_text(f"trialtui: {line}…"), file=sys.stderr))
+    index = session.search_index
     if args.queries is not None:
         try:
             queries = args.queries.read_text(encoding="utf-8").splitlines()
@@ -409,10 +418,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.file_import import import_files
+    from trialtui.library_index import refresh_base
 
     with Database.open() as db:
-        result = import_files(args.paths, Library(db), origin="import")
-    status = report_load_problems(result.problems)
+        library = Library(db)
+        result = import_files(args.paths, library, origin="import")
+        status = report_load_problems(result.problems)
+        if not result.error and (result.added or result.updated):
+            refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr))
     if result.error:
         kept = f" (the {result.stored:,} trials read before it are stored)" if result.stored else ""
         return fail(result.error + kept)

@@ -10,12 +10,14 @@ each; the other words narrow them, one pass over each word's postings, noting in
 each candidate was found. The best few dozen candidates are then scored exactly from their values'
 term numbers, without reading text, in the fields where some word may match them (`scoring`).
 Text is read only for the hits: quoted phrases and what to highlight. A query with few hits is
-tried once more, more tolerant of typos (`SearchIndex.search`). `saved` writes a built index to
-disk and loads it.
+tried once more, more tolerant of typos (`SearchIndex.search`). `SearchIndex.arrays` gives the
+index as arrays for the library to keep, `from_arrays` makes it again, and `compacted` merges the
+trials added since into them.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from array import array
@@ -23,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial, wraps
-from itertools import accumulate, chain, compress, pairwise
+from itertools import accumulate, chain, pairwise
 from operator import add, attrgetter
 from typing import Literal
 
@@ -64,6 +66,8 @@ _MISSPELT_RATIO = 20
 many trials (see `SearchIndex._misspelt`)."""
 _LONG_LIST = 16
 """A field with more values than this is a long list: see `SearchIndex._spans`."""
+_FACTS = ("facts", "interventions", "started", "updated")
+"""The per-trial arrays the registry's filters read (`facts`), kept with the library like the rest."""
 _PHASE_BITS = {"EARLY_PHASE1": 1, "PHASE1": 2, "PHASE2": 4, "PHASE3": 8, "PHASE4": 16, "NA": 32}
 _FIELD_COUNT = len(FIELDS)
 _TEXTS_KEPT = 4096
@@ -180,6 +184,14 @@ def _trials_by_country(per_doc: list[tuple[str, ...]]) -> dict[str, array]:
     cuts = np.searchsorted(pairs >> 32, np.arange(len(keys) + 1))
     trials = (pairs & 0xFFFFFFFF).astype(np.uint32)
     return {key: array("I", trials[cuts[i]:cuts[i + 1]].tobytes()) for i, key in enumerate(keys)}
+
+
+def _text(values: Sequence[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(values).encode(), np.uint8)
+
+
+def _strings(blob: np.ndarray) -> list[str]:
+    return blob.tobytes().decode().split("\n") if len(blob) else []
 
 
 def _status_key(text: str) -> str:
@@ -340,20 +352,173 @@ class SearchIndex:
     @_one_at_a_time
     def add(self, digest: TrialDigest) -> None:
         """Index one more trial (replacing any with the same id), e.g. after an import."""
+        self.add_all([digest])
+
+    @_one_at_a_time
+    def add_all(self, digests: Iterable[TrialDigest]) -> None:
+        """Index more trials (each replacing any with the same id): each distinct value tokenised
+        once (trials share sites, cities, sponsors), the new terms put in the vocabulary at once
+        (one sort, not one insertion each)."""
+        per_trial = [(digest, [field_values(digest, name) for name in FIELDS]) for digest in digests]
+        texts = list(dict.fromkeys(chain.from_iterable(chain.from_iterable(fields for _, fields in per_trial))))
+        terms, owners, counts = tokenized(texts)
         vocab = self._vocab
-        doc = self._admit(digest)
-        for postings, name in zip(self._fields, FIELDS, strict=True):
-            texts = field_values(digest, name)
-            terms, owners, counts = tokenized(texts)
-            per_value = [dict.fromkeys(map(vocab.number, compress(terms, owners == at))) for at in range(len(texts))]
-            values = list(zip(map(tuple, per_value), counts.tolist(), strict=True))
-            for term_number in set(chain.from_iterable(numbers for numbers, _ in values)):
-                vocab.frequency[term_number] += 1
-            postings.add(doc, values)
+        vocab.extend(terms)
+        per_text: list[dict[int, None]] = [{} for _ in texts]
+        for number, owner in zip(map(vocab.ids.__getitem__, terms), owners.tolist(), strict=True):
+            per_text[owner][number] = None
+        numbered = {text: (tuple(numbers), count) for text, numbers, count in zip(texts, per_text, counts.tolist(),
+                                                                                     strict=True)}
+        for digest, fields in per_trial:
+            doc = self._admit(digest)
+            for postings, values in zip(self._fields, fields, strict=True):
+                listed = [numbered[value] for value in values]
+                for term_number in set(chain.from_iterable(numbers for numbers, _ in listed)):
+                    vocab.frequency[term_number] += 1
+                postings.add(doc, listed)
         self._kept_sources.clear()
         self._kept_size = 0
 
-    @_one_at_a_time
+    # -- kept with the library ----------------------------------------------------------------
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        """Everything this index is, as arrays and a little JSON (`from_arrays` makes it again):
+        what a library keeps between runs. Only for an index with nothing added since it was
+        built or compacted (`compacted`)."""
+        if any(postings.has_overlay() for postings in self._fields):
+            raise ValueError("trials were added since the build: compact the index first")
+        vocab = self._vocab
+        arrays: dict[str, np.ndarray] = {}
+        for number, postings in enumerate(self._fields):
+            for name, values in postings.arrays().items():
+                arrays[f"field{number}_{name}"] = values
+        piece_lengths = sorted(vocab._by_piece)
+        countries = sorted(self._by_country)
+        arrays.update(
+            ids=np.frombuffer(json.dumps([digest.trial_id if digest is not None else "" for digest in self._digests],
+                                         ensure_ascii=False).encode(), np.uint8),  # an id may hold any character
+            alive=np.frombuffer(bytes(self._alive), np.uint8),
+            status=np.frombuffer(self._status.tobytes(), np.uint8),
+            phases=np.frombuffer(self._phases.tobytes(), np.uint8),
+            min_age=np.frombuffer(self._min_age.tobytes(), np.float32),
+            max_age=np.frombuffer(self._max_age.tobytes(), np.float32),
+            **{name: np.frombuffer(getattr(self, f"_{name}"), getattr(self, f"_{name}").typecode) for name in _FACTS},
+            country_names=_text(countries),
+            country_starts=np.cumsum([0, *(len(self._by_country[c]) for c in countries)]),
+            country_docs=np.concatenate([np.frombuffer(self._by_country[c].tobytes(), np.uint32)
+                                         for c in countries] or [np.zeros(0, np.uint32)]),
+            terms=_text(vocab.terms),
+            frequency=np.frombuffer(vocab.frequency.tobytes(), np.uint32),
+            alphabetical=vocab.alphabetical(),
+            piece_lengths=np.asarray(piece_lengths, np.int64),
+            piece_sizes=np.asarray([len(vocab._by_piece[length][0]) for length in piece_lengths], np.int64),
+            pieces=np.concatenate([np.frombuffer(order.tobytes(), np.uint32)
+                                   for length in piece_lengths for order in vocab._by_piece[length]]
+                                  or [np.zeros(0, np.uint32)]),
+        )
+        return arrays, {"fields": list(FIELDS), "status_codes": self._status_codes}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict, digests: Sequence[TrialDigest]) -> SearchIndex:
+        """The index `arrays` made, over `digests`: a trial of the arrays none of them names is
+        left out (as if removed), and one of them the arrays do not hold is not added. Raises
+        ValueError if the arrays do not fit together."""
+        if tuple(meta.get("fields", ())) != FIELDS:
+            raise ValueError("made for other fields")
+        ids = json.loads(arrays["ids"].tobytes())
+        if not isinstance(ids, list):  # an id of another type matches no digest: left out
+            raise ValueError("trial ids unreadable")
+        size = len(ids)
+        if any(len(arrays[name]) != size for name in ("alive", "status", "phases", "min_age", "max_age", *_FACTS)):
+            raise ValueError("per-trial arrays of different lengths")
+        doc_of = dict(zip(ids, range(size), strict=True))
+        if len(doc_of) != size:
+            raise ValueError("a trial id listed twice")
+        slots: list[TrialDigest | None] = [None] * size
+        for doc, digest in zip(map(doc_of.get, map(attrgetter("trial_id"), digests)), digests, strict=True):
+            if doc is not None:
+                slots[doc] = digest
+        alive = np.frombuffer(bytes(map(bool, slots)), bool) & arrays["alive"].astype(bool)
+        index = cls()
+        for doc in np.flatnonzero(~alive).tolist():
+            slots[doc] = None
+            del doc_of[ids[doc]]
+        index._digests = slots
+        index._doc_of = doc_of
+        index._alive = bytearray(alive.astype(np.uint8).tobytes())
+        index._status = array("B", arrays["status"].tobytes())
+        index._status_codes = dict(meta["status_codes"])
+        index._phases = array("B", arrays["phases"].tobytes())
+        index._min_age = array("f", arrays["min_age"].tobytes())
+        index._max_age = array("f", arrays["max_age"].tobytes())
+        for name in _FACTS:
+            setattr(index, f"_{name}", array(getattr(index, f"_{name}").typecode, arrays[name].tobytes()))
+        starts = arrays["country_starts"].tolist()
+        country_docs = arrays["country_docs"]
+        if starts[-1:] != [len(country_docs)] or (len(country_docs) and int(country_docs.max()) >= size):
+            raise ValueError("country lists do not fit")
+        index._by_country = defaultdict(partial(array, "I"), {
+            name: array("I", country_docs[starts[i]:starts[i + 1]].tobytes())
+            for i, name in enumerate(_strings(arrays["country_names"]))})
+        terms = _strings(arrays["terms"])
+        index._fields = [FieldPostings.from_arrays({name: arrays[f"field{number}_{name}"]
+                                                    for name in FieldPostings.ARRAYS})
+                         for number in range(len(FIELDS))]
+        for postings in index._fields:
+            postings.check(size, len(terms))
+        lengths, sizes = arrays["piece_lengths"].tolist(), arrays["piece_sizes"].tolist()
+        pieces, at, by_piece = arrays["pieces"], 0, {}
+        if 3 * sum(sizes) != len(pieces) or len(arrays["frequency"]) != len(terms) != len(arrays["alphabetical"]):
+            raise ValueError("vocabulary arrays do not fit")
+        for length, size_of in zip(lengths, sizes, strict=True):
+            by_piece[length] = tuple(array("I", pieces[at + k * size_of:at + (k + 1) * size_of].tobytes())
+                                     for k in range(3))
+            at += 3 * size_of
+        index._vocab = vocab = Vocabulary.restore(terms, array("I", arrays["frequency"].tobytes()),
+                                                  arrays["alphabetical"], by_piece)
+        vocab.positions()  # here, not at the first query
+        for doc in np.flatnonzero(~alive).tolist():
+            for postings in index._fields:
+                postings.forget(doc)  # a trial no longer held
+        return index
+
+    def compacted(self, leave_out: Collection[str] = ()) -> SearchIndex:
+        """This index made again, its trials in id order, without its removed trials (nor those
+        of `leave_out`) and with those added since the build merged into its arrays: what a
+        fresh build over the same trials in that order answers, from the arrays alone (nothing
+        is tokenised). The terms no trial holds any more leave the vocabulary; the others keep
+        their order."""
+        alive = np.frombuffer(bytes(self._alive), bool).copy()
+        for trial_id in leave_out:
+            if (doc := self._doc_of.get(trial_id)) is not None:
+                alive[doc] = False
+        live = np.flatnonzero(alive)
+        order = live[np.argsort(np.array([self._digests[doc].trial_id for doc in live.tolist()]), kind="stable")]
+        new_doc = np.full(len(alive), -1, np.int64)
+        new_doc[order] = np.arange(len(order))
+        fields = [postings.compacted(new_doc, alive) for postings in self._fields]
+        vocab = self._vocab
+        frequency = sum((postings.frequency(len(vocab.terms)) for postings in fields), np.zeros(len(vocab.terms), np.int64))
+        held = frequency > 0
+        new_term = (np.cumsum(held) - 1).astype(np.int64)
+        index = SearchIndex()
+        index._fields = [postings.terms_dropped(new_term) for postings in fields]
+        kept = order.tolist()
+        index._digests = [self._digests[doc] for doc in kept]
+        index._doc_of = {digest.trial_id: doc for doc, digest in enumerate(index._digests)}
+        index._alive = bytearray(b"\x01" * len(kept))
+        for name in ("_status", "_phases", "_min_age", "_max_age", *(f"_{name}" for name in _FACTS)):
+            column = getattr(self, name)
+            setattr(index, name, array(column.typecode, [column[doc] for doc in kept]))
+        index._status_codes = dict(self._status_codes)
+        for key, docs in self._by_country.items():
+            listed = np.frombuffer(docs, np.uint32)
+            moved = np.unique(new_doc[listed[alive[listed]]])
+            if len(moved):
+                index._by_country[key] = array("I", moved.astype(np.uint32).tobytes())
+        index._vocab = vocab.kept(held, new_term, np.asarray(frequency[held], np.uint32))
+        return index
+
     def remove(self, trial_id: str) -> None:
         doc = self._doc_of.pop(trial_id, None)
         if doc is not None:

@@ -49,7 +49,7 @@ class FieldPostings:
                  "_value_terms", "_value_words", "_added", "_added_values")
 
     ARRAYS = ("terms", "starts", "docs", "doc_starts", "values", "value_starts", "value_terms", "value_words")
-    """What `arrays` gives and `from_arrays` takes: the built part, which is all a saved index holds."""
+    """What `arrays` gives and `from_arrays` takes: the built part, which is all a stored base holds."""
 
     def __init__(self) -> None:
         self._terms = _NONE
@@ -90,6 +90,101 @@ class FieldPostings:
         for name in cls.ARRAYS:
             setattr(field, "_" + name, arrays[name])
         return field
+
+    def compacted(self, new_doc: np.ndarray, alive: np.ndarray) -> FieldPostings:
+        """This field with the trials posted since the build merged into its arrays, without
+        tokenising anything again: the `alive` trials only, trial t numbered ``new_doc[t]`` (the
+        live ones numbered 0, 1, ... in any order)."""
+        # Trial → values: where each trial's values are, built ones as they are, each later
+        # trial's values added as new distinct values; then read in the new order, and only
+        # the values some live trial lists kept, renumbered.
+        built = len(self._doc_starts) - 1
+        overlaid = np.zeros(len(alive), bool)
+        overlaid[list(self._added_values)] = True
+        starts, counts = np.zeros(len(alive), np.int64), np.zeros(len(alive), np.int64)
+        as_built = np.flatnonzero(~overlaid[:built])
+        starts[as_built] = self._doc_starts[as_built]
+        counts[as_built] = self._doc_starts[as_built + 1] - self._doc_starts[as_built]
+        distinct: dict[tuple[tuple[int, ...], int], int] = {}
+        extra: list[int] = []
+        for doc in np.flatnonzero(alive & overlaid).tolist():
+            listed = self._added_values[doc]
+            starts[doc], counts[doc] = len(self._values) + len(extra), len(listed)
+            extra.extend(distinct.setdefault(value, len(self._value_words) + len(distinct)) for value in listed)
+        value_terms, term_counts = self._value_terms.astype(np.int64), np.diff(self._value_starts)
+        value_words = self._value_words
+        if distinct:
+            value_terms = np.concatenate((value_terms, np.fromiter(
+                chain.from_iterable(terms for terms, _ in distinct), np.int64)))
+            term_counts = np.concatenate((term_counts, np.fromiter(
+                (len(terms) for terms, _ in distinct), np.int64, len(distinct))))
+            value_words = np.concatenate((value_words, np.fromiter(
+                (words for _, words in distinct), np.int64, len(distinct))))
+        live = np.flatnonzero(alive)
+        order = live[np.argsort(new_doc[live], kind="stable")]
+        every = np.concatenate((self._values.astype(np.int64), np.asarray(extra, np.int64)))
+        values = every[_ranges(starts[order], counts[order])]
+        used = np.zeros(len(value_words), bool)
+        used[values] = True
+        used_values = np.flatnonzero(used)
+        value_starts = np.concatenate(([0], np.cumsum(term_counts)))
+        field = FieldPostings()
+        field._doc_starts = np.concatenate(([0], np.cumsum(counts[order])))
+        field._values = (np.cumsum(used) - 1)[values].astype(np.int32)
+        field._value_terms = value_terms[_ranges(value_starts[used_values], term_counts[used_values])
+                                         ].astype(np.int32)
+        field._value_starts = np.concatenate(([0], np.cumsum(term_counts[used_values])))
+        field._value_words = value_words[used_values]
+        # Term → trials: the postings of live trials, built and later, sorted by (term, trial).
+        pairs = [(term, doc) for term, listed in self._added.items() for doc in listed if alive[doc]]
+        added_terms = np.fromiter((term for term, _ in pairs), np.int64, len(pairs))
+        added_docs = np.fromiter((doc for _, doc in pairs), np.int64, len(pairs))
+        terms = np.union1d(self._terms, added_terms)
+        keep = alive[self._docs]
+        ranks = np.repeat(np.searchsorted(terms, self._terms), np.diff(self._starts))[keep]
+        keys = np.concatenate(((ranks << 32) | new_doc[self._docs[keep]],
+                               (np.searchsorted(terms, added_terms) << 32) | new_doc[added_docs]))
+        del ranks, keep
+        keys.sort()
+        per_term = np.bincount(keys >> 32, minlength=len(terms))
+        held = per_term > 0
+        field._terms = terms[held]
+        field._starts = np.concatenate(([0], np.cumsum(per_term[held])))
+        field._docs = (keys & 0xFFFFFFFF).astype(np.int32)
+        return field
+
+    def terms_dropped(self, new_term: np.ndarray) -> FieldPostings:
+        """This field with term n numbered ``new_term[n]``, for a numbering that keeps the order
+        (terms no trial holds any more left out of the vocabulary): nothing moves."""
+        field = FieldPostings.from_arrays(self.arrays())
+        field._terms = new_term[self._terms]
+        field._value_terms = new_term[self._value_terms].astype(np.int32)
+        return field
+
+    def check(self, trials: int, terms: int) -> None:
+        """Raise ValueError unless these arrays (read back from storage) fit together, for
+        `trials` trials and `terms` terms: a damaged copy must never answer a query."""
+        def ends_at(starts: np.ndarray, size: int, what: str) -> None:
+            if len(starts) == 0 or starts[0] != 0 or starts[-1] != size or (np.diff(starts) < 0).any():
+                raise ValueError(f"{what} do not fit")
+
+        def below(numbers: np.ndarray, limit: int, what: str) -> None:
+            if len(numbers) and (int(numbers.min()) < 0 or int(numbers.max()) >= limit):
+                raise ValueError(f"{what} out of range")
+
+        if len(self._starts) != len(self._terms) + 1 or len(self._doc_starts) != trials + 1:
+            raise ValueError("postings of another size")
+        if len(self._value_words) != len(self._value_starts) - 1:
+            raise ValueError("values of another size")
+        ends_at(self._starts, len(self._docs), "postings")
+        ends_at(self._doc_starts, len(self._values), "trial values")
+        ends_at(self._value_starts, len(self._value_terms), "value terms")
+        below(self._docs, trials, "postings")
+        below(self._terms, terms, "terms")
+        below(self._value_terms, terms, "value terms")
+        below(self._values, len(self._value_words), "values")
+        if len(self._terms) > 1 and (np.diff(self._terms) <= 0).any():
+            raise ValueError("terms out of order")
 
     def value_counts(self, docs: np.ndarray) -> np.ndarray:
         """How many values each of `docs` has here (built trials; later ones count none)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from heapq import nlargest
 from operator import itemgetter
 
@@ -142,7 +142,7 @@ class Vocabulary:
     @classmethod
     def restore(cls, terms: list[str], frequency: array, alphabetical: np.ndarray,
                 by_piece: dict[int, tuple[array, array, array]]) -> Vocabulary:
-        """A vocabulary from its saved parts (`search.saved`): no sorting, no typo tables to make."""
+        """A vocabulary from its stored parts (`SearchIndex.from_arrays`): no sorting, no typo tables to make."""
         vocab = cls.__new__(cls)
         vocab.terms = terms
         vocab.ids = dict(zip(terms, range(len(terms)), strict=True))
@@ -194,20 +194,51 @@ class Vocabulary:
 
     def number(self, term: str) -> int:
         """The term's number, adding it (with no postings counted yet) if it is new."""
-        number = self.ids.get(term)
-        if number is not None:
-            return number
-        number = self.ids[term] = len(self.terms)
-        self.terms.append(term)
-        self.frequency.append(0)
-        insort(self._sorted, term)
-        self._alphabetical = self._positions = None
-        # no tables for this length yet: nothing to update (they are made with this term at first use)
-        for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term)), strict=False):
-            insort(order, number, key=self._piece_key(start, end))
+        self.extend((term,))
+        return self.ids[term]
+
+    def extend(self, terms: Iterable[str]) -> None:
+        """Add every new term of `terms` (with no postings counted yet). The alphabetical list
+        takes them in one sort (merging two runs), and the alphabetical order and places of the
+        terms (`alphabetical`, `positions`) are updated, not made again from every term."""
+        new = sorted(term for term in dict.fromkeys(terms) if term not in self.ids)
+        if not new:
+            return
+        first = len(self.terms)
+        numbers = np.arange(first, first + len(new), dtype=np.int64)
+        if self._alphabetical is not None:  # each new term goes before the first old one after it
+            places = [bisect_left(self._sorted, term) for term in new]
+            self._alphabetical = np.insert(self._alphabetical, places, numbers)
+        if self._positions is not None and self._alphabetical is not None:
+            rank = np.empty(first + len(new), np.int64)
+            rank[self._alphabetical] = np.arange(first + len(new))
+            lengths = np.concatenate((self._positions[1], np.fromiter(map(len, new), np.int64, len(new))))
+            self._positions = rank, lengths
+        else:
+            self._positions = None
+        self.ids.update(zip(new, range(first, first + len(new)), strict=True))
+        self.terms.extend(new)
+        self.frequency.extend(array("I", bytes(4 * len(new))))
+        self._sorted.extend(new)
+        self._sorted.sort()
+        for number, term in enumerate(new, first):
+            # no tables for this length yet: nothing to update (they are made with this term at first use)
+            for order, (start, end) in zip(self._by_piece.get(len(term), ()), _pieces(len(term)), strict=False):
+                insort(order, number, key=self._piece_key(start, end))
         self._crowded.clear()
         self._memo = None
-        return number
+
+    def kept(self, held: np.ndarray, new_number: np.ndarray, frequency: np.ndarray) -> Vocabulary:
+        """This vocabulary with only the `held` terms, term n numbered ``new_number[n]`` (the
+        order kept), each with its new `frequency`: no sorting, the typo tables filtered."""
+        alphabetical = self.alphabetical()
+        by_piece = {}
+        for length, orders in self._by_piece.items():
+            filtered = [np.frombuffer(order, np.uint32) for order in orders]
+            by_piece[length] = tuple(array("I", new_number[order[held[order]]].astype(np.uint32).tobytes())
+                                     for order in filtered)
+        return Vocabulary.restore(_pick(self.terms, np.flatnonzero(held)), array("I", frequency.astype(np.uint32).tobytes()),
+                                  new_number[alphabetical[held[alphabetical]]], by_piece)
 
     def _piece_key(self, start: int, end: int):
         terms = self.terms

@@ -278,7 +278,29 @@ def _schema_v4(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3, _schema_v4)
+def _schema_v5(conn: sqlite3.Connection) -> None:
+    """The search index kept with the library: each trial row carries the generation of the
+    import that wrote its current version (``meta.generation`` counts imports that changed
+    something), and ``search_base`` holds the index over the trials up to one generation, as
+    arrays (see `trialtui.library_index`). A start loads that base and indexes only the trials
+    written since; rows from before this schema are generation 0, so the first start builds it."""
+    _execute_script(
+        conn,
+        """
+        ALTER TABLE trials ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX trials_generation ON trials (generation);
+        CREATE TABLE search_base (
+            part TEXT NOT NULL,
+            chunk INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (part, chunk)
+        ) WITHOUT ROWID
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3, _schema_v4,
+                                                                   _schema_v5)
 """Migration ``n`` (1-based) brings a database from version ``n - 1`` to ``n``; never edit one
 that has shipped, append a new one."""
 

@@ -219,6 +219,18 @@ def _prepare(trial: Trial) -> _PreparedRecord:
     )
 
 
+def _whole_digest(head: str, tail: bytes) -> TrialDigest:
+    """A stored digest decoded at once (the few written since the search base was made)."""
+    values = [*json.loads(head), LIBRARY_ORIGIN, *json.loads(zlib.decompress(tail))]
+    named = dict(zip((*HEAD_FIELDS, "origin", *TAIL_FIELDS), values, strict=True))
+    return TrialDigest(**{name: _stored(named[name]) for name in DIGEST_FIELDS})
+
+
+def _generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def load_record(record: bytes) -> Trial:
     """A stored version's full record."""
     return Trial.model_validate_json(zlib.decompress(record))
@@ -264,6 +276,7 @@ class Library:
         added = updated = unchanged = older = 0
         imported_at = utc_now()
         with self.db.transaction() as conn:
+            generation = _generation(conn) + 1  # stamped on every row this batch writes
             for item in prepared:
                 current = conn.execute(
                     "SELECT t.current_version, t.last_update_posted, v.content_hash"
@@ -275,9 +288,9 @@ class Library:
                 if current is None:
                     conn.execute(
                         "INSERT INTO trials"
-                        " (trial_id, current_version, last_update_posted, digest_head, digest_tail)"
-                        " VALUES (?, 1, ?, ?, ?)",
-                        (item.trial_id, item.last_update_posted, item.digest_head, item.digest_tail),
+                        " (trial_id, current_version, last_update_posted, digest_head, digest_tail, generation)"
+                        " VALUES (?, 1, ?, ?, ?, ?)",
+                        (item.trial_id, item.last_update_posted, item.digest_head, item.digest_tail, generation),
                     )
                     self._insert_version(conn, item, 1, imported_at, origin)
                     added += 1
@@ -291,11 +304,13 @@ class Library:
                     self._insert_version(conn, item, number + 1, imported_at, origin)
                     conn.execute(
                         "UPDATE trials SET current_version = ?, last_update_posted = ?,"
-                        " digest_head = ?, digest_tail = ? WHERE trial_id = ?",
+                        " digest_head = ?, digest_tail = ?, generation = ? WHERE trial_id = ?",
                         (number + 1, item.last_update_posted, item.digest_head, item.digest_tail,
-                         item.trial_id),
+                         generation, item.trial_id),
                     )
                     updated += 1
+            if added or updated:
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (str(generation),))
         return ImportReport(added=added, updated=updated, unchanged=unchanged, older=older)
 
     @staticmethod
@@ -393,12 +408,27 @@ class Library:
         # sorted here: ORDER BY would make SQLite walk every trial in id order
         return sorted(row[0] for row in self.db.query(CHANGED_SQL))
 
-    def fingerprint(self) -> str:
-        """Changes whenever a trial is added, updated or removed (or the stored digest layout
-        changes): names the trials a saved search index was built over."""
-        trials = self.db.query("SELECT count(*), total(current_version), max(rowid) FROM trials")[0]
-        versions = self.db.query("SELECT count(*), max(rowid), max(imported_at) FROM trial_versions")[0]
-        return f"{DIGEST_LAYOUT}|{tuple(trials)}|{tuple(versions)}"
+    def generation(self) -> int:
+        """How many imports changed the library: each stamps the trials it wrote with its number."""
+        with self.db.reading() as conn:
+            return _generation(conn)
+
+    def written_since(self, generation: int, also: Iterable[str] = (),
+                      until: int | None = None) -> tuple[list[TrialDigest], int]:
+        """The whole digests of the trials written after `generation` (and of those of `also`
+        the library holds), up to generation `until` if given, in id order; and the generation
+        the library is at as of them: one statement, so one snapshot (an import committing
+        meanwhile is in all of it or none)."""
+        also = list(also)
+        rows = self.db.query(
+            "SELECT trial_id, generation, digest_head, digest_tail FROM trials"
+            f" WHERE (generation > ? OR trial_id IN ({','.join('?' * len(also))})) AND generation <= ?"
+            " ORDER BY trial_id", (generation, *also, until if until is not None else 2**62))
+        newest = max([generation, *(stamp for _, stamp, _, _ in rows)]) if until is None else until
+        return [_whole_digest(head, tail) for _, _, head, tail in rows], newest
+
+    def count_written_since(self, generation: int) -> int:
+        return self.db.query("SELECT count(*) FROM trials WHERE generation > ?", (generation,))[0][0]
 
     def count(self) -> int:
         return self.db.query("SELECT count(*) FROM trials")[0][0]
@@ -428,3 +458,4 @@ class Library:
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('digest_layout', ?)", (DIGEST_LAYOUT,)
             )
+            conn.execute("DELETE FROM search_base")  # made from the old digests: built again

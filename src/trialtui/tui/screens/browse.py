@@ -87,6 +87,12 @@ class BrowseScreen(ReviewActions, Screen):
         """The search index is built: queries typed while it was building can run now."""
 
     @dataclass
+    class IndexNote(Message):
+        """Why the search index is being built whole (the status line says so meanwhile)."""
+
+        line: str
+
+    @dataclass
     class LoadFailed(Message):
         reason: str
 
@@ -144,6 +150,9 @@ class BrowseScreen(ReviewActions, Screen):
     _status_awaits_index = False
     """The status line says the search index is being built (and should stop saying so)."""
 
+    _index_note = ""
+    """Why the index is being built whole, when it is (`IndexNote`)."""
+
     _list_line = ""
     _patient_line = ""
     """The status line's two parts: what is listed, and how the patient fits the listed trials."""
@@ -173,7 +182,7 @@ class BrowseScreen(ReviewActions, Screen):
         first = (lambda catalog, total: self.post_message(self.FirstRows(catalog, total))) if first_rows else None
         try:
             catalog = session.load(progress=lambda stage, n: self.post_message(self.LoadProgress(stage, n)),
-                                   first=first, first_rows=first_rows)
+                                   first=first, first_rows=first_rows, search=True)
         except Exception as err:  # noqa: BLE001 - one line for the user, never a traceback
             self.post_message(self.LoadFailed(f"{type(err).__name__}: {err}"))
             return
@@ -181,9 +190,20 @@ class BrowseScreen(ReviewActions, Screen):
 
     @work(thread=True, exclusive=True, group="index")
     def _build_index(self) -> None:
-        """Started once the list is on screen, so building the index never delays it."""
-        self.app.session.build_index()
+        """Started once the list is on screen, so making the index never delays it. A library's
+        index built whole (no stored one, or one of an older trialtui) is then kept in it."""
+        session = self.app.session
+        session.build_index(say=lambda line: self.post_message(self.IndexNote(line)))
         self.post_message(self.IndexReady())
+        session.keep_index()
+
+    @work(thread=True, exclusive=True, group="load")
+    def _take_changes(self, keep: str | None = None) -> None:
+        """After a fetch or an update: the trials it wrote put in the list and the index in place."""
+        session = self.app.session
+        session.take_library_changes()
+        self.post_message(self.Loaded(session.catalog, keep))
+        session.keep_index()  # a new base once many trials were applied on top of the stored one
 
     def on_browse_screen_load_progress(self, message: LoadProgress) -> None:
         self._status(f"Loading trials: {message.stage} {message.count:,}…")
@@ -238,6 +258,11 @@ class BrowseScreen(ReviewActions, Screen):
                             "(stored by an older trialtui)…", timeout=6)
             self._derive_line = f" · deriving thresholds {message.done:,} of {message.total:,}…"
         self.query_one("#list-status", Static).update(self._list_line + self._patient_line + self._derive_line)
+
+    def on_browse_screen_index_note(self, message: IndexNote) -> None:
+        self._index_note = message.line
+        if self._status_awaits_index:
+            self._status(f"{len(self.app.session.catalog):,} trials ({message.line}…)", awaits_index=True)
 
     def on_browse_screen_index_ready(self) -> None:
         query = self.query_one("#search", Input).value
@@ -322,7 +347,7 @@ class BrowseScreen(ReviewActions, Screen):
             what = f" “{query.strip()}”" if query.strip() else " the filters"
             self._status(f"{len(rows):,} of {total:,} trials match{what}")
         elif not session.searchable:
-            self._status(f"{total:,} trials (indexing them for search…)", awaits_index=True)
+            self._status(f"{total:,} trials ({self._index_note or 'indexing them for search'}…)", awaits_index=True)
         else:
             self._status(f"{total:,} trials")
         if not digests:
@@ -495,7 +520,7 @@ class BrowseScreen(ReviewActions, Screen):
             if self.app.session.data:
                 self.notify("Stored in your library: start trialtui without --data to browse it.", timeout=6)
             elif result.added or result.updated:
-                self._load()
+                self._take_changes()
 
         self.app.push_screen(FetchDialog(self.app.session.library), fetched)
 
@@ -523,7 +548,10 @@ class BrowseScreen(ReviewActions, Screen):
         from trialtui.tui.screens.changes import ChangesScreen
 
         def closed(trial_id: str | None) -> None:
-            self._load(keep=trial_id)
+            if self.app.session.data:  # the files named may have changed: read them again
+                self._load(keep=trial_id)
+            else:
+                self._take_changes(keep=trial_id)
 
         self.app.push_screen(ChangesScreen(), closed)
 
