@@ -235,3 +235,34 @@ async def test_the_filter_dialog_lists_trials_near_a_place_nearest_first():
         await pilot.pause()
         overview = text_of(screen.query_one("#body-overview", Static))
         assert "Nearest site: " in overview and "Dongguan, Guang, China — 0.0 km (placed by its city)" in overview
+
+
+async def test_the_list_names_its_nearest_first_order_and_sorts_it_both_ways():
+    from trialtui.tui.dialogs.filter_dialog import FilterDialog
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        await pilot.press("f")
+        assert isinstance(app.screen, FilterDialog)
+        app.screen.query_one("#filter-near", Input).value = "Boston, MA"
+        app.screen.query_one("#filter-within", Input).value = "20000km"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "Distance" in trials.render_line(0).text)
+
+        def shown() -> list[float]:
+            return [float(trials.render_line(y).text.split(" km")[0].split()[-1].replace(",", ""))
+                    for y in range(1, len(trials.digests) + 1)]
+
+        assert "Distance ▲" in trials.render_line(0).text
+        nearest_first = shown()
+        assert len(nearest_first) > 1 and nearest_first == sorted(nearest_first) and len(set(nearest_first)) > 1
+        trials.focus()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "Distance ▼" in trials.render_line(0).text)
+        assert shown() == sorted(nearest_first, reverse=True)
+        trials.sort_by("")  # the palette's "sort by relevance": a distance filter's own order
+        await pilot.pause()
+        assert "Distance ▲" in trials.render_line(0).text and shown() == nearest_first
