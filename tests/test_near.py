@@ -100,9 +100,8 @@ def test_an_ambiguous_place_is_named_and_an_unknown_one_refused(capsys):
     assert status == 2 and "distance 'far' is not like 50km or 30mi" in err
 
 
-def test_legacy_xml_sites_are_placed_by_their_city(shared_data, tmp_path):
-    from trialtui.distances import nearest_site
-
+def boston_xml(shared_data, folder: Path) -> Path:
+    """A legacy XML record whose every site is in Boston, Massachusetts, with no coordinates."""
     with tarfile.open(shared_data / "ctgov-legacy-xml-subset.tar.gz") as archive:
         for member in archive.getmembers():
             if not member.name.endswith(".xml"):
@@ -111,15 +110,74 @@ def test_legacy_xml_sites_are_placed_by_their_city(shared_data, tmp_path):
             cities = {(a.findtext("city"), a.findtext("state"), a.findtext("country"))
                       for a in root.iter("address")}
             if cities == {("Boston", "Massachusetts", "United States")}:
-                target = tmp_path / "boston.xml"
+                target = folder / "boston.xml"
                 target.write_bytes(archive.extractfile(member).read())
-                break
+                return target
+    raise AssertionError("no legacy record with its sites in Boston only")
+
+
+def shipped_boston() -> tuple[float, float]:
+    """Boston, Massachusetts, as the shipped gazetteer extract gives it."""
     shipped = json.loads(gzip.decompress((Path(trialtui.__file__).parent / "data" / "gazetteer.json.gz").read_bytes()))
-    boston = next({"latitude": c[1], "longitude": c[2]} for c in shipped["cities"] if c[0] == "Boston" and c[3] == "US")
-    trial = load_paths([target]).trials[0]
+    return next((c[1], c[2]) for c in shipped["cities"] if c[0] == "Boston" and c[3] == "US")
+
+
+LEXINGTON = (42.4440, -71.2290)
+
+
+def test_legacy_xml_sites_are_placed_by_their_city(shared_data, tmp_path):
+    from trialtui.distances import nearest_site
+
+    trial = load_paths([boston_xml(shared_data, tmp_path)]).trials[0]
     assert all(loc.latitude is None for loc in trial.locations)
-    found = nearest_site(trial, 42.4440, -71.2290)  # Lexington, MA
-    assert abs(found.km - haversine((42.4440, -71.2290), (boston["latitude"], boston["longitude"]))) < 0.01
+    found = nearest_site(trial, *LEXINGTON)
+    assert abs(found.km - haversine(LEXINGTON, shipped_boston())) < 0.01
+
+
+def test_an_imported_record_is_listed_near_its_city(shared_data, tmp_path, capsys, library):
+    """The library places a site without coordinates when the record is imported: its digest
+    holds the gazetteer's point, and `list --near` reads it from there."""
+    target = boston_xml(shared_data, tmp_path)
+    trial_id = load_paths([target]).trials[0].trial_id
+    status, out, err = run(capsys, "import", str(target))
+    assert status == 0, err
+    (stored,) = library.digests()
+    assert stored.site_points == tuple(round(v, 5) for v in shipped_boston())
+    status, out, err = run(capsys, "list", "--near", "42.444,-71.229", "--within", "20km", "--json")
+    assert status == 0, err
+    (row,) = [r for r in json.loads(out) if r["trial_id"] == trial_id]
+    assert abs(row["nearest_km"] - haversine(LEXINGTON, shipped_boston())) < 0.006  # printed to 10 m
+
+
+def test_the_seeds_are_read_without_the_gazetteer():
+    """Every start reads the seeds, some of whose sites have no coordinates: placing them waits
+    for a distance filter, so a start never loads the gazetteer."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from trialtui.catalog import load_files; from trialtui.paths import seeds_dir;"
+            "catalog = load_files([seeds_dir()]);"
+            "print(sum(loc.latitude is None for t in catalog.trials() for loc in t.locations),"
+            " 'trialtui.places' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    unplaced, loaded_places = done.stdout.split()
+    assert int(unplaced) > 0 and loaded_places == "False"
+
+
+def test_the_list_and_the_detail_give_one_distance(shared_data, tmp_path):
+    """The list's distance (every trial's sites at once) and the detail's nearest site (one
+    record read whole) are the same number, for sites with coordinates and sites placed."""
+    from trialtui.distances import Near, nearest_site
+    from trialtui.places import resolve_place
+    from trialtui.session import ReviewSession
+
+    session = ReviewSession(data=[shared_data / "ctgov-v2" / "studies.v2.jsonl.gz", boston_xml(shared_data, tmp_path)])
+    session.load()
+    near = Near(resolve_place("Boston, MA"), 80.0)
+    listed = session.near(near)
+    assert len(listed) > 20
+    for trial_id, km in listed.items():
+        assert nearest_site(session.trial(trial_id), *BOSTON).km == km, trial_id
 
 
 def test_a_site_in_an_ambiguous_city_is_never_near():
@@ -170,10 +228,41 @@ async def test_the_filter_dialog_lists_trials_near_a_place_nearest_first():
         trials = screen.query_one(TrialList)
         await wait_for(pilot, lambda: len(trials.digests) < 5)
         assert sorted(d.trial_id for d in trials.digests) == ["NCT06836505", "TT-6105b303ddf7"]
-        assert "Distance" in trials.render_line(0).text
+        assert "Distance ▲" in trials.render_line(0).text  # nearest first
         assert "0.0 km" in trials.render_line(1).text and "0.0 km" in trials.render_line(2).text
         assert text_of(screen.query_one("#filters", Static)) == "Filters: within 30 km of Dongguan, China"
         trials.highlight("NCT06836505")
         await pilot.pause()
         overview = text_of(screen.query_one("#body-overview", Static))
         assert "Nearest site: " in overview and "Dongguan, Guang, China — 0.0 km (placed by its city)" in overview
+
+
+async def test_the_list_names_its_nearest_first_order_and_sorts_it_both_ways():
+    from trialtui.tui.dialogs.filter_dialog import FilterDialog
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        trials = screen.query_one(TrialList)
+        trials.focus()
+        await pilot.press("f")
+        assert isinstance(app.screen, FilterDialog)
+        app.screen.query_one("#filter-near", Input).value = "Boston, MA"
+        app.screen.query_one("#filter-within", Input).value = "20000km"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "Distance" in trials.render_line(0).text)
+
+        def shown() -> list[float]:
+            return [float(trials.render_line(y).text.split(" km")[0].split()[-1].replace(",", ""))
+                    for y in range(1, len(trials.digests) + 1)]
+
+        assert "Distance ▲" in trials.render_line(0).text
+        nearest_first = shown()
+        assert len(nearest_first) > 1 and nearest_first == sorted(nearest_first) and len(set(nearest_first)) > 1
+        trials.focus()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "Distance ▼" in trials.render_line(0).text)
+        assert shown() == sorted(nearest_first, reverse=True)
+        trials.sort_by("")  # the palette's "sort by relevance": a distance filter's own order
+        await pilot.pause()
+        assert "Distance ▲" in trials.render_line(0).text and shown() == nearest_first

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from heapq import merge
 from operator import attrgetter
 from pathlib import Path
 
-from trialtui.digest import TrialDigest, digest_trial
+from trialtui.digest import TrialDigest, digest_sites, digest_trial
 from trialtui.ingest import LoadProblem, load_paths
 from trialtui.models import Trial
 from trialtui.paths import seeds_dir
@@ -91,6 +91,14 @@ class Catalog:
             by_id.update((digest.trial_id, digest) for digest in shown)
         return shown
 
+    def placed_digests(self) -> list[TrialDigest]:
+        """The digests with every site the gazetteer can place among their points: a library's
+        were placed when imported; the files' (held whole here, digested without the gazetteer
+        by `load_files`) are placed now."""
+        records = self._records
+        return [d if (record := records.get(d.trial_id)) is None
+                else replace(d, site_points=digest_sites(record.locations)) for d in self.digests]
+
     def trials(self) -> Iterable[Trial]:
         for d in self.digests:
             record = self.trial(d.trial_id)
@@ -120,7 +128,7 @@ def load_files(paths: Sequence[str | Path], progress: Progress | None = None, or
     report = (lambda n: progress("reading files", n)) if progress else None
     result = load_paths(paths, on_progress=report)
     records = {t.trial_id: t for t in result.trials}
-    digests = [digest_trial(t, origin or t.source.path) for t in result.trials]
+    digests = [digest_trial(t, origin or t.source.path, place=False) for t in result.trials]
     return Catalog(digests=_merge(digests), problems=list(result.problems), _records=records)
 
 

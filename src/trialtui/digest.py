@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import astuple, dataclass, fields
 
-from trialtui.models import Trial
+from trialtui.models import Location, Trial
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
 _UNIT_YEARS = {
@@ -71,10 +71,9 @@ class TrialDigest:
     """Sponsors' agency classes, lead sponsor's first: ``NIH``, ``INDUSTRY``, ``OTHER``..."""
     has_results: bool | None = None
     site_points: tuple[float, ...] = ()
-    """The sites' coordinates as the record gives them, flat: lat, lon, lat, lon..."""
-    site_cities: tuple[str, ...] = ()
-    """"city\tstate\tcountry" of each site without coordinates (placed by the gazetteer when a
-    distance filter needs it: `distances.SiteMap`)."""
+    """Each placed site's point once, flat: lat, lon, lat, lon... (`places.site_point`: the
+    record's coordinates, else the gazetteer's for its city), so a distance filter only gathers
+    them (`distances.SiteMap`)."""
 
     def to_json(self) -> str:
         """A compact JSON array in field order (what the library stores)."""
@@ -89,26 +88,34 @@ class TrialDigest:
 DIGEST_FIELDS = tuple(f.name for f in fields(TrialDigest))
 
 
-def digest_sites(locations) -> tuple[tuple[float, ...], tuple[str, ...]]:
-    """The digest's `site_points` and `site_cities`: the points the records give (5 decimals,
-    about a metre), and each other site's city, state and country, once each."""
-    points: list[float] = []
-    cities: dict[str, None] = {}
-    for loc in locations:
-        if loc.latitude is not None and loc.longitude is not None:
-            points += (round(loc.latitude, 5), round(loc.longitude, 5))
-        elif loc.city.strip() and loc.country.strip():
-            cities["\t".join(v.replace("\t", " ").strip() for v in (loc.city, loc.state, loc.country))] = None
-    return tuple(points), tuple(cities)
+def site_point(loc: Location, place: bool = True) -> tuple[float, float] | None:
+    """Where a site is, to 5 decimals (about a metre): its record's coordinates, else (with
+    `place`) where the gazetteer puts its city, else None. The list's distances and the detail's
+    are both measured from these points, so they agree."""
+    if loc.latitude is not None and loc.longitude is not None:
+        return round(loc.latitude, 5), round(loc.longitude, 5)
+    if not place:
+        return None
+    from trialtui.places import place_site  # the gazetteer: read only for a site without coordinates
+
+    point = place_site(loc.city.strip(), loc.state.strip(), loc.country.strip())
+    return None if point is None else (round(point[0], 5), round(point[1], 5))
+
+
+def digest_sites(locations, place: bool = True) -> tuple[float, ...]:
+    """The digest's `site_points`. Without `place`, only the points the records give: the files
+    the app loads at every start (the seeds) are digested so, the gazetteer unread, and their
+    other sites placed when a distance filter first needs them."""
+    points = dict.fromkeys(point for loc in locations if (point := site_point(loc, place)) is not None)
+    return tuple(value for point in points for value in point)
 
 
 def _unique(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
 
 
-def digest_trial(trial: Trial, origin: str = "") -> TrialDigest:
-    """Reduce a full record to its digest."""
-    site_points, site_cities = digest_sites(trial.locations)
+def digest_trial(trial: Trial, origin: str = "", place: bool = True) -> TrialDigest:
+    """Reduce a full record to its digest; `place`: see `digest_sites`."""
     drugs = _unique(
         name for iv in trial.interventions for name in (iv.name, *iv.other_names)
     )
@@ -144,6 +151,5 @@ def digest_trial(trial: Trial, origin: str = "") -> TrialDigest:
         intervention_types=_unique(iv.type for iv in trial.interventions),
         funder_types=_unique(s.agency_class for s in sorted(trial.sponsors, key=lambda s: s.role != "lead")),
         has_results=trial.has_results,
-        site_points=site_points,
-        site_cities=site_cities,
+        site_points=digest_sites(trial.locations, place),
     )

@@ -1,10 +1,11 @@
 """Trials near a place: each trial's sites as points, the great-circle distance to the nearest one.
 
 A site is where its record puts it (API v2 ``geoPoint``), else where the gazetteer places its city
-(`places.place_site`); a site neither gives is never near anything. The digest keeps the points a
-record gives and the cities of the sites it does not (`site_points`), so the gazetteer is read only
-when a distance filter is first used. `SiteMap` holds every trial's points in three numpy arrays
-(CSR: trial → its sites' float32 latitudes and longitudes) and measures them all at once.
+(`places.place_site`); a site neither gives is never near anything. The digest keeps every placed
+site's point (`digest.site_point`, placed when the digest is made), so a distance filter's first use
+only gathers them: `SiteMap` holds every trial's points in three numpy arrays (CSR: trial → its
+sites' latitudes and longitudes) and measures them all at once, in the same float64 arithmetic as
+one trial's `nearest_site`, so the list and the detail show one distance.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
-from trialtui.digest import TrialDigest
+from trialtui.digest import TrialDigest, site_point
 from trialtui.models import Location, Trial
-from trialtui.places import PlaceChoice, place_site
+from trialtui.places import PlaceChoice
 
 EARTH_KM = 6371.0088
 """Mean Earth radius (IUGG)."""
@@ -76,13 +78,6 @@ def haversine_km(lat1, lon1, lat2, lon2):
     return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def site_point(loc: Location) -> tuple[float, float] | None:
-    """Where a site is: its own coordinates, else its city's, else None."""
-    if loc.latitude is not None and loc.longitude is not None:
-        return loc.latitude, loc.longitude
-    return place_site(loc.city.strip(), loc.state.strip(), loc.country.strip())
-
-
 @dataclass(frozen=True)
 class NearestSite:
     location: Location
@@ -90,15 +85,15 @@ class NearestSite:
 
 
 def nearest_site(trial: Trial, latitude: float, longitude: float) -> NearestSite | None:
-    """The trial's site nearest the point, or None when no site can be placed."""
-    best = None
-    for loc in trial.locations:
-        point = site_point(loc)
-        if point is not None:
-            km = float(haversine_km(latitude, longitude, *point))
-            if best is None or km < best.km:
-                best = NearestSite(loc, km)
-    return best
+    """The trial's site nearest the point, or None when no site can be placed; measured as
+    `SiteMap.within` measures (the same points, arrays of them), so to the same number."""
+    placed = [(loc, point) for loc in trial.locations if (point := site_point(loc)) is not None]
+    if not placed:
+        return None
+    points = np.array([point for _, point in placed])
+    distance = haversine_km(latitude, longitude, points[:, 0], points[:, 1])
+    best = int(np.argmin(distance))
+    return NearestSite(placed[best][0], float(distance[best]))
 
 
 def site_label(loc: Location) -> str:
@@ -111,29 +106,20 @@ class SiteMap:
 
     def __init__(self, digests: Sequence[TrialDigest]) -> None:
         self.trial_ids = [d.trial_id for d in digests]
-        counts = np.zeros(len(digests), np.int64)
-        flat: list[float] = []
-        for at, digest in enumerate(digests):
-            before = len(flat)
-            flat += digest.site_points
-            for city in digest.site_cities:
-                point = place_site(*city.split("\t"))
-                if point is not None:
-                    flat += point
-            counts[at] = (len(flat) - before) // 2
-        points = np.array(flat, np.float32).reshape(-1, 2)
-        self.lat = np.ascontiguousarray(points[:, 0])
-        self.lon = np.ascontiguousarray(points[:, 1])
+        sizes = np.fromiter((len(d.site_points) for d in digests), np.int64, len(digests))
+        points = np.fromiter(chain.from_iterable(d.site_points for d in digests), np.float64, int(sizes.sum()))
+        self.lat = np.ascontiguousarray(points[0::2])
+        self.lon = np.ascontiguousarray(points[1::2])
         self.start = np.zeros(len(digests) + 1, np.int64)
-        np.cumsum(counts, out=self.start[1:])
+        np.cumsum(sizes // 2, out=self.start[1:])
 
     def within(self, latitude: float, longitude: float, km: float) -> dict[str, float]:
         """Trial id → km to its nearest site, for every trial with a site within `km`."""
         if not len(self.lat):
             return {}
         band = km / 111.0 + 0.01  # a degree of latitude is at least 110.57 km: none nearer outside
-        close = np.flatnonzero(np.abs(self.lat - np.float32(latitude)) <= band)
-        distance = haversine_km(np.float32(latitude), np.float32(longitude), self.lat[close], self.lon[close])
+        close = np.flatnonzero(np.abs(self.lat - latitude) <= band)
+        distance = haversine_km(latitude, longitude, self.lat[close], self.lon[close])
         keep = distance <= km
         close, distance = close[keep], distance[keep]
         trials = np.searchsorted(self.start, close, side="right") - 1  # ascending, as `close` is

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -137,9 +138,18 @@ class Gazetteer:
                 and (state is None or self.cities[at].state == state)]
 
 
-@cache
+_READING = threading.Lock()
+
+
 def gazetteer() -> Gazetteer:
-    """Read once per process (a few tenths of a second), when a place is first asked for."""
+    """Read once per process (a few tenths of a second), when a place is first asked for; a
+    thread asking meanwhile waits for that one reading."""
+    with _READING:
+        return _read()
+
+
+@cache
+def _read() -> Gazetteer:
     return Gazetteer()
 
 

@@ -342,9 +342,9 @@ class ReviewSession:
         if self._sites is None or self._sites[0] is not self.catalog:
             catalog = self.catalog
             try:
-                sites = SiteMap(catalog.digests)
+                sites = SiteMap(catalog.placed_digests())
             except (StoreError, sqlite3.DatabaseError):  # damage met while reading the sites
-                sites = SiteMap([d for d in catalog.digests if d.origin != LIBRARY_ORIGIN])
+                sites = SiteMap([d for d in catalog.placed_digests() if d.origin != LIBRARY_ORIGIN])
             self._sites = (catalog, sites)
         place = near.choice.place
         return self._sites[1].within(place.latitude, place.longitude, near.km)

@@ -7,13 +7,17 @@ scroll and the buttons stay in view."""
 
 from __future__ import annotations
 
-from textual import on
+from dataclasses import dataclass
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
+from textual.worker import get_current_worker
 
 from trialtui.countries import complete_country, resolve_country
 from trialtui.list_filters import (
@@ -156,17 +160,34 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                 note = f"→ {choice.country}"
         self.query_one("#filter-country-note", Static).update(note)
 
+    @dataclass
+    class PlaceRead(Message):
+        """What a typed place is read as, said in a line."""
+
+        typed: str
+        note: str
+
     @on(Input.Changed, "#filter-near")
     def _place_typed(self, event: Input.Changed) -> None:
-        """Name the place the typed text is read as, and the others of that name."""
+        self._read_place(event.value)
+
+    @work(thread=True, exclusive=True, group="place")
+    def _read_place(self, typed: str) -> None:
+        """Name the place the typed text is read as, and the others of that name: off the UI
+        thread, as the first place read loads the gazetteer."""
         note = ""
-        if event.value.strip():
+        if typed.strip():
             try:
-                choice = resolve_place(event.value)
+                choice = resolve_place(typed)
                 note = choice.note() or choice.place.name
             except PlaceError as err:
                 note = str(err)[:1].upper() + str(err)[1:]
-        self.query_one("#filter-near-note", Static).update(note)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PlaceRead(typed, note))
+
+    def on_filter_dialog_place_read(self, message: PlaceRead) -> None:
+        if message.typed == self.query_one("#filter-near", Input).value:
+            self.query_one("#filter-near-note", Static).update(message.note)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#filter-apply")

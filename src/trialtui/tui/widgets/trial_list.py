@@ -201,7 +201,9 @@ class TrialList(ScrollView, can_focus=True):
 
     def set_distances(self, distances: dict[str, float] | None, unit: str = "km") -> None:
         """Each trial's distance to its nearest site (km) for a Distance column after the trial
-        ID, shown in `unit`; None: no such column. Set before `set_rows`, which sorts."""
+        ID, shown in `unit`; None: no such column. Set before `set_rows`, which sorts. The rows
+        of a distance filter come nearest first, so their own order is the distance column's,
+        ascending, and says so (the arrow on its header)."""
         if distances is None:
             self._columns, self._by_key = COLUMNS, BY_KEY
             if self.sort_key == "distance":
@@ -213,9 +215,11 @@ class TrialList(ScrollView, can_focus=True):
             km = distances.get(row.digest.trial_id)
             return "—" if km is None else format_distance(km, unit)
 
-        distance = Column("distance", "Distance", 9, "distance", text, lambda d: distances.get(d.trial_id), right=True)
+        distance = Column("distance", "Distance", 10, "distance", text, lambda d: distances.get(d.trial_id), right=True)
         self._columns = (*COLUMNS[:2], distance, *COLUMNS[2:])
         self._by_key = {column.key: column for column in self._columns}
+        if not self.sort_key:
+            self.sort_key, self.sort_reverse = "distance", False
 
     def _row(self, digest: TrialDigest) -> ListRow:
         return self._decorated.get(digest.trial_id) or ListRow(digest, review_rank=self._plain_rank)
@@ -304,8 +308,10 @@ class TrialList(ScrollView, can_focus=True):
             self.post_message(self.NotAllListed("Sorting"))
             return
         keep = self.current.digest.trial_id if self.current else None
+        if not key and "distance" in self._by_key:  # the order given: nearest first
+            key, reverse = "distance", False
         self.sort_key, self.sort_reverse = key, reverse and bool(key)
-        if not key:
+        if key in ("", "distance"):  # equally near trials in the order given
             self._digests = list(self._given)
         self._apply_sort()
         index = self.index_of(keep) if keep else 0
