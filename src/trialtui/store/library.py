@@ -22,10 +22,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
-from trialtui.models import Trial
 from trialtui.store.database import Database, connect_read_only, utc_now
+
+if TYPE_CHECKING:
+    from trialtui.models import Trial
 
 LIBRARY_ORIGIN = "library"
 """The digest origin of library trials, as the list shows it."""
@@ -245,6 +248,8 @@ def _prepare(trial: Trial) -> _PreparedRecord:
 
 
 def _load(record: bytes) -> Trial:
+    from trialtui.models import Trial
+
     return Trial.model_validate_json(zlib.decompress(record))
 
 

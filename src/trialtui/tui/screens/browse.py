@@ -20,7 +20,6 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from trialtui.catalog import Catalog
-from trialtui.patient_check import FIT_BADGES, PatientEntry
 from trialtui.review import review_rank
 from trialtui.sections import counted
 from trialtui.session import ResultRows
@@ -490,6 +489,7 @@ class BrowseScreen(ReviewActions, Screen):
             super().action_export_list()
 
     def action_patient(self) -> None:
+        from trialtui.patient_check import PatientEntry
         from trialtui.tui.dialogs.patient_dialog import CLEAR, PatientDialog
 
         if self._waits_for_list("The patient check"):
@@ -577,7 +577,7 @@ class BrowseScreen(ReviewActions, Screen):
         fit = session.known_fit(trial_id)
         review = session.reviews.get(trial_id)
         return (("◆" if trial_id in session.marked else "") + (review_badges(review) if review else "")
-                + (FIT_BADGES[fit.overall] if fit else "") + ("Δ" if trial_id in session.changed else ""))
+                + (_fit_badge(fit) if fit else "") + ("Δ" if trial_id in session.changed else ""))
 
     # the review mixin's hooks ---------------------------------------------------------------------
 
@@ -669,3 +669,10 @@ class BrowseScreen(ReviewActions, Screen):
             first = "largest or newest first" if column.largest_first else "ascending"
             yield SystemCommand(f"List: sort by {column.name}", f"{first.capitalize()}; the column shows whatever the width",
                                 partial(trials.sort_by, column.key, column.largest_first))
+
+
+def _fit_badge(fit) -> str:
+    """The patient check's verdict glyph (its module is imported with the first check, not at start)."""
+    from trialtui.patient_check import FIT_BADGES
+
+    return FIT_BADGES[fit.overall]
