@@ -148,7 +148,8 @@ class BrowseScreen(ReviewActions, Screen):
         self.query_one("#filters", Static).display = False
         self.query_one(TrialDetail).show_nothing("Loading…")
         self.query_one(TrialList).focus()
-        self._load(first_rows=self.FIRST_ROWS)
+        # after the first frame: reading the trials on a worker would compete with drawing it
+        self.call_after_refresh(self._load, first_rows=self.FIRST_ROWS)
 
     # loading -------------------------------------------------------------------------------------
 
