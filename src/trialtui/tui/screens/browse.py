@@ -139,6 +139,9 @@ class BrowseScreen(ReviewActions, Screen):
     """The status line's two parts: what is listed, and how the patient fits the listed trials."""
 
     _fit_run = 0
+
+    _detail_shown = False
+    """A record has been shown in the detail (the first waits for the list to be drawn)."""
     """The latest patient check over the list; batches of an older one are only drawn."""
 
     def on_resize(self, event: events.Resize) -> None:
@@ -324,7 +327,17 @@ class BrowseScreen(ReviewActions, Screen):
     # showing a trial -----------------------------------------------------------------------------
 
     def on_trial_list_highlighted(self, message: TrialList.Highlighted) -> None:
+        if not self._detail_shown:
+            # The list's first rows are drawn before the first record is: its thresholds import the extractor.
+            self._detail_shown = True
+            self.call_after_refresh(self._show_current)
+            return
         self.show_trial(message.trial_id)
+
+    def _show_current(self) -> None:
+        current = self.query_one(TrialList).current
+        if current is not None:
+            self.show_trial(current.digest.trial_id)
 
     def on_trial_list_selected(self, message: TrialList.Selected) -> None:
         self.query_one("#section-body").focus()
