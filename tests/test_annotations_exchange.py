@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from trialtui.store import Annotations, Database, ExchangeError
-from trialtui.store.exchange import read_records
+from trialtui.store import Annotations, Database
+from trialtui.store.exchange import ExchangeError, read_records
 
 
 @pytest.fixture

@@ -15,12 +15,15 @@ from functools import cached_property
 from heapq import merge
 from operator import attrgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialtui.digest import TrialDigest, digest_sites, digest_trial
-from trialtui.ingest import LoadProblem, load_paths
-from trialtui.models import Trial
 from trialtui.paths import seeds_dir
 from trialtui.store import Library, StoreDamaged, StoreError
+
+if TYPE_CHECKING:
+    from trialtui.ingest import LoadProblem
+    from trialtui.models import Trial
 
 Progress = Callable[[str, int], None]
 """Called with a stage name and a running count while the catalog loads."""
@@ -125,6 +128,8 @@ def _merge(digests: Iterable[TrialDigest]) -> list[TrialDigest]:
 
 def load_files(paths: Sequence[str | Path], progress: Progress | None = None, origin: str = "") -> Catalog:
     """A catalog of exactly these files or folders (``--data``)."""
+    from trialtui.ingest import load_paths  # the readers and pydantic, once the app has drawn
+
     report = (lambda n: progress("reading files", n)) if progress else None
     result = load_paths(paths, on_progress=report)
     records = {t.trial_id: t for t in result.trials}
@@ -176,6 +181,8 @@ def load_default(library: Library, progress: Progress | None = None, first: Firs
     When the catalog will hold more than `first_rows` trials, `first` gets those first (read in
     milliseconds) before the whole library is read (a second or more). A damaged library is one
     problem line, and the seeds are still shown (with what of the library still reads)."""
+    from trialtui.ingest import LoadProblem
+
     seeds = load_files([seeds_dir()], progress, origin="seeds")
     try:
         catalog = _with_library(seeds, library, progress, first, first_rows)

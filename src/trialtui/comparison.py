@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from trialtui.models import Trial, display_enum, display_phases
+from trialtui.enum_words import display_enum, display_phases
 from trialtui.sections import counted
+
+if TYPE_CHECKING:
+    from trialtui.models import Trial
 
 
 @dataclass(frozen=True, slots=True)

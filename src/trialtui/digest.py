@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import astuple, dataclass, fields
+from typing import TYPE_CHECKING
 
-from trialtui.models import Location, Trial
+if TYPE_CHECKING:
+    from trialtui.models import Location, Trial
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
 _UNIT_YEARS = {

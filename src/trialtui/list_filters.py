@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from trialtui.countries import CountryChoice, resolve_country
 from trialtui.distances import DistanceError, Near, parse_distance
+from trialtui.enum_words import display_enum
 from trialtui.fetch.params import QueryError, normalise_phase, normalise_status
 from trialtui.ingest.enums import to_iso_date
-from trialtui.models import display_enum
 from trialtui.places import PlaceError, resolve_place
 from trialtui.review import STATUS_WORDS, ReviewFilter
 from trialtui.review import STATUSES as REVIEW_STATUSES

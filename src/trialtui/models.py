@@ -2,7 +2,7 @@
 
 Readers map each source format onto `Trial`; everything downstream reads only this shape.
 Enumerations keep ClinicalTrials.gov API v2 spellings (``RECRUITING``, ``PHASE1``) so records from
-any source compare equal; `display_enum` turns them into words for people.
+any source compare equal; `enum_words.display_enum` turns them into words for people.
 """
 
 from __future__ import annotations
@@ -233,27 +233,3 @@ class Trial(Record):
         seen = dict.fromkeys(self.countries or [loc.country for loc in self.locations if loc.country])
         return list(seen)
 
-
-_ENUM_WORDS = {
-    "NA": "Not applicable",
-    "EARLY_PHASE1": "Early Phase 1",
-    "PHASE1": "Phase 1",
-    "PHASE2": "Phase 2",
-    "PHASE3": "Phase 3",
-    "PHASE4": "Phase 4",
-}
-
-
-def display_enum(value: str) -> str:
-    """``NOT_YET_RECRUITING`` → "Not yet recruiting"; ``PHASE1`` → "Phase 1"."""
-    if value in _ENUM_WORDS:
-        return _ENUM_WORDS[value]
-    if not value or not value.replace("_", "").isupper():
-        return value
-    words = value.replace("_", " ").lower()
-    return words[:1].upper() + words[1:]
-
-
-def display_phases(phases: list[str]) -> str:
-    """``["PHASE1", "PHASE2"]`` → "Phase 1/Phase 2"; nothing → "" ."""
-    return "/".join(display_enum(p) for p in phases)

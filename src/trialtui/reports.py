@@ -19,7 +19,8 @@ from trialtui.comparison import Comparison
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.eligibility.matrix import LOOSEST_MARK, STRICTEST_MARK, ThresholdMatrix
-from trialtui.models import Trial, display_enum, display_phases
+from trialtui.enum_words import display_enum, display_phases
+from trialtui.models import Trial
 from trialtui.patient_check import TrialFit
 from trialtui.review import MARK_WORDS, STATUS_WORDS, criterion_key, threshold_key
 from trialtui.safe_text import csv_cell, markdown_text

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trialtui.eligibility.criteria import split_criteria
-from trialtui.models import CriterionItem, Trial, display_enum, display_phases
+from trialtui.enum_words import display_enum, display_phases
 from trialtui.paths import seeds_dir
 
 if TYPE_CHECKING:
     from trialtui.distances import Near
+    from trialtui.models import CriterionItem, Trial
 
 EMPTY = "Not given in this record."
 

@@ -18,12 +18,6 @@ from trialtui.catalog import Catalog, First, Progress, load_catalog
 from trialtui.comparison import Comparison, compare
 from trialtui.digest import TrialDigest
 from trialtui.eligibility.criteria import split_criteria
-from trialtui.eligibility.matrix import MAX_TRIALS
-from trialtui.eligibility.patient import PatientProfile
-from trialtui.models import Trial
-from trialtui.patient_check import PatientEntry, TrialFit, read_profile, trial_fit
-from trialtui.patient_list import ListCheck
-from trialtui.reports import ReviewNotes
 from trialtui.review import ReviewFilter
 from trialtui.sections import Section, trial_sections
 from trialtui.store import Database, Library, StoreError
@@ -32,8 +26,12 @@ from trialtui.store.derived import Derived
 from trialtui.store.library import LIBRARY_ORIGIN
 from trialtui.store.profiles import PatientProfiles
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the patient check, reports and records are imported on first use: not before the app draws
     from trialtui.distances import Near, SiteMap
+    from trialtui.eligibility.patient import PatientProfile
+    from trialtui.models import Trial
+    from trialtui.patient_check import PatientEntry, TrialFit
+    from trialtui.reports import ReviewNotes
     from trialtui.search.index import Matches
 
 
@@ -413,6 +411,8 @@ class ReviewSession:
     def set_patient(self, entry: PatientEntry | None) -> list[str]:
         """Check every trial against this patient from now on (None: stop); returns the values
         that could not be read."""
+        from trialtui.patient_check import read_profile
+
         self._fits.clear()
         self._verdicts.clear()
         if entry is None:
@@ -424,6 +424,8 @@ class ReviewSession:
 
     def fit(self, trial_id: str) -> TrialFit | None:
         """How the current patient fits this trial (None without a patient or a record)."""
+        from trialtui.patient_check import trial_fit
+
         if self.patient is None:
             return None
         checked = self._fits.get(trial_id)
@@ -465,6 +467,8 @@ class ReviewSession:
         A library trial is checked on its stored derived data (`patient_list`); one whose data is
         stale (made by an older trialtui, and not derived again yet), a seed or a ``--data``
         record is checked on its record, as `fit` does: the verdict is the same either way."""
+        from trialtui.patient_list import ListCheck
+
         if self.patient is None:
             return True
         known = self.fitted()
@@ -584,11 +588,15 @@ class ReviewSession:
         return {key: (m.mark or "", m.note) for key, m in self.review(trial_id).items.items()}
 
     def review_notes(self, trial_id: str) -> ReviewNotes:
+        from trialtui.reports import ReviewNotes
+
         a = self.review(trial_id)
         return ReviewNotes(a.note, list(a.tags), a.status, a.reason, a.star, self.marks(trial_id))
 
     def toggle_mark(self, trial_id: str) -> list[str]:
         """Mark a trial for comparison (at most a matrix's worth; the oldest mark drops) or unmark it."""
+        from trialtui.eligibility.matrix import MAX_TRIALS
+
         if trial_id in self.marked:
             self.marked.remove(trial_id)
         else:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail
 from trialtui.safe_text import terminal_text
-from trialtui.store import STATUSES, Annotations, Database, ExchangeError, StoreError, TrialAnnotation
-from trialtui.store.exchange import read_records
+from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,6 +96,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from trialtui.store.exchange import ExchangeError, read_records  # pydantic: only for an import
+
     try:
         records, problems = read_records(args.file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as error:

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_load_problems
-from trialtui.patient_check import PatientEntry
 from trialtui.safe_text import terminal_text
 from trialtui.session import ReviewSession
 from trialtui.store import StoreError
@@ -53,6 +52,8 @@ def rederive_stale(session: ReviewSession) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from trialtui.patient_check import PatientEntry  # the extractor's vocabulary: only for a check
+
     try:
         data = json.loads(args.patient.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:

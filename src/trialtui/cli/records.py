@@ -11,7 +11,7 @@ from trialtui.catalog import Catalog, load_default, load_files
 from trialtui.cli.common import EXIT_OK, data_options, fail, print_json, report_load_problems
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
-from trialtui.models import display_enum, display_phases
+from trialtui.enum_words import display_enum, display_phases
 from trialtui.safe_text import json_text, terminal_text
 from trialtui.sections import trial_sections
 from trialtui.store import Database, Library

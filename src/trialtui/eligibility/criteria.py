@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from trialtui.models import CriterionItem
+if TYPE_CHECKING:
+    from trialtui.models import CriterionItem
 
 # A header line: "Inclusion Criteria:", "Key Exclusion Criteria", "EXCLUSION:", "Exclusion criteria
 # include ...", also behind a bullet or a number ("• Exclusion Criteria:", "2. Exclusion Criteria").
@@ -256,6 +258,8 @@ def split_criteria(text: str) -> list[CriterionItem]:
     Text before any section header counts as inclusion when the block has no header at all (many
     records list only requirements), and as "other" otherwise.
     """
+    from trialtui.models import CriterionItem
+
     return [
         CriterionItem(section=section, label=label, depth=depth, text=item_text, start=start)
         for section, label, depth, item_text, start in iter_items(text)

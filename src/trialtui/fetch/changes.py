@@ -13,7 +13,8 @@ from typing import Any
 from trialtui.eligibility.diff import diff_thresholds
 from trialtui.eligibility.display import measure_label, threshold_text
 from trialtui.eligibility.extract import Threshold, extract_thresholds
-from trialtui.models import Location, Trial, display_enum, display_phases
+from trialtui.enum_words import display_enum, display_phases
+from trialtui.models import Location, Trial
 
 _DATES = (
     ("start_date", "start"),

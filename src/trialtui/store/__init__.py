@@ -10,10 +10,9 @@ from trialtui.store.annotations import (
     TrialAnnotation,
 )
 from trialtui.store.database import Database, StoreDamaged, StoreError, StoreReadOnly
-from trialtui.store.exchange import ExchangeError
 from trialtui.store.library import ImportReport, Library, VersionInfo
 
 __all__ = [
-    "MARKS", "STATUSES", "Annotations", "Conflict", "Database", "ExchangeError", "ImportReport",
+    "MARKS", "STATUSES", "Annotations", "Conflict", "Database", "ImportReport",
     "ItemMark", "Library", "MergeReport", "StoreDamaged", "StoreError", "StoreReadOnly", "TrialAnnotation", "VersionInfo",
 ]

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from trialtui.review import MARK_WORDS, STATUS_WORDS
-from trialtui.store import exchange
 from trialtui.store.database import Database, normalize_timestamp, utc_now
 from trialtui.store.library import mark_seen
 
@@ -366,9 +365,13 @@ class Annotations:
         return records
 
     def export_json(self) -> str:
+        from trialtui.store import exchange
+
         return exchange.to_json(self.export_records())
 
     def export_csv(self) -> str:
+        from trialtui.store import exchange
+
         return exchange.to_csv(self.export_records())
 
     def import_records(self, records: Iterable[Mapping]) -> MergeReport:

@@ -15,12 +15,13 @@ import json
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from trialtui.eligibility.display import DURATION_UNITS
-from trialtui.eligibility.extract import Threshold, extract_thresholds
-from trialtui.eligibility.facts import TrialFacts
-from trialtui.models import Trial
 from trialtui.store.database import Database
+
+if TYPE_CHECKING:  # the extractor and the models load when a version is derived or read: not at start
+    from trialtui.eligibility.extract import Threshold
+    from trialtui.models import Trial
 
 THRESHOLDS_VERSION = 1
 """Bump when what `extract_thresholds` finds changes (eligibility/extract.py, measures.py,
@@ -52,6 +53,8 @@ def check_key(thresholds: list[Threshold]) -> str:
     """The thresholds as the patient check reads them, as compact JSON: trials with the same limits
     share it, so a check over a list weighs each distinct set once. The text a limit was read from
     counts only for durations (an age written "6 months" is said so)."""
+    from trialtui.eligibility.display import DURATION_UNITS
+
     return json.dumps([[t.measure, t.bound, t.inclusive, t.value, t.unit, t.condition, t.group,
                         t.raw if t.unit in DURATION_UNITS else ""] for t in thresholds],
                       ensure_ascii=False, separators=(",", ":"))
@@ -59,11 +62,16 @@ def check_key(thresholds: list[Threshold]) -> str:
 
 def key_thresholds(key: str) -> list[Threshold]:
     """The thresholds a `check_key` stands for, as the check needs them."""
+    from trialtui.eligibility.extract import Threshold
+
     return [Threshold(measure, bound, inclusive, value, unit, "inclusion", condition, group, raw)
             for measure, bound, inclusive, value, unit, condition, group, raw in json.loads(key)]
 
 
 def derive(trial: Trial) -> DerivedRow:
+    from trialtui.eligibility.extract import extract_thresholds
+    from trialtui.eligibility.facts import TrialFacts
+
     thresholds = extract_thresholds(trial)
     facts = TrialFacts.of(trial)
     return DerivedRow(
@@ -103,6 +111,8 @@ class Derived:
     def thresholds(self, trial_id: str) -> list[Threshold] | None:
         """The current version's thresholds, or None when they are stale (or not in the library)."""
         rows = self.db.query("SELECT d.thresholds" + _current() + " AND t.trial_id = ?", (trial_id,))
+        from trialtui.eligibility.extract import Threshold
+
         return [Threshold.from_json(t) for t in json.loads(zlib.decompress(rows[0][0]))] if rows else None
 
     def check_rows(self, ids: list[str] | None = None) -> list[tuple[str, str, str, int | None, str]]:

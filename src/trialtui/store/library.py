@@ -20,11 +20,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
-from trialtui.models import Trial
 from trialtui.store.database import Database, connect_read_only, utc_now
 from trialtui.store.derived import DerivedRow, derive, store_derived
+
+if TYPE_CHECKING:
+    from trialtui.models import Trial
 
 LIBRARY_ORIGIN = "library"
 """The digest origin of library trials, as the list shows it."""
@@ -233,6 +236,8 @@ def _generation(conn: sqlite3.Connection) -> int:
 
 def load_record(record: bytes) -> Trial:
     """A stored version's full record."""
+    from trialtui.models import Trial
+
     return Trial.model_validate_json(zlib.decompress(record))
 
 

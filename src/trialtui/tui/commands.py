@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.command import Hit, Hits, Provider
 
-from trialtui.models import display_enum
+from trialtui.enum_words import display_enum
 from trialtui.tui.text import plain
 
 

@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from textual.worker import get_current_worker
 
 from trialtui.countries import complete_country, resolve_country
+from trialtui.enum_words import display_enum
 from trialtui.list_filters import (
     AGE_GROUP_WORDS,
     FUNDER_WORDS,
@@ -35,7 +36,6 @@ from trialtui.list_filters import (
     list_filters,
     range_texts,
 )
-from trialtui.models import display_enum
 from trialtui.places import PlaceError, resolve_place
 from trialtui.review import STATUS_WORDS
 from trialtui.review import STATUSES as REVIEW_STATUSES

@@ -20,7 +20,6 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from trialtui.catalog import Catalog
-from trialtui.patient_check import FIT_BADGES, PatientEntry
 from trialtui.review import review_rank
 from trialtui.sections import counted
 from trialtui.session import ResultRows
@@ -161,6 +160,9 @@ class BrowseScreen(ReviewActions, Screen):
     """While the library's derived data is made again: how far it is."""
 
     _fit_run = 0
+
+    _detail_shown = False
+    """A record has been shown in the detail (the first waits for the list to be drawn)."""
     """The latest patient check over the list; batches of an older one are only drawn."""
 
     def on_resize(self, event: events.Resize) -> None:
@@ -170,7 +172,8 @@ class BrowseScreen(ReviewActions, Screen):
         self.query_one("#filters", Static).display = False
         self.query_one(TrialDetail).show_nothing("Loading…")
         self.query_one(TrialList).focus()
-        self._load(first_rows=self.FIRST_ROWS)
+        # after the first frame: reading the trials on a worker would compete with drawing it
+        self.call_after_refresh(self._load, first_rows=self.FIRST_ROWS)
 
     # loading -------------------------------------------------------------------------------------
 
@@ -391,7 +394,17 @@ class BrowseScreen(ReviewActions, Screen):
     # showing a trial -----------------------------------------------------------------------------
 
     def on_trial_list_highlighted(self, message: TrialList.Highlighted) -> None:
+        if not self._detail_shown:
+            # The list's first rows are drawn before the first record is: its thresholds import the extractor.
+            self._detail_shown = True
+            self.call_after_refresh(self._show_current)
+            return
         self.show_trial(message.trial_id)
+
+    def _show_current(self) -> None:
+        current = self.query_one(TrialList).current
+        if current is not None:
+            self.show_trial(current.digest.trial_id)
 
     def on_trial_list_selected(self, message: TrialList.Selected) -> None:
         self.query_one("#section-body").focus()
@@ -560,6 +573,7 @@ class BrowseScreen(ReviewActions, Screen):
             super().action_export_list()
 
     def action_patient(self) -> None:
+        from trialtui.patient_check import PatientEntry
         from trialtui.tui.dialogs.patient_dialog import CLEAR, PatientDialog
 
         if self._waits_for_list("The patient check"):
@@ -641,7 +655,7 @@ class BrowseScreen(ReviewActions, Screen):
         fit = session.known_fit(trial_id)
         review = session.reviews.get(trial_id)
         return (("◆" if trial_id in session.marked else "") + (review_badges(review) if review else "")
-                + (FIT_BADGES[fit.overall] if fit else "") + ("Δ" if trial_id in session.changed else ""))
+                + (_fit_badge(fit) if fit else "") + ("Δ" if trial_id in session.changed else ""))
 
     # the review mixin's hooks ---------------------------------------------------------------------
 
@@ -733,3 +747,10 @@ class BrowseScreen(ReviewActions, Screen):
             first = "largest or newest first" if column.largest_first else "ascending"
             yield SystemCommand(f"List: sort by {column.name}", f"{first.capitalize()}; the column shows whatever the width",
                                 partial(trials.sort_by, column.key, column.largest_first))
+
+
+def _fit_badge(fit) -> str:
+    """The patient check's verdict glyph (its module is imported with the first check, not at start)."""
+    from trialtui.patient_check import FIT_BADGES
+
+    return FIT_BADGES[fit.overall]

@@ -16,7 +16,6 @@ from pathlib import Path
 from textual.app import SystemCommand
 from textual.binding import Binding
 
-from trialtui.reports import REGISTRY_URL, list_csv, trial_report
 from trialtui.review import STATUS_GLYPHS, STATUS_WORDS
 from trialtui.tui.widgets.marks import ItemNoteRequested, MarkRequested
 
@@ -180,6 +179,7 @@ class ReviewActions:
         self.app.push_screen(ItemNoteDialog(message.about, held[1]), entered)
 
     def action_export_trial(self) -> None:
+        from trialtui.reports import trial_report
         from trialtui.tui.dialogs.export_dialog import ExportDialog
 
         trial_id = self._trial_or_warn()
@@ -197,6 +197,7 @@ class ReviewActions:
         self.app.push_screen(ExportDialog(f"{trial_id} as Markdown", Path.cwd() / f"{trial_id}.md", render), self._exported)
 
     def action_export_list(self) -> None:
+        from trialtui.reports import list_csv
         from trialtui.tui.dialogs.export_dialog import ExportDialog
 
         session = self.app.session
@@ -218,6 +219,8 @@ class ReviewActions:
             self.notify(f"Wrote {path}", timeout=5, markup=False)
 
     def action_open_registry(self) -> None:
+        from trialtui.reports import REGISTRY_URL
+
         trial_id = self._trial_or_warn()
         trial = self.app.session.trial(trial_id) if trial_id else None
         if trial is None:

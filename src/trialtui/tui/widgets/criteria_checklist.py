@@ -6,16 +6,20 @@ Keys post `MarkRequested` / `ItemNoteRequested` up; the screen stores them and h
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from trialtui.models import CriterionItem
 from trialtui.review import MARK_GLYPHS, criterion_key
 from trialtui.sections import SECTION_TITLES
 from trialtui.tui.text import plain
 from trialtui.tui.widgets.in_view import CursorInView
 from trialtui.tui.widgets.marks import MARK_BINDINGS, ItemNoteRequested, MarkRequested
+
+if TYPE_CHECKING:
+    from trialtui.models import CriterionItem
 
 
 class CriteriaChecklist(CursorInView, OptionList):

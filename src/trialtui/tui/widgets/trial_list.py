@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from trialtui.digest import TrialDigest
-from trialtui.models import display_enum
+from trialtui.enum_words import display_enum
 from trialtui.tui.text import visible
 
 OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
