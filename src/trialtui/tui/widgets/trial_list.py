@@ -118,7 +118,7 @@ COLUMNS = (
 )
 """In the order shown, left to right."""
 BY_KEY = {column.key: column for column in COLUMNS}
-TITLE_MIN = 26
+TITLE_MIN = 34
 """A column beyond the ones always shown gets room only if the title keeps this many cells, or
 1/3 of the list's width when that is more."""
 CONDITIONS_MIN = 24
