@@ -66,7 +66,8 @@ def _copy_rows(db, copies: int) -> None:
     """Copy the real trials' rows round-robin under ids NCT9000000…; only the id changes."""
     templates = db.query(
         "SELECT t.digest_head, t.digest_tail, d.thresholds_version, d.facts_version, d.thresholds, d.check_key,"
-        " d.sex, d.healthy, d.studied FROM trials t JOIN derived d"
+        " d.sex, d.healthy, d.studied, d.check_head, d.check_names, d.check_ancestors, d.check_limits"
+        " FROM trials t JOIN derived d"
         " ON d.trial_id = t.trial_id AND d.number = t.current_version ORDER BY t.trial_id")
     with db.transaction() as conn:
         for n in range(copies):
@@ -76,7 +77,7 @@ def _copy_rows(db, copies: int) -> None:
                          (trial_id, f'["{trial_id}"' + head[head.index('",') + 1:], tail))
             conn.execute("INSERT INTO trial_versions (trial_id, number, imported_at, content_hash, record)"
                          " VALUES (?, 1, '', '', x'')", (trial_id,))
-            conn.execute("INSERT INTO derived VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)", (trial_id, *derived))
+            conn.execute("INSERT INTO derived VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (trial_id, *derived))
 
 
 def measure(home: Path, only_real: bool) -> None:

@@ -81,11 +81,13 @@ def test_the_stored_check_says_exactly_what_each_records_check_says(library_home
         session.set_patient(entry)
         ids = [trial_id for trial_id in (d.trial_id for d in session.catalog.digests) if trial_id in records]
         assert session.check_patient(ids)
+        shown = {trial_id: session.verdict(trial_id) for trial_id in ids}  # the list's badges, before any reason is read
         stored = {trial_id: as_said(session.known_fit(trial_id)) for trial_id in ids}
     finally:
         session.close()
     expected = {trial_id: as_said(trial_fit(profile, *records[trial_id])) for trial_id in ids}
     assert len(ids) == len(records)
+    assert shown == {trial_id: said[0] for trial_id, said in expected.items()}
     assert stored == expected
     verdicts = {said[0] for said in stored.values()}
     assert len(verdicts) > 1  # the patients are chosen so that trials differ

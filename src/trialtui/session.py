@@ -119,6 +119,10 @@ class ReviewSession:
         """Trial id → the fit `check_patient` found from the library's derived data: the same
         verdict and reasons, its checks on limits it shares with other trials (`fit` computes a
         shown trial's own)."""
+        self._overall: dict[str, str] = {}
+        """Trial id → the verdict alone, as a long list's check computed it over the library at
+        once (`patient_verdicts`); its reasons are assembled when first read (`known_fit`)."""
+        self._list_check: ListCheck | None = None
         self.changed: set[str] = set()
         """Library trials with a version newer than the one the reviewer last saw (the Δ badge;
         the changes view lists the same trials)."""
@@ -176,6 +180,8 @@ class ReviewSession:
         self._thresholds.cache_clear()
         self._fits.clear()
         self._verdicts.clear()
+        self._overall.clear()
+        self._list_check = None
 
         def first_read(catalog: Catalog, total: int) -> None:
             self.catalog = catalog
@@ -323,6 +329,8 @@ class ReviewSession:
         that could not be read."""
         self._fits.clear()
         self._verdicts.clear()
+        self._overall.clear()
+        self._list_check = None
         if entry is None:
             self.patient_entry, self.patient = None, None
             return []
@@ -345,15 +353,39 @@ class ReviewSession:
         return checked[1]
 
     def known_fit(self, trial_id: str) -> TrialFit | None:
-        """The fit if it was already computed; never computes (cheap enough for every list row)."""
+        """The fit if the trial was checked (its reasons read from its stored row if only its
+        verdict was computed); never runs the check itself."""
         if self.patient is None:
             return None
         checked = self._fits.get(trial_id)
-        return checked[1] if checked else self._verdicts.get(trial_id)
+        if checked:
+            return checked[1]
+        fit = self._verdicts.get(trial_id)
+        if fit is None and trial_id in self._overall:
+            try:
+                rows = self.derived.check_rows([trial_id])
+            except StoreError:
+                rows = []
+            fit = self._verdicts[trial_id] = self._checker().fit(*rows[0][1:]) if rows else self.fit(trial_id)
+        return fit
+
+    def verdict(self, trial_id: str) -> str | None:
+        """fits, fails or unknown if the trial was checked (cheap enough for every list row)."""
+        if self.patient is None:
+            return None
+        checked = self._fits.get(trial_id)
+        fit = checked[1] if checked else self._verdicts.get(trial_id)
+        return fit.overall if fit is not None else self._overall.get(trial_id)
 
     def fitted(self) -> set[str]:
         """The trials whose patient fit is already computed."""
-        return self._fits.keys() | self._verdicts.keys() if self.patient is not None else set()
+        return self._fits.keys() | self._verdicts.keys() | self._overall.keys() if self.patient is not None else set()
+
+    def _checker(self) -> ListCheck:
+        """The patient's check over stored rows, its shared parts kept while the patient is."""
+        if self._list_check is None or self._list_check.profile is not self.patient:
+            self._list_check = ListCheck(self.patient)
+        return self._list_check
 
     def stale_derived(self) -> list[str]:
         """Library trials whose derived data an older trialtui made (or none yet), to derive again
@@ -366,28 +398,33 @@ class ReviewSession:
             return []
 
     def check_patient(self, trial_ids: Sequence[str], done: Callable[[list[str]], None] | None = None,
-                      stop: Callable[[], bool] | None = None, batch: int = 5000) -> bool:
+                      stop: Callable[[], bool] | None = None, batch: int = 5000, reasons: bool = False) -> bool:
         """Check the patient against these trials (those checked already keep their verdict),
         calling `done` with each batch of them; False if `stop` returned True first.
 
-        A library trial is checked on its stored derived data (`patient_list`); one whose data is
-        stale (made by an older trialtui, and not derived again yet), a seed or a ``--data``
-        record is checked on its record, as `fit` does: the verdict is the same either way."""
+        A library trial is checked on its stored derived data: a long list's verdicts over the
+        whole library at once (`patient_verdicts`; with `reasons`, each trial's reasons too, as
+        a short list's, `patient_list`). One whose data is stale (made by an older trialtui, and
+        not derived again yet), a seed or a ``--data`` record is checked on its record, as `fit`
+        does: the verdict is the same either way."""
         if self.patient is None:
             return True
         known = self.fitted()
         stored = {}
+        overall: dict[str, str] = {}
         if not self.data:
             library = {trial_id for trial_id in trial_ids if trial_id not in known
                        and (digest := self.catalog.digest(trial_id)) is not None and digest.origin == LIBRARY_ORIGIN}
             try:
-                # a short list's rows by key, a long one's in one pass over the table
                 few = len(library) * 20 < len(self.catalog)
-                rows = self.derived.check_rows(sorted(library) if few else None) if library else []
+                if few or reasons:  # a short list's rows by key, a long one's in one pass over the table
+                    rows = self.derived.check_rows(sorted(library) if few else None) if library else []
+                    stored = {row[0]: row[1:] for row in rows if row[0] in library}
+                else:
+                    overall = self._library_verdicts(library)
             except StoreError:
-                rows = []
-            stored = {row[0]: row[1:] for row in rows if row[0] in library}
-        check = ListCheck(self.patient)
+                stored, overall = {}, {}
+        check = self._checker()
         for start in range(0, len(trial_ids), batch):
             if stop is not None and stop():
                 return False
@@ -396,13 +433,24 @@ class ReviewSession:
                 if trial_id in known:
                     continue
                 row = stored.get(trial_id)
-                if row is not None:
+                if trial_id in overall:
+                    self._overall[trial_id] = overall[trial_id]
+                elif row is not None:
                     self._verdicts[trial_id] = check.fit(*row)
                 else:
                     self.fit(trial_id)
             if done is not None:
                 done(chunk)
         return True
+
+    def _library_verdicts(self, trial_ids: set[str]) -> dict[str, str]:
+        """The verdict of each of these library trials with fresh derived data, from the whole
+        library's stored check numbers at once."""
+        from trialtui.patient_verdicts import VERDICTS, CheckColumns, Terms, verdicts
+
+        columns = CheckColumns.of(self.derived.check_columns())
+        codes = verdicts(self.patient, columns, Terms(self.derived.terms)).tolist()
+        return {trial_id: VERDICTS[code] for trial_id, code in zip(columns.ids, codes) if trial_id in trial_ids}
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""

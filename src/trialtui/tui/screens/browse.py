@@ -590,7 +590,7 @@ class BrowseScreen(ReviewActions, Screen):
         if message.done and message.run == self._fit_run:
             session = self.app.session
             listed = self.query_one(TrialList).digests
-            fits = [fit.overall for d in listed if (fit := session.known_fit(d.trial_id))]
+            fits = [verdict for d in listed if (verdict := session.verdict(d.trial_id))]
             self._patient_status(f"Patient fits {fits.count('fits'):,}, fails {fits.count('fails'):,}, "
                                  f"unknown {fits.count('unknown'):,} of {len(listed):,}")
 
@@ -610,10 +610,10 @@ class BrowseScreen(ReviewActions, Screen):
 
     def _badges(self, trial_id: str) -> str:
         session = self.app.session
-        fit = session.known_fit(trial_id)
+        verdict = session.verdict(trial_id)
         review = session.reviews.get(trial_id)
         return (("◆" if trial_id in session.marked else "") + (review_badges(review) if review else "")
-                + (FIT_BADGES[fit.overall] if fit else "") + ("Δ" if trial_id in session.changed else ""))
+                + (FIT_BADGES[verdict] if verdict else "") + ("Δ" if trial_id in session.changed else ""))
 
     # the review mixin's hooks ---------------------------------------------------------------------
 
