@@ -20,8 +20,9 @@ from trialtui.eligibility import check_data as cd
 from trialtui.eligibility.conditions import _TYPO_CUTOFF, CONCEPTS, PatientCondition
 from trialtui.eligibility.patient import FAILS, FITS, UNKNOWN, PatientProfile, _condition_holds
 
-HEAD = np.dtype([("flags", "<i8"), ("sex", "<i8"), ("healthy", "<i8"), ("studied", "<u8", cd.WORDS),
-                 ("keywords", "<u8", cd.WORDS), ("ancestors", "<u8", cd.WORDS)])
+HEAD = np.dtype([("flags", "<i8"), ("sex", "<i8"), ("healthy", "<i8"), ("names", "<i8"), ("ancestor_names", "<i8"),
+                 ("limits", "<i8"), ("studied", "<u8", cd.WORDS), ("keywords", "<u8", cd.WORDS),
+                 ("ancestors", "<u8", cd.WORDS)])
 LIMIT = np.dtype([("measure", "<i8"), ("measure_unit", "<i8"), ("condition", "<i8"), ("group", "<i8"),
                   ("value", "<f8"), ("flags", "<i8")])
 assert HEAD.itemsize == cd.HEAD.size and LIMIT.itemsize == cd.LIMIT.size
@@ -31,11 +32,15 @@ VERDICTS = (FITS, UNKNOWN, FAILS)
 _MATCHES, _UNKNOWN, _DIFFERS = 1, 2, 3
 
 
-def _ragged(blobs: list[bytes], dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Per-trial arrays joined into one, and the trial each element belongs to."""
-    values = np.frombuffer(b"".join(blobs), dtype=dtype)
-    sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // dtype.itemsize
-    return values, np.repeat(np.arange(len(blobs)), sizes)
+_HEAD_WORDS = HEAD.itemsize // 8
+
+
+def _segments(words: np.ndarray, first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each trial's `count` words from `first` on, joined, and the trial each word belongs to."""
+    owner = np.repeat(np.arange(len(first)), count)
+    ends = np.cumsum(count)
+    at = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - count, count) + np.repeat(first, count)
+    return words[at], owner
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,21 @@ class CheckColumns:
     limit_owner: np.ndarray
 
     @classmethod
-    def of(cls, rows: list[tuple[str, bytes, bytes, bytes, bytes]]) -> CheckColumns:
-        ids, heads, names, ancestors, limits = zip(*rows) if rows else ((), (), (), (), ())
-        return cls(list(ids), np.frombuffer(b"".join(heads), dtype=HEAD), *_ragged(list(names), np.dtype("<i8")),
-                   *_ragged(list(ancestors), np.dtype("<i8")), *_ragged(list(limits), LIMIT))
+    def of(cls, rows: list[tuple[str, bytes]]) -> CheckColumns:
+        """From (trial id, `CheckData.numbers`) rows: read as one array of 8-byte words."""
+        ids = [row[0] for row in rows]
+        blobs = [row[1] for row in rows]
+        words = np.frombuffer(b"".join(blobs), dtype="<i8")
+        sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 8
+        starts = np.cumsum(sizes) - sizes
+        head = np.ascontiguousarray(words[starts[:, None] + np.arange(_HEAD_WORDS)]).view(HEAD).ravel()
+        first = starts + _HEAD_WORDS
+        names = _segments(words, first, head["names"])
+        first = first + head["names"]
+        ancestors = _segments(words, first, head["ancestor_names"])
+        limit_words, _ = _segments(words, first + head["ancestor_names"], head["limits"] * (LIMIT.itemsize // 8))
+        limits = np.ascontiguousarray(limit_words).view(LIMIT).ravel()
+        return cls(ids, head, *names, *ancestors, limits, np.repeat(np.arange(len(ids)), head["limits"]))
 
 
 def _words(concepts) -> np.ndarray:
@@ -169,18 +185,16 @@ def _limits(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> tuple[
     if conditional.any():
         hashes, texts, _ = terms.of(cd.CONDITION)
         table = {h: _condition_holds(profile, t) for h, t in zip(hashes.tolist(), texts)}
-        for key in np.unique(limits["condition"][conditional]).tolist():
-            said = table.get(key)
-            holds[conditional & (limits["condition"] == key)] = -1 if said is None else int(said)
+        keys, which = np.unique(limits["condition"][conditional], return_inverse=True)
+        said = np.array([-1 if (held := table.get(key)) is None else int(held) for key in keys.tolist()], dtype=np.int8)
+        holds[conditional] = said[which.ravel()]
     age_condition = (flags & cd.AGE_CONDITION) != 0
     replacing = np.flatnonzero(conditional & (holds == 1) & ~age_condition)
     replaced = np.zeros(len(limits), dtype=bool)
     if len(replacing):  # the unconditional limit gives way to a conditional one that applies
-        keys = {(o, m, f & cd.LOWER) for o, m, f in zip(owner[replacing].tolist(),
-                                                         limits["measure"][replacing].tolist(),
-                                                         flags[replacing].tolist())}
-        for row in np.flatnonzero(~conditional & np.isin(owner, owner[replacing])).tolist():
-            replaced[row] = (int(owner[row]), int(limits["measure"][row]), int(flags[row]) & cd.LOWER) in keys
+        _, measure = np.unique(limits["measure"], return_inverse=True)
+        key = (owner * (int(measure.max()) + 1) + measure.ravel()) * 2 + (flags & cd.LOWER)
+        replaced = ~conditional & np.isin(key, key[replacing])
     applicable = np.where(conditional, (holds == 1) | ((holds == -1) & age_condition), ~replaced)
     lower, inclusive, limit = (flags & cd.LOWER) != 0, (flags & cd.INCLUSIVE) != 0, limits["value"]
     with np.errstate(invalid="ignore"):
@@ -192,8 +206,8 @@ def _limits(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> tuple[
     if len(grouped):  # in an OR-group one pass is enough; else an unknown member leaves it unknown
         _, group = np.unique(np.stack([owner[grouped], limits["group"][grouped]]), axis=1, return_inverse=True)
         group = group.ravel()
-        passed = np.bincount(group, weights=~(unknown | fail)[grouped], minlength=group.max() + 1) > 0
-        undecided = np.bincount(group, weights=unknown[grouped], minlength=group.max() + 1) > 0
+        passed = np.bincount(group[~(unknown | fail)[grouped]], minlength=group.max() + 1) > 0
+        undecided = np.bincount(group[unknown[grouped]], minlength=group.max() + 1) > 0
         failing = grouped[fail[grouped]]
         failing_group = group[fail[grouped]]
         fail[failing[passed[failing_group]]] = False

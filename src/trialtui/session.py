@@ -413,29 +413,30 @@ class ReviewSession:
         stored = {}
         overall: dict[str, str] = {}
         if not self.data:
-            library = {trial_id for trial_id in trial_ids if trial_id not in known
-                       and (digest := self.catalog.digest(trial_id)) is not None and digest.origin == LIBRARY_ORIGIN}
+            wanted = {trial_id for trial_id in trial_ids if trial_id not in known}
             try:
-                few = len(library) * 20 < len(self.catalog)
-                if few or reasons:  # a short list's rows by key, a long one's in one pass over the table
+                if reasons or len(wanted) * 20 < len(self.catalog):
+                    library = {trial_id for trial_id in wanted if (digest := self.catalog.digest(trial_id)) is not None
+                               and digest.origin == LIBRARY_ORIGIN}
+                    few = len(library) * 20 < len(self.catalog)  # a short list's rows by key, a long one's in one pass
                     rows = self.derived.check_rows(sorted(library) if few else None) if library else []
                     stored = {row[0]: row[1:] for row in rows if row[0] in library}
-                else:
-                    overall = self._library_verdicts(library)
+                elif wanted:
+                    others = {d.trial_id for d in self.catalog.digests if d.origin != LIBRARY_ORIGIN}
+                    overall = self._library_verdicts(wanted - others)
             except StoreError:
                 stored, overall = {}, {}
+        self._overall.update(overall)
         check = self._checker()
         for start in range(0, len(trial_ids), batch):
             if stop is not None and stop():
                 return False
             chunk = trial_ids[start:start + batch]
             for trial_id in chunk:
-                if trial_id in known:
+                if trial_id in known or trial_id in overall:
                     continue
                 row = stored.get(trial_id)
-                if trial_id in overall:
-                    self._overall[trial_id] = overall[trial_id]
-                elif row is not None:
+                if row is not None:
                     self._verdicts[trial_id] = check.fit(*row)
                 else:
                     self.fit(trial_id)
@@ -448,9 +449,9 @@ class ReviewSession:
         library's stored check numbers at once."""
         from trialtui.patient_verdicts import VERDICTS, CheckColumns, Terms, verdicts
 
-        columns = CheckColumns.of(self.derived.check_columns())
-        codes = verdicts(self.patient, columns, Terms(self.derived.terms)).tolist()
-        return {trial_id: VERDICTS[code] for trial_id, code in zip(columns.ids, codes) if trial_id in trial_ids}
+        columns = CheckColumns.of(self.derived.check_numbers())
+        words = [VERDICTS[code] for code in verdicts(self.patient, columns, Terms(self.derived.terms)).tolist()]
+        return {trial_id: word for trial_id, word in zip(columns.ids, words) if trial_id in trial_ids}
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""

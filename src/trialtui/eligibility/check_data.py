@@ -27,10 +27,12 @@ NO_TEXTS, HEALTHY_ONLY = 1, 2
 SEX_CODES = {"FEMALE": 1, "MALE": 2}
 HEALTHY_UNSAID = 2
 
-HEAD = struct.Struct("<qqq" + "Q" * 3 * WORDS)
-"""One per trial (`patient_verdicts.HEAD` reads it): flags, eligible sex (`SEX_CODES`, 0 for all), healthy volunteers (0 no, 1 yes,
-`HEALTHY_UNSAID`), and the concepts of what it studies (conditions and MeSH terms, without
-"healthy"), of its keywords, and of its MeSH ancestors."""
+HEAD = struct.Struct("<qqqqqq" + "Q" * 3 * WORDS)
+"""A trial's numbers begin with (`patient_verdicts.HEAD` reads it): flags, eligible sex
+(`SEX_CODES`, 0 for all), healthy volunteers (0 no, 1 yes, `HEALTHY_UNSAID`), how many names,
+MeSH ancestors and limits follow, and the concepts of what it studies (conditions and MeSH terms,
+without "healthy"), of its keywords, and of its MeSH ancestors. Then the names' hashes, the
+ancestors' hashes and the limits: every part a whole number of 8-byte words."""
 
 LOWER, INCLUSIVE, CONDITIONAL, AGE, AGE_CONDITION = 1, 2, 4, 8, 16
 LIMIT = struct.Struct("<qqqqdq")
@@ -61,17 +63,14 @@ def concept_words(concepts) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class CheckData:
-    head: bytes
-    names: bytes
-    """Hashes of the normalized names of its conditions, MeSH terms and keywords (int64)."""
-    ancestors: bytes
-    """Hashes of its MeSH ancestors' normalized names (int64)."""
-    limits: bytes
+    numbers: bytes
+    """`HEAD`, then hashes of the normalized names of its conditions, MeSH terms and keywords, of
+    its MeSH ancestors' names, and its `LIMIT`s."""
     terms: tuple[tuple[int, int, str, int], ...]
     """(hash, kind, text, 1 when the table knows the name) of every term hashed above."""
 
 
-def _names(texts, terms: dict) -> bytes:
+def _names(texts, terms: dict) -> list[int]:
     hashes = []
     for text in texts:
         words = " ".join(normalize(text))
@@ -80,7 +79,7 @@ def _names(texts, terms: dict) -> bytes:
         key = term_hash(NAME, words)
         terms[key] = (key, NAME, words, int(bool(concepts_in(text))))
         hashes.append(key)
-    return struct.pack(f"<{len(hashes)}q", *hashes)
+    return hashes
 
 
 def pack(facts: TrialFacts, thresholds) -> CheckData:
@@ -91,8 +90,6 @@ def pack(facts: TrialFacts, thresholds) -> CheckData:
     keywords = frozenset().union(*(concepts_in(k) for k in facts.keywords))
     ancestors = frozenset().union(*(concepts_in(a) for a in facts.mesh_ancestors))
     healthy = HEALTHY_UNSAID if facts.healthy_volunteers is None else int(facts.healthy_volunteers)
-    head = HEAD.pack(flags, SEX_CODES.get(facts.sex.upper(), 0), healthy, *concept_words(studied),
-                     *concept_words(keywords), *concept_words(ancestors))
     terms: dict[int, tuple] = {}
     names = _names([*texts, *facts.keywords], terms)
     ancestor_names = _names(facts.mesh_ancestors, terms)
@@ -103,8 +100,11 @@ def pack(facts: TrialFacts, thresholds) -> CheckData:
             condition = term_hash(CONDITION, t.condition)
             terms[condition] = (condition, CONDITION, t.condition, 0)
         limits += LIMIT.pack(term_hash(NAME, t.measure), term_hash(NAME, f"{t.measure}\x1f{t.unit}"), condition,
-                       term_hash(NAME, t.group) if t.group else 0, t.value,
-                       (LOWER if t.bound == "lower" else 0) | (INCLUSIVE if t.inclusive else 0)
-                       | (CONDITIONAL if t.condition is not None else 0) | (AGE if t.measure == "age" else 0)
-                       | (AGE_CONDITION if t.condition is not None and t.condition.startswith("age") else 0))
-    return CheckData(head, names, ancestor_names, bytes(limits), tuple(terms.values()))
+                            term_hash(NAME, t.group) if t.group else 0, t.value,
+                            (LOWER if t.bound == "lower" else 0) | (INCLUSIVE if t.inclusive else 0)
+                            | (CONDITIONAL if t.condition is not None else 0) | (AGE if t.measure == "age" else 0)
+                            | (AGE_CONDITION if t.condition is not None and t.condition.startswith("age") else 0))
+    head = HEAD.pack(flags, SEX_CODES.get(facts.sex.upper(), 0), healthy, len(names), len(ancestor_names),
+                     len(limits) // LIMIT.size, *concept_words(studied), *concept_words(keywords), *concept_words(ancestors))
+    numbers = head + struct.pack(f"<{len(names) + len(ancestor_names)}q", *names, *ancestor_names) + limits
+    return CheckData(numbers, tuple(terms.values()))

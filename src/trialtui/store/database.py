@@ -285,10 +285,7 @@ def _schema_v5(conn: sqlite3.Connection) -> None:
     _execute_script(
         conn,
         """
-        ALTER TABLE derived ADD COLUMN check_head BLOB NOT NULL DEFAULT x'';
-        ALTER TABLE derived ADD COLUMN check_names BLOB NOT NULL DEFAULT x'';
-        ALTER TABLE derived ADD COLUMN check_ancestors BLOB NOT NULL DEFAULT x'';
-        ALTER TABLE derived ADD COLUMN check_limits BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE derived ADD COLUMN check_numbers BLOB NOT NULL DEFAULT x'';
         CREATE TABLE derived_terms (
             hash INTEGER PRIMARY KEY,
             kind INTEGER NOT NULL,

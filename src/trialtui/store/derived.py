@@ -80,10 +80,9 @@ def store_derived(conn, trial_id: str, number: int, row: DerivedRow) -> None:
     """Within the transaction that stores (or re-reads) the version."""
     conn.execute(
         "INSERT OR REPLACE INTO derived (trial_id, number, thresholds_version, facts_version, thresholds,"
-        " check_key, sex, healthy, studied, check_head, check_names, check_ancestors, check_limits)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " check_key, sex, healthy, studied, check_numbers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (trial_id, number, THRESHOLDS_VERSION, FACTS_VERSION, row.thresholds, row.check_key, row.sex,
-         row.healthy, row.studied, row.check.head, row.check.names, row.check.ancestors, row.check.limits),
+         row.healthy, row.studied, row.check.numbers),
     )
     conn.executemany("INSERT OR IGNORE INTO derived_terms (hash, kind, text, known) VALUES (?, ?, ?, ?)",
                      row.check.terms)
@@ -125,11 +124,10 @@ class Derived:
             rows += self.db.query(sql + f" AND t.trial_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
         return rows
 
-    def check_columns(self) -> list[tuple[str, bytes, bytes, bytes, bytes]]:
-        """(trial id, check head, names, ancestors, limits) of every current trial with fresh rows:
-        what `patient_verdicts` reads."""
-        return self.db.query("SELECT t.trial_id, d.check_head, d.check_names, d.check_ancestors, d.check_limits"
-                             + _current())
+    def check_numbers(self) -> list[tuple[str, bytes]]:
+        """(trial id, `CheckData.numbers`) of every current trial with fresh rows: what
+        `patient_verdicts` reads."""
+        return self.db.query("SELECT t.trial_id, d.check_numbers" + _current())
 
     def terms(self, kind: int) -> list[tuple[int, str, int]]:
         """(hash, text, known) of every term of this kind the check's numbers name."""
