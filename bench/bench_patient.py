@@ -57,9 +57,10 @@ def cached_home(size: int) -> Path:
         library = Library(db)
         library.import_trials(load_paths(list(SOURCES)).trials)
         _copy_rows(db, max(0, size - library.count()))
+        count = library.count()
         db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     partial.rename(database)
-    print(f"built {database} ({size:,} trials) in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"built {database} ({count:,} trials) in {time.perf_counter() - started:.0f} s", flush=True)
     return home
 
 

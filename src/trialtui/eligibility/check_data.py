@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trialtui.eligibility.conditions import CONCEPTS, concepts_in, healthy_only, normalize
 from trialtui.eligibility.facts import TrialFacts
@@ -70,15 +71,21 @@ class CheckData:
     """(hash, kind, text, 1 when the table knows the name) of every term hashed above."""
 
 
+@lru_cache(maxsize=65536)
+def _name(text: str) -> tuple[int, int, str, int] | None:
+    """A name's term (MeSH terms and ancestors repeat across trials), or None when it has no words
+    (the check skips such a name)."""
+    words = " ".join(normalize(text))
+    return (term_hash(NAME, words), NAME, words, int(bool(concepts_in(text)))) if words else None
+
+
 def _names(texts, terms: dict) -> list[int]:
     hashes = []
     for text in texts:
-        words = " ".join(normalize(text))
-        if not words:
-            continue  # the check skips a name with no words
-        key = term_hash(NAME, words)
-        terms[key] = (key, NAME, words, int(bool(concepts_in(text))))
-        hashes.append(key)
+        term = _name(text)
+        if term is not None:
+            terms[term[0]] = term
+            hashes.append(term[0])
     return hashes
 
 
