@@ -168,12 +168,20 @@ async def test_the_app_derives_an_older_librarys_data_again_in_the_background_an
 
     from pilot_helpers import SIZE, loaded, text_of, toasts, wait_for
     from trialtui.tui.app import build_app
+    from trialtui.tui.screens.browse import BrowseScreen
 
     monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path))
     assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
     monkeypatch.setattr(derived_module, "THRESHOLDS_VERSION", derived_module.THRESHOLDS_VERSION + 1)
-    app = build_app()
     said: list[str] = []
+    shown = BrowseScreen.on_browse_screen_rederived
+
+    def status_as_shown(screen, message):  # every status the progress gives, however fast it goes
+        shown(screen, message)
+        said.append(text_of(screen.query_one("#list-status", Static)))
+
+    monkeypatch.setattr(BrowseScreen, "on_browse_screen_rederived", status_as_shown)
+    app = build_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await loaded(pilot)
 
@@ -185,6 +193,6 @@ async def test_the_app_derives_an_older_librarys_data_again_in_the_background_an
         await wait_for(pilot, finished, "the re-derivation to end", timeout=120)
         assert any("Deriving thresholds again for 1,147 trials (stored by an older trialtui)…" in line
                    for line in said)
-        assert any(re.search(r"deriving thresholds [\d,]+ of 1,147…", line) for line in said)
+        assert any(re.search(r"deriving thresholds [\d,]+ of 1,147…", line) for line in said), sorted(set(said))
         assert "deriving" not in text_of(screen.query_one("#list-status", Static))
         assert app.session.stale_derived() == []

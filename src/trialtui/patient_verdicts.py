@@ -35,12 +35,12 @@ _MATCHES, _UNKNOWN, _DIFFERS = 1, 2, 3
 _HEAD_WORDS = HEAD.itemsize // 8
 
 
-def _segments(words: np.ndarray, first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each trial's `count` words from `first` on, joined, and the trial each word belongs to."""
+def _segments(words: np.ndarray, first: np.ndarray, count: np.ndarray, width: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Each trial's `count` items of `width` words from word `first` on, joined (one row of
+    `width` words an item when wider than one), and the trial each item belongs to."""
     owner = np.repeat(np.arange(len(first)), count)
-    ends = np.cumsum(count)
-    at = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - count, count) + np.repeat(first, count)
-    return words[at], owner
+    at = (np.arange(len(owner)) - (np.cumsum(count) - count)[owner]) * width + first[owner]
+    return (words[at] if width == 1 else words[at[:, None] + np.arange(width)]), owner
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,8 @@ class CheckColumns:
         names = _segments(words, first, head["names"])
         first = first + head["names"]
         ancestors = _segments(words, first, head["ancestor_names"])
-        limit_words, _ = _segments(words, first + head["ancestor_names"], head["limits"] * (LIMIT.itemsize // 8))
-        limits = np.ascontiguousarray(limit_words).view(LIMIT).ravel()
-        return cls(ids, head, *names, *ancestors, limits, np.repeat(np.arange(len(ids)), head["limits"]))
+        limits, limit_owner = _segments(words, first + head["ancestor_names"], head["limits"], LIMIT.itemsize // 8)
+        return cls(ids, head, *names, *ancestors, np.ascontiguousarray(limits).view(LIMIT).ravel(), limit_owner)
 
 
 def _words(concepts) -> np.ndarray:
@@ -238,3 +237,11 @@ def verdicts(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np.nd
     if profile.diagnoses:
         unknown |= condition == _UNKNOWN
     return np.where(fails, 2, np.where(unknown, 1, 0)).astype(np.int8)
+
+
+def by_trial(profile: PatientProfile, rows: list[tuple[str, bytes]], read_terms) -> dict[str, str]:
+    """Trial id → verdict word, from (trial id, `CheckData.numbers`) rows; `read_terms(kind)` gives
+    the library's terms of a kind (`Derived.terms`), read only if the check needs them."""
+    columns = CheckColumns.of(rows)
+    codes = verdicts(profile, columns, Terms(read_terms))
+    return dict(zip(columns.ids, np.array(VERDICTS, dtype=object)[codes].tolist()))

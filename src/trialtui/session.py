@@ -412,8 +412,8 @@ class ReviewSession:
         known = self.fitted()
         stored = {}
         overall: dict[str, str] = {}
+        wanted = set(trial_ids) - known
         if not self.data:
-            wanted = {trial_id for trial_id in trial_ids if trial_id not in known}
             try:
                 if reasons or len(wanted) * 20 < len(self.catalog):
                     library = {trial_id for trial_id in wanted if (digest := self.catalog.digest(trial_id)) is not None
@@ -422,18 +422,23 @@ class ReviewSession:
                     rows = self.derived.check_rows(sorted(library) if few else None) if library else []
                     stored = {row[0]: row[1:] for row in rows if row[0] in library}
                 elif wanted:
-                    others = {d.trial_id for d in self.catalog.digests if d.origin != LIBRARY_ORIGIN}
-                    overall = self._library_verdicts(wanted - others)
+                    overall = self._library_verdicts()
+                    for trial_id in known:  # checked already: kept as it was
+                        overall.pop(trial_id, None)
+                    for digest in self.catalog.digests:  # a seed or file record is checked on its record
+                        if digest.origin != LIBRARY_ORIGIN:
+                            overall.pop(digest.trial_id, None)
             except StoreError:
                 stored, overall = {}, {}
         self._overall.update(overall)
+        rest = wanted - overall.keys()
         check = self._checker()
         for start in range(0, len(trial_ids), batch):
             if stop is not None and stop():
                 return False
             chunk = trial_ids[start:start + batch]
-            for trial_id in chunk:
-                if trial_id in known or trial_id in overall:
+            for trial_id in chunk if rest else ():
+                if trial_id not in rest:
                     continue
                 row = stored.get(trial_id)
                 if row is not None:
@@ -444,14 +449,12 @@ class ReviewSession:
                 done(chunk)
         return True
 
-    def _library_verdicts(self, trial_ids: set[str]) -> dict[str, str]:
-        """The verdict of each of these library trials with fresh derived data, from the whole
-        library's stored check numbers at once."""
-        from trialtui.patient_verdicts import VERDICTS, CheckColumns, Terms, verdicts
+    def _library_verdicts(self) -> dict[str, str]:
+        """The verdict of every library trial with fresh derived data, from the whole library's
+        stored check numbers at once."""
+        from trialtui.patient_verdicts import by_trial  # numpy: not imported before a check
 
-        columns = CheckColumns.of(self.derived.check_numbers())
-        words = [VERDICTS[code] for code in verdicts(self.patient, columns, Terms(self.derived.terms)).tolist()]
-        return {trial_id: word for trial_id, word in zip(columns.ids, words) if trial_id in trial_ids}
+        return by_trial(self.patient, self.derived.check_numbers(), self.derived.terms)
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""
