@@ -81,11 +81,13 @@ def test_the_stored_check_says_exactly_what_each_records_check_says(library_home
         session.set_patient(entry)
         ids = [trial_id for trial_id in (d.trial_id for d in session.catalog.digests) if trial_id in records]
         assert session.check_patient(ids)
+        shown = {trial_id: session.verdict(trial_id) for trial_id in ids}  # the list's badges, before any reason is read
         stored = {trial_id: as_said(session.known_fit(trial_id)) for trial_id in ids}
     finally:
         session.close()
     expected = {trial_id: as_said(trial_fit(profile, *records[trial_id])) for trial_id in ids}
     assert len(ids) == len(records)
+    assert shown == {trial_id: said[0] for trial_id, said in expected.items()}
     assert stored == expected
     verdicts = {said[0] for said in stored.values()}
     assert len(verdicts) > 1  # the patients are chosen so that trials differ
@@ -166,12 +168,11 @@ async def test_the_app_derives_an_older_librarys_data_again_in_the_background_an
 
     from pilot_helpers import SIZE, loaded, text_of, toasts, wait_for
     from trialtui.tui.app import build_app
+    from trialtui.tui.screens.browse import BrowseScreen
 
     monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path))
     assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
     monkeypatch.setattr(derived_module, "THRESHOLDS_VERSION", derived_module.THRESHOLDS_VERSION + 1)
-    from trialtui.tui.screens.browse import BrowseScreen
-
     said: list[str] = []
     shown = BrowseScreen.on_browse_screen_rederived
 
@@ -192,6 +193,6 @@ async def test_the_app_derives_an_older_librarys_data_again_in_the_background_an
         await wait_for(pilot, finished, "the re-derivation to end", timeout=120)
         assert any("Deriving thresholds again for 1,147 trials (stored by an older trialtui)…" in line
                    for line in said)
-        assert any(re.search(r"deriving thresholds [\d,]+ of 1,147…", line) for line in said)
+        assert any(re.search(r"deriving thresholds [\d,]+ of 1,147…", line) for line in said), sorted(set(said))
         assert "deriving" not in text_of(screen.query_one("#list-status", Static))
         assert app.session.stale_derived() == []

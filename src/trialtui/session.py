@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the patient check, reports and records are imported on firs
     from trialtui.eligibility.patient import PatientProfile
     from trialtui.models import Trial
     from trialtui.patient_check import PatientEntry, TrialFit
+    from trialtui.patient_list import ListCheck
     from trialtui.reports import ReviewNotes
     from trialtui.search.index import Matches
 
@@ -129,6 +130,10 @@ class ReviewSession:
         """Trial id → the fit `check_patient` found from the library's derived data: the same
         verdict and reasons, its checks on limits it shares with other trials (`fit` computes a
         shown trial's own)."""
+        self._overall: dict[str, str] = {}
+        """Trial id → the verdict alone, as a long list's check computed it over the library at
+        once (`patient_verdicts`); its reasons are assembled when first read (`known_fit`)."""
+        self._list_check: ListCheck | None = None
         self.changed: set[str] = set()
         """Library trials with a version newer than the one the reviewer last saw (the Δ badge;
         the changes view lists the same trials)."""
@@ -189,6 +194,8 @@ class ReviewSession:
         self._thresholds.cache_clear()
         self._fits.clear()
         self._verdicts.clear()
+        self._overall.clear()
+        self._list_check = None
         self._base = None
         if not self.data:
             try:  # before the catalog is read: whatever is written later is applied again
@@ -415,6 +422,8 @@ class ReviewSession:
 
         self._fits.clear()
         self._verdicts.clear()
+        self._overall.clear()
+        self._list_check = None
         if entry is None:
             self.patient_entry, self.patient = None, None
             return []
@@ -439,15 +448,41 @@ class ReviewSession:
         return checked[1]
 
     def known_fit(self, trial_id: str) -> TrialFit | None:
-        """The fit if it was already computed; never computes (cheap enough for every list row)."""
+        """The fit if the trial was checked (its reasons read from its stored row if only its
+        verdict was computed); never runs the check itself."""
         if self.patient is None:
             return None
         checked = self._fits.get(trial_id)
-        return checked[1] if checked else self._verdicts.get(trial_id)
+        if checked:
+            return checked[1]
+        fit = self._verdicts.get(trial_id)
+        if fit is None and trial_id in self._overall:
+            try:
+                rows = self.derived.check_rows([trial_id])
+            except StoreError:
+                rows = []
+            fit = self._verdicts[trial_id] = self._checker().fit(*rows[0][1:]) if rows else self.fit(trial_id)
+        return fit
+
+    def verdict(self, trial_id: str) -> str | None:
+        """fits, fails or unknown if the trial was checked (cheap enough for every list row)."""
+        if self.patient is None:
+            return None
+        checked = self._fits.get(trial_id)
+        fit = checked[1] if checked else self._verdicts.get(trial_id)
+        return fit.overall if fit is not None else self._overall.get(trial_id)
 
     def fitted(self) -> set[str]:
         """The trials whose patient fit is already computed."""
-        return self._fits.keys() | self._verdicts.keys() if self.patient is not None else set()
+        return self._fits.keys() | self._verdicts.keys() | self._overall.keys() if self.patient is not None else set()
+
+    def _checker(self) -> ListCheck:
+        """The patient's check over stored rows, its shared parts kept while the patient is."""
+        from trialtui.patient_list import ListCheck
+
+        if self._list_check is None or self._list_check.profile is not self.patient:
+            self._list_check = ListCheck(self.patient)
+        return self._list_check
 
     def stale_derived(self) -> list[str]:
         """Library trials whose derived data an older trialtui made (or none yet), to derive again
@@ -460,36 +495,47 @@ class ReviewSession:
             return []
 
     def check_patient(self, trial_ids: Sequence[str], done: Callable[[list[str]], None] | None = None,
-                      stop: Callable[[], bool] | None = None, batch: int = 5000) -> bool:
+                      stop: Callable[[], bool] | None = None, batch: int = 5000, reasons: bool = False) -> bool:
         """Check the patient against these trials (those checked already keep their verdict),
         calling `done` with each batch of them; False if `stop` returned True first.
 
-        A library trial is checked on its stored derived data (`patient_list`); one whose data is
-        stale (made by an older trialtui, and not derived again yet), a seed or a ``--data``
-        record is checked on its record, as `fit` does: the verdict is the same either way."""
-        from trialtui.patient_list import ListCheck
-
+        A library trial is checked on its stored derived data: a long list's verdicts over the
+        whole library at once (`patient_verdicts`; with `reasons`, each trial's reasons too, as
+        a short list's, `patient_list`). One whose data is stale (made by an older trialtui, and
+        not derived again yet), a seed or a ``--data`` record is checked on its record, as `fit`
+        does: the verdict is the same either way."""
         if self.patient is None:
             return True
         known = self.fitted()
         stored = {}
+        overall: dict[str, str] = {}
+        wanted = set(trial_ids) - known
         if not self.data:
-            library = {trial_id for trial_id in trial_ids if trial_id not in known
-                       and (digest := self.catalog.digest(trial_id)) is not None and digest.origin == LIBRARY_ORIGIN}
             try:
-                # a short list's rows by key, a long one's in one pass over the table
-                few = len(library) * 20 < len(self.catalog)
-                rows = self.derived.check_rows(sorted(library) if few else None) if library else []
+                if reasons or len(wanted) * 20 < len(self.catalog):
+                    library = {trial_id for trial_id in wanted if (digest := self.catalog.digest(trial_id)) is not None
+                               and digest.origin == LIBRARY_ORIGIN}
+                    few = len(library) * 20 < len(self.catalog)  # a short list's rows by key, a long one's in one pass
+                    rows = self.derived.check_rows(sorted(library) if few else None) if library else []
+                    stored = {row[0]: row[1:] for row in rows if row[0] in library}
+                elif wanted:
+                    overall = self._library_verdicts()
+                    for trial_id in known:  # checked already: kept as it was
+                        overall.pop(trial_id, None)
+                    for digest in self.catalog.digests:  # a seed or file record is checked on its record
+                        if digest.origin != LIBRARY_ORIGIN:
+                            overall.pop(digest.trial_id, None)
             except StoreError:
-                rows = []
-            stored = {row[0]: row[1:] for row in rows if row[0] in library}
-        check = ListCheck(self.patient)
+                stored, overall = {}, {}
+        self._overall.update(overall)
+        rest = wanted - overall.keys()
+        check = self._checker()
         for start in range(0, len(trial_ids), batch):
             if stop is not None and stop():
                 return False
             chunk = trial_ids[start:start + batch]
-            for trial_id in chunk:
-                if trial_id in known:
+            for trial_id in chunk if rest else ():
+                if trial_id not in rest:
                     continue
                 row = stored.get(trial_id)
                 if row is not None:
@@ -499,6 +545,13 @@ class ReviewSession:
             if done is not None:
                 done(chunk)
         return True
+
+    def _library_verdicts(self) -> dict[str, str]:
+        """The verdict of every library trial with fresh derived data, from the whole library's
+        stored check numbers at once."""
+        from trialtui.patient_verdicts import by_trial  # numpy: not imported before a check
+
+        return by_trial(self.patient, self.derived.check_numbers(), self.derived.terms)
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""

@@ -76,7 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             ids.append(trial_id)
         rederive_stale(session)
         ids = ids or [d.trial_id for d in catalog.digests]
-        session.check_patient(ids)
+        session.check_patient(ids, reasons=True)  # every row prints its reasons
         rows = [(trial_id, fit) for trial_id in ids if (fit := session.known_fit(trial_id)) is not None]
     finally:
         session.close()

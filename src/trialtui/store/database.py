@@ -299,8 +299,26 @@ def _schema_v5(conn: sqlite3.Connection) -> None:
     )
 
 
+def _schema_v6(conn: sqlite3.Connection) -> None:
+    """The patient check's numbers of each version (`trialtui.eligibility.check_data`), so a check
+    over a whole library is a query; the words of the names and conditions they hash, once per
+    library. Rows made before have none: a facts version bump derives them again."""
+    _execute_script(
+        conn,
+        """
+        ALTER TABLE derived ADD COLUMN check_numbers BLOB NOT NULL DEFAULT x'';
+        CREATE TABLE derived_terms (
+            hash INTEGER PRIMARY KEY,
+            kind INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            known INTEGER NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3, _schema_v4,
-                                                                   _schema_v5)
+                                                                   _schema_v5, _schema_v6)
 """Migration ``n`` (1-based) brings a database from version ``n - 1`` to ``n``; never edit one
 that has shipped, append a new one."""
 

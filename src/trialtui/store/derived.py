@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING
 from trialtui.store.database import Database
 
 if TYPE_CHECKING:  # the extractor and the models load when a version is derived or read: not at start
+    from trialtui.eligibility.check_data import CheckData
     from trialtui.eligibility.extract import Threshold
     from trialtui.models import Trial
 
 THRESHOLDS_VERSION = 1
 """Bump when what `extract_thresholds` finds changes (eligibility/extract.py, measures.py,
 units.py, vocabulary.py, ages.py, criteria.py) or the stored threshold layout does."""
-FACTS_VERSION = 1
-"""Bump when `TrialFacts` or what it is read from changes."""
-
+FACTS_VERSION = 2
+"""Bump when `TrialFacts`, what it is read from, or the check's numbers (`check_data`: they
+resolve names against eligibility/conditions.py's table) change."""
 
 
 def _current() -> str:
@@ -47,6 +48,8 @@ class DerivedRow:
     healthy: int | None
     studied: str
     """`TrialFacts.studied_json`."""
+    check: CheckData
+    """The same, and the limits, as the check over a whole list reads them."""
 
 
 def check_key(thresholds: list[Threshold]) -> str:
@@ -69,6 +72,7 @@ def key_thresholds(key: str) -> list[Threshold]:
 
 
 def derive(trial: Trial) -> DerivedRow:
+    from trialtui.eligibility.check_data import pack
     from trialtui.eligibility.extract import extract_thresholds
     from trialtui.eligibility.facts import TrialFacts
 
@@ -77,17 +81,20 @@ def derive(trial: Trial) -> DerivedRow:
     return DerivedRow(
         zlib.compress(json.dumps([t.to_json() for t in thresholds], ensure_ascii=False).encode()),
         check_key(thresholds), facts.sex,
-        None if facts.healthy_volunteers is None else int(facts.healthy_volunteers), facts.studied_json())
+        None if facts.healthy_volunteers is None else int(facts.healthy_volunteers), facts.studied_json(),
+        pack(facts, thresholds))
 
 
 def store_derived(conn, trial_id: str, number: int, row: DerivedRow) -> None:
     """Within the transaction that stores (or re-reads) the version."""
     conn.execute(
         "INSERT OR REPLACE INTO derived (trial_id, number, thresholds_version, facts_version, thresholds,"
-        " check_key, sex, healthy, studied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " check_key, sex, healthy, studied, check_numbers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (trial_id, number, THRESHOLDS_VERSION, FACTS_VERSION, row.thresholds, row.check_key, row.sex,
-         row.healthy, row.studied),
+         row.healthy, row.studied, row.check.numbers),
     )
+    conn.executemany("INSERT OR IGNORE INTO derived_terms (hash, kind, text, known) VALUES (?, ?, ?, ?)",
+                     row.check.terms)
 
 
 Progress = Callable[[int, int], None]
@@ -127,6 +134,15 @@ class Derived:
             chunk = ids[start:start + 900]
             rows += self.db.query(sql + f" AND t.trial_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
         return rows
+
+    def check_numbers(self) -> list[tuple[str, bytes]]:
+        """(trial id, `CheckData.numbers`) of every current trial with fresh rows: what
+        `patient_verdicts` reads."""
+        return self.db.query("SELECT t.trial_id, d.check_numbers" + _current())
+
+    def terms(self, kind: int) -> list[tuple[int, str, int]]:
+        """(hash, text, known) of every term of this kind the check's numbers name."""
+        return self.db.query("SELECT hash, text, known FROM derived_terms WHERE kind = ?", (kind,))
 
     def rederive(self, trial_ids: Iterable[str], progress: Progress | None = None,
                  stop: Callable[[], bool] | None = None, batch: int = 500) -> int:

@@ -632,7 +632,7 @@ class BrowseScreen(ReviewActions, Screen):
         if message.done and message.run == self._fit_run:
             session = self.app.session
             listed = self.query_one(TrialList).digests
-            fits = [fit.overall for d in listed if (fit := session.known_fit(d.trial_id))]
+            fits = [verdict for d in listed if (verdict := session.verdict(d.trial_id))]
             self._patient_status(f"Patient fits {fits.count('fits'):,}, fails {fits.count('fails'):,}, "
                                  f"unknown {fits.count('unknown'):,} of {len(listed):,}")
 
@@ -652,10 +652,10 @@ class BrowseScreen(ReviewActions, Screen):
 
     def _badges(self, trial_id: str) -> str:
         session = self.app.session
-        fit = session.known_fit(trial_id)
+        verdict = session.verdict(trial_id)
         review = session.reviews.get(trial_id)
         return (("◆" if trial_id in session.marked else "") + (review_badges(review) if review else "")
-                + (_fit_badge(fit) if fit else "") + ("Δ" if trial_id in session.changed else ""))
+                + (_fit_badge(verdict) if verdict else "") + ("Δ" if trial_id in session.changed else ""))
 
     # the review mixin's hooks ---------------------------------------------------------------------
 
@@ -749,8 +749,8 @@ class BrowseScreen(ReviewActions, Screen):
                                 partial(trials.sort_by, column.key, column.largest_first))
 
 
-def _fit_badge(fit) -> str:
+def _fit_badge(verdict: str) -> str:
     """The patient check's verdict glyph (its module is imported with the first check, not at start)."""
     from trialtui.patient_check import FIT_BADGES
 
-    return FIT_BADGES[fit.overall]
+    return FIT_BADGES[verdict]

@@ -1,0 +1,117 @@
+"""What the patient check reads of a trial, packed at derivation into fixed-width numbers, so a check
+over a whole library is a handful of numpy operations rather than a Python call per trial
+(`patient_verdicts`).
+
+Everything here is independent of the patient: which of the condition table's concepts the trial
+studies (as bits, in `CONCEPTS` order, so a change to the table is a `FACTS_VERSION` bump), its
+flags, the names it studies as 64-bit hashes of their normalized words (the words themselves are
+kept once per library, in `derived_terms`, for the typo match), and each limit as one record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+
+from trialtui.eligibility.conditions import CONCEPTS, concepts_in, healthy_only, normalize
+from trialtui.eligibility.facts import TrialFacts
+
+BIT = {cid: i for i, cid in enumerate(CONCEPTS)}
+"""Concept id → its bit in a concept set (two 64-bit words)."""
+WORDS = 2
+assert len(BIT) <= 64 * WORDS, "the condition table outgrew its concept sets: widen WORDS"
+
+NO_TEXTS, HEALTHY_ONLY = 1, 2
+"""Flags: the trial names no condition nor MeSH term; it studies healthy volunteers only."""
+SEX_CODES = {"FEMALE": 1, "MALE": 2}
+HEALTHY_UNSAID = 2
+
+HEAD = struct.Struct("<qqqqqq" + "Q" * 3 * WORDS)
+"""A trial's numbers begin with (`patient_verdicts.HEAD` reads it): flags, eligible sex
+(`SEX_CODES`, 0 for all), healthy volunteers (0 no, 1 yes, `HEALTHY_UNSAID`), how many names,
+MeSH ancestors and limits follow, and the concepts of what it studies (conditions and MeSH terms,
+without "healthy"), of its keywords, and of its MeSH ancestors. Then the names' hashes, the
+ancestors' hashes and the limits: every part a whole number of 8-byte words."""
+
+LOWER, INCLUSIVE, CONDITIONAL, AGE, AGE_CONDITION = 1, 2, 4, 8, 16
+LIMIT = struct.Struct("<qqqqdq")
+"""One per limit (`patient_verdicts.LIMIT` reads it): hashes of its measure, of measure and unit,
+of its condition and of its OR-group (0 for none), its value, and flags (`LOWER` bound,
+`INCLUSIVE`, `CONDITIONAL`, an `AGE` limit, a condition on age)."""
+
+NAME, CONDITION = 0, 1
+"""Kinds of `derived_terms`: a studied name's normalized words (with whether the condition table
+knows it), a limit's condition as written."""
+
+
+def term_hash(kind: int, text: str) -> int:
+    """A signed 64-bit hash of a term (SQLite's integers): two terms of a library share one with
+    odds of about one in a million million."""
+    return int.from_bytes(hashlib.blake2b(f"{kind}\x1f{text}".encode(), digest_size=8).digest(), "little",
+                          signed=True) or 1
+
+
+def concept_words(concepts) -> list[int]:
+    """A set of concept ids as `WORDS` 64-bit words."""
+    words = [0] * WORDS
+    for cid in concepts:
+        bit = BIT[cid]
+        words[bit // 64] |= 1 << (bit % 64)
+    return words
+
+
+@dataclass(frozen=True, slots=True)
+class CheckData:
+    numbers: bytes
+    """`HEAD`, then hashes of the normalized names of its conditions, MeSH terms and keywords, of
+    its MeSH ancestors' names, and its `LIMIT`s."""
+    terms: tuple[tuple[int, int, str, int], ...]
+    """(hash, kind, text, 1 when the table knows the name) of every term hashed above."""
+
+
+@lru_cache(maxsize=65536)
+def _name(text: str) -> tuple[int, int, str, int] | None:
+    """A name's term (MeSH terms and ancestors repeat across trials), or None when it has no words
+    (the check skips such a name)."""
+    words = " ".join(normalize(text))
+    return (term_hash(NAME, words), NAME, words, int(bool(concepts_in(text)))) if words else None
+
+
+def _names(texts, terms: dict) -> list[int]:
+    hashes = []
+    for text in texts:
+        term = _name(text)
+        if term is not None:
+            terms[term[0]] = term
+            hashes.append(term[0])
+    return hashes
+
+
+def pack(facts: TrialFacts, thresholds) -> CheckData:
+    """The check's numbers of a trial with these facts and limits (`Threshold`s)."""
+    texts = [*facts.conditions, *facts.mesh_terms]
+    flags = (0 if texts else NO_TEXTS) | (HEALTHY_ONLY if healthy_only(list(facts.conditions), list(facts.mesh_terms)) else 0)
+    studied = frozenset().union(*(concepts_in(t) for t in texts)) - {"healthy"}
+    keywords = frozenset().union(*(concepts_in(k) for k in facts.keywords))
+    ancestors = frozenset().union(*(concepts_in(a) for a in facts.mesh_ancestors))
+    healthy = HEALTHY_UNSAID if facts.healthy_volunteers is None else int(facts.healthy_volunteers)
+    terms: dict[int, tuple] = {}
+    names = _names([*texts, *facts.keywords], terms)
+    ancestor_names = _names(facts.mesh_ancestors, terms)
+    limits = bytearray()
+    for t in thresholds:
+        condition = 0
+        if t.condition is not None:
+            condition = term_hash(CONDITION, t.condition)
+            terms[condition] = (condition, CONDITION, t.condition, 0)
+        limits += LIMIT.pack(term_hash(NAME, t.measure), term_hash(NAME, f"{t.measure}\x1f{t.unit}"), condition,
+                            term_hash(NAME, t.group) if t.group else 0, t.value,
+                            (LOWER if t.bound == "lower" else 0) | (INCLUSIVE if t.inclusive else 0)
+                            | (CONDITIONAL if t.condition is not None else 0) | (AGE if t.measure == "age" else 0)
+                            | (AGE_CONDITION if t.condition is not None and t.condition.startswith("age") else 0))
+    head = HEAD.pack(flags, SEX_CODES.get(facts.sex.upper(), 0), healthy, len(names), len(ancestor_names),
+                     len(limits) // LIMIT.size, *concept_words(studied), *concept_words(keywords), *concept_words(ancestors))
+    numbers = head + struct.pack(f"<{len(names) + len(ancestor_names)}q", *names, *ancestor_names) + limits
+    return CheckData(numbers, tuple(terms.values()))

@@ -1,0 +1,247 @@
+"""The patient check's verdicts over a whole library at once, from the numbers stored with each
+trial (`eligibility.check_data`): the patient's conditions and values are read once, then every
+trial's verdict is a few numpy operations over all trials and limits.
+
+Only the verdict (fits, fails, unknown) is computed here: it is what a list shows. A trial's
+reasons are assembled when they are read (`patient_list.ListCheck`), and they agree with the
+verdict: each rule below is `patient_check.assemble_fit`'s, `conditions.match_conditions`'s and
+`patient.evaluate`'s, read as array operations (`tests/test_derived.py` compares them on every
+real trial).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from trialtui.eligibility import check_data as cd
+from trialtui.eligibility.conditions import _TYPO_CUTOFF, CONCEPTS, PatientCondition
+from trialtui.eligibility.patient import FAILS, FITS, UNKNOWN, PatientProfile, _condition_holds
+
+HEAD = np.dtype([("flags", "<i8"), ("sex", "<i8"), ("healthy", "<i8"), ("names", "<i8"), ("ancestor_names", "<i8"),
+                 ("limits", "<i8"), ("studied", "<u8", cd.WORDS), ("keywords", "<u8", cd.WORDS),
+                 ("ancestors", "<u8", cd.WORDS)])
+LIMIT = np.dtype([("measure", "<i8"), ("measure_unit", "<i8"), ("condition", "<i8"), ("group", "<i8"),
+                  ("value", "<f8"), ("flags", "<i8")])
+assert HEAD.itemsize == cd.HEAD.size and LIMIT.itemsize == cd.LIMIT.size
+
+VERDICTS = (FITS, UNKNOWN, FAILS)
+"""A verdict code's word: 0 fits, 1 unknown, 2 fails (the worst of a trial's requirements wins)."""
+_MATCHES, _UNKNOWN, _DIFFERS = 1, 2, 3
+
+
+_HEAD_WORDS = HEAD.itemsize // 8
+
+
+def _segments(words: np.ndarray, first: np.ndarray, count: np.ndarray, width: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Each trial's `count` items of `width` words from word `first` on, joined (one row of
+    `width` words an item when wider than one), and the trial each item belongs to."""
+    owner = np.repeat(np.arange(len(first)), count)
+    at = (np.arange(len(owner)) - (np.cumsum(count) - count)[owner]) * width + first[owner]
+    return (words[at] if width == 1 else words[at[:, None] + np.arange(width)]), owner
+
+
+@dataclass(frozen=True)
+class CheckColumns:
+    """Every current library trial's check numbers, as columns."""
+
+    ids: list[str]
+    head: np.ndarray
+    names: np.ndarray
+    name_owner: np.ndarray
+    ancestors: np.ndarray
+    ancestor_owner: np.ndarray
+    limits: np.ndarray
+    limit_owner: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[tuple[str, bytes]]) -> CheckColumns:
+        """From (trial id, `CheckData.numbers`) rows: read as one array of 8-byte words."""
+        ids = [row[0] for row in rows]
+        blobs = [row[1] for row in rows]
+        words = np.frombuffer(b"".join(blobs), dtype="<i8")
+        sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 8
+        starts = np.cumsum(sizes) - sizes
+        head = np.ascontiguousarray(words[starts[:, None] + np.arange(_HEAD_WORDS)]).view(HEAD).ravel()
+        first = starts + _HEAD_WORDS
+        names = _segments(words, first, head["names"])
+        first = first + head["names"]
+        ancestors = _segments(words, first, head["ancestor_names"])
+        limits, limit_owner = _segments(words, first + head["ancestor_names"], head["limits"], LIMIT.itemsize // 8)
+        return cls(ids, head, *names, *ancestors, np.ascontiguousarray(limits).view(LIMIT).ravel(), limit_owner)
+
+
+def _words(concepts) -> np.ndarray:
+    return np.array(cd.concept_words(concepts), dtype=np.uint64)
+
+
+def _meets(bits: np.ndarray, concepts) -> np.ndarray:
+    """Per row, whether the concept set `bits` holds any of `concepts`."""
+    return (bits & _words(concepts)).any(axis=1)
+
+
+class Terms:
+    """The library's name and condition terms, read when a check first needs them."""
+
+    def __init__(self, read) -> None:
+        self._read = read
+        self._kinds: dict[int, tuple[np.ndarray, list[str], np.ndarray]] = {}
+
+    def of(self, kind: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(hashes, texts, known) of one kind."""
+        if kind not in self._kinds:
+            rows = self._read(kind)
+            self._kinds[kind] = (np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows],
+                                 np.array([r[2] for r in rows], dtype=bool))
+        return self._kinds[kind]
+
+
+def _same_text(condition: PatientCondition, terms: Terms, hashes: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Per trial, `conditions._same_text` of the patient's condition over these names."""
+    known_hashes, texts, known = terms.of(cd.NAME)
+    if not texts or not len(hashes):
+        return np.zeros(n, dtype=bool)
+    scores = process.cdist([condition.words], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+    same = scores >= _TYPO_CUTOFF
+    if not condition.concepts:
+        inside = f" {condition.words} "
+        same |= np.fromiter((inside in f" {t} " for t in texts), dtype=bool, count=len(texts))
+    else:
+        same &= ~known  # both named in the table: the table decides
+    hit = np.isin(hashes, known_hashes[same])
+    return np.bincount(owner[hit], minlength=n) > 0
+
+
+def _one(condition: PatientCondition, cols: CheckColumns, terms: Terms) -> np.ndarray:
+    """Per trial, `conditions._one`: matches, unknown, or 0 (not studied)."""
+    n = len(cols.ids)
+    studied, keywords = cols.head["studied"], cols.head["keywords"]
+    out = np.zeros(n, dtype=np.int8)
+    open_ = np.ones(n, dtype=bool)
+    for p in condition.concepts:
+        ancestors = CONCEPTS[p].ancestors
+        lineage = ancestors | {p}
+        exact = _meets(studied, {p})
+        broader = studied & _words(ancestors)
+        has_broader = broader.any(axis=1) & ~exact
+        specific = np.zeros(n, dtype=bool)
+        rows = np.flatnonzero(has_broader & open_)
+        if len(rows):
+            for t, concept in CONCEPTS.items():
+                if t not in lineage and concept.ancestors & ancestors:
+                    specific[rows] |= _meets(studied[rows], {t}) & _meets(broader[rows], concept.ancestors)
+        narrower = _meets(studied, {t for t, c in CONCEPTS.items() if p in c.ancestors})
+        keyword = _meets(keywords, {p})
+        for decided, outcome in ((exact, _MATCHES), (has_broader & specific, _UNKNOWN),
+                                 (has_broader, _MATCHES), (narrower, _UNKNOWN), (keyword, _MATCHES)):
+            now = decided & open_
+            out[now] = outcome
+            open_ &= ~now
+    if open_.any():
+        same = _same_text(condition, terms, cols.names, cols.name_owner, n) & open_
+        out[same] = _MATCHES
+        open_ &= ~same
+        kind = _same_text(condition, terms, cols.ancestors, cols.ancestor_owner, n)
+        if condition.concepts:
+            kind |= _meets(cols.head["ancestors"], condition.concepts)
+        out[kind & open_] = _UNKNOWN
+    return out
+
+
+def _conditions(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np.ndarray:
+    """Per trial, `match_conditions`' outcome: matches, unknown or differs."""
+    n = len(cols.ids)
+    flags = cols.head["flags"]
+    if not profile.diagnoses:
+        return np.full(n, _UNKNOWN, dtype=np.int8)
+    results = [_one(c, cols, terms) for c in profile.diagnoses]
+    out = np.full(n, _DIFFERS, dtype=np.int8)
+    out[np.logical_or.reduce([r == _UNKNOWN for r in results])] = _UNKNOWN
+    out[np.logical_or.reduce([r == _MATCHES for r in results])] = _MATCHES
+    out[(flags & cd.HEALTHY_ONLY) != 0] = _DIFFERS
+    out[(flags & cd.NO_TEXTS) != 0] = _UNKNOWN
+    return out
+
+
+def _limits(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> tuple[np.ndarray, np.ndarray]:
+    """Per trial, whether a limit fails, and whether one stays unknown (`patient.evaluate`)."""
+    n, limits, owner = len(cols.ids), cols.limits, cols.limit_owner
+    flags = limits["flags"]
+    value = np.full(len(limits), np.nan)
+    seen: set[int] = set()
+    for measure, given in profile.labs.items():
+        for lab in given:  # the first value in the limit's unit counts
+            key = cd.term_hash(cd.NAME, f"{measure}\x1f{lab.unit}")
+            if key not in seen:
+                seen.add(key)
+                value[limits["measure_unit"] == key] = lab.value
+    age = (flags & cd.AGE) != 0
+    value[age] = np.nan if profile.age is None else profile.age
+    conditional = (flags & cd.CONDITIONAL) != 0
+    holds = np.full(len(limits), -1, dtype=np.int8)  # -1: not known
+    if conditional.any():
+        hashes, texts, _ = terms.of(cd.CONDITION)
+        table = {h: _condition_holds(profile, t) for h, t in zip(hashes.tolist(), texts, strict=True)}
+        keys, which = np.unique(limits["condition"][conditional], return_inverse=True)
+        said = np.array([-1 if (held := table.get(key)) is None else int(held) for key in keys.tolist()], dtype=np.int8)
+        holds[conditional] = said[which.ravel()]
+    age_condition = (flags & cd.AGE_CONDITION) != 0
+    replacing = np.flatnonzero(conditional & (holds == 1) & ~age_condition)
+    replaced = np.zeros(len(limits), dtype=bool)
+    if len(replacing):  # the unconditional limit gives way to a conditional one that applies
+        _, measure = np.unique(limits["measure"], return_inverse=True)
+        key = (owner * (int(measure.max()) + 1) + measure.ravel()) * 2 + (flags & cd.LOWER)
+        replaced = ~conditional & np.isin(key, key[replacing])
+    applicable = np.where(conditional, (holds == 1) | ((holds == -1) & age_condition), ~replaced)
+    lower, inclusive, limit = (flags & cd.LOWER) != 0, (flags & cd.INCLUSIVE) != 0, limits["value"]
+    with np.errstate(invalid="ignore"):
+        meets = np.where(lower, np.where(inclusive, value >= limit, value > limit),
+                         np.where(inclusive, value <= limit, value < limit))
+    unknown = applicable & (np.isnan(value) | (conditional & (holds == -1)))
+    fail = applicable & ~unknown & ~meets
+    grouped = np.flatnonzero(applicable & (limits["group"] != 0))
+    if len(grouped):  # in an OR-group one pass is enough; else an unknown member leaves it unknown
+        _, group = np.unique(np.stack([owner[grouped], limits["group"][grouped]]), axis=1, return_inverse=True)
+        group = group.ravel()
+        passed = np.bincount(group[~(unknown | fail)[grouped]], minlength=group.max() + 1) > 0
+        undecided = np.bincount(group[unknown[grouped]], minlength=group.max() + 1) > 0
+        failing = grouped[fail[grouped]]
+        failing_group = group[fail[grouped]]
+        fail[failing[passed[failing_group]]] = False
+        to_unknown = failing[~passed[failing_group] & undecided[failing_group]]
+        fail[to_unknown] = False
+        unknown[to_unknown] = True
+    return (np.bincount(owner[fail], minlength=n) > 0), (np.bincount(owner[unknown], minlength=n) > 0)
+
+
+def verdicts(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np.ndarray:
+    """Every trial's verdict code (`VERDICTS`), as `assemble_fit` decides it."""
+    head = cols.head
+    condition = _conditions(profile, cols, terms)
+    limit_fails, limit_unknown = _limits(profile, cols, terms)
+    fails = (condition == _DIFFERS) | limit_fails
+    unknown = limit_unknown.copy()
+    restricted = head["sex"] != 0
+    if profile.sex:
+        fails |= restricted & (head["sex"] != cd.SEX_CODES.get(profile.sex, -1))
+    else:
+        unknown |= restricted
+    only_healthy = (head["flags"] & cd.HEALTHY_ONLY) != 0
+    if profile.healthy is True:
+        fails |= ~only_healthy & (head["healthy"] == 0)
+        unknown |= ~only_healthy & (head["healthy"] == cd.HEALTHY_UNSAID)
+    elif profile.healthy is False:
+        fails |= only_healthy & (condition != _DIFFERS)
+    if profile.diagnoses:
+        unknown |= condition == _UNKNOWN
+    return np.where(fails, 2, np.where(unknown, 1, 0)).astype(np.int8)
+
+
+def by_trial(profile: PatientProfile, rows: list[tuple[str, bytes]], read_terms) -> dict[str, str]:
+    """Trial id → verdict word, from (trial id, `CheckData.numbers`) rows; `read_terms(kind)` gives
+    the library's terms of a kind (`Derived.terms`), read only if the check needs them."""
+    columns = CheckColumns.of(rows)
+    codes = verdicts(profile, columns, Terms(read_terms))
+    return dict(zip(columns.ids, np.array(VERDICTS, dtype=object)[codes].tolist(), strict=True))
