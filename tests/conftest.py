@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,26 @@ def api_trials(shared_data) -> list:
     from trialtui.ingest import load_paths
 
     return load_paths([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"]).trials
+
+
+@pytest.fixture(scope="session")
+def imported_library(tmp_path_factory, shared_data) -> Path:
+    """A TRIALTUI_HOME holding the 1,147 API studies and the 6,786 legacy XML records, imported
+    once per run through `trialtui import`: never written to (`library_home` is a copy)."""
+    from trialtui.cli import main
+
+    home = tmp_path_factory.mktemp("imported")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRIALTUI_HOME", str(home))
+        assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"),
+                     str(shared_data / "ctgov-legacy-xml-subset.tar.gz")]) == 0
+    return home
+
+
+@pytest.fixture(scope="module")
+def library_home(imported_library, tmp_path_factory) -> Path:
+    """A test module's own copy of the imported library: its tests may write to it."""
+    return Path(shutil.copytree(imported_library, tmp_path_factory.mktemp("library") / "home"))
 
 
 @pytest.fixture(scope="session")

@@ -32,17 +32,6 @@ PATIENTS = {
 
 
 @pytest.fixture(scope="module")
-def library_home(tmp_path_factory, shared_data):
-    """The 1,147 API studies and the 6,786 legacy XML records, imported once."""
-    home = tmp_path_factory.mktemp("library")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TRIALTUI_HOME", str(home))
-        assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"),
-                     str(shared_data / "ctgov-legacy-xml-subset.tar.gz")]) == 0
-    return home
-
-
-@pytest.fixture(scope="module")
 def records(library_home):
     """Every library trial's record and its thresholds, extracted now from the record."""
     with Database.open(library_home / "trialtui.sqlite3") as db:

@@ -21,17 +21,6 @@ from trialtui.tui.app import build_app
 from trialtui.tui.widgets.trial_list import TrialList
 
 
-@pytest.fixture(scope="module")
-def library_home(tmp_path_factory, shared_data):
-    """A library holding the 1,147 API studies and the 6,786 legacy XML records, imported once."""
-    home = tmp_path_factory.mktemp("library")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TRIALTUI_HOME", str(home))
-        assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"),
-                     str(shared_data / "ctgov-legacy-xml-subset.tar.gz")]) == 0
-    return home
-
-
 @pytest.fixture
 def library(library_home, monkeypatch):
     monkeypatch.setenv("TRIALTUI_HOME", str(library_home))

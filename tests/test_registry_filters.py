@@ -100,16 +100,6 @@ def raw(shared_data) -> dict[str, dict]:
     return records
 
 
-@pytest.fixture(scope="module")
-def library_home(tmp_path_factory, shared_data):
-    home = tmp_path_factory.mktemp("library")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TRIALTUI_HOME", str(home))
-        assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"),
-                     str(shared_data / "ctgov-legacy-xml-subset.tar.gz")]) == 0
-    return home
-
-
 def listed(capsys, *flags: str) -> set[str]:
     """The library's trials `trialtui list --json FLAGS` lists (the bundled seeds left out)."""
     assert main(["list", "--json", *flags]) == 0
