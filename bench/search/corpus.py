@@ -9,17 +9,20 @@ follow the drug renames. Everything is seeded, so every run sees the same corpus
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import pickle
 import random
 import re
 from pathlib import Path
 
-from trialtui.digest import TrialDigest, digest_trial
+from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / "bench" / ".cache"
 SOURCES = (DATA / "ctgov-v2", DATA / "ctgov-legacy-xml-subset.tar.gz")
+LAYOUT = hashlib.blake2b(",".join(DIGEST_FIELDS).encode(), digest_size=4).hexdigest()
+"""In the cached corpora's names: pickled digests of another layout are never read back."""
 
 _WORD = re.compile(r"[A-Za-z]{5,}|\d{2,}")
 _SYLLABLES = ("ra", "lo", "ti", "ve", "mu", "zan", "cor", "pel", "dex", "nib", "sto", "qui", "fa")
@@ -27,7 +30,7 @@ _SYLLABLES = ("ra", "lo", "ti", "ve", "mu", "zan", "cor", "pel", "dex", "nib", "
 
 def real_digests() -> list[TrialDigest]:
     """Every real record in ../shared/data (API v2 files and legacy XML), cached as digests."""
-    cache = CACHE / "real-digests.pickle"
+    cache = CACHE / f"real-digests-{LAYOUT}.pickle"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     from trialtui.ingest import load_paths
@@ -87,7 +90,7 @@ def expand(real: list[TrialDigest], size: int, seed: int = 7) -> list[TrialDiges
 
 def corpus(size: int) -> list[TrialDigest]:
     """The `size`-trial corpus, cached under bench/.cache/ (building 570k takes a while)."""
-    cache = CACHE / f"corpus-{size}.pickle"
+    cache = CACHE / f"corpus-{size}-{LAYOUT}.pickle"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     digests = expand(real_digests(), size)
