@@ -42,6 +42,15 @@ def iso(text: str | None) -> str:
     return text
 
 
+_XML_PHASES = {"Early Phase 1": "EARLY_PHASE1", "Phase 1": "PHASE1", "Phase 2": "PHASE2", "Phase 3": "PHASE3",
+               "Phase 4": "PHASE4", "NA": "NA"}
+
+
+def admits_age(ages: tuple[float | None, float | None], age: float) -> bool:
+    low, high = ages
+    return (low is None or low <= age) and (high is None or age <= high)
+
+
 def api_record(study: dict) -> dict:
     protocol = study["protocolSection"]
     status = protocol.get("statusModule", {})
@@ -60,6 +69,9 @@ def api_record(study: dict) -> dict:
                           for i in protocol.get("armsInterventionsModule", {}).get("interventions", [])},
         "funders": {_JSON_FUNDERS.get(c, "other") for c in classes if c},
         "results": study.get("hasResults"),
+        "status": status.get("overallStatus", ""),
+        "phases": set(protocol.get("designModule", {}).get("phases", [])),
+        "countries": {loc.get("country") for loc in protocol.get("contactsLocationsModule", {}).get("locations", [])},
     }
 
 
@@ -78,6 +90,10 @@ def xml_record(root: ET.Element) -> dict:
         "funders": {_XML_FUNDERS.get(s.findtext("agency_class") or "", "other")
                     for s in root.findall("sponsors/*") if s.findtext("agency_class")},
         "results": root.find("clinical_results") is not None,
+        "status": (root.findtext("overall_status") or "").upper().replace(",", "").replace(" ", "_"),
+        "phases": {_XML_PHASES[p] for p in (root.findtext("phase") or "").replace("N/A", "NA").split("/") if p},
+        "countries": {c.text for c in root.findall("location_countries/country")}
+                     | {c.text for c in root.findall("location/facility/address/country")},
     }
 
 
@@ -134,6 +150,14 @@ CASES = {
     "--start-from 2020-01 --start-to 2021-12": lambda r: "2020-01" <= r["started"][:7] <= "2021-12",
     "--start-to 1999-06-30": lambda r: "" < r["started"] and r["started"][:10] <= "1999-06-30",
     "--updated-from 2023-06": lambda r: r["updated"] >= "2023-06",
+    "--status recruiting": lambda r: r["status"] == "RECRUITING",
+    "--status completed --status terminated": lambda r: r["status"] in ("COMPLETED", "TERMINATED"),
+    "--phase 2": lambda r: "PHASE2" in r["phases"],
+    "--phase 1/2": lambda r: r["phases"] == {"PHASE1", "PHASE2"},
+    "--phase na": lambda r: r["phases"] == {"NA"},
+    "--age 70": lambda r: admits_age(r["ages"], 70),
+    "--country USA": lambda r: "United States" in r["countries"],
+    "--country Deutschland": lambda r: "Germany" in r["countries"],
     "--type interventional --funder industry --age-group older_adult --intervention-type drug":
         lambda r: (r["type"] == "interventional" and "industry" in r["funders"]
                    and overlaps(r["ages"], 65, None) and "drug" in r["interventions"]),
