@@ -58,3 +58,21 @@ async def list_ready(pilot, trial_id: str | None = None):
 async def type_text(pilot, text: str) -> None:
     """Press the keys that type `text` (spaces, newlines and commas by their key names)."""
     await pilot.press(*[{" ": "space", "\n": "enter", ",": "comma"}.get(c, c) for c in text])
+
+
+async def run_command(pilot, words: str) -> None:
+    """Open the command palette (Ctrl+P), type `words`, wait until the highlighted command holds
+    them, and run it (Enter)."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p")
+    await type_text(pilot, words)
+    palette = pilot.app.screen
+
+    def offered() -> bool:
+        found = palette.query(CommandList)
+        option = found.first().highlighted_option if found else None
+        return option is not None and words in str(option.prompt)
+
+    await wait_for(pilot, offered, f"the palette to offer {words!r}")
+    await pilot.press("enter")

@@ -12,10 +12,9 @@ import tarfile
 from xml.etree import ElementTree
 
 import pytest
-from textual.command import CommandList
 from textual.widgets import Checkbox, Input, Static
 
-from pilot_helpers import SIZE, list_ready, loaded, text_of, toasts, type_text, wait_for
+from pilot_helpers import SIZE, list_ready, loaded, run_command, text_of, toasts, type_text, wait_for
 from trialtui.cli import main
 from trialtui.tui.app import build_app
 from trialtui.tui.widgets.trial_list import TrialList
@@ -253,12 +252,7 @@ async def test_sorting_by_enrollment_puts_the_largest_first_over_every_match(lib
         await wait_for(pilot, lambda: trials.complete and len(trials.digests) == len(cli_ids))
         await pilot.press("enter")  # to the list
         assert "Enroll" not in trials.render_line(0).text  # at 140 columns the title has the room
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "sort by enrollment")
-        palette = app.screen
-        await wait_for(pilot, lambda: palette.query(CommandList) and palette.query_one(CommandList).highlighted_option
-                       and "sort by enrollment" in str(palette.query_one(CommandList).highlighted_option.prompt))
-        await pilot.press("enter")
+        await run_command(pilot, "sort by enrollment")
         await wait_for(pilot, lambda: trials.sort_key == "enrollment")
         assert (trials.sort_key, trials.sort_reverse) == ("enrollment", True)
         await pilot.pause()

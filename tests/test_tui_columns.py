@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 import io
 
-from textual.command import CommandList
 from textual.widgets import Input, Static
 
 from conftest import SEEDS
-from pilot_helpers import list_ready, text_of, toasts, type_text, wait_for
+from pilot_helpers import list_ready, run_command, text_of, toasts, wait_for
 from trialtui.tui.app import build_app
 
 LONG_TITLE = "Chimeric Natural Killer Receptor-Universal T Cells for Relapsed or Refractory Neuroblastoma"
@@ -62,12 +61,7 @@ async def test_the_palette_sorts_by_a_column_not_shown_and_then_shows_it():
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         _, trials = await list_ready(pilot)
         assert "Updated" not in header(trials)
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "sort by last update")
-        palette = app.screen
-        await wait_for(pilot, lambda: palette.query(CommandList) and palette.query_one(CommandList).highlighted_option
-                       and "sort by last update" in str(palette.query_one(CommandList).highlighted_option.prompt))
-        await pilot.press("enter")
+        await run_command(pilot, "sort by last update")
         await wait_for(pilot, lambda: trials.sort_key == "last_update")
         assert "Updated ▼" in trials.render_line(0).text
         assert toasts(app)[-1] == "Sorted by last update, descending ▼"
