@@ -73,7 +73,6 @@ def load_stored(index: SearchIndex, digests) -> str:
     from trialtui.store import Database
     from trialtui.store.search_base import StoredBase, read_base, write_base
 
-    by_id = {digest.trial_id: digest for digest in digests}
     with tempfile.TemporaryDirectory() as folder, Database.open(Path(folder) / "bench.sqlite3") as db:
         arrays, meta = index.arrays()
         write_base(db, StoredBase(arrays, meta, 0, 0, []))
@@ -81,7 +80,7 @@ def load_stored(index: SearchIndex, digests) -> str:
         del arrays
         start, start_cpu = time.perf_counter(), time.process_time()
         stored = read_base(db)
-        loaded = SearchIndex.from_arrays(stored.arrays, stored.meta, by_id.get)
+        loaded = SearchIndex.from_arrays(stored.arrays, stored.meta, digests)
         wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         assert len(loaded) == len(index)
         del loaded, stored
