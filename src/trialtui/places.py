@@ -100,10 +100,9 @@ class Gazetteer:
         self.cities = [_City(*city[:6]) for city in data["cities"]]
         self.by_name: dict[str, list[int]] = {}
         self.by_other_name: dict[str, list[int]] = {}
-        for at, (name, *_, others) in enumerate(data["cities"]):
-            key = place_key(name)
+        for at, (*_, key, others) in enumerate(data["cities"]):  # keys made by scripts/gazetteer.py
             self.by_name.setdefault(key, []).append(at)
-            for other in {place_key(n) for n in others} - {key}:
+            for other in others:
                 self.by_other_name.setdefault(other, []).append(at)
         self.names = list(self.by_name)
 
