@@ -39,6 +39,10 @@ from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from bench.cached import cached_home  # noqa: E402
+
 SAMPLE = ROOT.parent.parent / "shared" / "data" / "ctgov-v2" / "studies.v2.jsonl.gz"
 TARGET_SECONDS = 3.0
 SEARCH_TARGET_SECONDS = 5.0
@@ -46,25 +50,17 @@ MEMORY_TARGET_MB = 1536
 UPDATED = 1000
 
 
-def cached_home(size: int) -> Path:
+def library_home(size: int) -> Path:
     """A TRIALTUI_HOME holding a library of `size` trials, built on first use. The schema version
     is in the folder name: a database from an older schema would be migrated (and backed up) on
     open, which is not what is measured."""
     from trialtui.ingest.loader import iter_records
     from trialtui.library_index import INDEX_LAYOUT, refresh_base
     from trialtui.models import Trial
-    from trialtui.store import Database, Library
+    from trialtui.store import Library
     from trialtui.store.database import SCHEMA_VERSION
 
-    home = ROOT / ".cache" / f"open-{size}-schema{SCHEMA_VERSION}-index{INDEX_LAYOUT}"
-    database = home / "trialtui.sqlite3"
-    if database.exists():
-        return home
-    home.mkdir(parents=True, exist_ok=True)
-    partial = home / "building.sqlite3"
-    partial.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with Database.open(partial) as db:
+    def fill(db) -> int:
         library = Library(db)
         real = [t for t in iter_records(SAMPLE) if isinstance(t, Trial)]
         library.import_trials(real)
@@ -73,10 +69,9 @@ def cached_home(size: int) -> Path:
         based = time.perf_counter()
         refresh_base(library)
         print(f"search base made in {time.perf_counter() - based:.0f} s")
-        db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    partial.rename(database)
-    print(f"built {database} ({size:,} trials) in {time.perf_counter() - started:.0f} s")
-    return home
+        return size
+
+    return cached_home(f"open-{size}-schema{SCHEMA_VERSION}-index{INDEX_LAYOUT}", fill)
 
 
 def updated_home(home: Path) -> Path:
@@ -169,7 +164,7 @@ def main() -> None:
     if args.app:
         asyncio.run(measure_app(args.app, float(os.environ["BENCH_OPEN_STARTED"])))
         return
-    home = cached_home(args.size)
+    home = library_home(args.size)
 
     from trialtui.catalog import load_catalog
     from trialtui.library_index import open_index

@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from bench.cached import cached_home  # noqa: E402
+
 DATA = ROOT.parent.parent / "shared" / "data"
 SOURCES = (DATA / "ctgov-v2" / "studies.v2.jsonl.gz", DATA / "ctgov-legacy-xml-subset.tar.gz")
 TARGET_SECONDS = 3.0
@@ -37,31 +42,21 @@ PATIENTS = {
 }
 
 
-def cached_home(size: int) -> Path:
+def library_home(size: int) -> Path:
     """A TRIALTUI_HOME holding `size` trials (the real ones first), built on first use; the schema
     and derived-data versions are in the folder name."""
     from trialtui.ingest import load_paths
-    from trialtui.store import Database, Library
+    from trialtui.store import Library
     from trialtui.store.database import SCHEMA_VERSION
     from trialtui.store.derived import FACTS_VERSION, THRESHOLDS_VERSION
 
-    home = ROOT / ".cache" / f"patient-{size}-schema{SCHEMA_VERSION}-t{THRESHOLDS_VERSION}-f{FACTS_VERSION}"
-    database = home / "trialtui.sqlite3"
-    if database.exists():
-        return home
-    home.mkdir(parents=True, exist_ok=True)
-    partial = home / "building.sqlite3"
-    partial.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with Database.open(partial) as db:
+    def fill(db) -> int:
         library = Library(db)
         library.import_trials(load_paths(list(SOURCES)).trials)
         _copy_rows(db, max(0, size - library.count()))
-        count = library.count()
-        db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    partial.rename(database)
-    print(f"built {database} ({count:,} trials) in {time.perf_counter() - started:.0f} s", flush=True)
-    return home
+        return library.count()
+
+    return cached_home(f"patient-{size}-schema{SCHEMA_VERSION}-t{THRESHOLDS_VERSION}-f{FACTS_VERSION}", fill)
 
 
 def _copy_rows(db, copies: int) -> None:
@@ -109,7 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=570_000)
     args = parser.parse_args()
-    real, home = cached_home(0), cached_home(args.size)
+    real, home = library_home(0), library_home(args.size)
     print("| trials | patient | wall | CPU | trials/s (CPU) | 570,000 at that rate | fits / fails / unknown |")
     print("|---|---|---|---|---|---|---|")
     measure(real)
