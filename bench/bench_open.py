@@ -5,8 +5,8 @@
 Builds once, and caches under bench/.cache/, a library database of N trials (default 570,000,
 about the whole registry): the 1,147 real records of ../shared/data/ctgov-v2/studies.v2.jsonl.gz
 imported, then their library rows copied under fresh unique ids (NCT9…). The copies carry every
-list and search field (the stored digest, stamped with the import's generation) but no stored
-full record: opening never reads one. Then the library's search base is made once, as the end of
+list and search field (the stored digest) and their template's derived data, but no stored full
+record: opening never reads one. Then the library's search base is made once, as the end of
 a first import makes it (`library_index.refresh_base`).
 
 Then measures in one run, wall-clock and CPU seconds (CPU counts every thread of this process; the
@@ -59,6 +59,7 @@ def library_home(size: int) -> Path:
     from trialtui.models import Trial
     from trialtui.store import Library
     from trialtui.store.database import SCHEMA_VERSION
+    from trialtui.store.derived import FACTS_VERSION, THRESHOLDS_VERSION
 
     def fill(db) -> int:
         library = Library(db)
@@ -71,7 +72,8 @@ def library_home(size: int) -> Path:
         print(f"search base made in {time.perf_counter() - based:.0f} s")
         return size
 
-    return cached_home(f"open-{size}-schema{SCHEMA_VERSION}-index{INDEX_LAYOUT}", fill)
+    return cached_home(f"open-{size}-schema{SCHEMA_VERSION}-index{INDEX_LAYOUT}-t{THRESHOLDS_VERSION}-f{FACTS_VERSION}",
+                       fill)
 
 
 def updated_home(home: Path) -> Path:
@@ -97,16 +99,22 @@ def updated_home(home: Path) -> Path:
 
 
 def _copy_rows(db, copies: int) -> None:
-    """Copy the imported trials' rows round-robin under ids NCT9000000…; only the id changes."""
-    templates = db.query("SELECT digest_head, digest_tail FROM trials")
+    """Copy the imported trials' rows round-robin under ids NCT9000000…; only the id changes. Each
+    copy has its template's derived row, as every trial imported by trialtui has (so a start finds
+    nothing to derive again), and a version row without a record (opening never reads one)."""
+    templates = db.query(
+        "SELECT t.digest_head, t.digest_tail, d.thresholds_version, d.facts_version, d.thresholds, d.check_key,"
+        " d.sex, d.healthy, d.studied, d.check_numbers FROM trials t JOIN derived d"
+        " ON d.trial_id = t.trial_id AND d.number = t.current_version ORDER BY t.trial_id")
     with db.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO trials (trial_id, current_version, digest_head, digest_tail) VALUES (?, 1, ?, ?)",
-            (
-                (f"NCT9{n:07d}", f'["NCT9{n:07d}"' + head[head.index('",') + 1:], tail)
-                for n, (head, tail) in ((n, templates[n % len(templates)]) for n in range(copies))
-            ),
-        )
+        for n in range(copies):
+            head, tail, *derived = templates[n % len(templates)]
+            trial_id = f"NCT9{n:07d}"
+            conn.execute("INSERT INTO trials (trial_id, current_version, digest_head, digest_tail) VALUES (?, 1, ?, ?)",
+                         (trial_id, f'["{trial_id}"' + head[head.index('",') + 1:], tail))
+            conn.execute("INSERT INTO trial_versions (trial_id, number, imported_at, content_hash, record)"
+                         " VALUES (?, 1, '', '', x'')", (trial_id,))
+            conn.execute("INSERT INTO derived VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)", (trial_id, *derived))
 
 
 def timed(run):

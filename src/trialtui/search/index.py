@@ -434,11 +434,17 @@ class SearchIndex:
         doc_of = dict(zip(ids, range(size), strict=True))
         if len(doc_of) != size:
             raise ValueError("a trial id listed twice")
-        slots: list[TrialDigest | None] = [None] * size
-        for doc, digest in zip(map(doc_of.get, map(attrgetter("trial_id"), digests)), digests, strict=True):
-            if doc is not None:
-                slots[doc] = digest
-        alive = np.frombuffer(bytes(map(bool, slots)), bool) & arrays["alive"].astype(bool)
+        held = len(digests) - size
+        if held >= 0 and list(map(attrgetter("trial_id"), digests[held:])) == ids:
+            # The usual start: the library as the arrays hold it, in their order, after the seeds.
+            slots: list[TrialDigest | None] = list(digests[held:])
+            alive = arrays["alive"].astype(bool)
+        else:
+            slots = [None] * size
+            for doc, digest in zip(map(doc_of.get, map(attrgetter("trial_id"), digests)), digests, strict=True):
+                if doc is not None:
+                    slots[doc] = digest
+            alive = np.frombuffer(bytes(map(bool, slots)), bool) & arrays["alive"].astype(bool)
         index = cls()
         for doc in np.flatnonzero(~alive).tolist():
             slots[doc] = None

@@ -231,7 +231,6 @@ class BrowseScreen(ReviewActions, Screen):
         if message.keep:
             self.jump_to_trial(message.keep)
         self.call_after_refresh(self._build_index)
-        self._rederive()
 
     @work(thread=True, exclusive=True, group="derive")
     def _rederive(self) -> None:
@@ -268,6 +267,7 @@ class BrowseScreen(ReviewActions, Screen):
             self._status(f"{len(self.app.session.catalog):,} trials ({message.line}…)", awaits_index=True)
 
     def on_browse_screen_index_ready(self) -> None:
+        self._rederive()  # once search works: looking for stale rows reads every trial's row meanwhile
         query = self.query_one("#search", Input).value
         if query.strip() or self.filters:
             self._search(query)
