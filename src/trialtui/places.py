@@ -153,7 +153,7 @@ _READING = threading.Lock()
 
 
 def gazetteer() -> Gazetteer:
-    """Read once per process (a few tenths of a second), when a place is first asked for; a
+    """Read once per process (a few tenths of a second), when a typed place is first read; a
     thread asking meanwhile waits for that one reading."""
     with _READING:
         return _read()
