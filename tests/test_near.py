@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import tarfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -147,6 +148,39 @@ def test_an_imported_record_is_listed_near_its_city(shared_data, tmp_path, capsy
     assert status == 0, err
     (row,) = [r for r in json.loads(out) if r["trial_id"] == trial_id]
     assert abs(row["nearest_km"] - haversine(LEXINGTON, shipped_boston())) < 0.006  # printed to 10 m
+
+
+def test_the_site_table_finds_the_cities_the_gazetteer_names():
+    """A site is placed from the shipped table of the cities' name keys (data/places.sqlite), never
+    from the whole gazetteer: for every name, in every country (and US state) a city of that name
+    lies in, it finds the cities the gazetteer finds, and which of them bear it as another name."""
+    from trialtui.places import _site_table, gazetteer
+
+    g, table = gazetteer(), _site_table()
+    assert table.countries == g.countries and table.states == g.states
+    for key in {*g.by_name, *g.by_other_name}:
+        for country, state in {(g.cities[at].country, g.cities[at].state) for at in g.named(key)}:
+            for state_code in (None, state):
+                want = sorted((at not in g.by_name.get(key, ()), g.cities[at].latitude, g.cities[at].longitude)
+                              for at in g.named(key, country, state_code))
+                assert sorted(table.named(key, country, state_code)) == want, (key, country, state_code)
+
+
+def test_an_import_places_its_sites_without_reading_the_gazetteer(shared_data, tmp_path):
+    """Importing records whose sites give no coordinates places them by their city, one lookup
+    each, without reading the whole gazetteer (a few tenths of a second of every import)."""
+    import subprocess
+    import sys
+
+    target = boston_xml(shared_data, tmp_path)
+    code = ("import sys; from trialtui.cli import main; from trialtui.store import Database, Library;"
+            f"main(['import', {str(target)!r}]);"
+            "from trialtui.places import _read;"
+            "print(Library(Database.open()).digests()[0].site_points, _read.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "TRIALTUI_HOME": str(tmp_path / "home")})
+    points, _, read = done.stdout.splitlines()[-1].rpartition(" ")
+    assert points == str(tuple(round(v, 5) for v in shipped_boston())) and read == "0"
 
 
 def test_the_seeds_are_read_without_the_gazetteer():

@@ -98,7 +98,7 @@ def site_point(loc: Location, place: bool = True) -> tuple[float, float] | None:
         return round(loc.latitude, 5), round(loc.longitude, 5)
     if not place:
         return None
-    from trialtui.places import place_site  # the gazetteer: read only for a site without coordinates
+    from trialtui.places import place_site  # the site table: opened only for a site without coordinates
 
     point = place_site(loc.city.strip(), loc.state.strip(), loc.country.strip())
     return None if point is None else (round(point[0], 5), round(point[1], 5))

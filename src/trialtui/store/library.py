@@ -37,6 +37,9 @@ _CONTENT_EXCLUDE = {"source": True, "condition_mesh": True}
 is the registry's MeSH indexing of it, so records stored before it was kept do not turn into new
 versions when they are fetched again."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?")
+_RECORD_LEVEL = 1
+"""zlib level of a stored record: the fastest, which on CT.gov JSON makes records some 8% bigger
+than the default level and takes 40% less of an import's time to compress them."""
 
 HEAD_FIELDS = ("trial_id", "title", "status", "phases", "conditions", "last_update", "start_date", "enrollment")
 """What the list shows and sorts by: a JSON array, read at open and decoded on first use (the list
@@ -215,7 +218,7 @@ def _prepare(trial: Trial) -> _PreparedRecord:
         trial_id=trial.trial_id,
         last_update_posted=trial.last_update_posted,
         content_hash=hashlib.sha256(content.encode()).hexdigest(),
-        record=zlib.compress(trial.model_dump_json().encode()),
+        record=zlib.compress(trial.model_dump_json().encode(), _RECORD_LEVEL),
         digest_head=head,
         digest_tail=tail,
         derived=derive(trial),
