@@ -165,6 +165,13 @@ def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
     return encode(HEAD_FIELDS), zlib.compress(encode(TAIL_FIELDS).encode())
 
 
+_SETTLE_OVER = 100_000
+"""Digests read at once above which one full collection follows: it hands them all to the
+collector's oldest generation, where they stay, instead of their being walked again by each
+younger generation's passes as they age (three walks of the whole list, at registry scale a
+second or more before search is ready)."""
+
+
 @contextmanager
 def _built_outside_the_collector() -> Iterator[None]:
     """Building hundreds of thousands of objects triggers the cycle collector over and over, each
@@ -350,13 +357,16 @@ class Library:
         tails = _StoredTails(self.db.path)
         digests = []
         append = digests.append
-        with _built_outside_the_collector(), self.db.reading() as conn:
-            for trial_id, head in conn.execute(sql, params):
-                digest = new(_LazyDigest)
-                set_id(digest, trial_id)
-                set_head(digest, head)
-                set_tails(digest, tails)
-                append(digest)
+        with _built_outside_the_collector():
+            with self.db.reading() as conn:
+                for trial_id, head in conn.execute(sql, params):
+                    digest = new(_LazyDigest)
+                    set_id(digest, trial_id)
+                    set_head(digest, head)
+                    set_tails(digest, tails)
+                    append(digest)
+            if len(digests) > _SETTLE_OVER:
+                gc.collect()
         return digests
 
     def get(self, trial_id: str) -> Trial | None:
