@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from functools import partialmethod
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +107,29 @@ def test_a_short_list_is_checked_on_its_own_rows_alike(library_home, records, mo
     finally:
         session.close()
     assert stored == {trial_id: as_said(trial_fit(profile, *records[trial_id])) for trial_id in ids}
+
+
+def test_damaged_check_numbers_are_checked_on_the_record_and_leave_the_other_trials_true(
+        library_home, records, monkeypatch, tmp_path):
+    home = Path(shutil.copytree(library_home, tmp_path / "home"))
+    monkeypatch.setenv("TRIALTUI_HOME", str(home))
+    damaged = sorted(records)[5::700]  # a few trials, read in different chunks
+    with Database.open(home / "trialtui.sqlite3") as db, db.transaction() as conn:
+        for n, trial_id in enumerate(damaged):  # one word short (its counts disagree), or a broken word
+            conn.execute("UPDATE derived SET check_numbers = substr(check_numbers, 1, length(check_numbers) - ?)"
+                         " WHERE trial_id = ?", (8 if n % 2 else 3, trial_id))
+    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=997))
+    entry, profile = profile_of(PATIENTS["nsclc woman with labs"])
+    session = ReviewSession()
+    try:
+        session.load()
+        session.set_patient(entry)
+        ids = [d.trial_id for d in session.catalog.digests if d.trial_id in records]
+        assert session.check_patient(ids)
+        shown = {trial_id: session.verdict(trial_id) for trial_id in ids}
+    finally:
+        session.close()
+    assert shown == {trial_id: trial_fit(profile, *records[trial_id]).overall for trial_id in ids}
 
 
 def test_an_older_library_is_derived_again_and_checked_truly_meanwhile(tmp_path, shared_data, monkeypatch, capsys):

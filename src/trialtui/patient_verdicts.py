@@ -11,6 +11,7 @@ real trial).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,14 +34,8 @@ _MATCHES, _UNKNOWN, _DIFFERS = 1, 2, 3
 
 
 _HEAD_WORDS = HEAD.itemsize // 8
-
-
-def _segments(words: np.ndarray, first: np.ndarray, count: np.ndarray, width: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Each trial's `count` items of `width` words from word `first` on, joined (one row of
-    `width` words an item when wider than one), and the trial each item belongs to."""
-    owner = np.repeat(np.arange(len(first)), count)
-    at = (np.arange(len(owner)) - (np.cumsum(count) - count)[owner]) * width + first[owner]
-    return (words[at] if width == 1 else words[at[:, None] + np.arange(width)]), owner
+_PART_WORDS = np.array([1, 1, LIMIT.itemsize // 8])
+"""Words per item of a row's names, ancestors and limits."""
 
 
 @dataclass(frozen=True)
@@ -55,31 +50,64 @@ class CheckColumns:
     ancestor_owner: np.ndarray
     limits: np.ndarray
     limit_owner: np.ndarray
+    studied: np.ndarray
+    """The head's concept sets, each as `WORDS` contiguous rows of one word per trial (the
+    condition match reads them a hundred times)."""
+    keywords: np.ndarray
+    ancestor_concepts: np.ndarray
 
     @classmethod
-    def of(cls, rows: list[tuple[str, bytes]]) -> CheckColumns:
-        """From (trial id, `CheckData.numbers`) rows: read as one array of 8-byte words."""
-        ids = [row[0] for row in rows]
-        blobs = [row[1] for row in rows]
-        words = np.frombuffer(b"".join(blobs), dtype="<i8")
-        sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 8
-        starts = np.cumsum(sizes) - sizes
-        head = np.ascontiguousarray(words[starts[:, None] + np.arange(_HEAD_WORDS)]).view(HEAD).ravel()
-        first = starts + _HEAD_WORDS
-        names = _segments(words, first, head["names"])
-        first = first + head["names"]
-        ancestors = _segments(words, first, head["ancestor_names"])
-        limits, limit_owner = _segments(words, first + head["ancestor_names"], head["limits"], LIMIT.itemsize // 8)
-        return cls(ids, head, *names, *ancestors, np.ascontiguousarray(limits).view(LIMIT).ravel(), limit_owner)
+    def of(cls, chunks: Iterable[list[tuple[str, bytes]]]) -> CheckColumns:
+        """From chunks of (trial id, `CheckData.numbers`) rows, each read as one array of 8-byte
+        words and split into its rows' parts before the next is read."""
+        ids: list[str] = []
+        parts: list[tuple[np.ndarray, ...]] = []
+        for rows in chunks:
+            ids += (part := _split(rows))[0]
+            parts.append(part[1:])
+        head, names, ancestors, limits = ([np.zeros(0, dtype=dtype)] + [p[i] for p in parts]
+                                          for i, dtype in enumerate((HEAD, np.int64, np.int64, LIMIT)))
+        head = np.concatenate(head)
+        owner = np.arange(len(ids))
+        return cls(ids, head, np.concatenate(names), np.repeat(owner, head["names"]), np.concatenate(ancestors),
+                   np.repeat(owner, head["ancestor_names"]), np.concatenate(limits), np.repeat(owner, head["limits"]),
+                   *(np.ascontiguousarray(head[field].T) for field in ("studied", "keywords", "ancestors")))
+
+
+def _split(rows: list[tuple[str, bytes]]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ids, heads, names, ancestors and limits of (trial id, numbers) rows: the rows' words
+    joined, each word labelled with the part of its row it belongs to, each part taken out by one
+    mask. A row whose length does not agree with its counts (a damaged one) is left out: that
+    trial is checked on its record."""
+    blobs = [row[1] for row in rows]
+    sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+    whole = (sizes % 8 == 0) & (sizes >= HEAD.itemsize)
+    if not whole.all():
+        return _split([row for row, keep in zip(rows, whole.tolist(), strict=True) if keep])
+    words = np.frombuffer(b"".join(blobs), dtype="<i8")
+    sizes //= 8
+    head = words[(np.cumsum(sizes) - sizes)[:, None] + np.arange(_HEAD_WORDS)].view(HEAD).ravel()
+    counts = np.stack([head["names"], head["ancestor_names"], head["limits"]], axis=1)
+    agree = (counts >= 0).all(axis=1) & (sizes == _HEAD_WORDS + counts @ _PART_WORDS)
+    if not agree.all():
+        return _split([row for row, keep in zip(rows, agree.tolist(), strict=True) if keep])
+    part = np.repeat(np.tile(np.arange(4, dtype=np.int8), len(rows)),
+                     np.column_stack([np.full(len(rows), _HEAD_WORDS), counts * _PART_WORDS]).ravel())
+    return [row[0] for row in rows], head, words[part == 1], words[part == 2], words[part == 3].view(LIMIT)
 
 
 def _words(concepts) -> np.ndarray:
-    return np.array(cd.concept_words(concepts), dtype=np.uint64)
+    """A set of concepts as a column of `WORDS` words, to meet `CheckColumns.studied` and the like."""
+    return np.array(cd.concept_words(concepts), dtype=np.uint64)[:, None]
 
 
 def _meets(bits: np.ndarray, concepts) -> np.ndarray:
-    """Per row, whether the concept set `bits` holds any of `concepts`."""
-    return (bits & _words(concepts)).any(axis=1)
+    """Per trial, whether its concept set in `bits` (`WORDS` rows) holds any of `concepts`."""
+    hit = np.zeros(bits.shape[1], dtype=bool)
+    for word, row in zip(cd.concept_words(concepts), bits, strict=True):
+        if word:
+            hit |= (row & np.uint64(word)) != 0
+    return hit
 
 
 class Terms:
@@ -117,7 +145,7 @@ def _same_text(condition: PatientCondition, terms: Terms, hashes: np.ndarray, ow
 def _one(condition: PatientCondition, cols: CheckColumns, terms: Terms) -> np.ndarray:
     """Per trial, `conditions._one`: matches, unknown, or 0 (not studied)."""
     n = len(cols.ids)
-    studied, keywords = cols.head["studied"], cols.head["keywords"]
+    studied, keywords = cols.studied, cols.keywords
     out = np.zeros(n, dtype=np.int8)
     open_ = np.ones(n, dtype=bool)
     for p in condition.concepts:
@@ -125,13 +153,13 @@ def _one(condition: PatientCondition, cols: CheckColumns, terms: Terms) -> np.nd
         lineage = ancestors | {p}
         exact = _meets(studied, {p})
         broader = studied & _words(ancestors)
-        has_broader = broader.any(axis=1) & ~exact
+        has_broader = broader.any(axis=0) & ~exact
         specific = np.zeros(n, dtype=bool)
         rows = np.flatnonzero(has_broader & open_)
         if len(rows):
             for t, concept in CONCEPTS.items():
                 if t not in lineage and concept.ancestors & ancestors:
-                    specific[rows] |= _meets(studied[rows], {t}) & _meets(broader[rows], concept.ancestors)
+                    specific[rows] |= _meets(studied[:, rows], {t}) & _meets(broader[:, rows], concept.ancestors)
         narrower = _meets(studied, {t for t, c in CONCEPTS.items() if p in c.ancestors})
         keyword = _meets(keywords, {p})
         for decided, outcome in ((exact, _MATCHES), (has_broader & specific, _UNKNOWN),
@@ -145,7 +173,7 @@ def _one(condition: PatientCondition, cols: CheckColumns, terms: Terms) -> np.nd
         open_ &= ~same
         kind = _same_text(condition, terms, cols.ancestors, cols.ancestor_owner, n)
         if condition.concepts:
-            kind |= _meets(cols.head["ancestors"], condition.concepts)
+            kind |= _meets(cols.ancestor_concepts, condition.concepts)
         out[kind & open_] = _UNKNOWN
     return out
 
@@ -239,9 +267,9 @@ def verdicts(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np.nd
     return np.where(fails, 2, np.where(unknown, 1, 0)).astype(np.int8)
 
 
-def by_trial(profile: PatientProfile, rows: list[tuple[str, bytes]], read_terms) -> dict[str, str]:
-    """Trial id → verdict word, from (trial id, `CheckData.numbers`) rows; `read_terms(kind)` gives
-    the library's terms of a kind (`Derived.terms`), read only if the check needs them."""
-    columns = CheckColumns.of(rows)
+def by_trial(profile: PatientProfile, chunks: Iterable[list[tuple[str, bytes]]], read_terms) -> dict[str, str]:
+    """Trial id → verdict word, from chunks of (trial id, `CheckData.numbers`) rows; `read_terms(kind)`
+    gives the library's terms of a kind (`Derived.terms`), read only if the check needs them."""
+    columns = CheckColumns.of(chunks)
     codes = verdicts(profile, columns, Terms(read_terms))
     return dict(zip(columns.ids, np.array(VERDICTS, dtype=object)[codes].tolist(), strict=True))

@@ -317,8 +317,15 @@ def _schema_v6(conn: sqlite3.Connection) -> None:
     )
 
 
+def _schema_v7(conn: sqlite3.Connection) -> None:
+    """Each trial's current version in an index of its own, so the patient check's read of every
+    trial's derived row (`Derived.check_numbers`) finds the current one without visiting the wide
+    trial rows (their digests)."""
+    conn.execute("CREATE INDEX trials_current ON trials (trial_id, current_version)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3, _schema_v4,
-                                                                   _schema_v5, _schema_v6)
+                                                                   _schema_v5, _schema_v6, _schema_v7)
 """Migration ``n`` (1-based) brings a database from version ``n - 1`` to ``n``; never edit one
 that has shipped, append a new one."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -135,10 +135,14 @@ class Derived:
             rows += self.db.query(sql + f" AND t.trial_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
         return rows
 
-    def check_numbers(self) -> list[tuple[str, bytes]]:
-        """(trial id, `CheckData.numbers`) of every current trial with fresh rows: what
-        `patient_verdicts` reads."""
-        return self.db.query("SELECT t.trial_id, d.check_numbers" + _current())
+    def check_numbers(self, chunk: int = 20_000) -> Iterator[list[tuple[str, bytes]]]:
+        """(trial id, `CheckData.numbers`) of every current trial with fresh rows, `chunk` rows at
+        a time from one snapshot: what `patient_verdicts` reads (a chunk is read into arrays and
+        let go before the next, so a whole library's rows are never Python objects at once)."""
+        with self.db.reading() as connection:
+            cursor = connection.execute("SELECT t.trial_id, d.check_numbers" + _current())
+            while rows := cursor.fetchmany(chunk):
+                yield rows
 
     def terms(self, kind: int) -> list[tuple[int, str, int]]:
         """(hash, text, known) of every term of this kind the check's numbers name."""
