@@ -4,6 +4,7 @@ is built again, saying so, never answering wrongly."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from array import array
@@ -177,6 +178,32 @@ def test_a_base_made_by_another_version_is_built_again_and_the_old_file_goes(api
     count = len(builds)
     assert main(["search", "cancer", "--limit", "3"]) == 0
     assert len(builds) == count and capsys.readouterr().err == ""
+
+
+def test_a_base_stored_before_the_blob_reader_is_kept_through_the_upgrade(api_trials, builds):
+    session = ReviewSession()
+    session.library.import_trials(api_trials[:300])
+    library_index_module.refresh_base(session.library)
+    path = session.library.db.path
+    session.close()
+    expected = {query: ids(started().rows(query)) for query in QUERIES[:4]}
+    built = len(builds)
+    older = sqlite3.connect(path)  # the base's table as trialtui kept it before: no row ids
+    older.executescript("""
+        ALTER TABLE search_base RENAME TO newer;
+        CREATE TABLE search_base (part TEXT NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL,
+                                  PRIMARY KEY (part, chunk)) WITHOUT ROWID;
+        INSERT INTO search_base SELECT part, chunk, data FROM newer;
+        DROP TABLE newer;
+        PRAGMA user_version = 7;
+    """)
+    older.close()
+    lines = []
+    upgraded = started(say=lines.append)
+    assert upgraded.library.db.backup is not None  # migrated on this open
+    assert lines == [] and len(builds) == built and upgraded.index_rebuilt is None
+    assert {query: ids(upgraded.rows(query)) for query in expected} == expected
+    upgraded.close()
 
 
 def test_import_keeps_the_base_and_search_loads_it(shared_data, builds, capsys):

@@ -324,8 +324,28 @@ def _schema_v7(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX trials_current ON trials (trial_id, current_version)")
 
 
+def _schema_v8(conn: sqlite3.Connection) -> None:
+    """The search base's chunks in a table with row ids, so a start reads them through SQLite's
+    blob reader, which lets the thread reading the list run meanwhile (`store.search_base`). The
+    stored base is kept: copied over, not built again."""
+    _execute_script(
+        conn,
+        """
+        ALTER TABLE search_base RENAME TO search_base_v7;
+        CREATE TABLE search_base (
+            part TEXT NOT NULL,
+            chunk INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (part, chunk)
+        );
+        INSERT INTO search_base (part, chunk, data) SELECT part, chunk, data FROM search_base_v7 ORDER BY part, chunk;
+        DROP TABLE search_base_v7;
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3, _schema_v4,
-                                                                   _schema_v5, _schema_v6, _schema_v7)
+                                                                   _schema_v5, _schema_v6, _schema_v7, _schema_v8)
 """Migration ``n`` (1-based) brings a database from version ``n - 1`` to ``n``; never edit one
 that has shipped, append a new one."""
 

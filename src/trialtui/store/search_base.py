@@ -62,6 +62,14 @@ def stored_layout(db: Database) -> tuple[int, int] | None:
         return None
 
 
+def _read_chunk(connection: sqlite3.Connection, rowid: int) -> bytes:
+    """One stored chunk through SQLite's blob reader: it lets other threads run while it reads,
+    where a SELECT of the value copies it holding the interpreter (the list being read at the
+    same time would wait for it)."""
+    with connection.blobopen("search_base", "data", rowid, readonly=True) as blob:
+        return blob.read()
+
+
 def read_base(db: Database) -> StoredBase | None:
     """The stored base, None if there is none; ValueError if it is damaged. Read through a
     connection of its own, in one read transaction: a base written meanwhile by another process
@@ -74,7 +82,8 @@ def read_base(db: Database) -> StoredBase | None:
         raise ValueError(str(error)) from error
     try:
         connection.execute("BEGIN")
-        rows = connection.execute("SELECT part, chunk, data FROM search_base ORDER BY part, chunk").fetchall()
+        listed = connection.execute("SELECT rowid, part, chunk FROM search_base ORDER BY part, chunk").fetchall()
+        rows = [(part, chunk, _read_chunk(connection, rowid)) for rowid, part, chunk in listed]
         connection.execute("COMMIT")
     except sqlite3.Error as error:
         raise ValueError(str(error)) from error
