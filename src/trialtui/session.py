@@ -519,7 +519,9 @@ class ReviewSession:
                     rows = self.derived.check_rows(sorted(library) if few else None) if library else []
                     stored = {row[0]: row[1:] for row in rows if row[0] in library}
                 elif wanted:
-                    overall = self._library_verdicts()
+                    overall = self._library_verdicts(stop)
+                    if stop is not None and stop():  # the read may have ended early: no verdict is kept
+                        return False
                     for trial_id in known:  # checked already: kept as it was
                         overall.pop(trial_id, None)
                     for digest in self.catalog.digests:  # a seed or file record is checked on its record
@@ -546,12 +548,12 @@ class ReviewSession:
                 done(chunk)
         return True
 
-    def _library_verdicts(self) -> dict[str, str]:
+    def _library_verdicts(self, stop: Callable[[], bool] | None) -> dict[str, str]:
         """The verdict of every library trial with fresh derived data, from the whole library's
-        stored check numbers at once."""
+        stored check numbers at once (their reading ends early once `stop` returns True)."""
         from trialtui.patient_verdicts import by_trial  # numpy: not imported before a check
 
-        return by_trial(self.patient, self.derived.check_numbers(), self.derived.terms)
+        return by_trial(self.patient, self.derived.check_numbers(stop=stop), self.derived.terms)
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""
