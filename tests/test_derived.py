@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from functools import partialmethod
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from trialtui.cli import main
 from trialtui.eligibility.extract import extract_thresholds
 from trialtui.patient_check import PatientEntry, read_profile, trial_fit
 from trialtui.session import ReviewSession
-from trialtui.store import Database, Library
+from trialtui.store import Database, Library, StoreError
 from trialtui.store import derived as derived_module
 from trialtui.store.derived import Derived
 
@@ -130,6 +131,44 @@ def test_damaged_check_numbers_are_checked_on_the_record_and_leave_the_other_tri
     finally:
         session.close()
     assert shown == {trial_id: trial_fit(profile, *records[trial_id]).overall for trial_id in ids}
+
+
+def test_a_check_stopped_while_the_library_is_read_stops_reading_and_keeps_no_verdict(
+        library_home, records, monkeypatch):
+    monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=997))
+    asked = []
+
+    def stop() -> bool:  # the reviewer changes the list while the third chunk is read
+        asked.append(1)
+        return len(asked) > 2
+
+    session = ReviewSession()
+    try:
+        session.load()
+        session.set_patient(profile_of(PATIENTS["healthy man"])[0])
+        ids = [d.trial_id for d in session.catalog.digests if d.trial_id in records]
+        assert session.check_patient(ids, stop=stop) is False
+        assert len(asked) == 4  # asked between chunks, the reading ended at the third; then by the check
+        assert {session.verdict(trial_id) for trial_id in ids} == {None}
+        assert session.check_patient(ids)  # the library reads as before: the next check is whole
+        assert None not in {session.verdict(trial_id) for trial_id in ids}
+    finally:
+        session.close()
+    assert not [t for t in threading.enumerate() if t.name == "trialtui-read-ahead"]
+
+
+def test_an_error_while_the_check_numbers_are_read_reaches_the_reader_and_frees_the_library(library_home):
+    with Database.open(library_home / "trialtui.sqlite3") as db:
+        derived = Derived(db)
+        steps = []
+        db.connection.set_progress_handler(lambda: len(steps) > 500 or steps.append(1), 100)  # SQLite stops the read
+        read = derived.check_numbers(chunk=997)
+        assert len(next(read)) == 997
+        with pytest.raises(StoreError, match="interrupted"):
+            list(read)
+        db.connection.set_progress_handler(None, 0)
+        assert len(db.query("SELECT trial_id FROM trials")) == len(Library(db).digests())
 
 
 def test_an_older_library_is_derived_again_and_checked_truly_meanwhile(tmp_path, shared_data, monkeypatch, capsys):

@@ -509,7 +509,8 @@ class ReviewSession:
         known = self.fitted()
         stored = {}
         overall: dict[str, str] = {}
-        wanted = set(trial_ids) - known
+        wanted = set(trial_ids)
+        wanted -= known  # in place: a first check over 570,000 trials copies no set
         if not self.data:
             try:
                 if reasons or len(wanted) * 20 < len(self.catalog):
@@ -519,7 +520,9 @@ class ReviewSession:
                     rows = self.derived.check_rows(sorted(library) if few else None) if library else []
                     stored = {row[0]: row[1:] for row in rows if row[0] in library}
                 elif wanted:
-                    overall = self._library_verdicts()
+                    overall = self._library_verdicts(stop)
+                    if stop is not None and stop():  # the read may have ended early: no verdict is kept
+                        return False
                     for trial_id in known:  # checked already: kept as it was
                         overall.pop(trial_id, None)
                     for digest in self.catalog.digests:  # a seed or file record is checked on its record
@@ -527,8 +530,11 @@ class ReviewSession:
                             overall.pop(digest.trial_id, None)
             except StoreError:
                 stored, overall = {}, {}
-        self._overall.update(overall)
-        rest = wanted - overall.keys()
+        if self._overall:
+            self._overall.update(overall)
+        else:
+            self._overall = overall
+        rest = wanted.difference(overall)  # a dict, looked up as it is (its keys() would be copied into a set)
         check = self._checker()
         for start in range(0, len(trial_ids), batch):
             if stop is not None and stop():
@@ -546,12 +552,12 @@ class ReviewSession:
                 done(chunk)
         return True
 
-    def _library_verdicts(self) -> dict[str, str]:
+    def _library_verdicts(self, stop: Callable[[], bool] | None) -> dict[str, str]:
         """The verdict of every library trial with fresh derived data, from the whole library's
-        stored check numbers at once."""
+        stored check numbers at once (their reading ends early once `stop` returns True)."""
         from trialtui.patient_verdicts import by_trial  # numpy: not imported before a check
 
-        return by_trial(self.patient, self.derived.check_numbers(), self.derived.terms)
+        return by_trial(self.patient, self.derived.check_numbers(stop=stop), self.derived.terms)
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""

@@ -12,10 +12,12 @@ background after an upgrade, the command line before a command that needs it).
 from __future__ import annotations
 
 import json
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from queue import Full, Queue
+from typing import TYPE_CHECKING, TypeVar
 
 from trialtui.store.database import Database
 
@@ -135,14 +137,20 @@ class Derived:
             rows += self.db.query(sql + f" AND t.trial_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
         return rows
 
-    def check_numbers(self, chunk: int = 20_000) -> Iterator[list[tuple[str, bytes]]]:
+    def check_numbers(self, chunk: int = 20_000,
+                      stop: Callable[[], bool] | None = None) -> Iterator[list[tuple[str, bytes]]]:
         """(trial id, `CheckData.numbers`) of every current trial with fresh rows, `chunk` rows at
         a time from one snapshot: what `patient_verdicts` reads (a chunk is read into arrays and
-        let go before the next, so a whole library's rows are never Python objects at once)."""
-        with self.db.reading() as connection:
-            cursor = connection.execute("SELECT t.trial_id, d.check_numbers" + _current())
-            while rows := cursor.fetchmany(chunk):
-                yield rows
+        let go before the next, so a whole library's rows are never Python objects at once). The
+        next chunks are read on a thread meanwhile (SQLite lets go of the GIL while it steps);
+        reading ends early once `stop` returns True."""
+        def rows() -> Iterator[list[tuple[str, bytes]]]:
+            with self.db.reading() as connection:
+                cursor = connection.execute("SELECT t.trial_id, d.check_numbers" + _current())
+                while rows := cursor.fetchmany(chunk):
+                    yield rows
+
+        return read_ahead(rows(), stop)
 
     def terms(self, kind: int) -> list[tuple[int, str, int]]:
         """(hash, text, known) of every term of this kind the check's numbers name."""
@@ -180,3 +188,47 @@ class Derived:
             if progress is not None:
                 progress(done, len(ids))
         return stored
+
+
+T = TypeVar("T")
+_END = object()
+
+
+def read_ahead(items: Iterator[T], stop: Callable[[], bool] | None = None, depth: int = 2) -> Iterator[T]:
+    """`items`, taken from the iterator on a thread of its own up to `depth` ahead of the caller
+    (the iterator is run and closed on that thread: a lock it takes is that thread's). An error
+    it raises is raised to the caller in its place; it ends early once `stop` returns True, and
+    is stopped when the caller lets go of the result."""
+    queue: Queue = Queue(depth)
+    left = threading.Event()
+
+    def put(item) -> bool:
+        while not left.is_set():
+            try:
+                queue.put(item, timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if (stop is not None and stop()) or not put(item):
+                    break
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
+            put(error)
+        finally:
+            items.close()
+        put(_END)
+
+    thread = threading.Thread(target=produce, name="trialtui-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        left.set()
+        thread.join()
