@@ -67,6 +67,8 @@ def test_importing_stores_every_trials_thresholds_and_facts_with_its_version(lib
 @pytest.mark.parametrize("patient", PATIENTS, ids=list(PATIENTS))
 def test_the_stored_check_says_exactly_what_each_records_check_says(library_home, records, monkeypatch, patient):
     monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    # Read in several chunks, each decided on its own, as a library of the registry's size is.
+    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=2_000))
     entry, profile = profile_of(PATIENTS[patient])
     session = ReviewSession()
     try:
@@ -131,6 +133,30 @@ def test_damaged_check_numbers_are_checked_on_the_record_and_leave_the_other_tri
     finally:
         session.close()
     assert shown == {trial_id: trial_fit(profile, *records[trial_id]).overall for trial_id in ids}
+
+
+def test_a_check_that_needs_the_librarys_terms_finishes_while_the_chunks_are_still_read(
+        library_home, records, monkeypatch):
+    """The chunks' reader holds the library's connection until the last chunk is taken: the names
+    and conditions the check needs are read before it starts, never in between (that waited forever)."""
+    monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
+    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=300))
+    entry, profile = profile_of(PATIENTS["nsclc woman with labs"])
+    session = ReviewSession()
+    finished = []
+    try:
+        session.load()
+        session.set_patient(entry)
+        ids = [d.trial_id for d in session.catalog.digests if d.trial_id in records]
+        checking = threading.Thread(target=lambda: finished.append(session.check_patient(ids)), daemon=True)
+        checking.start()
+        checking.join(timeout=120)
+        assert finished == [True]
+        some = ids[::400]
+        assert {t: session.verdict(t) for t in some} == {t: trial_fit(profile, *records[t]).overall for t in some}
+    finally:
+        if finished:
+            session.close()
 
 
 def test_a_check_stopped_while_the_library_is_read_stops_reading_and_keeps_no_verdict(

@@ -40,7 +40,7 @@ _PART_WORDS = np.array([1, 1, LIMIT.itemsize // 8])
 
 @dataclass(frozen=True)
 class CheckColumns:
-    """Every current library trial's check numbers, as columns."""
+    """A chunk of library trials' check numbers, as columns."""
 
     ids: list[str]
     head: np.ndarray
@@ -57,20 +57,13 @@ class CheckColumns:
     ancestor_concepts: np.ndarray
 
     @classmethod
-    def of(cls, chunks: Iterable[list[tuple[str, bytes]]]) -> CheckColumns:
-        """From chunks of (trial id, `CheckData.numbers`) rows, each read as one array of 8-byte
-        words and split into its rows' parts before the next is read."""
-        ids: list[str] = []
-        parts: list[tuple[np.ndarray, ...]] = []
-        for rows in chunks:
-            ids += (part := _split(rows))[0]
-            parts.append(part[1:])
-        head, names, ancestors, limits = ([np.zeros(0, dtype=dtype)] + [p[i] for p in parts]
-                                          for i, dtype in enumerate((HEAD, np.int64, np.int64, LIMIT)))
-        head = np.concatenate(head)
+    def of(cls, rows: list[tuple[str, bytes]]) -> CheckColumns:
+        """From (trial id, `CheckData.numbers`) rows, read as one array of 8-byte words and split
+        into the rows' parts."""
+        ids, head, names, ancestors, limits = _split(rows)
         owner = np.arange(len(ids))
-        return cls(ids, head, np.concatenate(names), np.repeat(owner, head["names"]), np.concatenate(ancestors),
-                   np.repeat(owner, head["ancestor_names"]), np.concatenate(limits), np.repeat(owner, head["limits"]),
+        return cls(ids, head, names, np.repeat(owner, head["names"]), ancestors,
+                   np.repeat(owner, head["ancestor_names"]), limits, np.repeat(owner, head["limits"]),
                    *(np.ascontiguousarray(head[field].T) for field in ("studied", "keywords", "ancestors")))
 
 
@@ -111,11 +104,14 @@ def _meets(bits: np.ndarray, concepts) -> np.ndarray:
 
 
 class Terms:
-    """The library's name and condition terms, read when a check first needs them."""
+    """The library's name and condition terms, and what the patient's conditions make of them,
+    worked out once per check (not once per chunk)."""
 
     def __init__(self, read) -> None:
         self._read = read
         self._kinds: dict[int, tuple[np.ndarray, list[str], np.ndarray]] = {}
+        self._same: dict[tuple[str, bool], np.ndarray] = {}
+        self._holds: dict[int, bool | None] | None = None
 
     def of(self, kind: int) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(hashes, texts, known) of one kind."""
@@ -125,20 +121,38 @@ class Terms:
                                  np.array([r[2] for r in rows], dtype=bool))
         return self._kinds[kind]
 
+    def same_names(self, condition: PatientCondition) -> np.ndarray:
+        """The hashes of the library's names that read as `condition` (`conditions._same_text`)."""
+        key = (condition.words, bool(condition.concepts))
+        if key not in self._same:
+            known_hashes, texts, known = self.of(cd.NAME)
+            if not texts:
+                self._same[key] = known_hashes
+                return known_hashes
+            scores = process.cdist([condition.words], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+            same = scores >= _TYPO_CUTOFF
+            if not condition.concepts:
+                inside = f" {condition.words} "
+                same |= np.fromiter((inside in f" {t} " for t in texts), dtype=bool, count=len(texts))
+            else:
+                same &= ~known  # both named in the table: the table decides
+            self._same[key] = known_hashes[same]
+        return self._same[key]
+
+    def condition_holds(self, profile: PatientProfile) -> dict[int, bool | None]:
+        """Condition hash → whether it holds for the patient (None: not known), for the
+        conditions the library's limits depend on."""
+        if self._holds is None:
+            hashes, texts, _ = self.of(cd.CONDITION)
+            self._holds = {h: _condition_holds(profile, t) for h, t in zip(hashes.tolist(), texts, strict=True)}
+        return self._holds
+
 
 def _same_text(condition: PatientCondition, terms: Terms, hashes: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     """Per trial, `conditions._same_text` of the patient's condition over these names."""
-    known_hashes, texts, known = terms.of(cd.NAME)
-    if not texts or not len(hashes):
+    if not len(hashes):
         return np.zeros(n, dtype=bool)
-    scores = process.cdist([condition.words], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
-    same = scores >= _TYPO_CUTOFF
-    if not condition.concepts:
-        inside = f" {condition.words} "
-        same |= np.fromiter((inside in f" {t} " for t in texts), dtype=bool, count=len(texts))
-    else:
-        same &= ~known  # both named in the table: the table decides
-    hit = np.isin(hashes, known_hashes[same])
+    hit = np.isin(hashes, terms.same_names(condition))
     return np.bincount(owner[hit], minlength=n) > 0
 
 
@@ -210,8 +224,7 @@ def _limits(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> tuple[
     conditional = (flags & cd.CONDITIONAL) != 0
     holds = np.full(len(limits), -1, dtype=np.int8)  # -1: not known
     if conditional.any():
-        hashes, texts, _ = terms.of(cd.CONDITION)
-        table = {h: _condition_holds(profile, t) for h, t in zip(hashes.tolist(), texts, strict=True)}
+        table = terms.condition_holds(profile)
         keys, which = np.unique(limits["condition"][conditional], return_inverse=True)
         said = np.array([-1 if (held := table.get(key)) is None else int(held) for key in keys.tolist()], dtype=np.int8)
         holds[conditional] = said[which.ravel()]
@@ -268,8 +281,18 @@ def verdicts(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np.nd
 
 
 def by_trial(profile: PatientProfile, chunks: Iterable[list[tuple[str, bytes]]], read_terms) -> dict[str, str]:
-    """Trial id → verdict word, from chunks of (trial id, `CheckData.numbers`) rows; `read_terms(kind)`
-    gives the library's terms of a kind (`Derived.terms`), read only if the check needs them."""
-    columns = CheckColumns.of(chunks)
-    codes = verdicts(profile, columns, Terms(read_terms))
-    return dict(zip(columns.ids, np.array(VERDICTS, dtype=object)[codes].tolist(), strict=True))
+    """Trial id → verdict word, from chunks of (trial id, `CheckData.numbers`) rows, each decided
+    before the next is taken; `read_terms(kind)` gives the library's terms of a kind
+    (`Derived.terms`): the names only if the patient has conditions."""
+    terms = Terms(read_terms)
+    # Before the first chunk: the chunks' reader holds the library's connection until the last.
+    if profile.diagnoses:
+        terms.of(cd.NAME)
+    terms.of(cd.CONDITION)
+    ids: list[str] = []
+    codes = [np.zeros(0, dtype=np.int8)]
+    for rows in chunks:
+        columns = CheckColumns.of(rows)
+        ids += columns.ids
+        codes.append(verdicts(profile, columns, terms))
+    return dict(zip(ids, np.array(VERDICTS, dtype=object)[np.concatenate(codes)].tolist(), strict=True))
