@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from bench.cached import cached_home  # noqa: E402
+from bench.cached import cached_home, copy_rows  # noqa: E402
 
 SAMPLE = ROOT.parent.parent / "shared" / "data" / "ctgov-v2" / "studies.v2.jsonl.gz"
 TARGET_SECONDS = 3.0
@@ -65,7 +65,7 @@ def library_home(size: int) -> Path:
         library = Library(db)
         real = [t for t in iter_records(SAMPLE) if isinstance(t, Trial)]
         library.import_trials(real)
-        _copy_rows(db, size - len(real))
+        copy_rows(db, size - len(real))
         assert library.count() == size
         based = time.perf_counter()
         refresh_base(library)
@@ -96,25 +96,6 @@ def updated_home(home: Path) -> Path:
         report = Library(db).import_trials(moved, origin="update")
     assert report.updated == len(moved), report
     return copy
-
-
-def _copy_rows(db, copies: int) -> None:
-    """Copy the imported trials' rows round-robin under ids NCT9000000…; only the id changes. Each
-    copy has its template's derived row, as every trial imported by trialtui has (so a start finds
-    nothing to derive again), and a version row without a record (opening never reads one)."""
-    templates = db.query(
-        "SELECT t.digest_head, t.digest_tail, d.thresholds_version, d.facts_version, d.thresholds, d.check_key,"
-        " d.sex, d.healthy, d.studied, d.check_numbers FROM trials t JOIN derived d"
-        " ON d.trial_id = t.trial_id AND d.number = t.current_version ORDER BY t.trial_id")
-    with db.transaction() as conn:
-        for n in range(copies):
-            head, tail, *derived = templates[n % len(templates)]
-            trial_id = f"NCT9{n:07d}"
-            conn.execute("INSERT INTO trials (trial_id, current_version, digest_head, digest_tail) VALUES (?, 1, ?, ?)",
-                         (trial_id, f'["{trial_id}"' + head[head.index('",') + 1:], tail))
-            conn.execute("INSERT INTO trial_versions (trial_id, number, imported_at, content_hash, record)"
-                         " VALUES (?, 1, '', '', x'')", (trial_id,))
-            conn.execute("INSERT INTO derived VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)", (trial_id, *derived))
 
 
 def timed(run):

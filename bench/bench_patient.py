@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from bench.cached import cached_home  # noqa: E402
+from bench.cached import cached_home, copy_rows  # noqa: E402
 
 DATA = ROOT.parent.parent / "shared" / "data"
 SOURCES = (DATA / "ctgov-v2" / "studies.v2.jsonl.gz", DATA / "ctgov-legacy-xml-subset.tar.gz")
@@ -53,28 +53,10 @@ def library_home(size: int) -> Path:
     def fill(db) -> int:
         library = Library(db)
         library.import_trials(load_paths(list(SOURCES)).trials)
-        _copy_rows(db, max(0, size - library.count()))
+        copy_rows(db, max(0, size - library.count()))
         return library.count()
 
     return cached_home(f"patient-{size}-schema{SCHEMA_VERSION}-t{THRESHOLDS_VERSION}-f{FACTS_VERSION}", fill)
-
-
-def _copy_rows(db, copies: int) -> None:
-    """Copy the real trials' rows round-robin under ids NCT9000000…; only the id changes."""
-    templates = db.query(
-        "SELECT t.digest_head, t.digest_tail, d.thresholds_version, d.facts_version, d.thresholds, d.check_key,"
-        " d.sex, d.healthy, d.studied, d.check_numbers"
-        " FROM trials t JOIN derived d"
-        " ON d.trial_id = t.trial_id AND d.number = t.current_version ORDER BY t.trial_id")
-    with db.transaction() as conn:
-        for n in range(copies):
-            head, tail, *derived = templates[n % len(templates)]
-            trial_id = f"NCT9{n:07d}"
-            conn.execute("INSERT INTO trials (trial_id, current_version, digest_head, digest_tail) VALUES (?, 1, ?, ?)",
-                         (trial_id, f'["{trial_id}"' + head[head.index('",') + 1:], tail))
-            conn.execute("INSERT INTO trial_versions (trial_id, number, imported_at, content_hash, record)"
-                         " VALUES (?, 1, '', '', x'')", (trial_id,))
-            conn.execute("INSERT INTO derived VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)", (trial_id, *derived))
 
 
 def measure(home: Path) -> None:
