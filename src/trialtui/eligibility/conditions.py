@@ -163,10 +163,11 @@ _MAX_NAME_WORDS = 9
 _TYPO_CUTOFF = 90
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> tuple[str, ...]:
     """Words as the table keys them: lower case, British spellings made American, hyphens and
     punctuation split, filler words dropped, plurals trimmed ("Carcinoma, Non-Small-Cell Lung" →
-    carcinoma non small cell lung)."""
+    carcinoma non small cell lung). Cached: a name's concepts and its term both read its words."""
     text = text.lower().replace("'s", "").replace("’s", "")
     for british, american in _SPELLINGS:
         text = text.replace(british, american)

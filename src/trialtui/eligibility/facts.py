@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from trialtui.models import Trial
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""`json.dumps` with these options, without making an encoder for every call."""
+
 
 @dataclass(frozen=True, slots=True)
 class TrialFacts:
@@ -30,8 +33,7 @@ class TrialFacts:
 
     def studied_json(self) -> str:
         """What the trial studies as compact JSON: the key the condition match is decided on."""
-        return json.dumps([self.conditions, self.keywords, self.mesh_terms, self.mesh_ancestors],
-                          ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT([self.conditions, self.keywords, self.mesh_terms, self.mesh_ancestors])
 
     @classmethod
     def from_stored(cls, sex: str, healthy: int | None, studied: str) -> TrialFacts:

@@ -34,6 +34,11 @@ FACTS_VERSION = 2
 resolve names against eligibility/conditions.py's table) change."""
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps` with these options, without making an encoder for every call."""
+
+
 def _current() -> str:
     """FROM and WHERE of the current versions' rows made by this code."""
     return (" FROM trials t JOIN derived d ON d.trial_id = t.trial_id AND d.number = t.current_version"
@@ -60,9 +65,8 @@ def check_key(thresholds: list[Threshold]) -> str:
     counts only for durations (an age written "6 months" is said so)."""
     from trialtui.eligibility.display import DURATION_UNITS
 
-    return json.dumps([[t.measure, t.bound, t.inclusive, t.value, t.unit, t.condition, t.group,
-                        t.raw if t.unit in DURATION_UNITS else ""] for t in thresholds],
-                      ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT([[t.measure, t.bound, t.inclusive, t.value, t.unit, t.condition, t.group,
+                      t.raw if t.unit in DURATION_UNITS else ""] for t in thresholds])
 
 
 def key_thresholds(key: str) -> list[Threshold]:
@@ -81,7 +85,7 @@ def derive(trial: Trial) -> DerivedRow:
     thresholds = extract_thresholds(trial)
     facts = TrialFacts.of(trial)
     return DerivedRow(
-        zlib.compress(json.dumps([t.to_json() for t in thresholds], ensure_ascii=False).encode()),
+        zlib.compress(_JSON([t.to_json() for t in thresholds]).encode()),
         check_key(thresholds), facts.sex,
         None if facts.healthy_volunteers is None else int(facts.healthy_volunteers), facts.studied_json(),
         pack(facts, thresholds))
