@@ -23,7 +23,7 @@ from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
 from trialtui.eligibility.prefilter import Prefiltered
 from trialtui.eligibility.units import UNIT, to_canonical
-from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, mention_measures
+from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, MENTION_START_LENGTH, mention_measures
 from trialtui.models import Trial
 
 Section = Literal["inclusion", "exclusion", "structured"]
@@ -471,18 +471,20 @@ def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list
         start = max(scan_from, hint_start - _MENTION_REACH)
         while start > scan_from and sentence[start - 1].isalnum():
             start -= 1
-        candidate = find(lowered, start)
+        # A name must start before `end`: the search stops just past it instead of at the sentence's end.
+        stop = end + MENTION_START_LENGTH
+        candidate = find(lowered, start, stop)
         while candidate is not None:
             at = candidate.start()
             if at >= end:
                 break
             match = MENTION.match(sentence, at)
             if match is None:
-                candidate = find(lowered, at + 1)
+                candidate = find(lowered, at + 1, stop)
             else:
                 found.append(_Mention(mention_measures(match), at, match.end()))
                 scan_from = match.end()
-                candidate = find(lowered, scan_from)
+                candidate = find(lowered, scan_from, stop)
         scan_from = max(scan_from, end)
     return found
 
@@ -608,11 +610,13 @@ class _Extractor:
             mentions = [m for m in mentions if not _age_not_a_limit(sentence, m)]
         if not mentions:
             mentions = self._carried_mentions(sentence, lowered)
+            if not mentions and not _may_state_age(sentence):
+                return  # no name to read, nor an age written without one
         inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
         consumed: list[tuple[int, int]] = []
-        self.age_parens = _age_parentheticals(sentence, mentions) if "(" in sentence else []
+        self.age_parens = _age_parentheticals(sentence, mentions) if mentions and "(" in sentence else []
         if self.age_parens:
             # An age inside such a bracket is a condition of the limit, not an age limit.
             mentions = [m for m in mentions if "age" not in m.measures
@@ -838,7 +842,7 @@ class _Extractor:
     def _ages_without_name(self, sentence: str, offset: int, consumed: list[tuple[int, int]], inverted: bool,
                            section: Section, clauses: list[_Clause]) -> None:
         """Ages written without the word "age": "18 years or older", "adults ≥ 18 years"."""
-        if "ear" not in sentence and "onth" not in sentence and "yr" not in sentence:
+        if not _may_state_age(sentence):
             return
         searched_to = 0
         for anchor in _AGE_ANCHOR.finditer(sentence):
@@ -962,6 +966,12 @@ _COMPARATOR_BEFORE = re.compile(r"\b((?:a\s+)?(?:minimum|maximum)|at\s+least)\s+
 _OR_GAP = re.compile(r"\bor\b|\bor\s*$", re.IGNORECASE)
 _AGE_CONDITION_LEAD = re.compile(
     r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
+
+
+def _may_state_age(sentence: str) -> bool:
+    """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
+    one with "ear", "onth" or "yr" in it, as written (a cheap test before its patterns)."""
+    return "ear" in sentence or "onth" in sentence or "yr" in sentence
 
 
 _AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)

@@ -13,7 +13,7 @@ import re
 from trialtui.eligibility.measures import CATEGORY_ORDER, MEASURE_ORDER, MEASURES, Measure
 from trialtui.eligibility.prefilter import starts_lookahead
 
-__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "MENTION_START", "Measure", "mention_measures"]
+__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "MENTION_START", "MENTION_START_LENGTH", "Measure", "mention_measures"]
 
 # The order spellings are tried in: a measure id (its spellings from the table) or (name, pattern).
 # Inside one alternation the leftmost match wins and, at one position, the earlier alternative:
@@ -83,9 +83,14 @@ _GROUP_MEASURES = {
 }
 
 
-MENTION_START = re.compile("(?<![a-z0-9])" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE, 8))
+MENTION_START_LENGTH = 8
+"""How many characters MENTION_START reads at a place: eight rather than three, as "pat", "pla" and
+"per" begin far more words than measures."""
+MENTION_START = re.compile("(?<![a-z0-9])" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE,
+                                                               MENTION_START_LENGTH))
 """Word starts, in lowercased text, where some measure spelling may begin: MENTION runs only there.
-Eight characters rather than three: "pat", "pla", "per" begin far more words than measures."""
+It looks at most `MENTION_START_LENGTH` characters ahead, so a search that ends that far after the
+last place it may report finds what an unbounded one would."""
 
 
 def mention_measures(match: re.Match[str]) -> tuple[str, ...]:
