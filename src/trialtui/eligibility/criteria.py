@@ -128,23 +128,24 @@ def _roman(text: str) -> int | None:
 
 def _label_style(match: re.Match[str]) -> tuple[str, int | None]:
     """The list style of a label and its ordinal, e.g. "3." → ("num.", 3), "b)" → ("alpha)", 2)."""
-    if match.group("num"):
+    kind = match.lastgroup  # each style's last group closes its branch of `_LABEL`
+    if kind == "bullet":
+        return ("bullet" + match.group("bullet").lstrip("\\"), None)
+    if kind == "numsep":
         sep = match.group("numsep").strip()
         return ("num" + sep, int(match.group("num")))
-    if match.group("pnum"):
+    if kind == "pnum":
         return ("(num)", int(match.group("pnum")))
-    if match.group("palpha"):
+    if kind == "palpha":
         token = match.group("palpha")
         if len(token) == 1 and token.lower() not in "ivx":
             return ("(alpha)", ord(token.lower()) - 96)
         return ("(roman)", _roman(token))
-    if match.group("alpha"):
-        token = match.group("alpha")
-        sep = match.group(0).strip()[-1]
-        if len(token) == 1 and token.lower() not in "ivx":
-            return ("alpha" + sep, ord(token.lower()) - 96)
-        return ("roman" + sep, _roman(token))
-    return ("bullet" + match.group("bullet").lstrip("\\"), None)
+    token = match.group("alpha")
+    sep = match.group(0).strip()[-1]
+    if len(token) == 1 and token.lower() not in "ivx":
+        return ("alpha" + sep, ord(token.lower()) - 96)
+    return ("roman" + sep, _roman(token))
 
 
 class _ListTracker:
@@ -171,7 +172,9 @@ class _ListTracker:
             if level.style == style and (
                 number is None or level.number is None or number == level.number + 1
             ):
-                return self._close_to(index, number)
+                del levels[index + 1 :]
+                level.number = number
+                return index
         # 3. Numbering starts again under the previous item: a nested list.
         if top is not None and number == 1:
             levels.append(_Level(style, number, indent))
@@ -208,12 +211,32 @@ Item = tuple[str, str, int, str, int]
 """(section, label, depth, text, start): a criterion item as plain data for the hot path."""
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def _inline_labels(text: str, pos: int):
+    """`_INLINE_LABEL.finditer(text, pos)`, its scan begun where the first label can: every label
+    has a digit, after spaces and at most one "(" (the lookbehinds still see the text before)."""
+    digit = _DIGIT.search(text, pos)
+    if digit is None:
+        return ()
+    start = digit.start()
+    if start > pos and text[start - 1] == "(":
+        start -= 1
+    while start > pos and text[start - 1] in " \t":
+        start -= 1
+    return _INLINE_LABEL.finditer(text, start)
+
+
 def _split_run_on(
     text: str, start: int, section: str, label: str, depth: int, tracker: _ListTracker,
     items: list[Item],
 ) -> None:
     """Append one item, cutting it where an inline label continues an open numbered list."""
-    if not any(level.number is not None for level in tracker.levels):
+    for level in tracker.levels:
+        if level.number is not None:
+            break
+    else:
         # No open numbered list, so no inline label can continue one: the text is one item.
         stripped = text.strip()
         if stripped:
@@ -222,7 +245,7 @@ def _split_run_on(
     position = 0
     while True:
         cut = None
-        for match in _INLINE_LABEL.finditer(text, position + 1):
+        for match in _inline_labels(text, position + 1):
             if match.group("num"):
                 number, style = int(match.group("num")), "num"
             else:
