@@ -412,36 +412,35 @@ lookbehind so that `re` can scan for digits instead of trying the lookbehind eve
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
 def _word_spans(lowered: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Where each of `words` stands as a whole word in `lowered`, found with `str.find` (cheaper
-    than one case-insensitive alternation on this hot path)."""
+    """Where each of `words` stands as a whole word in `lowered` (no letter, digit or "_" either
+    side), found with `str.find` (cheaper than one case-insensitive alternation on this hot path)."""
     spans = []
+    size = len(lowered)
+    find = lowered.find
     for word in words:
-        at = lowered.find(word)
+        at = find(word)
         while at >= 0:
             end = at + len(word)
-            if (at == 0 or not _is_word_char(lowered[at - 1])) and (end == len(lowered) or not _is_word_char(lowered[end])):
+            if (at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] == "_")) and (
+                    end == size or not (lowered[end].isalnum() or lowered[end] == "_")):
                 spans.append((at, end))
-            at = lowered.find(word, end)
+            at = find(word, end)
     return spans
 
 
-def _number_spans(text: str, lowered: str) -> list[tuple[int, int]]:
-    """Where the numbers are: digit runs, and number words standing alone ("twice the ULN")."""
-    return sorted([(match.start(), match.end()) for match in _DIGITS.finditer(text)] + _word_spans(lowered, _NUMBER_WORDS))
-
-
 _NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
+"""Where a limit is stated without a number ("≤ ULN", "within normal limits"): such sentences are
+read like those with numbers."""
 
 
-def _normal_word_spans(lowered: str) -> list[tuple[int, int]]:
-    """Where a limit is stated without a number ("≤ ULN", "within normal limits"): such sentences
-    are read like those with numbers."""
-    return _word_spans(lowered, _NORMAL_WORDS)
+def _hint_spans(text: str, lowered: str) -> list[tuple[int, int]]:
+    """Where the numbers are (digit runs, and number words standing alone: "twice the ULN") and the
+    words of a limit without one (`_NORMAL_WORDS`), in text order."""
+    spans = [match.span() for match in _DIGITS.finditer(text)]
+    spans += _word_spans(lowered, _NUMBER_WORDS + _NORMAL_WORDS)
+    spans.sort()
+    return spans
 
 
 _MENTION_REACH = 160
@@ -547,8 +546,7 @@ class _Extractor:
         text = self.text
         # Numbers are found once per text; items and sentences without one are skipped unread.
         self.lowered = _lowered(text)
-        hints = _number_spans(text, self.lowered) + _normal_word_spans(self.lowered)
-        hints.sort()
+        hints = _hint_spans(text, self.lowered)
         if not hints:
             return self.out
         self.hints = hints
