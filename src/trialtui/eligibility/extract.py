@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from trialtui.digest import age_in_years
@@ -177,8 +178,10 @@ class _Reading:
     has_comparator: bool
 
 
+@lru_cache(maxsize=4096)
 def _convert(measure: str, token: str, unit_text: str | None) -> tuple[float, str, str | None, str] | None:
-    """(value, unit, uncertain reason, measure) — measure changes when the unit says so (LY %)."""
+    """(value, unit, uncertain reason, measure) — measure changes when the unit says so (LY %).
+    Cached: the same few values and units come back in every trial."""
     score = measure in _SCORE_MEASURES
     for value in _number_readings(token, score):
         target = measure
@@ -554,16 +557,18 @@ class _Extractor:
         header_measures: tuple[str, ...] = ()
         header_section = ""
         donors = donor_ranges(text)
+        hint_starts = self.hint_starts
         for section, _label, _depth, item_text, item_start in iter_items(text):
             if donors and any(start <= item_start < end for start, end in donors):
                 continue  # the donor's criteria, not the patient's
             if item_text.endswith(":") or section != header_section:
                 header_measures = _header_measures(item_text) if item_text.endswith(":") else ()
                 header_section = section
+            index = bisect_left(hint_starts, item_start)
+            if index == len(hint_starts) or hint_starts[index] >= item_start + len(item_text):
+                continue  # no number in the item
             self.header_measures = header_measures
             self.clause_measures = ()
-            if not self._has_number(item_start, item_start + len(item_text)):
-                continue
             position = 0
             for boundary in _SENTENCE_END.finditer(item_text):
                 if boundary.end() > position:
@@ -572,10 +577,6 @@ class _Extractor:
             if position < len(item_text):
                 self._sentence(item_text[position:], item_start + position, section)
         return self.out
-
-    def _has_number(self, start: int, end: int) -> bool:
-        index = bisect_left(self.hint_starts, start)
-        return index < len(self.hint_starts) and self.hint_starts[index] < end
 
     def _hints_in(self, start: int, end: int) -> list[tuple[int, int]]:
         """The number spans inside text[start:end], relative to `start`."""
