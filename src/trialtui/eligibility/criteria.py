@@ -296,7 +296,10 @@ def iter_items(text: str) -> tuple[Item, ...]:
         return ()
     items: list[Item] = []
     # Every header word has "clu" in it ("inclusion", "exclude"): texts without one skip the scan.
-    has_header = "clu" in text.lower() and _ANY_HEADER.search(text) is not None
+    lowered = text.lower()
+    has_header = "clu" in lowered and _ANY_HEADER.search(text) is not None
+    # Where no character lowercases to several, a line's lowercase is its stretch of `lowered`.
+    find_lowered = lowered.find if len(lowered) == len(text) else None
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
     offset = 0
@@ -306,7 +309,7 @@ def iter_items(text: str) -> tuple[Item, ...]:
         offset += len(line)
         body = line.rstrip("\r\n")
         stripped = body.lstrip()
-        if not stripped or stripped.rstrip() in _EMPTY_ITEMS:
+        if not stripped or (stripped[0] in "\\-*" and stripped.rstrip() in _EMPTY_ITEMS):
             text_indent = -1
             continue
         indent = len(body) - len(stripped)
@@ -317,7 +320,11 @@ def iter_items(text: str) -> tuple[Item, ...]:
             items[-1] = (section_, label_, depth_, text[item_start : line_start + len(body)], item_start)
             continue
         # Every header that opens a section has "inclu"/"exclu" in it: a cheap test first.
-        header = _section_of_header(body) if "clu" in body.lower() else None
+        if find_lowered is not None:
+            may_head = find_lowered("clu", line_start, line_start + len(body)) >= 0
+        else:
+            may_head = "clu" in body.lower()
+        header = _section_of_header(body) if may_head else None
         if header:
             section = header
             tracker.reset()
@@ -329,19 +336,21 @@ def iter_items(text: str) -> tuple[Item, ...]:
             continue
         if label_match:
             style, number = _label_style(label_match)
-            indent = len(label_match.group("indent").expandtabs(4))
+            lead = label_match.group("indent")
+            label_end = label_match.end()
+            indent = len(lead.expandtabs(4))
             depth = tracker.place(style, number, indent)
-            label = body[label_match.start() + len(label_match.group("indent")) : label_match.end()].strip()
-            content = body[label_match.end() :]
-            start = line_start + label_match.end()
-            text_indent = label_match.end() - 1
+            label = body[len(lead) : label_end].strip()  # the match starts the line
+            content = body[label_end:]
+            start = line_start + label_end
+            text_indent = label_end - 1
         else:
             depth = len(tracker.levels) - 1 if tracker.levels else 0
             label = ""
             content = body
             start = line_start
             text_indent = indent if indent > 0 else -1
-        if content.rstrip().endswith(":") and len(content) < 200:
+        if len(content) < 200 and content.rstrip().endswith(":"):
             introduces_list = "following" in content or "criteria" in content or " any " in content
             if section != "exclusion" and introduces_list and _EXCLUSION_LEAD.search(content):
                 section = "exclusion"
