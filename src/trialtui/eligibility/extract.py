@@ -580,13 +580,9 @@ class _Extractor:
 
     def _hints_in(self, start: int, end: int) -> list[tuple[int, int]]:
         """The number spans inside text[start:end], relative to `start`."""
-        found = []
-        for index in range(bisect_left(self.hint_starts, start), len(self.hints)):
-            hint_start, hint_end = self.hints[index]
-            if hint_start >= end:
-                break
-            found.append((hint_start - start, hint_end - start))
-        return found
+        first = bisect_left(self.hint_starts, start)
+        return [(hint_start - start, hint_end - start)
+                for hint_start, hint_end in self.hints[first : bisect_left(self.hint_starts, end, first)]]
 
     def _group_id(self, members: list[Threshold]) -> str:
         categories = {MEASURES[t.measure].category for t in members if t.measure in MEASURES}
