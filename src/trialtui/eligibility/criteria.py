@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from trialtui.models import CriterionItem
 
 # A header line: "Inclusion Criteria:", "Key Exclusion Criteria", "EXCLUSION:", "Exclusion criteria
@@ -214,7 +216,7 @@ Item = tuple[str, str, int, str, int]
 _DIGIT = re.compile(r"\d")
 
 
-def _inline_labels(text: str, pos: int):
+def _inline_labels(text: str, pos: int) -> Iterable[re.Match[str]]:
     """`_INLINE_LABEL.finditer(text, pos)`, its scan begun where the first label can: every label
     has a digit, after spaces and at most one "(" (the lookbehinds still see the text before)."""
     digit = _DIGIT.search(text, pos)

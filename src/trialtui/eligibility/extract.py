@@ -433,8 +433,8 @@ def _word_spans(lowered: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
 
 
 _NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
-"""Where a limit is stated without a number ("≤ ULN", "within normal limits"): such sentences are
-read like those with numbers."""
+"""Words that state a limit without a number ("≤ ULN", "within normal limits"): sentences with them
+are read like those with numbers."""
 
 
 def _hint_spans(text: str, lowered: str) -> list[tuple[int, int]]:
