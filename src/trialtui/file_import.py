@@ -11,6 +11,7 @@ newer one becomes the current version, the earlier one kept as an older version)
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
@@ -78,7 +79,23 @@ def import_files(
 ) -> FileImport:
     """Read every path (file or folder, any format trialtui reads) into `library`, a batch per
     transaction. Never raises for bad input or a refused write: problems are listed, and
-    ``error`` / ``cancelled`` say what stopped it."""
+    ``error`` / ``cancelled`` say what stopped it.
+
+    The cycle collector is paused meanwhile: a batch is thousands of records' worth of new
+    objects, none of them in a cycle, which otherwise set it off over and over, each pass walking
+    the batch read so far. What cycles a batch leaves are collected after it is stored (the young
+    generations only: a pass over the app's whole list would cost more than it saves)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_files(paths, library, progress, cancel, origin, collect=was_enabled)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_files(paths: Iterable[str | Path], library: Library, progress: Callable[[ImportProgress], None] | None,
+                  cancel: threading.Event | None, origin: str, collect: bool) -> FileImport:
     result = FileImport()
     batch: dict[str, Trial] = {}
     told = 0.0
@@ -101,6 +118,8 @@ def import_files(
             return False
         finally:
             batch.clear()
+            if collect:
+                gc.collect(1)
         result.added += report.added
         result.updated += report.updated
         result.unchanged += report.unchanged
