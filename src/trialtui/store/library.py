@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,13 +157,14 @@ class _StoredTails:
             connection.close()
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""`json.dumps` with these options, the encoder made once rather than per call."""
+_HEAD_VALUES, _TAIL_VALUES = attrgetter(*HEAD_FIELDS), attrgetter(*TAIL_FIELDS)
+
+
 def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
     """The list columns as a JSON array, the rest as compressed JSON."""
-    def encode(names):
-        return json.dumps([getattr(digest, name) for name in names], ensure_ascii=False,
-                          separators=(",", ":"))
-
-    return encode(HEAD_FIELDS), zlib.compress(encode(TAIL_FIELDS).encode())
+    return _ENCODE(_HEAD_VALUES(digest)), zlib.compress(_ENCODE(_TAIL_VALUES(digest)).encode())
 
 
 _SETTLE_OVER = 100_000
@@ -219,13 +221,14 @@ class _PreparedRecord:
 
 
 def _prepare(trial: Trial) -> _PreparedRecord:
-    content = trial.model_dump_json(exclude=_CONTENT_EXCLUDE)
+    # `model_dump_json` is this serializer's UTF-8 bytes decoded: taken as they are, not encoded again
+    to_json = trial.__pydantic_serializer__.to_json
     head, tail = _split_digest(digest_trial(trial, origin=LIBRARY_ORIGIN))
     return _PreparedRecord(
         trial_id=trial.trial_id,
         last_update_posted=trial.last_update_posted,
-        content_hash=hashlib.sha256(content.encode()).hexdigest(),
-        record=zlib.compress(trial.model_dump_json().encode(), _RECORD_LEVEL),
+        content_hash=hashlib.sha256(to_json(trial, exclude=_CONTENT_EXCLUDE)).hexdigest(),
+        record=zlib.compress(to_json(trial), _RECORD_LEVEL),
         digest_head=head,
         digest_tail=tail,
         derived=derive(trial),
