@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trialtui.digest import TrialDigest
 from trialtui.ingest import LoadProblem, iter_records
 from trialtui.models import Trial
 from trialtui.store import Library, StoreError
@@ -57,6 +58,11 @@ class FileImport:
     cancelled: bool = False
     error: str | None = None
     """Why the library refused a batch (a full disk, a damaged file): the import stopped there."""
+    written: dict[str, TrialDigest] = field(default_factory=dict)
+    """With ``keep_digests``: the digest of each trial this import made current, by id, as stored
+    (for the search base made after it: `library_index.refresh_base`)."""
+    generation: int = 0
+    """The library generation of the last batch that wrote something."""
 
     @property
     def stored(self) -> int:
@@ -76,6 +82,7 @@ def import_files(
     progress: Callable[[ImportProgress], None] | None = None,
     cancel: threading.Event | None = None,
     origin: str = "import",
+    keep_digests: bool = False,
 ) -> FileImport:
     """Read every path (file or folder, any format trialtui reads) into `library`, a batch per
     transaction. Never raises for bad input or a refused write: problems are listed, and
@@ -88,14 +95,14 @@ def import_files(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _import_files(paths, library, progress, cancel, origin, collect=was_enabled)
+        return _import_files(paths, library, progress, cancel, origin, keep_digests, collect=was_enabled)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _import_files(paths: Iterable[str | Path], library: Library, progress: Callable[[ImportProgress], None] | None,
-                  cancel: threading.Event | None, origin: str, collect: bool) -> FileImport:
+                  cancel: threading.Event | None, origin: str, keep_digests: bool, collect: bool) -> FileImport:
     result = FileImport()
     batch: dict[str, Trial] = {}
     told = 0.0
@@ -124,6 +131,10 @@ def _import_files(paths: Iterable[str | Path], library: Library, progress: Calla
         result.updated += report.updated
         result.unchanged += report.unchanged
         result.older += report.older
+        if report.written:
+            result.generation = report.generation
+            if keep_digests:
+                result.written.update((digest.trial_id, digest) for digest in report.written)
         tell(time.monotonic())
         return True
 
