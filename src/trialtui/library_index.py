@@ -123,7 +123,8 @@ def _unusable(base: StoredBase) -> str | None:
 def keep_base(opened: OpenedIndex, library: Library) -> bool:
     """Write `opened`'s index as the library's new base (its trials merged into arrays, the seeds
     left out); False if the library cannot be written now (read-only, busy, damaged)."""
-    arrays, meta = opened.index.compacted(leave_out=set(opened.seeds)).arrays()
+    index, seeds = opened.index, set(opened.seeds)
+    arrays, meta = (index if index.is_compact(seeds) else index.compacted(leave_out=seeds)).arrays()
     try:
         write_base(library.db, StoredBase(arrays, meta, opened.generation, INDEX_LAYOUT, opened.seeds))
     except (StoreError, sqlite3.Error, OSError):
