@@ -492,7 +492,7 @@ class SearchIndex:
         """Whether `compacted` would make this index again, array for array: nothing added or
         removed since the build, none of `leave_out` held, its trials already in the order
         `compacted` sorts them (a whole build over a library's digests, read in id order)."""
-        if any(postings.has_overlay() for postings in self._fields) or not all(self._alive) \
+        if any(postings.has_overlay() for postings in self._fields) or 0 in self._alive \
                 or any(trial_id in self._doc_of for trial_id in leave_out):
             return False
         ids = np.array([digest.trial_id for digest in self._digests])
