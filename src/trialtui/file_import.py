@@ -11,6 +11,7 @@ newer one becomes the current version, the earlier one kept as an older version)
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trialtui.digest import TrialDigest
 from trialtui.ingest import LoadProblem, iter_records
 from trialtui.models import Trial
 from trialtui.store import Library, StoreError
@@ -56,6 +58,11 @@ class FileImport:
     cancelled: bool = False
     error: str | None = None
     """Why the library refused a batch (a full disk, a damaged file): the import stopped there."""
+    written: dict[str, TrialDigest] = field(default_factory=dict)
+    """With ``keep_digests``: the digest of each trial this import made current, by id, as stored
+    (for the search base made after it: `library_index.refresh_base`)."""
+    generation: int = 0
+    """The library generation of the last batch that wrote something."""
 
     @property
     def stored(self) -> int:
@@ -75,10 +82,27 @@ def import_files(
     progress: Callable[[ImportProgress], None] | None = None,
     cancel: threading.Event | None = None,
     origin: str = "import",
+    keep_digests: bool = False,
 ) -> FileImport:
     """Read every path (file or folder, any format trialtui reads) into `library`, a batch per
     transaction. Never raises for bad input or a refused write: problems are listed, and
-    ``error`` / ``cancelled`` say what stopped it."""
+    ``error`` / ``cancelled`` say what stopped it.
+
+    The cycle collector is paused meanwhile: a batch is thousands of records' worth of new
+    objects, none of them in a cycle, which otherwise set it off over and over, each pass walking
+    the batch read so far. What cycles a batch leaves are collected after it is stored (the young
+    generations only: a pass over the app's whole list would cost more than it saves)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_files(paths, library, progress, cancel, origin, keep_digests, collect=was_enabled)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_files(paths: Iterable[str | Path], library: Library, progress: Callable[[ImportProgress], None] | None,
+                  cancel: threading.Event | None, origin: str, keep_digests: bool, collect: bool) -> FileImport:
     result = FileImport()
     batch: dict[str, Trial] = {}
     told = 0.0
@@ -101,10 +125,16 @@ def import_files(
             return False
         finally:
             batch.clear()
+            if collect:
+                gc.collect(1)
         result.added += report.added
         result.updated += report.updated
         result.unchanged += report.unchanged
         result.older += report.older
+        if report.written:
+            result.generation = report.generation
+            if keep_digests:
+                result.written.update((digest.trial_id, digest) for digest in report.written)
         tell(time.monotonic())
         return True
 

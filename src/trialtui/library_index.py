@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -123,7 +123,8 @@ def _unusable(base: StoredBase) -> str | None:
 def keep_base(opened: OpenedIndex, library: Library) -> bool:
     """Write `opened`'s index as the library's new base (its trials merged into arrays, the seeds
     left out); False if the library cannot be written now (read-only, busy, damaged)."""
-    arrays, meta = opened.index.compacted(leave_out=set(opened.seeds)).arrays()
+    index, seeds = opened.index, set(opened.seeds)
+    arrays, meta = (index if index.is_compact(seeds) else index.compacted(leave_out=seeds)).arrays()
     try:
         write_base(library.db, StoredBase(arrays, meta, opened.generation, INDEX_LAYOUT, opened.seeds))
     except (StoreError, sqlite3.Error, OSError):
@@ -131,12 +132,18 @@ def keep_base(opened: OpenedIndex, library: Library) -> bool:
     return True
 
 
-def refresh_base(library: Library, say: Say | None = None) -> None:
+def refresh_base(library: Library, say: Say | None = None, written: Mapping[str, TrialDigest] | None = None,
+                 as_of: int = 0) -> None:
     """After an import: make the base when there is none (or of another layout), or merge the
-    trials written since into a new one when they are many; else nothing."""
+    trials written since into a new one when they are many; else nothing. `written`: the digests
+    the import stored, by id, the library at generation `as_of` after it: used as they are when
+    nothing was written since, rather than read back."""
     stored = stored_layout(library.db)
     if stored is not None and stored[0] == INDEX_LAYOUT and library.count_written_since(stored[1]) <= COMPACT_OVER:
         return
     generation = library.generation()
-    opened = open_index(library.digests(), library, generation, say=say)
+    digests = library.digests()
+    if written and generation == as_of:
+        digests = [written.get(digest.trial_id, digest) for digest in digests]
+    opened = open_index(digests, library, generation, say=say)
     keep_base(opened, library)

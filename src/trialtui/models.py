@@ -46,7 +46,11 @@ class Location(Record):
         """Coordinates that are not a point on Earth (NaN, 1e308, text, one of the two missing)
         are dropped, never the site or its record."""
         if isinstance(data, dict) and ("latitude" in data or "longitude" in data):
-            point = valid_point(data.get("latitude"), data.get("longitude"))
+            latitude, longitude = data.get("latitude"), data.get("longitude")
+            if type(latitude) is float and type(longitude) is float and -90 <= latitude <= 90 \
+                    and -180 <= longitude <= 180:
+                return data  # a point already, as the readers give it (a NaN fails the comparisons)
+            point = valid_point(latitude, longitude)
             data = {**data, "latitude": point[0] if point else None, "longitude": point[1] if point else None}
         return data
 

@@ -422,10 +422,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     with Database.open() as db:
         library = Library(db)
-        result = import_files(args.paths, library, origin="import")
+        result = import_files(args.paths, library, origin="import", keep_digests=True)
         status = report_load_problems(result.problems)
         if not result.error and (result.added or result.updated):
-            refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr))
+            refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr),
+                         written=result.written, as_of=result.generation)
     if result.error:
         kept = f" (the {result.stored:,} trials read before it are stored)" if result.stored else ""
         return fail(result.error + kept)

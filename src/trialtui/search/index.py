@@ -488,6 +488,16 @@ class SearchIndex:
                 postings.forget(doc)  # a trial no longer held
         return index
 
+    def is_compact(self, leave_out: Collection[str] = ()) -> bool:
+        """Whether `compacted` would make this index again, array for array: nothing added or
+        removed since the build, none of `leave_out` held, its trials already in the order
+        `compacted` sorts them (a whole build over a library's digests, read in id order)."""
+        if any(postings.has_overlay() for postings in self._fields) or 0 in self._alive \
+                or any(trial_id in self._doc_of for trial_id in leave_out):
+            return False
+        ids = np.array([digest.trial_id for digest in self._digests])
+        return bool((np.argsort(ids, kind="stable") == np.arange(len(ids))).all())
+
     def compacted(self, leave_out: Collection[str] = ()) -> SearchIndex:
         """This index made again, its trials in id order, without its removed trials (nor those
         of `leave_out`) and with those added since the build merged into its arrays: what a

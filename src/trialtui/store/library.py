@@ -18,7 +18,8 @@ import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,13 +157,14 @@ class _StoredTails:
             connection.close()
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""`json.dumps` with these options, the encoder made once rather than per call."""
+_HEAD_VALUES, _TAIL_VALUES = attrgetter(*HEAD_FIELDS), attrgetter(*TAIL_FIELDS)
+
+
 def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
     """The list columns as a JSON array, the rest as compressed JSON."""
-    def encode(names):
-        return json.dumps([getattr(digest, name) for name in names], ensure_ascii=False,
-                          separators=(",", ":"))
-
-    return encode(HEAD_FIELDS), zlib.compress(encode(TAIL_FIELDS).encode())
+    return _ENCODE(_HEAD_VALUES(digest)), zlib.compress(_ENCODE(_TAIL_VALUES(digest)).encode())
 
 
 _SETTLE_OVER = 100_000
@@ -193,6 +195,10 @@ class ImportReport:
     unchanged: int = 0
     older: int = 0
     """Records older than the library's current version of the trial: not stored."""
+    written: tuple[TrialDigest, ...] = field(default=(), compare=False, repr=False)
+    """The digest of each trial whose version became current (added or updated), as stored."""
+    generation: int = field(default=0, compare=False)
+    """The generation the batch stamped on what it wrote (the library's as of it, if nothing)."""
 
     @property
     def total(self) -> int:
@@ -213,19 +219,23 @@ class _PreparedRecord:
     last_update_posted: str
     content_hash: str
     record: bytes
+    digest: TrialDigest
     digest_head: str
     digest_tail: bytes
     derived: DerivedRow
 
 
 def _prepare(trial: Trial) -> _PreparedRecord:
-    content = trial.model_dump_json(exclude=_CONTENT_EXCLUDE)
-    head, tail = _split_digest(digest_trial(trial, origin=LIBRARY_ORIGIN))
+    # `model_dump_json` is this serializer's UTF-8 bytes decoded: taken as they are, not encoded again
+    to_json = trial.__pydantic_serializer__.to_json
+    digest = digest_trial(trial, origin=LIBRARY_ORIGIN)
+    head, tail = _split_digest(digest)
     return _PreparedRecord(
         trial_id=trial.trial_id,
         last_update_posted=trial.last_update_posted,
-        content_hash=hashlib.sha256(content.encode()).hexdigest(),
-        record=zlib.compress(trial.model_dump_json().encode(), _RECORD_LEVEL),
+        content_hash=hashlib.sha256(to_json(trial, exclude=_CONTENT_EXCLUDE)).hexdigest(),
+        record=zlib.compress(to_json(trial), _RECORD_LEVEL),
+        digest=digest,
         digest_head=head,
         digest_tail=tail,
         derived=derive(trial),
@@ -289,6 +299,7 @@ class Library:
         """
         prepared = [_prepare(trial) for trial in trials]
         added = updated = unchanged = older = 0
+        written: list[TrialDigest] = []
         imported_at = utc_now()
         with self.db.transaction() as conn:
             generation = _generation(conn) + 1  # stamped on every row this batch writes
@@ -308,6 +319,7 @@ class Library:
                         (item.trial_id, item.last_update_posted, item.digest_head, item.digest_tail, generation),
                     )
                     self._insert_version(conn, item, 1, imported_at, origin)
+                    written.append(item.digest)
                     added += 1
                     continue
                 number, current_update, current_hash = current
@@ -323,10 +335,14 @@ class Library:
                         (number + 1, item.last_update_posted, item.digest_head, item.digest_tail,
                          generation, item.trial_id),
                     )
+                    written.append(item.digest)
                     updated += 1
-            if added or updated:
+            if written:
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (str(generation),))
-        return ImportReport(added=added, updated=updated, unchanged=unchanged, older=older)
+            else:
+                generation -= 1
+        return ImportReport(added=added, updated=updated, unchanged=unchanged, older=older, written=tuple(written),
+                            generation=generation)
 
     @staticmethod
     def _insert_version(conn, item: _PreparedRecord, number: int, imported_at: str, origin: str) -> None:
