@@ -132,6 +132,32 @@ def test_a_merged_base_answers_as_a_fresh_build(api_trials, builds, monkeypatch)
     session.close()
 
 
+def test_a_start_leaves_out_the_base_s_trials_the_library_no_longer_holds(api_trials, builds):
+    first = ReviewSession()
+    first.library.import_trials(api_trials[:300])
+    first.close()
+    first = started()
+    assert first.keep_index()
+    first.close()
+    changing = ReviewSession()
+    gone = api_trials[5].trial_id
+    assert changing.library.remove(gone)
+    changing.library.import_trials(amended(api_trials[10:20]))
+    changing.close()
+
+    session = started()
+    assert builds == [305] and session.index_rebuilt is None and session._opened.behind == 10
+    assert gone not in session._index and gone not in ids(session.rows(gone))
+    assert sorted(ids(session.rows("zqamended"))) == sorted(t.trial_id for t in api_trials[10:20])
+    assert len(session._index) == len(session.catalog) == 299 + 5
+    # Ties are ranked in the index's order (the base's, then those applied on top): built in that order.
+    fresh = SearchIndex.build([digest for digest in session._index._digests if digest is not None])
+    for query in QUERIES:
+        assert session._index.search(query, limit=30) == fresh.search(query, limit=30), query
+        assert list(session._index.matches(query)) == list(fresh.matches(query)), query
+    session.close()
+
+
 def test_a_damaged_base_is_built_again_saying_so(api_trials, builds):
     session = ReviewSession()
     session.library.import_trials(api_trials[:400])

@@ -422,3 +422,21 @@ def test_matches_narrow_by_filters_and_named_trials(api_index):
     assert len(every) == len(ids(api_index.search("", limit=10_000, filters=recruiting))) > 100
     assert ids(api_index.matches("", filters=recruiting, only=every[:3] + ["NCT-none"])) == every[:3]
     assert ids(api_index.matches("", filters=recruiting, without=every[:3])) == every[3:]
+
+
+@pytest.mark.parametrize(("part", "at", "value"), [
+    ("field0_docs", 0, -1),  # a trial before the first
+    ("field0_docs", -1, 4),  # a trial past the last (4 trials)
+    ("field0_value_terms", 0, -1),
+    ("field0_terms", -1, 0),  # the field's terms out of order
+    ("field0_starts", 1, -1),  # postings that start before the one before
+])
+def test_stored_arrays_that_do_not_fit_together_are_refused(part, at, value):
+    digests = [NEURO, CNK, SAR, FT]
+    arrays, meta = SearchIndex.build(digests).arrays()
+    assert [hit.trial_id for hit in SearchIndex.from_arrays(arrays, meta, digests).search("zurich")] == [SAR.trial_id]
+    damaged = dict(arrays)
+    damaged[part] = arrays[part].copy()
+    damaged[part][at] = value
+    with pytest.raises(ValueError):
+        SearchIndex.from_arrays(damaged, meta, digests)

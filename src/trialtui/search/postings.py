@@ -165,11 +165,13 @@ class FieldPostings:
         """Raise ValueError unless these arrays (read back from storage) fit together, for
         `trials` trials and `terms` terms: a damaged copy must never answer a query."""
         def ends_at(starts: np.ndarray, size: int, what: str) -> None:
-            if len(starts) == 0 or starts[0] != 0 or starts[-1] != size or (np.diff(starts) < 0).any():
+            if len(starts) == 0 or starts[0] != 0 or starts[-1] != size or (starts[1:] < starts[:-1]).any():
                 raise ValueError(f"{what} do not fit")
 
         def below(numbers: np.ndarray, limit: int, what: str) -> None:
-            if len(numbers) and (int(numbers.min()) < 0 or int(numbers.max()) >= limit):
+            # One pass: read as unsigned, a negative number is larger than any limit.
+            unsigned = numbers.view(np.dtype(f"u{numbers.dtype.itemsize}"))
+            if len(numbers) and int(unsigned.max()) >= limit:
                 raise ValueError(f"{what} out of range")
 
         if len(self._starts) != len(self._terms) + 1 or len(self._doc_starts) != trials + 1:
@@ -183,7 +185,7 @@ class FieldPostings:
         below(self._terms, terms, "terms")
         below(self._value_terms, terms, "value terms")
         below(self._values, len(self._value_words), "values")
-        if len(self._terms) > 1 and (np.diff(self._terms) <= 0).any():
+        if (self._terms[1:] <= self._terms[:-1]).any():
             raise ValueError("terms out of order")
 
     def value_counts(self, docs: np.ndarray) -> np.ndarray:
