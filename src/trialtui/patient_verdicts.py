@@ -11,7 +11,8 @@ real trial).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,9 @@ from rapidfuzz import fuzz, process
 from trialtui.eligibility import check_data as cd
 from trialtui.eligibility.conditions import _TYPO_CUTOFF, CONCEPTS, PatientCondition
 from trialtui.eligibility.patient import FAILS, FITS, UNKNOWN, PatientProfile, _condition_holds
+from trialtui.store.check_base import CheckBase, CheckRead, write_base
+from trialtui.store.database import Database, StoreError
+from trialtui.store.derived import read_ahead
 
 HEAD = np.dtype([("flags", "<i8"), ("sex", "<i8"), ("healthy", "<i8"), ("names", "<i8"), ("ancestor_names", "<i8"),
                  ("limits", "<i8"), ("studied", "<u8", cd.WORDS), ("keywords", "<u8", cd.WORDS),
@@ -31,11 +35,74 @@ assert HEAD.itemsize == cd.HEAD.size and LIMIT.itemsize == cd.LIMIT.size
 VERDICTS = (FITS, UNKNOWN, FAILS)
 """A verdict code's word: 0 fits, 1 unknown, 2 fails (the worst of a trial's requirements wins)."""
 _MATCHES, _UNKNOWN, _DIFFERS = 1, 2, 3
+ROWS_CHUNK = 20_000
+"""Rows read and decided at a time: a chunk is read into arrays and let go before the next, so a
+whole library's rows are never Python objects at once."""
+BASE_CHUNK = 50_000
+"""Trials of the stored base decided at a time (the base is arrays already: this bounds the
+temporary arrays of one decision)."""
+REBASE_OVER = 20_000
+"""A base with more trials written since is made again (from every row) by the next check."""
 
 
 _HEAD_WORDS = HEAD.itemsize // 8
 _PART_WORDS = np.array([1, 1, LIMIT.itemsize // 8])
 """Words per item of a row's names, ancestors and limits."""
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Trials' check numbers split into their parts, as a chunk of rows reads and the library's
+    base (`store.check_base`) stores them."""
+
+    ids: list[str]
+    head: np.ndarray
+    names: np.ndarray
+    ancestors: np.ndarray
+    limits: np.ndarray
+
+    @classmethod
+    def of_rows(cls, rows: list[tuple[str, bytes]]) -> Packed:
+        """From (trial id, `CheckData.numbers`) rows (a damaged row is left out: see `_split`)."""
+        return cls(*_split(rows))
+
+    @classmethod
+    def of_words(cls, ids: list[str], parts: dict[str, np.ndarray]) -> Packed:
+        """From the stored base's words (`words`); ValueError where they do not fit together."""
+        try:
+            head, names, ancestors, limits = (parts[name] for name in ("head", "names", "ancestors", "limits"))
+        except KeyError as error:
+            raise ValueError(f"no part {error}") from error
+        if len(head) != len(ids) * _HEAD_WORDS or len(limits) % _PART_WORDS[2]:
+            raise ValueError("its heads or limits are cut short")
+        head, limits = head.view(HEAD), limits.view(LIMIT)
+        counts = [head[field] for field in ("names", "ancestor_names", "limits")]
+        if any((c < 0).any() or int(c.sum()) != len(part) for c, part in zip(counts, (names, ancestors, limits),
+                                                                              strict=True)):
+            raise ValueError("its counts disagree with its parts")
+        return cls(ids, head, names, ancestors, limits)
+
+    @classmethod
+    def joined(cls, packs: list[Packed]) -> Packed:
+        return cls([trial_id for pack in packs for trial_id in pack.ids],
+                   *(np.concatenate([getattr(pack, name) for pack in packs]) if packs else empty
+                     for name, empty in (("head", np.zeros(0, HEAD)), ("names", np.zeros(0, "<i8")),
+                                         ("ancestors", np.zeros(0, "<i8")), ("limits", np.zeros(0, LIMIT)))))
+
+    def words(self) -> dict[str, np.ndarray]:
+        """Each part as 8-byte words, as the base stores them."""
+        return {"head": self.head.view("<i8"), "names": self.names, "ancestors": self.ancestors,
+                "limits": self.limits.view("<i8")}
+
+    def chunks(self, size: int) -> Iterator[Packed]:
+        """The trials `size` at a time, each chunk's parts sliced out (no copy)."""
+        ends = [np.concatenate([[0], np.cumsum(self.head[field])])
+                for field in ("names", "ancestor_names", "limits")]
+        for start in range(0, len(self.ids), size):
+            stop = min(start + size, len(self.ids))
+            yield Packed(self.ids[start:stop], self.head[start:stop],
+                         *(part[end[start]:end[stop]] for part, end in
+                           zip((self.names, self.ancestors, self.limits), ends, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -57,13 +124,11 @@ class CheckColumns:
     ancestor_concepts: np.ndarray
 
     @classmethod
-    def of(cls, rows: list[tuple[str, bytes]]) -> CheckColumns:
-        """From (trial id, `CheckData.numbers`) rows, read as one array of 8-byte words and split
-        into the rows' parts."""
-        ids, head, names, ancestors, limits = _split(rows)
-        owner = np.arange(len(ids))
-        return cls(ids, head, names, np.repeat(owner, head["names"]), ancestors,
-                   np.repeat(owner, head["ancestor_names"]), limits, np.repeat(owner, head["limits"]),
+    def of(cls, pack: Packed) -> CheckColumns:
+        head = pack.head
+        owner = np.arange(len(pack.ids))
+        return cls(pack.ids, head, pack.names, np.repeat(owner, head["names"]), pack.ancestors,
+                   np.repeat(owner, head["ancestor_names"]), pack.limits, np.repeat(owner, head["limits"]),
                    *(np.ascontiguousarray(head[field].T) for field in ("studied", "keywords", "ancestors")))
 
 
@@ -280,19 +345,64 @@ def verdicts(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np.nd
     return np.where(fails, 2, np.where(unknown, 1, 0)).astype(np.int8)
 
 
-def by_trial(profile: PatientProfile, chunks: Iterable[list[tuple[str, bytes]]], read_terms) -> dict[str, str]:
-    """Trial id → verdict word, from chunks of (trial id, `CheckData.numbers`) rows, each decided
-    before the next is taken; `read_terms(kind)` gives the library's terms of a kind
-    (`Derived.terms`): the names only if the patient has conditions."""
-    terms = Terms(read_terms)
-    # Before the first chunk: the chunks' reader holds the library's connection until the last.
-    if profile.diagnoses:
-        terms.of(cd.NAME)
-    terms.of(cd.CONDITION)
+def _decided(profile: PatientProfile, packs: Iterable[Packed], terms: Terms,
+             stop: Callable[[], bool] | None) -> dict[str, str]:
+    """Trial id → verdict word of these chunks of trials, each chunk decided before the next is
+    taken (until `stop` returns True)."""
     ids: list[str] = []
     codes = [np.zeros(0, dtype=np.int8)]
-    for rows in chunks:
-        columns = CheckColumns.of(rows)
-        ids += columns.ids
-        codes.append(verdicts(profile, columns, terms))
+    for pack in packs:
+        if stop is not None and stop():
+            break
+        if not pack.ids:
+            continue
+        ids += pack.ids
+        codes.append(verdicts(profile, CheckColumns.of(pack), terms))
     return dict(zip(ids, np.array(VERDICTS, dtype=object)[np.concatenate(codes)].tolist(), strict=True))
+
+
+def _usable_base(read: CheckRead) -> tuple[Packed, int] | None:
+    """The library's stored base, unless it is missing, stale, damaged, or so far behind that
+    reading the trials written since costs more than making it again; with the generation it covers."""
+    try:
+        base = read.base()
+        if base is None or read.written_since(base.generation) > REBASE_OVER:
+            return None
+        return Packed.of_words(base.ids, base.parts), base.generation
+    except ValueError:  # damaged: the rows are read, and a new base is made of them
+        return None
+
+
+def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], bool] | None = None) -> dict[str, str]:
+    """Trial id → verdict word of every library trial with fresh derived data, in one snapshot of
+    the library read on a connection of its own: its stored base (`store.check_base`) and, on
+    top, the trials written since (replacing their base entry; one without fresh rows is left
+    out: it is checked on its record). Without a usable base every trial's rows are read, a
+    chunk at a time (the next ones on a thread meanwhile), and a base is made of them for the
+    next check. Reading ends early once `stop` returns True (the result is then partial)."""
+    made = None
+    with CheckRead(db) as read:
+        terms = Terms(read.terms)
+        if profile.diagnoses:
+            terms.of(cd.NAME)
+        terms.of(cd.CONDITION)
+        base = _usable_base(read)
+        if base is None:
+            packs: list[Packed] = []
+            rows = read_ahead(read.rows(chunk=ROWS_CHUNK), stop)
+            found = _decided(profile, (packs.append(pack) or pack for pack in map(Packed.of_rows, rows)), terms, stop)
+            if not (stop is not None and stop()):
+                made = Packed.joined(packs)
+        else:
+            packed, since = base
+            found = _decided(profile, packed.chunks(BASE_CHUNK), terms, stop)
+            for rows in read_ahead(read.rows(since=since, chunk=ROWS_CHUNK), stop):
+                for trial_id, _ in rows:  # its base entry, if any, is an older version's
+                    found.pop(trial_id, None)
+                found.update(_decided(profile, [Packed.of_rows([row for row in rows if row[1] is not None])],
+                                      terms, stop))
+        generation, changes = read.generation, read.changes
+    if made is not None and db.problem is None:
+        with suppress(StoreError):  # not kept this time (the disk is full, say): the verdicts stand
+            write_base(db, CheckBase(made.ids, made.words(), generation, changes))
+    return found

@@ -1,0 +1,168 @@
+"""The patient check's numbers of every current trial kept as one packed base (``check_base``),
+so a check over a whole library reads a few blobs instead of a row per trial.
+
+The base covers the library up to one generation (``meta.generation``): the trials written
+since are read from their derived rows on top of it, and replace their base entry. What makes a
+base stale without a new generation (a trial removed, rows derived again) is counted in
+``meta.derived_changes``, and a base made before the count moved is not used. A base of other
+derived-data versions is not used either.
+
+Everything is read in one snapshot on a read-only connection of the check's own (`CheckRead`):
+the base, the rows written since, the terms they name; the library's shared connection stays free
+meanwhile. The base's arrays are stored as raw 8-byte words (split in chunks SQLite takes whole)
+beside one JSON part naming their lengths; reading gives numpy arrays over the bytes read, and
+anything that does not add up is a `ValueError`: the caller reads the rows instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from trialtui.store import derived
+from trialtui.store.database import Database, connect_read_only, store_failure
+
+_CHUNK = 256 * 1024 * 1024
+"""Bytes per stored chunk: well under SQLite's largest value (a gigabyte by default)."""
+_META, _IDS = "_meta", "_ids"
+LAYOUT = 1
+"""The packing of the stored parts: bump when it changes (a base of another layout is not used)."""
+
+
+def _versions() -> list[int]:
+    """The derived-data versions of this code (read when asked: the rows' own test is the same)."""
+    return [derived.THRESHOLDS_VERSION, derived.FACTS_VERSION]
+
+
+@dataclass(frozen=True)
+class CheckBase:
+    ids: list[str]
+    parts: dict[str, np.ndarray]
+    """Named arrays of 8-byte words (`patient_verdicts` gives them their meaning)."""
+    generation: int
+    """The library's generation it covers: trials written after it are read on top."""
+    changes: int
+    """``meta.derived_changes`` when it was made."""
+
+
+def write_base(db: Database, base: CheckBase) -> None:
+    """Replace the stored base by `base` (one transaction: the old one or the new one, never half)."""
+    head = json.dumps({"generation": base.generation, "changes": base.changes, "layout": LAYOUT,
+                       "versions": _versions(), "trials": len(base.ids),
+                       "parts": {name: len(words) for name, words in base.parts.items()}}).encode()
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM check_base")
+        for name, data in ((_META, head), (_IDS, "\n".join(base.ids).encode()),
+                           *((name, memoryview(np.ascontiguousarray(words, dtype="<i8")).cast("B"))
+                             for name, words in base.parts.items())):
+            for chunk, start in enumerate(range(0, max(len(data), 1), _CHUNK)):
+                conn.execute("INSERT INTO check_base (part, chunk, data) VALUES (?, ?, ?)",
+                             (name, chunk, data[start:start + _CHUNK]))
+
+
+class CheckRead:
+    """One snapshot of the library's check data, on a read-only connection of its own, open
+    from `open` to `close` (a context manager). Its SQLite errors leave as `StoreError`."""
+
+    def __init__(self, db: Database) -> None:
+        self.path = db.path
+        try:
+            self.connection = connect_read_only(db.path)
+        except sqlite3.Error as error:
+            raise store_failure(db.path, error) from error
+        try:
+            self.connection.execute("BEGIN")
+            meta = dict(self.connection.execute(
+                "SELECT key, value FROM meta WHERE key IN ('generation', 'derived_changes')").fetchall())
+        except sqlite3.Error as error:
+            self.close()
+            raise store_failure(self.path, error) from error
+        self.generation = int(meta.get("generation", 0))
+        self.changes = int(meta.get("derived_changes", 0))
+
+    def __enter__(self) -> CheckRead:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def _query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        try:
+            return self.connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise store_failure(self.path, error) from error
+
+    def terms(self, kind: int) -> list[tuple[int, str, int]]:
+        """(hash, text, known) of every term of this kind the check's numbers name."""
+        return self._query("SELECT hash, text, known FROM derived_terms WHERE kind = ?", (kind,))
+
+    def written_since(self, generation: int) -> int:
+        return self._query("SELECT count(*) FROM trials WHERE generation > ?", (generation,))[0][0]
+
+    def rows(self, since: int | None = None, chunk: int = 20_000) -> Iterator[list[tuple[str, bytes | None]]]:
+        """(trial id, `CheckData.numbers`) of every current trial, or of those written after
+        generation `since`, `chunk` rows at a time; numbers are None where the current version
+        has no row made by this code (only with `since`: those trials are checked on their record)."""
+        sql = "SELECT t.trial_id, d.check_numbers" + derived.current_rows(every=since is not None)
+        try:
+            cursor = self.connection.execute(sql + (" WHERE t.generation > ?" if since is not None else ""),
+                                             () if since is None else (since,))
+            while rows := cursor.fetchmany(chunk):
+                yield rows
+        except sqlite3.Error as error:
+            raise store_failure(self.path, error) from error
+
+    def base(self) -> CheckBase | None:
+        """The stored base if there is one made by this code and still true (else None);
+        ValueError if it is damaged."""
+        try:
+            head = self.connection.execute("SELECT rowid FROM check_base WHERE part = ? AND chunk = 0",
+                                           (_META,)).fetchone()
+            if head is None:
+                return None
+            found = json.loads(self._blob(head[0]))
+            if (found.get("layout") != LAYOUT or found.get("versions") != _versions()
+                    or found.get("changes") != self.changes or found.get("generation", 0) > self.generation):
+                return None
+            listed = self.connection.execute(
+                "SELECT rowid, part, chunk FROM check_base WHERE part != ? ORDER BY part, chunk", (_META,)).fetchall()
+            chunks: dict[str, list[bytes]] = {}
+            for rowid, part, chunk in listed:
+                if chunk != len(chunks.setdefault(part, [])):
+                    raise ValueError(f"part {part} is missing a chunk")
+                chunks[part].append(self._blob(rowid))
+        except sqlite3.Error as error:
+            raise ValueError(str(error)) from error
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
+            raise ValueError(f"unreadable ({error})") from error
+        try:
+            ids_text = _joined(chunks.pop(_IDS)).decode()
+            ids = ids_text.split("\n") if ids_text else []
+            parts = {}
+            for name, length in found["parts"].items():
+                data = _joined(chunks.pop(name))
+                if len(data) != 8 * length:
+                    raise ValueError(f"part {name} holds {len(data)} bytes, not {length} words")
+                parts[name] = np.frombuffer(data, "<i8")
+            if len(ids) != found["trials"] or chunks:
+                raise ValueError("its parts do not agree")
+            return CheckBase(ids, parts, int(found["generation"]), self.changes)
+        except (KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+            raise ValueError(f"unreadable ({error})") from error
+
+    def _blob(self, rowid: int) -> bytes:
+        """One stored chunk through SQLite's blob reader: it lets other threads run while it reads."""
+        with self.connection.blobopen("check_base", "data", rowid, readonly=True) as blob:
+            return blob.read()
+
+
+def _joined(chunks: list[bytes]) -> bytes:
+    """A part's chunks as one value (a one-chunk part as read: no copy)."""
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
