@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trialtui.store import derived
-from trialtui.store.database import Database, connect_read_only, store_failure
+from trialtui.store.database import BUSY_TIMEOUT_MS, Database, connect_read_only, store_failure
 
 _CHUNK = 256 * 1024 * 1024
 """Bytes per stored chunk: well under SQLite's largest value (a gigabyte by default)."""
@@ -50,18 +50,29 @@ class CheckBase:
 
 
 def write_base(db: Database, base: CheckBase) -> None:
-    """Replace the stored base by `base` (one transaction: the old one or the new one, never half)."""
+    """Replace the stored base by `base` (one transaction: the old one or the new one, never half),
+    through a connection of its own: the library's shared one stays free while it is written."""
     head = json.dumps({"generation": base.generation, "changes": base.changes, "layout": LAYOUT,
                        "versions": _versions(), "trials": len(base.ids),
                        "parts": {name: len(words) for name, words in base.parts.items()}}).encode()
-    with db.transaction() as conn:
-        conn.execute("DELETE FROM check_base")
+    connection = None
+    try:
+        connection = sqlite3.connect(db.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM check_base")
         for name, data in ((_META, head), (_IDS, "\n".join(base.ids).encode()),
                            *((name, memoryview(np.ascontiguousarray(words, dtype="<i8")).cast("B"))
                              for name, words in base.parts.items())):
             for chunk, start in enumerate(range(0, max(len(data), 1), _CHUNK)):
-                conn.execute("INSERT INTO check_base (part, chunk, data) VALUES (?, ?, ?)",
-                             (name, chunk, data[start:start + _CHUNK]))
+                connection.execute("INSERT INTO check_base (part, chunk, data) VALUES (?, ?, ?)",
+                                    (name, chunk, data[start:start + _CHUNK]))
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        raise store_failure(db.path, error) from error
+    finally:
+        if connection is not None:
+            connection.close()  # a transaction left open is rolled back
 
 
 class CheckRead:
