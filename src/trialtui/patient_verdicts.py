@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from trialtui.eligibility import check_data as cd
 from trialtui.eligibility.conditions import _TYPO_CUTOFF, CONCEPTS, PatientCondition
 from trialtui.eligibility.patient import FAILS, FITS, UNKNOWN, PatientProfile, _condition_holds
-from trialtui.store.check_base import CheckBase, CheckRead, write_base
+from trialtui.store.check_base import CheckRead, write_base
 from trialtui.store.database import Database, StoreError
 from trialtui.store.derived import read_ahead
 
@@ -45,6 +45,8 @@ REBASE_OVER = 20_000
 """A base with more trials written since is made again (from every row) by the next check."""
 
 
+PARTS = ("head", "names", "ancestors", "limits")
+"""The parts of `Packed.words`, as the base stores them."""
 _HEAD_WORDS = HEAD.itemsize // 8
 _PART_WORDS = np.array([1, 1, LIMIT.itemsize // 8])
 """Words per item of a row's names, ancestors and limits."""
@@ -70,7 +72,7 @@ class Packed:
     def of_words(cls, ids: list[str], parts: dict[str, np.ndarray]) -> Packed:
         """From the stored base's words (`words`); ValueError where they do not fit together."""
         try:
-            head, names, ancestors, limits = (parts[name] for name in ("head", "names", "ancestors", "limits"))
+            head, names, ancestors, limits = (parts[name] for name in PARTS)
         except KeyError as error:
             raise ValueError(f"no part {error}") from error
         if len(head) != len(ids) * _HEAD_WORDS or len(limits) % _PART_WORDS[2]:
@@ -81,13 +83,6 @@ class Packed:
                                                                               strict=True)):
             raise ValueError("its counts disagree with its parts")
         return cls(ids, head, names, ancestors, limits)
-
-    @classmethod
-    def joined(cls, packs: list[Packed]) -> Packed:
-        return cls([trial_id for pack in packs for trial_id in pack.ids],
-                   *(np.concatenate([getattr(pack, name) for pack in packs]) if packs else empty
-                     for name, empty in (("head", np.zeros(0, HEAD)), ("names", np.zeros(0, "<i8")),
-                                         ("ancestors", np.zeros(0, "<i8")), ("limits", np.zeros(0, LIMIT)))))
 
     def words(self) -> dict[str, np.ndarray]:
         """Each part as 8-byte words, as the base stores them."""
@@ -392,7 +387,7 @@ def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], b
             rows = read_ahead(read.rows(chunk=ROWS_CHUNK), stop)
             found = _decided(profile, (packs.append(pack) or pack for pack in map(Packed.of_rows, rows)), terms, stop)
             if not (stop is not None and stop()):
-                made = Packed.joined(packs)
+                made = packs
         else:
             packed, since = base
             found = _decided(profile, packed.chunks(BASE_CHUNK), terms, stop)
@@ -403,6 +398,8 @@ def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], b
                                       terms, stop))
         generation, changes = read.generation, read.changes
     if made is not None and db.problem is None:
+        pieces = [pack.words() for pack in made]
         with suppress(StoreError):  # not kept this time (the disk is full, say): the verdicts stand
-            write_base(db, CheckBase(made.ids, made.words(), generation, changes))
+            write_base(db, [trial_id for pack in made for trial_id in pack.ids],
+                       {name: [words[name] for words in pieces] for name in PARTS}, generation, changes)
     return found

@@ -49,30 +49,50 @@ class CheckBase:
     """``meta.derived_changes`` when it was made."""
 
 
-def write_base(db: Database, base: CheckBase) -> None:
-    """Replace the stored base by `base` (one transaction: the old one or the new one, never half),
-    through a connection of its own: the library's shared one stays free while it is written."""
-    head = json.dumps({"generation": base.generation, "changes": base.changes, "layout": LAYOUT,
-                       "versions": _versions(), "trials": len(base.ids),
-                       "parts": {name: len(words) for name, words in base.parts.items()}}).encode()
+def write_base(db: Database, ids: list[str], parts: dict[str, list[np.ndarray]], generation: int,
+               changes: int) -> None:
+    """Store the base of these trials (each part given as the pieces it joins, never joined in
+    memory: each stored chunk is written through SQLite's blob writer), replacing the stored one
+    in one transaction (the old one or the new one, never half), through a connection of its own:
+    the library's shared one stays free while it is written."""
+    views = {name: [memoryview(np.ascontiguousarray(words, dtype="<i8")).cast("B") for words in pieces]
+             for name, pieces in parts.items()}
+    head = json.dumps({"generation": generation, "changes": changes, "layout": LAYOUT, "versions": _versions(),
+                       "trials": len(ids), "parts": {name: sum(map(len, pieces)) // 8 for name, pieces in views.items()}})
     connection = None
     try:
         connection = sqlite3.connect(db.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("DELETE FROM check_base")
-        for name, data in ((_META, head), (_IDS, "\n".join(base.ids).encode()),
-                           *((name, memoryview(np.ascontiguousarray(words, dtype="<i8")).cast("B"))
-                             for name, words in base.parts.items())):
-            for chunk, start in enumerate(range(0, max(len(data), 1), _CHUNK)):
-                connection.execute("INSERT INTO check_base (part, chunk, data) VALUES (?, ?, ?)",
-                                    (name, chunk, data[start:start + _CHUNK]))
+        for name, pieces in ((_META, [memoryview(head.encode())]), (_IDS, [memoryview("\n".join(ids).encode())]),
+                             *views.items()):
+            _write_part(connection, name, pieces)
         connection.execute("COMMIT")
     except sqlite3.Error as error:
         raise store_failure(db.path, error) from error
     finally:
         if connection is not None:
             connection.close()  # a transaction left open is rolled back
+
+
+def _write_part(connection: sqlite3.Connection, name: str, pieces: list[memoryview]) -> None:
+    """One part's bytes, the pieces one after the other, in chunks of at most `_CHUNK` bytes."""
+    total = sum(map(len, pieces))
+    following = iter(pieces)
+    piece, at = memoryview(b""), 0
+    for chunk, start in enumerate(range(0, max(total, 1), _CHUNK)):
+        left = min(_CHUNK, total - start)
+        rowid = connection.execute("INSERT INTO check_base (part, chunk, data) VALUES (?, ?, zeroblob(?))",
+                                   (name, chunk, left)).lastrowid
+        with connection.blobopen("check_base", "data", rowid) as blob:
+            while left:
+                if at == len(piece):
+                    piece, at = next(following), 0
+                    continue
+                size = min(left, len(piece) - at)
+                blob.write(piece[at:at + size])
+                at, left = at + size, left - size
 
 
 class CheckRead:
