@@ -68,36 +68,10 @@ class Packed:
         """From (trial id, `CheckData.numbers`) rows (a damaged row is left out: see `_split`)."""
         return cls(*_split(rows))
 
-    @classmethod
-    def of_words(cls, ids: list[str], parts: dict[str, np.ndarray]) -> Packed:
-        """From the stored base's words (`words`); ValueError where they do not fit together."""
-        try:
-            head, names, ancestors, limits = (parts[name] for name in PARTS)
-        except KeyError as error:
-            raise ValueError(f"no part {error}") from error
-        if len(head) != len(ids) * _HEAD_WORDS or len(limits) % _PART_WORDS[2]:
-            raise ValueError("its heads or limits are cut short")
-        head, limits = head.view(HEAD), limits.view(LIMIT)
-        counts = [head[field] for field in ("names", "ancestor_names", "limits")]
-        if any((c < 0).any() or int(c.sum()) != len(part) for c, part in zip(counts, (names, ancestors, limits),
-                                                                              strict=True)):
-            raise ValueError("its counts disagree with its parts")
-        return cls(ids, head, names, ancestors, limits)
-
     def words(self) -> dict[str, np.ndarray]:
         """Each part as 8-byte words, as the base stores them."""
         return {"head": self.head.view("<i8"), "names": self.names, "ancestors": self.ancestors,
                 "limits": self.limits.view("<i8")}
-
-    def chunks(self, size: int) -> Iterator[Packed]:
-        """The trials `size` at a time, each chunk's parts sliced out (no copy)."""
-        ends = [np.concatenate([[0], np.cumsum(self.head[field])])
-                for field in ("names", "ancestor_names", "limits")]
-        for start in range(0, len(self.ids), size):
-            stop = min(start + size, len(self.ids))
-            yield Packed(self.ids[start:stop], self.head[start:stop],
-                         *(part[end[start]:end[stop]] for part, end in
-                           zip((self.names, self.ancestors, self.limits), ends, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -356,16 +330,36 @@ def _decided(profile: PatientProfile, packs: Iterable[Packed], terms: Terms,
     return dict(zip(ids, np.array(VERDICTS, dtype=object)[np.concatenate(codes)].tolist(), strict=True))
 
 
-def _usable_base(read: CheckRead) -> tuple[Packed, int] | None:
-    """The library's stored base, unless it is missing, stale, damaged, or so far behind that
-    reading the trials written since costs more than making it again; with the generation it covers."""
+def _usable_base(read: CheckRead, size: int) -> tuple[Iterator[Packed], int] | None:
+    """The library's stored base, `size` trials at a time, with the generation it covers; None
+    if it is missing, stale, damaged, or so far behind that reading the trials written since
+    costs more than making it again. Its heads are read and checked against its parts' lengths
+    here; the rest is read a chunk at a time (the next on a thread meanwhile)."""
     try:
         base = read.base()
         if base is None or read.written_since(base.generation) > REBASE_OVER:
             return None
-        return Packed.of_words(base.ids, base.parts), base.generation
-    except ValueError:  # damaged: the rows are read, and a new base is made of them
+        if base.lengths.keys() != set(PARTS) or base.lengths["limits"] % _PART_WORDS[2]:
+            raise ValueError("its parts are not the check's")
+        head = base.words("head", 0, base.lengths["head"])
+        if len(head) != len(base.ids) * _HEAD_WORDS:
+            raise ValueError("its heads are cut short")
+        head = head.view(HEAD)
+        ends = {name: np.concatenate([[0], np.cumsum(head[field] * words)]) for name, field, words in
+                (("names", "names", 1), ("ancestors", "ancestor_names", 1), ("limits", "limits", _PART_WORDS[2]))}
+        if any((np.diff(end) < 0).any() or end[-1] != base.lengths[name] for name, end in ends.items()):
+            raise ValueError("its counts disagree with its parts")
+    except (ValueError, StoreError):  # damaged: the rows are read, and a new base is made of them
         return None
+
+    def packs() -> Iterator[Packed]:
+        for start in range(0, len(base.ids), size):
+            stop = min(start + size, len(base.ids))
+            names, ancestors, limits = (base.words(name, int(ends[name][start]), int(ends[name][stop]))
+                                        for name in PARTS[1:])
+            yield Packed(base.ids[start:stop], head[start:stop], names, ancestors, limits.view(LIMIT))
+
+    return packs(), base.generation
 
 
 def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], bool] | None = None) -> dict[str, str]:
@@ -381,7 +375,7 @@ def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], b
         if profile.diagnoses:
             terms.of(cd.NAME)
         terms.of(cd.CONDITION)
-        base = _usable_base(read)
+        base = _usable_base(read, BASE_CHUNK)
         if base is None:
             packs: list[Packed] = []
             rows = read_ahead(read.rows(chunk=ROWS_CHUNK), stop)
@@ -389,8 +383,8 @@ def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], b
             if not (stop is not None and stop()):
                 made = packs
         else:
-            packed, since = base
-            found = _decided(profile, packed.chunks(BASE_CHUNK), terms, stop)
+            packs, since = base
+            found = _decided(profile, read_ahead(packs, stop), terms, stop)
             for rows in read_ahead(read.rows(since=since, chunk=ROWS_CHUNK), stop):
                 for trial_id, _ in rows:  # its base entry, if any, is an older version's
                     found.pop(trial_id, None)

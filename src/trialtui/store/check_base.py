@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,15 +37,34 @@ def _versions() -> list[int]:
     return [derived.THRESHOLDS_VERSION, derived.FACTS_VERSION]
 
 
-@dataclass(frozen=True)
 class CheckBase:
-    ids: list[str]
-    parts: dict[str, np.ndarray]
-    """Named arrays of 8-byte words (`patient_verdicts` gives them their meaning)."""
-    generation: int
-    """The library's generation it covers: trials written after it are read on top."""
-    changes: int
-    """``meta.derived_changes`` when it was made."""
+    """The stored base as found in a snapshot: its ids, and its parts' words read a range at a
+    time (`words`), so a whole library's numbers are never in memory at once."""
+
+    def __init__(self, read: CheckRead, ids: list[str], chunks: dict[str, list[tuple[int, int]]],
+                 generation: int) -> None:
+        self.ids = ids
+        self.generation = generation
+        """The library's generation it covers: trials written after it are read on top."""
+        self._read = read
+        self._chunks = chunks
+        self.lengths = {name: sum(size for _, size in listed) // 8 for name, listed in chunks.items()}
+        """Words per part."""
+
+    def words(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Words `start` to `stop` of a part, through SQLite's blob reader (it lets other threads
+        run while it reads); a `StoreError` if SQLite fails meanwhile."""
+        pieces, offset, begin, end = [], 0, 8 * start, 8 * stop
+        try:
+            for rowid, size in self._chunks[name]:
+                if offset < end and begin < offset + size:
+                    with self._read.connection.blobopen("check_base", "data", rowid, readonly=True) as blob:
+                        blob.seek(max(begin - offset, 0))
+                        pieces.append(blob.read(min(end, offset + size) - max(begin, offset)))
+                offset += size
+        except sqlite3.Error as error:
+            raise store_failure(self._read.path, error) from error
+        return np.frombuffer(_joined(pieces) if pieces else b"", "<i8")
 
 
 def write_base(db: Database, ids: list[str], parts: dict[str, list[np.ndarray]], generation: int,
@@ -152,44 +170,34 @@ class CheckRead:
 
     def base(self) -> CheckBase | None:
         """The stored base if there is one made by this code and still true (else None);
-        ValueError if it is damaged."""
+        ValueError if its parts are not all there at their lengths. Only its ids are read here."""
         try:
-            head = self.connection.execute("SELECT rowid FROM check_base WHERE part = ? AND chunk = 0",
-                                           (_META,)).fetchone()
-            if head is None:
+            listed = self.connection.execute(
+                "SELECT rowid, part, chunk, length(data) FROM check_base ORDER BY part, chunk").fetchall()
+            chunks: dict[str, list[tuple[int, int]]] = {}
+            for rowid, part, chunk, size in listed:
+                if chunk != len(chunks.setdefault(part, [])):
+                    raise ValueError(f"part {part} is missing a chunk")
+                chunks[part].append((rowid, size))
+            if _META not in chunks:
                 return None
-            found = json.loads(self._blob(head[0]))
+            found = json.loads(_joined([self._blob(rowid) for rowid, _ in chunks.pop(_META)]))
             if (found.get("layout") != LAYOUT or found.get("versions") != _versions()
                     or found.get("changes") != self.changes or found.get("generation", 0) > self.generation):
                 return None
-            listed = self.connection.execute(
-                "SELECT rowid, part, chunk FROM check_base WHERE part != ? ORDER BY part, chunk", (_META,)).fetchall()
-            chunks: dict[str, list[bytes]] = {}
-            for rowid, part, chunk in listed:
-                if chunk != len(chunks.setdefault(part, [])):
-                    raise ValueError(f"part {part} is missing a chunk")
-                chunks[part].append(self._blob(rowid))
+            ids_text = _joined([self._blob(rowid) for rowid, _ in chunks.pop(_IDS)]).decode()
         except sqlite3.Error as error:
             raise ValueError(str(error)) from error
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
+        except (KeyError, json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
             raise ValueError(f"unreadable ({error})") from error
-        try:
-            ids_text = _joined(chunks.pop(_IDS)).decode()
-            ids = ids_text.split("\n") if ids_text else []
-            parts = {}
-            for name, length in found["parts"].items():
-                data = _joined(chunks.pop(name))
-                if len(data) != 8 * length:
-                    raise ValueError(f"part {name} holds {len(data)} bytes, not {length} words")
-                parts[name] = np.frombuffer(data, "<i8")
-            if len(ids) != found["trials"] or chunks:
-                raise ValueError("its parts do not agree")
-            return CheckBase(ids, parts, int(found["generation"]), self.changes)
-        except (KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
-            raise ValueError(f"unreadable ({error})") from error
+        ids = ids_text.split("\n") if ids_text else []
+        base = CheckBase(self, ids, chunks, int(found.get("generation", 0)))
+        if len(ids) != found.get("trials") or base.lengths != found.get("parts"):
+            raise ValueError("its parts do not agree with its head")
+        return base
 
     def _blob(self, rowid: int) -> bytes:
-        """One stored chunk through SQLite's blob reader: it lets other threads run while it reads."""
+        """One stored chunk, whole."""
         with self.connection.blobopen("check_base", "data", rowid, readonly=True) as blob:
             return blob.read()
 
