@@ -383,8 +383,8 @@ def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], b
             if not (stop is not None and stop()):
                 made = packs
         else:
-            packs, since = base
-            found = _decided(profile, read_ahead(packs, stop), terms, stop)
+            chunks, since = base
+            found = _decided(profile, read_ahead(chunks, stop), terms, stop)
             for rows in read_ahead(read.rows(since=since, chunk=ROWS_CHUNK), stop):
                 for trial_id, _ in rows:  # its base entry, if any, is an older version's
                     found.pop(trial_id, None)
