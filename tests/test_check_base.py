@@ -95,6 +95,21 @@ def test_the_base_alone_the_base_with_the_trials_written_since_and_the_rows_alon
     assert {on_top[t.trial_id] for t in new} == {from_rows[t] for t in ids[7::900]}
 
 
+def test_a_base_far_behind_the_library_is_made_again_by_the_next_check(db, reads, monkeypatch):
+    monkeypatch.setattr(patient_verdicts, "REBASE_OVER", 10)
+    patient, library = profile("nsclc woman with labs"), Library(db)
+    rows_alone(db, patient)
+    ids = sorted(library_verdicts(patient, db))
+    assert library.import_trials([changed(library.get(t), sex="MALE") for t in ids[:11]]).updated == 11
+    reads.clear()
+    after = library_verdicts(patient, db)
+    assert reads == [None]  # more than 10 written since: every trial's rows
+    assert {after[t] for t in ids[:11]} == {"fails"}
+    reads.clear()
+    assert library_verdicts(patient, db) == after
+    assert reads == [library.generation()]  # the new base holds them
+
+
 def test_a_trial_removed_after_the_base_was_made_has_no_verdict(db, reads):
     patient, library = profile("nsclc woman with labs"), Library(db)
     before = rows_alone(db, patient)
