@@ -352,7 +352,7 @@ def _schema_v9(conn: sqlite3.Connection) -> None:
     _execute_script(
         conn,
         """
-        CREATE TABLE check_base (
+        CREATE TABLE IF NOT EXISTS check_base (
             part TEXT NOT NULL,
             chunk INTEGER NOT NULL,
             data BLOB NOT NULL,
@@ -361,7 +361,7 @@ def _schema_v9(conn: sqlite3.Connection) -> None:
         """
     )
     conn.execute(
-        "CREATE TRIGGER trials_removed_count AFTER DELETE ON trials BEGIN"
+        "CREATE TRIGGER IF NOT EXISTS trials_removed_count AFTER DELETE ON trials BEGIN"
         " INSERT OR REPLACE INTO meta (key, value) VALUES ('derived_changes',"
         " COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'derived_changes'), 0) + 1); END"
     )
