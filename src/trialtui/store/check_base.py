@@ -10,8 +10,9 @@ derived-data versions is not used either.
 Everything is read in one snapshot on a read-only connection of the check's own (`CheckRead`):
 the base, the rows written since, the terms they name; the library's shared connection stays free
 meanwhile. The base's arrays are stored as raw 8-byte words (split in chunks SQLite takes whole)
-beside one JSON part naming their lengths; reading gives numpy arrays over the bytes read, and
-anything that does not add up is a `ValueError`: the caller reads the rows instead.
+beside its trial ids and one JSON part naming their lengths; they are read a range at a time
+(`CheckBase.words`), and a base whose parts are not all there at their lengths is a `ValueError`:
+the caller reads the rows instead.
 """
 
 from __future__ import annotations
