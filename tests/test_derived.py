@@ -9,16 +9,16 @@ import json
 import re
 import shutil
 import threading
-from functools import partialmethod
 from pathlib import Path
 
 import pytest
 
+from trialtui import patient_verdicts
 from trialtui.cli import main
 from trialtui.eligibility.extract import extract_thresholds
 from trialtui.patient_check import PatientEntry, read_profile, trial_fit
 from trialtui.session import ReviewSession
-from trialtui.store import Database, Library, StoreError
+from trialtui.store import Database, Library, StoreError, check_base
 from trialtui.store import derived as derived_module
 from trialtui.store.derived import Derived
 
@@ -68,7 +68,8 @@ def test_importing_stores_every_trials_thresholds_and_facts_with_its_version(lib
 def test_the_stored_check_says_exactly_what_each_records_check_says(library_home, records, monkeypatch, patient):
     monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
     # Read in several chunks, each decided on its own, as a library of the registry's size is.
-    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=2_000))
+    monkeypatch.setattr(patient_verdicts, "ROWS_CHUNK", 2_000)
+    monkeypatch.setattr(patient_verdicts, "BASE_CHUNK", 2_000)
     entry, profile = profile_of(PATIENTS[patient])
     session = ReviewSession()
     try:
@@ -121,37 +122,59 @@ def test_damaged_check_numbers_are_checked_on_the_record_and_leave_the_other_tri
         for n, trial_id in enumerate(damaged):  # one word short (its counts disagree), or a broken word
             conn.execute("UPDATE derived SET check_numbers = substr(check_numbers, 1, length(check_numbers) - ?)"
                          " WHERE trial_id = ?", (8 if n % 2 else 3, trial_id))
-    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=997))
+        conn.execute("DELETE FROM check_base")  # made of the rows before they were damaged
+    monkeypatch.setattr(patient_verdicts, "ROWS_CHUNK", 997)
     entry, profile = profile_of(PATIENTS["nsclc woman with labs"])
     session = ReviewSession()
     try:
         session.load()
-        session.set_patient(entry)
         ids = [d.trial_id for d in session.catalog.digests if d.trial_id in records]
-        assert session.check_patient(ids)
-        shown = {trial_id: session.verdict(trial_id) for trial_id in ids}
+        shown = []
+        for _ in range(2):  # from the rows, then from the base made of them
+            session.set_patient(entry)
+            assert session.check_patient(ids)
+            shown.append({trial_id: session.verdict(trial_id) for trial_id in ids})
     finally:
         session.close()
-    assert shown == {trial_id: trial_fit(profile, *records[trial_id]).overall for trial_id in ids}
+    expected = {trial_id: trial_fit(profile, *records[trial_id]).overall for trial_id in ids}
+    assert shown == [expected, expected]
 
 
-def test_a_check_that_needs_the_librarys_terms_finishes_while_the_chunks_are_still_read(
-        library_home, records, monkeypatch):
-    """The chunks' reader holds the library's connection until the last chunk is taken: the names
-    and conditions the check needs are read before it starts, never in between (that waited forever)."""
+def without_base(home: Path) -> None:
+    """The library as an older trialtui left it: every trial's rows, no base of them."""
+    with Database.open(home / "trialtui.sqlite3") as db, db.transaction() as conn:
+        conn.execute("DELETE FROM check_base")
+
+
+def stored_base_trials(home: Path) -> int:
+    with Database.open(home / "trialtui.sqlite3") as db:
+        return len(db.query("SELECT 1 FROM check_base"))
+
+
+def test_a_check_whose_reading_queries_the_library_finishes(library_home, records, monkeypatch):
+    """The check reads the library on a connection of its own: a query of the library meanwhile,
+    from any thread, runs at once (on the library's one connection it waited forever)."""
     monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
-    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=300))
+    without_base(library_home)
+    monkeypatch.setattr(patient_verdicts, "ROWS_CHUNK", 300)
     entry, profile = profile_of(PATIENTS["nsclc woman with labs"])
     session = ReviewSession()
-    finished = []
+    finished, counted = [], []
+
+    def stop() -> bool:  # asked by the reading thread and by the check's, between chunks
+        counted.append(session.library.count())
+        return False
+
     try:
         session.load()
         session.set_patient(entry)
         ids = [d.trial_id for d in session.catalog.digests if d.trial_id in records]
-        checking = threading.Thread(target=lambda: finished.append(session.check_patient(ids)), daemon=True)
+        checking = threading.Thread(target=lambda: finished.append(session.check_patient(ids, stop=stop)),
+                                    daemon=True)
         checking.start()
         checking.join(timeout=120)
         assert finished == [True]
+        assert len(counted) > 2 * len(ids) // 300 and set(counted) == {len(records)}
         some = ids[::400]
         assert {t: session.verdict(t) for t in some} == {t: trial_fit(profile, *records[t]).overall for t in some}
     finally:
@@ -162,7 +185,11 @@ def test_a_check_that_needs_the_librarys_terms_finishes_while_the_chunks_are_sti
 def test_a_check_stopped_while_the_library_is_read_stops_reading_and_keeps_no_verdict(
         library_home, records, monkeypatch):
     monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
-    monkeypatch.setattr(Derived, "check_numbers", partialmethod(Derived.check_numbers, chunk=997))
+    without_base(library_home)
+    monkeypatch.setattr(patient_verdicts, "ROWS_CHUNK", 997)
+    chunks = []
+    of_rows = patient_verdicts.Packed.of_rows
+    monkeypatch.setattr(patient_verdicts.Packed, "of_rows", classmethod(lambda cls, rows: chunks.append(1) or of_rows(rows)))
     asked = []
 
     def stop() -> bool:  # the reviewer changes the list while the third chunk is read
@@ -175,26 +202,34 @@ def test_a_check_stopped_while_the_library_is_read_stops_reading_and_keeps_no_ve
         session.set_patient(profile_of(PATIENTS["healthy man"])[0])
         ids = [d.trial_id for d in session.catalog.digests if d.trial_id in records]
         assert session.check_patient(ids, stop=stop) is False
-        assert len(asked) == 4  # asked between chunks, the reading ended at the third; then by the check
+        assert len(chunks) <= 3 < len(records) / 997  # the reading ended there
         assert {session.verdict(trial_id) for trial_id in ids} == {None}
+        assert stored_base_trials(library_home) == 0  # a part of the library is no base of it
         assert session.check_patient(ids)  # the library reads as before: the next check is whole
         assert None not in {session.verdict(trial_id) for trial_id in ids}
     finally:
         session.close()
     assert not [t for t in threading.enumerate() if t.name == "trialtui-read-ahead"]
+    assert stored_base_trials(library_home) > 0
 
 
-def test_an_error_while_the_check_numbers_are_read_reaches_the_reader_and_frees_the_library(library_home):
+def test_an_error_while_the_check_numbers_are_read_reaches_the_checker_and_frees_the_library(
+        library_home, monkeypatch):
+    without_base(library_home)
+    monkeypatch.setattr(patient_verdicts, "ROWS_CHUNK", 997)
+    connect = check_base.connect_read_only
+
+    def interrupted(path):  # SQLite stops the read after a while
+        connection, steps = connect(path), []
+        connection.set_progress_handler(lambda: len(steps) > 500 or steps.append(1), 100)
+        return connection
+
+    monkeypatch.setattr(check_base, "connect_read_only", interrupted)
     with Database.open(library_home / "trialtui.sqlite3") as db:
-        derived = Derived(db)
-        steps = []
-        db.connection.set_progress_handler(lambda: len(steps) > 500 or steps.append(1), 100)  # SQLite stops the read
-        read = derived.check_numbers(chunk=997)
-        assert len(next(read)) == 997
         with pytest.raises(StoreError, match="interrupted"):
-            list(read)
-        db.connection.set_progress_handler(None, 0)
+            patient_verdicts.library_verdicts(profile_of(PATIENTS["healthy man"])[1], db)
         assert len(db.query("SELECT trial_id FROM trials")) == len(Library(db).digests())
+    assert not [t for t in threading.enumerate() if t.name == "trialtui-read-ahead"]
 
 
 def test_an_older_library_is_derived_again_and_checked_truly_meanwhile(tmp_path, shared_data, monkeypatch, capsys):

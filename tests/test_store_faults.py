@@ -224,6 +224,28 @@ async def test_the_app_on_a_damaged_library_shows_the_seeds_says_so_and_saves_no
     assert digest(library_file) == before
 
 
+def test_a_patient_check_over_a_read_only_library_is_true_and_writes_nothing(read_only, api_trials):
+    from trialtui.eligibility.extract import extract_thresholds
+    from trialtui.patient_check import PatientEntry, read_profile, trial_fit
+    from trialtui.session import ReviewSession
+
+    before = digest(read_only)
+    entry = PatientEntry.from_patient_file({"age": 62, "sex": "female", "conditions": ["non-small cell lung cancer"]})[0]
+    session = ReviewSession()
+    try:
+        session.load()
+        ids = [t.trial_id for t in api_trials]
+        for _ in range(2):  # no base of the check's numbers can be kept: each check reads the rows
+            session.set_patient(entry)
+            assert session.check_patient(ids)
+            shown = {trial_id: session.verdict(trial_id) for trial_id in ids}
+    finally:
+        session.close()
+    profile = read_profile(entry)[0]
+    assert shown == {t.trial_id: trial_fit(profile, t, extract_thresholds(t)).overall for t in api_trials}
+    assert digest(read_only) == before
+
+
 async def test_the_app_on_a_read_only_library_lists_it_and_refuses_edits_with_the_reason(read_only, api_trials):
     from pilot_helpers import SIZE, loaded, toasts
     from trialtui.tui.app import build_app

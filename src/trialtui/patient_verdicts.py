@@ -11,7 +11,8 @@ real trial).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,9 @@ from rapidfuzz import fuzz, process
 from trialtui.eligibility import check_data as cd
 from trialtui.eligibility.conditions import _TYPO_CUTOFF, CONCEPTS, PatientCondition
 from trialtui.eligibility.patient import FAILS, FITS, UNKNOWN, PatientProfile, _condition_holds
+from trialtui.store.check_base import CheckRead, write_base
+from trialtui.store.database import Database, StoreError
+from trialtui.store.derived import read_ahead
 
 HEAD = np.dtype([("flags", "<i8"), ("sex", "<i8"), ("healthy", "<i8"), ("names", "<i8"), ("ancestor_names", "<i8"),
                  ("limits", "<i8"), ("studied", "<u8", cd.WORDS), ("keywords", "<u8", cd.WORDS),
@@ -31,11 +35,43 @@ assert HEAD.itemsize == cd.HEAD.size and LIMIT.itemsize == cd.LIMIT.size
 VERDICTS = (FITS, UNKNOWN, FAILS)
 """A verdict code's word: 0 fits, 1 unknown, 2 fails (the worst of a trial's requirements wins)."""
 _MATCHES, _UNKNOWN, _DIFFERS = 1, 2, 3
+ROWS_CHUNK = 20_000
+"""Rows read and decided at a time: a chunk is read into arrays and let go before the next, so a
+whole library's rows are never Python objects at once."""
+BASE_CHUNK = 50_000
+"""Trials of the stored base decided at a time (the base is arrays already: this bounds the
+temporary arrays of one decision)."""
+REBASE_OVER = 20_000
+"""A base with more trials written since is made again (from every row) by the next check."""
 
 
+PARTS = ("head", "names", "ancestors", "limits")
+"""The parts of `Packed.words`, as the base stores them."""
 _HEAD_WORDS = HEAD.itemsize // 8
 _PART_WORDS = np.array([1, 1, LIMIT.itemsize // 8])
 """Words per item of a row's names, ancestors and limits."""
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Trials' check numbers split into their parts, as a chunk of rows reads and the library's
+    base (`store.check_base`) stores them."""
+
+    ids: list[str]
+    head: np.ndarray
+    names: np.ndarray
+    ancestors: np.ndarray
+    limits: np.ndarray
+
+    @classmethod
+    def of_rows(cls, rows: list[tuple[str, bytes]]) -> Packed:
+        """From (trial id, `CheckData.numbers`) rows (a damaged row is left out: see `_split`)."""
+        return cls(*_split(rows))
+
+    def words(self) -> dict[str, np.ndarray]:
+        """Each part as 8-byte words, as the base stores them."""
+        return {"head": self.head.view("<i8"), "names": self.names, "ancestors": self.ancestors,
+                "limits": self.limits.view("<i8")}
 
 
 @dataclass(frozen=True)
@@ -57,13 +93,11 @@ class CheckColumns:
     ancestor_concepts: np.ndarray
 
     @classmethod
-    def of(cls, rows: list[tuple[str, bytes]]) -> CheckColumns:
-        """From (trial id, `CheckData.numbers`) rows, read as one array of 8-byte words and split
-        into the rows' parts."""
-        ids, head, names, ancestors, limits = _split(rows)
-        owner = np.arange(len(ids))
-        return cls(ids, head, names, np.repeat(owner, head["names"]), ancestors,
-                   np.repeat(owner, head["ancestor_names"]), limits, np.repeat(owner, head["limits"]),
+    def of(cls, pack: Packed) -> CheckColumns:
+        head = pack.head
+        owner = np.arange(len(pack.ids))
+        return cls(pack.ids, head, pack.names, np.repeat(owner, head["names"]), pack.ancestors,
+                   np.repeat(owner, head["ancestor_names"]), pack.limits, np.repeat(owner, head["limits"]),
                    *(np.ascontiguousarray(head[field].T) for field in ("studied", "keywords", "ancestors")))
 
 
@@ -280,19 +314,86 @@ def verdicts(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np.nd
     return np.where(fails, 2, np.where(unknown, 1, 0)).astype(np.int8)
 
 
-def by_trial(profile: PatientProfile, chunks: Iterable[list[tuple[str, bytes]]], read_terms) -> dict[str, str]:
-    """Trial id → verdict word, from chunks of (trial id, `CheckData.numbers`) rows, each decided
-    before the next is taken; `read_terms(kind)` gives the library's terms of a kind
-    (`Derived.terms`): the names only if the patient has conditions."""
-    terms = Terms(read_terms)
-    # Before the first chunk: the chunks' reader holds the library's connection until the last.
-    if profile.diagnoses:
-        terms.of(cd.NAME)
-    terms.of(cd.CONDITION)
+def _decided(profile: PatientProfile, packs: Iterable[Packed], terms: Terms,
+             stop: Callable[[], bool] | None) -> dict[str, str]:
+    """Trial id → verdict word of these chunks of trials, each chunk decided before the next is
+    taken (until `stop` returns True)."""
     ids: list[str] = []
     codes = [np.zeros(0, dtype=np.int8)]
-    for rows in chunks:
-        columns = CheckColumns.of(rows)
-        ids += columns.ids
-        codes.append(verdicts(profile, columns, terms))
+    for pack in packs:
+        if stop is not None and stop():
+            break
+        if not pack.ids:
+            continue
+        ids += pack.ids
+        codes.append(verdicts(profile, CheckColumns.of(pack), terms))
     return dict(zip(ids, np.array(VERDICTS, dtype=object)[np.concatenate(codes)].tolist(), strict=True))
+
+
+def _usable_base(read: CheckRead, size: int) -> tuple[Iterator[Packed], int] | None:
+    """The library's stored base, `size` trials at a time, with the generation it covers; None
+    if it is missing, stale, damaged, or so far behind that reading the trials written since
+    costs more than making it again. Its heads are read and checked against its parts' lengths
+    here; the rest is read a chunk at a time (the next on a thread meanwhile)."""
+    try:
+        base = read.base()
+        if base is None or read.written_since(base.generation) > REBASE_OVER:
+            return None
+        if base.lengths.keys() != set(PARTS) or base.lengths["limits"] % _PART_WORDS[2]:
+            raise ValueError("its parts are not the check's")
+        head = base.words("head", 0, base.lengths["head"])
+        if len(head) != len(base.ids) * _HEAD_WORDS:
+            raise ValueError("its heads are cut short")
+        head = head.view(HEAD)
+        ends = {name: np.concatenate([[0], np.cumsum(head[field] * words)]) for name, field, words in
+                (("names", "names", 1), ("ancestors", "ancestor_names", 1), ("limits", "limits", _PART_WORDS[2]))}
+        if any((np.diff(end) < 0).any() or end[-1] != base.lengths[name] for name, end in ends.items()):
+            raise ValueError("its counts disagree with its parts")
+    except (ValueError, StoreError):  # damaged: the rows are read, and a new base is made of them
+        return None
+
+    def packs() -> Iterator[Packed]:
+        for start in range(0, len(base.ids), size):
+            stop = min(start + size, len(base.ids))
+            names, ancestors, limits = (base.words(name, int(ends[name][start]), int(ends[name][stop]))
+                                        for name in PARTS[1:])
+            yield Packed(base.ids[start:stop], head[start:stop], names, ancestors, limits.view(LIMIT))
+
+    return packs(), base.generation
+
+
+def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], bool] | None = None) -> dict[str, str]:
+    """Trial id → verdict word of every library trial with fresh derived data, in one snapshot of
+    the library read on a connection of its own: its stored base (`store.check_base`) and, on
+    top, the trials written since (replacing their base entry; one without fresh rows is left
+    out: it is checked on its record). Without a usable base every trial's rows are read, a
+    chunk at a time (the next ones on a thread meanwhile), and a base is made of them for the
+    next check. Reading ends early once `stop` returns True (the result is then partial)."""
+    made = None
+    with CheckRead(db) as read:
+        terms = Terms(read.terms)
+        if profile.diagnoses:
+            terms.of(cd.NAME)
+        terms.of(cd.CONDITION)
+        base = _usable_base(read, BASE_CHUNK)
+        if base is None:
+            packs: list[Packed] = []
+            rows = read_ahead(read.rows(chunk=ROWS_CHUNK), stop)
+            found = _decided(profile, (packs.append(pack) or pack for pack in map(Packed.of_rows, rows)), terms, stop)
+            if not (stop is not None and stop()):
+                made = packs
+        else:
+            chunks, since = base
+            found = _decided(profile, read_ahead(chunks, stop), terms, stop)
+            for rows in read_ahead(read.rows(since=since, chunk=ROWS_CHUNK), stop):
+                for trial_id, _ in rows:  # its base entry, if any, is an older version's
+                    found.pop(trial_id, None)
+                found.update(_decided(profile, [Packed.of_rows([row for row in rows if row[1] is not None])],
+                                      terms, stop))
+        generation, changes = read.generation, read.changes
+    if made is not None and db.problem is None:
+        pieces = [pack.words() for pack in made]
+        with suppress(StoreError):  # not kept this time (the disk is full, say): the verdicts stand
+            write_base(db, [trial_id for pack in made for trial_id in pack.ids],
+                       {name: [words[name] for words in pieces] for name in PARTS}, generation, changes)
+    return found

@@ -555,9 +555,9 @@ class ReviewSession:
     def _library_verdicts(self, stop: Callable[[], bool] | None) -> dict[str, str]:
         """The verdict of every library trial with fresh derived data, from the whole library's
         stored check numbers at once (their reading ends early once `stop` returns True)."""
-        from trialtui.patient_verdicts import by_trial  # numpy: not imported before a check
+        from trialtui.patient_verdicts import library_verdicts  # numpy: not imported before a check
 
-        return by_trial(self.patient, self.derived.check_numbers(stop=stop), self.derived.terms)
+        return library_verdicts(self.patient, self.db, stop)
 
     def patient_results(self, trial_id: str) -> dict[int, str]:
         """Threshold position → pass / fail / unknown, for the threshold table's Patient column."""

@@ -344,8 +344,32 @@ def _schema_v8(conn: sqlite3.Connection) -> None:
     )
 
 
+def _schema_v9(conn: sqlite3.Connection) -> None:
+    """The patient check's numbers of every current trial packed up to one generation
+    (`store.check_base`), and ``meta.derived_changes``, counting the changes that make such a base
+    stale without a new generation: a trial removed (counted here by a trigger, whoever deletes
+    it) or derived again (counted by `Derived.rederive`)."""
+    _execute_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS check_base (
+            part TEXT NOT NULL,
+            chunk INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (part, chunk)
+        )
+        """
+    )
+    conn.execute(
+        "CREATE TRIGGER IF NOT EXISTS trials_removed_count AFTER DELETE ON trials BEGIN"
+        " INSERT OR REPLACE INTO meta (key, value) VALUES ('derived_changes',"
+        " COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'derived_changes'), 0) + 1); END"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_schema_v1, _schema_v2, _schema_v3, _schema_v4,
-                                                                   _schema_v5, _schema_v6, _schema_v7, _schema_v8)
+                                                                   _schema_v5, _schema_v6, _schema_v7, _schema_v8,
+                                                                   _schema_v9)
 """Migration ``n`` (1-based) brings a database from version ``n - 1`` to ``n``; never edit one
 that has shipped, append a new one."""
 

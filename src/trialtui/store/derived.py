@@ -39,10 +39,22 @@ _JSON = json.JSONEncoder(ensure_ascii=False).encode
 """`json.dumps` with these options, without making an encoder for every call."""
 
 
-def _current() -> str:
-    """FROM and WHERE of the current versions' rows made by this code."""
-    return (" FROM trials t JOIN derived d ON d.trial_id = t.trial_id AND d.number = t.current_version"
-            f" WHERE d.thresholds_version = {THRESHOLDS_VERSION} AND d.facts_version = {FACTS_VERSION}")
+def current_rows(every: bool = False) -> str:
+    """FROM and WHERE of the current versions' rows made by this code; with `every`, FROM only,
+    of every current trial (its row's columns NULL where it has none made by this code)."""
+    fresh = f"d.thresholds_version = {THRESHOLDS_VERSION} AND d.facts_version = {FACTS_VERSION}"
+    if every:
+        return (" FROM trials t LEFT JOIN derived d ON d.trial_id = t.trial_id AND d.number = t.current_version"
+                f" AND {fresh}")
+    return f" FROM trials t JOIN derived d ON d.trial_id = t.trial_id AND d.number = t.current_version WHERE {fresh}"
+
+
+def note_changed(conn) -> None:
+    """Within a write transaction that changes current versions' rows in place: counted in
+    ``meta.derived_changes``, so a packed base of the rows made before (`store.check_base`) is
+    not used again."""
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('derived_changes',"
+                 " COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'derived_changes'), 0) + 1)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +135,7 @@ class Derived:
 
     def thresholds(self, trial_id: str) -> list[Threshold] | None:
         """The current version's thresholds, or None when they are stale (or not in the library)."""
-        rows = self.db.query("SELECT d.thresholds" + _current() + " AND t.trial_id = ?", (trial_id,))
+        rows = self.db.query("SELECT d.thresholds" + current_rows() + " AND t.trial_id = ?", (trial_id,))
         from trialtui.eligibility.extract import Threshold
 
         return [Threshold.from_json(t) for t in json.loads(zlib.decompress(rows[0][0]))] if rows else None
@@ -132,7 +144,7 @@ class Derived:
         """(trial id, check key, sex, healthy volunteers, studied) of every current trial with
         fresh rows (or of those of `ids`, looked up by key: for a list much shorter than the
         library): all the patient check reads."""
-        sql = "SELECT t.trial_id, d.check_key, d.sex, d.healthy, d.studied" + _current()
+        sql = "SELECT t.trial_id, d.check_key, d.sex, d.healthy, d.studied" + current_rows()
         if ids is None:
             return self.db.query(sql)
         rows = []
@@ -140,25 +152,6 @@ class Derived:
             chunk = ids[start:start + 900]
             rows += self.db.query(sql + f" AND t.trial_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
         return rows
-
-    def check_numbers(self, chunk: int = 20_000,
-                      stop: Callable[[], bool] | None = None) -> Iterator[list[tuple[str, bytes]]]:
-        """(trial id, `CheckData.numbers`) of every current trial with fresh rows, `chunk` rows at
-        a time from one snapshot: what `patient_verdicts` reads (a chunk is read into arrays and
-        let go before the next, so a whole library's rows are never Python objects at once). The
-        next chunks are read on a thread meanwhile (SQLite lets go of the GIL while it steps);
-        reading ends early once `stop` returns True."""
-        def rows() -> Iterator[list[tuple[str, bytes]]]:
-            with self.db.reading() as connection:
-                cursor = connection.execute("SELECT t.trial_id, d.check_numbers" + _current())
-                while rows := cursor.fetchmany(chunk):
-                    yield rows
-
-        return read_ahead(rows(), stop)
-
-    def terms(self, kind: int) -> list[tuple[int, str, int]]:
-        """(hash, text, known) of every term of this kind the check's numbers name."""
-        return self.db.query("SELECT hash, text, known FROM derived_terms WHERE kind = ?", (kind,))
 
     def rederive(self, trial_ids: Iterable[str], progress: Progress | None = None,
                  stop: Callable[[], bool] | None = None, batch: int = 500) -> int:
@@ -183,6 +176,7 @@ class Derived:
                 except (zlib.error, ValueError):  # a damaged record stays stale: checked from the record, or not at all
                     continue
             with self.db.transaction() as conn:
+                note_changed(conn)
                 for trial_id, number, row in rows:
                     if conn.execute("SELECT 1 FROM trial_versions WHERE trial_id = ? AND number = ?",
                                     (trial_id, number)).fetchone():
