@@ -9,11 +9,13 @@ its template's digest and derived row, but no stored full record (the check neve
 
 Measures `ReviewSession.check_patient` over every library trial, CPU and wall seconds (on a shared
 machine the wall clock also counts other processes), as a user meets it:
-* the first check after an import: the library holds no packed base of the check's numbers
-  (`store/check_base.py`) yet, so every trial's derived rows are read and the base is made of them
-  (its stored base is dropped first: the cached libraries are left as an import leaves them);
+* the end of `trialtui import` (or `fetch`, `update`) in a library of 20,000 trials or more: a
+  packed base of the check's numbers (`store/check_base.py`) made of every trial's derived rows
+  (`patient_verdicts.make_base`; the cached library's stored base is dropped first);
 * then three patients, each read from that base;
 * then the first patient again after an update of 1,000 trials (their rows read on top of the base);
+* then the first patient on the library without a base (one stored before trialtui kept it, or
+  imported in the app, whose first check makes it): every row read, and the base made of them;
 * over the 7,933 real trials alone (`--size 0`'s library, cached beside the other), where every
   condition list and limit set is as distinct as the registry's: the cost per trial when nothing
   repeats, and 570,000 trials at that rate; and over the N-trial library, where the copies repeat
@@ -65,21 +67,28 @@ def library_home(size: int) -> Path:
 
 def measure(home: Path) -> None:
     from trialtui.patient_check import PatientEntry
+    from trialtui.patient_verdicts import make_base
     from trialtui.session import ReviewSession
-    from trialtui.store import Database
 
     os.environ["TRIALTUI_HOME"] = str(home)
-    with Database.open(home / "trialtui.sqlite3") as db, db.transaction() as conn:
-        conn.execute("DELETE FROM check_base")  # as an import leaves the library: the first check makes it
     session = ReviewSession()
     try:
         session.load()
         ids = [d.trial_id for d in session.catalog.digests if d.origin == "library"]
+        drop_base(session.db)
+        started, cpu = time.perf_counter(), time.process_time()
+        made = make_base(session.db)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        how = "the base made" if made else "no base made (too few trials: the first check makes it)"
+        print(f"| {len(ids):,} | | end of an import: {how} | {wall:.2f} s | {cpu:.2f} s | | | |", flush=True)
         first = next(iter(PATIENTS))
-        runs = [(first, "first check: makes the base"), *((name, "from the base") for name in PATIENTS)]
-        for n, (name, how) in enumerate([*runs, (first, "after an update of 1,000")]):
-            if n == len(runs):
+        for n, name in enumerate([*PATIENTS, first, first]):
+            if n == len(PATIENTS):
                 updated(session.db, ids[::max(1, len(ids) // 1000)][:1000])
+            if n == len(PATIENTS) + 1:
+                drop_base(session.db)
+            how = "from the base" if has_base(session.db) else "no base: every row read, the base made"
+            how += ", after an update of 1,000" if n == len(PATIENTS) else ""
             session.set_patient(PatientEntry.from_patient_file(PATIENTS[name])[0])
             started, cpu = time.perf_counter(), time.process_time()
             session.check_patient(ids)
@@ -91,6 +100,15 @@ def measure(home: Path) -> None:
                   f"{verdicts.count('unknown'):,} |", flush=True)
     finally:
         session.close()
+
+
+def drop_base(db) -> None:
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM check_base")
+
+
+def has_base(db) -> bool:
+    return db.query("SELECT count(*) FROM check_base")[0][0] > 0
 
 
 def updated(db, ids: list[str]) -> None:

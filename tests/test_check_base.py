@@ -173,3 +173,23 @@ def test_the_verdicts_are_each_records_own(db):
     some = sorted(found)[::50]
     assert {t: found[t] for t in some} == {
         t: trial_fit(patient, trial, extract_thresholds(trial)).overall for t in some if (trial := library.get(t))}
+
+
+def test_trialtui_import_makes_the_base_of_a_large_library_so_its_first_check_reads_it(
+        shared_data, trialtui_home, reads, monkeypatch):
+    from trialtui.cli import main
+
+    monkeypatch.setattr(patient_verdicts, "BASE_AT_IMPORT_FROM", 1_000)
+    assert main(["import", str(shared_data / "ctgov-v2" / "bulk-download-urology.zip")]) == 0
+    with Database.open() as db:
+        assert Library(db).count() == 565 and stored_base(db) == 0  # too few: the first check makes it
+    assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
+    patient = profile("nsclc woman with labs")
+    with Database.open() as db:
+        library = Library(db)
+        assert stored_base(db) == library.count() == 1147
+        reads.clear()
+        first = library_verdicts(patient, db)
+        assert reads == [library.generation()]  # the base, and (none) written since: no row read whole
+        assert first == rows_alone(db, patient)
+        assert len(first) == library.count() and set(first.values()) == {"fits", "fails", "unknown"}

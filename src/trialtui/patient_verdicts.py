@@ -12,7 +12,6 @@ real trial).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +42,9 @@ BASE_CHUNK = 50_000
 temporary arrays of one decision)."""
 REBASE_OVER = 20_000
 """A base with more trials written since is made again (from every row) by the next check."""
+BASE_AT_IMPORT_FROM = 20_000
+"""Trials from which the end of an import makes the base (`make_base`): in a smaller library the
+first check reads every row in well under a second, and makes it then."""
 
 
 PARTS = ("head", "names", "ancestors", "limits")
@@ -391,9 +393,33 @@ def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], b
                 found.update(_decided(profile, [Packed.of_rows([row for row in rows if row[1] is not None])],
                                       terms, stop))
         generation, changes = read.generation, read.changes
-    if made is not None and db.problem is None:
-        pieces = [pack.words() for pack in made]
-        with suppress(StoreError):  # not kept this time (the disk is full, say): the verdicts stand
-            write_base(db, [trial_id for pack in made for trial_id in pack.ids],
-                       {name: [words[name] for words in pieces] for name in PARTS}, generation, changes)
+    if made is not None:
+        _keep(db, made, generation, changes)
     return found
+
+
+def make_base(db: Database, stop: Callable[[], bool] | None = None) -> bool:
+    """Make the library's base of the check's numbers from every trial's rows when it has none
+    usable and holds at least `BASE_AT_IMPORT_FROM` trials (what `trialtui import`, `fetch` and
+    `update` do at their end, so the first check after them reads a base). True if one was made."""
+    if db.problem is not None or db.query("SELECT count(*) FROM trials")[0][0] < BASE_AT_IMPORT_FROM:
+        return False
+    with CheckRead(db) as read:
+        if _usable_base(read, BASE_CHUNK) is not None:
+            return False
+        made = [Packed.of_rows(rows) for rows in read_ahead(read.rows(chunk=ROWS_CHUNK), stop)]
+        generation, changes = read.generation, read.changes
+    return not (stop is not None and stop()) and _keep(db, made, generation, changes)
+
+
+def _keep(db: Database, made: list[Packed], generation: int, changes: int) -> bool:
+    """Store these chunks as the library's base (False if the library cannot be written now)."""
+    if db.problem is not None:
+        return False
+    pieces = [pack.words() for pack in made]
+    try:
+        write_base(db, [trial_id for pack in made for trial_id in pack.ids],
+                   {name: [words[name] for words in pieces] for name in PARTS}, generation, changes)
+    except StoreError:  # not kept this time (the disk is full, say): the verdicts stand
+        return False
+    return True

@@ -419,6 +419,7 @@ def _search(args: argparse.Namespace, session) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.file_import import import_files
     from trialtui.library_index import refresh_base
+    from trialtui.patient_verdicts import make_base
 
     with Database.open() as db:
         library = Library(db)
@@ -427,6 +428,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not result.error and (result.added or result.updated):
             refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr),
                          written=result.written, as_of=result.generation)
+            make_base(db)
     if result.error:
         kept = f" (the {result.stored:,} trials read before it are stored)" if result.stored else ""
         return fail(result.error + kept)
