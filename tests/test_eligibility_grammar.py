@@ -233,6 +233,12 @@ def test_a_time_span_is_not_an_age():
     assert ages(text) == [("lower", 40.0, None)]
 
 
+def test_an_age_written_in_capitals_is_read_as_in_lower_case():
+    assert ages("Inclusion Criteria:\n\n* Men 18 YEARS OF AGE OR OLDER\n") == [("lower", 18.0, None)]
+    assert ages("Inclusion Criteria:\n\n* ADULTS 18 YEARS AND OLDER\n") == [("lower", 18.0, None)]
+    assert ages("Inclusion Criteria:\n\n* PATIENTS 65 YEARS OR YOUNGER\n") == [("upper", 65.0, None)]
+
+
 def test_an_age_that_narrows_an_exclusion_to_a_subgroup_is_no_age_limit():
     text = ("Exclusion Criteria:\n\n* Patients aged 75 or older who cannot tolerate the full starting dose\n"
             "* Age over 85 years\n")

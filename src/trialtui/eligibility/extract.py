@@ -963,10 +963,14 @@ _AGE_CONDITION_LEAD = re.compile(
     r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
+_AGE_UNIT_HINT = re.compile(r"ear|onth|yr", re.IGNORECASE)
+"""In any case, as the age patterns read them ("18 YEARS OR OLDER" as "18 years or older")."""
+
+
 def _may_state_age(sentence: str) -> bool:
     """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
-    one with "ear", "onth" or "yr" in it, as written (a cheap test before its patterns)."""
-    return "ear" in sentence or "onth" in sentence or "yr" in sentence
+    one with "ear", "onth" or "yr" in it, in any case (a cheap test before its patterns)."""
+    return _AGE_UNIT_HINT.search(sentence) is not None
 
 
 _AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
@@ -1156,16 +1160,20 @@ def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
     return same is not None and same.inclusive
 
 
+_YEAR_HINT = re.compile(r"year|yr", re.IGNORECASE)
+"""`_PERSON_AGE`'s units, in any case as it reads them: a cheap test before it."""
+
+
 def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tuple[int, int]]) -> list[Threshold]:
     """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already
     and not inside an age bracket that conditions another limit (`condition_spans`)."""
-    if not any(word in criteria for word in ("year", "Year", "yr")):
+    if _YEAR_HINT.search(criteria) is None:
         return []
     spans = [(t.start, t.end) for t in found if t.start is not None] + condition_spans
     extra: list[Threshold] = []
     donors = donor_ranges(criteria)
     for section, _label, _depth, item_text, item_start in iter_items(criteria):
-        if "year" not in item_text and "Year" not in item_text and "yr" not in item_text:
+        if _YEAR_HINT.search(item_text) is None:
             continue
         if donors and any(start <= item_start < end for start, end in donors):
             continue
