@@ -193,3 +193,20 @@ def test_trialtui_import_makes_the_base_of_a_large_library_so_its_first_check_re
         assert reads == [library.generation()]  # the base, and (none) written since: no row read whole
         assert first == rows_alone(db, patient)
         assert len(first) == library.count() and set(first.values()) == {"fits", "fails", "unknown"}
+
+
+def test_an_sqlite_failure_while_the_base_is_made_leaves_the_import_as_it_ended(
+        shared_data, trialtui_home, monkeypatch, capsys):
+    from trialtui.cli import main
+    from trialtui.store.database import StoreError
+
+    def failing(self, since=None, chunk=20_000):
+        raise StoreError("disk I/O error")
+        yield
+
+    monkeypatch.setattr(patient_verdicts, "BASE_AT_IMPORT_FROM", 1_000)
+    monkeypatch.setattr(CheckRead, "rows", failing)
+    assert main(["import", str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")]) == 0
+    assert "1147 added" in capsys.readouterr().out
+    with Database.open() as db:
+        assert Library(db).count() == 1147 and stored_base(db) == 0

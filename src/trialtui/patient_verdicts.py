@@ -398,18 +398,21 @@ def library_verdicts(profile: PatientProfile, db: Database, stop: Callable[[], b
     return found
 
 
-def make_base(db: Database, stop: Callable[[], bool] | None = None) -> bool:
+def make_base(db: Database) -> bool:
     """Make the library's base of the check's numbers from every trial's rows when it has none
     usable and holds at least `BASE_AT_IMPORT_FROM` trials (what `trialtui import`, `fetch` and
     `update` do at their end, so the first check after them reads a base). True if one was made."""
     if db.problem is not None or db.query("SELECT count(*) FROM trials")[0][0] < BASE_AT_IMPORT_FROM:
         return False
-    with CheckRead(db) as read:
-        if _usable_base(read, BASE_CHUNK) is not None:
-            return False
-        made = [Packed.of_rows(rows) for rows in read_ahead(read.rows(chunk=ROWS_CHUNK), stop)]
-        generation, changes = read.generation, read.changes
-    return not (stop is not None and stop()) and _keep(db, made, generation, changes)
+    try:
+        with CheckRead(db) as read:
+            if _usable_base(read, BASE_CHUNK) is not None:
+                return False
+            made = [Packed.of_rows(rows) for rows in read_ahead(read.rows(chunk=ROWS_CHUNK))]
+            generation, changes = read.generation, read.changes
+    except StoreError:  # the import stands; the next check reads the rows and makes the base
+        return False
+    return _keep(db, made, generation, changes)
 
 
 def _keep(db: Database, made: list[Packed], generation: int, changes: int) -> bool:
