@@ -23,6 +23,7 @@ from trialtui.digest import TrialDigest
 from trialtui.ingest import LoadProblem, iter_records
 from trialtui.models import Trial
 from trialtui.store import Library, StoreError
+from trialtui.store.library import built_outside_the_collector
 
 BATCH = 1000
 """Trials stored per transaction: large enough that committing costs little, small enough that a
@@ -92,13 +93,8 @@ def import_files(
     objects, none of them in a cycle, which otherwise set it off over and over, each pass walking
     the batch read so far. What cycles a batch leaves are collected after it is stored (the young
     generations only: a pass over the app's whole list would cost more than it saves)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _import_files(paths, library, progress, cancel, origin, keep_digests, collect=was_enabled)
-    finally:
-        if was_enabled:
-            gc.enable()
+    with built_outside_the_collector() as was_running:
+        return _import_files(paths, library, progress, cancel, origin, keep_digests, collect=was_running)
 
 
 def _import_files(paths: Iterable[str | Path], library: Library, progress: Callable[[ImportProgress], None] | None,

@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any
 from trialtui.safe_text import json_chunks, terminal_text
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from trialtui.digest import TrialDigest
     from trialtui.ingest import LoadProblem
+    from trialtui.store import Library
 
 EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
 """Everything loaded; some inputs skipped (each reported); a usage error or nothing loaded."""
@@ -55,3 +59,15 @@ def fail(message: str) -> int:
     """A usage error or nothing to work on: one line on stderr, exit status 2."""
     print(terminal_text(f"trialtui: {message}"), file=sys.stderr)
     return EXIT_USAGE
+
+
+def refresh_bases(library: Library, written: Mapping[str, TrialDigest] | None = None, as_of: int = 0) -> None:
+    """After a command that stored trials and ended well: the library's stored search index made
+    or merged when due (`library_index.refresh_base`, given what the import wrote when it kept it)
+    and its base of the check's numbers (`patient_verdicts.make_base`); else the next start, or
+    the next check, does it (its problem line stays the one)."""
+    from trialtui.library_index import refresh_base
+    from trialtui.patient_verdicts import make_base
+
+    refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr), written=written, as_of=as_of)
+    make_base(library.db)

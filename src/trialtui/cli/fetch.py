@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, fail, print_json
+from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, fail, print_json, refresh_bases
 from trialtui.safe_text import terminal_text
 
 EXIT_FAILED = EXIT_USAGE
@@ -196,7 +196,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         ))
         line.end()
         if (result.added or result.updated) and not (result.cancelled or result.error):
-            _refresh_bases(Library(db))
+            refresh_bases(Library(db))
     for skipped in result.skipped:
         print(terminal_text(f"trialtui: {skipped}"), file=sys.stderr)
     if result.resumed_from_page:
@@ -224,17 +224,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(summary)
     return EXIT_SKIPPED if result.skipped else EXIT_OK
-
-
-def _refresh_bases(library) -> None:
-    """The library's stored search index made or merged when due (`library_index.refresh_base`),
-    and its base of the check's numbers (`patient_verdicts.make_base`), after a command that ended
-    well (else the next start, or the next check, does it: its problem line stays the one)."""
-    from trialtui.library_index import refresh_base
-    from trialtui.patient_verdicts import make_base
-
-    refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr))
-    make_base(library.db)
 
 
 def _changed_header(changed) -> str:
@@ -282,7 +271,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         ))
         line.end()
         if result.updated and not (result.cancelled or result.error):
-            _refresh_bases(library)
+            refresh_bases(library)
     problems = [f"trialtui: {i}: not in the library (add it with `trialtui fetch --id {i}`)"
                 for i in result.not_in_library]
     problems += [f"trialtui: {i}: has no NCT ID, so there is nothing to re-fetch"

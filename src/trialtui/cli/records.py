@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from trialtui.catalog import Catalog, load_default, load_files
-from trialtui.cli.common import EXIT_OK, data_options, fail, print_json, report_load_problems
+from trialtui.cli.common import EXIT_OK, data_options, fail, print_json, refresh_bases, report_load_problems
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.enum_words import display_enum, display_phases
@@ -418,17 +418,13 @@ def _search(args: argparse.Namespace, session) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.file_import import import_files
-    from trialtui.library_index import refresh_base
-    from trialtui.patient_verdicts import make_base
 
     with Database.open() as db:
         library = Library(db)
         result = import_files(args.paths, library, origin="import", keep_digests=True)
         status = report_load_problems(result.problems)
         if not result.error and (result.added or result.updated):
-            refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr),
-                         written=result.written, as_of=result.generation)
-            make_base(db)
+            refresh_bases(library, written=result.written, as_of=result.generation)
     if result.error:
         kept = f" (the {result.stored:,} trials read before it are stored)" if result.stored else ""
         return fail(result.error + kept)

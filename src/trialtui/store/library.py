@@ -175,13 +175,14 @@ second or more before search is ready)."""
 
 
 @contextmanager
-def _built_outside_the_collector() -> Iterator[None]:
-    """Building hundreds of thousands of objects triggers the cycle collector over and over, each
-    pass walking everything built so far; nothing built here is cyclic, so pause it."""
+def built_outside_the_collector() -> Iterator[bool]:
+    """Building hundreds of thousands of objects (a whole library's digests, a batch of imported
+    records) triggers the cycle collector over and over, each pass walking everything built so
+    far; nothing built so is cyclic, so pause it. Yields whether it was running before."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        yield was_enabled
     finally:
         if was_enabled:
             gc.enable()
@@ -373,7 +374,7 @@ class Library:
         tails = _StoredTails(self.db.path)
         digests = []
         append = digests.append
-        with _built_outside_the_collector():
+        with built_outside_the_collector():
             with self.db.reading() as conn:
                 for trial_id, head in conn.execute(sql, params):
                     digest = new(_LazyDigest)
