@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+import zlib
 
 import pytest
 
@@ -276,3 +277,23 @@ def test_a_copy_of_a_library_digest_is_the_plain_digest(library):
     copied = copy.copy(stored)
     assert type(copied) is type(digest_trial(trial)) and copied == digest_trial(trial, origin="library")
     assert stored.cities == ("Boston",)
+
+
+def test_records_stored_zlib_compressed_by_earlier_versions_read_as_before(library):
+    library.import_trials([make_trial("NCT01000001"), make_trial("NCT01000002")])
+    stored = library.db.query("SELECT record FROM trial_versions WHERE trial_id = 'NCT01000002'")[0][0]
+    assert stored[:4] == b"\x28\xb5\x2f\xfd"  # a Zstandard frame
+    with library.db.transaction() as conn:  # as an earlier trialtui stored it
+        conn.execute("UPDATE trial_versions SET record = ? WHERE trial_id = 'NCT01000001'",
+                     (zlib.compress(make_trial("NCT01000001").model_dump_json().encode()),))
+    assert library.get("NCT01000001").brief_title == "A study of drug X (NCT01000001)"
+    assert library.get("NCT01000002").eligibility.minimum_age == "18 Years"
+
+
+@pytest.mark.parametrize("damage", [b"\x28\xb5\x2f\xfd" + b"\x00" * 20, b"\x78\x9c not zlib", b""])
+def test_a_damaged_record_is_a_value_error_naming_the_damage(library, damage):
+    library.import_trials([make_trial("NCT01000001")])
+    with library.db.transaction() as conn:
+        conn.execute("UPDATE trial_versions SET record = ?", (damage,))
+    with pytest.raises(ValueError, match="damaged record"):
+        library.get("NCT01000001")
