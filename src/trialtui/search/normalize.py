@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from itertools import compress
+from itertools import compress, filterfalse, repeat
 
 import numpy as np
 
@@ -74,7 +74,9 @@ _JOINERS = "-/.'_+"
 _MARK = "\x00"
 """Stands alone between two texts tokenised together (`tokenized`): both tables keep it."""
 _BETWEEN = f" {_MARK} "
-_LEFT_OUT = STOPWORDS | {_MARK}
+_WORD, _MARK_KIND, _STOPWORD = 0, 1, 2
+_KINDS = {_MARK: _MARK_KIND, **dict.fromkeys(STOPWORDS, _STOPWORD)}
+"""What `tokenized` tells apart among the words in one pass: marks, stopwords, the rest."""
 _GLUED_OR_MARK = re.compile(f"{_JOINED.pattern}|{_MARK}")
 _WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
                     for c in range(256))
@@ -97,8 +99,9 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
 
     The texts are folded (only non-ASCII ones need it: the tables lower-case ASCII), joined
     between marks, and their UTF-8 bytes translated twice, once making every non-word character
-    a space, once keeping the joiners too: the first split gives the words, and the texts whose
-    two translations differ (they hold joiners) are searched for glued runs in one regex pass.
+    a space, once keeping the joiners too: the first split gives the words; of the second, only
+    the chunks that are not all letters and digits (they hold joiners, or are marks) are searched
+    for glued runs, in one regex pass over far less text than the whole.
     No object per text but strings: many containers would wake the cycle collector over and over.
     """
     texts = list(texts)
@@ -108,19 +111,18 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     if joined.count(_MARK) != len(texts) - 1:  # a text holds the mark itself: a space to it
         joined = _BETWEEN.join(text.replace(_MARK, " ") for text in texts)
     encoded = joined.encode()
-    plain = encoded.translate(_WORD_TABLE).decode()
-    tokens = plain.split()
-    marks = np.fromiter(map(_MARK.__eq__, tokens), bool, len(tokens))
+    words = encoded.translate(_WORD_TABLE).decode().split()
+    kinds = np.fromiter(map(_KINDS.get, words, repeat(_WORD)), np.int8, len(words))
+    marks = kinds == _MARK_KIND
     owners = np.cumsum(marks)
     counts = np.bincount(owners[~marks], minlength=len(texts))
-    chunks = encoded.translate(_CHUNK_TABLE).decode().split(_MARK)
-    differing = list(compress(range(len(texts)), map(str.__ne__, plain.split(_MARK), chunks)))
-    glued = _GLUED_OR_MARK.findall(_MARK.join(map(chunks.__getitem__, differing)))  # marks part texts
+    chunks = filterfalse(str.isalnum, encoded.translate(_CHUNK_TABLE).decode().split())
+    glued = _GLUED_OR_MARK.findall(" ".join(chunks))  # marks part texts
     glued_marks = np.fromiter(map(_MARK.__eq__, glued), bool, len(glued))
-    owners = np.concatenate((owners, np.asarray(differing, np.int64)[np.cumsum(glued_marks)]))
-    tokens += " ".join(glued).translate(UNJOIN).split(" ") if glued else []
-    kept = ~np.fromiter(map(_LEFT_OUT.__contains__, tokens), bool, len(tokens))
-    return list(compress(tokens, kept)), owners[kept], counts
+    glued_owners = np.cumsum(glued_marks)[~glued_marks]
+    glued = " ".join(compress(glued, ~glued_marks)).translate(UNJOIN).split(" ") if len(glued_owners) else []
+    kept = np.concatenate((kinds == _WORD, ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))))
+    return list(compress(words + glued, kept)), np.concatenate((owners, glued_owners))[kept], counts
 
 
 def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:
