@@ -156,3 +156,25 @@ def test_completion_keeps_what_was_typed(typed, completed):
     from trialtui.ingest.preview import complete_path
 
     assert complete_path(typed) == completed
+
+
+async def test_an_import_into_a_large_library_ends_by_making_the_base_the_patient_check_reads(
+        shared_data, monkeypatch):
+    from trialtui import patient_verdicts
+    from trialtui.store.check_base import CheckRead
+
+    monkeypatch.setattr(patient_verdicts, "BASE_AT_IMPORT_FROM", 500)  # a large library, in small
+    said: list[str] = []
+    shown = ImportDialog._status
+    monkeypatch.setattr(ImportDialog, "_status", lambda self, text: (said.append(text), shown(self, text)))
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot)
+        dialog.query_one("#import-path", Input).value = str(shared_data / "ctgov-v2" / "bulk-download-urology.zip")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: status(dialog).startswith("Imported"), "the import", timeout=120)
+        assert "Stored. Preparing the patient check over the library…" in said
+        assert said.index("Stored. Preparing the patient check over the library…") < len(said) - 1
+    with Database.open() as db, CheckRead(db) as read:
+        base = read.base()
+        assert base is not None and len(base.ids) == Library(db).count() >= 565

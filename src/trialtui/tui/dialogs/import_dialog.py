@@ -4,7 +4,9 @@ While a path is typed, a worker lists what it holds (names, sizes, the format ea
 `preview_path`), so what Enter will read is seen first. The import runs on a worker thread through
 `import_files`, the function `trialtui import` runs, reporting by message; Esc while it runs stops
 it (every batch stored stays, each one transaction) and leaving the dialog or quitting the app
-does too. When it ends, the list under the path holds the problem lines met, if any.
+does too. An import that stored trials ends as `trialtui import` does, making the base the patient
+check reads in a large library (`make_base`), so the first check after it is as quick as any.
+When it ends, the list under the path holds the problem lines met, if any.
 """
 
 from __future__ import annotations
@@ -113,6 +115,9 @@ class ImportDialog(ModalScreen[FileImport | None]):
     class Progressed(Message):
         progress: ImportProgress
 
+    class Preparing(Message):
+        """The trials are stored; the base of the patient check is being made."""
+
     @dataclass
     class Finished(Message):
         result: FileImport
@@ -194,11 +199,20 @@ class ImportDialog(ModalScreen[FileImport | None]):
     def _import(self, path) -> None:
         result = import_files([path], self.library, cancel=self._cancel,
                               progress=lambda p: self.post_message(self.Progressed(p)))
+        if (result.added or result.updated) and not result.error and not self._cancel.is_set():
+            from trialtui.patient_verdicts import make_base  # the check's modules, read when needed
+
+            self.post_message(self.Preparing())
+            make_base(self.library.db)
         self.post_message(self.Finished(result))
 
     def on_import_dialog_progressed(self, message: Progressed) -> None:
         if self._importing and not self._cancel.is_set():
             self._status(progress_line(message.progress))
+
+    def on_import_dialog_preparing(self, _message: Preparing) -> None:
+        if self._importing and not self._cancel.is_set():
+            self._status("Stored. Preparing the patient check over the library…")
 
     def on_import_dialog_finished(self, message: Finished) -> None:
         result = self._result = message.result
