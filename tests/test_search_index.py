@@ -440,3 +440,14 @@ def test_stored_arrays_that_do_not_fit_together_are_refused(part, at, value):
     damaged[part][at] = value
     with pytest.raises(ValueError):
         SearchIndex.from_arrays(damaged, meta, digests)
+
+
+@pytest.mark.parametrize("query", ["ca", "cancer", "lung cancer", "site:boston", '"breast cancer"', "pembrolizumab"])
+def test_trials_added_after_the_build_score_as_in_a_build_of_them_all(api_digests, query):
+    # The built trials are read from the arrays at once and the added ones one by one, in one window.
+    grown = SearchIndex.build(api_digests[:900])
+    grown.add_all(api_digests[900:])
+    built = SearchIndex.build(api_digests)
+    ranked = [(hit.trial_id, hit.score) for hit in grown.matches(query)]
+    assert ranked == [(hit.trial_id, hit.score) for hit in built.matches(query)]
+    assert len(ranked) > 1 and any(hit.trial_id in {d.trial_id for d in api_digests[900:]} for hit in grown.matches(query))

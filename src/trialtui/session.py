@@ -50,45 +50,87 @@ class ResultRow:
 
 class ResultRows(Sequence[ResultRow]):
     """The rows of a query or filter, best first. `len` is exact at once; the `head` rows are
-    ready, the rest are ranked when first read or by `finish` (a long list at registry scale)."""
+    ready, the rest are ranked when first read or by `finish` (a long list at registry scale).
+    Past the head a row is made only when read: the list takes `digests`, and asks `matched` and
+    `title_spans` of the trials it shows (a row per match would outlive the query by the hundred
+    thousand: see `search.index.HitColumns`)."""
 
     def __init__(self, matches: Matches | None, rows: list[ResultRow] | None,
                  digest_of: Callable[[str], TrialDigest | None]):
         self._matches = matches
         self._rows = rows
         self._digest_of = digest_of
+        self._digests: list[TrialDigest] | None = None
+        self._matched: dict[str, tuple[str, ...]] | None = None
+        self._matched_whole = False
 
     def __len__(self) -> int:
         return len(self._rows) if self._rows is not None else len(self._matches)
 
     @property
     def complete(self) -> bool:
-        return self._rows is not None
+        return self._rows is not None or self._matches.complete
 
     @property
     def head(self) -> list[ResultRow]:
-        """The rows ready now: all of them once `complete`."""
+        """The best rows, ranked and highlighted (all of them for a listing made whole)."""
         return self._rows if self._rows is not None else self._made(self._matches.head)
 
     def finish(self, stop: Callable[[], bool] | None = None) -> bool:
-        """Rank every row now; False if `stop` returned True first."""
-        if self._rows is None:
-            if not self._matches.finish(stop):
-                return False
-            self._rows = self._made(self._matches)
+        """Rank every row now, and list their digests; False if `stop` returned True first."""
+        if self._matches is not None and not self._matches.finish(stop):
+            return False
+        self.digests()
         return True
+
+    def digests(self) -> list[TrialDigest]:
+        """The digests of the rows ready now, in order: every row's once `complete`."""
+        if self._rows is not None:
+            return [row.digest for row in self._rows]
+        if not self._matches.complete:
+            return [row.digest for row in self.head]
+        if self._digests is None:
+            found = map(self._digest_of, self._matches.ids())
+            self._digests = [digest for digest in found if digest is not None]  # the index's: always found
+        return self._digests
+
+    def matched(self, trial_id: str) -> tuple[str, ...]:
+        """The digest fields the query matched in a trial (`Hit.matched`), for the rows ready now;
+        () if none."""
+        if self._matched is None or self._matched_whole != self.complete:
+            self._matched_whole = self.complete
+            if self._rows is not None:
+                pairs = ((row.digest.trial_id, row.matched) for row in self._rows)
+            elif self._matches.complete:
+                pairs = zip(self._matches.ids(), self._matches.matched(), strict=True)
+            else:
+                pairs = ((hit.trial_id, hit.matched) for hit in self._matches.head)
+            self._matched = dict(pairs)
+        return self._matched.get(trial_id, ())
 
     def title_spans(self, trial_id: str) -> tuple[tuple[int, int], ...]:
         """Where the query matches in a trial's title, for a row ranked without highlights."""
         return self._matches.spans(trial_id, "title") if self._matches is not None else ()
 
+    def distances(self) -> dict[str, float]:
+        """Trial id → km to its nearest site, for rows listed nearest first."""
+        return {row.digest.trial_id: row.distance_km for row in self._rows or () if row.distance_km is not None}
+
     def __getitem__(self, at):
-        self.finish()
-        return self._rows[at]
+        if self._rows is not None:
+            return self._rows[at]
+        if isinstance(at, slice):
+            return self._made(self._matches[at])
+        made = self._made([self._matches[at]])
+        if not made:
+            raise IndexError("row index out of range")
+        return made[0]
 
     def __iter__(self) -> Iterator[ResultRow]:
-        self.finish()
-        return iter(self._rows)
+        if self._rows is not None:
+            return iter(self._rows)
+        self._matches.finish()
+        return (row for hits in _chunks(self._matches) for row in self._made(hits))
 
     def _made(self, hits) -> list[ResultRow]:
         rows = []
@@ -98,6 +140,12 @@ class ResultRows(Sequence[ResultRow]):
                 rows.append(ResultRow(digest, hit.score, hit.matched,
                                       tuple(hit.spans.get("title", ())) if hit.spans else ()))
         return rows
+
+
+def _chunks(hits: Sequence, size: int = 4096) -> Iterator[Sequence]:
+    """`hits` a slice at a time: reading a long list makes a row per match only as it goes."""
+    for start in range(0, len(hits), size):
+        yield hits[start:start + size]
 
 
 class ReviewSession:

@@ -150,6 +150,29 @@ class Hit:
     """Field → ``(start, end)`` of matched words in `field_text` of that field."""
 
 
+class HitColumns(Sequence[Hit]):
+    """Ranked matches without highlights, kept as columns and made a `Hit` when read. The rest of
+    a broad query at registry scale is hundreds of thousands of matches: as many objects (and as
+    many again for the list's rows) would outlive the query, and each such query would then set
+    off a full pass of the cycle collector over the whole library, a pause the user sees."""
+
+    __slots__ = ("ids", "scores", "matched")
+
+    def __init__(self, ids: list[str], scores: list[float], matched: list[tuple[str, ...]]) -> None:
+        self.ids, self.scores, self.matched = ids, scores, matched
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, at):
+        if isinstance(at, slice):
+            return list(map(Hit, self.ids[at], self.scores[at], self.matched[at]))
+        return Hit(self.ids[at], self.scores[at], self.matched[at])
+
+    def __iter__(self) -> Iterator[Hit]:
+        return map(Hit, self.ids, self.scores, self.matched)
+
+
 def field_values(digest: TrialDigest, name: str) -> tuple[str, ...]:
     """The values of one searched field (``ids`` leads with the trial id)."""
     if name == "ids":
@@ -226,7 +249,7 @@ class _Tail:
 
     def __init__(self, index: SearchIndex, words: list[QueryWord] | None, docs: np.ndarray, holds: np.ndarray | None):
         self.index, self.words, self.docs, self.holds = index, words, docs, holds
-        self.hits: list[Hit] | None = None
+        self.hits: HitColumns | None = None
 
     def __len__(self) -> int:
         return len(self.docs) if self.hits is None else len(self.hits)
@@ -237,7 +260,8 @@ class _Tail:
             return True
         if self.words is None:
             digests = self.index._digests
-            self.hits = [Hit(digests[doc].trial_id, 0.0) for doc in self.docs.tolist()]
+            count = len(self.docs)
+            self.hits = HitColumns([digests[doc].trial_id for doc in self.docs.tolist()], [0.0] * count, [()] * count)
             return True
         raw, bits = [np.zeros(0)], [np.zeros(0, np.int64)]
         for start in range(0, len(self.docs), _TAIL_CHUNK):  # the lock let go between chunks
@@ -274,10 +298,25 @@ class Matches(Sequence[Hit]):
         return self._tail is None or self._tail.score(stop)
 
     def __getitem__(self, at):
-        if isinstance(at, int) and -len(self.head) <= at < len(self.head) and (at >= 0 or self.complete):
+        if isinstance(at, int) and -len(self.head) <= at < len(self.head) and (at >= 0 or self._tail is None):
             return self.head[at]
         self.finish()
-        return (self.head + (self._tail.hits if self._tail is not None else []))[at]
+        if isinstance(at, slice):
+            return [self[number] for number in range(*at.indices(len(self)))]
+        number = at + len(self) if at < 0 else at
+        if not 0 <= number < len(self):
+            raise IndexError("match index out of range")
+        return self.head[number] if number < len(self.head) else self._tail.hits[number - len(self.head)]
+
+    def ids(self) -> list[str]:
+        """Every match's trial id, best first (the rest ranked now if need be)."""
+        self.finish()
+        return [hit.trial_id for hit in self.head] + (self._tail.hits.ids if self._tail is not None else [])
+
+    def matched(self) -> list[tuple[str, ...]]:
+        """Every match's `Hit.matched`, in the order of `ids`."""
+        self.finish()
+        return [hit.matched for hit in self.head] + (self._tail.hits.matched if self._tail is not None else [])
 
     def spans(self, trial_id: str, name: str) -> tuple[tuple[int, int], ...]:
         """Where the query's words match in one field of a trial (`Hit.spans`): for a match
@@ -758,20 +797,21 @@ class SearchIndex:
         return raw, (matched.astype(np.int64) << np.arange(_FIELD_COUNT)[:, None]).sum(0)
 
     def _ranked(self, words: list[QueryWord], docs: np.ndarray, raw: np.ndarray, bits: np.ndarray,
-                highlight: Collection[str] | Literal[False] | None, limit: int | None) -> list[Hit]:
-        """Hits for scored trials, best first, then by trial number; those failing a phrase left out."""
+                highlight: Collection[str] | Literal[False] | None, limit: int | None) -> list[Hit] | HitColumns:
+        """Hits for scored trials, best first, then by trial number; those failing a phrase left out.
+        With `highlight` False (a long list's rest): columns, no spans."""
         phrases = _phrases(words)
         digests = self._digests
-        if highlight is False and not phrases:  # a long list's rest: no text to read, all at once
+        if highlight is False and not phrases:  # no text to read: all at once
             order = np.lexsort((docs, -np.round(raw, 9)))
             order = order[raw[order] >= 0][:limit]
             named = {b: tuple(name for number, name in enumerate(FIELDS) if b >> number & 1)
                      for b in np.unique(bits[order]).tolist()}
             percent = np.round(np.minimum(100.0, 100.0 * raw[order] / MAX_SCORE), 2).tolist()
-            return list(map(Hit, [digests[doc].trial_id for doc in docs[order].tolist()], percent,
-                            map(named.__getitem__, bits[order].tolist())))
+            return HitColumns([digests[doc].trial_id for doc in docs[order].tolist()], percent,
+                              list(map(named.__getitem__, bits[order].tolist())))
         field_bits = bits.tolist()
-        names: dict[int, list[str]] = {}
+        names: dict[int, tuple[str, ...]] = {}
         hits = []
         for at in np.lexsort((docs, -np.round(raw, 9))).tolist():
             if raw[at] < 0 or len(hits) == limit:
@@ -779,7 +819,8 @@ class SearchIndex:
             doc = int(docs[at])
             fields = names.get(field_bits[at])
             if fields is None:
-                fields = names[field_bits[at]] = [name for number, name in enumerate(FIELDS) if field_bits[at] >> number & 1]
+                fields = names[field_bits[at]] = tuple(name for number, name in enumerate(FIELDS)
+                                                       if field_bits[at] >> number & 1)
             if phrases and not self._has_phrases(doc, phrases, fields):
                 continue
             if highlight is False:
@@ -787,7 +828,9 @@ class SearchIndex:
             else:
                 shown = fields if highlight is None else [name for name in fields if name in highlight]
                 spans = self._spans(doc, words, shown)
-            hits.append(Hit(digests[doc].trial_id, to_percent(float(raw[at])), tuple(fields), spans))
+            hits.append(Hit(digests[doc].trial_id, to_percent(float(raw[at])), fields, spans))
+        if highlight is False:
+            return HitColumns([hit.trial_id for hit in hits], [hit.score for hit in hits], [hit.matched for hit in hits])
         return hits
 
     def _listing(self, mask: bytes, limit: int | None = None) -> list[Hit]:

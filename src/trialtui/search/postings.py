@@ -248,9 +248,16 @@ class FieldPostings:
         return trials[np.minimum(np.searchsorted(trials, docs), len(trials) - 1)] == docs
 
     def window(self, docs: np.ndarray) -> Window:
-        """The values of trials `docs` in this field, for `scoring`."""
-        if self._added_values and any(doc in self._added_values for doc in docs.tolist()):
-            return self._window_one_by_one(docs)
+        """The values of trials `docs` in this field, for `scoring`: the built trials' from the
+        arrays at once, those posted since (`add`) one by one, however many of each."""
+        if self._added_values:
+            later = np.isin(docs, np.fromiter(self._added_values, np.int64, len(self._added_values)))
+            if later.any():
+                built, added = np.flatnonzero(~later), np.flatnonzero(later)
+                return _joined((built, self._built_window(docs[built])), (added, self._added_window(docs[added])))
+        return self._built_window(docs)
+
+    def _built_window(self, docs: np.ndarray) -> Window:
         value_counts = self._doc_starts[docs + 1] - self._doc_starts[docs]
         values = self._values[_ranges(self._doc_starts[docs], value_counts)]
         values = values.astype(np.int64)
@@ -260,22 +267,15 @@ class FieldPostings:
         value_docs = np.repeat(np.arange(len(docs)), value_counts)
         return Window(value_docs, distinct, term_counts, terms, self._value_words[values])
 
-    def _window_one_by_one(self, docs: np.ndarray) -> Window:
-        """`window` when some of `docs` were posted after the build (each value kept apart)."""
-        per_doc = [self._added_values[doc] if doc in self._added_values else self._built_values(doc)
-                   for doc in docs.tolist()]
+    def _added_window(self, docs: np.ndarray) -> Window:
+        """`window` of trials posted after the build (each value kept apart)."""
+        per_doc = [self._added_values[doc] for doc in docs.tolist()]
         values = list(chain.from_iterable(per_doc))
         return Window(np.repeat(np.arange(len(docs)), np.fromiter(map(len, per_doc), np.int64, len(per_doc))),
                       np.arange(len(values)),
                       np.fromiter((len(terms) for terms, _ in values), np.int64, len(values)),
                       np.fromiter(chain.from_iterable(terms for terms, _ in values), np.int64),
                       np.fromiter((words for _, words in values), np.int64, len(values)))
-
-    def _built_values(self, doc: int) -> list[tuple[tuple[int, ...], int]]:
-        """A built trial's values: per value, its term numbers and word count."""
-        values = self._values[self._doc_starts[doc]:self._doc_starts[doc + 1]].tolist()
-        return [(tuple(self._value_terms[self._value_starts[value]:self._value_starts[value + 1]].tolist()),
-                 int(self._value_words[value])) for value in values]
 
     def add(self, doc: int, values: list[tuple[tuple[int, ...], int]]) -> None:
         """Post a trial indexed after the build (its number is higher than any built trial's):
@@ -312,6 +312,14 @@ def _transposed(values: FieldValues) -> tuple[np.ndarray, np.ndarray, np.ndarray
     terms = keys >> 32
     firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1]))) if len(keys) else _NONE
     return terms[firsts], np.append(firsts, len(keys)), (keys & 0xFFFFFFFF).astype(np.int32)
+
+
+def _joined(*parts: tuple[np.ndarray, Window]) -> Window:
+    """One window from windows of parts of the trials asked for (each with the trials' places)."""
+    firsts = np.cumsum([0] + [len(window.term_counts) for _, window in parts])
+    return Window(np.concatenate([places[window.value_docs] for places, window in parts]),
+                  np.concatenate([window.distinct + first for (_, window), first in zip(parts, firsts.tolist(), strict=False)]),
+                  *(np.concatenate([getattr(window, name) for _, window in parts]) for name in ("term_counts", "terms", "words")))
 
 
 def _distinct(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -130,9 +130,6 @@ class BrowseScreen(ReviewActions, Screen):
             yield TrialDetail(id="detail")
         yield Footer()
 
-    _matched: dict[str, tuple[str, ...]] = {}
-    """Trial id → the fields the current query matched in, for the detail view to say."""
-
     filters: ListFilters | None = None
     """Registry filters (status, phase, country, patient age) and review filters beside the query."""
 
@@ -323,19 +320,16 @@ class BrowseScreen(ReviewActions, Screen):
         keep = trials.current.digest.trial_id if trials.current else None
         self._rows = rows
         if rows is None:
-            digests, spans, self._matched = session.catalog.digests, {}, {}
+            digests, spans = session.catalog.digests, {}
         else:
-            ready = rows.head
-            digests = [r.digest for r in ready]
-            spans = {r.digest.trial_id: r.title_spans for r in ready if r.title_spans}
-            self._matched = {r.digest.trial_id: r.matched for r in ready if r.matched}
+            digests = rows.digests()
+            spans = {r.digest.trial_id: r.title_spans for r in rows.head if r.title_spans}
         # Only trials with badges or highlights get a line of their own; the rest are drawn plain.
         badged = set(spans) | set(session.marked) | set(session.reviews) | session.changed | session.fitted()
         decorated = {tid: self._row(d, spans.get(tid, ())) for tid in badged
                      if (d := session.catalog.digest(tid)) is not None}
         near = self.filters.near if self.filters else None
-        trials.set_distances({r.digest.trial_id: r.distance_km for r in ready} if near and rows is not None else None,
-                             near.unit if near else "km")
+        trials.set_distances(rows.distances() if near and rows is not None else None, near.unit if near else "km")
         trials.set_rows(digests, decorated, keep=keep, plain_rank=review_rank(None),
                         complete=self._reading is None and (rows is None or rows.complete), announce=announce,
                         spans=rows.title_spans if rows is not None else None)
@@ -684,13 +678,14 @@ class BrowseScreen(ReviewActions, Screen):
         """Every listed trial in the order shown, the rest of a query's matches ranked now if need be."""
         trials = self.query_one(TrialList)
         if self._rows is not None and not self._rows.complete:
-            return [row.digest for row in self._rows]  # unsorted: sorting waits for the whole list
+            self._rows.finish()
+            return self._rows.digests()  # unsorted: sorting waits for the whole list
         return list(trials.digests)
 
     def _annotation_line(self, trial_id: str) -> str:
         session = self.app.session
         fit = session.fit(trial_id)
-        matched = self._matched.get(trial_id)
+        matched = self._rows.matched(trial_id) if self._rows is not None else ()
         parts = [review_line(session.review(trial_id)), f"Patient {fit.summary()}" if fit else "",
                  "Matched in " + ", ".join(FIELD_WORDS.get(f, f) for f in matched) if matched else ""]
         return "  |  ".join(p for p in parts if p)
