@@ -600,12 +600,13 @@ class _Extractor:
         if not hints:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
+        states_age = _may_state_age(lowered)
         mentions = _mentions(sentence, lowered, hints)
         if mentions:
             mentions = [m for m in mentions if not _age_not_a_limit(sentence, m)]
         if not mentions:
             mentions = self._carried_mentions(sentence, lowered)
-            if not mentions and not _may_state_age(sentence):
+            if not mentions and not states_age:
                 return  # no name to read, nor an age written without one
         inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
@@ -649,7 +650,8 @@ class _Extractor:
             if clause:
                 consumed.append((clause.start, clause.end))
                 clauses.append(clause)
-        self._ages_without_name(sentence, offset, consumed, inverted, effective_section, clauses)
+        if states_age:
+            self._ages_without_name(sentence, lowered, offset, consumed, inverted, effective_section, clauses)
         self._or_groups(sentence, clauses, inverted)
         for clause in clauses:
             self.out.extend(clause.thresholds)
@@ -834,16 +836,14 @@ class _Extractor:
             ))
         return made
 
-    def _ages_without_name(self, sentence: str, offset: int, consumed: list[tuple[int, int]], inverted: bool,
-                           section: Section, clauses: list[_Clause]) -> None:
+    def _ages_without_name(self, sentence: str, lowered: str, offset: int, consumed: list[tuple[int, int]],
+                           inverted: bool, section: Section, clauses: list[_Clause]) -> None:
         """Ages written without the word "age": "18 years or older", "adults ≥ 18 years"."""
-        if not _may_state_age(sentence):
-            return
         searched_to = 0
-        for anchor in _AGE_ANCHOR.finditer(sentence):
+        for anchor in _AGE_ANCHORS.exact_finditer(sentence, lowered):
             if anchor.start() < searched_to:
                 continue
-            match = _AGE_PHRASE.search(sentence, max(searched_to, anchor.start() - 45), anchor.end() + 40)
+            match = _AGE_PHRASES.exact_search(sentence, lowered, max(searched_to, anchor.start() - 45), anchor.end() + 40)
             if match is None:
                 continue
             searched_to = match.end()
@@ -963,14 +963,13 @@ _AGE_CONDITION_LEAD = re.compile(
     r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
-_AGE_UNIT_HINT = re.compile(r"ear|onth|yr", re.IGNORECASE)
-"""In any case, as the age patterns read them ("18 YEARS OR OLDER" as "18 years or older")."""
-
-
-def _may_state_age(sentence: str) -> bool:
+def _may_state_age(lowered: str) -> bool:
     """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
-    one with "ear", "onth" or "yr" in it, in any case (a cheap test before its patterns)."""
-    return _AGE_UNIT_HINT.search(sentence) is not None
+    one with "ear", "onth" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
+    OLDER"). `lowered` is the sentence as `_lowered` gives it: under re.IGNORECASE a text character
+    matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
+    partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
+    return "ear" in lowered or "onth" in lowered or "yr" in lowered
 
 
 _AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
@@ -1087,13 +1086,16 @@ _PERSON_AGE = re.compile(
     rf"\b{_PERSON}\s+(?:aged?\s+)?(?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?(?P<v1>\d{{1,3}})(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*(?P<unit>years?|yrs?)(?![\w-])(?!\s+(?:of\s+(?:treatment|follow|experience|history|education|smoking|disease)|since|after|ago|prior|before|from))",
     re.IGNORECASE,
 )
+_AGE_ANCHORS = Prefiltered(_AGE_ANCHOR)
+_AGE_PHRASES = Prefiltered(_AGE_PHRASE)
+_PERSON_AGES = Prefiltered(_PERSON_AGE)
 
 
 def extract_text_thresholds(criteria: str) -> list[Threshold]:
     """Every threshold in a criteria text, duplicates removed, in text order."""
     extractor = _Extractor(criteria)
     found = extractor.run()
-    for threshold in _person_ages(criteria, found, extractor.condition_spans):
+    for threshold in _person_ages(criteria, extractor.lowered, found, extractor.condition_spans):
         found.append(threshold)
     found.extend(_bare_age_ranges(criteria, found))
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
@@ -1160,24 +1162,24 @@ def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
     return same is not None and same.inclusive
 
 
-_YEAR_HINT = re.compile(r"year|yr", re.IGNORECASE)
-"""`_PERSON_AGE`'s units, in any case as it reads them: a cheap test before it."""
-
-
-def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tuple[int, int]]) -> list[Threshold]:
+def _person_ages(criteria: str, lowered: str, found: list[Threshold],
+                 condition_spans: list[tuple[int, int]]) -> list[Threshold]:
     """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already
-    and not inside an age bracket that conditions another limit (`condition_spans`)."""
-    if _YEAR_HINT.search(criteria) is None:
+    and not inside an age bracket that conditions another limit (`condition_spans`). Only items with
+    "year" or "yr" in `lowered` (`criteria` as `_lowered` gives it) are searched: `_PERSON_AGE`'s
+    units, in any case as it reads them (see `_may_state_age`)."""
+    if "year" not in lowered and "yr" not in lowered:
         return []
     spans = [(t.start, t.end) for t in found if t.start is not None] + condition_spans
     extra: list[Threshold] = []
     donors = donor_ranges(criteria)
     for section, _label, _depth, item_text, item_start in iter_items(criteria):
-        if _YEAR_HINT.search(item_text) is None:
+        item_end = item_start + len(item_text)
+        if lowered.find("year", item_start, item_end) < 0 and lowered.find("yr", item_start, item_end) < 0:
             continue
         if donors and any(start <= item_start < end for start, end in donors):
             continue
-        for match in _PERSON_AGE.finditer(item_text):
+        for match in _PERSON_AGES.exact_finditer(item_text, lowered[item_start:item_end]):
             start, end = item_start + match.start("v1"), item_start + match.end()
             if any(s <= start < e or s < end <= e for s, e in spans):
                 continue
