@@ -376,11 +376,11 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- sentences and mentions
 
 _SENTENCE_END = re.compile(
-    r"[;\s.](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
-"""A ";" (not one closing an HTML entity such as "&lt;"), the spaces after a sentence's ".", "!" or "?"
-before its next one starts, or a "." that ends the item or sits between a word and a capital ("aged 18.Adults").
-Written to begin with a character class, which `re` looks for with a fast scan instead of trying every branch
-everywhere."""
+    r"[;.!?](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z]))|(?<=[.!?])(?P<spaces>\s+(?=[A-Z(\[\d])))")
+"""A ";" (not one closing an HTML entity such as "&lt;"), a "." that ends the item or sits between a word and a
+capital ("aged 18.Adults"), or the spaces after a sentence's ".", "!" or "?" before its next one starts (group
+"spaces": the sentence ends at those spaces, not at the mark). Written to begin with the punctuation, which
+`re` looks for with a fast scan instead of trying every position."""
 _EXCLUSION_CUE = re.compile(
     r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
     re.IGNORECASE,
@@ -572,7 +572,8 @@ class _Extractor:
             position = 0
             for boundary in _SENTENCE_END.finditer(item_text):
                 if boundary.end() > position:
-                    self._sentence(item_text[position : boundary.start()], item_start + position, section)
+                    cut = boundary.start(boundary.lastgroup or 0)  # after the mark when it ends in spaces
+                    self._sentence(item_text[position:cut], item_start + position, section)
                     position = boundary.end()
             if position < len(item_text):
                 self._sentence(item_text[position:], item_start + position, section)
