@@ -386,6 +386,13 @@ _EXCLUSION_CUE = re.compile(
     re.IGNORECASE,
 )
 _EXCLUSION_CUES = Prefiltered(_EXCLUSION_CUE)
+
+
+def _may_cue_exclusion(lowered: str) -> bool:
+    """Whether `_EXCLUSION_CUE` may match a sentence (`lowered` as `_lowered` gives it): each of its
+    phrases has "exclu", "nel" ("ineligible") or "not" in it, letters that re.IGNORECASE reads only
+    as themselves in either case (see `_may_state_age`)."""
+    return "not" in lowered or "exclu" in lowered or "nel" in lowered
 _LIST_GAP = re.compile(
     r"""^(?:\s|[(\[\])]|,|/|&|\+|:|-|and/or|and|or|either|as\s+well\s+as|levels?|counts?|values?|serum|plasma|the|both|
     、|，|\((?:[^()\d]|\d(?![\d.,]*\s*(?:%|years?|yrs?|mg|g/|x|×)))*\))*$""",
@@ -609,7 +616,8 @@ class _Extractor:
             mentions = self._carried_mentions(sentence, lowered)
             if not mentions and not states_age:
                 return  # no name to read, nor an age written without one
-        inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
+        inverted = section == "exclusion" or (
+            _may_cue_exclusion(lowered) and _EXCLUSION_CUES.search(sentence, lowered) is not None)
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
         consumed: list[tuple[int, int]] = []
