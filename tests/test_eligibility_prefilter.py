@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trialtui.eligibility.prefilter import CASE_TWINS, Prefiltered, case_exact, starts_lookahead
+from trialtui.eligibility.prefilter import CASE_TWINS, Prefiltered, case_exact, first_char_lookahead, starts_lookahead
 
 SENTENCES = [
     "ANC ≥ 1.5 x 10^9/L (≥ 1,000/mm3 if bone marrow involvement); Platelets > 75,000/µL",
@@ -75,3 +75,16 @@ def test_the_exact_search_finds_what_the_pattern_finds_even_with_case_twins(text
     assert [m.span() for m in filtered.exact_finditer(text, lowered, 1, len(text) - 2)] == expected
     assert [m.span() for m in compiled.finditer(text)] == [m.span() for m in filtered.exact_finditer(text, lowered)]
     assert case_exact(lowered) == text.isascii()
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?:x|×)\s*ULN|mg/dL|µmol/L|(?-i:PS)|[0-9]+\s*%",
+    r"(?:greater|more)\s+than|≥|>=|at\s+least|ſ",
+])
+def test_a_first_character_lookahead_leaves_every_match_in_place(pattern):
+    guarded = re.compile(first_char_lookahead(pattern, re.IGNORECASE) + f"(?:{pattern})", re.IGNORECASE)
+    plain = re.compile(pattern, re.IGNORECASE)
+    for text in [*SENTENCES, "X ULN, MORE THAN 3 µMOL/L; μmol/l, ps 2, PS 2, ≥ 5 %, ſ S s, ıt, AT LEAST"]:
+        for at in range(len(text)):
+            found, expected = guarded.match(text, at), plain.match(text, at)
+            assert (found and found.span()) == (expected and expected.span()), (text, at)

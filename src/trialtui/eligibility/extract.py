@@ -12,6 +12,7 @@ for the measure (an exclusion headed "Insufficient bone marrow function:" that l
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
-from trialtui.eligibility.prefilter import Prefiltered
+from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, MENTION_START_LENGTH, mention_measures
 from trialtui.models import Trial
@@ -110,15 +111,19 @@ _WORDS = {
 }
 _WORD = r"(?:" + "|".join(_WORDS) + r")(?![a-z])"
 
+_UNIT_HERE = first_char_lookahead(UNIT, re.IGNORECASE) + UNIT
+"""`UNIT`, left after one test where no unit can begin (most places it is tried)."""
+_COMP_HERE = first_char_lookahead(_COMP, re.IGNORECASE)
+"""Where a comparator can begin: not at a number, where most expressions do."""
 _EXPRESSION = re.compile(
     rf"""
     (?:
-        (?P<comp>{_COMP})\s*(?:\(\s*(?:[<>≤≥]\s*=?|&[lg][te];?)\s*\)\s*)?(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
-        (?:(?P<cv>{_NUM}|{_WORD})\s*(?P<cunit>{UNIT})?|(?P<culn>{UNIT}))
+        {_COMP_HERE}(?P<comp>{_COMP})\s*(?:\(\s*(?:[<>≤≥]\s*=?|&[lg][te];?)\s*\)\s*)?(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
+        (?:(?P<cv>{_NUM}|{_WORD})\s*(?P<cunit>{_UNIT_HERE})?|(?P<culn>{_UNIT_HERE}))
       |
         (?:(?P<between>between|from|range\s+of|ranging\s+from)\s+)?
-        (?P<v1>{_NUM}|{_WORD})\s*(?P<u1>{UNIT})?
-        (?:(?:\s*,\s*{_NUM})*\s*,?\s*(?P<conn>-|–|—|~|to|and|through|or|/)\s*(?P<v2>{_NUM})\s*(?P<unit>{UNIT})?)?
+        (?P<v1>{_NUM}|{_WORD})\s*(?P<u1>{_UNIT_HERE})?
+        (?:(?:\s*,\s*{_NUM})*\s*,?\s*(?P<conn>-|–|—|~|to|and|through|or|/)\s*(?P<v2>{_NUM})\s*(?P<unit>{_UNIT_HERE})?)?
     )
     (?:\s*(?P<post_lower>{_POST_LOWER})|\s*(?P<post_upper>{_POST_UPPER}))?
     """,
@@ -422,33 +427,46 @@ lookbehind so that `re` can scan for digits instead of trying the lookbehind eve
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
 
 
-def _word_spans(lowered: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Where each of `words` stands as a whole word in `lowered` (no letter, digit or "_" either
-    side), found with `str.find` (cheaper than one case-insensitive alternation on this hot path)."""
+def _by_beginning(words: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`words` grouped by their first two letters, each group with the beginning its words share, so
+    that one scan of a text finds them all ("tw": "two", "twelve", "twice")."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:2], []).append(word)
+    return tuple((os.path.commonprefix(group), tuple(group)) for group in groups.values())
+
+
+def _word_spans(lowered: str, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[int, int]]:
+    """Where each word of `groups` (from `_by_beginning`) stands as a whole word in `lowered` (no
+    letter, digit or "_" either side), found with `str.find` (cheaper than one case-insensitive
+    alternation on this hot path)."""
     spans = []
     size = len(lowered)
     find = lowered.find
-    for word in words:
-        at = find(word)
+    starts_with = lowered.startswith
+    for beginning, words in groups:
+        at = find(beginning)
         while at >= 0:
-            end = at + len(word)
-            if (at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] == "_")) and (
-                    end == size or not (lowered[end].isalnum() or lowered[end] == "_")):
-                spans.append((at, end))
-            at = find(word, end)
+            if at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
+                for word in words:
+                    end = at + len(word)
+                    if starts_with(word, at) and (end == size or not (lowered[end].isalnum() or lowered[end] == "_")):
+                        spans.append((at, end))
+            at = find(beginning, at + 1)
     return spans
 
 
 _NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
 """Words that state a limit without a number ("≤ ULN", "within normal limits"): sentences with them
 are read like those with numbers."""
+_HINT_WORDS = _by_beginning(_NUMBER_WORDS + _NORMAL_WORDS)
 
 
 def _hint_spans(text: str, lowered: str) -> list[tuple[int, int]]:
     """Where the numbers are (digit runs, and number words standing alone: "twice the ULN") and the
     words of a limit without one (`_NORMAL_WORDS`), in text order."""
     spans = [match.span() for match in _DIGITS.finditer(text)]
-    spans += _word_spans(lowered, _NUMBER_WORDS + _NORMAL_WORDS)
+    spans += _word_spans(lowered, _HINT_WORDS)
     spans.sort()
     return spans
 

@@ -249,6 +249,20 @@ def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> st
     return "(?=" + _trie(_starts(patterns, flags, length)) + ")"
 
 
+def first_char_lookahead(pattern: str, flags: int) -> str:
+    """A one-character lookahead for what `pattern` can begin with, in either case, to put before it
+    inside a larger regex: where it cannot match, `re` then gives up after one test instead of
+    entering each of its alternatives. Raises ValueError for a character whose other case is not
+    one character (the lookahead could not list it)."""
+    chars: set[str] = set()
+    for start in _starts([pattern], flags, 1):
+        for variant in (start, start.upper()):
+            if len(variant) != 1 or len(variant.lower()) != 1:
+                raise ValueError(f"cannot list the cases of {start!r}")
+            chars.add(variant)
+    return "(?=[" + "".join(f"\\U{ord(char):08x}" for char in sorted(chars)) + "])"
+
+
 CASE_TWINS = "ıİſ"
 """The characters re.IGNORECASE matches to an ASCII letter they do not lowercase to ("ı" and "İ"
 to "i", "ſ" to "s"); for every other character a case-insensitive ASCII letter matches exactly
