@@ -287,7 +287,7 @@ _CONDITION_NAMES: list[tuple[re.Pattern[str], str]] = [
 ]
 _AGE_CONDITION = re.compile(
     rf"""^\W*(?:for|in|if)?\s*(?:patients|subjects|participants|children|those|pts|people|individuals)?\s*
-    (?:(?:aged?|who\s+are)\s*)?(?P<comp>{_COMP})\s*(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?|y)?(?:\s+(?:of\s+age|old))?\s*\)?""",
+    (?:(?:aged?|who\s+are)\s*)?{_COMP_HERE}(?P<comp>{_COMP})\s*(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?|y)?(?:\s+(?:of\s+age|old))?\s*\)?""",
     re.IGNORECASE | re.VERBOSE,
 )
 _TRAILING_CONDITION = re.compile(
@@ -1028,7 +1028,7 @@ _NOT_AN_AGE = re.compile(r"\b(?:since|after|prior|ago|before|within|diagnos\w*|t
 _AGE_AND_OVER = re.compile(
     r"(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?)?(?:\s+of\s+age)?\s+(?:and|or)\s+"
     r"(?P<dir>older|over|above|more|younger|under|below|less)", re.IGNORECASE)
-_COMPARATOR_AGE = re.compile(rf"(?P<comp>{_COMP})\s*ages?\s*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE)
+_COMPARATOR_AGE = re.compile(rf"{_COMP_HERE}(?P<comp>{_COMP})\s*ages?\s*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE)
 _AGE_PAREN_REACH = 40
 """How far after a measure name or its value an age bracket can be and still be its condition."""
 
@@ -1101,7 +1101,7 @@ _PERSON = (r"(?:patients?|subjects?|participants?|adults?|children|child|adolesc
 _AGE_PHRASE = re.compile(
     rf"""
     (?:
-        (?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?
+        (?:{_COMP_HERE}(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?
         (?P<v1>\d{{1,3}}(?:\.\d)?)(?:\s*(?:years?|yrs?))?(?:\s*\([^()]{{1,30}}\))?(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*
         (?P<unit>years?|yrs?|months?)[\s-]*(?P<tail>of\s+age|old|of\s+older|(?:or|and)\s+(?:older|over|above|younger|under|below|more|greater|less))
         (?:\s+(?P<post>or\s+(?:older|over|above|younger|less|more|greater)|and\s+(?:older|over|above|younger|under)))?
@@ -1110,7 +1110,7 @@ _AGE_PHRASE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _PERSON_AGE = re.compile(
-    rf"\b{_PERSON}\s+(?:aged?\s+)?(?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?(?P<v1>\d{{1,3}})(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*(?P<unit>years?|yrs?)(?![\w-])(?!\s+(?:of\s+(?:treatment|follow|experience|history|education|smoking|disease)|since|after|ago|prior|before|from))",
+    rf"\b{_PERSON}\s+(?:aged?\s+)?(?:{_COMP_HERE}(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?(?P<v1>\d{{1,3}})(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*(?P<unit>years?|yrs?)(?![\w-])(?!\s+(?:of\s+(?:treatment|follow|experience|history|education|smoking|disease)|since|after|ago|prior|before|from))",
     re.IGNORECASE,
 )
 _AGE_ANCHORS = Prefiltered(_AGE_ANCHOR)
