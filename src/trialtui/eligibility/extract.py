@@ -98,7 +98,8 @@ _COMPARATORS: list[tuple[str, Bound, bool]] = [
      r"|superior\s+to", "lower", False),
     (r"\\?<|＜|&lt;|(?:less|lesser|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
 ]
-_COMP = "|".join(f"(?P<c{index}>{pattern})" for index, (pattern, _, _) in enumerate(_COMPARATORS))
+_COMP = "|".join(f"{first_char_lookahead(pattern, re.IGNORECASE)}(?P<c{index}>{pattern})"
+                 for index, (pattern, _, _) in enumerate(_COMPARATORS))
 _COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
 _COMP_ALONE = re.compile(_COMP, re.IGNORECASE)
 
