@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import os
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
-from trialtui.eligibility.criteria import donor_ranges, iter_items
+from trialtui.eligibility.criteria import Item, donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
 from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead
 from trialtui.eligibility.units import UNIT, to_canonical
@@ -1190,6 +1190,25 @@ def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
     return same is not None and same.inclusive
 
 
+def _items_with(items: tuple[Item, ...], lowered: str, words: tuple[str, ...]) -> list[Item]:
+    """The items (`iter_items` of a text: in text order, apart) with one of `words` inside them, in
+    `lowered` (the text as `_lowered` gives it): found from the few places the words stand rather
+    than by searching every item."""
+    places = []
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            places.append((at, at + len(word)))
+            at = lowered.find(word, at + 1)
+    starts = [item[4] for item in items]
+    chosen = set()
+    for start, end in places:
+        index = bisect_right(starts, start) - 1
+        if index >= 0 and end <= starts[index] + len(items[index][3]):
+            chosen.add(index)
+    return [items[index] for index in sorted(chosen)]
+
+
 def _person_ages(criteria: str, lowered: str, found: list[Threshold],
                  condition_spans: list[tuple[int, int]]) -> list[Threshold]:
     """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already
@@ -1201,13 +1220,10 @@ def _person_ages(criteria: str, lowered: str, found: list[Threshold],
     spans = [(t.start, t.end) for t in found if t.start is not None] + condition_spans
     extra: list[Threshold] = []
     donors = donor_ranges(criteria)
-    for section, _label, _depth, item_text, item_start in iter_items(criteria):
-        item_end = item_start + len(item_text)
-        if lowered.find("year", item_start, item_end) < 0 and lowered.find("yr", item_start, item_end) < 0:
-            continue
+    for section, _label, _depth, item_text, item_start in _items_with(iter_items(criteria), lowered, ("year", "yr")):
         if donors and any(start <= item_start < end for start, end in donors):
             continue
-        for match in _PERSON_AGES.exact_finditer(item_text, lowered[item_start:item_end]):
+        for match in _PERSON_AGES.exact_finditer(item_text, lowered[item_start : item_start + len(item_text)]):
             start, end = item_start + match.start("v1"), item_start + match.end()
             if any(s <= start < e or s < end <= e for s, e in spans):
                 continue
