@@ -219,35 +219,36 @@ _UNIT_ABOVE = re.compile(r"higher|greater|above|more|over|excess", re.IGNORECASE
 _GRADE_BEFORE = re.compile(r"(?:grade|grades|stage|version|v|ctcae|class|type|cycles?|day|phase|level\s+of)\s*$", re.IGNORECASE)
 
 
+_PARTS = ("post_lower", "post_upper", "comp", "culn", "cv", "cunit", "v1", "v2", "unit", "u1", "conn", "between")
+"""The groups of `_EXPRESSION` a reading uses, taken in one call."""
+
+
 def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_Reading, str] | None:
     if _GRADE_BEFORE.search(before) or _ORDINAL.match(match.string, match.end()):
         return None
-    groups = match.groupdict()
-    post_lower, post_upper = groups["post_lower"], groups["post_upper"]
-    if groups["comp"]:
-        bound, inclusive = _COMP_SENSE[next(k for k in _COMP_SENSE if groups[k])]
-        if groups["culn"]:
+    post_lower, post_upper, comp, culn, cv, cunit, first, second, range_unit, u1, conn, between = match.group(*_PARTS)
+    if comp:
+        kinds = match.group(*_COMP_SENSE)
+        bound, inclusive = _COMP_SENSE[next(k for k, kind in zip(_COMP_SENSE, kinds, strict=True) if kind)]
+        if culn:
             if _ULN_OFFSET.match(match.string, match.end("culn")):
                 return None  # "PT > ULN + 3 seconds": an offset from normal, not a multiple of it
-            converted = _convert(measure, "1", groups["culn"])
+            converted = _convert(measure, "1", culn)
         else:
-            converted = _convert(measure, groups["cv"], groups["cunit"])
+            converted = _convert(measure, cv, cunit)
         if converted is None:
             return None
         value, unit, reason, target = converted
         return _Reading([(bound, inclusive, value)], unit, reason, match.start(), match.end(), True), target
-    first, second = groups["v1"], groups["v2"]
-    unit_text = groups["unit"] or groups["u1"]
-    if second and groups["conn"] and groups["conn"].lower() in ("and", "or", "/") and not (
-        groups["between"] or measure in _SCORE_MEASURES
-    ):
+    unit_text = range_unit or u1
+    if second and conn and conn.lower() in ("and", "or", "/") and not (between or measure in _SCORE_MEASURES):
         second = None
-        unit_text = groups["u1"]
+        unit_text = u1
     if second is None and not unit_text and measure not in _SCORE_MEASURES and not (post_lower or post_upper):
         # A bare number with no unit and no comparator is rarely a limit ("ANC 2 weeks after").
         if measure not in ("inr", "ecog") or len(before.strip()) > 20:
             return None
-    low = _convert(measure, first, groups["u1"] or unit_text)
+    low = _convert(measure, first, u1 or unit_text)
     if low is None:
         return None
     value, unit, reason, target = low
