@@ -385,7 +385,7 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
 _SENTENCE_END = re.compile(
     r"[;.!?](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z]))|(?<=[.!?])(?P<spaces>\s+(?=[A-Z(\[\d])))")
 """A ";" (not one closing an HTML entity such as "&lt;"), a "." that ends the item or sits between a word and a
-capital ("aged 18.Adults"), or the spaces after a sentence's ".", "!" or "?" before its next one starts (group
+capital ("18 years.Adults"), or the spaces after a sentence's ".", "!" or "?" before its next one starts (group
 "spaces": the sentence ends at those spaces, not at the mark). Written to begin with the punctuation, which
 `re` looks for with a fast scan instead of trying every position."""
 _EXCLUSION_CUE = re.compile(

@@ -251,9 +251,10 @@ def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> st
 
 def first_char_lookahead(pattern: str, flags: int) -> str:
     """A one-character lookahead for what `pattern` can begin with, in either case, to put before it
-    inside a larger regex: where it cannot match, `re` then gives up after one test instead of
-    entering each of its alternatives. Raises ValueError for a character whose other case is not
-    one character (the lookahead could not list it)."""
+    inside a larger case-insensitive regex (which then also reads "ı", "İ", "ſ" and "K" in it as
+    `pattern` would): where `pattern` cannot match, `re` gives up after one test instead of entering
+    each of its alternatives. Raises ValueError for a character whose other case is not one
+    character (the lookahead could not list it)."""
     chars: set[str] = set()
     for start in _starts([pattern], flags, 1):
         for variant in (start, start.upper()):
