@@ -1,6 +1,8 @@
 """split_criteria on real criteria layouts: sections, labels, nesting, run-on items, offsets."""
 
-from trialtui.eligibility.criteria import split_criteria
+import pytest
+
+from trialtui.eligibility.criteria import _INLINE_LABEL, _inline_labels, split_criteria
 
 
 def _check_offsets(text, items):
@@ -98,3 +100,13 @@ def test_hard_wrapped_legacy_lines_join_their_item():
     _check_offsets(text, items)
     assert [i.label for i in items] == ["-", "-"]
     assert items[0].text.endswith(">= 100,000/mm3")
+
+
+@pytest.mark.parametrize("text", [
+    "Adequate function; 10.All toxic effects resolved. 11. Prior surgery (2)Heart failure",
+    "5- Inability to swallow  6- Elevated enzymes ( 3)x  (12) Pregnant;13)Other",
+    "ANC ≥ 1.5 x 10^9/L; 1234. Not a label. 2.5 mg; :\t 7.Seven  ] 8)eight",
+])
+def test_inline_labels_are_those_the_pattern_finds_everywhere(text):
+    for pos in range(len(text)):
+        assert [m.span() for m in _inline_labels(text, pos)] == [m.span() for m in _INLINE_LABEL.finditer(text, pos)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trialtui.eligibility.prefilter import Prefiltered, starts_lookahead
+from trialtui.eligibility.prefilter import CASE_TWINS, Prefiltered, case_exact, first_char_lookahead, starts_lookahead
 
 SENTENCES = [
     "ANC ≥ 1.5 x 10^9/L (≥ 1,000/mm3 if bone marrow involvement); Platelets > 75,000/µL",
@@ -48,3 +48,43 @@ def test_no_private_parts_of_re_are_imported():
     for path in source.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\bre\._|\bsre_|import\s+_parser|import\s+_constants", text), path
+
+
+def test_case_twins_are_the_only_characters_ignorecase_reads_as_a_letter_they_do_not_lowercase_to():
+    """For every other character, a case-insensitive ASCII letter matches exactly where the
+    lowercased text has that letter ("K", the Kelvin sign, lowercases to "k")."""
+    any_letter = re.compile("[a-z]", re.IGNORECASE)
+    readable = [chr(code) for code in range(0x110000) if any_letter.fullmatch(chr(code))]
+    for char in readable:
+        lowered = char.lower() if len(char.lower()) == 1 else char
+        letters = {letter for letter in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(letter, char, re.IGNORECASE)}
+        assert (letters == {lowered}) != (char in CASE_TWINS), char
+
+
+@pytest.mark.parametrize("text", [
+    "Patients aged 18 years or older",
+    "PATİENTS aged 18 years or older",  # a dotted capital I, which lowercases to two characters
+    "patıents aged 18 years",  # a dotless i, which re.IGNORECASE reads as "i"
+    "ſubjects 18 years or older",  # a long s, read as "s"
+])
+def test_the_exact_search_finds_what_the_pattern_finds_even_with_case_twins(text):
+    compiled = re.compile(r"(?:patients?|subjects?)\s+(?:aged\s+)?\d+\s*years", re.IGNORECASE)
+    filtered = Prefiltered(compiled)
+    lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    expected = [m.span() for m in compiled.finditer(text, 1, len(text) - 2)]
+    assert [m.span() for m in filtered.exact_finditer(text, lowered, 1, len(text) - 2)] == expected
+    assert [m.span() for m in compiled.finditer(text)] == [m.span() for m in filtered.exact_finditer(text, lowered)]
+    assert case_exact(lowered) == text.isascii()
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?:x|×)\s*ULN|mg/dL|µmol/L|(?-i:PS)|[0-9]+\s*%",
+    r"(?:greater|more)\s+than|≥|>=|at\s+least|ſ",
+])
+def test_a_first_character_lookahead_leaves_every_match_in_place(pattern):
+    guarded = re.compile(first_char_lookahead(pattern, re.IGNORECASE) + f"(?:{pattern})", re.IGNORECASE)
+    plain = re.compile(pattern, re.IGNORECASE)
+    for text in [*SENTENCES, "X ULN, MORE THAN 3 µMOL/L; μmol/l, ps 2, PS 2, ≥ 5 %, ſ S s, ıt, AT LEAST"]:
+        for at in range(len(text)):
+            found, expected = guarded.match(text, at), plain.match(text, at)
+            assert (found and found.span()) == (expected and expected.span()), (text, at)

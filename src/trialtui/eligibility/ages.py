@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 _CONTEXT_BEFORE = 160
 _CONTEXT_AFTER = 80
-_CLAUSE_EDGE = re.compile(r"[;\n]|\.(?:\s|$)")
+_CLAUSE_EDGE = re.compile(r"[;\n.](?:(?<=\.)(?:\s|$)|(?<!\.))")
+"""A ";", a line break, or a "." before a space or the end: written to begin with a character class,
+which `re` looks for with a fast scan instead of trying every position."""
 
 _DEFINITION = re.compile(
     r"menstruat|menses|amenorr?h|follicle[\s-]stimulating|\bFSH\b"

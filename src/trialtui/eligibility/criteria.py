@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterator
 
     from trialtui.models import CriterionItem
 
@@ -213,21 +213,34 @@ Item = tuple[str, str, int, str, int]
 """(section, label, depth, text, start): a criterion item as plain data for the hot path."""
 
 
-_DIGIT = re.compile(r"\d")
+_LABEL_NUMBER = re.compile(r"\d(?<=[\s;.:)\](]\d)\d{0,2}(?:[.)]|\s?-)")
+"""The number of every `_INLINE_LABEL`: one to three digits after a space, a "(" or a character its
+lookbehinds name, then ".", ")" or "-". A pattern that begins with a digit, which `re` finds with a
+fast scan, where `_INLINE_LABEL` (lookbehinds first) is tried at every position."""
 
 
-def _inline_labels(text: str, pos: int) -> Iterable[re.Match[str]]:
-    """`_INLINE_LABEL.finditer(text, pos)`, its scan begun where the first label can: every label
-    has a digit, after spaces and at most one "(" (the lookbehinds still see the text before)."""
-    digit = _DIGIT.search(text, pos)
-    if digit is None:
-        return ()
-    start = digit.start()
-    if start > pos and text[start - 1] == "(":
-        start -= 1
-    while start > pos and text[start - 1] in " \t":
-        start -= 1
-    return _INLINE_LABEL.finditer(text, start)
+def _inline_labels(text: str, pos: int) -> Iterator[re.Match[str]]:
+    """`_INLINE_LABEL.finditer(text, pos)`, tried only before a `_LABEL_NUMBER`: a label begins at
+    its number, its "(" or the spaces and tabs before them (the lookbehinds still see the text
+    before `pos`)."""
+    find_number = _LABEL_NUMBER.search
+    match_label = _INLINE_LABEL.match
+    number = find_number(text, pos)
+    while number is not None:
+        start = digit = number.start()
+        if start > pos and text[start - 1] == "(":
+            start -= 1
+        while start > pos and text[start - 1] in " \t":
+            start -= 1
+        for at in range(start, digit + 1):
+            label = match_label(text, at)
+            if label is not None:
+                yield label
+                pos = label.end()
+                break
+        else:
+            pos = number.end()
+        number = find_number(text, pos)
 
 
 def _split_run_on(

@@ -12,17 +12,18 @@ for the measure (an exclusion headed "Insufficient bone marrow function:" that l
 
 from __future__ import annotations
 
+import os
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
-from trialtui.eligibility.criteria import donor_ranges, iter_items
+from trialtui.eligibility.criteria import Item, donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
-from trialtui.eligibility.prefilter import Prefiltered
+from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, MENTION_START_LENGTH, mention_measures
 from trialtui.models import Trial
@@ -97,7 +98,8 @@ _COMPARATORS: list[tuple[str, Bound, bool]] = [
      r"|superior\s+to", "lower", False),
     (r"\\?<|＜|&lt;|(?:less|lesser|lower|fewer|smaller|younger)\s+than|below|under|inferior\s+to", "upper", False),
 ]
-_COMP = "|".join(f"(?P<c{index}>{pattern})" for index, (pattern, _, _) in enumerate(_COMPARATORS))
+_COMP = "|".join(f"{first_char_lookahead(pattern, re.IGNORECASE)}(?P<c{index}>{pattern})"
+                 for index, (pattern, _, _) in enumerate(_COMPARATORS))
 _COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
 _COMP_ALONE = re.compile(_COMP, re.IGNORECASE)
 
@@ -110,15 +112,19 @@ _WORDS = {
 }
 _WORD = r"(?:" + "|".join(_WORDS) + r")(?![a-z])"
 
+_UNIT_HERE = first_char_lookahead(UNIT, re.IGNORECASE) + UNIT
+"""`UNIT`, left after one test where no unit can begin (most places it is tried)."""
+_COMP_HERE = first_char_lookahead(_COMP, re.IGNORECASE)
+"""Where a comparator can begin: not at a number, where most expressions do."""
 _EXPRESSION = re.compile(
     rf"""
     (?:
-        (?P<comp>{_COMP})\s*(?:\(\s*(?:[<>≤≥]\s*=?|&[lg][te];?)\s*\)\s*)?(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
-        (?:(?P<cv>{_NUM}|{_WORD})\s*(?P<cunit>{UNIT})?|(?P<culn>{UNIT}))
+        {_COMP_HERE}(?P<comp>{_COMP})\s*(?:\(\s*(?:[<>≤≥]\s*=?|&[lg][te];?)\s*\)\s*)?(?:of\s+|to\s+|than\s+|:\s*|=\s*|the\s+)?
+        (?:(?P<cv>{_NUM}|{_WORD})\s*(?P<cunit>{_UNIT_HERE})?|(?P<culn>{_UNIT_HERE}))
       |
         (?:(?P<between>between|from|range\s+of|ranging\s+from)\s+)?
-        (?P<v1>{_NUM}|{_WORD})\s*(?P<u1>{UNIT})?
-        (?:(?:\s*,\s*{_NUM})*\s*,?\s*(?P<conn>-|–|—|~|to|and|through|or|/)\s*(?P<v2>{_NUM})\s*(?P<unit>{UNIT})?)?
+        (?P<v1>{_NUM}|{_WORD})\s*(?P<u1>{_UNIT_HERE})?
+        (?:(?:\s*,\s*{_NUM})*\s*,?\s*(?P<conn>-|–|—|~|to|and|through|or|/)\s*(?P<v2>{_NUM})\s*(?P<unit>{_UNIT_HERE})?)?
     )
     (?:\s*(?P<post_lower>{_POST_LOWER})|\s*(?P<post_upper>{_POST_UPPER}))?
     """,
@@ -213,35 +219,36 @@ _UNIT_ABOVE = re.compile(r"higher|greater|above|more|over|excess", re.IGNORECASE
 _GRADE_BEFORE = re.compile(r"(?:grade|grades|stage|version|v|ctcae|class|type|cycles?|day|phase|level\s+of)\s*$", re.IGNORECASE)
 
 
+_PARTS = ("post_lower", "post_upper", "comp", "culn", "cv", "cunit", "v1", "v2", "unit", "u1", "conn", "between")
+"""The groups of `_EXPRESSION` a reading uses, taken in one call."""
+
+
 def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_Reading, str] | None:
     if _GRADE_BEFORE.search(before) or _ORDINAL.match(match.string, match.end()):
         return None
-    groups = match.groupdict()
-    post_lower, post_upper = groups["post_lower"], groups["post_upper"]
-    if groups["comp"]:
-        bound, inclusive = _COMP_SENSE[next(k for k in _COMP_SENSE if groups[k])]
-        if groups["culn"]:
+    post_lower, post_upper, comp, culn, cv, cunit, first, second, range_unit, u1, conn, between = match.group(*_PARTS)
+    if comp:
+        kinds = match.group(*_COMP_SENSE)
+        bound, inclusive = _COMP_SENSE[next(k for k, kind in zip(_COMP_SENSE, kinds, strict=True) if kind)]
+        if culn:
             if _ULN_OFFSET.match(match.string, match.end("culn")):
                 return None  # "PT > ULN + 3 seconds": an offset from normal, not a multiple of it
-            converted = _convert(measure, "1", groups["culn"])
+            converted = _convert(measure, "1", culn)
         else:
-            converted = _convert(measure, groups["cv"], groups["cunit"])
+            converted = _convert(measure, cv, cunit)
         if converted is None:
             return None
         value, unit, reason, target = converted
         return _Reading([(bound, inclusive, value)], unit, reason, match.start(), match.end(), True), target
-    first, second = groups["v1"], groups["v2"]
-    unit_text = groups["unit"] or groups["u1"]
-    if second and groups["conn"] and groups["conn"].lower() in ("and", "or", "/") and not (
-        groups["between"] or measure in _SCORE_MEASURES
-    ):
+    unit_text = range_unit or u1
+    if second and conn and conn.lower() in ("and", "or", "/") and not (between or measure in _SCORE_MEASURES):
         second = None
-        unit_text = groups["u1"]
+        unit_text = u1
     if second is None and not unit_text and measure not in _SCORE_MEASURES and not (post_lower or post_upper):
         # A bare number with no unit and no comparator is rarely a limit ("ANC 2 weeks after").
         if measure not in ("inr", "ecog") or len(before.strip()) > 20:
             return None
-    low = _convert(measure, first, groups["u1"] or unit_text)
+    low = _convert(measure, first, u1 or unit_text)
     if low is None:
         return None
     value, unit, reason, target = low
@@ -282,7 +289,7 @@ _CONDITION_NAMES: list[tuple[re.Pattern[str], str]] = [
 ]
 _AGE_CONDITION = re.compile(
     rf"""^\W*(?:for|in|if)?\s*(?:patients|subjects|participants|children|those|pts|people|individuals)?\s*
-    (?:(?:aged?|who\s+are)\s*)?(?P<comp>{_COMP})\s*(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?|y)?(?:\s+(?:of\s+age|old))?\s*\)?""",
+    (?:(?:aged?|who\s+are)\s*)?{_COMP_HERE}(?P<comp>{_COMP})\s*(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?|y)?(?:\s+(?:of\s+age|old))?\s*\)?""",
     re.IGNORECASE | re.VERBOSE,
 )
 _TRAILING_CONDITION = re.compile(
@@ -376,16 +383,23 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- sentences and mentions
 
 _SENTENCE_END = re.compile(
-    r"[;\s.](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=[.!?]\s)\s*(?=[A-Z(\[\d])|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z])))")
-"""A ";" (not one closing an HTML entity such as "&lt;"), the spaces after a sentence's ".", "!" or "?"
-before its next one starts, or a "." that ends the item or sits between a word and a capital ("aged 18.Adults").
-Written to begin with a character class, which `re` looks for with a fast scan instead of trying every branch
-everywhere."""
+    r"[;.!?](?:(?<=;)(?<!&[lg]t;)(?<!&[lg]e;)|(?<=\.)(?:$|(?<=[a-z)]\.)(?=[A-Z]))|(?<=[.!?])(?P<spaces>\s+(?=[A-Z(\[\d])))")
+"""A ";" (not one closing an HTML entity such as "&lt;"), a "." that ends the item or sits between a word and a
+capital ("18 years.Adults"), or the spaces after a sentence's ".", "!" or "?" before its next one starts (group
+"spaces": the sentence ends at those spaces, not at the mark). Written to begin with the punctuation, which
+`re` looks for with a fast scan instead of trying every position."""
 _EXCLUSION_CUE = re.compile(
     r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
     re.IGNORECASE,
 )
 _EXCLUSION_CUES = Prefiltered(_EXCLUSION_CUE)
+
+
+def _may_cue_exclusion(lowered: str) -> bool:
+    """Whether `_EXCLUSION_CUE` may match a sentence (`lowered` as `_lowered` gives it): each of its
+    phrases has "exclu", "nel" ("ineligible") or "not" in it, letters that re.IGNORECASE reads only
+    as themselves in either case (see `_may_state_age`)."""
+    return "not" in lowered or "exclu" in lowered or "nel" in lowered
 _LIST_GAP = re.compile(
     r"""^(?:\s|[(\[\])]|,|/|&|\+|:|-|and/or|and|or|either|as\s+well\s+as|levels?|counts?|values?|serum|plasma|the|both|
     、|，|\((?:[^()\d]|\d(?![\d.,]*\s*(?:%|years?|yrs?|mg|g/|x|×)))*\))*$""",
@@ -415,33 +429,46 @@ lookbehind so that `re` can scan for digits instead of trying the lookbehind eve
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
 
 
-def _word_spans(lowered: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Where each of `words` stands as a whole word in `lowered` (no letter, digit or "_" either
-    side), found with `str.find` (cheaper than one case-insensitive alternation on this hot path)."""
+def _by_beginning(words: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`words` grouped by their first two letters, each group with the beginning its words share, so
+    that one scan of a text finds them all ("tw": "two", "twelve", "twice")."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:2], []).append(word)
+    return tuple((os.path.commonprefix(group), tuple(group)) for group in groups.values())
+
+
+def _word_spans(lowered: str, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[int, int]]:
+    """Where each word of `groups` (from `_by_beginning`) stands as a whole word in `lowered` (no
+    letter, digit or "_" either side), found with `str.find` (cheaper than one case-insensitive
+    alternation on this hot path)."""
     spans = []
     size = len(lowered)
     find = lowered.find
-    for word in words:
-        at = find(word)
+    starts_with = lowered.startswith
+    for beginning, words in groups:
+        at = find(beginning)
         while at >= 0:
-            end = at + len(word)
-            if (at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] == "_")) and (
-                    end == size or not (lowered[end].isalnum() or lowered[end] == "_")):
-                spans.append((at, end))
-            at = find(word, end)
+            if at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
+                for word in words:
+                    end = at + len(word)
+                    if starts_with(word, at) and (end == size or not (lowered[end].isalnum() or lowered[end] == "_")):
+                        spans.append((at, end))
+            at = find(beginning, at + 1)
     return spans
 
 
 _NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
 """Words that state a limit without a number ("≤ ULN", "within normal limits"): sentences with them
 are read like those with numbers."""
+_HINT_WORDS = _by_beginning(_NUMBER_WORDS + _NORMAL_WORDS)
 
 
 def _hint_spans(text: str, lowered: str) -> list[tuple[int, int]]:
     """Where the numbers are (digit runs, and number words standing alone: "twice the ULN") and the
     words of a limit without one (`_NORMAL_WORDS`), in text order."""
     spans = [match.span() for match in _DIGITS.finditer(text)]
-    spans += _word_spans(lowered, _NUMBER_WORDS + _NORMAL_WORDS)
+    spans += _word_spans(lowered, _HINT_WORDS)
     spans.sort()
     return spans
 
@@ -572,7 +599,8 @@ class _Extractor:
             position = 0
             for boundary in _SENTENCE_END.finditer(item_text):
                 if boundary.end() > position:
-                    self._sentence(item_text[position : boundary.start()], item_start + position, section)
+                    cut = boundary.start(boundary.lastgroup or 0)  # after the mark when it ends in spaces
+                    self._sentence(item_text[position:cut], item_start + position, section)
                     position = boundary.end()
             if position < len(item_text):
                 self._sentence(item_text[position:], item_start + position, section)
@@ -600,14 +628,16 @@ class _Extractor:
         if not hints:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
+        states_age = _may_state_age(lowered)
         mentions = _mentions(sentence, lowered, hints)
         if mentions:
             mentions = [m for m in mentions if not _age_not_a_limit(sentence, m)]
         if not mentions:
             mentions = self._carried_mentions(sentence, lowered)
-            if not mentions and not _may_state_age(sentence):
+            if not mentions and not states_age:
                 return  # no name to read, nor an age written without one
-        inverted = section == "exclusion" or bool(_EXCLUSION_CUES.search(sentence, lowered))
+        inverted = section == "exclusion" or (
+            _may_cue_exclusion(lowered) and _EXCLUSION_CUES.search(sentence, lowered) is not None)
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
         consumed: list[tuple[int, int]] = []
@@ -649,7 +679,8 @@ class _Extractor:
             if clause:
                 consumed.append((clause.start, clause.end))
                 clauses.append(clause)
-        self._ages_without_name(sentence, offset, consumed, inverted, effective_section, clauses)
+        if states_age:
+            self._ages_without_name(sentence, lowered, offset, consumed, inverted, effective_section, clauses)
         self._or_groups(sentence, clauses, inverted)
         for clause in clauses:
             self.out.extend(clause.thresholds)
@@ -834,16 +865,14 @@ class _Extractor:
             ))
         return made
 
-    def _ages_without_name(self, sentence: str, offset: int, consumed: list[tuple[int, int]], inverted: bool,
-                           section: Section, clauses: list[_Clause]) -> None:
+    def _ages_without_name(self, sentence: str, lowered: str, offset: int, consumed: list[tuple[int, int]],
+                           inverted: bool, section: Section, clauses: list[_Clause]) -> None:
         """Ages written without the word "age": "18 years or older", "adults ≥ 18 years"."""
-        if not _may_state_age(sentence):
-            return
         searched_to = 0
-        for anchor in _AGE_ANCHOR.finditer(sentence):
+        for anchor in _AGE_ANCHORS.exact_finditer(sentence, lowered):
             if anchor.start() < searched_to:
                 continue
-            match = _AGE_PHRASE.search(sentence, max(searched_to, anchor.start() - 45), anchor.end() + 40)
+            match = _AGE_PHRASES.exact_search(sentence, lowered, max(searched_to, anchor.start() - 45), anchor.end() + 40)
             if match is None:
                 continue
             searched_to = match.end()
@@ -963,14 +992,13 @@ _AGE_CONDITION_LEAD = re.compile(
     r"(?:\bfor|\bin|\bif)\s+(?:patients|subjects|participants|children|those|pts)?\s*(?:aged?)?\s*$", re.IGNORECASE)
 
 
-_AGE_UNIT_HINT = re.compile(r"ear|onth|yr", re.IGNORECASE)
-"""In any case, as the age patterns read them ("18 YEARS OR OLDER" as "18 years or older")."""
-
-
-def _may_state_age(sentence: str) -> bool:
+def _may_state_age(lowered: str) -> bool:
     """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
-    one with "ear", "onth" or "yr" in it, in any case (a cheap test before its patterns)."""
-    return _AGE_UNIT_HINT.search(sentence) is not None
+    one with "ear", "onth" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
+    OLDER"). `lowered` is the sentence as `_lowered` gives it: under re.IGNORECASE a text character
+    matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
+    partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
+    return "ear" in lowered or "onth" in lowered or "yr" in lowered
 
 
 _AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
@@ -1002,7 +1030,7 @@ _NOT_AN_AGE = re.compile(r"\b(?:since|after|prior|ago|before|within|diagnos\w*|t
 _AGE_AND_OVER = re.compile(
     r"(?P<value>\d+(?:\.\d+)?)\s*(?:years?|yrs?)?(?:\s+of\s+age)?\s+(?:and|or)\s+"
     r"(?P<dir>older|over|above|more|younger|under|below|less)", re.IGNORECASE)
-_COMPARATOR_AGE = re.compile(rf"(?P<comp>{_COMP})\s*ages?\s*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE)
+_COMPARATOR_AGE = re.compile(rf"{_COMP_HERE}(?P<comp>{_COMP})\s*ages?\s*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE)
 _AGE_PAREN_REACH = 40
 """How far after a measure name or its value an age bracket can be and still be its condition."""
 
@@ -1075,7 +1103,7 @@ _PERSON = (r"(?:patients?|subjects?|participants?|adults?|children|child|adolesc
 _AGE_PHRASE = re.compile(
     rf"""
     (?:
-        (?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?
+        (?:{_COMP_HERE}(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?
         (?P<v1>\d{{1,3}}(?:\.\d)?)(?:\s*(?:years?|yrs?))?(?:\s*\([^()]{{1,30}}\))?(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*
         (?P<unit>years?|yrs?|months?)[\s-]*(?P<tail>of\s+age|old|of\s+older|(?:or|and)\s+(?:older|over|above|younger|under|below|more|greater|less))
         (?:\s+(?P<post>or\s+(?:older|over|above|younger|less|more|greater)|and\s+(?:older|over|above|younger|under)))?
@@ -1084,16 +1112,19 @@ _AGE_PHRASE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _PERSON_AGE = re.compile(
-    rf"\b{_PERSON}\s+(?:aged?\s+)?(?:(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?(?P<v1>\d{{1,3}})(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*(?P<unit>years?|yrs?)(?![\w-])(?!\s+(?:of\s+(?:treatment|follow|experience|history|education|smoking|disease)|since|after|ago|prior|before|from))",
+    rf"\b{_PERSON}\s+(?:aged?\s+)?(?:{_COMP_HERE}(?P<comp>{_COMP})\s*)?(?:(?:between|from)\s+)?(?P<v1>\d{{1,3}})(?:\s*(?:-|–|to|and)\s*(?P<v2>\d{{1,3}}))?\s*(?P<unit>years?|yrs?)(?![\w-])(?!\s+(?:of\s+(?:treatment|follow|experience|history|education|smoking|disease)|since|after|ago|prior|before|from))",
     re.IGNORECASE,
 )
+_AGE_ANCHORS = Prefiltered(_AGE_ANCHOR)
+_AGE_PHRASES = Prefiltered(_AGE_PHRASE)
+_PERSON_AGES = Prefiltered(_PERSON_AGE)
 
 
 def extract_text_thresholds(criteria: str) -> list[Threshold]:
     """Every threshold in a criteria text, duplicates removed, in text order."""
     extractor = _Extractor(criteria)
     found = extractor.run()
-    for threshold in _person_ages(criteria, found, extractor.condition_spans):
+    for threshold in _person_ages(criteria, extractor.lowered, found, extractor.condition_spans):
         found.append(threshold)
     found.extend(_bare_age_ranges(criteria, found))
     found.sort(key=lambda t: (t.start if t.start is not None else -1))
@@ -1160,24 +1191,40 @@ def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
     return same is not None and same.inclusive
 
 
-_YEAR_HINT = re.compile(r"year|yr", re.IGNORECASE)
-"""`_PERSON_AGE`'s units, in any case as it reads them: a cheap test before it."""
+def _items_with(items: tuple[Item, ...], lowered: str, words: tuple[str, ...]) -> list[Item]:
+    """The items (`iter_items` of a text: in text order, apart) with one of `words` inside them, in
+    `lowered` (the text as `_lowered` gives it): found from the few places the words stand rather
+    than by searching every item."""
+    places = []
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            places.append((at, at + len(word)))
+            at = lowered.find(word, at + 1)
+    starts = [item[4] for item in items]
+    chosen = set()
+    for start, end in places:
+        index = bisect_right(starts, start) - 1
+        if index >= 0 and end <= starts[index] + len(items[index][3]):
+            chosen.add(index)
+    return [items[index] for index in sorted(chosen)]
 
 
-def _person_ages(criteria: str, found: list[Threshold], condition_spans: list[tuple[int, int]]) -> list[Threshold]:
+def _person_ages(criteria: str, lowered: str, found: list[Threshold],
+                 condition_spans: list[tuple[int, int]]) -> list[Threshold]:
     """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already
-    and not inside an age bracket that conditions another limit (`condition_spans`)."""
-    if _YEAR_HINT.search(criteria) is None:
+    and not inside an age bracket that conditions another limit (`condition_spans`). Only items with
+    "year" or "yr" in `lowered` (`criteria` as `_lowered` gives it) are searched: `_PERSON_AGE`'s
+    units, in any case as it reads them (see `_may_state_age`)."""
+    if "year" not in lowered and "yr" not in lowered:
         return []
     spans = [(t.start, t.end) for t in found if t.start is not None] + condition_spans
     extra: list[Threshold] = []
     donors = donor_ranges(criteria)
-    for section, _label, _depth, item_text, item_start in iter_items(criteria):
-        if _YEAR_HINT.search(item_text) is None:
-            continue
+    for section, _label, _depth, item_text, item_start in _items_with(iter_items(criteria), lowered, ("year", "yr")):
         if donors and any(start <= item_start < end for start, end in donors):
             continue
-        for match in _PERSON_AGE.finditer(item_text):
+        for match in _PERSON_AGES.exact_finditer(item_text, lowered[item_start : item_start + len(item_text)]):
             start, end = item_start + match.start("v1"), item_start + match.end()
             if any(s <= start < e or s < end <= e for s, e in spans):
                 continue

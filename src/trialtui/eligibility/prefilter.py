@@ -213,8 +213,32 @@ def _trie(words: set[str]) -> str:
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
+def _scan(words: set[str]) -> str:
+    """`_trie`'s alternation as a regex that takes the first character and looks ahead for the rest:
+    its alternatives each begin with a literal, which `re` finds with a fast scan for their set
+    instead of trying every position of the text."""
+    by_first: dict[str, set[str]] = {}
+    for word in words:
+        by_first.setdefault(word[0], set()).add(word[1:])
+    branches = []
+    for first, tails in sorted(by_first.items()):
+        rest = _trie(tails)
+        branches.append(re.escape(first) + (f"(?={rest})" if rest else ""))
+    return "(?:" + "|".join(branches) + ")"
+
+
 def _one_of(chars: list[str]) -> str:
     return re.escape(chars[0]) if len(chars) == 1 else "[" + "".join(map(re.escape, chars)) + "]"
+
+
+def _starts(patterns: Iterable[str], flags: int, length: int) -> set[str]:
+    starts: set[str] = set()
+    for pattern in patterns:
+        nodes = _Reader(pattern, verbose=bool(flags & re.VERBOSE)).alternatives()
+        starts |= {text for text, _ in _sequence(nodes, length)}
+    if "" in starts:
+        raise ValueError("a pattern can begin with any character; there is nothing to filter on")
+    return starts
 
 
 def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> str:
@@ -222,42 +246,82 @@ def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> st
 
     Raises ValueError when some pattern can begin with anything: it cannot be pre-filtered.
     """
-    starts: set[str] = set()
-    for pattern in patterns:
-        nodes = _Reader(pattern, verbose=bool(flags & re.VERBOSE)).alternatives()
-        starts |= {text for text, _ in _sequence(nodes, length)}
-    if "" in starts:
-        raise ValueError("a pattern can begin with any character; there is nothing to filter on")
-    return "(?=" + _trie(starts) + ")"
+    return "(?=" + _trie(_starts(patterns, flags, length)) + ")"
+
+
+def first_char_lookahead(pattern: str, flags: int) -> str:
+    """A one-character lookahead for what `pattern` can begin with, in either case, to put before it
+    inside a larger case-insensitive regex (which then also reads "ı", "İ", "ſ" and "K" in it as
+    `pattern` would): where `pattern` cannot match, `re` gives up after one test instead of entering
+    each of its alternatives. Raises ValueError for a character whose other case is not one
+    character (the lookahead could not list it)."""
+    chars: set[str] = set()
+    for start in _starts([pattern], flags, 1):
+        for variant in (start, start.upper()):
+            if len(variant) != 1 or len(variant.lower()) != 1:
+                raise ValueError(f"cannot list the cases of {start!r}")
+            chars.add(variant)
+    return "(?=[" + "".join(f"\\U{ord(char):08x}" for char in sorted(chars)) + "])"
+
+
+CASE_TWINS = "ıİſ"
+"""The characters re.IGNORECASE matches to an ASCII letter they do not lowercase to ("ı" and "İ"
+to "i", "ſ" to "s"); for every other character a case-insensitive ASCII letter matches exactly
+where its lowercase stands in the lowercased text ("K", the Kelvin sign, lowercases to "k")."""
+
+
+def case_exact(lowered: str) -> bool:
+    """Whether a filter reading `lowered` (a text lowercased with its offsets kept) sees every place
+    where a case-insensitive ASCII letter matches: true unless the text has one of `CASE_TWINS`."""
+    return lowered.isascii() or not any(twin in lowered for twin in CASE_TWINS)
+
+
+def _uncased_or_ascii(starts: set[str]) -> bool:
+    return all(ch.isascii() or ch.lower() == ch.upper() for start in starts for ch in start)
 
 
 class Prefiltered:
     """A compiled pattern that is only tried where `starts_lookahead` says a match can begin.
 
-    Same results as the pattern's own `finditer` / `search` on `text`; `lowered` is `text`
-    lowercased with the same offsets.
+    Same results as the pattern's own `finditer` / `search` on `text` (between `pos` and `endpos`);
+    `lowered` is `text` lowercased with the same offsets. `exact_finditer` and `exact_search` keep
+    that promise for a text with a `CASE_TWINS` character too, which they search unfiltered.
     """
 
-    __slots__ = ("pattern", "starts")
+    __slots__ = ("pattern", "starts", "ascii_starts")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        self.starts = re.compile(starts_lookahead([pattern.pattern], pattern.flags))
+        starts = _starts([pattern.pattern], pattern.flags, 3)
+        self.starts = re.compile(_scan(starts))
+        self.ascii_starts = _uncased_or_ascii(starts)
+        """Every character a match can begin with is ASCII or has no case: `case_exact` covers it."""
 
-    def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+    def finditer(self, text: str, lowered: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
         # Searching on from each match's end skips the candidates inside it (every digit of a
         # number is one) without making a Match object for each.
+        if endpos is None:
+            endpos = len(text)
         find = self.starts.search
         match_at = self.pattern.match
-        candidate = find(lowered)
+        candidate = find(lowered, pos, endpos)
         while candidate is not None:
             at = candidate.start()
-            match = match_at(text, at)
+            match = match_at(text, at, endpos)
             if match is None:
-                candidate = find(lowered, at + 1)
+                candidate = find(lowered, at + 1, endpos)
             else:
                 yield match
-                candidate = find(lowered, max(match.end(), at + 1))
+                candidate = find(lowered, max(match.end(), at + 1), endpos)
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         return next(self.finditer(text, lowered), None)
+
+    def exact_finditer(self, text: str, lowered: str, pos: int = 0,
+                       endpos: int | None = None) -> Iterator[re.Match[str]]:
+        if self.ascii_starts and case_exact(lowered):
+            return self.finditer(text, lowered, pos, endpos)
+        return self.pattern.finditer(text, pos, len(text) if endpos is None else endpos)
+
+    def exact_search(self, text: str, lowered: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return next(self.exact_finditer(text, lowered, pos, endpos), None)

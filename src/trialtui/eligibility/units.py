@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from trialtui.eligibility.measures import MEASURES, ULN_RANGE, Measure
+from trialtui.eligibility.prefilter import first_char_lookahead
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
@@ -54,10 +55,14 @@ _WEIGHT = r"kgs?|kilograms?|lbs?|pounds|g|grams?"
 _SECONDS = r"sec(?:onds?)?|s"
 
 UNIT = (
-    f"(?:{_ULN}|{_COUNT_POWER}|{_COUNT_PLAIN}|{_CONCENTRATION}|{_RATE}|{_BMI}|{_PERCENT_ULN}|{_PERCENT}|{_TIME}|{_WEIGHT}|{_SECONDS})"
-    r"(?![A-Za-z0-9µμ])"
+    "(?:"
+    + "|".join(first_char_lookahead(kind, re.IGNORECASE) + f"(?:{kind})" for kind in (
+        _ULN, _COUNT_POWER, _COUNT_PLAIN, _CONCENTRATION, _RATE, _BMI, _PERCENT_ULN, _PERCENT, _TIME, _WEIGHT, _SECONDS))
+    + r")(?![A-Za-z0-9µμ])"
 )
-"""Any unit the extractor understands, as written (after the number, spaces allowed before it)."""
+"""Any unit the extractor understands, as written (after the number, spaces allowed before it). Each
+kind is behind a lookahead for its first characters: `re` passes over a kind after one test where
+it cannot begin instead of entering each of its alternatives."""
 
 _KIND = re.compile(
     rf"(?P<uln>{_ULN})|(?P<power>{_COUNT_POWER})|(?P<count>{_COUNT_PLAIN})|(?P<conc>{_CONCENTRATION})"

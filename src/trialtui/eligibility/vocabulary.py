@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from trialtui.eligibility.measures import CATEGORY_ORDER, MEASURE_ORDER, MEASURES, Measure
-from trialtui.eligibility.prefilter import starts_lookahead
+from trialtui.eligibility.prefilter import first_char_lookahead, starts_lookahead
 
 __all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "MENTION_START", "MENTION_START_LENGTH", "Measure", "mention_measures"]
 
@@ -71,11 +71,14 @@ _ALIASES: list[tuple[str, str]] = [
 
 MENTION = re.compile(
     "(?<![A-Za-z0-9])(?=[A-Za-z])(?:"
-    + "|".join(f"(?P<{name}_{index}>(?:{pattern})(?![A-Za-z0-9]))" for index, (name, pattern) in enumerate(_ALIASES))
+    + "|".join(f"{first_char_lookahead(pattern, re.IGNORECASE)}(?P<{name}_{index}>(?:{pattern})(?![A-Za-z0-9]))"
+               for index, (name, pattern) in enumerate(_ALIASES))
     + ")",
     re.IGNORECASE,
 )
-"""One pass finds every measure name in a sentence; `mention_measures` maps the group to ids."""
+"""One pass finds every measure name in a sentence; `mention_measures` maps the group to ids. Each
+spelling is behind a lookahead for its first letters, so `re` passes over it after one test where
+it cannot begin instead of entering each of its alternatives."""
 
 _GROUP_MEASURES = {
     f"{name}_{index}": (("ast", "alt") if name == "ast_alt" else () if name == "ignore" else (name,))
