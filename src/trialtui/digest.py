@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import astuple, dataclass, fields
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ _UNIT_YEARS = {
 }
 
 
+@lru_cache(maxsize=4096)  # the registry writes a few hundred ages ("18 Years"), over and over
 def age_in_years(text: str) -> float | None:
     """``"18 Years"`` → 18.0, ``"6 Months"`` → 0.5, ``"N/A"`` or ``""`` → None."""
     match = _AGE.match(text or "")
@@ -94,14 +96,25 @@ def site_point(loc: Location, place: bool = True) -> tuple[float, float] | None:
     """Where a site is, to 5 decimals (about a metre): its record's coordinates, else (with
     `place`) where the gazetteer puts its city, else None. The list's distances and the detail's
     are both measured from these points, so they agree."""
-    if loc.latitude is not None and loc.longitude is not None:
-        return round(loc.latitude, 5), round(loc.longitude, 5)
+    latitude, longitude = loc.latitude, loc.longitude
+    if latitude is not None and longitude is not None:
+        if latitude and longitude:
+            return _rounded(latitude, longitude)
+        return round(latitude, 5), round(longitude, 5)  # 0.0 and -0.0, equal, would share a cache entry
     if not place:
         return None
     from trialtui.places import place_site  # the site table: opened only for a site without coordinates
 
     point = place_site(loc.city.strip(), loc.state.strip(), loc.country.strip())
     return None if point is None else (round(point[0], 5), round(point[1], 5))
+
+
+@lru_cache(maxsize=1 << 15, typed=True)
+def _rounded(latitude: float, longitude: float) -> tuple[float, float]:
+    """A point to 5 decimals, once per point: the registry places most sites at their city's
+    coordinates, so the same few thousand points come again and again (and decimal rounding is
+    slow)."""
+    return round(latitude, 5), round(longitude, 5)
 
 
 def digest_sites(locations, place: bool = True) -> tuple[float, ...]:

@@ -64,9 +64,14 @@ def _plain(values) -> bool:
 def _readable(row: dict[str, Any], obj: dict) -> dict[str, str]:
     """`row`, built as ``{key: obj.get(key, "")...}``, with each value as `_text` reads it (the
     same first error, in key order, on a value that is not text)."""
-    if not _plain(row.values()):
-        for key in row:
-            row[key] = _text(obj, key)
+    try:
+        joined = "".join(row.values())
+        if joined.isascii() and "\\" not in joined and len(joined) <= MAX_TEXT_CHARS:
+            return row
+    except TypeError:
+        pass
+    for key in row:
+        row[key] = _text(obj, key)
     return row
 
 
@@ -153,7 +158,7 @@ def _location(loc: dict) -> dict:
          "zip": loc.get("zip", ""), "country": loc.get("country", ""), "status": loc.get("status", "")},
         loc,
     )
-    site["contacts"] = [_contact(c) for c in _dicts(loc, "contacts")]
+    site["contacts"] = [] if loc.get("contacts") is None else [_contact(c) for c in _dicts(loc, "contacts")]
     point = loc.get("geoPoint")
     if type(point) is dict and (found := valid_point(point.get("lat"), point.get("lon"))):
         site["latitude"], site["longitude"] = found
