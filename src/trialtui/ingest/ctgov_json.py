@@ -63,7 +63,8 @@ def _plain(values) -> bool:
 
 def _readable(row: dict[str, Any], obj: dict) -> dict[str, str]:
     """`row`, built as ``{key: obj.get(key, "")...}``, with each value as `_text` reads it (the
-    same first error, in key order, on a value that is not text)."""
+    same first error, in key order, on a value that is not text). `_plain`'s test, written out:
+    this runs for every row of every study."""
     try:
         joined = "".join(row.values())
         if joined.isascii() and "\\" not in joined and len(joined) <= MAX_TEXT_CHARS:
