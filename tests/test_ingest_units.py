@@ -99,6 +99,33 @@ def test_parse_ctgov_study_refuses_what_is_not_a_study():
         parse_ctgov_study(wrong, Provenance())
 
 
+def test_rows_read_each_text_as_a_field_alone_would():
+    """Sites, contacts, outcomes and arms are checked a row at a time: a row holding a lone
+    surrogate, a markdown escape or a null reads as its fields one by one would, and of two fields
+    that are not text the first in the record is the one named."""
+    study = json.loads(json.dumps(STUDY))
+    protocol = study["protocolSection"]
+    site = protocol["contactsLocationsModule"]["locations"][0]
+    site.update(facility="Wellman Center\udc80", city=None, state="M\\>assachusetts")
+    site["contacts"][0].update(phone="617-726-3308", phoneExt="12\\-3", name="Gina Hickfórd")
+    protocol["outcomesModule"]["primaryOutcomes"][0]["timeFrame"] = "\\>1 year, \\<2 years"
+    protocol["armsInterventionsModule"]["armGroups"][0]["description"] = None
+    trial = parse_ctgov_study(study, Provenance())
+    location = trial.locations[0]
+    assert (location.facility, location.city, location.state) == ("Wellman Center\ufffd", "", "M>assachusetts")
+    assert (location.contacts[0].phone, location.contacts[0].name) == ("617-726-3308 ext 12-3", "Gina Hickfórd")
+    assert trial.outcomes[0].time_frame == ">1 year, <2 years"
+    assert trial.outcomes[0].description.startswith("Treatment will be considered tolerable if <40%")
+    assert trial.arms[0].description == ""
+
+    site.update(city=["Boston"], zip=2114)
+    with pytest.raises(RecordError, match='"city" is boxed'):
+        parse_ctgov_study(study, Provenance())
+    site["city"] = "Boston"
+    with pytest.raises(RecordError, match='"zip" holds int where text was expected'):
+        parse_ctgov_study(study, Provenance())
+
+
 def test_legacy_xml_record():
     trial = parse_xml_bytes((DATA / "legacy-NCT00461773.xml").read_bytes(), "x.xml")
     assert (trial.trial_id, trial.overall_status, trial.why_stopped) == ("NCT00461773", "TERMINATED", "Lack of recrual")

@@ -228,6 +228,16 @@ def test_hostile_coordinates_are_dropped_not_the_site():
     assert Location(latitude=-33.9, longitude=151.2).latitude == -33.9
 
 
+def test_a_sites_point_is_written_as_rounding_it_writes_it_every_time():
+    """Points are rounded once each and kept; 0.0 and -0.0 (equal, written apart) never share one."""
+    from trialtui.digest import site_point
+
+    for lat, lon in ((42.358431234, -71.059771234), (0.0, 12.3456789), (-0.0, 12.3456789), (10, -0.0), (10, 0.0)):
+        loc = Location(latitude=lat, longitude=lon)
+        expected = json.dumps((round(loc.latitude, 5), round(loc.longitude, 5)))
+        assert [json.dumps(site_point(loc)) for _ in range(2)] == [expected, expected]
+
+
 def test_hostile_geo_points_in_a_study_keep_it(tmp_path):
     study = {"protocolSection": {
         "identificationModule": {"nctId": "NCT09999991", "briefTitle": "A"},

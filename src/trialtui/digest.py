@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import astuple, dataclass, fields
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ _UNIT_YEARS = {
 }
 
 
+@lru_cache(maxsize=4096)  # the registry writes a few hundred ages ("18 Years"), over and over
 def age_in_years(text: str) -> float | None:
     """``"18 Years"`` → 18.0, ``"6 Months"`` → 0.5, ``"N/A"`` or ``""`` → None."""
     match = _AGE.match(text or "")
@@ -94,14 +96,25 @@ def site_point(loc: Location, place: bool = True) -> tuple[float, float] | None:
     """Where a site is, to 5 decimals (about a metre): its record's coordinates, else (with
     `place`) where the gazetteer puts its city, else None. The list's distances and the detail's
     are both measured from these points, so they agree."""
-    if loc.latitude is not None and loc.longitude is not None:
-        return round(loc.latitude, 5), round(loc.longitude, 5)
+    latitude, longitude = loc.latitude, loc.longitude
+    if latitude is not None and longitude is not None:
+        if latitude and longitude:
+            return _rounded(latitude, longitude)
+        return round(latitude, 5), round(longitude, 5)  # 0.0 and -0.0, equal, would share a cache entry
     if not place:
         return None
     from trialtui.places import place_site  # the site table: opened only for a site without coordinates
 
     point = place_site(loc.city.strip(), loc.state.strip(), loc.country.strip())
     return None if point is None else (round(point[0], 5), round(point[1], 5))
+
+
+@lru_cache(maxsize=1 << 15, typed=True)
+def _rounded(latitude: float, longitude: float) -> tuple[float, float]:
+    """A point to 5 decimals, once per point: the registry places most sites at their city's
+    coordinates, so the same few thousand points come again and again (and decimal rounding is
+    slow)."""
+    return round(latitude, 5), round(longitude, 5)
 
 
 def digest_sites(locations, place: bool = True) -> tuple[float, ...]:
@@ -112,46 +125,50 @@ def digest_sites(locations, place: bool = True) -> tuple[float, ...]:
     return tuple(value for point in points for value in point)
 
 
-def _unique(values) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+def _unique(values: list[str]) -> tuple[str, ...]:
+    """The values stripped, once each in first-seen order, blanks left out."""
+    found = dict.fromkeys(map(str.strip, values))
+    found.pop("", None)
+    return tuple(found)
 
 
 def digest_trial(trial: Trial, origin: str = "", place: bool = True) -> TrialDigest:
     """Reduce a full record to its digest; `place`: see `digest_sites`."""
-    drugs = _unique(
-        name for iv in trial.interventions for name in (iv.name, *iv.other_names)
-    )
-    drug_text = _unique(
-        [*(arm.label for arm in trial.arms), *(arm.description for arm in trial.arms),
-         *(iv.description for iv in trial.interventions)]
-    )
+    arms, interventions, locations, sponsors = trial.arms, trial.interventions, trial.locations, trial.sponsors
+    drugs = []
+    for iv in interventions:
+        drugs.append(iv.name)
+        drugs += iv.other_names
+    eligibility = trial.eligibility
+    title = trial.title
     return TrialDigest(
         trial_id=trial.trial_id,
-        title=trial.title,
+        title=title,
         status=trial.overall_status,
         phases=tuple(trial.phases),
         conditions=_unique(trial.conditions),
         last_update=trial.last_update_posted,
         origin=origin or trial.source.path,
         study_type=trial.study_type,
-        min_age=age_in_years(trial.eligibility.minimum_age),
-        max_age=age_in_years(trial.eligibility.maximum_age),
-        sex=trial.eligibility.sex,
-        official_title=trial.official_title if trial.official_title != trial.title else "",
+        min_age=age_in_years(eligibility.minimum_age),
+        max_age=age_in_years(eligibility.maximum_age),
+        sex=eligibility.sex,
+        official_title=trial.official_title if trial.official_title != title else "",
         ids=_unique([trial.nct_id, trial.org_study_id, trial.acronym, *trial.other_ids]),
-        drugs=drugs,
-        drug_text=drug_text,
+        drugs=_unique(drugs),
+        drug_text=_unique([*[arm.label for arm in arms], *[arm.description for arm in arms],
+                           *[iv.description for iv in interventions]]),
         keywords=_unique(trial.keywords),
-        sponsors=_unique(s.name for s in trial.sponsors),
-        facilities=_unique(loc.facility for loc in trial.locations),
-        cities=_unique(loc.city for loc in trial.locations),
-        states=_unique(loc.state for loc in trial.locations),
+        sponsors=_unique([s.name for s in sponsors]),
+        facilities=_unique([loc.facility for loc in locations]),
+        cities=_unique([loc.city for loc in locations]),
+        states=_unique([loc.state for loc in locations]),
         countries=_unique(trial.all_countries),
         start_date=trial.start_date,
         enrollment=trial.enrollment,
-        healthy_volunteers=trial.eligibility.healthy_volunteers,
-        intervention_types=_unique(iv.type for iv in trial.interventions),
-        funder_types=_unique(s.agency_class for s in sorted(trial.sponsors, key=lambda s: s.role != "lead")),
+        healthy_volunteers=eligibility.healthy_volunteers,
+        intervention_types=_unique([iv.type for iv in interventions]),
+        funder_types=_unique([s.agency_class for s in sorted(sponsors, key=lambda s: s.role != "lead")]),
         has_results=trial.has_results,
-        site_points=digest_sites(trial.locations, place),
+        site_points=digest_sites(locations, place),
     )

@@ -57,6 +57,8 @@ class Location(Record):
 
 def valid_point(latitude, longitude) -> tuple[float, float] | None:
     """``(latitude, longitude)`` as floats when both are finite numbers in range, else None."""
+    if type(latitude) is float and type(longitude) is float:  # as JSON gives them (NaN fails the comparisons)
+        return (latitude, longitude) if -90 <= latitude <= 90 and -180 <= longitude <= 180 else None
     if type(latitude) not in (int, float) or type(longitude) not in (int, float):
         return None
     try:

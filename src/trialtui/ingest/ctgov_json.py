@@ -37,7 +37,9 @@ def _too_long(key: str, length: int) -> RecordError:
 
 
 def _text(obj: dict, key: str) -> str:
-    value = obj.get(key)
+    value = obj.get(key, "")
+    if type(value) is str and value.isascii() and "\\" not in value and len(value) <= MAX_TEXT_CHARS:
+        return value
     if value is None:
         return ""
     if type(value) is not str:
@@ -49,8 +51,41 @@ def _text(obj: dict, key: str) -> str:
     return unescape(value) if "\\" in value else value
 
 
+def _plain(values) -> bool:
+    """Whether each value is text `_text` keeps as it is (short, ASCII, no backslash): one join
+    tests a whole row, where a record holds thousands of short texts, nearly all plain."""
+    try:
+        joined = "".join(values)
+    except TypeError:
+        return False
+    return joined.isascii() and "\\" not in joined and len(joined) <= MAX_TEXT_CHARS
+
+
+def _readable(row: dict[str, Any], obj: dict) -> dict[str, str]:
+    """`row`, built as ``{key: obj.get(key, "")...}``, with each value as `_text` reads it (the
+    same first error, in key order, on a value that is not text). `_plain`'s test, written out:
+    this runs for every row of every study."""
+    try:
+        joined = "".join(row.values())
+        if joined.isascii() and "\\" not in joined and len(joined) <= MAX_TEXT_CHARS:
+            return row
+    except TypeError:
+        pass
+    for key in row:
+        row[key] = _text(obj, key)
+    return row
+
+
+def _column(objs: list[dict], key: str) -> list[str]:
+    """`_text` of one key in each object."""
+    values = [obj.get(key, "") for obj in objs]
+    return values if _plain(values) else [_text(obj, key) for obj in objs]
+
+
 def _texts(obj: dict, key: str) -> list[str]:
     values = _list(obj, key)
+    if _plain(values):
+        return values
     for value in values:
         if type(value) is not str:
             raise _wrong_type(f"{key}[]", value, "text")
@@ -104,23 +139,54 @@ def _date(obj: dict, key: str) -> str:
     return _text(_dict(obj, key), "date")
 
 
-def _geo_point(loc: dict) -> dict:
-    """The site's ``geoPoint``: latitude and longitude when both are a point on Earth; a malformed
-    point is dropped (the site stays, placed by its city when it can be)."""
-    point = loc.get("geoPoint")
-    found = valid_point(point.get("lat"), point.get("lon")) if type(point) is dict else None
-    return {"latitude": found[0], "longitude": found[1]} if found else {}
-
-
 def _contact(c: dict) -> dict:
-    phone = _text(c, "phone")
-    extension = _text(c, "phoneExt")
-    return {
-        "name": _text(c, "name"),
-        "role": _text(c, "role"),
-        "phone": f"{phone} ext {extension}" if extension else phone,
-        "email": _text(c, "email"),
-    }
+    row = _readable(
+        {"phone": c.get("phone", ""), "phoneExt": c.get("phoneExt", ""), "name": c.get("name", ""),
+         "role": c.get("role", ""), "email": c.get("email", "")},
+        c,
+    )
+    extension = row.pop("phoneExt")
+    if extension:
+        row["phone"] = f"{row['phone']} ext {extension}"
+    return row
+
+
+def _location(loc: dict) -> dict:
+    """One site; its ``geoPoint`` gives latitude and longitude when both are a point on Earth (a
+    malformed point is dropped: the site stays, placed by its city when it can be)."""
+    site = _readable(
+        {"facility": loc.get("facility", ""), "city": loc.get("city", ""), "state": loc.get("state", ""),
+         "zip": loc.get("zip", ""), "country": loc.get("country", ""), "status": loc.get("status", "")},
+        loc,
+    )
+    site["contacts"] = [] if loc.get("contacts") is None else [_contact(c) for c in _dicts(loc, "contacts")]
+    point = loc.get("geoPoint")
+    if type(point) is dict and (found := valid_point(point.get("lat"), point.get("lon"))):
+        site["latitude"], site["longitude"] = found
+    return site
+
+
+def _outcome(o: dict, kind: str) -> dict:
+    row = _readable(
+        {"measure": o.get("measure", ""), "description": o.get("description", ""), "timeFrame": o.get("timeFrame", "")},
+        o,
+    )
+    row["time_frame"] = row.pop("timeFrame")
+    row["kind"] = kind
+    return row
+
+
+def _arm(a: dict) -> dict:
+    row = _readable({"label": a.get("label", ""), "type": a.get("type", ""), "description": a.get("description", "")}, a)
+    row["intervention_names"] = _texts(a, "interventionNames")
+    return row
+
+
+def _intervention(i: dict) -> dict:
+    row = _readable({"type": i.get("type", ""), "name": i.get("name", ""), "description": i.get("description", "")}, i)
+    row["other_names"] = _texts(i, "otherNames")
+    row["arm_labels"] = _texts(i, "armGroupLabels")
+    return row
 
 
 def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
@@ -176,12 +242,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
     )
 
     outcomes = [
-        {
-            "kind": kind,
-            "measure": _text(o, "measure"),
-            "description": _text(o, "description"),
-            "time_frame": _text(o, "timeFrame"),
-        }
+        _outcome(o, kind)
         for kind, key in (
             ("primary", "primaryOutcomes"),
             ("secondary", "secondaryOutcomes"),
@@ -189,24 +250,12 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         )
         for o in _dicts(outcomes_module, key)
     ]
-    locations = [
-        {
-            "facility": _text(loc, "facility"),
-            "city": _text(loc, "city"),
-            "state": _text(loc, "state"),
-            "zip": _text(loc, "zip"),
-            "country": _text(loc, "country"),
-            "status": _text(loc, "status"),
-            "contacts": [_contact(c) for c in _dicts(loc, "contacts")],
-            **_geo_point(loc),
-        }
-        for loc in _dicts(contacts_module, "locations")
-    ]
+    locations = [_location(loc) for loc in _dicts(contacts_module, "locations")]
     record = {
         "trial_id": nct_id,
         "nct_id": nct_id,
         "other_ids": [
-            *(_text(s, "id") for s in _dicts(ident, "secondaryIdInfos")),
+            *_column(_dicts(ident, "secondaryIdInfos"), "id"),
             *_texts(ident, "nctIdAliases"),
         ],
         "org_study_id": _text(_dict(ident, "orgStudyIdInfo"), "id"),
@@ -228,11 +277,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         "sponsors": sponsors,
         "responsible_party": responsible_party,
         "officials": [
-            {
-                "name": _text(o, "name"),
-                "affiliation": _text(o, "affiliation"),
-                "role": _text(o, "role"),
-            }
+            _readable({"name": o.get("name", ""), "affiliation": o.get("affiliation", ""), "role": o.get("role", "")}, o)
             for o in _dicts(contacts_module, "overallOfficials")
         ],
         "brief_summary": _text(description, "briefSummary"),
@@ -240,8 +285,8 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         "conditions": _texts(conditions, "conditions"),
         "keywords": _texts(conditions, "keywords"),
         "condition_mesh": {
-            "terms": [term for m in _dicts(mesh, "meshes") if (term := _text(m, "term"))],
-            "ancestors": [term for m in _dicts(mesh, "ancestors") if (term := _text(m, "term"))],
+            "terms": [term for term in _column(_dicts(mesh, "meshes"), "term") if term],
+            "ancestors": [term for term in _column(_dicts(mesh, "ancestors"), "term") if term],
         },
         "design": {
             "allocation": _text(design_info, "allocation"),
@@ -252,25 +297,8 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
             "observational_model": _text(design_info, "observationalModel"),
             "time_perspective": _text(design_info, "timePerspective"),
         },
-        "arms": [
-            {
-                "label": _text(a, "label"),
-                "type": _text(a, "type"),
-                "description": _text(a, "description"),
-                "intervention_names": _texts(a, "interventionNames"),
-            }
-            for a in _dicts(arms_module, "armGroups")
-        ],
-        "interventions": [
-            {
-                "type": _text(i, "type"),
-                "name": _text(i, "name"),
-                "description": _text(i, "description"),
-                "other_names": _texts(i, "otherNames"),
-                "arm_labels": _texts(i, "armGroupLabels"),
-            }
-            for i in _dicts(arms_module, "interventions")
-        ],
+        "arms": [_arm(a) for a in _dicts(arms_module, "armGroups")],
+        "interventions": [_intervention(i) for i in _dicts(arms_module, "interventions")],
         "outcomes": outcomes,
         "eligibility": {
             "criteria": _text(eligibility, "eligibilityCriteria"),
@@ -285,7 +313,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         "central_contacts": [_contact(c) for c in _dicts(contacts_module, "centralContacts")],
         "has_results": _bool(study, "hasResults"),
         "references": [
-            {"citation": _text(r, "citation"), "pmid": _text(r, "pmid"), "type": _text(r, "type")}
+            _readable({"citation": r.get("citation", ""), "pmid": r.get("pmid", ""), "type": r.get("type", "")}, r)
             for r in _dicts(references_module, "references")
         ],
         "source": source,

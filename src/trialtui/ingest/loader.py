@@ -420,7 +420,7 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
             yield _Fault(path, f"longer than {mb} MB, too large for one trial record", "too large", "line", number)
             continue
-        if not raw.strip():
+        if raw.isspace():
             continue
         text = decoder.decode(raw)
         try:

@@ -22,8 +22,15 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 
 def without_surrogates(text: str) -> str:
     """Lone UTF-16 surrogates (from a JSON escape such as ``\\ud800``, or a file name that is not
-    UTF-8) as U+FFFD: no terminal, file or database can take them."""
-    return SURROGATE.sub("\ufffd", text) if not text.isascii() else text
+    UTF-8) as U+FFFD: no terminal, file or database can take them. Encoding finds whether there is
+    one at all in a fraction of the time the pattern takes to look at each character."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # only a surrogate cannot be encoded
+        return SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def quote(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
