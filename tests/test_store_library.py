@@ -12,7 +12,7 @@ import pytest
 from trialtui.digest import digest_trial
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.models import Eligibility, Location, Provenance, Trial
-from trialtui.store import Database, ImportReport, Library
+from trialtui.store import Database, ImportReport, Library, StoreError
 from trialtui.store.library import CHANGED_SQL
 
 
@@ -290,10 +290,13 @@ def test_records_stored_zlib_compressed_by_earlier_versions_read_as_before(libra
     assert library.get("NCT01000002").eligibility.minimum_age == "18 Years"
 
 
-@pytest.mark.parametrize("damage", [b"\x28\xb5\x2f\xfd" + b"\x00" * 20, b"\x78\x9c not zlib", b""])
-def test_a_damaged_record_is_a_value_error_naming_the_damage(library, damage):
+@pytest.mark.parametrize("damage", [b"\x28\xb5\x2f\xfd" + b"\x00" * 20, b"\x78\x9c not zlib", b"",
+                                    zlib.compress(b'{"trial_id": 5}')])
+def test_a_damaged_record_is_a_store_error_naming_the_trial(library, damage):
     library.import_trials([make_trial("NCT01000001")])
     with library.db.transaction() as conn:
         conn.execute("UPDATE trial_versions SET record = ?", (damage,))
-    with pytest.raises(ValueError, match="damaged record"):
-        library.get("NCT01000001")
+    for read in (lambda: library.get("NCT01000001"), lambda: library.get_version("NCT01000001", 1)):
+        with pytest.raises(StoreError, match="the stored record of NCT01000001.* cannot be read: ") as raised:
+            read()
+        assert str(raised.value).startswith(str(library.db.path)) and "\n" not in str(raised.value)

@@ -241,3 +241,23 @@ async def test_a_narrow_terminal_puts_the_record_under_the_list():
         assert pane.region.width == 80 and detail.region.y > pane.region.y
         assert not screen.query_one(SectionIndex).display
         assert "Chimeric Natural Killer Recep" in screen.query_one(TrialList).render_line(1).text
+
+
+async def test_a_trial_whose_stored_record_is_damaged_says_so_and_the_rest_read_on(api_trials):
+    from trialtui.store import Database, Library
+
+    with Database.open() as db:
+        Library(db).import_trials(api_trials[:3])
+        with db.transaction() as conn:
+            conn.execute("UPDATE trial_versions SET record = x'28b52ffd0000' WHERE trial_id = ?",
+                         (api_trials[1].trial_id,))
+    sound = api_trials[2]
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen, trials = await list_ready(pilot)
+        assert trials.highlight(api_trials[1].trial_id)
+        title = screen.query_one("#detail-title", Static)
+        await wait_for(pilot, lambda: text_of(title).startswith(api_trials[1].trial_id), "the detail")
+        assert text_of(title) == f"{api_trials[1].trial_id}: the record could not be read."
+        assert trials.highlight(sound.trial_id)
+        await wait_for(pilot, lambda: text_of(title) == f"{sound.trial_id}  {sound.title}", "the next record")

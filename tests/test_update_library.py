@@ -156,3 +156,18 @@ def test_a_library_trial_without_an_nct_id_is_not_asked_for(library):
     assert result.not_registered == unregistered[:1]
     assert result.not_in_library == ["NCT09999999"]
     assert api.count() == 0
+
+
+def test_a_changed_trial_whose_stored_record_is_damaged_is_listed_saying_why(watched, library):
+    changed_id = nct_id_of(watched[0])
+    with FakeCtgov(watched) as api:
+        fetch_all(api, library, watched)
+        api.put_study(sponsor_update(watched[0]))
+        update_library(library, base_url=api.base_url, policy=FAST)
+    with library.db.transaction() as conn:
+        conn.execute("UPDATE trial_versions SET record = x'00' WHERE trial_id = ? AND number = 1", (changed_id,))
+    [listed] = unreviewed_changes(library)
+    assert listed.trial_id == changed_id and listed.title == library.digests(ids=[changed_id])[0].title != ""
+    assert listed.changes is None and listed.lines == [
+        f"The changes cannot be shown: {library.db.path}: the stored record of {changed_id} (version 1) cannot be read: "
+        "damaged record: Error -5 while decompressing data: incomplete or truncated stream"]

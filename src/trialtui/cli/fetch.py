@@ -235,7 +235,8 @@ def _changed_json(changed) -> dict:
         "trial_id": changed.trial_id, "title": changed.title,
         "from_version": changed.from_version, "to_version": changed.to_version,
         "since_review": changed.since_review, "updated_now": changed.updated_now,
-        "changes": changed.changes.to_json(),
+        "changes": changed.changes.to_json() if changed.changes is not None else None,
+        **({"unreadable": changed.unreadable} if changed.unreadable else {}),
     }
 
 

@@ -25,7 +25,7 @@ from trialtui.fetch.client import (
 from trialtui.fetch.fetcher import parse_studies
 from trialtui.fetch.params import PAGE_SIZE
 from trialtui.models import Trial
-from trialtui.store import Library
+from trialtui.store import Library, StoreError
 
 UPDATE_ORIGIN = "update"
 BATCH_SIZE = 100
@@ -59,7 +59,9 @@ class ChangedTrial:
     looked at its changes then); False for a trial never reviewed: the version before the latest."""
     updated_now: bool
     """True when this update recorded the new version; False for an earlier, still unseen one."""
-    changes: TrialChanges
+    changes: TrialChanges | None
+    """None when a version's stored record cannot be read (`unreadable` says why)."""
+    unreadable: str | None = None
 
     @property
     def heading(self) -> str:
@@ -68,6 +70,8 @@ class ChangedTrial:
 
     @property
     def lines(self) -> list[str]:
+        if self.changes is None:
+            return [f"The changes cannot be shown: {self.unreadable}"]
         return self.changes.lines or [NO_DIFFERENCE]
 
 
@@ -100,7 +104,13 @@ def changes_since_review(library: Library, trial_id: str, *, updated_now: bool =
     if versions is None:
         return None
     seen, current_number, since_review = versions
-    current, baseline = library.get(trial_id), library.get_version(trial_id, seen)
+    try:
+        current, baseline = library.get(trial_id), library.get_version(trial_id, seen)
+    except StoreError as error:  # a damaged record: listed as changed, saying why it cannot be shown
+        listed = library.digests(ids=[trial_id])
+        return ChangedTrial(trial_id=trial_id, title=listed[0].title if listed else "", from_version=seen,
+                            to_version=current_number, since_review=since_review, updated_now=updated_now,
+                            changes=None, unreadable=str(error))
     if current is None or baseline is None:
         return None
     return ChangedTrial(

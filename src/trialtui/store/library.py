@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trialtui.digest import DIGEST_FIELDS, TrialDigest, digest_trial
-from trialtui.store.database import Database, connect_read_only, utc_now
+from trialtui.store.database import Database, StoreError, connect_read_only, utc_now
 from trialtui.store.derived import DerivedRow, derive, store_derived
 from trialtui.store.record_blobs import pack_record, unpack_record
 
@@ -391,7 +391,7 @@ class Library:
             " ON v.trial_id = t.trial_id AND v.number = t.current_version WHERE t.trial_id = ?",
             (trial_id,),
         )
-        return load_record(rows[0][0]) if rows else None
+        return self._record(rows[0][0], trial_id) if rows else None
 
     def versions(self, trial_id: str) -> list[VersionInfo]:
         """Every stored version of a trial, oldest first."""
@@ -406,7 +406,17 @@ class Library:
         rows = self.db.query(
             "SELECT record FROM trial_versions WHERE trial_id = ? AND number = ?", (trial_id, number)
         )
-        return load_record(rows[0][0]) if rows else None
+        return self._record(rows[0][0], trial_id, number) if rows else None
+
+    def _record(self, record: bytes, trial_id: str, number: int | None = None) -> Trial:
+        """A stored record read back; a damaged one is a `StoreError` naming it (the app then
+        says the record could not be read, and goes on)."""
+        try:
+            return load_record(record)
+        except ValueError as error:
+            version = f" (version {number})" if number is not None else ""
+            reason = str(error).splitlines()[0]
+            raise StoreError(f"{self.db.path}: the stored record of {trial_id}{version} cannot be read: {reason}") from error
 
     def mark_reviewed(self, trial_id: str) -> int | None:
         """Remember the current version as the one the user has seen (looked at its changes, or
