@@ -278,8 +278,20 @@ def screen_app(name: str):
     async def reach(pilot) -> None:
         await settle(pilot)
         await steps(pilot)
+        await still_cursors(pilot)
 
     return app, reach
+
+
+async def still_cursors(pilot) -> None:
+    """Every text box's cursor drawn and still: it blinks on a wall-clock timer, so a picture taken
+    on a slow machine could catch it either way (the app itself still blinks)."""
+    from textual.widgets import Input, TextArea
+
+    for screen in pilot.app.screen_stack:
+        for box in [*screen.query(Input), *screen.query(TextArea)]:
+            box.cursor_blink = False
+    await pilot.pause()
 
 
 async def shoot(name: str, out: Path) -> Path:
