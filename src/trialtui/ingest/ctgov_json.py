@@ -63,14 +63,9 @@ def _plain(values) -> bool:
 
 def _readable(row: dict[str, Any], obj: dict) -> dict[str, str]:
     """`row`, built as ``{key: obj.get(key, "")...}``, with each value as `_text` reads it (the
-    same first error, in key order, on a value that is not text). `_plain`'s test, written out:
-    this runs for every row of every study."""
-    try:
-        joined = "".join(row.values())
-        if joined.isascii() and "\\" not in joined and len(joined) <= MAX_TEXT_CHARS:
-            return row
-    except TypeError:
-        pass
+    same first error, in key order, on a value that is not text)."""
+    if _plain(row.values()):
+        return row
     for key in row:
         row[key] = _text(obj, key)
     return row
