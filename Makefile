@@ -18,7 +18,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto --dist loadfile
 
 screenshots: $(STAMP)
 	$(VENV)/bin/python scripts/screenshots.py
