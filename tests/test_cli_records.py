@@ -117,6 +117,20 @@ def test_search_json_and_batch_queries(capsys, tmp_path):
     assert len(lines[1]["hits"]) == 3
 
 
+def test_search_says_when_its_limit_leaves_matches_out_and_how_many_there_are(capsys, shared_data):
+    studies = str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")
+    status, out, err = run(capsys, "list", "--query", "prostate cancer", "--data", studies, "--json")
+    every = [row["trial_id"] for row in json.loads(out)]
+    assert len(every) > 20
+    status, out, err = run(capsys, "search", "prostate cancer", "--data", studies, "--json")
+    assert status == 0
+    assert [hit["trial_id"] for hit in json.loads(out)] == every[:20]
+    assert err == (f"trialtui: the best 20 of {len(every)} matches; --limit {len(every)} lists them all, "
+                   "as does trialtui list --query 'prostate cancer'\n")
+    status, out, err = run(capsys, "search", "prostate cancer", "--data", studies, "--limit", str(len(every)))
+    assert len(out.splitlines()) == len(every) and err == ""
+
+
 def test_version_from_the_installed_command():
     out = subprocess.run([sys.executable, "-m", "trialtui", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("trialtui ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -404,6 +405,8 @@ def _search(args: argparse.Namespace, session) -> int:
             sys.stdout.write(json_text(line) + "\n")
         return status
     hits = index.search(args.query, limit=args.limit, highlight=())
+    if len(hits) == args.limit:
+        _say_how_many_more(args, len(index.matches(args.query, highlight=())))
     if args.json:
         print_json([{"trial_id": h.trial_id, "score": round(h.score, 2), "matched": list(h.matched)} for h in hits])
         return status
@@ -414,6 +417,13 @@ def _search(args: argparse.Namespace, session) -> int:
     if not hits:
         print("no trials match", file=sys.stderr)
     return status
+
+
+def _say_how_many_more(args: argparse.Namespace, total: int) -> None:
+    """On stderr, when `--limit` cut the hits: how many match in all, and how to see them."""
+    if total > args.limit:
+        print(terminal_text(f"trialtui: the best {args.limit:,} of {total:,} matches; --limit {total} lists them "
+                            f"all, as does trialtui list --query {shlex.quote(args.query)}"), file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
