@@ -112,6 +112,32 @@ def test_conditions_read_as_a_clinician_reads_them(trials, typed):
     assert fit.condition in ("matches", "unknown") and fit.condition != "differs"
 
 
+@pytest.mark.parametrize(("trial_id", "studied"), [
+    ("NCT05883644", "Advanced Hepatocellular Carcinoma"),  # MeSH also files it under "Carcinoma"
+    ("NCT05827016", "Multiple Myeloma"),  # and this under "Neoplasms, Plasma Cell"
+    ("NCT05850520", "Macular Edema Secondary to Retinal Vein Occlusion"),  # and this under "Neoplasm Metastasis"
+])
+def test_a_broad_mesh_heading_filed_beside_a_named_condition_does_not_make_every_cancer_studied(api_trials, trial_id,
+                                                                                                 studied):
+    trial = next(t for t in api_trials if t.trial_id == trial_id)
+    fit = verdict({"conditions": ["non-small cell lung cancer"]}, trial)
+    assert (fit.overall, fit.condition) == ("fails", "differs")
+    assert reasons(fit)[0] == f"trial studies {studied}, not non-small cell lung cancer"
+
+
+def test_a_heading_the_trial_names_itself_still_takes_every_cancer_under_it():
+    from trialtui.eligibility.conditions import match_conditions
+
+    nsclc = read_conditions(["NSCLC"])
+    listed = match_conditions(nsclc, ["Lung Cancer", "Breast Cancer"], [], ["Neoplasms", "Lung Neoplasms"], [])
+    assert listed.outcome == "matches"
+    beside = match_conditions(nsclc, ["Cancer", "Breast Cancer"], [], [], [])
+    assert (beside.outcome, beside.text) == ("unknown", "trial names cancer but lists breast cancer: check that "
+                                                        "NSCLC is enrolled")
+    spread = match_conditions(nsclc, ["Metastatic Lung Cancer"], [], ["Neoplasm Metastasis"], [])
+    assert spread.outcome == "matches"
+
+
 def test_check_command_prints_the_contract_json(trials, lead_study_dir, shared_data, tmp_path, capsys):
     patient = tmp_path / "patient.json"
     patient.write_text(json.dumps(NSCLC_WOMAN))

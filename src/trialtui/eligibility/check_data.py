@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 from functools import lru_cache
 
-from trialtui.eligibility.conditions import CONCEPTS, concepts_in, healthy_only, normalize
+from trialtui.eligibility.conditions import CONCEPTS, concepts_in, healthy_only, normalize, studied_concepts
 from trialtui.eligibility.facts import TrialFacts
 
 BIT = {cid: i for i, cid in enumerate(CONCEPTS)}
@@ -94,7 +94,7 @@ def pack(facts: TrialFacts, thresholds) -> CheckData:
     """The check's numbers of a trial with these facts and limits (`Threshold`s)."""
     texts = [*facts.conditions, *facts.mesh_terms]
     flags = (0 if texts else NO_TEXTS) | (HEALTHY_ONLY if healthy_only(list(facts.conditions), list(facts.mesh_terms)) else 0)
-    studied = frozenset().union(*(concepts_in(t) for t in texts)) - {"healthy"}
+    studied = studied_concepts(list(facts.conditions), list(facts.mesh_terms))
     keywords = frozenset().union(*(concepts_in(k) for k in facts.keywords))
     ancestors = frozenset().union(*(concepts_in(a) for a in facts.mesh_ancestors))
     healthy = HEALTHY_UNSAID if facts.healthy_volunteers is None else int(facts.healthy_volunteers)

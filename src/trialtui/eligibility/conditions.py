@@ -292,6 +292,27 @@ def healthy_only(conditions: list[str], mesh_terms: list[str]) -> bool:
     return _is_healthy(conditions) and not any(concepts_in(m) - {"healthy"} for m in mesh_terms)
 
 
+_SECONDARY_HEADING = ("neoplasm", "metastasis")
+"""MeSH's "Neoplasm Metastasis" as `normalize` words it."""
+
+
+def studied_concepts(conditions: list[str], mesh_terms: list[str]) -> frozenset[str]:
+    """The table's conditions a trial studies: those its conditions name, and those its MeSH terms
+    add. The registry files each condition under broad headings too ("Carcinoma" beside
+    "Carcinoma, Hepatocellular", "Neoplasms, Plasma Cell" beside "Multiple Myeloma"): a heading
+    broader than a condition the trial names is that condition filed, not a study of every cancer.
+    And its indexer files any "secondary to" under "Neoplasm Metastasis" ("Macular Edema Secondary
+    to Retinal Vein Occlusion"): that heading counts only when the conditions speak of metastases."""
+    named = frozenset().union(*(concepts_in(c) for c in conditions))
+    metastases = any("metasta" in c.lower() for c in conditions)
+    filed: set[str] = set()
+    for term in mesh_terms:
+        if metastases or normalize(term) != _SECONDARY_HEADING:
+            filed |= concepts_in(term)
+    broader = {c for c in filed if any(c in CONCEPTS[n].ancestors for n in named)}
+    return (named | (filed - broader)) - {"healthy"}
+
+
 def _same_text(condition: PatientCondition, texts: list[str]) -> bool:
     """The patient's name, or a typo of it, is one of these names (or, for a name the table does not
     know, inside one: "lead poisoning" in "Lead Poisoning in Pregnancy")."""
@@ -359,7 +380,7 @@ def match_conditions(patient: list[PatientCondition], conditions: list[str], key
     named = ", ".join(c.text for c in patient)
     if healthy_only(conditions, mesh_terms):
         return ConditionResult(DIFFERS, f"trial studies healthy volunteers, not {named}")
-    studied = frozenset().union(*(concepts_in(t) for t in texts)) - {"healthy"}
+    studied = studied_concepts(conditions, mesh_terms)
     keyword_concepts = frozenset().union(*(concepts_in(k) for k in keywords)) if keywords else frozenset()
     results = [r for c in patient if (r := _one(c, studied, [*texts, *keywords], keyword_concepts, mesh_ancestors))]
     for result in results:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the extractor and the models load when a version is derived
 THRESHOLDS_VERSION = 2
 """Bump when what `extract_thresholds` finds changes (eligibility/extract.py, measures.py,
 units.py, vocabulary.py, ages.py, criteria.py) or the stored threshold layout does."""
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 """Bump when `TrialFacts`, what it is read from, or the check's numbers (`check_data`: they
 resolve names against eligibility/conditions.py's table) change."""
 
