@@ -152,6 +152,19 @@ def test_check_command_prints_the_contract_json(trials, lead_study_dir, shared_d
     ]
 
 
+@pytest.mark.parametrize(("age", "said"), [("20 days", "age 20 days < 1 month required"),
+                                           ("1 day", "age 1 day < 1 month required")])
+def test_an_infant_too_young_is_told_in_days_not_as_one_month(api_trials, age, said):
+    trial = next(t for t in api_trials if t.trial_id == "NCT01949129")  # minimum age 1 Month
+    fit = verdict({"age": age}, trial)
+    assert fit.overall == "fails" and reasons(fit)[0] == said
+
+
+def test_an_age_under_two_years_is_told_in_months(api_trials):
+    trial = next(t for t in api_trials if t.trial_id == "NCT05942599")  # minimum age 6 Months
+    assert reasons(verdict({"age": "1.5 months"}, trial))[0] == "age 1.5 months < 6 months required"
+
+
 def test_check_command_names_an_unreadable_value_and_goes_on(lead_study_dir, tmp_path, capsys):
     patient = tmp_path / "patient.json"
     patient.write_text(json.dumps({"age": 62, "healthy": "maybe", "values": {"anc": "lots"}}))

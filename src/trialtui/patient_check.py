@@ -207,9 +207,21 @@ def _short(reason: Reason) -> str:
 _SEX_ONLY = {"FEMALE": "women", "MALE": "men"}
 
 
+def _age_text(years: float) -> str:
+    """An age as a clinician says it: years from 2 on, months under that, days under a month (a
+    20-day-old is not "1 months", against a limit of 1 month)."""
+    if years >= 2:
+        return f"{years:g} years"
+    months = round(years * 12, 1)
+    if months >= 1:
+        return f"{months:g} month" + ("" if months == 1 else "s")
+    days = round(years * 365.25)
+    return f"{days:g} day" + ("" if days == 1 else "s")
+
+
 def _value_text(measure: str, value: float, unit: str) -> str:
     if measure == "age":
-        return f"age {value:g} years" if value >= 2 else f"age {round(value * 12):g} months"
+        return f"age {_age_text(value)}"
     shown = unit_text(unit)
     number = f"{round(value, 2):g}"
     return f"{measure_label(measure)} {number} {shown}" if shown else f"{measure_label(measure)} {number}"
