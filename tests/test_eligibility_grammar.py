@@ -239,6 +239,16 @@ def test_an_age_written_in_capitals_is_read_as_in_lower_case():
     assert ages("Inclusion Criteria:\n\n* PATIENTS 65 YEARS OR YOUNGER\n") == [("upper", 65.0, None)]
 
 
+def test_an_inclusion_naming_the_exclusion_criteria_is_not_itself_an_exclusion():
+    """NCT05285280: "if none of the exclusion criteria below are present" read the age as excluded,
+    men above 40 as men up to 40."""
+    text = ("Inclusion Criteria:\n\n* Men above 40 years old diagnosed with ED will be eligible to participate if "
+            "none of the exclusion criteria below are present.\n\nExclusion Criteria:\n\n* Previous pelvic surgery\n")
+    assert ages(text) == [("lower", 40.0, None)]
+    inline = ("Inclusion Criteria: Adults with ECOG 0-1 at screening Exclusion Criteria:- Platelets < 100,000/mm3\n")
+    assert [(t.measure, t.bound) for t in extract_text_thresholds(inline)] == [("ecog", "upper"), ("platelets", "lower")]
+
+
 def test_an_age_that_narrows_an_exclusion_to_a_subgroup_is_no_age_limit():
     text = ("Exclusion Criteria:\n\n* Patients aged 75 or older who cannot tolerate the full starting dose\n"
             "* Age over 85 years\n")

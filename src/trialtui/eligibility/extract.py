@@ -389,7 +389,8 @@ capital ("18 years.Adults"), or the spaces after a sentence's ".", "!" or "?" be
 "spaces": the sentence ends at those spaces, not at the mark). Written to begin with the punctuation, which
 `re` looks for with a fast scan instead of trying every position."""
 _EXCLUSION_CUE = re.compile(
-    r"\b(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when|criteria)|ineligible|not\s+(?:be\s+)?eligible|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b",
+    r"\b(?:(?:(?:are|is|will\s+be|be)\s+excluded|exclu(?:de|sion)\s+(?:if|when)|ineligible|not\s+(?:be\s+)?eligible"
+    r"|not\s+(?:be\s+)?(?:allowed|permitted|enrolled))\b|exclusion\s+criteria\s*:)",
     re.IGNORECASE,
 )
 _EXCLUSION_CUES = Prefiltered(_EXCLUSION_CUE)
