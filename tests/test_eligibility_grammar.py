@@ -3,6 +3,8 @@
 name no measure, values written before the names, changes that are not levels, two-sided limits,
 bulleted and subject-prefixed headers, donor sections."""
 
+import pytest
+
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.extract import extract_text_thresholds, extract_thresholds
 from trialtui.models import Eligibility, Trial
@@ -247,6 +249,15 @@ def test_an_inclusion_naming_the_exclusion_criteria_is_not_itself_an_exclusion()
     assert ages(text) == [("lower", 40.0, None)]
     inline = ("Inclusion Criteria: Adults with ECOG 0-1 at screening Exclusion Criteria:- Platelets < 100,000/mm3\n")
     assert [(t.measure, t.bound) for t in extract_text_thresholds(inline)] == [("ecog", "upper"), ("platelets", "lower")]
+
+
+@pytest.mark.parametrize(("written", "value"), [("one and a half times", 1.5), ("two and a half times", 2.5),
+                                               ("two and one-half times", 2.5), ("one and one half times", 1.5),
+                                               ("two times", 2.0)])
+def test_a_multiple_of_the_uln_written_in_words_keeps_its_half(written, value):
+    """NCT02239484: "exceeds one and a half times the upper limit of normal" was read as 1 × ULN."""
+    (ast,) = extract_text_thresholds(f"Inclusion Criteria:\n* AST less than {written} the upper limit of normal\n")
+    assert (ast.measure, ast.bound, ast.value, ast.unit) == ("ast", "upper", value, "xULN")
 
 
 def test_an_age_that_narrows_an_exclusion_to_a_subgroup_is_no_age_limit():

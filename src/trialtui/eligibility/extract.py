@@ -107,10 +107,12 @@ _POST_LOWER = r"or\s+(?:more|greater|higher|above|over|older)|and\s+(?:above|ove
 _POST_UPPER = r"or\s+(?:less|lower|below|fewer|under|younger)|and\s+(?:below|under|younger|less)"
 _NUM = r"\d+(?:[.,]\d+)*(?:[ \u00a0\u202f]\d{3}(?![\d.,]))*"
 _WORDS = {
+    "one and a half": 1.5, "two and a half": 2.5, "one and one half": 1.5, "two and one half": 2.5,
     "one": 1, "two": 2, "twice": 2, "three": 3, "thrice": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5,
 }
-_WORD = r"(?:" + "|".join(_WORDS) + r")(?![a-z])"
+"""Numbers written in words; the longer first, so that "one and a half" is not read as "one"."""
+_WORD = r"(?:" + "|".join(word.replace(" ", r"[\s-]+") for word in _WORDS) + r")(?![a-z])"
 
 _UNIT_HERE = first_char_lookahead(UNIT, re.IGNORECASE) + UNIT
 """`UNIT`, left after one test where no unit can begin (most places it is tried)."""
@@ -146,6 +148,8 @@ _THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")
 def _number_readings(token: str, score: bool) -> list[float]:
     """Possible values of a written number, most likely first ("50.000" may be 50 or 50,000)."""
     token = token.strip().lower()
+    if token[:1].isalpha():
+        token = " ".join(token.replace("-", " ").split())
     if token in _WORDS:
         return [float(_WORDS[token])]
     token = token.replace("\u00a0", " ").replace("\u202f", " ")
