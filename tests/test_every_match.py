@@ -206,7 +206,7 @@ async def test_the_dialog_says_which_country_it_reads_as_you_type(library):
         note = app.screen.query_one("#filter-country-note", Static)
         country.focus()
         for typed, said in (("germny", "→ Germany"), ("Germ", "→ key completes: Germany"),
-                            ("Great Britain", "→ United Kingdom"), ("Narnia", "No country like this")):
+                            ("Great Britain", "→ United Kingdom"), ("Narnia", "No country like 'Narnia'")):
             country.value = ""
             await type_text(pilot, typed)
             assert text_of(note).startswith(said)

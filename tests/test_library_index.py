@@ -21,7 +21,8 @@ from trialtui.store.search_base import read_base
 
 QUERIES = ["cisplatin", "pembrolizumab", "Boston", "Dana-Farber Cancer Institute", "Massachusets General",
            "Sun Yat-sen", "Zürich", "site:Houston", "carboplat", "NCT05078931", "zqamended", "lung cancer"]
-CHILDREN_IN_US = SearchFilters(statuses=frozenset({"Recruiting"}), country="United States", patient_age=10)
+CHILDREN_IN_US = SearchFilters(statuses=frozenset({"Recruiting"}), countries=frozenset({"United States"}),
+                               patient_ages=frozenset({10}))
 
 
 def amended(trials, word="zqamended"):

@@ -207,7 +207,7 @@ def test_the_list_and_the_detail_give_one_distance(shared_data, tmp_path):
 
     session = ReviewSession(data=[shared_data / "ctgov-v2" / "studies.v2.jsonl.gz", boston_xml(shared_data, tmp_path)])
     session.load()
-    near = Near(resolve_place("Boston, MA"), 80.0)
+    near = Near((resolve_place("Boston, MA"),), 80.0)
     listed = session.near(near)
     assert len(listed) > 20
     for trial_id, km in listed.items():

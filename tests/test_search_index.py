@@ -263,12 +263,22 @@ def test_filters(index):
         "NCT00000001", "NCT00000003"}
     assert ids(index.search("", filters=SearchFilters(phases=frozenset({"EARLY_PHASE1"})))) == [
         "NCT00000006"]
-    assert ids(index.search("guangzhou", filters=SearchFilters(country="china", patient_age=40))) == [
-        "NCT00000002"]
-    assert set(ids(index.search("", filters=SearchFilters(patient_age=25)))) == {
+    assert ids(index.search("guangzhou", filters=SearchFilters(countries=frozenset({"china"}),
+                                                                patient_ages=frozenset({40})))) == ["NCT00000002"]
+    assert set(ids(index.search("", filters=SearchFilters(patient_ages=frozenset({25}))))) == {
         "NCT00000002", "NCT00000003", "NCT00000004", "NCT00000005"}
-    assert set(ids(index.search("", filters=SearchFilters(country="United States")))) == {
+    assert set(ids(index.search("", filters=SearchFilters(countries=frozenset({"United States"}))))) == {
         "NCT00000004", "NCT00000005"}
+
+
+def test_several_countries_or_ages_admit_a_trial_any_of_them_admits(index):
+    either = SearchFilters(countries=frozenset({"UK", "Switzerland"}))  # "UK" is a name the United Kingdom goes by
+    assert set(ids(index.search("", filters=either))) == {"NCT00000001", "NCT00000003"}
+    # age 5: NEURO (1-21), MENTION (0-30), GD2 (1-18); age 80: SAR, FT (18, no upper limit)
+    assert set(ids(index.search("", filters=SearchFilters(patient_ages=frozenset({5, 80}))))) == {
+        "NCT00000001", "NCT00000005", "NCT00000006", "NCT00000003", "NCT00000004"}
+    both = SearchFilters(countries=frozenset({"China", "United States"}), patient_ages=frozenset({25, 80}))
+    assert set(ids(index.search("", filters=both))) == {"NCT00000002", "NCT00000004", "NCT00000005"}
 
 
 def test_empty_query_lists_in_a_stable_order(index):

@@ -10,6 +10,7 @@ one trial's `nearest_site`, so the list and the detail show one distance.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,9 +37,9 @@ class DistanceError(ValueError):
 
 @dataclass(frozen=True)
 class Near:
-    """"Within `km` of `choice`'s place", as the user gave it."""
+    """"Within `km` of any of the `places`", as the user gave them."""
 
-    choice: PlaceChoice
+    places: tuple[PlaceChoice, ...]
     km: float
     unit: str = "km"
     """How the distance was given (``km`` or ``mi``), to show it back the same way."""
@@ -50,7 +51,7 @@ class Near:
 
     def describe(self) -> str:
         value = self.km / KM_PER_MILE if self.unit == "mi" else self.km
-        return f"within {round(value, 3):g} {self.unit} of {self.choice.place.name}"
+        return f"within {round(value, 3):g} {self.unit} of {' or '.join(c.place.name for c in self.places)}"
 
 
 def parse_distance(text: str) -> tuple[float, str]:
@@ -96,6 +97,12 @@ def nearest_site(trial: Trial, latitude: float, longitude: float) -> NearestSite
     return NearestSite(placed[best][0], float(distance[best]))
 
 
+def nearest_site_to(trial: Trial, near: Near) -> NearestSite | None:
+    """The trial's site nearest any of `near`'s places, and its distance from the nearest of them."""
+    found = (nearest_site(trial, c.place.latitude, c.place.longitude) for c in near.places)
+    return min(filter(None, found), key=lambda site: site.km, default=None)
+
+
 def site_label(loc: Location) -> str:
     """"Massachusetts General Hospital, Boston, Massachusetts, United States"."""
     return ", ".join(part for part in (loc.facility, loc.city, loc.state, loc.country) if part.strip())
@@ -112,6 +119,16 @@ class SiteMap:
         self.lon = np.ascontiguousarray(points[1::2])
         self.start = np.zeros(len(digests) + 1, np.int64)
         np.cumsum(sizes // 2, out=self.start[1:])
+
+    def near(self, near: Near) -> dict[str, float]:
+        """Trial id → km to its site nearest any of `near`'s places, for every trial with a site
+        within `near.km` of one of them."""
+        nearest: dict[str, float] = {}
+        for choice in near.places:
+            for trial_id, km in self.within(choice.place.latitude, choice.place.longitude, near.km).items():
+                if km < nearest.get(trial_id, math.inf):
+                    nearest[trial_id] = km
+        return nearest
 
     def within(self, latitude: float, longitude: float, km: float) -> dict[str, float]:
         """Trial id → km to its nearest site, for every trial with a site within `km`."""

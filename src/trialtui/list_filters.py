@@ -131,22 +131,23 @@ def _date_range(low_text: str, high_text: str, what: str) -> tuple[int, int] | N
     return (_NO_START if low is None else low, _NO_END if high is None else high)
 
 
-def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), country: str = "",
-                 age: str | float | None = None, review: Iterable[str] = (), tags: Iterable[str] = (),
-                 starred: bool = False, countries: Iterable[str] = (), near: str = "", within: str = "",
-                 study_types: Iterable[str] = (), sexes: Iterable[str] = (), age_groups: Iterable[str] = (),
-                 healthy_volunteers: bool = False, intervention_types: Iterable[str] = (),
-                 funder_types: Iterable[str] = (), has_results: bool | None = None, start_from: str = "",
-                 start_to: str = "", updated_from: str = "",
-                 updated_to: str = "") -> tuple[ListFilters, CountryChoice | None]:
-    """The filters for these values as the user gave them, and how `country` was read among the
-    library's `countries` (None if no country was given); `near` a place, `within` a distance
-    from it (default 50 km; how the place was read is `ListFilters.near.choice`). Raises
-    `FilterError` for a value that means nothing: an unknown status, phase, review status, study
-    type, sex, age group, intervention or funder type, an age that is not a number of years, a
-    date that is not one (or a range ending before it starts), a country nothing in the library
-    comes close to, a place nothing in the gazetteer comes close to, a distance that is not one,
-    a distance without a place."""
+def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), countries: Iterable[str] = (),
+                 ages: Iterable[str | float] = (), review: Iterable[str] = (), tags: Iterable[str] = (),
+                 starred: bool = False, known_countries: Iterable[str] = (), places: Iterable[str] = (),
+                 within: str = "", study_types: Iterable[str] = (), sexes: Iterable[str] = (),
+                 age_groups: Iterable[str] = (), healthy_volunteers: bool = False,
+                 intervention_types: Iterable[str] = (), funder_types: Iterable[str] = (),
+                 has_results: bool | None = None, start_from: str = "", start_to: str = "", updated_from: str = "",
+                 updated_to: str = "") -> tuple[ListFilters, tuple[CountryChoice, ...]]:
+    """The filters for these values as the user gave them, and how each of `countries` was read
+    among the `known_countries` the library lists. Several values of one filter admit a trial any
+    of them admits: `countries` a site in any, `ages` any age, `places` a site within `within`
+    (default 50 km) of any place (how each was read is in `ListFilters.near.places`). Blank
+    values are skipped. Raises `FilterError` for a value that means nothing: an unknown status,
+    phase, review status, study type, sex, age group, intervention or funder type, an age that is
+    not a number of years, a date that is not one (or a range ending before it starts), a country
+    nothing in the library comes close to, a place nothing in the gazetteer comes close to, a
+    distance that is not one, a distance without a place."""
     registry = {
         "study_types": _choices(study_types, "study type", _flag_words(STUDY_TYPES)),
         "sexes": _choices(sexes, "sex", _flag_words(SEX_WORDS)),
@@ -163,14 +164,7 @@ def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), co
     except QueryError as err:
         raise FilterError(str(err)) from None
     chosen_phases = frozenset(phase_value(p) for p in phases)
-    years = None
-    if age is not None and str(age).strip():
-        try:
-            years = float(age)
-        except ValueError:
-            raise FilterError(f"age {str(age).strip()!r} is not a number of years") from None
-        if not 0 <= years <= MAX_AGE:
-            raise FilterError(f"age {years:g} is not between 0 and {MAX_AGE} years")
+    years = frozenset(_years(age) for age in ages if str(age).strip())
     wanted_review = set()
     for value in review:
         status = value.strip().lower().replace(" ", "_")
@@ -180,29 +174,45 @@ def list_filters(*, statuses: Iterable[str] = (), phases: Iterable[str] = (), co
     chosen_near = None
     try:
         km, unit = parse_distance(within)
-        if near.strip():
-            chosen_near = Near(resolve_place(near), km, unit)
+        if chosen_places := tuple(resolve_place(place) for place in places if place.strip()):
+            chosen_near = Near(chosen_places, km, unit)
         elif within.strip():
             raise FilterError(f"a distance ({within.strip()}) needs a place to be near")
     except (PlaceError, DistanceError) as err:
         raise FilterError(str(err)) from None
-    choice = None
-    if country.strip():
-        choice = resolve_country(country, countries)
-        if choice.country is None:
-            near = f"; the closest the library lists: {', '.join(choice.candidates)}" if choice.candidates else ""
-            raise FilterError(f"no country like {country.strip()!r} among the trials' sites{near}")
+    known = list(known_countries)
+    choices = tuple(_country(typed, known) for typed in countries if typed.strip())
     return ListFilters(
         SearchFilters(statuses=chosen_statuses, phases=chosen_phases,
-                      country=choice.country if choice else None, patient_age=years, **registry),
+                      countries=frozenset(choice.country for choice in choices), patient_ages=years, **registry),
         ReviewFilter(statuses=frozenset(wanted_review), tags=frozenset(t.strip() for t in tags if t.strip()),
                      starred=starred),
         chosen_near,
-    ), choice
+    ), choices
+
+
+def _years(age: str | float) -> float:
+    """An age as a number of years, checked."""
+    try:
+        years = float(age)
+    except ValueError:
+        raise FilterError(f"age {str(age).strip()!r} is not a number of years") from None
+    if not 0 <= years <= MAX_AGE:
+        raise FilterError(f"age {years:g} is not between 0 and {MAX_AGE} years")
+    return years
+
+
+def _country(typed: str, known: list[str]) -> CountryChoice:
+    """The country `typed` is read as among the `known` names; one nothing comes close to is an error."""
+    choice = resolve_country(typed, known)
+    if choice.country is None:
+        closest = f"; the closest the library lists: {', '.join(choice.candidates)}" if choice.candidates else ""
+        raise FilterError(f"no country like {typed.strip()!r} among the trials' sites{closest}")
+    return choice
 
 
 def describe_filters(chosen: ListFilters | None) -> str:
-    """"Recruiting · Phase 1, Phase 2 · China · open at age 8 · Shortlisted · tag peds · ★ starred"."""
+    """"Recruiting · Phase 1, Phase 2 · China or France · open at age 8 or 12 · Shortlisted · tag peds · ★ starred"."""
     if not chosen:
         return ""
     filters, review = chosen.search, chosen.review
@@ -211,10 +221,10 @@ def describe_filters(chosen: ListFilters | None) -> str:
         parts.append(", ".join(display_enum(s) for s in sorted(filters.statuses, key=_status_order)))
     if filters.phases:
         parts.append(", ".join(PHASE_WORDS[p] for p in PHASES if p in filters.phases))
-    if filters.country:
-        parts.append(filters.country)
-    if filters.patient_age is not None:
-        parts.append(f"open at age {filters.patient_age:g}")
+    if filters.countries:
+        parts.append(" or ".join(sorted(filters.countries)))
+    if filters.patient_ages:
+        parts.append("open at age " + " or ".join(f"{age:g}" for age in sorted(filters.patient_ages)))
     if chosen.near:
         parts.append(chosen.near.describe())
     for chosen_values, words in ((filters.study_types, STUDY_TYPE_WORDS), (filters.sexes, SEX_WORDS),

@@ -267,7 +267,7 @@ SECTION_KEYS = tuple(key for key, _, _ in _LAYOUT)
 
 def trial_sections(trial: Trial, near: Near | None = None) -> list[Section]:
     """Every section of the record in reading order; empty ones say so. With `near` (a distance
-    filter), the overview names the trial's site nearest its place."""
+    filter), the overview names the trial's site nearest its places."""
     sections = [
         Section(key, title, render(trial).strip() or EMPTY,
                 tuple(split_criteria(trial.eligibility.criteria)) if key == "eligibility" else ())
@@ -282,10 +282,9 @@ def trial_sections(trial: Trial, near: Near | None = None) -> list[Section]:
 def nearest_site_line(trial: Trial, near: Near) -> str:
     """"Nearest site: Massachusetts General Hospital, Boston, Massachusetts, United States — 3.2 km";
     a site placed by its city says so (its distance is the city's)."""
-    from trialtui.distances import format_distance, nearest_site, site_label
+    from trialtui.distances import format_distance, nearest_site_to, site_label
 
-    place = near.choice.place
-    found = nearest_site(trial, place.latitude, place.longitude)
+    found = nearest_site_to(trial, near)
     if found is None:
         return f"Nearest site: none of its {counted(len(trial.locations), 'site')} could be placed"
     placed = "" if found.location.latitude is not None else " (placed by its city)"

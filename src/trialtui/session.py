@@ -388,8 +388,8 @@ class ReviewSession:
         return self._nearest_first(ResultRows(matches, None, self.catalog.digest), nearest)
 
     def near(self, near: Near) -> dict[str, float]:
-        """Trial id → km from `near`'s place to the trial's nearest site, for the trials within
-        its distance. The sites' points are gathered once per catalog (`SiteMap`)."""
+        """Trial id → km to the trial's site nearest any of `near`'s places, for the trials with
+        a site within its distance of one. The sites' points are gathered once per catalog (`SiteMap`)."""
         from trialtui.distances import SiteMap
 
         if self._sites is None or self._sites[0] is not self.catalog:
@@ -399,19 +399,17 @@ class ReviewSession:
             except (StoreError, sqlite3.DatabaseError):  # damage met while reading the sites
                 sites = SiteMap([d for d in catalog.placed_digests() if d.origin != LIBRARY_ORIGIN])
             self._sites = (catalog, sites)
-        place = near.choice.place
-        return self._sites[1].within(place.latitude, place.longitude, near.km)
+        return self._sites[1].near(near)
 
     def nearest_sites(self, trial_ids: Sequence[str], near: Near) -> dict[str, tuple[str, float] | None]:
-        """Each trial's site nearest `near`'s place: its name and place, and the km to it (None
-        when no site of it can be placed). Reads each full record."""
-        from trialtui.distances import nearest_site, site_label
+        """Each trial's site nearest any of `near`'s places: its name and place, and the km to it
+        (None when no site of it can be placed). Reads each full record."""
+        from trialtui.distances import nearest_site_to, site_label
 
-        place = near.choice.place
         found = {}
         for trial_id in trial_ids:
             trial = self.trial(trial_id)
-            site = nearest_site(trial, place.latitude, place.longitude) if trial else None
+            site = nearest_site_to(trial, near) if trial else None
             found[trial_id] = (site_label(site.location), site.km) if site else None
         return found
 

@@ -33,11 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--phase", action="append", default=[], metavar="P",
                    help="1, 2, 3, 4 (any trial including that phase), 1/2, 2/3 (those combined phases), "
                         "early1 (early phase 1, not included in 1), na")
-    p.add_argument("--country", default="", metavar="C", help='has a site in C ("USA", "UK", "Deutschland"...)')
-    p.add_argument("--age", metavar="N", help="eligibility admits a person of N years")
-    p.add_argument("--near", default="", metavar="PLACE",
-                   help='has a site near PLACE ("Boston", "Boston, MA", "Lyon, France", or LAT,LON); nearest first')
-    p.add_argument("--within", default="", metavar="DIST", help="how near: 50km (the default), 30mi...")
+    p.add_argument("--country", action="append", default=[], metavar="C",
+                   help='has a site in C ("USA", "UK", "Deutschland"...)')
+    p.add_argument("--age", action="append", default=[], metavar="N", help="eligibility admits a person of N years")
+    p.add_argument("--near", action="append", default=[], metavar="PLACE",
+                   help='has a site near PLACE ("Boston", "Boston, MA", "Lyon, France", or LAT,LON); nearest first '
+                        "(repeated: near any of them, each row's distance from the nearest)")
+    p.add_argument("--within", default="", metavar="DIST",
+                   help="how near, to every --near place: 50km (the default), 30mi...")
     registry_filters(p)
     p.add_argument("--review", action="append", default=[], metavar="S",
                    help="your review status: unreviewed, shortlisted, excluded, contacted, enrolled")
@@ -138,16 +141,16 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
     from trialtui.list_filters import FilterError, list_filters
     from trialtui.session import ReviewSession
 
-    values = {"statuses": args.status, "phases": args.phase, "age": args.age, "review": args.review,
-              "tags": args.tag, "starred": args.starred, "near": args.near, "within": args.within,
+    values = {"statuses": args.status, "phases": args.phase, "ages": args.age, "review": args.review,
+              "tags": args.tag, "starred": args.starred, "places": args.near, "within": args.within,
               **_registry_values(args)}
     try:
-        checked, _ = list_filters(**values)  # every value but the country checked before anything is read
+        checked, _ = list_filters(**values)  # every value but the countries checked before anything is read
     except FilterError as err:
         return fail(str(err))
-    if checked.near and checked.near.choice.note():
-        print(terminal_text(f"trialtui: near {args.near.strip()!r} read as {checked.near.choice.note()}"),
-              file=sys.stderr)
+    for place in checked.near.places if checked.near else ():
+        if place.note():
+            print(terminal_text(f"trialtui: near {place.typed.strip()!r} read as {place.note()}"), file=sys.stderr)
     session = ReviewSession(getattr(args, "data", None))
     try:
         catalog = session.load(search=True)
@@ -156,12 +159,13 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
             return fail("nothing could be loaded")
         session.build_index()
         try:
-            chosen, country = list_filters(country=args.country, countries=session.countries(), **values)
+            chosen, countries = list_filters(countries=args.country, known_countries=session.countries(), **values)
         except FilterError as err:
             return fail(str(err))
-        if country and country.how != "same":
-            print(terminal_text(f"trialtui: country {country.typed.strip()!r} read as {country.country}"),
-                  file=sys.stderr)
+        for country in countries:
+            if country.how != "same":
+                print(terminal_text(f"trialtui: country {country.typed.strip()!r} read as {country.country}"),
+                      file=sys.stderr)
         rows = session.rows(args.query, chosen.search or None, chosen.review or None, checked.near)
         return [(row.digest, row.distance_km) for row in rows], status
     finally:
@@ -169,10 +173,15 @@ def _filtered(args: argparse.Namespace) -> tuple[list, int] | int:
 
 
 def _has_filters(args: argparse.Namespace) -> bool:
-    return bool(args.query.strip() or args.status or args.phase or args.country.strip() or args.age is not None
-                or args.review or args.tag or args.starred or args.near.strip() or args.within.strip()
+    return bool(args.query.strip() or args.status or args.phase or _given(args.country) or args.age
+                or args.review or args.tag or args.starred or _given(args.near) or args.within.strip()
                 or any(value is not None if name == "has_results" else value
                        for name, value in _registry_values(args).items()))
+
+
+def _given(values: list[str]) -> bool:
+    """Whether a repeatable text flag holds a value (a blank one filters nothing)."""
+    return any(value.strip() for value in values)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -186,7 +195,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not catalog.digests and status:
             return fail("nothing could be loaded")
         rows = [(d, None) for d in catalog.digests]
-    near = bool(args.near.strip())
+    near = _given(args.near)
     if args.csv:
         sys.stdout.write(_list_csv([d for d, _ in rows], args))
         return status
@@ -219,11 +228,11 @@ def _list_csv(digests, args: argparse.Namespace) -> str:
     session = ReviewSession(getattr(args, "data", None))
     try:
         nearest = None
-        if args.near.strip():
+        if _given(args.near):
             from trialtui.list_filters import list_filters
 
             session.load()
-            near = list_filters(near=args.near, within=args.within)[0].near
+            near = list_filters(places=args.near, within=args.within)[0].near
             nearest = session.nearest_sites([d.trial_id for d in digests], near)
         session.reviews = session.annotations.all()
         return list_csv(digests, {trial_id: session.review_notes(trial_id) for trial_id in session.reviews},
@@ -328,8 +337,8 @@ def _annotated(args: argparse.Namespace) -> list[str] | int:
     """The ids of the trials `diff --tag`/`--shortlist` names, as `list` with those filters lists
     them; or a usage error's exit status."""
     found = _filtered(argparse.Namespace(
-        data=getattr(args, "data", None), query="", status=[], phase=[], country="", age=None, starred=False, tag=args.tag,
-        review=["shortlisted"] if args.shortlist else [], near="", within=""))
+        data=getattr(args, "data", None), query="", status=[], phase=[], country=[], age=[], starred=False, tag=args.tag,
+        review=["shortlisted"] if args.shortlist else [], near=[], within=""))
     return found if isinstance(found, int) else [digest.trial_id for digest, _ in found[0]]
 
 

@@ -109,10 +109,10 @@ class SearchFilters:
     phases: frozenset[str] = frozenset()
     """``PHASE2``, "Phase 2", "2", ``NA``...; a trial passes if any of its phases is listed, or,
     for a combined phase (``PHASE1/PHASE2``), if its phases are exactly those."""
-    country: str | None = None
-    """Any of the names the country goes by (`countries.same_country`)."""
-    patient_age: float | None = None
-    """Years; passes trials whose age limits admit it (a missing limit admits everyone)."""
+    countries: frozenset[str] = frozenset()
+    """Trials with a site in any of them, each by any name it goes by (`countries.same_country`)."""
+    patient_ages: frozenset[float] = frozenset()
+    """Years; passes trials whose age limits admit any of them (a missing limit admits everyone)."""
     study_types: frozenset[str] = frozenset()
     """``INTERVENTIONAL``, ``OBSERVATIONAL``, ``EXPANDED_ACCESS`` (`facts.STUDY_TYPES`)."""
     sexes: frozenset[str] = frozenset()
@@ -133,7 +133,7 @@ class SearchFilters:
     """Last-update dates from, to (inclusive), as `facts.date_number` numbers."""
 
     def __bool__(self) -> bool:
-        return bool(self.statuses or self.phases or self.country or self.patient_age is not None
+        return bool(self.statuses or self.phases or self.countries or self.patient_ages
                     or self.study_types or self.sexes or self.age_groups or self.healthy_volunteers
                     or self.intervention_types or self.funder_types or self.has_results is not None
                     or self.started or self.updated)
@@ -1012,18 +1012,18 @@ class SearchIndex:
             both = {_phase_bits(p.split("/")) for p in filters.phases if "/" in p}
             table = bytes(1 if code & bits or code in both else 0 for code in range(256))
             mask &= int.from_bytes(self._phases.tobytes().translate(table), "little")
-        if filters.country:
+        if filters.countries:
             allowed = bytearray(size)
-            wanted = same_country(filters.country)  # every spelling of it the records use
+            wanted = frozenset().union(*map(same_country, filters.countries))  # every spelling the records use
             for key, docs in self._by_country.items():
                 if country_key(key) in wanted:
                     for doc in docs:
                         allowed[doc] = 1
             mask &= int.from_bytes(allowed, "little")
-        if filters.patient_age is not None:
-            age = filters.patient_age
+        if filters.patient_ages:
+            ages = sorted(filters.patient_ages)
             allowed = bytes(
-                1 if not (low > age or high < age) else 0  # NaN (no limit) compares False
+                1 if any(not (low > age or high < age) for age in ages) else 0  # NaN (no limit) compares False
                 for low, high in zip(self._min_age, self._max_age, strict=True)
             )
             mask &= int.from_bytes(allowed, "little")

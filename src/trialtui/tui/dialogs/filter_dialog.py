@@ -1,12 +1,15 @@
-"""Filters beside the query: recruitment status, phase, country, "open to a patient of age N", a
-site within a distance of a place, the reviewer's own review status, tags and star, and the
+"""Filters beside the query: recruitment status, phase, countries, "open to a patient of age N", a
+site within a distance of places, the reviewer's own review status, tags and star, and the
 registry's own filters (study type, sex, age group, healthy volunteers, intervention and funder
 type, results, start and last-update dates). What the fields mean is `list_filters`'s, the same as
-`trialtui list`'s flags. Each group of fields is a section of its own; in a short terminal they
+`trialtui list`'s flags. A text field takes several values as a repeated flag does, "any of these":
+countries and places between ";" (their names hold commas: "Korea, Republic of", "Portland, OR"),
+ages between "," or ";". Each group of fields is a section of its own; in a short terminal they
 scroll and the buttons stay in view."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from textual import on, work
@@ -53,16 +56,24 @@ _CHOICES = (("filter-study-types", "Study type", STUDY_TYPE_WORDS, "study_types"
 """The registry's pick-any filters: the list's id, title, values and words, `SearchFilters` field."""
 
 
+def _typed(text: str, between: str = ";") -> list[str]:
+    """The values typed in one field, split where `between` (a pattern) matches, without the
+    blanks: "France; USA" → ["France", "USA"]."""
+    return [part.strip() for part in re.split(between, text) if part.strip()]
+
+
 class CountrySuggester(Suggester):
-    """Completes a country name from those the library lists and their usual aliases."""
+    """Completes the country name typed last (after any ";") from those the library lists and
+    their usual aliases."""
 
     def __init__(self, countries: list[str]) -> None:
         super().__init__(use_cache=True, case_sensitive=True)
         self.countries = countries
 
     async def get_suggestion(self, value: str) -> str | None:
-        found = complete_country(value, self.countries)
-        return value + found[len(value):] if found else None
+        last = value.rpartition(";")[2].lstrip()
+        found = complete_country(last, self.countries)
+        return value + found[len(last):] if found else None
 
 
 class FilterDialog(ModalScreen[ListFilters | str | None]):
@@ -94,20 +105,20 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
                                                 id="filter-review"), "Your review")
                 with Grid(classes="form"):
                     yield Label("Country")
-                    yield Input(f.country or "", placeholder="e.g. China, USA, UK", id="filter-country",
-                                suggester=CountrySuggester(self.countries))
+                    yield Input("; ".join(sorted(f.countries)), placeholder="e.g. China; several: USA; UK",
+                                id="filter-country", suggester=CountrySuggester(self.countries))
                     yield Static("", id="filter-country-note", markup=False)
                     yield Label("Near")
-                    yield Input(n.choice.typed if n else "",
-                                placeholder='a place: Boston; Portland, OR; Lyon, France; 42.36,-71.06',
+                    yield Input("; ".join(c.typed.strip() for c in n.places) if n else "",
+                                placeholder="e.g. Boston; several: Portland, OR; Lyon, France; 42.36,-71.06",
                                 id="filter-near")
-                    yield Static(n.choice.note() or n.choice.place.name if n else "", id="filter-near-note",
-                                 markup=False)
+                    yield Static("; ".join(c.note() or c.place.name for c in n.places) if n else "",
+                                 id="filter-near-note", markup=False)
                     yield Label("Within")
                     yield Input(n.within() if n else "", placeholder="50km (default), 30mi", id="filter-within")
                     yield Label("Patient age")
-                    yield Input("" if f.patient_age is None else f"{f.patient_age:g}", placeholder="years, e.g. 8",
-                                id="filter-age", type="number")
+                    yield Input(", ".join(f"{age:g}" for age in sorted(f.patient_ages)),
+                                placeholder="years, e.g. 8; several: 8, 12", id="filter-age")
                     yield Label("Tag")
                     yield Input(", ".join(sorted(r.tags)), placeholder="one of your tags (a, b: either)", id="filter-tag",
                                 suggester=SuggestFromList(self.tags, case_sensitive=False))
@@ -146,19 +157,21 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
 
     @on(Input.Changed, "#filter-country")
     def _country_typed(self, event: Input.Changed) -> None:
-        """Say which country the typed name is read as ("USA" → United States, "germny" → Germany)."""
-        note = ""
-        if event.value.strip():
-            choice = resolve_country(event.value, self.countries)
-            completion = complete_country(event.value, self.countries)
-            if choice.country is None and completion:
-                note = f"→ key completes: {completion}"
-            elif choice.country is None:
-                near = f"; closest: {', '.join(choice.candidates)}" if choice.candidates else ""
-                note = f"No country like this among the trials' sites{near}"
-            elif choice.how != "same" or choice.country.casefold() != event.value.strip().casefold():
-                note = f"→ {choice.country}"
-        self.query_one("#filter-country-note", Static).update(note)
+        """Say which country each typed name is read as ("USA" → United States, "germny" → Germany)."""
+        notes = filter(None, (self._country_note(typed) for typed in _typed(event.value)))
+        self.query_one("#filter-country-note", Static).update("; ".join(notes))
+
+    def _country_note(self, typed: str) -> str:
+        choice = resolve_country(typed, self.countries)
+        completion = complete_country(typed, self.countries)
+        if choice.country is None and completion:
+            return f"→ key completes: {completion}"
+        if choice.country is None:
+            near = f"; closest: {', '.join(choice.candidates)}" if choice.candidates else ""
+            return f"No country like {typed!r} among the trials' sites{near}"
+        if choice.how != "same" or choice.country.casefold() != typed.casefold():
+            return f"→ {choice.country}"
+        return ""
 
     @dataclass
     class PlaceRead(Message):
@@ -173,17 +186,17 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
 
     @work(thread=True, exclusive=True, group="place")
     def _read_place(self, typed: str) -> None:
-        """Name the place the typed text is read as, and the others of that name: off the UI
+        """Name the place each typed text is read as, and the others of that name: off the UI
         thread, as the first place read loads the gazetteer."""
-        note = ""
-        if typed.strip():
+        notes = []
+        for place in _typed(typed):
             try:
-                choice = resolve_place(typed)
-                note = choice.note() or choice.place.name
+                choice = resolve_place(place)
+                notes.append(choice.note() or choice.place.name)
             except PlaceError as err:
-                note = str(err)[:1].upper() + str(err)[1:]
+                notes.append(str(err)[:1].upper() + str(err)[1:])
         if not get_current_worker().is_cancelled:
-            self.post_message(self.PlaceRead(typed, note))
+            self.post_message(self.PlaceRead(typed, "; ".join(notes)))
 
     def on_filter_dialog_place_read(self, message: PlaceRead) -> None:
         if message.typed == self.query_one("#filter-near", Input).value:
@@ -196,13 +209,13 @@ class FilterDialog(ModalScreen[ListFilters | str | None]):
             chosen, _ = list_filters(
                 statuses=self.query_one("#filter-statuses", SelectionList).selected,
                 phases=self.query_one("#filter-phases", SelectionList).selected,
-                country=self.query_one("#filter-country", Input).value,
-                age=self.query_one("#filter-age", Input).value,
+                countries=_typed(self.query_one("#filter-country", Input).value),
+                ages=_typed(self.query_one("#filter-age", Input).value, "[,;]"),
                 review=self.query_one("#filter-review", SelectionList).selected,
                 tags=self.query_one("#filter-tag", Input).value.split(","),
                 starred=self.query_one("#filter-starred", Checkbox).value,
-                countries=self.countries,
-                near=self.query_one("#filter-near", Input).value,
+                known_countries=self.countries,
+                places=_typed(self.query_one("#filter-near", Input).value),
                 within=self.query_one("#filter-within", Input).value,
                 **self._registry_values(),
             )
