@@ -196,14 +196,14 @@ def test_a_base_made_by_another_version_is_built_again_and_the_old_file_goes(api
     session.close()
     monkeypatch.setattr(library_index_module, "INDEX_LAYOUT", library_index_module.INDEX_LAYOUT + 1)
     capsys.readouterr()
-    assert main(["search", "cancer", "--limit", "3"]) == 0
+    assert main(["search", "cancer", "--limit", "1000"]) == 0
     err = capsys.readouterr().err
     assert "made by another version of trialtui" in err and err.count("\n") == 1
     assert not old_file.exists()
     with Database.open() as db:
         assert read_base(db).layout == library_index_module.INDEX_LAYOUT  # kept for next time
     count = len(builds)
-    assert main(["search", "cancer", "--limit", "3"]) == 0
+    assert main(["search", "cancer", "--limit", "1000"]) == 0
     assert len(builds) == count and capsys.readouterr().err == ""
 
 
