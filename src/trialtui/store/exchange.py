@@ -56,7 +56,7 @@ def to_csv(records: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({name: csv_cell(value) for name, value in {
+        writer.writerow({name: csv_cell(value, exact=True) for name, value in {
             **{name: record[name] for name in ("trial_id", "status", "note", "reason", "updated")},
             "star": "true" if record["star"] else "false",
             "tags": _TAG_SEPARATOR.join(record["tags"]),
