@@ -191,6 +191,8 @@ def test_list_and_diff_csv_show_record_text_as_visible_escapes(capsys, tmp_path)
     (tmp_path / "titled.json").write_text(json.dumps(titled))
     (tmp_path / "odd-id.json").write_text(json.dumps(hostile_study(hostile_id)))
     shown_id = "NCT0999999\\x1b]0;pwned\\x07\\u202e\\x9b"
+    assert main(["annotate", NCT, "--note", "Good fit\ncall\x1b[2J Monday\r"]) == 0
+    capsys.readouterr()
     status, out, _ = run(capsys, "--data", str(tmp_path), "list", "--csv")
     assert status == 0 and not any(char in out for char in (*RAW, "\x00", "\u2028"))
     rows = {row["trial_id"]: row for row in csv.DictReader(io.StringIO(out))}
@@ -198,6 +200,7 @@ def test_list_and_diff_csv_show_record_text_as_visible_escapes(capsys, tmp_path)
     assert rows[NCT]["sponsors"] == ("Sponsor \\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;cm0gLXJmIH4=\\x07\\x9b31m"
                                      "\\u202e[bold]loud[/bold]\\nsecond line")
     assert rows[shown_id]["title"].startswith("Hostile title \\x1b[2J")
+    assert rows[NCT]["note"] == "Good fit\ncall\\x1b[2J Monday\\r"  # the reviewer's own lines stay
     status, out, _ = run(capsys, "diff", "--data", str(SEEDS), "--data", str(tmp_path),
                          hostile_id, NCT, "NCT06751134", "--format", "csv")
     assert status == 0 and not any(char in out for char in RAW)

@@ -82,11 +82,12 @@ _FORMULA_STARTS = frozenset("=+-@\t\r")
 """What a spreadsheet reads as the start of a formula (or strips before one)."""
 
 
-def csv_cell(value: object, *, exact: bool = False) -> str:
+def csv_cell(value: object, *, multiline: bool = False, exact: bool = False) -> str:
     """A CSV cell a spreadsheet reads as text and a terminal shows without obeying: control
     characters, bidi controls and line breaks written as `terminal_text` writes them (one value,
-    one line), and a cell that would begin a formula given a leading ``'`` (OWASP's advice for CSV
-    injection; a negative number is read as text too, which keeps it simple).
+    one line; with ``multiline`` its own line breaks stay, in a quoted cell), and a cell that would
+    begin a formula given a leading ``'`` (OWASP's advice for CSV injection; a negative number is
+    read as text too, which keeps it simple).
 
     ``exact`` keeps the text as it is, for a file that must read back byte for byte (the
     annotations exchange): only the ``'`` is added, also before a leading ``'`` that precedes
@@ -95,7 +96,7 @@ def csv_cell(value: object, *, exact: bool = False) -> str:
     """
     text = value if isinstance(value, str) else "" if value is None else str(value)
     if not exact:
-        text = terminal_text(text)
+        text = terminal_text(text, multiline=multiline)
     if text[:1] in _FORMULA_STARTS or (text[:1] == "'" and _quoted(text)):
         return "'" + text
     return text
