@@ -88,6 +88,33 @@ def test_import_merges_and_reports_conflicts(capsys, tmp_path, monkeypatch, tria
     assert stored("NCT08000003").status == "contacted"
 
 
+def test_a_csv_export_with_carriage_returns_has_one_row_per_trial_and_imports_back_exactly(
+        capsys, tmp_path, monkeypatch):
+    notes = {"NCT08000001": "a\rb\r", "NCT08000002": "=cmd", "NCT08000003": "dose 5mg\r\nthen 10mg"}
+    for trial_id, note in notes.items():
+        assert main(["annotate", trial_id, "--note", note, "--tag", "seen", "--status", "contacted"]) == 0
+    capsys.readouterr()
+    assert main(["annotations", "export", "--format", "csv"]) == 0
+    sheet = tmp_path / "notes.csv"
+    sheet.write_text(capsys.readouterr().out, encoding="utf-8", newline="")
+    with sheet.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert [row[:5] for row in rows[1:]] == [
+        ["NCT08000001", "contacted", "false", "seen", "a\rb\r"],
+        ["NCT08000002", "contacted", "false", "seen", "'=cmd"],
+        ["NCT08000003", "contacted", "false", "seen", "dose 5mg\r\nthen 10mg"],
+    ]
+    assert main(["annotations", "export"]) == 0
+    mine = json.loads(capsys.readouterr().out)
+    assert all(record["updated"] and record["field_updated"]["note"] for record in mine)
+
+    monkeypatch.setenv("TRIALTUI_HOME", str(tmp_path / "colleague"))
+    assert main(["annotations", "import", str(sheet)]) == 0
+    assert capsys.readouterr() == (f"{sheet}: 3 added, 0 updated, 0 unchanged, 0 conflicts\n", "")
+    assert main(["annotations", "export"]) == 0
+    assert json.loads(capsys.readouterr().out) == mine  # notes, stamps and all
+
+
 def test_import_of_a_bad_file_is_one_line(capsys, tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text('[{"trial_id": ')

@@ -12,8 +12,9 @@ import zipfile
 
 import pytest
 
+from conftest import SEEDS
 from ctgov_server import FakeCtgov
-from hostile_records import HOSTILE, NCT, RAW, VISIBLE, hostile_study, write_hostile_study
+from hostile_records import HOSTILE, NCT, RAW, RETITLE, VISIBLE, hostile_study, write_hostile_study
 from trialtui.cli import main
 from trialtui.safe_text import csv_cell, csv_value, json_text, terminal_text
 
@@ -171,9 +172,40 @@ def test_fetch_and_update_show_server_and_record_text_literally(capsys):
 @pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
                                    "'=already quoted", "''", "'tis", "plain", ""])
 def test_csv_cell_is_text_to_a_spreadsheet_and_reads_back_exactly(value):
-    cell = csv_cell(value)
+    cell = csv_cell(value, exact=True)
     assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r")
     assert csv_value(cell) == value
+
+
+def test_csv_cell_shows_control_characters_as_terminal_text_does_and_still_stops_formulas():
+    assert csv_cell(f"T{RETITLE} \u202e \x9b\x00\x7f\u2028a\r\nb") == "T\\x1b]0;pwned\\x07 \\u202e \\x9b\\x00\\x7f\\u2028a\\r\\nb"
+    assert csv_cell("=1+1\x1b[2J") == "'=1+1\\x1b[2J"
+    assert csv_cell("-5") == "'-5" and csv_cell("\t=1") == "\\t=1"  # a backslash begins no formula
+    assert csv_cell(None) == "" and csv_cell(12) == "12"
+
+
+def test_list_and_diff_csv_show_record_text_as_visible_escapes(capsys, tmp_path):
+    hostile_id = f"NCT0999999{RETITLE}\u202e\x9b"
+    titled = hostile_study()
+    titled["protocolSection"]["identificationModule"]["briefTitle"] = f"Title {RETITLE} \u202e \x9b end"
+    (tmp_path / "titled.json").write_text(json.dumps(titled))
+    (tmp_path / "odd-id.json").write_text(json.dumps(hostile_study(hostile_id)))
+    shown_id = "NCT0999999\\x1b]0;pwned\\x07\\u202e\\x9b"
+    assert main(["annotate", NCT, "--note", "Good fit\ncall\x1b[2J Monday\r"]) == 0
+    capsys.readouterr()
+    status, out, _ = run(capsys, "--data", str(tmp_path), "list", "--csv")
+    assert status == 0 and not any(char in out for char in (*RAW, "\x00", "\u2028"))
+    rows = {row["trial_id"]: row for row in csv.DictReader(io.StringIO(out))}
+    assert rows[NCT]["title"] == "Title \\x1b]0;pwned\\x07 \\u202e \\x9b end"
+    assert rows[NCT]["sponsors"] == ("Sponsor \\x1b[2J\\x1b]0;pwned\\x07\\x1b]52;c;cm0gLXJmIH4=\\x07\\x9b31m"
+                                     "\\u202e[bold]loud[/bold]\\nsecond line")
+    assert rows[shown_id]["title"].startswith("Hostile title \\x1b[2J")
+    assert rows[NCT]["note"] == "Good fit\ncall\\x1b[2J Monday\\r"  # the reviewer's own lines stay
+    status, out, _ = run(capsys, "diff", "--data", str(SEEDS), "--data", str(tmp_path),
+                         hostile_id, NCT, "NCT06751134", "--format", "csv")
+    assert status == 0 and not any(char in out for char in RAW)
+    header = next(csv.reader(io.StringIO(out)))
+    assert header[:4] == ["measure", shown_id, NCT, "NCT06751134"]
 
 
 def test_annotation_csv_export_quotes_formulas_and_imports_back_the_same(capsys):

@@ -197,21 +197,24 @@ def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes],
     """The trials shown in the list (filters applied, in the order shown), one CSV row each:
     `LIST_COLUMNS`, the reviewer's status, star, tags and note; with `fits` (a patient was
     checked) a `patient` column ("fits", "fails: ANC", "unknown: …"); with `nearest` (a distance
-    filter), each trial's nearest site and its distance in km. Every cell through `csv_cell`."""
+    filter), each trial's nearest site and its distance in km. Every cell through `csv_cell`; the
+    note keeps its line breaks, record text shows them as ``\\n``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([name for name, _ in LIST_COLUMNS] + list(REVIEW_COLUMNS) + (["patient"] if fits is not None else [])
                     + (["nearest_site", "distance_km"] if nearest is not None else []))
     for d in digests:
         n = notes.get(d.trial_id, ReviewNotes())
-        row = [value(d) for _, value in LIST_COLUMNS] + [n.status_text, "yes" if n.star else "", "; ".join(n.tags), n.note]
+        row = [csv_cell(value(d)) for _, value in LIST_COLUMNS] + [
+            csv_cell(n.status_text), csv_cell("yes" if n.star else ""), csv_cell("; ".join(n.tags)),
+            csv_cell(n.note, multiline=True)]  # the reviewer's note keeps its lines
         if fits is not None:
             fit = fits.get(d.trial_id)
-            row.append(fit.summary() if fit else "record not readable")
+            row.append(csv_cell(fit.summary() if fit else "record not readable"))
         if nearest is not None:
             site = nearest.get(d.trial_id)
-            row += [site[0], f"{site[1]:.1f}"] if site else ["", ""]
-        writer.writerow([csv_cell(value) for value in row])
+            row += [csv_cell(site[0]), csv_cell(f"{site[1]:.1f}")] if site else ["", ""]
+        writer.writerow(row)
     return buffer.getvalue()
 
 

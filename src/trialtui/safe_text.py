@@ -82,21 +82,28 @@ _FORMULA_STARTS = frozenset("=+-@\t\r")
 """What a spreadsheet reads as the start of a formula (or strips before one)."""
 
 
-def csv_cell(value: object) -> str:
-    """A CSV cell a spreadsheet reads as text: one that would begin a formula gets a leading ``'``
-    (OWASP's advice for CSV injection; a negative number is read as text too, which keeps it simple).
+def csv_cell(value: object, *, multiline: bool = False, exact: bool = False) -> str:
+    """A CSV cell a spreadsheet reads as text and a terminal shows without obeying: control
+    characters, bidi controls and line breaks written as `terminal_text` writes them (one value,
+    one line; with ``multiline`` its own line breaks stay, in a quoted cell), and a cell that would
+    begin a formula given a leading ``'`` (OWASP's advice for CSV injection; a negative number is
+    read as text too, which keeps it simple).
 
-    A cell already beginning with ``'`` before such a character (or before another ``'``) gets
-    one too, so `csv_value` gives back exactly what was written.
+    ``exact`` keeps the text as it is, for a file that must read back byte for byte (the
+    annotations exchange): only the ``'`` is added, also before a leading ``'`` that precedes
+    such a character or another ``'``, so `csv_value` gives back exactly what was written. Its
+    writer must quote cells holding a carriage return (``lineterminator="\\r\\n"``).
     """
     text = value if isinstance(value, str) else "" if value is None else str(value)
+    if not exact:
+        text = terminal_text(text, multiline=multiline)
     if text[:1] in _FORMULA_STARTS or (text[:1] == "'" and _quoted(text)):
         return "'" + text
     return text
 
 
 def csv_value(cell: str) -> str:
-    """What `csv_cell` was given: its leading ``'`` removed where it added one."""
+    """What ``csv_cell(..., exact=True)`` was given: its leading ``'`` removed where it added one."""
     return cell[1:] if cell[:1] == "'" and _quoted(cell) else cell
 
 

@@ -99,7 +99,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from trialtui.store.exchange import ExchangeError, read_records  # pydantic: only for an import
 
     try:
-        records, problems = read_records(args.file.read_text(encoding="utf-8-sig"))
+        with args.file.open(encoding="utf-8-sig", newline="") as handle:  # a note's \r is its own
+            records, problems = read_records(handle.read())
     except (OSError, UnicodeDecodeError) as error:
         return fail(f"{args.file}: {getattr(error, 'strerror', None) or error}")
     except ExchangeError as error:

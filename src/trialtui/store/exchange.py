@@ -2,8 +2,10 @@
 
 Both carry each field's timestamp and the removed tags, so importing a colleague's file merges
 field by field instead of overwriting. CSV cells hold tags joined by ``; `` and the nested parts
-(item marks, timestamps) as JSON text, so a CSV round-trips too. A CSV cell that a spreadsheet
-would run as a formula is written behind a ``'`` (`csv_cell`), which reading takes off again.
+(item marks, timestamps) as JSON text, so a CSV round-trips too: a note is written exactly as
+typed, its line breaks and carriage returns inside a quoted cell (RFC 4180 rows end in CRLF, so
+the csv module quotes every cell holding either). A CSV cell that a spreadsheet would run as a
+formula is written behind a ``'`` (`csv_cell`), which reading takes off again.
 
 A file to import is someone else's: each record is checked here (`ExchangeRecord`) before anything
 is merged. A bad record is one problem naming its position and the reason, and the rest merge.
@@ -53,10 +55,10 @@ def to_json(records: list[dict]) -> str:
 
 def to_csv(records: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({name: csv_cell(value) for name, value in {
+        writer.writerow({name: csv_cell(value, exact=True) for name, value in {
             **{name: record[name] for name in ("trial_id", "status", "note", "reason", "updated")},
             "star": "true" if record["star"] else "false",
             "tags": _TAG_SEPARATOR.join(record["tags"]),
@@ -138,7 +140,8 @@ def _problem(where: str, error: ValidationError) -> str:
 
 def read_records(text: str) -> tuple[list[dict], list[str]]:
     """The checked records of an export, JSON or CSV (told apart by content), and one problem per
-    record that could not be used (``record N: field: reason``; ``line N`` in a CSV)."""
+    record that could not be used (``record N: field: reason``; ``line N`` in a CSV). ``text`` is
+    the file as stored (read with ``newline=""``): a carriage return in a note is part of it."""
     if text.lstrip().startswith(("[", "{")):
         raw = [(f"record {number}", record) for number, record in enumerate(_json_records(text), start=1)]
         problems: list[str] = []
@@ -177,7 +180,7 @@ def _csv_records(text: str) -> tuple[list[tuple[str, dict]], list[str]]:
     could not be (a row the csv module cannot read ends the file: what follows it cannot be
     told apart reliably)."""
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
-    rows = csv.DictReader(io.StringIO(text))
+    rows = csv.DictReader(io.StringIO(text, newline=""))
     try:
         fieldnames = rows.fieldnames
     except csv.Error as error:
