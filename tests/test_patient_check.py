@@ -197,3 +197,79 @@ def test_an_age_taken_at_diagnosis_says_when_and_other_conditions_say_if():
     ast = {"measure": "ast", "bound": "upper", "inclusive": True, "value": 5, "unit": "xULN", "raw": "",
            "condition": "liver metastases"}
     assert threshold_text(ast) == "≤ 5 × ULN if liver metastases"
+
+
+ADULTS_WITH_PLATELETS = {"protocolSection": {
+    "identificationModule": {"nctId": "NCT90000001", "briefTitle": "Adults with enough platelets"},
+    "eligibilityModule": {"eligibilityCriteria": "Inclusion Criteria:\n\n* Age >= 18 years\n* Platelets >= 100 x10^9/L\n"}}}
+
+
+def check_patient(tmp_path, capsys, patient: object) -> tuple[int, str, str, str]:
+    """`trialtui check` of a patient file holding `patient` against a trial needing age ≥ 18 and
+    platelets ≥ 100 ×10^9/L: the exit status, stdout, stderr and the patient file's name."""
+    trial = tmp_path / "trial.json"
+    trial.write_text(json.dumps(ADULTS_WITH_PLATELETS))
+    path = tmp_path / "patient.json"
+    path.write_text(patient if isinstance(patient, str) else json.dumps(patient))
+    status = main(["check", "--patient", str(path), "--data", str(trial)])
+    out, err = capsys.readouterr()
+    return status, out, err, str(path)
+
+
+@pytest.mark.parametrize(("platelets", "why"), [
+    ("-150 x10^9/L", "a negative number"),
+    ("12 furlongs", "'furlongs' is not a unit trialtui knows"),
+    ("Infinity x10^9/L", "not a finite number"),
+    ("NaN x10^9/L", "not a finite number"),
+    ("about 40", "it does not begin with a number"),
+    ("40-200", "a range, not one value"),
+])
+def test_a_value_check_cannot_read_is_named_and_left_unknown_never_misread(tmp_path, capsys, platelets, why):
+    status, out, err, patient = check_patient(tmp_path, capsys, {"age": -40, "values": {"platelets": platelets}})
+    assert status == 1  # the check ran; inputs were skipped, each named
+    assert err.splitlines() == [f"trialtui: {patient}: Age: cannot read '-40': a negative number",
+                                f"trialtui: {patient}: Platelets: cannot read {platelets!r}: {why}"]
+    assert out.splitlines()[0].split()[:2] == ["NCT90000001", "unknown"]
+    assert "age not given; ≥ 18 years required; platelets not given; ≥ 100 ×10^9/L required" in out
+
+
+@pytest.mark.parametrize(("patient", "verdict"), [
+    ({"age": 40, "values": {"platelets": "150000/uL"}}, "fits"),
+    ({"age": "40", "values": {"platelets": "150 x10^9/L"}}, "fits"),
+    ({"age": 40.5, "values": {"platelets": 99}}, "fails"),  # a number without a unit: 99 ×10^9/L
+    ({"age": 17, "values": {"platelets": "1,500,000/mm3"}}, "fails"),  # 1,500 ×10^9/L, but 17 years old
+])
+def test_values_written_as_people_write_them_still_decide_the_verdict(tmp_path, capsys, patient, verdict):
+    status, out, err, _ = check_patient(tmp_path, capsys, patient)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0].split()[:2] == ["NCT90000001", verdict]
+
+
+def test_a_long_hostile_value_is_named_short_and_escaped(tmp_path, capsys):
+    status, _, err, patient = check_patient(tmp_path, capsys, {"values": {"platelets": "\x1b]0;x\x07" + "9" * 100_000}})
+    assert status == 1
+    assert err == (f"trialtui: {patient}: Platelets: cannot read '\\x1b]0;x\\x07{'9' * 53}…': "
+                   "it does not begin with a number\n")
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    ("[1, 2, 3]", "a patient file is a JSON object, found a list"),
+    ('"x"', "a patient file is a JSON object, found a string"),
+    ('{"a":' * 100_000, "nested too deeply to be a patient file"),
+    (" " * (1024 * 1024) + "{}", "larger than 1 MB, too large for a patient file"),
+    ('{"age": "4\udcff"}', "not UTF-8 text (byte 11), not a patient file"),
+])
+def test_a_patient_file_that_is_not_one_is_refused_in_one_line(tmp_path, capsys, content, why):
+    trial = tmp_path / "trial.json"
+    trial.write_text(json.dumps(ADULTS_WITH_PLATELETS))
+    patient = tmp_path / "patient.json"
+    patient.write_bytes(content.encode("utf-8", "surrogateescape"))
+    status = main(["check", "--patient", str(patient), "--data", str(trial)])
+    assert (status, capsys.readouterr()) == (2, ("", f"trialtui: {patient}: {why}\n"))
+
+
+def test_a_device_is_not_read_as_a_patient_file(tmp_path, capsys):
+    trial = tmp_path / "trial.json"
+    trial.write_text(json.dumps(ADULTS_WITH_PLATELETS))
+    status = main(["check", "--patient", "/dev/zero", "--data", str(trial)])
+    assert (status, capsys.readouterr()) == (2, ("", "trialtui: /dev/zero: a device, not a patient file\n"))

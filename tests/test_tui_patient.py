@@ -69,6 +69,25 @@ async def test_unreadable_values_are_named_and_nothing_is_applied():
         assert app.session.patient is None
 
 
+async def test_a_negative_count_typed_is_marked_on_its_field_and_never_checked():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_patient_form(pilot)
+        platelets = dialog.query_one("#patient-lab-platelets", Input)
+        platelets.focus()
+        await pilot.press(*"-150 x10^9/L", "enter")
+        assert isinstance(app.screen, PatientDialog)
+        assert str(dialog.query_one("#patient-status", Static).content) == (
+            "Fix or clear: Platelets: cannot read '-150 x10^9/L': a negative number")
+        assert platelets.has_class("-invalid")
+        assert not dialog.query_one("#patient-lab-anc", Input).has_class("-invalid")
+        await pilot.press("home", "delete")
+        assert not platelets.has_class("-invalid")  # an edit takes the mark off
+        await pilot.press("enter")
+        assert isinstance(app.screen, BrowseScreen)
+        assert [(v.value, v.unit) for v in app.session.patient.labs["platelets"]] == [(150, "10^9/L")]
+
+
 async def test_compare_screen_says_which_trial_the_patient_fits():
     from textual.widgets import DataTable
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from trialtui.eligibility.conditions import DIFFERS, ConditionResult, healthy_only, match_conditions, read_conditions
 from trialtui.eligibility.display import limit_text, measure_label, threshold_text, unit_text
 from trialtui.eligibility.facts import TrialFacts
+from trialtui.eligibility.measures import MEASURES
 from trialtui.eligibility.patient import FAIL, FAILS, FITS, PASS, UNKNOWN, Check, PatientProfile, evaluate
 from trialtui.models import Trial
+from trialtui.safe_text import quoted
 
 LAB_FIELDS = (
     ("ecog", "ECOG", "1"),
@@ -65,21 +67,24 @@ class PatientEntry:
     @classmethod
     def from_patient_file(cls, data: object) -> tuple[PatientEntry, list[str]]:
         """The entry a patient file describes (the command line's JSON: age, sex, conditions,
-        healthy, values), and one message per key that cannot be used; the rest still counts."""
+        healthy, values), and one message per key that cannot be used; the rest still counts.
+        Raises ValueError when `data` is not a JSON object: then nothing in it describes a patient."""
         if not isinstance(data, dict):
-            return cls(), [f"a patient file is a JSON object, found {type(data).__name__}"]
-        problems = [f"unknown key {key!r}" for key in data if key not in _FILE_KEYS]
+            raise ValueError(f"a patient file is a JSON object, found {_json_type(data)}")
+        problems = [f"unknown key {quoted(key)}" for key in data if key not in _FILE_KEYS]
         entry = cls()
         age = data.get("age")
         if isinstance(age, (int, float, str)) and not isinstance(age, bool):
             entry.age = str(age)
         elif age is not None:
-            problems.append(f"age: cannot read {age!r}")
+            problems.append(f"age: a number is expected, found {_json_type(age)}")
         sex = data.get("sex")
-        if sex is not None:
-            entry.sex = _SEX_WORDS.get(str(sex).strip().lower(), "")
-            if not entry.sex and str(sex).strip().lower() not in ("", "all", "any"):
-                problems.append(f"sex: {sex!r} is neither female nor male")
+        if isinstance(sex, str):
+            entry.sex = _SEX_WORDS.get(sex.strip().lower(), "")
+            if not entry.sex and sex.strip().lower() not in ("", "all", "any"):
+                problems.append(f"sex: {quoted(sex)} is neither female nor male")
+        elif sex is not None:
+            problems.append(f"sex: female or male is expected, found {_json_type(sex)}")
         conditions = data.get("conditions")
         if isinstance(conditions, str):
             conditions = [conditions]
@@ -91,20 +96,27 @@ class PatientEntry:
         if isinstance(healthy, bool):
             entry.healthy = healthy
         elif healthy is not None:
-            problems.append(f"healthy: true or false is expected, found {healthy!r}")
+            problems.append(f"healthy: true or false is expected, found "
+                            f"{quoted(healthy) if isinstance(healthy, str) else _json_type(healthy)}")
         values = data.get("values")
         if isinstance(values, dict):
             for measure, value in values.items():
                 if isinstance(value, (int, float, str)) and not isinstance(value, bool):
                     entry.labs[str(measure)] = str(value)
                 else:
-                    problems.append(f"{measure}: cannot read {value!r}")
+                    problems.append(f"{quoted(measure)}: a number or a text is expected, found {_json_type(value)}")
         elif values is not None:
             problems.append("values: an object of measure → value is expected")
         return entry, problems
 
 
 _FILE_KEYS = ("age", "sex", "conditions", "healthy", "values")
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+
+
+def _json_type(value: object) -> str:
+    """What a decoded JSON value is, in words ("a list"), so a message names it without echoing it."""
+    return _JSON_TYPES.get(type(value), "a number")
 _SEX_WORDS = {"female": "FEMALE", "f": "FEMALE", "woman": "FEMALE", "male": "MALE", "m": "MALE", "man": "MALE"}
 
 
@@ -113,17 +125,30 @@ def condition_names(text: str) -> list[str]:
     return [c.strip() for c in text.split(";" if ";" in text else ",") if c.strip()]
 
 
-def read_profile(entry: PatientEntry) -> tuple[PatientProfile, list[str]]:
-    """The profile the entry describes, and one message per value that could not be read.
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A value the check cannot read: the field it was given in ("age", a measure id, "other"),
+    so a form can mark that field, and the line that names it and says why."""
+
+    field: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def read_profile(entry: PatientEntry) -> tuple[PatientProfile, list[Unreadable]]:
+    """The profile the entry describes, and one message per value that could not be read; a value
+    not read is left out (its limits stay unknown), never read as something else.
 
     The one way a patient is read: the form and the command line's patient file both come here."""
     profile = PatientProfile()
-    problems: list[str] = []
+    problems: list[Unreadable] = []
     if entry.age.strip():
         try:
             profile.age = profile.set_lab("age", entry.age if any(c.isalpha() for c in entry.age) else f"{entry.age} years").value
-        except ValueError:
-            problems.append(f"Age: cannot read {entry.age!r}")
+        except ValueError as error:
+            problems.append(Unreadable("age", f"Age: cannot read {quoted(entry.age)}: {error}"))
     profile.sex = entry.sex.strip().upper()
     names = condition_names(entry.conditions)
     profile.conditions = {c.lower() for c in names}
@@ -131,16 +156,18 @@ def read_profile(entry: PatientEntry) -> tuple[PatientProfile, list[str]]:
     profile.healthy = entry.healthy
     labels = {measure: label for measure, label, _ in LAB_FIELDS}
     for measure, text in entry.labs.items():
-        if text.strip():
+        if measure not in MEASURES:
+            problems.append(Unreadable(measure, f"values: {quoted(measure)} is not a measure trialtui knows"))
+        elif text.strip():
             try:
                 profile.set_lab(measure, text)
-            except ValueError:
-                problems.append(f"{labels.get(measure, measure)}: cannot read {text!r}")
+            except ValueError as error:
+                problems.append(Unreadable(measure, f"{labels.get(measure, measure)}: cannot read {quoted(text)}: {error}"))
     for part in filter(str.strip, entry.other.split(";")):
         try:
             profile.add(part)
-        except ValueError as err:
-            problems.append(f"Other: {err}")
+        except ValueError as error:
+            problems.append(Unreadable("other", f"Other: cannot read {quoted(part.strip())}: {error}"))
     return profile, problems
 
 

@@ -47,6 +47,13 @@ def terminal_text(value: object, *, multiline: bool = False) -> str:
     return pattern.sub(_escape, text) if pattern.search(text) else text
 
 
+def quoted(value: str, limit: int = 60) -> str:
+    """``value`` quoted in a message, as Python writes a string (control characters escaped),
+    cut to ``limit`` characters with "…": a hostile value of a million characters is named, not
+    echoed whole."""
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
 _JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f{_INVISIBLE_ORDER}\\ud800-\\udfff]")
 _JSON_BATCH = 4096
 """Encoder pieces escaped and handed on together: a whole library is never one string."""

@@ -11,10 +11,21 @@ import json
 import sys
 from pathlib import Path
 
-from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, data_options, fail, print_json, report_load_problems
+from trialtui.cli.common import (
+    EXIT_OK,
+    EXIT_SKIPPED,
+    data_options,
+    fail,
+    print_json,
+    read_small_text,
+    report_load_problems,
+)
 from trialtui.safe_text import terminal_text
 from trialtui.session import ReviewSession
 from trialtui.store import StoreError
+
+MAX_PATIENT_FILE_BYTES = 1024 * 1024
+"""A patient file is a few lines of JSON: one over a megabyte is not one."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,11 +65,23 @@ def rederive_stale(session: ReviewSession) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from trialtui.patient_check import PatientEntry  # the extractor's vocabulary: only for a check
 
+    name = str(args.patient)
     try:
-        data = json.loads(args.patient.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        return fail(f"{terminal_text(str(args.patient))}: cannot read the patient file ({terminal_text(str(err))})")
-    entry, problems = PatientEntry.from_patient_file(data)
+        content = read_small_text(args.patient, MAX_PATIENT_FILE_BYTES, "patient file")
+    except OSError as err:
+        return fail(f"{name}: cannot read the patient file ({err.strerror or err})")
+    except ValueError as err:
+        return fail(f"{name}: {err}")
+    try:
+        data = json.loads(content)
+    except RecursionError:
+        return fail(f"{name}: nested too deeply to be a patient file")
+    except ValueError as err:  # not JSON, or a number of thousands of digits
+        return fail(f"{name}: cannot read the patient file ({err})")
+    try:
+        entry, problems = PatientEntry.from_patient_file(data)
+    except ValueError as err:  # a list, a text, a number: nothing in it describes a patient
+        return fail(f"{name}: {err}")
     session = ReviewSession(data=getattr(args, "data", None))
     try:
         catalog = session.load()

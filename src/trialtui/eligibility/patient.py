@@ -9,13 +9,17 @@ passes when any member passes. Anything not decidable is `unknown`, never a gues
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from trialtui.eligibility.conditions import PatientCondition
-from trialtui.eligibility.units import UNIT, to_canonical
+from trialtui.eligibility.display import measure_label, unit_text
+from trialtui.eligibility.measures import MEASURES, ULN_RANGE
+from trialtui.eligibility.units import UNIT, to_canonical, unit_kind
 from trialtui.eligibility.vocabulary import MENTION, mention_measures
+from trialtui.safe_text import quoted
 
 if TYPE_CHECKING:
     from trialtui.eligibility.extract import Threshold  # its patterns compile at import: not before a check
@@ -23,7 +27,12 @@ if TYPE_CHECKING:
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 FITS, FAILS = "fits", "fails"
 
-_VALUE = re.compile(rf"(?P<number>\d+(?:[.,]\d+)*)\s*(?P<unit>{UNIT})?", re.IGNORECASE)
+_NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:[.,][0-9]+)?|\.[0-9]+)"
+"""One number as people write it: "1,200" (thousands), "1.5" or "1,5" (decimals), ".5"."""
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_PATIENT_VALUE = re.compile(rf"\s*(?P<number>{_NUMBER})\s*(?P<unit>{UNIT})?\s*", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(_NUMBER)
+_LEADING_UNIT = re.compile(UNIT, re.IGNORECASE)
 _AGE_CONDITION = re.compile(r"^age\s*(?P<op>>=|<=|>|<)\s*(?P<value>\d+(?:\.\d+)?)$")
 
 
@@ -59,9 +68,9 @@ class PatientProfile:
         """Record "ANC 1200/mm3", "ECOG 1", "Hb 9 g/dL": the measure named, then its value."""
         mention = MENTION.search(text)
         measures = mention_measures(mention) if mention else ()
-        if not measures:
-            raise ValueError(f"no known measure in {text!r}")
-        rest = text[mention.end() :]
+        if not measures or text[: mention.start()].strip():
+            raise UnreadableValue("it does not begin with a measure trialtui knows")
+        rest = re.sub(r"^\s*[:=]", "", text[mention.end() :])  # "albumin: 3.2 g/dL", "INR = 1.1"
         value = None
         for measure in measures:
             value = self.set_lab(measure, rest)
@@ -70,16 +79,76 @@ class PatientProfile:
         return measures[0], value
 
 
+class UnreadableValue(ValueError):
+    """A patient's value that is not one number in a unit of its measure; the message says why in
+    a few words ("a negative number", "'furlongs' is not a unit trialtui knows")."""
+
+
 def parse_lab(measure: str, text: str) -> LabValue:
-    match = _VALUE.search(text)
+    """The value `text` gives of `measure`: the whole text one non-negative number, then no unit
+    or a unit of that measure. A patient's value is read exactly as written or not at all: the
+    guesses `to_canonical` makes for a criterion's unit (a slip of mg for g, per mL for per µL)
+    are refused here; a value written without a unit is read as the measure's entry says."""
+    match = _PATIENT_VALUE.fullmatch(text)
     if not match:
-        raise ValueError(f"no value in {text!r}")
-    number = float(match.group("number").replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", match.group("number"))
-                   else match.group("number").replace(",", "."))
-    converted = to_canonical(measure, number, match.group("unit"))
-    if converted is None:
-        raise ValueError(f"{text!r} is not a value of {measure}")
+        raise UnreadableValue(_why_not_a_number(text))
+    written = match.group("number")
+    number = float(written.replace(",", "") if _THOUSANDS.fullmatch(written) else written.replace(",", "."))
+    if not math.isfinite(number):
+        raise UnreadableValue("a number too large to read")
+    unit = match.group("unit")
+    converted = to_canonical(measure, number, unit)
+    if converted is None or (unit and converted[2] is not None):
+        raise UnreadableValue(_why_not_this_measure(measure, unit))
     return LabValue(converted[0], converted[1])
+
+
+def _why_not_a_number(text: str) -> str:
+    stripped = text.strip()
+    if not stripped:
+        return "no value"
+    if re.match(r"[-−–][\s.]*[0-9]", stripped):
+        return "a negative number"
+    if re.match(r"[-+−]?\s*(?:nan|inf)", stripped, re.IGNORECASE):
+        return "not a finite number"
+    number = _LEADING_NUMBER.match(stripped)
+    if not number:
+        return "it does not begin with a number"
+    rest = stripped[number.end() :].lstrip()
+    if re.match(r"(?:[-–—]|to\b)\s*[0-9]", rest):
+        return "a range, not one value"
+    if re.match(r"[eE][-+]?[0-9]", rest):
+        return "a power of ten: write the number out (150, not 1.5e2)"
+    unit = _LEADING_UNIT.match(rest)
+    if unit:
+        return f"{quoted(rest[unit.end() :].strip())} after the unit"
+    if re.search(r"[0-9]", rest):
+        return "more than one number"
+    return f"{quoted(rest)} is not a unit trialtui knows"
+
+
+def _why_not_this_measure(measure: str, unit: str | None) -> str:
+    spec = MEASURES.get(measure)
+    if spec is None:
+        return "not a measure trialtui knows"
+    label = measure_label(measure)
+    if unit:
+        kind = unit_kind(unit)
+        if kind is None:
+            return f"{quoted(unit.strip())} is not a unit trialtui knows"
+        if kind[0] in ("xULN", "%ULN") and not spec.uln_as:
+            return f"{label} is not given as a multiple of the ULN"
+        if kind[0] == "%ULN":
+            return "a share of the ULN: write it as a multiple (1.5 x ULN)"
+        if kind[0] == "xULN":
+            low, high = ULN_RANGE
+            return f"outside {low:g}–{high:g} × ULN, the multiples trialtui reads"
+        if kind[0] not in dict(spec.units):
+            return f"{quoted(unit.strip())} is not a unit of {label}"
+    elif spec.no_unit is None:
+        return f"{label} needs a unit"
+    low, high = spec.plausible
+    return f"outside {low:g}–{high:g} {unit_text(spec.unit) or 'on its scale'}, the values trialtui reads as {label}"
 
 
 def _patient_value(profile: PatientProfile, threshold: Threshold) -> float | None:

@@ -106,9 +106,7 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
             self._status("Type a name to save these values under.")
             return
         entry = self._entry()
-        _, problems = read_profile(entry)
-        if problems:
-            self._status("Fix or clear: " + "; ".join(problems))
+        if not self._readable(entry):
             return
         try:
             self.save_profile(name, entry)
@@ -116,6 +114,18 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
             self._status(f"Not saved: {error}")
             return
         self._status(f"Saved as {name}.")
+
+    def _readable(self, entry: PatientEntry) -> bool:
+        """Whether every value typed can be read; each field holding one that cannot is marked
+        (until it is edited) and the status line names it and says why."""
+        _, problems = read_profile(entry)
+        unreadable = {problem.field for problem in problems}
+        for box in self.query(Input):
+            key = (box.id or "").removeprefix("patient-").removeprefix("lab-")
+            box.set_class(key in unreadable, "-invalid")
+        if problems:
+            self._status("Fix or clear: " + "; ".join(map(str, problems)))
+        return not problems
 
     def _status(self, text: str) -> None:
         self.query_one("#patient-status", Static).update(plain(text))
@@ -138,11 +148,8 @@ class PatientDialog(ModalScreen[PatientEntry | str | None]):
     @on(Button.Pressed, "#patient-apply")
     def action_apply(self) -> None:
         entry = self._entry()
-        _, problems = read_profile(entry)
-        if problems:
-            self._status("Fix or clear: " + "; ".join(problems))
-            return
-        self.dismiss(entry)
+        if self._readable(entry):
+            self.dismiss(entry)
 
     @on(Button.Pressed, "#patient-clear")
     def _clear(self) -> None:
