@@ -67,6 +67,7 @@ async def test_a_completed_file_name_is_drawn_visibly(tmp_path):
         path = dialog.query_one("#import-path", Input)
         await type_path(pilot, f"{tmp_path}/x")
         await wait_for(pilot, lambda: path._suggestion.endswith("y.jsonl"), "the completion")
+        await pilot.pause()  # drawn
         shown = drawn(path)
         assert "/x␛]0;SUGGEST" in shown  # the rest is past the edge of the box
         assert not any(char in shown for char in RAW)

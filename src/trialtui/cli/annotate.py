@@ -11,8 +11,6 @@ import sys
 from pathlib import Path
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail
-from trialtui.ingest.identity import well_formed_id
-from trialtui.ingest.problems import quote
 from trialtui.safe_text import terminal_text
 from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
 from trialtui.store.annotations import storable_text
@@ -43,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
+    from trialtui.ingest.identity import well_formed_id  # the ingest package: only for this command
+    from trialtui.ingest.problems import quote
+
     if args.note is None and not args.tag and not args.untag and args.status is None and args.star is None:
         return fail("annotate: nothing to record (give --note, --tag, --untag, --status or --star)")
     if args.status is not None and args.status not in STATUSES:

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from trialtui.ingest.problems import SURROGATE
 from trialtui.review import MARK_WORDS, STATUS_WORDS
 from trialtui.safe_text import terminal_text
 from trialtui.store.database import Database, normalize_timestamp, utc_now
@@ -60,10 +59,11 @@ def _just_after(stamp: str) -> str:
 def storable_text(text: str, name: str) -> str:
     """`text`, checked to be storable: a lone UTF-16 surrogate (a JSON ``\\ud800`` escape, a
     command-line byte that is not UTF-8) has no UTF-8 form, so SQLite cannot take it."""
-    found = SURROGATE.search(text)
-    if found:
-        raise ValueError(f"{name} holds {terminal_text(found.group())}, which is not text"
-                         " (a byte that is not UTF-8, or half of a \\u surrogate pair)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"{name} holds {terminal_text(text[error.start])}, which is not text"
+                         " (a byte that is not UTF-8, or half of a \\u surrogate pair)") from None
     return text
 
 
