@@ -201,3 +201,15 @@ def test_only_another_connections_writes_count_as_elsewhere(tmp_path):
         Annotations(there).set_star("NCT1", True)
         assert notes.changed_elsewhere() is True
         assert notes.changed_elsewhere() is False
+
+
+def test_a_merged_record_holding_a_lone_surrogate_is_skipped_and_the_rest_stored(db):
+    notes = Annotations(db)
+    report = notes.import_records([{"trial_id": "NCT00000001", "note": "fine"},
+                                   {"trial_id": "NCT44444444", "note": "a\ud800b"},
+                                   {"trial_id": "NCT44444445", "items": {"k\udfff": {"mark": "meets"}}}])
+    assert report.skipped == [
+        "record 2: note holds \\ud800, which is not text (a byte that is not UTF-8, or half of a \\u surrogate pair)",
+        "record 3: an item key holds \\udfff, which is not text (a byte that is not UTF-8, or half of a \\u surrogate pair)"]
+    assert notes.get("NCT00000001").note == "fine"
+    assert set(notes.all()) == {"NCT00000001"}

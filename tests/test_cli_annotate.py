@@ -199,3 +199,60 @@ def test_a_far_future_stamp_already_stored_stays_editable(capsys, trialtui_home)
         )
     assert main(["annotate", "NCT08000030", "--note", "new"]) == 0
     assert stored("NCT08000030").note == "new"
+
+
+def test_a_bad_option_anywhere_stores_nothing_of_the_command(capsys):
+    assert main(["annotate", "NCT12345678", "--note", "my note", "--tag", "good", "--tag", "bad;tag",
+                 "--status", "excluded", "--star"]) == 2
+    assert capsys.readouterr().err == "trialtui: annotate: a tag cannot contain ';': 'bad;tag'\n"
+    assert stored("NCT12345678").is_empty
+
+
+def test_a_tag_that_is_not_utf8_stores_nothing_of_the_command(capsys):
+    tag = os.fsdecode(b"caf\xe9")  # how Python hands over an argument byte that is not UTF-8
+    assert main(["annotate", "NCT12345678", "--note", "my note", "--tag", tag]) == 2
+    assert capsys.readouterr().err == ("trialtui: annotate: a tag holds \\udce9, which is not text"
+                                       " (a byte that is not UTF-8, or half of a \\u surrogate pair)\n")
+    assert stored("NCT12345678").is_empty
+
+
+def test_every_change_of_one_command_is_one_undo():
+    assert main(["annotate", "NCT12345678", "--note", "my note", "--tag", "good", "--status", "excluded",
+                 "--star"]) == 0
+    with Database.open() as db:
+        entries = db.query("SELECT DISTINCT change_id, description FROM annotation_log")
+    assert [description for _, description in entries] == [
+        "status Unreviewed → Excluded and note and star and tag 'good' added on NCT12345678"]
+
+
+def test_an_id_of_no_known_form_is_refused_unless_the_library_holds_it(tmp_path, capsys):
+    for trial_id in ("/tmp/abs_pwn/owned", "NCT../../etc/x", "nct90000012", "NCT\x1b[31m1", "X" * 10_000):
+        assert main(["annotate", trial_id, "--note", "x"]) == 2
+        assert stored(trial_id).is_empty
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == ("trialtui: annotate: '/tmp/abs_pwn/owned' is not a trial id: an NCT ID is NCT and 8 digits,"
+                        " trialtui's own id TT- and 12 hex digits, and no trial in the library has this one")
+    assert lines[3].startswith("trialtui: annotate: 'NCT\\x1b[31m1' is not a trial id")
+    assert len(lines) == 5 and len(lines[4]) < 250
+    assert main(["annotate", "TT-0123456789ab", "--star"]) == 0  # trialtui's own id for a record without an NCT ID
+
+    record = {"protocolSection": {"identificationModule": {"nctId": "nct90000012", "briefTitle": "Odd id"}}}
+    (tmp_path / "odd.json").write_text(json.dumps(record), encoding="utf-8")
+    assert main(["import", str(tmp_path / "odd.json")]) == 0
+    assert main(["annotate", "nct90000012", "--tag", "kept"]) == 0
+    assert stored("nct90000012").tags == ("kept",)
+
+
+def test_a_lone_surrogate_in_an_import_skips_that_record_alone(tmp_path, capsys):
+    path = tmp_path / "ann.json"
+    path.write_text('[{"trial_id":"NCT00000001","note":"fine"},{"trial_id":"NCT44444444","note":"a\\ud800b"},'
+                    '{"trial_id":"NCT44444445","tags":["\\udfff"]},'
+                    '{"trial_id":"NCT44444446","items":{"k":{"note":"\\udfff"}}}]', encoding="utf-8")
+    assert main(["annotations", "import", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == f"{path}: 1 added, 0 updated, 0 unchanged, 0 conflicts, 3 skipped\n"
+    because = "which is not text (a byte that is not UTF-8, or half of a \\u surrogate pair)"
+    assert err.splitlines() == [f"trialtui: {path}: record 2: note: it holds \\ud800, {because}",
+                                f"trialtui: {path}: record 3: tags: a tag holds \\udfff, {because}",
+                                f"trialtui: {path}: record 4: items.k.note: it holds \\udfff, {because}"]
+    assert stored("NCT00000001").note == "fine"

@@ -218,6 +218,17 @@ def list_csv(digests: Iterable[TrialDigest], notes: dict[str, ReviewNotes],
     return buffer.getvalue()
 
 
+_NOT_IN_FILE_NAMES = re.compile(r"[^\w-]")
+_FILE_STEM_CHARS = 100
+
+
+def file_stem(trial_id: str) -> str:
+    """A default file name (without suffix) made from a trial id, which a file or a server may
+    have set to anything (``/etc/x``, ``../..``, escape sequences): letters, digits, ``-`` and
+    ``_`` stay, every other character becomes ``_``, so the name stays in the folder it is put in."""
+    return _NOT_IN_FILE_NAMES.sub("_", trial_id[:_FILE_STEM_CHARS]) or "trial"
+
+
 def write_report(path: Path, text: str) -> Path:
     """Write a report whole or not at all (a temporary file renamed over the target); raises OSError."""
     path = path.expanduser()

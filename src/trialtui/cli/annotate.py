@@ -13,6 +13,7 @@ from pathlib import Path
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail
 from trialtui.safe_text import terminal_text
 from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
+from trialtui.store.annotations import storable_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
+    from trialtui.ingest.identity import well_formed_id  # the ingest package: only for this command
+    from trialtui.ingest.problems import quote
+
     if args.note is None and not args.tag and not args.untag and args.status is None and args.star is None:
         return fail("annotate: nothing to record (give --note, --tag, --untag, --status or --star)")
     if args.status is not None and args.status not in STATUSES:
@@ -48,21 +52,24 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         return fail("annotate: --reason goes with --status")
     try:
         with Database.open() as db:
+            if not well_formed_id(args.trial_id) and not known_id(db, storable_text(args.trial_id, "the id")):
+                return fail(f"annotate: {quote(args.trial_id)!r} is not a trial id: an NCT ID is NCT and 8 digits, "
+                            "trialtui's own id TT- and 12 hex digits, and no trial in the library has this one")
             notes = Annotations(db)
-            if args.note is not None:
-                notes.set_note(args.trial_id, args.note)
-            for tag in args.tag:
-                notes.add_tag(args.trial_id, tag)
-            for tag in args.untag:
-                notes.remove_tag(args.trial_id, tag)
-            if args.status is not None:
-                notes.set_status(args.trial_id, args.status, args.reason or "")
-            if args.star is not None:
-                notes.set_star(args.trial_id, args.star)
+            notes.apply(args.trial_id, note=args.note, add_tags=args.tag, remove_tags=args.untag,
+                        status=args.status, reason=args.reason or "", star=args.star)
             print(terminal_text(describe(notes.get(args.trial_id))))
     except (ValueError, StoreError) as error:
         return fail(f"annotate: {error}")
     return EXIT_OK
+
+
+def known_id(db: Database, trial_id: str) -> bool:
+    """Whether the library holds a trial, or an annotation, under `trial_id` (an id of any form
+    that a file or a server gave a record)."""
+    return bool(db.query("SELECT 1 FROM trials WHERE trial_id = ?"
+                         " UNION ALL SELECT 1 FROM annotation_fields WHERE trial_id = ? LIMIT 1",
+                         (trial_id, trial_id)))
 
 
 def describe(annotation: TrialAnnotation) -> str:

@@ -13,6 +13,12 @@ from trialtui.ingest.markdown import unescape
 
 STABLE_ID_PREFIX = "TT-"
 _SPACE = re.compile(r"\s+")
+_WELL_FORMED = re.compile(r"NCT\d{8}|" + STABLE_ID_PREFIX + r"[0-9a-f]{12}")
+
+
+def well_formed_id(text: str) -> bool:
+    """Whether `text` has the form of a trial id: an NCT ID, or the id `stable_trial_id` makes."""
+    return _WELL_FORMED.fullmatch(text) is not None
 
 
 def _normalized(text: str) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from trialtui.review import MARK_WORDS, STATUS_WORDS
+from trialtui.safe_text import terminal_text
 from trialtui.store.database import Database, normalize_timestamp, utc_now
 from trialtui.store.library import mark_seen
 
@@ -55,9 +56,20 @@ def _just_after(stamp: str) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
+def storable_text(text: str, name: str) -> str:
+    """`text`, checked to be storable: a lone UTF-16 surrogate (a JSON ``\\ud800`` escape, a
+    command-line byte that is not UTF-8) has no UTF-8 form, so SQLite cannot take it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"{name} holds {terminal_text(text[error.start])}, which is not text"
+                         " (a byte that is not UTF-8, or half of a \\u surrogate pair)") from None
+    return text
+
+
 def clean_tag(tag: str) -> str:
     """Tags are single-line words or phrases; ``;`` separates them in CSV exports."""
-    cleaned = " ".join(tag.split())
+    cleaned = " ".join(storable_text(tag, "a tag").split())
     if not cleaned:
         raise ValueError("a tag cannot be empty")
     if ";" in cleaned:
@@ -267,6 +279,23 @@ class Annotations:
 
         self._edit(trial_id, changes)
         return stored, elsewhere
+
+    def apply(self, trial_id: str, *, note: str | None = None, add_tags: Iterable[str] = (),
+              remove_tags: Iterable[str] = (), status: str | None = None, reason: str = "",
+              star: bool | None = None) -> None:
+        """Several edits as one: every value is checked first and all are written in one
+        transaction, so a bad one leaves the annotation as it was."""
+        changes: dict[str, object] = {}
+        if note is not None:
+            changes["note"] = storable_text(note, "the note")
+        changes.update({_TAG + clean_tag(tag): True for tag in add_tags})
+        changes.update({_TAG + clean_tag(tag): False for tag in remove_tags})
+        if status is not None:
+            changes["status"] = check_status(status)
+            changes["reason"] = storable_text(reason, "the reason")
+        if star is not None:
+            changes["star"] = bool(star)
+        self._edit(storable_text(trial_id, "the trial id"), changes)
 
     def add_tag(self, trial_id: str, tag: str) -> None:
         tag = clean_tag(tag)
@@ -491,7 +520,7 @@ def _incoming_fields(record: Mapping, imported_at: str) -> tuple[str, dict[str, 
     trial_id = record["trial_id"]
     if not isinstance(trial_id, str) or not trial_id.strip():
         raise ValueError("no trial_id")
-    trial_id = trial_id.strip()
+    trial_id = storable_text(trial_id.strip(), "trial_id")
     record_stamp = normalize_timestamp(record["updated"]) if record.get("updated") else imported_at
     stamps = {name: normalize_timestamp(stamp) for name, stamp in (record.get("field_updated") or {}).items()}
     fields: dict[str, object] = {}
@@ -509,6 +538,7 @@ def _incoming_fields(record: Mapping, imported_at: str) -> tuple[str, dict[str, 
     for tag in record.get("removed_tags") or []:
         fields.setdefault(_TAG + clean_tag(_text(tag, "tag")), False)
     for key, item in (record.get("items") or {}).items():
+        storable_text(key, "an item key")
         if not isinstance(item, Mapping):
             raise ValueError(f"item {key!r} must be an object with mark and note")
         if "mark" in item:
@@ -523,4 +553,4 @@ def _incoming_fields(record: Mapping, imported_at: str) -> tuple[str, dict[str, 
 def _text(value, name: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name} must be text, not {value!r}")
-    return value
+    return storable_text(value, name)

@@ -99,18 +99,25 @@ def _tags(values: list[str]) -> list[str]:
     return [clean_tag(value) for value in values]
 
 
+def _storable(value: str) -> str:
+    from trialtui.store.annotations import storable_text
+
+    return storable_text(value, "it")
+
+
 def _no_empty_stamp(value):
     return None if value == "" else value
 
 
 Stamp = Annotated[str, AfterValidator(_stamp)]
+Text = Annotated[str, AfterValidator(_storable)]
 Tags = Annotated[list[str], AfterValidator(_tags)]
 
 
 class ExchangeItem(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
     mark: Annotated[str | None, AfterValidator(_mark)] = None
-    note: str = ""
+    note: Text = ""
 
 
 class ExchangeRecord(BaseModel):
@@ -119,13 +126,13 @@ class ExchangeRecord(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="ignore")
     trial_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    note: str = ""
-    reason: str = ""
+    note: Text = ""
+    reason: Text = ""
     status: Annotated[str | None, AfterValidator(_status)] = None
     star: bool = False
     tags: Tags = []
     removed_tags: Tags = []
-    items: dict[str, ExchangeItem] = {}
+    items: dict[Text, ExchangeItem] = {}
     updated: Annotated[Stamp | None, BeforeValidator(_no_empty_stamp)] = None
     field_updated: dict[str, Stamp] = {}
 

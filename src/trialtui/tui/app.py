@@ -8,12 +8,14 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.message import Message
 from textual.screen import Screen
 
 from trialtui.paths import styles_dir
 from trialtui.session import ReviewSession
 from trialtui.tui.store_notice import store_notice
+from trialtui.tui.text import VisibleControls
 
 WATCH_SECONDS = 1.0
 """How often the app asks whether another process wrote to the database (a cheap PRAGMA)."""
@@ -41,6 +43,11 @@ class TrialTUI(App):
         super().__init__()
         self.session = session
         self._announced = ""
+        self._visible_controls = VisibleControls()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then `VisibleControls`: no control character reaches the terminal."""
+        return [*super().get_line_filters(), self._visible_controls]
 
     def on_mount(self) -> None:
         from trialtui.tui.screens.browse import BrowseScreen

@@ -5,6 +5,10 @@ few keystrokes; closing stores whatever is left. Each save says which note the e
 a note written elsewhere meanwhile (another window, ``trialtui annotate``) is never written over:
 both texts are kept and the reviewer is told. A note changed elsewhere while nothing here is
 waiting to be saved is simply shown (`show_stored`).
+
+A note may hold control characters (an imported annotations file can carry any): the editor shows
+them as `visible` stand-ins (␛, ``\u202e``) and says so. The stored note stays exactly as it is
+until the reviewer edits it; an edit stores the text as shown, stand-ins included.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from trialtui.tui.app import ChangedElsewhere
-from trialtui.tui.text import plain
+from trialtui.tui.text import plain, visible
 
 SAVE_AFTER_IDLE = 0.4
 """Seconds of no typing after which the note is stored."""
@@ -47,8 +51,14 @@ class NoteEditor(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog", classes="dialog"):
             yield Static(plain(f"Note on {self.trial_id}  {self.title}"), id="note-title", classes="dialog-title")
-            yield TextArea(self.note, id="note-text", soft_wrap=True, tab_behavior="indent")
-            yield Static("Saved as you type. Esc closes.", id="note-status", classes="dialog-status", markup=False)
+            yield TextArea(visible(self.note), id="note-text", soft_wrap=True, tab_behavior="indent")
+            yield Static(self._opening_status(), id="note-status", classes="dialog-status", markup=False)
+
+    def _opening_status(self) -> str:
+        if visible(self.note) == self.note:
+            return "Saved as you type. Esc closes."
+        return ("This note holds control characters, shown as ␛, \\u202e and the like; "
+                "it is stored as it is unless you edit it, then as shown. Esc closes.")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
@@ -56,7 +66,7 @@ class NoteEditor(ModalScreen[None]):
         area.move_cursor(area.document.end)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if event.text_area.text == self._saved:
+        if event.text_area.text == visible(self._saved):
             return  # the stored note shown (loaded, or merged after a save): nothing to store
         if self._timer is not None:
             self._timer.stop()
@@ -66,7 +76,7 @@ class NoteEditor(ModalScreen[None]):
     def _save(self) -> None:
         area = self.query_one(TextArea)
         text = area.text
-        if text == self._saved:
+        if text == visible(self._saved):
             return
         stored, elsewhere = self.store_note(text, self._saved)
         self._saved = stored
@@ -84,7 +94,7 @@ class NoteEditor(ModalScreen[None]):
         """The stored note changed elsewhere: show it, unless typing here waits to be saved
         (that save keeps both texts)."""
         area = self.query_one(TextArea)
-        if note != self._saved and area.text == self._saved:
+        if note != self._saved and area.text == visible(self._saved):
             self._saved = note
             self._load(note)
             self._status("Updated from another window. Esc closes.")
@@ -95,7 +105,7 @@ class NoteEditor(ModalScreen[None]):
 
     def _load(self, text: str) -> None:
         area = self.query_one(TextArea)
-        area.load_text(text)
+        area.load_text(visible(text))
         area.move_cursor(area.document.end)
 
     def _status(self, text: str) -> None:

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from trialtui.comparison import Comparison
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.patient_check import TrialFit
-from trialtui.reports import ReviewNotes, comparison_report, patient_results, side_result
+from trialtui.reports import ReviewNotes, comparison_report, file_stem, patient_results, side_result
 from trialtui.review import MARK_GLYPHS, threshold_key
 from trialtui.tui.text import plain
 
@@ -177,7 +177,7 @@ class CompareScreen(Screen):
         from trialtui.tui.dialogs.export_dialog import ExportDialog
 
         c = self.comparison
-        name = f"{c.a.trial_id}-vs-{c.b.trial_id}.md"
+        name = f"{file_stem(c.a.trial_id)}-vs-{file_stem(c.b.trial_id)}.md"
 
         def exported(path: Path | None) -> None:
             if path is not None:

@@ -179,7 +179,7 @@ class ReviewActions:
         self.app.push_screen(ItemNoteDialog(message.about, held[1]), entered)
 
     def action_export_trial(self) -> None:
-        from trialtui.reports import trial_report
+        from trialtui.reports import file_stem, trial_report
         from trialtui.tui.dialogs.export_dialog import ExportDialog
 
         trial_id = self._trial_or_warn()
@@ -194,7 +194,8 @@ class ReviewActions:
             fit = session.fit(trial_id)  # first: thresholds() then hands out the list it checked
             return trial_report(trial, session.thresholds(trial_id), session.review_notes(trial_id), fit)
 
-        self.app.push_screen(ExportDialog(f"{trial_id} as Markdown", Path.cwd() / f"{trial_id}.md", render), self._exported)
+        default = Path.cwd() / f"{file_stem(trial_id)}.md"
+        self.app.push_screen(ExportDialog(f"{trial_id} as Markdown", default, render), self._exported)
 
     def action_export_list(self) -> None:
         from trialtui.reports import list_csv
