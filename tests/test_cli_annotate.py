@@ -172,3 +172,20 @@ def test_a_far_future_stamp_already_stored_stays_editable(capsys, trialtui_home)
         )
     assert main(["annotate", "NCT08000030", "--note", "new"]) == 0
     assert stored("NCT08000030").note == "new"
+
+
+def test_an_import_reads_no_device_nothing_over_64_mb_and_only_utf_8(capsys, tmp_path):
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:  # sparse: no disk, no time
+        handle.truncate(64 * 1024 * 1024 + 1)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'[{"trial_id": "NCT00000001", "note": "caf\xe9"}]')
+    for path in ("/dev/zero", huge, latin):
+        assert main(["annotations", "import", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "trialtui: /dev/zero: a device, not a file of annotations",
+        f"trialtui: {huge}: larger than 64 MB, too large for a file of annotations",
+        f"trialtui: {latin}: not UTF-8 text (byte 42), not a file of annotations",
+    ]
+    assert main(["annotations", "export"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

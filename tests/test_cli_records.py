@@ -141,3 +141,19 @@ def test_a_bundled_seed_is_named_as_such_not_by_where_the_package_is_installed(c
     out = capsys.readouterr().out
     assert "File: bundled seed 000_efbe361d948e42a7.txt" in out
     assert str(ROOT) not in out
+
+
+def test_search_queries_reads_no_device_nothing_over_64_mb_and_only_utf_8(capsys, tmp_path):
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as handle:  # sparse: no disk, no time
+        handle.truncate(64 * 1024 * 1024 + 1)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"neuroblastoma\na\xffb\n")
+    for path in ("/dev/zero", huge, latin):
+        status, out, err = run(capsys, "search", "--queries", str(path))
+        assert (status, out) == (2, "")
+        assert err == {
+            "/dev/zero": "trialtui: /dev/zero: a device, not a file of queries\n",
+            str(huge): f"trialtui: {huge}: larger than 64 MB, too large for a file of queries\n",
+            str(latin): f"trialtui: {latin}: not UTF-8 text (byte 16), not a file of queries\n",
+        }[str(path)]

@@ -7,8 +7,11 @@ go through `terminal_text` and JSON through `json_text` (see trialtui.safe_text)
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trialtui.safe_text import json_chunks, terminal_text
@@ -71,3 +74,23 @@ def refresh_bases(library: Library, written: Mapping[str, TrialDigest] | None = 
 
     refresh_base(library, say=lambda line: print(f"trialtui: {line}…", file=sys.stderr), written=written, as_of=as_of)
     make_base(library.db)
+
+
+def read_small_text(path: Path, limit: int, what: str) -> str:
+    """The UTF-8 text of an input that is small by nature (a patient file), read with a cap:
+    raises OSError when it cannot be opened, ValueError naming why it is not read (a device or
+    socket, where a read may never end; more than `limit` bytes; not UTF-8). A named pipe is read,
+    as the trial loader reads one named on its own (``--patient /dev/stdin``), up to the cap."""
+    from trialtui.ingest.loader import not_a_file  # the loader's words for what a path is
+
+    mode = os.stat(path).st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise ValueError(f"{'a folder' if stat.S_ISDIR(mode) else not_a_file(mode)}, not a {what}")
+    with open(path, "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // (1024 * 1024)} MB, too large for a {what}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 text (byte {error.start + 1:,}), not a {what}") from None
