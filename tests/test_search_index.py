@@ -455,7 +455,7 @@ def test_trials_added_after_the_build_score_as_in_a_build_of_them_all(api_digest
 
 def test_a_word_longer_than_any_typo_lookup_is_looked_up_only_as_typed(index, monkeypatch):
     """Its one-edit variants (72 for each letter, each as long as the word) and its two-word
-    splits grow with the square of its length: 12,000 letters took minutes and gigabytes."""
+    splits grow with the square of its length (12,000 letters: minutes and gigabytes)."""
     word = "dinutuximab" * 2000
     make_variants = vocab.edits1
 

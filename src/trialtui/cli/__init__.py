@@ -29,7 +29,7 @@ class _Version(argparse.Action):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse's parser, its error line (which repeats what was typed: a file name a glob
+    """argparse's parser, its error line (which repeats what the user typed: a file name a glob
     expanded, say) shown with control characters as visible escapes; its sub-commands' parsers
     are of this class too (argparse makes them of the class of their parent)."""
 

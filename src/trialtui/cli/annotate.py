@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail, read_small_text
-from trialtui.ingest.streams import MAX_DOCUMENT_BYTES
 from trialtui.safe_text import terminal_text
 from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
 
@@ -97,6 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from trialtui.ingest.streams import MAX_DOCUMENT_BYTES
     from trialtui.store.exchange import read_records  # pydantic: only for an import
 
     try:

@@ -21,7 +21,6 @@ from trialtui.cli.common import (
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.enum_words import display_enum, display_phases
-from trialtui.ingest.streams import MAX_DOCUMENT_BYTES
 from trialtui.safe_text import json_text, terminal_text
 from trialtui.sections import trial_sections
 from trialtui.store import Database, Library
@@ -397,6 +396,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace, session) -> int:
     queries: list[str] = []
     if args.queries is not None:  # read before the trials: a file that cannot be read ends the command at once
+        from trialtui.ingest.streams import MAX_DOCUMENT_BYTES  # the loader's cap (its package imports pydantic)
+
         try:
             queries = read_small_text(args.queries, MAX_DOCUMENT_BYTES, "file of queries").splitlines()
         except OSError as err:
