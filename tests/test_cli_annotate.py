@@ -256,3 +256,20 @@ def test_a_lone_surrogate_in_an_import_skips_that_record_alone(tmp_path, capsys)
                                 f"trialtui: {path}: record 3: tags: a tag holds \\udfff, {because}",
                                 f"trialtui: {path}: record 4: items.k.note: it holds \\udfff, {because}"]
     assert stored("NCT00000001").note == "fine"
+
+
+def test_an_import_reads_no_device_nothing_over_64_mb_and_only_utf_8(capsys, tmp_path):
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:  # sparse: no disk, no time
+        handle.truncate(64 * 1024 * 1024 + 1)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'[{"trial_id": "NCT00000001", "note": "caf\xe9"}]')
+    for path in ("/dev/zero", huge, latin):
+        assert main(["annotations", "import", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "trialtui: /dev/zero: a device, not a file of annotations",
+        f"trialtui: {huge}: larger than 64 MB, too large for a file of annotations",
+        f"trialtui: {latin}: not UTF-8 text (byte 42), not a file of annotations",
+    ]
+    assert main(["annotations", "export"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, SEEDS
 from trialtui.cli import main
 
@@ -141,3 +143,30 @@ def test_a_bundled_seed_is_named_as_such_not_by_where_the_package_is_installed(c
     out = capsys.readouterr().out
     assert "File: bundled seed 000_efbe361d948e42a7.txt" in out
     assert str(ROOT) not in out
+
+
+def test_search_queries_reads_no_device_nothing_over_64_mb_and_only_utf_8(capsys, tmp_path):
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as handle:  # sparse: no disk, no time
+        handle.truncate(64 * 1024 * 1024 + 1)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"neuroblastoma\na\xffb\n")
+    for path in ("/dev/zero", huge, latin):
+        status, out, err = run(capsys, "search", "--queries", str(path))
+        assert (status, out) == (2, "")
+        assert err == {
+            "/dev/zero": "trialtui: /dev/zero: a device, not a file of queries\n",
+            str(huge): f"trialtui: {huge}: larger than 64 MB, too large for a file of queries\n",
+            str(latin): f"trialtui: {latin}: not UTF-8 text (byte 16), not a file of queries\n",
+        }[str(path)]
+
+
+def test_a_usage_error_repeats_what_was_typed_with_visible_escapes(capsys, tmp_path):
+    hostile = f"{tmp_path}/x\x1b]0;TITLE\x07\x1b[2Jy.jsonl"  # a second file a glob gave --data
+    for argv in (["list", "--data", str(tmp_path / "a.json"), hostile], ["annotations", "import", "a.json", hostile]):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            f"trialtui: error: unrecognized arguments: {tmp_path}/x\\x1b]0;TITLE\\x07\\x1b[2Jy.jsonl"
+        )

@@ -143,3 +143,14 @@ def test_ctrl_c_stops_after_a_whole_page_and_the_same_command_resumes(boston, tr
     assert f"resumed an interrupted fetch at page {len(stored) // 5 + 1}" in err
     assert out.startswith("45 added, 0 updated")  # the whole fetch, both runs
     assert library_ids() == sorted(nct_id_of(s) for s in boston)
+
+
+@pytest.mark.parametrize("command", ["fetch", "update"])
+@pytest.mark.parametrize("rate", ["0", "-1", "1e-300", "1e-9", "0.009", "nan", "inf", "1001"])
+def test_a_rate_out_of_range_is_one_usage_line_before_any_request(capsys, command, rate):
+    with FakeCtgov([]) as api:
+        query = ["--cond", "skin"] if command == "fetch" else []
+        status = main([command, *query, "--base-url", api.base_url, "--max-rate", rate])
+        requests = list(api.requests)
+    assert (status, requests) == (2, [])
+    assert capsys.readouterr().err == "trialtui: --max-rate must be a number of requests per second from 0.01 to 1000\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from trialtui.ingest import LoadProblem, iter_records, load_paths, loader
+from trialtui.ingest import LoadProblem, iter_records, load_paths, loader, preview
 from trialtui.models import Trial
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -222,3 +223,35 @@ def test_tiny_fragments_give_one_problem(tmp_path, content):
     path.write_bytes(content)
     result = load_paths([path])
     assert result.trials == [] and len(result.problems) == 1
+
+
+@pytest.mark.parametrize("blank", [b"\n" * 5000, b" " * 5000, codecs.BOM_UTF8 + b"\r\n\t " * 2000],
+                         ids=["newlines", "spaces", "bom-crlf-tabs"])
+def test_records_after_a_long_blank_start_are_loaded_and_counted_by_line(tmp_path, blank):
+    path = tmp_path / "studies.jsonl"
+    lines = [json.dumps(_study("NCT00000001")), json.dumps(_study("NCT00000002")), "{broken"]
+    path.write_bytes(blank + "\n".join(lines).encode() + b"\n")
+    first_line = blank.count(b"\n") + 1
+    result = load_paths([path])
+    assert [t.trial_id for t in result.trials] == ["NCT00000001", "NCT00000002"]
+    assert [t.source.line for t in result.trials] == [first_line, first_line + 1]
+    assert [p.reason.split(":")[0] for p in result.problems] == [f"line {first_line + 2}"]
+
+
+def test_an_export_after_a_long_blank_start_is_read_as_a_list(tmp_path):
+    path = tmp_path / "export.json.gz"
+    text = "\n" * 3000 + json.dumps([_study("NCT00000001"), _study("NCT00000002")], indent=2)
+    path.write_bytes(gzip.compress(text.encode()))
+    assert [t.trial_id for t in load_paths([path]).trials] == ["NCT00000001", "NCT00000002"]
+    plain = tmp_path / "export.json"
+    plain.write_text(text)
+    assert preview.file_format(plain) == "JSON"
+
+
+def test_white_space_past_the_blank_start_limit_ends_as_nothing_to_load(tmp_path):
+    path = tmp_path / "blank.txt"
+    path.write_bytes(b" " * (loader.MAX_BLANK_START + 70_000) + json.dumps(_study("NCT00000001")).encode())
+    assert _only_problem(path) == (
+        f"trialtui: {path}: nothing but white space in its first 512 KB, not read further, nothing to load"
+    )
+

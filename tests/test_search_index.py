@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trialtui.digest import TrialDigest
-from trialtui.search import SearchFilters, SearchIndex, field_text, parse_query
+from trialtui.search import SearchFilters, SearchIndex, field_text, parse_query, vocab
 from trialtui.search.normalize import terms
 
 
@@ -461,3 +461,30 @@ def test_trials_added_after_the_build_score_as_in_a_build_of_them_all(api_digest
     ranked = [(hit.trial_id, hit.score) for hit in grown.matches(query)]
     assert ranked == [(hit.trial_id, hit.score) for hit in built.matches(query)]
     assert len(ranked) > 1 and any(hit.trial_id in {d.trial_id for d in api_digests[900:]} for hit in grown.matches(query))
+
+
+def test_a_word_longer_than_any_typo_lookup_is_looked_up_only_as_typed(index, monkeypatch):
+    """Its one-edit variants (72 for each letter, each as long as the word) and its two-word
+    splits grow with the square of its length (12,000 letters: minutes and gigabytes)."""
+    word = "dinutuximab" * 2000
+    make_variants = vocab.edits1
+
+    def edits1(text: str) -> set[str]:
+        if len(text) > vocab.TYPO_WORD_MAX:
+            raise AssertionError(f"typo variants made for a {len(text):,}-letter word")
+        return make_variants(text)
+
+    long_lookups = []
+    is_term = vocab.Vocabulary.__contains__
+
+    def contains(self, term: str) -> bool:
+        if len(term) > 2 * vocab.TYPO_WORD_MAX:
+            long_lookups.append(len(term))
+        return is_term(self, term)
+
+    monkeypatch.setattr(vocab, "edits1", edits1)
+    monkeypatch.setattr(vocab.Vocabulary, "__contains__", contains)
+    assert index.search(word) == []
+    assert index.search(f"neuroblastoma {word}") == []
+    assert len(long_lookups) < 20  # the word itself, not each of its 22,000 splits
+    assert ids(index.search("lonon")) == ["NCT00000001"]  # a typo in a real word is still found

@@ -10,8 +10,10 @@ import argparse
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from trialtui.cli.common import EXIT_OK, fail
+from trialtui.safe_text import terminal_text
 from trialtui.store import StoreError
 from trialtui.store.database import store_failure
 
@@ -26,10 +28,19 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its error line (which repeats what the user typed: a file name a glob
+    expanded, say) shown with control characters as visible escapes; its sub-commands' parsers
+    are of this class too (argparse makes them of the class of their parent)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(terminal_text(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from trialtui.cli import annotate, check, fetch, records
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="trialtui",
         description="Review clinical trials in the terminal. With no command, starts the app.",
     )

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail
+from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail, read_small_text
 from trialtui.safe_text import terminal_text
 from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
 from trialtui.store.annotations import storable_text
@@ -103,14 +103,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from trialtui.store.exchange import ExchangeError, read_records  # pydantic: only for an import
+    from trialtui.ingest.streams import MAX_DOCUMENT_BYTES
+    from trialtui.store.exchange import read_records  # pydantic: only for an import
 
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as handle:  # a note's \r is its own
-            records, problems = read_records(handle.read())
-    except (OSError, UnicodeDecodeError) as error:
-        return fail(f"{args.file}: {getattr(error, 'strerror', None) or error}")
-    except ExchangeError as error:
+        records, problems = read_records(read_small_text(args.file, MAX_DOCUMENT_BYTES, "file of annotations"))
+    except OSError as error:
+        return fail(f"{args.file}: {error.strerror or error}")
+    except ValueError as error:  # not read (a device, too large, not UTF-8), or not an export
         return fail(f"{args.file}: {error}")
     try:
         with Database.open() as db:

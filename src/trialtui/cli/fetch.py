@@ -61,7 +61,19 @@ def _network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", default=None, metavar="URL",
                    help="API base URL (default: $TRIALTUI_API_URL, else https://clinicaltrials.gov/api/v2)")
     p.add_argument("--max-rate", type=float, default=3.0, metavar="N",
-                   help="at most N requests per second (default 3)")
+                   help=f"at most N requests per second, {MIN_RATE:g} to {MAX_RATE:g} (default 3)")
+
+
+MIN_RATE, MAX_RATE = 0.01, 1000.0
+"""`--max-rate` bounds: one request every 100 s at the slowest (slower is a fetch that never
+ends); a thousand a second at the fastest (what tests against a local server use)."""
+
+
+def _bad_rate(args: argparse.Namespace) -> str:
+    """Why `--max-rate` is refused ("" when it is in range; NaN and infinities never are)."""
+    if MIN_RATE <= args.max_rate <= MAX_RATE:
+        return ""
+    return f"--max-rate must be a number of requests per second from {MIN_RATE:g} to {MAX_RATE:g}"
 
 
 def _policy(args: argparse.Namespace):
@@ -163,8 +175,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from trialtui.fetch.params import QueryError, StudyQuery
     from trialtui.store import Database, Library
 
-    if args.max_rate <= 0:
-        return fail("--max-rate must be above 0")
+    if _bad_rate(args):
+        return fail(_bad_rate(args))
     try:
         query = StudyQuery.build(cond=args.cond, term=args.term, intr=args.intr, locn=args.locn,
                                  spons=args.spons, statuses=args.status, phases=args.phase,
@@ -245,8 +257,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     from trialtui.fetch.update import update_library
     from trialtui.store import Database, Library
 
-    if args.max_rate <= 0:
-        return fail("--max-rate must be above 0")
+    if _bad_rate(args):
+        return fail(_bad_rate(args))
     try:
         base_url = _base_url(args)
     except BaseUrlError as error:

@@ -9,7 +9,15 @@ import time
 from pathlib import Path
 
 from trialtui.catalog import Catalog, load_default, load_files
-from trialtui.cli.common import EXIT_OK, data_options, fail, print_json, refresh_bases, report_load_problems
+from trialtui.cli.common import (
+    EXIT_OK,
+    data_options,
+    fail,
+    print_json,
+    read_small_text,
+    refresh_bases,
+    report_load_problems,
+)
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.eligibility.display import VERDICT_WORDS, measure_label, threshold_text
 from trialtui.enum_words import display_enum, display_phases
@@ -395,16 +403,22 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace, session) -> int:
+    queries: list[str] = []
+    if args.queries is not None:  # read before the trials: a file that cannot be read ends the command at once
+        from trialtui.ingest.streams import MAX_DOCUMENT_BYTES  # the loader's cap (its package imports pydantic)
+
+        try:
+            queries = read_small_text(args.queries, MAX_DOCUMENT_BYTES, "file of queries").splitlines()
+        except OSError as err:
+            return fail(f"{args.queries}: {err.strerror or err}")
+        except ValueError as err:
+            return fail(f"{args.queries}: {err}")
     catalog = session.load(search=True)
     status = report_load_problems(catalog.problems)
     # The seeds and the library: the index the library keeps serves here too.
     session.build_index(say=lambda line: print(terminal_text(f"trialtui: {line}…"), file=sys.stderr))
     index = session.search_index
     if args.queries is not None:
-        try:
-            queries = args.queries.read_text(encoding="utf-8").splitlines()
-        except OSError as err:
-            return fail(f"{args.queries}: {err.strerror or err}")
         for query in filter(str.strip, queries):
             started = time.perf_counter()
             hits = index.search(query, limit=args.limit, highlight=())

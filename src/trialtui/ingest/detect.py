@@ -45,6 +45,13 @@ def sniff(head: bytes) -> str:
     return TEXT
 
 
+def sniff_after_blanks(body: bytes) -> str:
+    """The syntax of what follows a source's leading white space (`body` starts there). A
+    container's signature counts only at a file's first byte, so one found here is binary."""
+    kind = sniff(body)
+    return BINARY if kind in (GZIP, ZIP, TAR, UTF16) else kind
+
+
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 

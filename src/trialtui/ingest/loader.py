@@ -43,6 +43,10 @@ MAX_PROBLEM_LINES = 20
 PROGRESS_EVERY = 500
 _PLURAL = {"study": "studies", "line": "lines"}
 _CHUNK = 1024 * 1024
+MAX_BLANK_START = 512 * 1024
+"""White space read past at a source's start to find its first record: far more than any real
+file's blank lines, and a source of endless blanks still ends (as empty)."""
+_HEAD = 1024
 
 
 @dataclass(frozen=True)
@@ -122,21 +126,66 @@ def _read_limited(stream: IO[bytes], path: str) -> bytes:
 
 
 def _head(stream: io.BufferedReader) -> bytes:
-    head = stream.peek(1024)
+    head = stream.peek(_HEAD)
     while len(head) < 512:
-        more = stream.peek(1024)
+        more = stream.peek(_HEAD)
         if len(more) <= len(head):
             break
         head = more
-    return head[:1024]
+    return head[:_HEAD]
+
+
+class _Replayed(io.RawIOBase):
+    """Bytes already read from a stream, then the rest of that stream."""
+
+    def __init__(self, first: bytes, rest: io.BufferedReader) -> None:
+        super().__init__()
+        self._first, self._rest = memoryview(first), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+        if self._first:
+            size = min(len(buffer), len(self._first))
+            buffer[:size] = self._first[:size]
+            self._first = self._first[size:]
+            return size
+        data = self._rest.read1(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _past_blank_start(stream: io.BufferedReader) -> tuple[io.BufferedReader, bytes, bool]:
+    """For a source whose first bytes are all white space: the source to read again from its
+    start (the blanks kept, so line numbers count them), the first bytes after the blanks (b""
+    when there are none), and whether the source ended within `MAX_BLANK_START`."""
+    read = bytearray()
+    while len(read) <= MAX_BLANK_START:
+        chunk = stream.read(64 * 1024)
+        if not chunk:
+            return stream, b"", True
+        body = (chunk if read else chunk.removeprefix(codecs.BOM_UTF8)).lstrip()
+        read += chunk
+        if body:
+            at = len(read) - len(body)
+            read += stream.read(_HEAD)
+            return io.BufferedReader(_Replayed(bytes(read), stream)), bytes(read[at : at + _HEAD]), False
+    return stream, b"", False
 
 
 def _read_stream(stream: io.BufferedReader, path: str, depth: int = 0) -> Iterator[Trial | _Fault]:
     head = _head(stream)
     kind = detect.sniff(head)
     if kind == detect.EMPTY:
-        yield _Fault(path, "empty file, nothing to load", "empty")
-    elif kind == detect.BINARY:
+        stream, head, ended = _past_blank_start(stream)
+        if not head:
+            kb = MAX_BLANK_START // 1024
+            reason = "empty file" if ended else f"nothing but white space in its first {kb} KB, not read further"
+            yield _Fault(path, f"{reason}, nothing to load", "empty")
+            return
+        kind = detect.sniff_after_blanks(head)
+    if kind == detect.BINARY:
         yield _Fault(path, "binary data, not a trial record (not JSON, XML or a trial page)", "binary")
     elif kind in (detect.GZIP, detect.ZIP, detect.TAR, detect.UTF16) and depth >= MAX_NESTING:
         yield _Fault(path, f"archives nested more than {MAX_NESTING} deep are not opened", "nested")
@@ -149,7 +198,7 @@ def _read_stream(stream: io.BufferedReader, path: str, depth: int = 0) -> Iterat
     elif kind == detect.UTF16:
         yield from _read_utf16(stream, path, depth, utf16_encoding(head))
     elif kind == detect.JSON:
-        yield from _read_json(stream, path)
+        yield from _read_json(stream, path, head)
     elif kind == detect.XML:
         yield from _read_document(stream, path, _parse_xml)
     else:
@@ -336,11 +385,12 @@ def _json_error(error: json.JSONDecodeError, text: str) -> str:
     return f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
 
 
-def _read_json(stream: io.BufferedReader, path: str) -> Iterator[Trial | _Fault]:
-    """A JSON array or an API page (read study by study), JSON Lines, or one study."""
-    head = _head(stream).decode("utf-8", "replace").lstrip("\ufeff")
+def _read_json(stream: io.BufferedReader, path: str, head: bytes) -> Iterator[Trial | _Fault]:
+    """A JSON array or an API page (read study by study), JSON Lines, or one study; `head`: its
+    first bytes (after white space it begins with)."""
+    opening = head.decode("utf-8", "replace").lstrip("\ufeff")
     decoder = TextDecoder()
-    start = next((p for p in (_ARRAY_START, _PAGE_START) if p.match(head)), None)
+    start = next((p for p in (_ARRAY_START, _PAGE_START) if p.match(opening)), None)
     if start is not None:
         yield from _read_json_array(stream, path, decoder, start)
     else:
@@ -372,6 +422,10 @@ def _lines(stream: io.BufferedReader) -> Iterator[bytes | None]:
             yield line
 
 
+def _blank(line: bytes) -> bool:
+    return not line.removeprefix(codecs.BOM_UTF8).strip()
+
+
 def _looks_like_a_line_of_json(line: bytes | None) -> bool:
     if line is None:
         return True
@@ -386,7 +440,7 @@ def _read_json_objects(stream: io.BufferedReader, path: str, decoder: TextDecode
     filled: list[bytes | None] = []
     for line in lines:
         held.append(line)
-        if line is None or line.strip():
+        if line is None or not _blank(line):
             filled.append(line)
             if len(filled) == 2:
                 break
@@ -420,7 +474,7 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
             yield _Fault(path, f"longer than {mb} MB, too large for one trial record", "too large", "line", number)
             continue
-        if raw.isspace():
+        if _blank(raw):
             continue
         text = decoder.decode(raw)
         try:

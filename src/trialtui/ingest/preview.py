@@ -9,6 +9,7 @@ opened: reading one can wait for ever.
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 import zlib
@@ -72,6 +73,9 @@ def file_format(path: Path) -> str:
     with open(path, "rb") as stream:
         head = stream.read(64 * 1024)
     kind = detect.sniff(head[:_HEAD])
+    body = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if kind == detect.EMPTY and body:
+        kind = detect.sniff_after_blanks(body[:_HEAD])
     if kind == detect.TEXT:
         page = detect.text_format(decode_text(head)[0].replace("\r\n", "\n"))
         return "saved trial page (text)" if page else "text, not a trial page: not read"

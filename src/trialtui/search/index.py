@@ -41,7 +41,7 @@ from trialtui.search.query import Query, parse_query
 from trialtui.search.ranking import FIELD_WEIGHTS, FIELDS, MAX_SCORE, MULTI_FIELD_BONUS, Kind, term_score, to_percent
 from trialtui.search.scoring import score_window
 from trialtui.search.tokenize import TermNumbers
-from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, Vocabulary, allowed_edits, typo_tables
+from trialtui.search.vocab import ONE_EDIT_MIN, PREFIX_CAP, TYPO_WORD_MAX, Vocabulary, allowed_edits, typo_tables
 from trialtui.search.words import QueryWord
 
 FIELD_SEPARATOR = "; "
@@ -878,7 +878,7 @@ class SearchIndex:
                     for term in vocab.completions(glued, cap=16):
                         word.offer(term, Kind.PREFIX, len(glued) / len(term))
                         following.offer(term, Kind.PREFIX, len(glued) / len(term))
-            if text not in vocab and len(text) >= 4:
+            if text not in vocab and 4 <= len(text) <= 2 * TYPO_WORD_MAX:  # two words a missing space glued
                 word.splits = [(text[:k], text[k:]) for k in range(2, len(text) - 1)
                                if text[:k] in vocab and text[k:] in vocab][:3]
             if not word.alternatives and not word.splits:

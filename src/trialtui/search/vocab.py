@@ -29,6 +29,9 @@ PREFIX_CAP = 128
 """Most completions one prefix expands to; the most frequent win."""
 ONE_EDIT_MIN = 5
 TWO_EDITS_MIN = 8
+TYPO_WORD_MAX = 64
+"""Longest word looked up with typos: far past any real word, and a word's one-edit variants
+grow with the square of its length (12,000 letters: minutes and gigabytes)."""
 _PIECES_MIN = TWO_EDITS_MIN - 2
 _SAMPLE_EVERY = 128
 """`near` narrows each binary search over a piece order to one stretch this long by first
@@ -56,9 +59,10 @@ def edits1(word: str) -> set[str]:
 def allowed_edits(word: str) -> int:
     """Typos tolerated in a query word: none below 5 letters, one up to 7, two from 8.
 
-    Long numbers (NCT IDs, protocol numbers) get none: one digit off is another trial.
+    Long numbers (NCT IDs, protocol numbers) get none: one digit off is another trial. Nor do
+    words longer than `TYPO_WORD_MAX`.
     """
-    if sum(c.isdigit() for c in word) > 4:
+    if len(word) > TYPO_WORD_MAX or sum(c.isdigit() for c in word) > 4:
         return 0
     return 2 if len(word) >= TWO_EDITS_MIN else 1 if len(word) >= ONE_EDIT_MIN else 0
 
@@ -280,8 +284,9 @@ class Vocabulary:
 
     def one_edit(self, word: str) -> list[str]:
         """Terms one typo away from `word` whatever its length, for a short word that matched
-        nothing as typed ("brin", "vdeo"): `near` leaves words under five letters exact."""
-        return sorted(self.ids.keys() & edits1(word))
+        nothing as typed ("brin", "vdeo"): `near` leaves words under five letters exact. None
+        for a word longer than `TYPO_WORD_MAX`."""
+        return sorted(self.ids.keys() & edits1(word)) if len(word) <= TYPO_WORD_MAX else []
 
     def _kept(self) -> _Memo:
         if self._memo is None:
