@@ -85,3 +85,14 @@ def library():
 
     with Database.open() as db:
         yield Library(db)
+
+
+def unreadable_inputs(folder: Path, suffix: str, not_utf_8: bytes) -> tuple[str, Path, Path]:
+    """A device, a file one byte over the 64 MB cap (sparse: no disk, no time) and a file holding
+    `not_utf_8`: the three kinds of input a small-file reader refuses."""
+    huge = folder / f"huge{suffix}"
+    with huge.open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024 + 1)
+    latin = folder / f"latin{suffix}"
+    latin.write_bytes(not_utf_8)
+    return "/dev/zero", huge, latin

@@ -55,6 +55,18 @@ async def list_ready(pilot, trial_id: str | None = None):
     return screen, trials
 
 
+async def filters_opened(pilot):
+    """Wait until the list is searchable, give it the focus and press `f`; the browse screen, its
+    list and the filter dialog."""
+    from trialtui.tui.dialogs.filter_dialog import FilterDialog
+
+    screen, trials = await list_ready(pilot)
+    await wait_for(pilot, lambda: pilot.app.session.searchable, timeout=60)
+    await pilot.press("f")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FilterDialog))
+    return screen, trials, pilot.app.screen
+
+
 async def type_text(pilot, text: str) -> None:
     """Press the keys that type `text` (spaces, newlines and commas by their key names)."""
     await pilot.press(*[{" ": "space", "\n": "enter", ",": "comma"}.get(c, c) for c in text])

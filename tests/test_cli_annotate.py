@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from conftest import unreadable_inputs
 from trialtui.cli import main
 from trialtui.store import Annotations, Database
 
@@ -259,12 +260,8 @@ def test_a_lone_surrogate_in_an_import_skips_that_record_alone(tmp_path, capsys)
 
 
 def test_an_import_reads_no_device_nothing_over_64_mb_and_only_utf_8(capsys, tmp_path):
-    huge = tmp_path / "huge.json"
-    with huge.open("wb") as handle:  # sparse: no disk, no time
-        handle.truncate(64 * 1024 * 1024 + 1)
-    latin = tmp_path / "latin.json"
-    latin.write_bytes(b'[{"trial_id": "NCT00000001", "note": "caf\xe9"}]')
-    for path in ("/dev/zero", huge, latin):
+    device, huge, latin = unreadable_inputs(tmp_path, ".json", b'[{"trial_id": "NCT00000001", "note": "caf\xe9"}]')
+    for path in (device, huge, latin):
         assert main(["annotations", "import", str(path)]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "trialtui: /dev/zero: a device, not a file of annotations",

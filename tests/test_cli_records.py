@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, unreadable_inputs
 from trialtui.cli import main
 
 
@@ -146,12 +146,8 @@ def test_a_bundled_seed_is_named_as_such_not_by_where_the_package_is_installed(c
 
 
 def test_search_queries_reads_no_device_nothing_over_64_mb_and_only_utf_8(capsys, tmp_path):
-    huge = tmp_path / "huge.txt"
-    with huge.open("wb") as handle:  # sparse: no disk, no time
-        handle.truncate(64 * 1024 * 1024 + 1)
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes(b"neuroblastoma\na\xffb\n")
-    for path in ("/dev/zero", huge, latin):
+    device, huge, latin = unreadable_inputs(tmp_path, ".txt", b"neuroblastoma\na\xffb\n")
+    for path in (device, huge, latin):
         status, out, err = run(capsys, "search", "--queries", str(path))
         assert (status, out) == (2, "")
         assert err == {

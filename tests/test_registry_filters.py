@@ -227,10 +227,9 @@ def test_an_index_kept_as_arrays_filters_as_the_built_one(api_digests):
 async def test_the_dialog_applies_registry_filters_typed_and_ticked_by_keys(library_home, monkeypatch, raw):
     from textual.widgets import Input, Select, SelectionList, Static
 
-    from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
+    from pilot_helpers import SIZE, filters_opened, text_of, type_text, wait_for
     from trialtui.tui.app import build_app
     from trialtui.tui.dialogs.filter_dialog import FilterDialog
-    from trialtui.tui.widgets.trial_list import TrialList
 
     monkeypatch.setenv("TRIALTUI_HOME", str(library_home))
     expected = {trial_id for trial_id, r in raw.items()
@@ -239,13 +238,7 @@ async def test_the_dialog_applies_registry_filters_typed_and_ticked_by_keys(libr
     assert expected
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        await wait_for(pilot, lambda: app.session.searchable, timeout=60)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        await pilot.press("f")
-        await wait_for(pilot, lambda: isinstance(app.screen, FilterDialog))
-        dialog = app.screen
+        screen, trials, dialog = await filters_opened(pilot)
         await pilot.press(*["tab"] * 9)  # statuses, phases, review, country, near, within, age, tag, starred: study types
         assert app.focused is dialog.query_one("#filter-study-types", SelectionList)
         await pilot.press("space", *["tab"] * 3, "down", "space")  # Interventional; Device

@@ -12,10 +12,9 @@ import re
 import pytest
 from textual.widgets import Input, Static
 
-from pilot_helpers import SIZE, loaded, text_of, type_text, wait_for
+from pilot_helpers import SIZE, filters_opened, text_of, type_text, wait_for
 from trialtui.cli import main
 from trialtui.tui.app import build_app
-from trialtui.tui.widgets.trial_list import TrialList
 
 BOSTON = (42.3601, -71.0589)
 LYON = (45.7640, 4.8357)
@@ -139,20 +138,14 @@ def test_two_places_list_the_union_of_each_alone_at_the_nearer_distance(studies_
 
 
 async def test_the_dialog_reads_several_countries_ages_and_places(studies_path, raw, capsys):
-    from trialtui.tui.dialogs.filter_dialog import FilterDialog
 
     cli, _ = listed(capsys, studies_path, "--country", "France", "--country", "United States",
                     "--age", "18", "--age", "70")
     near, _ = listed(capsys, studies_path, "--near", "Boston, MA", "--near", "Lyon, France")
     app = build_app(data=[studies_path])
     async with app.run_test(size=SIZE) as pilot:
-        screen = await loaded(pilot)
-        await wait_for(pilot, lambda: app.session.searchable, timeout=60)
-        trials = screen.query_one(TrialList)
-        trials.focus()
-        await pilot.press("f")
-        assert isinstance(app.screen, FilterDialog)
-        app.screen.query_one("#filter-country", Input).focus()
+        screen, trials, dialog = await filters_opened(pilot)
+        dialog.query_one("#filter-country", Input).focus()
         await type_text(pilot, "France; USA")
         assert text_of(app.screen.query_one("#filter-country-note", Static)) == "→ United States"
         app.screen.query_one("#filter-age", Input).focus()
