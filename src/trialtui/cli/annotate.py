@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail, read_small_text
-from trialtui.safe_text import terminal_text
+from trialtui.safe_text import quoted, terminal_text
 from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
 from trialtui.store.annotations import storable_text
 
@@ -42,7 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     from trialtui.ingest.identity import well_formed_id  # the ingest package: only for this command
-    from trialtui.ingest.problems import quote
 
     if args.note is None and not args.tag and not args.untag and args.status is None and args.star is None:
         return fail("annotate: nothing to record (give --note, --tag, --untag, --status or --star)")
@@ -53,7 +52,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     try:
         with Database.open() as db:
             if not well_formed_id(args.trial_id) and not known_id(db, storable_text(args.trial_id, "the id")):
-                return fail(f"annotate: {quote(args.trial_id)!r} is not a trial id: an NCT ID is NCT and 8 digits, "
+                return fail(f"annotate: {quoted(args.trial_id, 80)} is not a trial id: an NCT ID is NCT and 8 digits, "
                             "trialtui's own id TT- and 12 hex digits, and no trial in the library has this one")
             notes = Annotations(db)
             notes.apply(args.trial_id, note=args.note, add_tags=args.tag, remove_tags=args.untag,
