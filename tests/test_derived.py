@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import threading
+import zlib
 from pathlib import Path
 
 import pytest
@@ -275,6 +276,16 @@ def test_a_new_version_gets_its_own_derived_row_and_removing_the_trial_drops_the
         assert rows == [(1, trial.eligibility.sex), (2, "FEMALE")]
         library.remove(trial.trial_id)
         assert db.query("SELECT count(*) FROM derived")[0][0] == 0
+
+
+def test_thresholds_stored_zlib_compressed_by_earlier_versions_read_as_before(tmp_path, api_trials):
+    trial = next(t for t in api_trials if len(extract_thresholds(t)) > 2)
+    with Database.open(tmp_path / "db.sqlite3") as db:
+        Library(db).import_trials([trial])
+        earlier = zlib.compress(json.dumps([t.to_json() for t in extract_thresholds(trial)]).encode())
+        with db.transaction() as conn:
+            conn.execute("UPDATE derived SET thresholds = ? WHERE trial_id = ?", (earlier, trial.trial_id))
+        assert Derived(db).thresholds(trial.trial_id) == extract_thresholds(trial)
 
 
 async def test_the_app_derives_an_older_librarys_data_again_in_the_background_and_says_so(
