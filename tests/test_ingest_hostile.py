@@ -13,6 +13,7 @@ import pytest
 
 from trialtui.cli import main
 from trialtui.ingest import load_paths
+from trialtui.ingest.json_values import loads
 from trialtui.ingest.streams import MAX_DOCUMENT_BYTES
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -62,6 +63,21 @@ def test_a_deep_or_huge_value_costs_only_its_study(tmp_path, bad, reason, shape)
     unit = "line" if shape == "lines" else "study"
     assert lines == [f"trialtui: {path}: {unit} 3: {lines[0].split(f'{unit} 3: ')[1]}"]
     assert reason in lines[0] and "Error" not in lines[0]
+
+
+@pytest.mark.parametrize("shape", ["array", "lines"])
+def test_a_value_nested_hundreds_deep_is_read_as_pythons_decoder_reads_it(tmp_path, shape):
+    texts = _texts(2, "[" * 300 + "]" * 300)
+    path = tmp_path / f"studies-{shape}.json"
+    path.write_text("[" + ",\n".join(texts) + "]" if shape == "array" else "\n".join(texts) + "\n")
+    assert _loaded(path) == (IDS, [])
+
+
+def test_every_real_study_decodes_to_what_pythons_decoder_gives(shared_data):
+    with gzip.open(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz", "rt", encoding="utf-8") as lines:
+        studies = [line for line in lines if line.strip()]
+    assert len(studies) == 1147
+    assert all(loads(line) == json.loads(line) for line in studies)
 
 
 def test_a_lone_surrogate_is_read_as_a_replacement_character_and_the_study_kept(capsys, tmp_path):
