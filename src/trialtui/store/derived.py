@@ -90,6 +90,8 @@ def key_thresholds(key: str) -> list[Threshold]:
 
 
 def derive(trial: Trial) -> DerivedRow:
+    from pydantic_core import to_json
+
     from trialtui.eligibility.check_data import pack
     from trialtui.eligibility.extract import extract_thresholds
     from trialtui.eligibility.facts import TrialFacts
@@ -97,7 +99,7 @@ def derive(trial: Trial) -> DerivedRow:
     thresholds = extract_thresholds(trial)
     facts = TrialFacts.of(trial)
     return DerivedRow(
-        pack_record(_COMPACT([t.to_json() for t in thresholds]).encode()),
+        pack_record(to_json([t.to_json() for t in thresholds])),  # pydantic-core's encoder: the fastest here
         check_key(thresholds), facts.sex,
         None if facts.healthy_volunteers is None else int(facts.healthy_volunteers), facts.studied_json(),
         pack(facts, thresholds))
