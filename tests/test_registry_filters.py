@@ -158,6 +158,8 @@ CASES = {
     "--age 70": lambda r: admits_age(r["ages"], 70),
     "--country USA": lambda r: "United States" in r["countries"],
     "--country Deutschland": lambda r: "Germany" in r["countries"],
+    "--country GB": lambda r: "United Kingdom" in r["countries"],
+    "--country KOR": lambda r: bool({"Korea, Republic of", "South Korea"} & r["countries"]),
     "--type interventional --funder industry --age-group older_adult --intervention-type drug":
         lambda r: (r["type"] == "interventional" and "industry" in r["funders"]
                    and overlaps(r["ages"], 65, None) and "drug" in r["interventions"]),
@@ -170,6 +172,21 @@ def test_each_filter_lists_what_the_raw_records_say(library_home, monkeypatch, r
     expected = {trial_id for trial_id, record in raw.items() if CASES[flags](record)}
     assert 0 < len(expected) < len(raw)
     assert listed(capsys, *flags.split()) == expected
+
+
+def test_an_iso_country_code_lists_what_the_country_name_lists(capsys, shared_data):
+    data = str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")
+
+    def listed_for(country: str) -> tuple[list[str], str]:
+        assert main(["--data", data, "list", "--json", "--country", country]) == 0
+        out, err = capsys.readouterr()
+        return sorted(row["trial_id"] for row in json.loads(out)), err
+
+    named, said = listed_for("United Kingdom")
+    assert len(named) == 44 and said == ""
+    for code in ("GB", "GBR", "gb"):
+        assert listed_for(code) == (named, f"trialtui: country {code!r} read as United Kingdom\n")
+    assert listed_for("JP")[0] == listed_for("Japan")[0] and len(listed_for("JPN")[0]) == 52
 
 
 def test_the_registry_defines_age_groups_as_the_filter_does(shared_data):
