@@ -1,5 +1,5 @@
 """What an NCT ID looks like, in one place: every id a file, a server or a user hands over is read
-here before it becomes a library key, a file name, a URL or a line on screen.
+here, on its way to becoming a library key, a file name, a URL or a line on screen.
 
 An NCT ID is ``NCT`` and eight ASCII digits. ``\\d`` would also take Arabic-Indic or full-width
 digits, which the registry never issues, so the digits are spelled out.

@@ -62,7 +62,7 @@ def normalise_phase(value: str) -> str:
 
 def normalise_nct_id(value: str) -> str:
     """`` nct01234567`` → ``NCT01234567``; anything else (``NCT00000001/../x``, ``NCT1?x=y``) is
-    refused before it can reach a URL."""
+    refused, so it never reaches a URL."""
     found = as_nct_id(value)
     if not found:
         raise QueryError(f"not an NCT ID: {quoted(value)} (expected NCT followed by 8 digits)")

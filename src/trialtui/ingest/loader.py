@@ -367,7 +367,7 @@ def _study(
 
 def _nct_id_of(study: object) -> str:
     """The study's NCT ID, to name it in a problem line; "" when it has none (its record number
-    names it, and a made-up id is not echoed before the reason)."""
+    names it, and a made-up id is not echoed ahead of the reason)."""
     try:
         value = study["protocolSection"]["identificationModule"]["nctId"]  # type: ignore[index]
     except (KeyError, TypeError):
