@@ -42,3 +42,16 @@ def write_hostile_study(folder: Path, nct: str = NCT) -> Path:
     path = folder / "hostile.json"
     path.write_text(json.dumps(hostile_study(nct)), encoding="utf-8")
     return path
+
+
+def store_under_made_up_id(trial_id: str, study: dict | None = None) -> None:
+    """Put `study` (default: the hostile study) in the test's library under `trial_id`, an id no
+    reader accepts: a library written by another tool, or by a trialtui that took any id, holds
+    such ids, and every output must still show them safely."""
+    from trialtui.ingest import parse_ctgov_study
+    from trialtui.models import Provenance
+    from trialtui.store import Database, Library
+
+    trial = parse_ctgov_study(study or hostile_study(), Provenance(path="made-up.json", format="ctgov-v2"))
+    with Database.open() as db:
+        Library(db).import_trials([trial.model_copy(update={"trial_id": trial_id, "nct_id": trial_id})])

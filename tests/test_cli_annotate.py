@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from conftest import unreadable_inputs
+from hostile_records import store_under_made_up_id
 from trialtui.cli import main
 from trialtui.store import Annotations, Database
 
@@ -237,9 +238,7 @@ def test_an_id_of_no_known_form_is_refused_unless_the_library_holds_it(tmp_path,
     assert len(lines) == 5 and len(lines[4]) < 250
     assert main(["annotate", "TT-0123456789ab", "--star"]) == 0  # trialtui's own id for a record without an NCT ID
 
-    record = {"protocolSection": {"identificationModule": {"nctId": "nct90000012", "briefTitle": "Odd id"}}}
-    (tmp_path / "odd.json").write_text(json.dumps(record), encoding="utf-8")
-    assert main(["import", str(tmp_path / "odd.json")]) == 0
+    store_under_made_up_id("nct90000012")
     assert main(["annotate", "nct90000012", "--tag", "kept"]) == 0
     assert stored("nct90000012").tags == ("kept",)
 

@@ -189,7 +189,7 @@ def test_a_huge_id_is_quoted_short(tmp_path):
     path.write_text(json.dumps(study))
     (line,) = _loaded(path)[1]
     assert len(line) < len(str(path)) + 200
-    assert f"NCT{'9' * 76}…: \"briefTitle\" holds int" in line
+    assert line.endswith(f"trial id 'NCT{'9' * 56}…' is not an NCT number (NCT and 8 digits)")
 
 
 def test_a_zip_of_many_bad_members_gives_twenty_lines_and_a_count(tmp_path):

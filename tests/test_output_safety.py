@@ -12,9 +12,8 @@ import zipfile
 
 import pytest
 
-from conftest import SEEDS
 from ctgov_server import FakeCtgov
-from hostile_records import HOSTILE, NCT, RAW, RETITLE, VISIBLE, hostile_study, write_hostile_study
+from hostile_records import HOSTILE, NCT, RAW, RETITLE, VISIBLE, hostile_study, store_under_made_up_id, write_hostile_study
 from trialtui.cli import main
 from trialtui.safe_text import csv_cell, csv_value, json_text, terminal_text
 
@@ -158,7 +157,8 @@ def test_fetch_and_update_show_server_and_record_text_literally(capsys):
                                "--max-rate", "1000")
         assert status == 1
         assert "\x1b" not in err and "\u202e" not in err
-        assert "trialtui: NCT0\\x1b]0;pwned\\x07\\n\\u202e: " in err.splitlines()[-1]
+        assert err.splitlines()[-1] == ("trialtui: study 1 of the page: trial id 'NCT0\\x1b]0;pwned\\x07\\n\\u202e'"
+                                        " is not an NCT number (NCT and 8 digits)")
         newer = hostile_study()
         newer["protocolSection"]["identificationModule"]["briefTitle"] = f"Renamed {HOSTILE}"
         newer["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-06-01"
@@ -189,11 +189,12 @@ def test_list_and_diff_csv_show_record_text_as_visible_escapes(capsys, tmp_path)
     titled = hostile_study()
     titled["protocolSection"]["identificationModule"]["briefTitle"] = f"Title {RETITLE} \u202e \x9b end"
     (tmp_path / "titled.json").write_text(json.dumps(titled))
-    (tmp_path / "odd-id.json").write_text(json.dumps(hostile_study(hostile_id)))
+    store_under_made_up_id(hostile_id)
     shown_id = "NCT0999999\\x1b]0;pwned\\x07\\u202e\\x9b"
     assert main(["annotate", NCT, "--note", "Good fit\ncall\x1b[2J Monday\r"]) == 0
+    assert main(["import", str(tmp_path / "titled.json")]) == 0
     capsys.readouterr()
-    status, out, _ = run(capsys, "--data", str(tmp_path), "list", "--csv")
+    status, out, _ = run(capsys, "list", "--csv")
     assert status == 0 and not any(char in out for char in (*RAW, "\x00", "\u2028"))
     rows = {row["trial_id"]: row for row in csv.DictReader(io.StringIO(out))}
     assert rows[NCT]["title"] == "Title \\x1b]0;pwned\\x07 \\u202e \\x9b end"
@@ -201,8 +202,7 @@ def test_list_and_diff_csv_show_record_text_as_visible_escapes(capsys, tmp_path)
                                      "\\u202e[bold]loud[/bold]\\nsecond line")
     assert rows[shown_id]["title"].startswith("Hostile title \\x1b[2J")
     assert rows[NCT]["note"] == "Good fit\ncall\\x1b[2J Monday\\r"  # the reviewer's own lines stay
-    status, out, _ = run(capsys, "diff", "--data", str(SEEDS), "--data", str(tmp_path),
-                         hostile_id, NCT, "NCT06751134", "--format", "csv")
+    status, out, _ = run(capsys, "diff", hostile_id, NCT, "NCT06751134", "--format", "csv")
     assert status == 0 and not any(char in out for char in RAW)
     header = next(csv.reader(io.StringIO(out)))
     assert header[:4] == ["measure", shown_id, NCT, "NCT06751134"]

@@ -152,12 +152,14 @@ CASES = {
     "--updated-from 2023-06": lambda r: r["updated"] >= "2023-06",
     "--status recruiting": lambda r: r["status"] == "RECRUITING",
     "--status completed --status terminated": lambda r: r["status"] in ("COMPLETED", "TERMINATED"),
-    "--phase 2": lambda r: "PHASE2" in r["phases"],
+    "--phase 2": lambda r: r["phases"] == {"PHASE2"},
     "--phase 1/2": lambda r: r["phases"] == {"PHASE1", "PHASE2"},
     "--phase na": lambda r: r["phases"] == {"NA"},
     "--age 70": lambda r: admits_age(r["ages"], 70),
     "--country USA": lambda r: "United States" in r["countries"],
     "--country Deutschland": lambda r: "Germany" in r["countries"],
+    "--country GB": lambda r: "United Kingdom" in r["countries"],
+    "--country KOR": lambda r: bool({"Korea, Republic of", "South Korea"} & r["countries"]),
     "--type interventional --funder industry --age-group older_adult --intervention-type drug":
         lambda r: (r["type"] == "interventional" and "industry" in r["funders"]
                    and overlaps(r["ages"], 65, None) and "drug" in r["interventions"]),
@@ -170,6 +172,33 @@ def test_each_filter_lists_what_the_raw_records_say(library_home, monkeypatch, r
     expected = {trial_id for trial_id, record in raw.items() if CASES[flags](record)}
     assert 0 < len(expected) < len(raw)
     assert listed(capsys, *flags.split()) == expected
+
+
+def test_an_iso_country_code_lists_what_the_country_name_lists(capsys, shared_data):
+    data = str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")
+
+    def listed_for(country: str) -> tuple[list[str], str]:
+        assert main(["--data", data, "list", "--json", "--country", country]) == 0
+        out, err = capsys.readouterr()
+        return sorted(row["trial_id"] for row in json.loads(out)), err
+
+    named, said = listed_for("United Kingdom")
+    assert len(named) == 44 and said == ""
+    for code in ("GB", "GBR", "gb"):
+        assert listed_for(code) == (named, f"trialtui: country {code!r} read as United Kingdom\n")
+    assert listed_for("JP")[0] == listed_for("Japan")[0] and len(listed_for("JPN")[0]) == 52
+
+
+def test_a_phase_admits_the_trials_of_that_phase_only(capsys, shared_data):
+    """The contract's "phase is P": 87 phase 1 trials and 45 phase 1/2 ones, 132 when both are asked for."""
+    data = str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz")
+
+    def count(*phases: str) -> int:
+        assert main(["--data", data, "list", "--json", *(f for phase in phases for f in ("--phase", phase))]) == 0
+        return len(json.loads(capsys.readouterr().out))
+
+    counts = {phases: count(*phases) for phases in (("1",), ("1/2",), ("1", "1/2"), ("phase 2",), ("2", "2/3", "3"))}
+    assert counts == {("1",): 87, ("1/2",): 45, ("1", "1/2"): 132, ("phase 2",): 114, ("2", "2/3", "3"): 257}
 
 
 def test_the_registry_defines_age_groups_as_the_filter_does(shared_data):

@@ -9,7 +9,8 @@ from textual.geometry import Region
 from textual.widgets import Input, Static, TextArea
 
 from conftest import SEEDS
-from pilot_helpers import SIZE, list_ready, text_of, wait_for
+from hostile_records import store_under_made_up_id
+from pilot_helpers import SIZE, list_ready, text_of, toasts, wait_for
 from test_tui_import import open_dialog, type_path
 from trialtui.cli import main
 from trialtui.store import Annotations, Database
@@ -76,12 +77,11 @@ async def test_a_completed_file_name_is_drawn_visibly(tmp_path, monkeypatch):
 
 async def test_a_hostile_trial_id_exports_under_a_plain_name_in_the_working_folder(tmp_path, monkeypatch):
     hostile = "/tmp/abs_pwn/\x1b]0;EXP\x07../owned"
-    record = {"protocolSection": {"identificationModule": {"nctId": hostile, "briefTitle": "Hostile id"}}}
-    (tmp_path / "ids.json").write_text(json.dumps(record), encoding="utf-8")
+    store_under_made_up_id(hostile)
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)
-    app = build_app(data=[tmp_path / "ids.json"])
+    app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await list_ready(pilot, hostile)
         await pilot.press("e")
@@ -105,3 +105,20 @@ async def test_a_title_with_a_line_separator_or_bidi_override_is_drawn_visibly(t
         assert "Alpha\\u2028Beta \\u202eReversed" in row
         shown = drawn(screen.query_one(TrialList)) + drawn(screen.query_one("#detail-title", Static))
         assert not any(char in shown for char in RAW)
+
+
+async def test_a_stored_id_holding_markup_is_told_literally_and_never_handed_to_a_browser(monkeypatch):
+    made_up = "[/x][red]NCT0000001"
+    store_under_made_up_id(made_up)
+    monkeypatch.delenv("TERM_PROGRAM", raising=False)
+    app = build_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await list_ready(pilot, made_up)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: len(toasts(app)) == 1, "the registry notice")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: len(toasts(app)) == 2, "the clipboard notice")
+        assert toasts(app) == [f"{made_up} has no NCT ID: it is not on ClinicalTrials.gov.",
+                               f"Sent {made_up} to the clipboard (OSC 52): it arrives only if your terminal allows "
+                               "programs to set the clipboard."]
+        assert app.is_running

@@ -1,9 +1,10 @@
-"""Country names as people type them: "USA", "U.S.", "UK", "Deutschland", "germny".
+"""Country names as people type them: "USA", "U.S.", "UK", "GB", "DEU", "Deutschland", "germny".
 
 Records spell one country several ways ("Czechia" and "Czech Republic", "Korea, Republic of" and
 "South Korea"), so a country filter stands for a group of names. A typed name is read as a known
-alias, then as a name the library itself lists, then as the closest such name (rapidfuzz);
-`CountryChoice` says which, so the CLI and the filter dialog can tell the user what they got.
+alias, then as an ISO 3166 code ("GB", "GBR"), then as a name the library itself lists, then as
+the closest such name (rapidfuzz); `CountryChoice` says which, so the CLI and the filter dialog
+can tell the user what they got.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+
+from trialtui.country_codes import COUNTRY_CODES
 
 _GROUPS = (
     ("United States", "USA", "US", "U.S.", "U.S.A.", "United States of America", "America"),
@@ -115,6 +118,8 @@ def resolve_country(typed: str, known: Iterable[str]) -> CountryChoice:
     if key in _GROUP_OF:
         group = _GROUP_OF[key]
         return CountryChoice(typed, group[0], "same" if key == country_key(group[0]) or key in names else "alias")
+    if key.upper() in COUNTRY_CODES:
+        return CountryChoice(typed, display_country(COUNTRY_CODES[key.upper()]), "alias")
     if key in names:
         return CountryChoice(typed, display_country(names[key]), "same")
     if len(key) > _SHORT:

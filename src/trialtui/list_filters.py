@@ -1,9 +1,9 @@
 """The trial list's filters, one meaning everywhere: `trialtui list`'s flags and the TUI's filter
 dialog both turn what the user gave into `ListFilters` with `list_filters`.
 
-Phases: ``1`` admits every trial that includes phase 1 (so a phase 1/2 trial too), ``1/2`` only
-trials registered as phase 1/2; early phase 1 (the former phase 0) is its own value, ``early1``
-(or ``0``), and ``1`` does not include it.
+Phases: a value admits the trials registered as that phase, as the contract's "phase is P"
+says: ``1`` phase 1 trials, ``1/2`` phase 1/2 trials (``--phase 1 --phase 1/2`` both); early
+phase 1 (what some records call phase 0) is its own value, ``early1`` (or ``0``).
 
 The registry's own filters (study type, sex, age group, healthy volunteers, intervention type,
 funder type, results, start and last-update dates) mean what ClinicalTrials.gov's search means by

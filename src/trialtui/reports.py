@@ -25,6 +25,7 @@ from trialtui.patient_check import TrialFit
 from trialtui.review import MARK_WORDS, STATUS_WORDS, criterion_key, threshold_key
 from trialtui.safe_text import csv_cell, markdown_text
 from trialtui.sections import trial_sections
+from trialtui.trial_ids import is_nct_id
 
 
 @dataclass
@@ -157,12 +158,11 @@ def comparison_report(comparison: Comparison, notes_a: ReviewNotes, notes_b: Rev
 
 
 REGISTRY_URL = "https://clinicaltrials.gov/study/{}"
-_NCT_ID = re.compile(r"^NCT\d{8}$")
 
 
 def registry_url(trial_id: str) -> str:
     """The trial's page on ClinicalTrials.gov; "" for a record without an NCT ID (not registered there)."""
-    return REGISTRY_URL.format(trial_id) if _NCT_ID.match(trial_id) else ""
+    return REGISTRY_URL.format(trial_id) if is_nct_id(trial_id) else ""
 
 
 def _years(age: float | None) -> str:

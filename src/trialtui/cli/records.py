@@ -39,10 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--status", action="append", default=[], metavar="S",
                    help="recruitment status: recruiting, not_yet_recruiting, completed... (as in fetch)")
     p.add_argument("--phase", action="append", default=[], metavar="P",
-                   help="1, 2, 3, 4 (any trial including that phase), 1/2, 2/3 (those combined phases), "
-                        "early1 (early phase 1, not included in 1), na")
+                   help="1, 2, 3, 4, 1/2, 2/3, early1 (early phase 1), na: trials of that phase only "
+                        "(--phase 1 --phase 1/2 for both)")
     p.add_argument("--country", action="append", default=[], metavar="C",
-                   help='has a site in C ("USA", "UK", "Deutschland"...)')
+                   help='has a site in C ("USA", "UK", "GB", "DEU", "Deutschland"...)')
     p.add_argument("--age", action="append", default=[], metavar="N", help="eligibility admits a person of N years")
     p.add_argument("--near", action="append", default=[], metavar="PLACE",
                    help='has a site near PLACE ("Boston", "Boston, MA", "Lyon, France", or LAT,LON); nearest first '

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from trialtui import __version__
+from trialtui.fetch.params import normalise_nct_id
 
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
 BASE_URL_ENV = "TRIALTUI_API_URL"
@@ -333,8 +334,9 @@ class CtgovClient:
             page_token = token
 
     def study(self, nct_id: str) -> dict[str, Any] | None:
-        """``GET /studies/{nctId}``; None when the registry has no such study."""
-        url = f"{self.base_url}/studies/{nct_id}"
+        """``GET /studies/{nctId}``; None when the registry has no such study. `QueryError` for an
+        id that is not an NCT ID: ``NCT00000001/../x`` or ``NCT1?x=y`` never becomes part of a URL."""
+        url = f"{self.base_url}/studies/{normalise_nct_id(nct_id)}"
         try:
             body = self._get_json(url, {})
         except _NotFound:

@@ -32,6 +32,7 @@ from trialtui.ingest.ctgov_json import parse_ctgov_study
 from trialtui.ingest.problems import RecordError
 from trialtui.models import Provenance, Trial
 from trialtui.store import Library
+from trialtui.trial_ids import as_nct_id
 
 FETCH_ORIGIN = "fetch"
 
@@ -104,10 +105,13 @@ def parse_studies(studies: list[dict[str, Any]], base_url: str) -> tuple[list[Tr
 
 
 def _nct_id(study: Any) -> str:
+    """The study's NCT ID; "" when the server sent none, or a made-up one (``../x``, escapes),
+    which must not reach the record's address or a problem line."""
     try:
-        return str(study["protocolSection"]["identificationModule"]["nctId"])
+        value = study["protocolSection"]["identificationModule"]["nctId"]
     except (KeyError, TypeError):
         return ""
+    return as_nct_id(value) if isinstance(value, str) else ""
 
 
 def fetch_to_library(

@@ -13,6 +13,9 @@ import json
 import re
 from dataclasses import dataclass
 
+from trialtui.safe_text import quoted
+from trialtui.trial_ids import as_nct_id
+
 PAGE_SIZE = 1000
 """The largest page the API serves; fewer pages means fewer requests against the rate limit."""
 
@@ -23,7 +26,6 @@ STATUSES = (
 )
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 
-_NCT_ID = re.compile(r"NCT\d{8}")
 _PHASE_ALIASES = {
     "0": "EARLY_PHASE1", "EARLY1": "EARLY_PHASE1", "EARLYPHASE1": "EARLY_PHASE1",
     "1": "PHASE1", "2": "PHASE2", "3": "PHASE3", "4": "PHASE4",
@@ -59,10 +61,12 @@ def normalise_phase(value: str) -> str:
 
 
 def normalise_nct_id(value: str) -> str:
-    nct_id = value.strip().upper()
-    if not _NCT_ID.fullmatch(nct_id):
-        raise QueryError(f"not an NCT ID: {value!r} (expected NCT followed by 8 digits)")
-    return nct_id
+    """`` nct01234567`` → ``NCT01234567``; anything else (``NCT00000001/../x``, ``NCT1?x=y``) is
+    refused, so it never reaches a URL."""
+    found = as_nct_id(value)
+    if not found:
+        raise QueryError(f"not an NCT ID: {quoted(value)} (expected NCT followed by 8 digits)")
+    return found
 
 
 def _split(values: tuple[str, ...] | list[str]) -> list[str]:

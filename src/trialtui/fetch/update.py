@@ -8,7 +8,6 @@ an interrupted update is simply run again (trials already updated now match and 
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +25,11 @@ from trialtui.fetch.fetcher import parse_studies
 from trialtui.fetch.params import PAGE_SIZE
 from trialtui.models import Trial
 from trialtui.store import Library, StoreError
+from trialtui.trial_ids import as_nct_id, is_nct_id
 
 UPDATE_ORIGIN = "update"
 BATCH_SIZE = 100
 """NCT IDs per request: keeps the URL near 1,200 characters, well under any server's limit."""
-_NCT_ID = re.compile(r"NCT\d{8}")
 
 
 @dataclass(frozen=True)
@@ -127,8 +126,7 @@ def unreviewed_changes(library: Library) -> list[ChangedTrial]:
 
 def _as_typed(trial_id: str) -> str:
     """``nct01234567`` → ``NCT01234567``; trialtui's own ids for unregistered records kept as given."""
-    trial_id = trial_id.strip()
-    return trial_id.upper() if trial_id.upper().startswith("NCT") else trial_id
+    return as_nct_id(trial_id) or trial_id.strip()
 
 
 def update_library(
@@ -149,8 +147,8 @@ def update_library(
     known = {d.trial_id: d.last_update for d in library.digests()}
     wanted = list(dict.fromkeys(_as_typed(i) for i in trial_ids)) if trial_ids else list(known)
     result.not_in_library = [i for i in wanted if i not in known]
-    result.not_registered = [i for i in wanted if i in known and not _NCT_ID.fullmatch(i)]
-    targets = [i for i in wanted if i in known and _NCT_ID.fullmatch(i)]
+    result.not_registered = [i for i in wanted if i in known and not is_nct_id(i)]
+    targets = [i for i in wanted if i in known and is_nct_id(i)]
     updated_now: dict[str, int] = {}
 
     def report(retrying: Retrying | None = None) -> None:

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from trialtui.ingest.markdown import unescape
-from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError, quote, without_surrogates
+from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError, quote, registry_id, without_surrogates
 from trialtui.models import Provenance, Trial, valid_point
 
 FORMAT_ID = "ctgov-v2"
@@ -198,9 +198,10 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
             f'not a ClinicalTrials.gov study: no "protocolSection" (keys: {keys})', "not a study"
         )
     ident = _dict(protocol, "identificationModule")
-    nct_id = _text(ident, "nctId").strip()
-    if not nct_id:
+    given_id = _text(ident, "nctId").strip()
+    if not given_id:
         raise RecordError('study has no "identificationModule.nctId"', "no nctId")
+    nct_id = registry_id(given_id)
     status = _dict(protocol, "statusModule")
     sponsors_module = _dict(protocol, "sponsorCollaboratorsModule")
     description = _dict(protocol, "descriptionModule")

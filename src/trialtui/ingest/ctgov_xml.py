@@ -21,7 +21,7 @@ from trialtui.ingest.enums import (
     to_phases,
 )
 from trialtui.ingest.markdown import unescape
-from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError, quote
+from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError, quote, registry_id
 from trialtui.models import Provenance, Trial
 
 FORMAT_ID = "ctgov-xml"
@@ -123,9 +123,10 @@ def parse_clinical_study(root: ET.Element, path: str) -> Trial:
     """A parsed ``<clinical_study>`` element → `Trial`."""
     if root.tag != "clinical_study":
         raise RecordError(f"XML document is <{quote(str(root.tag))}>, not a <clinical_study> record", "not a study")
-    nct_id = _text(root, "id_info", "nct_id")
-    if not nct_id:
+    given_id = _text(root, "id_info", "nct_id")
+    if not given_id:
         raise RecordError("<clinical_study> has no <id_info>/<nct_id>", "no nct_id")
+    nct_id = registry_id(given_id)
 
     sponsors = [
         {"name": _text(s, "agency"), "agency_class": to_enum(_text(s, "agency_class")), "role": role}

@@ -10,10 +10,11 @@ import hashlib
 import re
 
 from trialtui.ingest.markdown import unescape
+from trialtui.trial_ids import NCT_PATTERN
 
 STABLE_ID_PREFIX = "TT-"
 _SPACE = re.compile(r"\s+")
-_WELL_FORMED = re.compile(r"NCT\d{8}|" + STABLE_ID_PREFIX + r"[0-9a-f]{12}")
+_WELL_FORMED = re.compile(NCT_PATTERN + "|" + STABLE_ID_PREFIX + "[0-9a-f]{12}")
 
 
 def well_formed_id(text: str) -> bool:

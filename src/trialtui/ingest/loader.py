@@ -35,6 +35,7 @@ from trialtui.ingest.page_text import parse_aggregator_text, parse_page_text
 from trialtui.ingest.problems import LoadProblem, LoadResult, RecordError, quote, without_surrogates
 from trialtui.ingest.streams import MAX_DOCUMENT_BYTES, Inflated, TextDecoder, decode_text, utf16_encoding
 from trialtui.models import Provenance, Trial
+from trialtui.trial_ids import as_nct_id
 
 MAX_NESTING = 3
 """Archives inside archives deeper than this are not opened (a guard against zip bombs)."""
@@ -365,11 +366,13 @@ def _study(
 
 
 def _nct_id_of(study: object) -> str:
+    """The study's NCT ID, to name it in a problem line; "" when it has none (its record number
+    names it, and a made-up id is not echoed ahead of the reason)."""
     try:
         value = study["protocolSection"]["identificationModule"]["nctId"]  # type: ignore[index]
     except (KeyError, TypeError):
         return ""
-    return value if isinstance(value, str) else ""
+    return as_nct_id(value) if isinstance(value, str) else ""
 
 
 _ARRAY_START = re.compile(r"\A\s*\[")

@@ -27,11 +27,12 @@ from trialtui.ingest.identity import stable_trial_id
 from trialtui.ingest.markdown import unescape
 from trialtui.ingest.problems import MAX_TEXT_CHARS, RecordError
 from trialtui.models import Provenance, Trial
+from trialtui.trial_ids import NCT_PATTERN
 
 PAGE_FORMAT = "page-text"
 AGGREGATOR_FORMAT = "aggregator-text"
 
-_NCT_LINE = re.compile(r"^NCT ID:\s*(NCT\d{8})\s*$", re.M)
+_NCT_LINE = re.compile(rf"^NCT ID:\s*({NCT_PATTERN})\s*$", re.M)
 _PAGE_SECTIONS = (
     "Study Results", "Basic Information", "Brief Summary", "Detailed Description", "Conditions",
     "Study Design", "Study Groups", "Interventions", "Eligibility Criteria", "Sponsors",
@@ -338,7 +339,7 @@ def parse_page_text(text: str, path: str) -> Trial:
     related = []
     related_lines = _nonblank(_drop_blurb(sections.get("More Related Trials", [])))
     for i, line in enumerate(related_lines):
-        match = re.match(r"^(NCT\d{8})\s*(\S*)\s*(\S*)", line)
+        match = re.match(rf"^({NCT_PATTERN})\s*(\S*)\s*(\S*)", line)
         if match:
             related.append({
                 "nct_id": match.group(1),
@@ -437,7 +438,7 @@ def parse_aggregator_text(text: str, path: str) -> Trial:
     head = _nonblank(sections[""])
     title = unescape(head[0]) if head else ""
     header = _fields(head[1:])
-    nct_match = re.search(r"\b(NCT\d{8})\b", text)
+    nct_match = re.search(rf"\b({NCT_PATTERN})\b", text)
     nct_id = nct_match.group(1) if nct_match else ""
 
     eligibility_lines = sections.get("Eligibility", [])

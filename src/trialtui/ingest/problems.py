@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from trialtui.models import Trial
-from trialtui.safe_text import terminal_text
+from trialtui.safe_text import quoted, terminal_text
+from trialtui.trial_ids import as_nct_id
 
 MAX_TEXT_CHARS = 100_000
 """Longest text field accepted. Real registry fields stay under 35,000 characters; anything far
@@ -49,6 +50,16 @@ class RecordError(ValueError):
     def __init__(self, message: str, kind: str = "") -> None:
         super().__init__(message)
         self.kind = kind or message
+
+
+def registry_id(given: str) -> str:
+    """The NCT ID a record names (``nct01234567`` read as ``NCT01234567``), or `RecordError`: an
+    id a file or a server made up (``../x``, an escape sequence, 10,000 characters) would become
+    the trial's key, its file name and its registry address, so the record is skipped."""
+    found = as_nct_id(given)
+    if not found:
+        raise RecordError(f"trial id {quoted(given)} is not an NCT number (NCT and 8 digits)", "not an NCT number")
+    return found
 
 
 @dataclass(frozen=True)

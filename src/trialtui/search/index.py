@@ -107,8 +107,8 @@ class SearchFilters:
     statuses: frozenset[str] = frozenset()
     """Recruitment statuses, API spelling (``RECRUITING``) or words ("Not yet recruiting")."""
     phases: frozenset[str] = frozenset()
-    """``PHASE2``, "Phase 2", "2", ``NA``...; a trial passes if any of its phases is listed, or,
-    for a combined phase (``PHASE1/PHASE2``), if its phases are exactly those."""
+    """``PHASE2``, "Phase 2", "2", ``PHASE1/PHASE2``, ``NA``...; a trial passes if its phase is
+    one listed: ``PHASE2`` admits a phase 2 trial, not a phase 1/2 or 2/3 one."""
     countries: frozenset[str] = frozenset()
     """Trials with a site in any of them, each by any name it goes by (`countries.same_country`)."""
     patient_ages: frozenset[float] = frozenset()
@@ -1008,9 +1008,8 @@ class SearchIndex:
             table = bytes(1 if code in wanted else 0 for code in range(256))
             mask &= int.from_bytes(self._status.tobytes().translate(table), "little")
         if filters.phases:
-            bits = _phase_bits(p for p in filters.phases if "/" not in p)
-            both = {_phase_bits(p.split("/")) for p in filters.phases if "/" in p}
-            table = bytes(1 if code & bits or code in both else 0 for code in range(256))
+            wanted = {_phase_bits(p.split("/")) for p in filters.phases}
+            table = bytes(1 if code in wanted else 0 for code in range(256))
             mask &= int.from_bytes(self._phases.tobytes().translate(table), "little")
         if filters.countries:
             allowed = bytearray(size)

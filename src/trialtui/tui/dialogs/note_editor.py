@@ -85,7 +85,7 @@ class NoteEditor(ModalScreen[None]):
         if elsewhere:
             kept = "both texts are kept, theirs first" if stored != text else "your text is kept"
             self.notify(f"The note on {self.trial_id} was changed elsewhere while you typed: {kept}.",
-                        severity="warning", timeout=10)
+                        severity="warning", timeout=10, markup=False)
             self._status(f"Changed elsewhere meanwhile: {kept}. Esc closes.")
         else:
             self._status("Saved. Esc closes.")

@@ -430,7 +430,7 @@ class BrowseScreen(ReviewActions, Screen):
         changed = before ^ set(after)
         self._refresh_rows(changed)
         if len(after) == 2:
-            self.notify(f"Marked {after[0]} and {after[1]}: press c to compare", timeout=3)
+            self.notify(f"Marked {after[0]} and {after[1]}: press c to compare", timeout=3, markup=False)
         elif len(after) > 2:
             self.notify(f"{len(after)} trials marked: M shows them side by side, c compares the last two", timeout=3)
 
@@ -453,7 +453,7 @@ class BrowseScreen(ReviewActions, Screen):
         fits = (session.fit(a_id), session.fit(b_id))  # first: the comparison then uses the thresholds they checked
         comparison = session.compare(a_id, b_id)
         if comparison is None:
-            self.notify(f"Could not read {a_id} or {b_id}.", severity="error")
+            self.notify(f"Could not read {a_id} or {b_id}.", severity="error", markup=False)
             return
         self.app.push_screen(CompareScreen(comparison, fits,
                                            (session.review_notes(a_id), session.review_notes(b_id))))

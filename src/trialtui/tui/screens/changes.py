@@ -113,9 +113,10 @@ class ChangesScreen(Screen[str | None]):
             try:
                 self.app.session.mark_seen(changed.trial_id)
             except StoreError as error:  # a read-only or damaged library
-                self.notify(str(error), title="Not marked seen", severity="error", timeout=10)
+                self.notify(str(error), title="Not marked seen", severity="error", timeout=10, markup=False)
                 return
-            self.notify(f"{changed.trial_id}: changes up to version {changed.to_version} seen", timeout=3)
+            self.notify(f"{changed.trial_id}: changes up to version {changed.to_version} seen", timeout=3,
+                        markup=False)
             self.refresh_changes()
 
     def on_changed_elsewhere(self, message: ChangedElsewhere) -> None:

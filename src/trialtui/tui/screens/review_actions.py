@@ -85,7 +85,7 @@ class ReviewActions:
         """Whether annotations can be saved; if not, say why (read-only folder, damaged file)."""
         problem = self.app.session.store_problem
         if problem is not None:
-            self.notify(str(problem), title="Annotations cannot be saved", severity="error", timeout=10)
+            self.notify(str(problem), title="Annotations cannot be saved", severity="error", timeout=10, markup=False)
         return problem is None
 
     def action_note(self) -> None:
@@ -150,7 +150,7 @@ class ReviewActions:
         if not self._writable():
             return
         said = self.app.session.undo()
-        self.notify(said[:1].upper() + said[1:] if said else "Nothing to undo.", timeout=4)
+        self.notify(said[:1].upper() + said[1:] if said else "Nothing to undo.", timeout=4, markup=False)
         trial_id = self.current_trial_id()
         self.refresh_reviews()
         if trial_id:
@@ -220,16 +220,17 @@ class ReviewActions:
             self.notify(f"Wrote {path}", timeout=5, markup=False)
 
     def action_open_registry(self) -> None:
-        from trialtui.reports import REGISTRY_URL
+        from trialtui.reports import registry_url
 
         trial_id = self._trial_or_warn()
         trial = self.app.session.trial(trial_id) if trial_id else None
         if trial is None:
             return
-        if not trial.nct_id:
-            self.notify(f"{trial_id} has no NCT ID: it is not on ClinicalTrials.gov.", severity="warning")
+        url = registry_url(trial.nct_id)
+        if not url:
+            self.notify(f"{trial_id} has no NCT ID: it is not on ClinicalTrials.gov.", severity="warning",
+                        markup=False)
             return
-        url = REGISTRY_URL.format(trial.nct_id)
         browser = graphical_browser()
         if browser is None:
             self._not_opened(url)
@@ -257,11 +258,11 @@ class ReviewActions:
         terminal = NO_OSC52.get(os.environ.get("TERM_PROGRAM", ""))
         if terminal:
             self.notify(f"The clipboard is unreachable: {terminal} does not let programs set it. The id is {trial_id}",
-                        severity="warning", timeout=8)
+                        severity="warning", timeout=8, markup=False)
             return
         self.app.copy_to_clipboard(trial_id)
         self.notify(f"Sent {trial_id} to the clipboard (OSC 52): it arrives only if your terminal allows "
-                    "programs to set the clipboard.", timeout=5)
+                    "programs to set the clipboard.", timeout=5, markup=False)
 
     def review_commands(self):
         """Palette entries for the review acts ("category: action")."""
