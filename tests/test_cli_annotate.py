@@ -258,6 +258,22 @@ def test_a_lone_surrogate_in_an_import_skips_that_record_alone(tmp_path, capsys)
     assert stored("NCT00000001").note == "fine"
 
 
+def test_an_import_skips_a_record_under_a_made_up_id_and_names_it_visibly(tmp_path, capsys):
+    path = tmp_path / "ann.json"
+    made_up = ["../../etc/x", "\x1b]0;owned\x07", "NCT123"]
+    path.write_text(json.dumps([{"trial_id": "NCT00000001", "note": "fine"}, {"trial_id": "TT-0123456789ab", "star": True},
+                                *({"trial_id": trial_id, "note": "hidden"} for trial_id in made_up)]), encoding="utf-8")
+    assert main(["annotations", "import", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == f"{path}: 2 added, 0 updated, 0 unchanged, 0 conflicts, 3 skipped\n"
+    forms = "an NCT ID is NCT and 8 digits, trialtui's own id TT- and 12 hex digits"
+    assert err.splitlines() == [
+        f"trialtui: {path}: record {number}: {shown} is not a trial id ({forms}) and no trial in the library has it"
+        for number, shown in ((3, "'../../etc/x'"), (4, "'\\x1b]0;owned\\x07'"), (5, "'NCT123'"))]
+    assert stored("NCT00000001").note == "fine" and stored("TT-0123456789ab").star
+    assert stored("../../etc/x").note == ""
+
+
 def test_an_import_reads_no_device_nothing_over_64_mb_and_only_utf_8(capsys, tmp_path):
     device, huge, latin = unreadable_inputs(tmp_path, ".json", b'[{"trial_id": "NCT00000001", "note": "caf\xe9"}]')
     for path in (device, huge, latin):

@@ -13,7 +13,7 @@ from pathlib import Path
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail, read_small_text
 from trialtui.safe_text import quoted, terminal_text
 from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
-from trialtui.store.annotations import storable_text
+from trialtui.store.annotations import ID_FORMS, storable_text, unknown_id
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,8 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from trialtui.ingest.identity import well_formed_id  # the ingest package: only for this command
-
     if args.note is None and not args.tag and not args.untag and args.status is None and args.star is None:
         return fail("annotate: nothing to record (give --note, --tag, --untag, --status or --star)")
     if args.status is not None and args.status not in STATUSES:
@@ -51,9 +49,11 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         return fail("annotate: --reason goes with --status")
     try:
         with Database.open() as db:
-            if not well_formed_id(args.trial_id) and not known_id(db, storable_text(args.trial_id, "the id")):
-                return fail(f"annotate: {quoted(args.trial_id, 80)} is not a trial id: an NCT ID is NCT and 8 digits, "
-                            "trialtui's own id TT- and 12 hex digits, and no trial in the library has this one")
+            with db.reading() as conn:
+                refused = unknown_id(conn, storable_text(args.trial_id, "the id"))
+            if refused:
+                return fail(f"annotate: {quoted(args.trial_id, 80)} is not a trial id: {ID_FORMS},"
+                            " and no trial in the library has this one")
             notes = Annotations(db)
             notes.apply(args.trial_id, note=args.note, add_tags=args.tag, remove_tags=args.untag,
                         status=args.status, reason=args.reason or "", star=args.star)
@@ -61,14 +61,6 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     except (ValueError, StoreError) as error:
         return fail(f"annotate: {error}")
     return EXIT_OK
-
-
-def known_id(db: Database, trial_id: str) -> bool:
-    """Whether the library holds a trial, or an annotation, under `trial_id` (an id of any form
-    that a file or a server gave a record)."""
-    return bool(db.query("SELECT 1 FROM trials WHERE trial_id = ?"
-                         " UNION ALL SELECT 1 FROM annotation_fields WHERE trial_id = ? LIMIT 1",
-                         (trial_id, trial_id)))
 
 
 def describe(annotation: TrialAnnotation) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from trialtui.review import MARK_WORDS, STATUS_WORDS
-from trialtui.safe_text import terminal_text
+from trialtui.safe_text import quoted, terminal_text
 from trialtui.store.database import Database, normalize_timestamp, utc_now
 from trialtui.store.library import mark_seen
 
@@ -208,6 +208,20 @@ def _describe(trial_id: str, written: dict[str, tuple[object, object]]) -> str:
             else:
                 parts.append(f"note on {_item_words(key)}")
     return f"{' and '.join(parts) or 'edit'} on {trial_id}"
+
+
+ID_FORMS = "an NCT ID is NCT and 8 digits, trialtui's own id TT- and 12 hex digits"
+"""The forms a trial id takes (`ingest.identity.well_formed_id`), as a refusal explains them."""
+
+
+def unknown_id(conn: sqlite3.Connection, trial_id: str) -> bool:
+    """Whether `trial_id` has neither a trial id's form nor a trial or annotation under it here:
+    an id a file or a user made up, which would become a key shown on every screen."""
+    from trialtui.ingest.identity import well_formed_id  # the readers' rule, loaded when an id is checked
+
+    return not well_formed_id(trial_id) and conn.execute(
+        "SELECT 1 FROM trials WHERE trial_id = ? UNION ALL SELECT 1 FROM annotation_fields WHERE trial_id = ? LIMIT 1",
+        (trial_id, trial_id)).fetchone() is None
 
 
 class Annotations:
@@ -416,6 +430,10 @@ class Annotations:
                     trial_id, incoming = _incoming_fields(record, imported_at)
                 except (ValueError, TypeError, KeyError) as error:
                     report.skipped.append(f"record {number}: {error}")
+                    continue
+                if unknown_id(conn, trial_id):
+                    report.skipped.append(f"record {number}: {quoted(trial_id, 80)} is not a trial id ({ID_FORMS})"
+                                          " and no trial in the library has it")
                     continue
                 self._merge_trial(conn, change_id, trial_id, incoming, report)
         return report
