@@ -13,6 +13,7 @@ from trialtui.digest import digest_trial
 from trialtui.eligibility.criteria import split_criteria
 from trialtui.models import Eligibility, Location, Provenance, Trial
 from trialtui.store import Database, ImportReport, Library, StoreError
+from trialtui.store import library as library_module
 from trialtui.store.library import CHANGED_SQL
 
 
@@ -108,18 +109,23 @@ def test_a_failing_source_leaves_the_library_as_it_was(library):
     assert library.versions("NCT01000001")[-1].number == 1
 
 
+def test_a_trial_given_several_times_in_one_batch_is_weighed_against_its_record_before_it(library):
+    first, newer = make_trial("NCT01000001"), make_trial("NCT01000001", updated="2025-01-01", conditions=["Melanoma"])
+    report = library.import_trials([first, newer, first, newer, make_trial("NCT01000002")])
+    assert (report.added, report.updated, report.older, report.unchanged) == (2, 1, 1, 1)
+    assert [v.number for v in library.versions("NCT01000001")] == [1, 2]
+    assert library.get("NCT01000001").conditions == ["Melanoma"]
+    assert library.digests()[0].conditions == ("Melanoma",)
+
+
 def test_an_error_while_writing_rolls_the_whole_batch_back(library, monkeypatch):
     library.import_trials([make_trial("NCT01000001")])
-    real_insert = Library._insert_version
-    calls = []
 
-    def fail_on_third(conn, item, *args):
-        calls.append(item.trial_id)
-        if len(calls) == 3:
-            raise OSError("disk full")
-        real_insert(conn, item, *args)
+    def disk_full(conn, rows):  # the batch's trials and versions are written by then
+        assert conn.execute("SELECT count(*) FROM trials").fetchone()[0] == 3
+        raise OSError("disk full")
 
-    monkeypatch.setattr(Library, "_insert_version", staticmethod(fail_on_third))
+    monkeypatch.setattr(library_module, "store_derived", disk_full)
     batch = [make_trial("NCT01000002"), make_trial("NCT01000001", updated="2025-01-01"),
              make_trial("NCT01000003")]
     with pytest.raises(OSError):

@@ -105,16 +105,18 @@ def derive(trial: Trial) -> DerivedRow:
         pack(facts, thresholds))
 
 
-def store_derived(conn, trial_id: str, number: int, row: DerivedRow) -> None:
-    """Within the transaction that stores (or re-reads) the version."""
-    conn.execute(
+def store_derived(conn, rows: Iterable[tuple[str, int, DerivedRow]]) -> None:
+    """Within the transaction that stores (or re-reads) the versions: each (trial id, version
+    number, its derived row)."""
+    rows = list(rows)
+    conn.executemany(
         "INSERT OR REPLACE INTO derived (trial_id, number, thresholds_version, facts_version, thresholds,"
         " check_key, sex, healthy, studied, check_numbers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (trial_id, number, THRESHOLDS_VERSION, FACTS_VERSION, row.thresholds, row.check_key, row.sex,
-         row.healthy, row.studied, row.check.numbers),
+        [(trial_id, number, THRESHOLDS_VERSION, FACTS_VERSION, row.thresholds, row.check_key, row.sex,
+          row.healthy, row.studied, row.check.numbers) for trial_id, number, row in rows],
     )
     conn.executemany("INSERT OR IGNORE INTO derived_terms (hash, kind, text, known) VALUES (?, ?, ?, ?)",
-                     row.check.terms)
+                     [term for _, _, row in rows for term in row.check.terms])
 
 
 Progress = Callable[[int, int], None]
@@ -182,7 +184,7 @@ class Derived:
                 for trial_id, number, row in rows:
                     if conn.execute("SELECT 1 FROM trial_versions WHERE trial_id = ? AND number = ?",
                                     (trial_id, number)).fetchone():
-                        store_derived(conn, trial_id, number, row)
+                        store_derived(conn, [(trial_id, number, row)])
                         stored += 1
             done += len(chunk)
             if progress is not None:

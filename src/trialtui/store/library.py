@@ -313,10 +313,15 @@ class Library:
         added = updated = unchanged = older = 0
         written: list[TrialDigest] = []
         imported_at = utc_now()
+        new_trials: list[tuple] = []
+        versions: list[tuple] = []
+        derived: list[tuple[str, int, DerivedRow]] = []
+        moved: list[tuple] = []
+        current_of: dict[str, tuple[int, str, str]] = {}  # made current by this batch: a trial seen twice meets it
         with self.db.transaction() as conn:
             generation = _generation(conn) + 1  # stamped on every row this batch writes
             for item in prepared:
-                current = conn.execute(
+                current = current_of.get(item.trial_id) or conn.execute(
                     "SELECT t.current_version, t.last_update_posted, v.content_hash"
                     " FROM trials t JOIN trial_versions v"
                     " ON v.trial_id = t.trial_id AND v.number = t.current_version"
@@ -324,48 +329,42 @@ class Library:
                     (item.trial_id,),
                 ).fetchone()
                 if current is None:
-                    conn.execute(
-                        "INSERT INTO trials"
-                        " (trial_id, current_version, last_update_posted, digest_head, digest_tail, generation)"
-                        " VALUES (?, 1, ?, ?, ?, ?)",
-                        (item.trial_id, item.last_update_posted, item.digest_head, item.digest_tail, generation),
-                    )
-                    self._insert_version(conn, item, 1, imported_at, origin)
-                    written.append(item.digest)
+                    number = 1
+                    new_trials.append((item.trial_id, item.last_update_posted, item.digest_head, item.digest_tail,
+                                       generation))
                     added += 1
-                    continue
-                number, current_update, current_hash = current
-                if current_hash == item.content_hash:
-                    unchanged += 1
-                elif _is_older(item.last_update_posted, current_update):
-                    older += 1
                 else:
-                    self._insert_version(conn, item, number + 1, imported_at, origin)
-                    conn.execute(
-                        "UPDATE trials SET current_version = ?, last_update_posted = ?,"
-                        " digest_head = ?, digest_tail = ?, generation = ? WHERE trial_id = ?",
-                        (number + 1, item.last_update_posted, item.digest_head, item.digest_tail,
-                         generation, item.trial_id),
-                    )
-                    written.append(item.digest)
+                    number, current_update, current_hash = current
+                    if current_hash == item.content_hash:
+                        unchanged += 1
+                        continue
+                    if _is_older(item.last_update_posted, current_update):
+                        older += 1
+                        continue
+                    number += 1
+                    moved.append((number, item.last_update_posted, item.digest_head, item.digest_tail, generation,
+                                  item.trial_id))
                     updated += 1
+                versions.append((item.trial_id, number, item.last_update_posted, imported_at, origin,
+                                 item.content_hash, item.record))
+                derived.append((item.trial_id, number, item.derived))
+                current_of[item.trial_id] = (number, item.last_update_posted, item.content_hash)
+                written.append(item.digest)
+            # Written together, each table's rows in one statement; trials before the versions that
+            # name them, versions before their derived rows (the foreign keys' order).
+            conn.executemany("INSERT INTO trials (trial_id, current_version, last_update_posted, digest_head,"
+                             " digest_tail, generation) VALUES (?, 1, ?, ?, ?, ?)", new_trials)
+            conn.executemany("INSERT INTO trial_versions (trial_id, number, last_update_posted, imported_at, origin,"
+                             " content_hash, record) VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
+            conn.executemany("UPDATE trials SET current_version = ?, last_update_posted = ?, digest_head = ?,"
+                             " digest_tail = ?, generation = ? WHERE trial_id = ?", moved)
+            store_derived(conn, derived)
             if written:
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (str(generation),))
             else:
                 generation -= 1
         return ImportReport(added=added, updated=updated, unchanged=unchanged, older=older, written=tuple(written),
                             generation=generation)
-
-    @staticmethod
-    def _insert_version(conn, item: _PreparedRecord, number: int, imported_at: str, origin: str) -> None:
-        conn.execute(
-            "INSERT INTO trial_versions"
-            " (trial_id, number, last_update_posted, imported_at, origin, content_hash, record)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (item.trial_id, number, item.last_update_posted, imported_at, origin,
-             item.content_hash, item.record),
-        )
-        store_derived(conn, item.trial_id, number, item.derived)
 
     def digests(self, limit: int | None = None, ids: Iterable[str] | None = None) -> list[TrialDigest]:
         """Every current trial as the list and the index need it, in trial id order (only the
