@@ -31,6 +31,9 @@ PATIENTS = {
     "child with leukaemia": {"age": "7 months", "conditions": ["acute lymphoblastic leukaemia"],
                              "values": {"lansky": "70", "anc": "600/mm3"}},
     "healthy man": {"age": 30, "sex": "male", "healthy": True},
+    "excluded conditions and limits not read": {  # "pre-existing prostate cancer", "Type 1 diabetes patients"; BMI
+        "age": 62, "sex": "male", "conditions": ["prostate cancer", "type 1 diabetes"],
+        "values": {"bmi": "41", "weight": "80 kg"}},
     "typo and unknown names": {"age": 45, "conditions": ["diabtes mellitus", "lead poisoning", "pancreatic cancer"]},
     "nothing said": {},
 }

@@ -5,7 +5,8 @@ Values are typed as people write them ("1200/mm3", "9 g/dL", "2 x ULN"); each fi
 own so one unreadable value is reported by name and the others still count. Beside the thresholds,
 a trial is weighed on what it studies (`eligibility.conditions`), its eligible sex and whether it
 takes healthy volunteers. A verdict is `fits` only when every requirement the trial states is known
-and met; each failing or undecided requirement gives one reason in a clinician's words.
+and met (a limit the criteria state on a measure whose threshold was not read leaves it unknown);
+each failing or undecided requirement gives one reason in a clinician's words.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from trialtui.eligibility.display import limit_text, measure_label, threshold_te
 from trialtui.eligibility.facts import TrialFacts
 from trialtui.eligibility.measures import MEASURES
 from trialtui.eligibility.patient import FAIL, FAILS, FITS, PASS, UNKNOWN, Check, PatientProfile, evaluate
+from trialtui.eligibility.weighed import registry_ages, unread_measures, unread_reason, weighed_ages
 from trialtui.models import Trial
 from trialtui.safe_text import quoted
 
@@ -214,6 +216,7 @@ class TrialFit:
         if self.overall != UNKNOWN:
             return "fits"
         named = [_short(r) for r in self.reasons if r.kind not in ("threshold", "age")]
+        named += [r.text for r in self.reasons if r.measure and r.text == unread_reason(measure_label(r.measure))]
         missing = self.counts[2]
         if missing:
             named.append(f"{missing} value{'s' if missing != 1 else ''} not given")
@@ -278,14 +281,17 @@ def _threshold_reason(profile: PatientProfile, check: Check) -> Reason:
 
 
 def trial_fit(profile: PatientProfile, trial: Trial, thresholds: list) -> TrialFit:
-    """The patient against one trial: thresholds and ages, sex, healthy volunteers and conditions."""
-    return facts_fit(profile, TrialFacts.of(trial), thresholds)
+    """The patient against one trial: thresholds and ages (`weighed`), limits stated and not read,
+    sex, healthy volunteers and conditions."""
+    weighed = weighed_ages(thresholds, *registry_ages(trial))
+    return facts_fit(profile, TrialFacts.of(trial), weighed, unread_measures(trial.eligibility.criteria, thresholds))
 
 
-def facts_fit(profile: PatientProfile, facts: TrialFacts, thresholds: list) -> TrialFit:
-    """`trial_fit` on what the check reads of a trial (stored with it in the library)."""
+def facts_fit(profile: PatientProfile, facts: TrialFacts, thresholds: list, unread: tuple[str, ...]) -> TrialFit:
+    """`trial_fit` on what the check reads of a trial (stored with it in the library): the
+    thresholds it weighs and the measures whose stated limit was not read."""
     return assemble_fit(profile, facts.sex, facts.healthy_volunteers, condition_part(profile, facts),
-                        threshold_part(profile, thresholds))
+                        threshold_part(profile, thresholds, unread))
 
 
 ConditionPart = tuple[ConditionResult, bool]
@@ -298,11 +304,11 @@ trial with the same limits (`check_key`)."""
 
 def condition_part(profile: PatientProfile, facts: TrialFacts) -> ConditionPart:
     condition = match_conditions(profile.diagnoses, facts.conditions, facts.keywords, facts.mesh_terms,
-                                 facts.mesh_ancestors)
+                                 facts.mesh_ancestors, frozenset(facts.excluded))
     return condition, healthy_only(facts.conditions, facts.mesh_terms)
 
 
-def threshold_part(profile: PatientProfile, thresholds: list) -> ThresholdPart:
+def threshold_part(profile: PatientProfile, thresholds: list, unread: tuple[str, ...]) -> ThresholdPart:
     checks = evaluate(profile, thresholds)
     reasons: list[Reason] = []
     seen: set[str] = set()
@@ -312,6 +318,7 @@ def threshold_part(profile: PatientProfile, thresholds: list) -> ThresholdPart:
             if reason.text not in seen:
                 seen.add(reason.text)
                 reasons.append(reason)
+    reasons += [Reason("threshold", unread_reason(measure_label(m)), m, fails=False) for m in unread]
     return checks, reasons
 
 

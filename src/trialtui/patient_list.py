@@ -12,7 +12,7 @@ from __future__ import annotations
 from trialtui.eligibility.facts import TrialFacts
 from trialtui.eligibility.patient import PatientProfile
 from trialtui.patient_check import ConditionPart, ThresholdPart, TrialFit, assemble_fit, condition_part, threshold_part
-from trialtui.store.derived import key_thresholds
+from trialtui.store.derived import key_limits
 
 
 class ListCheck:
@@ -39,5 +39,5 @@ class ListCheck:
             conditions = self._studied[studied] = condition_part(self.profile, facts)
         limits = self._limits.get(check_key)
         if limits is None:
-            limits = self._limits[check_key] = threshold_part(self.profile, key_thresholds(check_key))
+            limits = self._limits[check_key] = threshold_part(self.profile, *key_limits(check_key))
         return assemble_fit(self.profile, sex, None if healthy is None else bool(healthy), conditions, limits)

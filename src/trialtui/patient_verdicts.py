@@ -26,7 +26,7 @@ from trialtui.store.derived import read_ahead
 
 HEAD = np.dtype([("flags", "<i8"), ("sex", "<i8"), ("healthy", "<i8"), ("names", "<i8"), ("ancestor_names", "<i8"),
                  ("limits", "<i8"), ("studied", "<u8", cd.WORDS), ("keywords", "<u8", cd.WORDS),
-                 ("ancestors", "<u8", cd.WORDS)])
+                 ("ancestors", "<u8", cd.WORDS), ("excluded", "<u8", cd.WORDS)])
 LIMIT = np.dtype([("measure", "<i8"), ("measure_unit", "<i8"), ("condition", "<i8"), ("group", "<i8"),
                   ("value", "<f8"), ("flags", "<i8")])
 assert HEAD.itemsize == cd.HEAD.size and LIMIT.itemsize == cd.LIMIT.size
@@ -93,6 +93,7 @@ class CheckColumns:
     condition match reads them a hundred times)."""
     keywords: np.ndarray
     ancestor_concepts: np.ndarray
+    excluded: np.ndarray
 
     @classmethod
     def of(cls, pack: Packed) -> CheckColumns:
@@ -100,7 +101,7 @@ class CheckColumns:
         owner = np.arange(len(pack.ids))
         return cls(pack.ids, head, pack.names, np.repeat(owner, head["names"]), pack.ancestors,
                    np.repeat(owner, head["ancestor_names"]), pack.limits, np.repeat(owner, head["limits"]),
-                   *(np.ascontiguousarray(head[field].T) for field in ("studied", "keywords", "ancestors")))
+                   *(np.ascontiguousarray(head[field].T) for field in ("studied", "keywords", "ancestors", "excluded")))
 
 
 def _split(rows: list[tuple[str, bytes]]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -239,6 +240,7 @@ def _conditions(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> np
     out[np.logical_or.reduce([r == _UNKNOWN for r in results])] = _UNKNOWN
     out[np.logical_or.reduce([r == _MATCHES for r in results])] = _MATCHES
     out[(flags & cd.HEALTHY_ONLY) != 0] = _DIFFERS
+    out[_meets(cols.excluded, frozenset().union(*(c.concepts for c in profile.diagnoses)))] = _DIFFERS
     out[(flags & cd.NO_TEXTS) != 0] = _UNKNOWN
     return out
 
@@ -276,7 +278,7 @@ def _limits(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> tuple[
     with np.errstate(invalid="ignore"):
         meets = np.where(lower, np.where(inclusive, value >= limit, value > limit),
                          np.where(inclusive, value <= limit, value < limit))
-    unknown = applicable & (np.isnan(value) | (conditional & (holds == -1)))
+    unknown = applicable & (np.isnan(value) | (conditional & (holds == -1)) | ((flags & cd.UNREAD) != 0))
     fail = applicable & ~unknown & ~meets
     grouped = np.flatnonzero(applicable & (limits["group"] != 0))
     if len(grouped):  # in an OR-group one pass is enough; else an unknown member leaves it unknown

@@ -28,18 +28,20 @@ NO_TEXTS, HEALTHY_ONLY = 1, 2
 SEX_CODES = {"FEMALE": 1, "MALE": 2}
 HEALTHY_UNSAID = 2
 
-HEAD = struct.Struct("<qqqqqq" + "Q" * 3 * WORDS)
+HEAD = struct.Struct("<qqqqqq" + "Q" * 4 * WORDS)
 """A trial's numbers begin with (`patient_verdicts.HEAD` reads it): flags, eligible sex
 (`SEX_CODES`, 0 for all), healthy volunteers (0 no, 1 yes, `HEALTHY_UNSAID`), how many names,
 MeSH ancestors and limits follow, and the concepts of what it studies (conditions and MeSH terms,
-without "healthy"), of its keywords, and of its MeSH ancestors. Then the names' hashes, the
-ancestors' hashes and the limits: every part a whole number of 8-byte words."""
+without "healthy"), of its keywords, of its MeSH ancestors, and of what its exclusion criteria
+rule out. Then the names' hashes, the ancestors' hashes and the limits: every part a whole number
+of 8-byte words."""
 
-LOWER, INCLUSIVE, CONDITIONAL, AGE, AGE_CONDITION = 1, 2, 4, 8, 16
+LOWER, INCLUSIVE, CONDITIONAL, AGE, AGE_CONDITION, UNREAD = 1, 2, 4, 8, 16, 32
 LIMIT = struct.Struct("<qqqqdq")
 """One per limit (`patient_verdicts.LIMIT` reads it): hashes of its measure, of measure and unit,
 of its condition and of its OR-group (0 for none), its value, and flags (`LOWER` bound,
-`INCLUSIVE`, `CONDITIONAL`, an `AGE` limit, a condition on age)."""
+`INCLUSIVE`, `CONDITIONAL`, an `AGE` limit, a condition on age, a limit stated and `UNREAD`: its
+measure alone, always unknown)."""
 
 NAME, CONDITION = 0, 1
 """Kinds of `derived_terms`: a studied name's normalized words (with whether the condition table
@@ -90,8 +92,9 @@ def _names(texts, terms: dict) -> list[int]:
     return hashes
 
 
-def pack(facts: TrialFacts, thresholds) -> CheckData:
-    """The check's numbers of a trial with these facts and limits (`Threshold`s)."""
+def pack(facts: TrialFacts, thresholds, unread: tuple[str, ...]) -> CheckData:
+    """The check's numbers of a trial with these facts, limits (`Threshold`s) and measures whose
+    stated limit was not read."""
     texts = [*facts.conditions, *facts.mesh_terms]
     flags = (0 if texts else NO_TEXTS) | (HEALTHY_ONLY if healthy_only(list(facts.conditions), list(facts.mesh_terms)) else 0)
     studied = studied_concepts(list(facts.conditions), list(facts.mesh_terms))
@@ -112,7 +115,10 @@ def pack(facts: TrialFacts, thresholds) -> CheckData:
                             (LOWER if t.bound == "lower" else 0) | (INCLUSIVE if t.inclusive else 0)
                             | (CONDITIONAL if t.condition is not None else 0) | (AGE if t.measure == "age" else 0)
                             | (AGE_CONDITION if t.condition is not None and t.condition.startswith("age") else 0))
+    for measure in unread:
+        limits += LIMIT.pack(term_hash(NAME, measure), 0, 0, 0, 0.0, UNREAD)
     head = HEAD.pack(flags, SEX_CODES.get(facts.sex.upper(), 0), healthy, len(names), len(ancestor_names),
-                     len(limits) // LIMIT.size, *concept_words(studied), *concept_words(keywords), *concept_words(ancestors))
+                     len(limits) // LIMIT.size, *concept_words(studied), *concept_words(keywords), *concept_words(ancestors),
+                     *concept_words(facts.excluded))
     numbers = head + struct.pack(f"<{len(names) + len(ancestor_names)}q", *names, *ancestor_names) + limits
     return CheckData(numbers, tuple(terms.values()))

@@ -108,8 +108,10 @@ mpn < heme_malignancy = myeloproliferative neoplasms; myeloproliferative disorde
   polycythemia vera; essential thrombocythemia; myelofibrosis
 hiv = hiv infections; hiv infection; hiv; hiv 1; hiv aids; acquired immunodeficiency syndrome; aids; human immunodeficiency virus
 diabetes = diabetes mellitus; diabetes
-t1d < diabetes = type 1 diabetes; diabetes mellitus type 1; t1d; insulin dependent diabetes mellitus; t1dm
-t2d < diabetes = type 2 diabetes; diabetes mellitus type 2; t2d; t2dm; non insulin dependent diabetes mellitus;
+t1d < diabetes = type 1 diabetes; diabetes mellitus type 1; type 1 diabetes mellitus; t1d;
+  insulin dependent diabetes mellitus; t1dm
+t2d < diabetes = type 2 diabetes; diabetes mellitus type 2; type 2 diabetes mellitus; t2d; t2dm;
+  non insulin dependent diabetes mellitus;
   diabetes mellitus non insulin dependent
 cardiovascular = cardiovascular diseases; cardiovascular disease; heart diseases; heart disease; cvd
 coronary < cardiovascular = coronary disease; coronary artery disease; coronary heart disease; cad; coronary arteriosclerosis;
@@ -223,26 +225,85 @@ _NOT_A_SITE = frozenset({"advanced", "metastatic", "recurrent", "refractory", "r
                          "de", "novo", "human", "active", "previously", "treated", "untreated", "high", "low", "grade"})
 
 
-@lru_cache(maxsize=65536)
-def concepts_in(text: str) -> frozenset[str]:
-    """The table's conditions a name speaks of, longest names first and each word read once, the
-    most specific kept ("Stage IV NSCLC" → nsclc, not also lung cancer or cancer). A generic word
-    after a site the table does not know ("Penile Cancer") is a named cancer, not every cancer."""
-    words = normalize(text)
-    found: set[str] = set()
-    i = 0
+_EXAMPLES = frozenset({"including", "include", "includes", "notably", "especially"})
+"""Words after which a name gives examples of a broader heading before it ("Solid Tumors, Including
+Colorectal Cancers"): the heading is what the name speaks of."""
+
+
+def _read_names(words: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[str]]:
+    """The table's conditions these words speak of, longest names first and each word read once,
+    the most specific kept; how many words the names took up; and the examples of a heading that
+    were left out for it."""
+    found: list[tuple[str, bool]] = []  # (concept, named as an example)
+    examples = False
+    taken = i = 0
     while i < len(words):
+        if words[i] in _EXAMPLES or (words[i] == "such" and words[i + 1:i + 2] == ("as",)):
+            examples = True
         for size in range(min(_MAX_NAME_WORDS, len(words) - i), 0, -1):
             cid = _NAMES.get(words[i:i + size])
             if cid is not None:
                 if cid == "cancer" and size == 1 and i and words[i - 1] not in _NOT_A_SITE:
                     cid = "named_cancer"
-                found.add(cid)
+                found.append((cid, examples))
+                taken += size
                 i += size
                 break
         else:
             i += 1
-    return frozenset(c for c in found if not any(c in CONCEPTS[o].ancestors for o in found))
+    headings = {c for c, example in found if not example}
+    examples = {c for c, example in found if example and CONCEPTS[c].ancestors & headings}
+    kept = {c for c, _ in found} - examples
+    return frozenset(c for c in kept if not any(c in CONCEPTS[o].ancestors for o in kept)), taken, frozenset(examples)
+
+
+@lru_cache(maxsize=65536)
+def concepts_in(text: str) -> frozenset[str]:
+    """The table's conditions a name speaks of, longest names first and each word read once, the
+    most specific kept ("Stage IV NSCLC" → nsclc, not also lung cancer or cancer), and a heading
+    kept over the examples it names ("Solid Tumors, Including Colorectal Cancers" → solid tumors).
+    A generic word after a site the table does not know ("Penile Cancer") is a named cancer, not
+    every cancer."""
+    return _read_names(normalize(text))[0]
+
+
+@lru_cache(maxsize=4096)
+def _examples_in(text: str) -> frozenset[str]:
+    """The conditions a name gives as examples of a heading it names (`concepts_in` leaves them out)."""
+    return _read_names(normalize(text))[2]
+
+
+_SAYING_WORDS = frozenset({
+    "pre", "existing", "preexisting", "history", "known", "diagnosis", "diagnosed", "documented", "confirmed",
+    "presence", "evidence", "clinical", "current", "currently", "prior", "previous", "previously", "any", "a", "an",
+    "patient", "subject", "participant", "volunteer", "individual", "people", "men", "women", "who", "with", "has",
+    "have", "had", "having", "is", "are", "by", "on"})
+"""Words an exclusion item may hold beside a condition's name and still exclude all of it ("Known
+history of prostate cancer", "Type 1 diabetes patients"): as `normalize` words them. Any other
+word narrows it ("Uncontrolled hypertension", "Psychogenic erectile dysfunction")."""
+_EXCLUDED_WORDS = 12
+
+
+def excluded_concepts(items, conditions: list[str]) -> frozenset[str]:
+    """The table's conditions an exclusion item names as the whole of what it excludes ("pre-existing
+    prostate cancer", "Type 1 diabetes patients"): a short item of the condition's names and
+    `_SAYING_WORDS` only. An item that says more ("prior PET scan for their NSCLC", "Uncontrolled
+    diabetes") excludes some of its patients, not all; and one that names a condition of the
+    trial's own `conditions` excludes a kind of it ("Metastatic prostate cancer") or another
+    cohort's. `items` are `criteria.iter_items` tuples."""
+    excluded: set[str] = set()
+    for section, _label, _depth, text, _start in items:
+        if section != "exclusion" or len(text) > 120 or text.rstrip().endswith(":"):  # a heading opens a list
+            continue
+        words = normalize.__wrapped__(text)  # an item's words are its own: not kept in the names' cache
+        if not words or len(words) > _EXCLUDED_WORDS:
+            continue
+        found, taken, _ = _read_names(words)
+        if found and taken + sum(word in _SAYING_WORDS for word in words) == len(words):
+            excluded |= found
+    if excluded:
+        excluded -= frozenset().union(*(concepts_in(c) for c in conditions))
+    return frozenset(excluded - {"named_cancer", "healthy", "prevention"})
 
 
 def _patient_concepts(text: str) -> frozenset[str]:
@@ -302,7 +363,9 @@ def studied_concepts(conditions: list[str], mesh_terms: list[str]) -> frozenset[
     "Carcinoma, Hepatocellular", "Neoplasms, Plasma Cell" beside "Multiple Myeloma"): a heading
     broader than a condition the trial names is that condition filed, not a study of every cancer.
     And its indexer files any "secondary to" under "Neoplasm Metastasis" ("Macular Edema Secondary
-    to Retinal Vein Occlusion"): that heading counts only when the conditions speak of metastases."""
+    to Retinal Vein Occlusion"): that heading counts only when the conditions speak of metastases.
+    A kind a condition gives as an example of its heading ("Solid Tumors, Including Colorectal
+    Cancers"), filed again under its own MeSH term, is that example, not a list of kinds."""
     named = frozenset().union(*(concepts_in(c) for c in conditions))
     metastases = any("metasta" in c.lower() for c in conditions)
     filed: set[str] = set()
@@ -310,7 +373,8 @@ def studied_concepts(conditions: list[str], mesh_terms: list[str]) -> frozenset[
         if metastases or normalize(term) != _SECONDARY_HEADING:
             filed |= concepts_in(term)
     broader = {c for c in filed if any(c in CONCEPTS[n].ancestors for n in named)}
-    return (named | (filed - broader)) - {"healthy"}
+    examples = frozenset().union(*(_examples_in(c) for c in conditions))
+    return (named | (filed - broader - examples)) - {"healthy"}
 
 
 def _same_text(condition: PatientCondition, texts: list[str]) -> bool:
@@ -369,9 +433,10 @@ def _one(condition: PatientCondition, studied: frozenset[str], texts: list[str],
 
 
 def match_conditions(patient: list[PatientCondition], conditions: list[str], keywords: list[str],
-                     mesh_terms: list[str], mesh_ancestors: list[str]) -> ConditionResult:
+                     mesh_terms: list[str], mesh_ancestors: list[str], excluded=frozenset()) -> ConditionResult:
     """Whether a trial (its conditions, keywords and MeSH terms) studies one of the patient's
-    conditions: matches, differs (with what it studies instead) or unknown (with why)."""
+    conditions: matches, differs (with what it studies instead, or the patient's condition its
+    exclusion criteria name: `excluded_concepts`) or unknown (with why)."""
     if not patient:
         return ConditionResult(UNKNOWN, "")
     texts = [*conditions, *mesh_terms]
@@ -380,6 +445,9 @@ def match_conditions(patient: list[PatientCondition], conditions: list[str], key
     named = ", ".join(c.text for c in patient)
     if healthy_only(conditions, mesh_terms):
         return ConditionResult(DIFFERS, f"trial studies healthy volunteers, not {named}")
+    ruled_out = [c.text for c in patient if c.concepts & excluded]
+    if ruled_out:
+        return ConditionResult(DIFFERS, f"trial excludes {', '.join(ruled_out)}")
     studied = studied_concepts(conditions, mesh_terms)
     keyword_concepts = frozenset().union(*(concepts_in(k) for k in keywords)) if keywords else frozenset()
     results = [r for c in patient if (r := _one(c, studied, [*texts, *keywords], keyword_concepts, mesh_ancestors))]

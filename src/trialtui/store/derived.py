@@ -29,9 +29,10 @@ if TYPE_CHECKING:  # the extractor and the models load when a version is derived
 THRESHOLDS_VERSION = 3
 """Bump when what `extract_thresholds` finds changes (eligibility/extract.py, measures.py,
 units.py, vocabulary.py, ages.py, criteria.py) or the stored threshold layout does."""
-FACTS_VERSION = 3
-"""Bump when `TrialFacts`, what it is read from, or the check's numbers (`check_data`: they
-resolve names against eligibility/conditions.py's table) change."""
+FACTS_VERSION = 4
+"""Bump when `TrialFacts`, what it is read from, the check's numbers (`check_data`: they
+resolve names against eligibility/conditions.py's table) or what the check weighs
+(eligibility/weighed.py) change."""
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -71,22 +72,25 @@ class DerivedRow:
     """The same, and the limits, as the check over a whole list reads them."""
 
 
-def check_key(thresholds: list[Threshold]) -> str:
-    """The thresholds as the patient check reads them, as compact JSON: trials with the same limits
-    share it, so a check over a list weighs each distinct set once. The text a limit was read from
-    counts only for durations (an age written "6 months" is said so)."""
+def check_key(thresholds: list[Threshold], unread: tuple[str, ...]) -> str:
+    """The thresholds the patient check weighs and the measures whose stated limit was not read
+    (`eligibility.weighed`), as compact JSON: trials with the same limits share it, so a check over
+    a list weighs each distinct set once. The text a limit was read from counts only for durations
+    (an age written "6 months" is said so)."""
     from trialtui.eligibility.display import DURATION_UNITS
 
     return _COMPACT([[t.measure, t.bound, t.inclusive, t.value, t.unit, t.condition, t.group,
-                      t.raw if t.unit in DURATION_UNITS else ""] for t in thresholds])
+                      t.raw if t.unit in DURATION_UNITS else ""] for t in thresholds] + [[m] for m in unread])
 
 
-def key_thresholds(key: str) -> list[Threshold]:
-    """The thresholds a `check_key` stands for, as the check needs them."""
+def key_limits(key: str) -> tuple[list[Threshold], tuple[str, ...]]:
+    """The thresholds and the unread measures a `check_key` stands for, as the check needs them."""
     from trialtui.eligibility.extract import Threshold
 
-    return [Threshold(measure, bound, inclusive, value, unit, "inclusion", condition, group, raw)
-            for measure, bound, inclusive, value, unit, condition, group, raw in json.loads(key)]
+    entries = json.loads(key)
+    return ([Threshold(measure, bound, inclusive, value, unit, "inclusion", condition, group, raw)
+             for measure, bound, inclusive, value, unit, condition, group, raw in (e for e in entries if len(e) > 1)],
+            tuple(e[0] for e in entries if len(e) == 1))
 
 
 def derive(trial: Trial) -> DerivedRow:
@@ -95,14 +99,17 @@ def derive(trial: Trial) -> DerivedRow:
     from trialtui.eligibility.check_data import pack
     from trialtui.eligibility.extract import extract_thresholds
     from trialtui.eligibility.facts import TrialFacts
+    from trialtui.eligibility.weighed import registry_ages, unread_measures, weighed_ages
 
     thresholds = extract_thresholds(trial)
+    weighed = weighed_ages(thresholds, *registry_ages(trial))
+    unread = unread_measures(trial.eligibility.criteria, thresholds)
     facts = TrialFacts.of(trial)
     return DerivedRow(
         pack_record(to_json([t.to_json() for t in thresholds])),  # pydantic-core's encoder: the fastest here
-        check_key(thresholds), facts.sex,
+        check_key(weighed, unread), facts.sex,
         None if facts.healthy_volunteers is None else int(facts.healthy_volunteers), facts.studied_json(),
-        pack(facts, thresholds))
+        pack(facts, weighed, unread))
 
 
 def store_derived(conn, rows: Iterable[tuple[str, int, DerivedRow]]) -> None:
