@@ -462,3 +462,13 @@ def test_a_limit_as_a_share_of_the_uln():
     assert read("Total bilirubin ≤ 150% of the upper limit of normal") == [("total_bilirubin", "upper", 1.5, "xULN", None)]
     [found] = extract_text_thresholds("Exclusion Criteria:\n\n* Serum lipase exceeds 50% of the upper limit of normal\n")
     assert (found.value, found.unit) == (1.5, "xULN") and "above" in found.uncertain
+
+
+# --- 12. limits a reviewer was misled by: other scores, conditions, alternatives, subgroups ------
+
+def test_the_iief_erectile_function_domain_is_no_ejection_fraction():  # NCT00468650, NCT02344849, NCT00090376
+    assert read("Documented Clinical diagnosis of Erectile Dysfunction (ED) by International Index of Erectile "
+                "Function (IIEF) Erectile Function (EF) Domain score less than or equal to 25.") == []
+    assert read("IIEF, EF(erectile function) domain score is under 17") == []
+    assert read("EF is defined as a score of >=26 on the EF domain of the IIEF questionnaire") == []
+    assert read("EF ≥ 50% by echocardiography") == [("lvef", "lower", 50.0, "%", None)]

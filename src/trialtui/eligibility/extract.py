@@ -636,7 +636,8 @@ class _Extractor:
         states_age = _may_state_age(lowered)
         mentions = _mentions(sentence, lowered, hints)
         if mentions:
-            mentions = [m for m in mentions if not _age_not_a_limit(sentence, m)]
+            mentions = [m for m in mentions
+                        if not _age_not_a_limit(sentence, m) and not _erectile_function(sentence, lowered, m)]
         if not mentions:
             mentions = self._carried_mentions(sentence, lowered)
             if not mentions and not states_age:
@@ -1004,6 +1005,18 @@ def _may_state_age(lowered: str) -> bool:
     matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
     partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
     return "ear" in lowered or "onth" in lowered or "yr" in lowered
+
+
+_ERECTILE_WORDS = ("erectile", "iief", "domain")
+
+
+def _erectile_function(sentence: str, lowered: str, mention: _Mention) -> bool:
+    """A bare "EF" in a sentence about erectile function ("IIEF Erectile Function (EF) domain score
+    ≤ 25", "EF is defined as a score of ≥ 26 on the EF domain of the IIEF"): the IIEF's domain
+    score, not an ejection fraction."""
+    if mention.measures != ("lvef",) or sentence[mention.start : mention.end] != "EF":
+        return False
+    return any(word in lowered for word in _ERECTILE_WORDS)
 
 
 _AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
