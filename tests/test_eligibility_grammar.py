@@ -472,3 +472,70 @@ def test_the_iief_erectile_function_domain_is_no_ejection_fraction():  # NCT0046
     assert read("IIEF, EF(erectile function) domain score is under 17") == []
     assert read("EF is defined as a score of >=26 on the EF domain of the IIEF questionnaire") == []
     assert read("EF ≥ 50% by echocardiography") == [("lvef", "lower", 50.0, "%", None)]
+
+
+def test_if_no_liver_metastases_is_the_limit_for_patients_without_them():  # NCT02856893
+    assert read("Aspartate aminotransferase (AST) ≤2.5xULN if no demonstrable liver metastases or ≤5xULN in the "
+                "presence of liver metastases;") == [
+        ("ast", "upper", 2.5, "xULN", None), ("ast", "upper", 5.0, "xULN", "liver metastases")]
+    assert read("Total bilirubin ≤1.5xULN if no liver metastases or ≤3xULN in the presence of documented Gilbert's "
+                "Syndrome (unconjugated hyperbilirubinaemia) or liver metastases;") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome")]
+    assert read("Liver: If there is no clear liver metastasis, serum total bilirubin ≤1.5 ULN, aspartate "  # NCT04946890
+                "aminotransferase (AST) and alanine aminotransferase (ALT) ≤2.5 ULN; if there is clear Gilbert syndrome "
+                "(Unconjugated hyperbilirubinemia), total bilirubin ≤ 3.0 ULN;") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("ast", "upper", 2.5, "xULN", None),
+        ("alt", "upper", 2.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome")]
+
+
+def test_a_condition_before_a_comma_governs_the_limit_after_it():  # NCT04007835, NCT04204473
+    assert read("alanine aminotransferase (ALT) and aspartate aminotransferase (AST)≤2.5 ULN, if liver metastasis "
+                "occurred, ALT and AST ≤5 ULN;") == [
+        ("alt", "upper", 2.5, "xULN", None), ("ast", "upper", 2.5, "xULN", None),
+        ("alt", "upper", 5.0, "xULN", "liver metastases"), ("ast", "upper", 5.0, "xULN", "liver metastases")]
+    assert read("Serum total bilirubin ≤ 1.5× ULN（for Patients with Gilbert Syndrome, total bilirubin ≤ 3×ULN and "
+                "bilirubin ≤ 1.5×ULN should be permitted）") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome")]
+    # NCT03955198
+    assert read("Total bilirubin ≤ 1.5 x ULN (except patient with confirmed Gilbert's syndrome or liver metastasis: "
+                "Total bilirubin ≤ 3 X ULN), Transaminases ≤ 2.5 x ULN") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome"),
+        ("ast", "upper", 2.5, "xULN", None), ("alt", "upper", 2.5, "xULN", None)]
+
+
+def test_a_condition_belongs_to_the_nearest_limit_in_its_own_clause():  # NCT06332300, NCT00492141
+    assert read("Alkaline phosphatase (ALP) ≤ 2.5 x ULN, and in subjects with bone metastases, ALP ≤ 5 x ULN (6) "
+                "Doppler ultrasound evaluation: left ventricular ejection fraction (LVEF) ≥ 50%") == [
+        ("lvef", "lower", 50.0, "%", None)]
+    assert read("For patients with documented bone marrow involvement, the following counts are acceptable for "
+                "enrollment: absolute peripheral granulocyte count of > 1000 cells/mm^3 , platelet count > 75,000 "
+                "platelets/mm^3.") == [
+        ("anc", "lower", 1.0, "10^9/L", "bone marrow involvement"),
+        ("platelets", "lower", 75.0, "10^9/L", "bone marrow involvement")]
+
+
+def test_a_condition_that_ends_a_sentence_of_limits_joined_by_and_governs_each():  # NCT05821933
+    assert read("ALT and AST ≤2.5 × ULN and serum total bilirubin ≤1.5 times the ULN if there is no liver "
+                "metastasis; ALT and AST ≤5 × ULN and serum total bilirubin ≤2 times the ULN if there is liver "
+                "metastasis.") == [
+        ("alt", "upper", 2.5, "xULN", None), ("ast", "upper", 2.5, "xULN", None),
+        ("total_bilirubin", "upper", 1.5, "xULN", None),
+        ("alt", "upper", 5.0, "xULN", "liver metastases"), ("ast", "upper", 5.0, "xULN", "liver metastases"),
+        ("total_bilirubin", "upper", 2.0, "xULN", "liver metastases")]
+
+
+def test_a_history_named_before_a_limit_is_its_condition():  # NCT05714891, NCT00004124
+    assert read("Patients with a significant cardiac history, even if controlled, should have LVEF ≥ 50%") == [
+        ("lvef", "lower", 50.0, "%", "significant cardiac history")]
+    assert read("If history of cardiac disease, LVEF at least 50% by MUGA scan or 2-D echocardiogram") == [
+        ("lvef", "lower", 50.0, "%", "history of cardiac disease")]
+
+
+def test_limits_for_each_sex():  # NCT05932303, NCT00004917
+    assert read("Body weight ≥ 50 kg for males and ≥ 45 kg for females.") == [
+        ("weight", "lower", 50.0, "kg", "male"), ("weight", "lower", 45.0, "kg", "female")]
+    assert read("Anemia, defined as hemoglobin no greater than 13.5 g/dL for males and no greater than 12.5 g/dL for "
+                "females (transfusion prior to study allowed)") == [
+        ("hemoglobin", "upper", 13.5, "g/dL", "male"), ("hemoglobin", "upper", 12.5, "g/dL", "female")]
+    assert read("anemia defined by hemoglobin concentration < 10.0 g/dL for male or female", "Exclusion") == [
+        ("hemoglobin", "lower", 10.0, "g/dL", None)]

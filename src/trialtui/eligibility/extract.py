@@ -309,16 +309,25 @@ _NOT_A_CONDITION = re.compile(
     r"calculated|estimated|using|according|per\s+institutional|by\s+the)\b",
     re.IGNORECASE,
 )
+_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 _CONDITION_CUT = re.compile(r",|\s+(?:or|and|is|are|may|can|must|will)\s+|\)")
 
 
+_NEGATED = re.compile(r"\W*(?:there\s+(?:is|are)\s+)?(?:no|not|without|absence\s+of|absent|free\s+of)\b", re.IGNORECASE)
+"""A known condition in the negative ("if no demonstrable liver metastases"): the limit is the one
+for patients without it, the unconditional one, beside the one for patients with it."""
+_NEXT_VALUE = re.compile(r"[<>≤≥＜＞\d]|\bor\s+(?:less|more|greater|lower|higher|up\s+to)\b", re.IGNORECASE)
+"""Where a condition's text reaches the next limit ("... or ≤ 3 × ULN in the presence of Gilbert's")."""
+
+
 def _condition_name(text: str, free_text: bool) -> str | None:
+    own = _NEXT_VALUE.split(text, maxsplit=1)[0]
     for pattern, name in _CONDITION_NAMES:
-        if pattern.search(text):
-            return name
+        if pattern.search(own):
+            return None if _NEGATED.match(own) else name
     if not free_text or _NOT_A_CONDITION.search(text):
         return None
-    text = _CONDITION_CUT.split(text, maxsplit=1)[0].strip(" :-")
+    text = _ARTICLE.sub("", _CONDITION_CUT.split(text, maxsplit=1)[0].strip(" :-"))
     return text or None
 
 
@@ -336,19 +345,50 @@ def _age_condition(text: str) -> tuple[str, int] | None:
     return (f"age {operator} {float(match.group('value')):g}", match.end())
 
 
-def _trailing_condition(text: str) -> str | None:
+_SEX_CONDITION = re.compile(
+    r"\W{0,3}(?:for|in|among)\s+(?:the\s+)?(?:(?P<male>males?|men|boys)|(?P<female>females?|women|girls))"
+    r"(?:\s+(?:patients|subjects|participants))?"
+    r"(?!\s*(?:or|and|/|&)\s*(?:males?|females?|men|women|boys|girls|volunteers|children|adults)\b)"
+    r"(?!\s+(?:under|over|aged?|older|younger|who|with|of|between|from)\b|\s*[<>≤≥\d])",
+    re.IGNORECASE)
+"""A limit for one sex ("≥ 50 kg for males and ≥ 45 kg for females"); not "for male or female", nor
+"in women under 50" (a group the sentence goes on to define)."""
+_LEADS_ON = re.compile(r"[^,:;()\[\]（）]{0,40}[,:]\s*")
+"""The rest of a condition up to the comma or colon after which the limit it governs follows."""
+
+
+def _trailing_condition(text: str, measures: tuple[str, ...] = (), following: str = "") -> str | None:
+    """The condition written right after a limit ("≤ 5 × ULN in the presence of liver metastases",
+    "≥ 45 kg for females"). One followed by a comma or colon and then a limit of its own ("≤ 2.5 ×
+    ULN, if liver metastasis occurred, ALT and AST ≤ 5 ULN"; "(for patients with Gilbert syndrome,
+    total bilirubin ≤ 3 × ULN)") governs that limit, not the one before it; `following` is the
+    sentence after `text`, where that limit may stand."""
     age = _age_condition(text)
     if age and _CONDITION_OPENING.match(text):
         return age[0]
+    sex = _SEX_CONDITION.match(text)
+    if sex:
+        return "male" if sex.group("male") else "female"
     match = _TRAILING_CONDITION.match(text)
     if not match:
+        return None
+    lead = _LEADS_ON.match(text + following, match.start("text"))
+    if lead is not None and _starts_limit(text + following, lead.end(), measures):
         return None
     return _condition_name(match.group("text"), free_text=True)
 
 
+def _starts_limit(text: str, at: int, measures: tuple[str, ...]) -> bool:
+    """Whether a comparator, or a name of one of `measures`, begins at `at`."""
+    if _COMP_ALONE.match(text, at):
+        return True
+    mention = MENTION.match(text, at)
+    return mention is not None and any(measure in measures for measure in mention_measures(mention))
+
+
 _LEADING_CONDITION = re.compile(
     r"(?:(?:for|in)\s+(?:patients|subjects|participants|those|cases|children|individuals|pts)\s+(?:with|who\s+have|having)|"
-    r"(?:patients|subjects|participants|those|individuals)\s+with|if(?:\s+there\s+(?:is|are))?|in\s+(?:the\s+)?(?:case|presence)\s+of)"
+    r"(?:patients?|subjects?|participants?|those|individuals?)\s+with|if(?:\s+there\s+(?:is|are))?|in\s+(?:the\s+)?(?:case|presence)\s+of)"
     r"\s+(?P<text>[^,;:()]{3,80}?)(?=\s*(?:[,:;(]|\bwho\b|\bthat\b|$))",
     re.IGNORECASE,
 )
@@ -357,16 +397,58 @@ _LEADING_CONDITION = re.compile(
 _LEADING_CONDITIONS = Prefiltered(_LEADING_CONDITION)
 
 
-def _leading_condition(text: str, lowered: str) -> str | None:
+def _leading_condition(text: str, lowered: str, read: list[tuple[int, int]] | None = None,
+                       same_measure: tuple[int, ...] = ()) -> str | None:
     """A condition named before the thresholds of a sentence ("Patients with Gilbert syndrome who
-    have bilirubin ≤ 3 × ULN"); only well-known qualifiers, so a population is not mistaken for one."""
+    have bilirubin ≤ 3 × ULN"); only well-known qualifiers and histories ("patients with a
+    significant cardiac history ... should have LVEF ≥ 50%"), so a population is not mistaken for
+    one. "except patients with X: bilirubin ≤ 3 × ULN" names the patients the limit after it is for.
+    `read`: given when `text` ends at the names, the spans of the limits read in it; a condition
+    with an unread limit between it and the names belongs to that limit ("in subjects with bone
+    metastases, ALP ≤ 5 × ULN (6) ... LVEF ≥ 50%"), one with read limits between governs a list
+    ("For patients with bone marrow involvement: granulocytes > 1000/mm3, platelets > 75,000/mm3"),
+    unless one of them limits the measure of the names (`same_measure`: where those limits start).
+    A history is named as written when a comma or colon closes it ("If history of cardiac disease,
+    LVEF at least 50%")."""
     found = None
     for match in _LEADING_CONDITIONS.finditer(text, lowered):
         preceding = text[max(0, match.start() - 12) : match.start()].lower()
-        if "except" in preceding or "unless" in preceding or "exclud" in preceding:
+        if ("except" in preceding or "unless" in preceding or "exclud" in preceding) and not (
+                "except" in preceding and text[match.end() :].lstrip().startswith(":")):
             continue
-        found = _condition_name(match.group("text"), free_text=False) or found
+        if read is not None and (_unread_number(text, match.end(), read) or _closes_bracket(text, match.end())
+                                 or any(start >= match.end() for start in same_measure)):
+            continue
+        condition_text = match.group("text")
+        history = "history" in condition_text.lower() and text[match.end() :].lstrip()[:1] in (",", ":")
+        found = _condition_name(condition_text, free_text=history) or found
     return found
+
+
+def _closes_bracket(text: str, start: int) -> bool:
+    """Whether text[start:] closes a bracket opened before `start`: a condition inside it ("(except
+    patients with Gilbert's syndrome: bilirubin ≤ 3 × ULN), transaminases ≤ 2.5 × ULN") stays there."""
+    depth = 0
+    for ch in text[start:]:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
+
+
+def _unread_number(text: str, start: int, read: list[tuple[int, int]]) -> bool:
+    """Whether a number stands in text[start:] outside brackets and outside the `read` spans."""
+    pieces, position = [], start
+    for span_start, span_end in sorted(read):
+        if span_end <= position:
+            continue
+        pieces.append(text[position : max(position, span_start)])
+        position = max(position, span_end)
+    pieces.append(text[position:])
+    return any(ch.isdigit() for ch in _PARENTHETICAL.sub("", "".join(pieces)))
 
 
 _HEADER_MAX = 40
@@ -559,6 +641,31 @@ def _effective(measure: str, reading_bound: Bound | Literal[""], inclusive: bool
     return (flipped, not inclusive, None)
 
 
+_AND_GAP = re.compile(r"\s*,?\s*and\s*", re.IGNORECASE)
+_KNOWN_CONDITIONS = frozenset(name for _, name in _CONDITION_NAMES)
+
+
+def _share_final_condition(sentence: str, clauses: list[_Clause]) -> None:
+    """A known condition that ends a sentence of limits joined by "and" governs each of them ("ALT
+    and AST ≤ 5 × ULN and serum total bilirubin ≤ 2 times the ULN if there is liver metastasis")."""
+    ordered = sorted(clauses, key=lambda c: c.start)
+    last = ordered[-1]
+    condition = last.thresholds[0].condition
+    if condition not in _KNOWN_CONDITIONS or any(t.condition != condition for t in last.thresholds):
+        return
+    rest = sentence[last.end :]
+    final = _TRAILING_CONDITION.match(rest)
+    if final is None or rest[final.end() :].strip(" .;)"):
+        return
+    following = last
+    for clause in reversed(ordered[:-1]):
+        if not _AND_GAP.fullmatch(sentence, clause.end, following.start) or any(t.condition for t in clause.thresholds):
+            return
+        for threshold in clause.thresholds:
+            threshold.condition = condition
+        following = clause
+
+
 class _Extractor:
     """Walks one trial's criteria text; collects thresholds and OR-groups."""
 
@@ -574,6 +681,10 @@ class _Extractor:
         """Measures a short sub-header names ("Life expectancy:"), for the items below it."""
         self.clause_measures: tuple[str, ...] = ()
         """Measures of the item's last clause, for a following clause that only adds a condition."""
+        self.read_spans: list[tuple[int, int]] = []
+        """The spans of the limits read so far in the sentence being read."""
+        self.read_clauses: list[_Clause] = []
+        """The limits read so far in the sentence being read."""
         self.condition_spans: list[tuple[int, int]] = []
         """Age brackets that condition a limit, in text offsets: never read as age limits."""
 
@@ -647,6 +758,8 @@ class _Extractor:
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
         consumed: list[tuple[int, int]] = []
+        self.read_spans = consumed
+        self.read_clauses = clauses
         self.age_parens = _age_parentheticals(sentence, mentions) if mentions and "(" in sentence else []
         if self.age_parens:
             # An age inside such a bracket is a condition of the limit, not an age limit.
@@ -687,6 +800,8 @@ class _Extractor:
                 clauses.append(clause)
         if states_age:
             self._ages_without_name(sentence, lowered, offset, consumed, inverted, effective_section, clauses)
+        if len(clauses) > 1:
+            _share_final_condition(sentence, clauses)
         self._or_groups(sentence, clauses, inverted)
         for clause in clauses:
             self.out.extend(clause.thresholds)
@@ -763,7 +878,9 @@ class _Extractor:
         start = group[0].start
         window_start = group[-1].end
         window = sentence[window_start:limit]
-        leading = _leading_condition(sentence[:start], lowered[:start])
+        same_measure = tuple(clause.start for clause in self.read_clauses
+                             if any(t.measure in measures for t in clause.thresholds))
+        leading = _leading_condition(sentence[:start], lowered[:start], self.read_spans, same_measure)
         # Only "minimum", "maximum" or "least" can start that search's match: ASCII text without them
         # (lowercasing ASCII is exact) is skipped unscanned.
         before = lowered[:start]
@@ -797,7 +914,7 @@ class _Extractor:
                         reading.has_comparator = True
             if first is None:
                 condition_after = (_age_paren_at(window_start + match.end(), sentence, self.age_parens)
-                                   or _trailing_condition(window[match.end() :]))
+                                   or _trailing_condition(window[match.end() :], tuple(measures), sentence[limit:]))
                 first = (reading_any, {})
                 for measure, (reading, target) in readings.items():
                     condition = conditions.get(measure) or condition_after or leading
@@ -812,7 +929,8 @@ class _Extractor:
             other_side = _other_side(first[0], reading_any, between, inverted)
             condition = None
             if not other_side:
-                condition = _trailing_condition(window[match.end() :]) or _condition_name(between, free_text=False)
+                condition = (_trailing_condition(window[match.end() :], tuple(measures), sentence[limit:])
+                             or _condition_name(between, free_text=False))
                 if condition is None:
                     lead_in = _TRAILING_CONDITION.match(between.strip(" ()") and " " + between.strip(" (") or "")
                     condition = _condition_name(lead_in.group("text"), True) if lead_in else None
