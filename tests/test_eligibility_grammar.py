@@ -539,3 +539,20 @@ def test_limits_for_each_sex():  # NCT05932303, NCT00004917
         ("hemoglobin", "upper", 13.5, "g/dL", "male"), ("hemoglobin", "upper", 12.5, "g/dL", "female")]
     assert read("anemia defined by hemoglobin concentration < 10.0 g/dL for male or female", "Exclusion") == [
         ("hemoglobin", "lower", 10.0, "g/dL", None)]
+
+
+def test_a_weight_over_the_ideal_body_weight_is_no_weight_limit():  # NCT01534065, NCT05105490
+    assert read("Subject is morbidly obese (defined as a body mass index >40, or weighs more than 100 lbs over ideal "
+                "body weight).", "Exclusion") == [("bmi", "upper", 40.0, "kg/m2", None)]
+    assert read("Patient has morbid obesity defined as a Body Mass Index (BMI) more than 40 or a weight of more than "
+                "45 kg (100 lbs.) over ideal body weight.", "Exclusion") == [("bmi", "upper", 40.0, "kg/m2", None)]
+
+
+def test_a_range_written_after_within_and_a_second_comparator_after_and():  # NCT00090376, NCT05887817
+    assert read("Body Mass Index (BMI) within the 18-34.9 kg/m2 range.") == [
+        ("bmi", "lower", 18.0, "kg/m2", None), ("bmi", "upper", 34.9, "kg/m2", None)]
+    assert read("Patients with chronic kidney disease who meet both of the following criteria; i) eGFR greater than "
+                "25 mL/min/1.73 m2 and less than 90 mL/min/1.73 m2, ii) UACR greater than 30 mg/g.cr.") == [
+        ("gfr", "lower", 25.0, "mL/min", None), ("gfr", "upper", 90.0, "mL/min", None)]
+    assert read("Age greater than or equal to 6 and less than 13 years") == [  # NCT00005669
+        ("age", "lower", 6.0, "years", None), ("age", "upper", 13.0, "years", None)]

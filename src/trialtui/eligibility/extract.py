@@ -89,7 +89,9 @@ _COMPARATORS: list[tuple[str, Bound, bool]] = [
     (r"(?:no|not)\s+(?:less|lower|fewer|smaller)\s+than|not\s+below|at\s+least|(?:a\s+)?minimum\s+(?:of\s+)?"
      r"|min\.?(?=\s)", "lower", True),
     (r"(?:no|not)\s+(?:more|greater|higher|larger)\s+than|not\s+(?:exceeding|to\s+exceed|above)"
-     r"|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)|within",
+     r"|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)"
+     # "within the 18-34.9 kg/m2 range" is a range, read as one
+     r"|within(?!\s+(?:the\s+)?(?:range\s+(?:of\s+)?)?\d[\d.,]*\s*(?:-|–|to)\s*\d)",
      "upper", True),
     # HTML entities ("&lt;=", "&ge;") are written out as such in some registry exports.
     (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=|&gt;\s*=|&ge;", "lower", True),
@@ -103,8 +105,9 @@ _COMP = "|".join(f"{first_char_lookahead(pattern, re.IGNORECASE)}(?P<c{index}>{p
 _COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
 _COMP_ALONE = re.compile(_COMP, re.IGNORECASE)
 
-_POST_LOWER = r"or\s+(?:more|greater|higher|above|over|older)|and\s+(?:above|over|older|more|greater)|\+"
-_POST_UPPER = r"or\s+(?:less|lower|below|fewer|under|younger)|and\s+(?:below|under|younger|less)"
+# Not before "than": "greater than 25 mL/min and less than 90" closes a range with a comparator.
+_POST_LOWER = r"(?:or\s+(?:more|greater|higher|above|over|older)|and\s+(?:above|over|older|more|greater))(?!\s+than)|\+"
+_POST_UPPER = r"(?:or\s+(?:less|lower|below|fewer|under|younger)|and\s+(?:below|under|younger|less))(?!\s+than)"
 _NUM = r"\d+(?:[.,]\d+)*(?:[ \u00a0\u202f]\d{3}(?![\d.,]))*"
 _WORDS = {
     "one and a half": 1.5, "two and a half": 2.5, "one and one half": 1.5, "two and one half": 2.5,
@@ -898,6 +901,8 @@ class _Extractor:
                 break
             if first is None and (change_before or _CHANGE_AFTER.search(gap_before)) and not _CHANGE_TO.match(gap_before):
                 break  # "a decrease in LVEF of ≥ 15 points" is a change, not a level
+            if _OVER_REFERENCE.match(sentence, window_start + match.end()):
+                break  # "more than 45 kg (100 lbs.) over ideal body weight": an excess, not a weight
             readings: dict[str, tuple[_Reading, str]] = {}
             for measure in measures:
                 result = _read_expression(measure, match, window[max(0, match.start() - 12) : match.start()])
@@ -1102,6 +1107,11 @@ def _other_side(first: _Reading, second: _Reading, between: str, inverted: bool)
     return inverted and _EXCLUDED_RANGE_JOIN.fullmatch(between) is not None and (value_a < value_b) == (bound_a == "upper")
 
 
+_OVER_REFERENCE = re.compile(
+    r"\s*(?:\([^()]*\)\s*)?(?:over|above|below|under|(?:more|greater|less)\s+than|in\s+excess\s+of)\s+"
+    r"(?:the\s+|their\s+|his\s+|her\s+)?(?:ideal|predicted|expected|normal|desirable|lean|adjusted)\s+(?:body\s+)?weight",
+    re.IGNORECASE)
+"""After a value: it is counted from a reference weight, not a limit on the weight itself."""
 _CHANGE_WORDS = r"(?:decrease|decline|drop|fall|reduction|depression|increase|rise|change|loss)s?"
 _CHANGE_BEFORE = re.compile(
     rf"\b{_CHANGE_WORDS}\s+(?:in|of)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:(?:serum|plasma|blood|absolute|body)\s+)?$",
