@@ -556,3 +556,25 @@ def test_a_range_written_after_within_and_a_second_comparator_after_and():  # NC
         ("gfr", "lower", 25.0, "mL/min", None), ("gfr", "upper", 90.0, "mL/min", None)]
     assert read("Age greater than or equal to 6 and less than 13 years") == [  # NCT00005669
         ("age", "lower", 6.0, "years", None), ("age", "upper", 13.0, "years", None)]
+
+
+def test_a_subgroup_in_brackets_within_the_allowed_range_is_no_requirement():  # NCT07247227, NCT00002733
+    assert read("ECOG PS score 0-3 (patients with PS score 2-3 would be enrolled if due to the tumor disease and "
+                "anticipated to be improved at investigators' decision).") == [("ecog", "upper", 3.0, "score", None)]
+    assert read("Performance status: ECOG 0-3 (ECOG 0 or 1 preferred)") == [("ecog", "upper", 3.0, "score", None)]
+    # NCT00002556
+    assert read("Creatinine =< 5.0 mg/dL (NOTE: Patients with creatinine 2.0-5.0 mg/dL may be admitted to this study "
+                "but must receive altered doses and schedules of therapy)") == [("creatinine", "upper", 5.0, "mg/dL", None)]
+
+
+def test_a_value_that_opens_a_sentence_with_if_is_the_condition_of_what_follows():  # NCT01852578, NCT06332300
+    assert read("renal (serum creatinine < 1.5 x ULN). If creatinine 1.0 - 1.5 x ULN, creatinine clearance will be "
+                "calculated according to CKD-EPI formula and patients with creatinine clearance <60 mL/min should be "
+                "excluded) function tests") == [
+        ("creatinine", "upper", 1.5, "xULN", None), ("gfr", "lower", 60.0, "mL/min", "creatinine 1.0 - 1.5 x ULN")]
+    assert read("amylase ≤1.5×ULN; if amylase >1.5×ULN, the patient can be enrolled if there is no clinical or imaging "
+                "evidence of pancreatitis") == [("amylase", "upper", 1.5, "xULN", None)]
+    # NCT00001399
+    assert read("SGOT, SGPT and alkaline phosphatase less than or equal to 5 times the ULN (if transaminases greater "
+                "than the upper limit of normal (ULN), patients should have a hepatitis B surface antigen test)") == [
+        ("ast", "upper", 5.0, "xULN", None), ("alt", "upper", 5.0, "xULN", None)]

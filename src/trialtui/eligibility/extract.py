@@ -644,6 +644,74 @@ def _effective(measure: str, reading_bound: Bound | Literal[""], inclusive: bool
     return (flipped, not inclusive, None)
 
 
+_IF_BEFORE = re.compile(r"(?:^|[(（])\W*(?:(?:or|and|but)\s+)?(?:if|when|in\s+case(?:\s+of)?)\s+(?:the\s+)?"
+                        r"(?:(?:patient|subject|participant)'?s\s+)?$", re.IGNORECASE)
+_CLAUSE_COMMA = re.compile(r"\s*(?:\([^()]*\)\s*)?,")
+
+
+def _value_conditions(sentence: str, clauses: list[_Clause]) -> list[_Clause]:
+    """A value that opens a sentence or a bracket as its condition ("If creatinine 1.0 - 1.5 x ULN,
+    creatinine clearance ... < 60 mL/min should be excluded"; "(if transaminases greater than the
+    ULN, patients should have a hepatitis B test"): that value is no requirement, and it is the
+    condition of the limits after it, up to the bracket's end."""
+    kept = []
+    for clause in sorted(clauses, key=lambda c: c.start):
+        opening = _IF_BEFORE.search(sentence, max(0, clause.start - 60), clause.start)
+        if opening is None or not _CLAUSE_COMMA.match(sentence, clause.end):
+            kept.append(clause)
+            continue
+        in_bracket = sentence[opening.start()] in "(（"
+        reach = len(sentence)
+        if in_bracket:
+            close = min((at for at in (sentence.find(")", clause.end), sentence.find("）", clause.end)) if at >= 0),
+                        default=len(sentence))
+            reach = close
+        condition = sentence[clause.start : clause.end].strip()
+        for other in clauses:
+            if clause.end <= other.start < reach:
+                for threshold in other.thresholds:
+                    threshold.condition = threshold.condition or condition
+    return kept
+
+
+def _without_bracketed_subgroups(sentence: str, clauses: list[_Clause]) -> list[_Clause]:
+    """Drop a limit in brackets that lies within the range an earlier limit of the same measure in
+    the sentence already allows ("ECOG PS score 0-3 (patients with PS score 2-3 would be enrolled if
+    ...)"): it describes some of the patients the first admits, or restates it, and is no
+    requirement of its own. One outside that range ("ANC ≥ 1.0 (≥ 0.5 if marrow involvement)") stays,
+    and so do ages, whose brackets and cohorts `ages` weighs across the whole text."""
+    kept = []
+    for clause in clauses:
+        bracket = sentence.rfind("(", 0, clause.start)
+        if bracket < 0 or ")" in sentence[bracket : clause.start]:
+            kept.append(clause)
+            continue
+        earlier = [t for c in clauses if c.end <= bracket for t in c.thresholds if t.condition is None]
+        clause.thresholds = [t for t in clause.thresholds if not _within_earlier(t, earlier, clause.thresholds)]
+        if clause.thresholds:
+            kept.append(clause)
+    return kept
+
+
+def _within_earlier(threshold: Threshold, earlier: list[Threshold], clause: list[Threshold]) -> bool:
+    """Whether `threshold` (of a bracketed `clause`) admits only values that `earlier` limits admit,
+    and is not the other side of them ("Aged ≥ 18 (up to 75 years old)" closes the range)."""
+    same = [t for t in earlier if t.measure == threshold.measure and t.unit == threshold.unit]
+    if threshold.condition is not None or not same or threshold.measure == "age":
+        return False
+    sides = {t.bound for t in clause if t.measure == threshold.measure}
+    if threshold.bound not in {t.bound for t in same} and len(sides) < 2:
+        return False
+    low = max((t.value for t in same if t.bound == "lower"), default=float("-inf"))
+    high = min((t.value for t in same if t.bound == "upper"), default=float("inf"))
+    value = threshold.value
+    if threshold.bound == "lower" and not threshold.inclusive:
+        return low <= value < high
+    if threshold.bound == "upper" and not threshold.inclusive:
+        return low < value <= high
+    return low <= value <= high
+
+
 _AND_GAP = re.compile(r"\s*,?\s*and\s*", re.IGNORECASE)
 _KNOWN_CONDITIONS = frozenset(name for _, name in _CONDITION_NAMES)
 
@@ -803,8 +871,12 @@ class _Extractor:
                 clauses.append(clause)
         if states_age:
             self._ages_without_name(sentence, lowered, offset, consumed, inverted, effective_section, clauses)
+        if clauses and ("if" in lowered or "when" in lowered or "case" in lowered):
+            clauses = _value_conditions(sentence, clauses)
         if len(clauses) > 1:
             _share_final_condition(sentence, clauses)
+            if "(" in sentence:
+                clauses = _without_bracketed_subgroups(sentence, clauses)
         self._or_groups(sentence, clauses, inverted)
         for clause in clauses:
             self.out.extend(clause.thresholds)
