@@ -578,3 +578,31 @@ def test_a_value_that_opens_a_sentence_with_if_is_the_condition_of_what_follows(
     assert read("SGOT, SGPT and alkaline phosphatase less than or equal to 5 times the ULN (if transaminases greater "
                 "than the upper limit of normal (ULN), patients should have a hepatitis B surface antigen test)") == [
         ("ast", "upper", 5.0, "xULN", None), ("alt", "upper", 5.0, "xULN", None)]
+
+
+def test_an_alternative_that_opens_with_or_and_contradicts_the_limit_before_it():  # NCT04946890
+    assert read("Blood routine: Under normal circumstances, the white blood cell count (WBC) ≤20×109/L; or the "
+                "patient's white blood cell count (WBC)>20×109/L before using hydroxyurea or cytarabine, use for a "
+                "period of time and stop the drug After 3 days, check the white blood cell count (WBC) ≤20×109/L;") == [
+        ("wbc", "upper", 20.0, "10^9/L", None)]
+
+
+def test_the_features_that_define_a_disease_phase_are_no_requirements():  # NCT03895671
+    found = extract_text_thresholds(
+        "Inclusion Criteria:\n\n1. Diagnosis of CML in accelerated phase:\n\n"
+        "   * AP-CML is defined by the presence of any of the following features:\n\n"
+        "     * 15-29% blasts in peripheral blood (PB) or bone marrow (BM)\n"
+        "     * <100 x10(9)/L platelets unrelated to therapy, or by clonal cytogenetics evolution\n"
+        "2. Have adequate hepatic function as defined by the following criteria:\n\n"
+        "   1. Total serum bilirubin ≤ 1.5 × ULN\n")
+    assert [(t.measure, t.bound, t.value) for t in found] == [("total_bilirubin", "upper", 1.5)]
+
+
+def test_values_outside_the_listed_ranges_exclude_under_the_inclusion_heading():  # NCT06105931
+    found = extract_text_thresholds(
+        "Inclusion Criteria:\n\n* HbA1c ≤10%\n"
+        "* Any known laboratory safety parameter consistently outside the below extended laboratory ranges in the "
+        "past year:\n\n  1. Baseline creatinine >1.0mg\n  2. Hypertriglyceridemia (>400 mg/dl)\n"
+        "  3. ALT ≥3.5 times the upper normal limit (UNL)\n\nExclusion Criteria:\n\n* Insulin dose <0.5 units/kg/day\n")
+    assert [(t.measure, t.bound, t.inclusive, t.value, t.unit, t.section) for t in found] == [
+        ("creatinine", "upper", True, 1.0, "mg/dL", "exclusion"), ("alt", "upper", False, 3.5, "xULN", "exclusion")]

@@ -712,6 +712,19 @@ def _within_earlier(threshold: Threshold, earlier: list[Threshold], clause: list
     return low <= value <= high
 
 
+_OR_OPENING = re.compile(r"\W*or\b")
+"""A sentence that opens with "or": another way to meet the item's limits before it."""
+
+
+def _contradicts(threshold: Threshold, other: Threshold) -> bool:
+    """Whether no value meets both limits ("WBC ≤ 20×10⁹/L; or the patient's WBC > 20×10⁹/L before
+    using hydroxyurea ..."): the second offers another route, and is no requirement beside the first."""
+    if threshold.measure != other.measure or threshold.unit != other.unit or threshold.bound == other.bound:
+        return False
+    low, high = (threshold, other) if threshold.bound == "lower" else (other, threshold)
+    return low.value > high.value or (low.value == high.value and not (low.inclusive and high.inclusive))
+
+
 _AND_GAP = re.compile(r"\s*,?\s*and\s*", re.IGNORECASE)
 _KNOWN_CONDITIONS = frozenset(name for _, name in _CONDITION_NAMES)
 
@@ -737,6 +750,28 @@ def _share_final_condition(sentence: str, clauses: list[_Clause]) -> None:
         following = clause
 
 
+_DEFINITION_LEAD = re.compile(
+    r"\bdefined\s+(?:by|as)\s+(?:the\s+presence\s+of\s+)?(?:any|one\s+or\s+more|at\s+least\s+one|either)\s+(?:of\s+)?"
+    r"(?:the\s+)?following", re.IGNORECASE)
+_ADEQUATE = re.compile(r"\b(?:adequate|normal|sufficient|satisfactory)\b", re.IGNORECASE)
+_OUTSIDE_LEAD = re.compile(
+    r"\boutside\s+(?:of\s+)?(?:the\s+)?(?:following|below|listed|above)\b(?:\s+[\w-]+){0,3}?\s+(?:ranges?|limits?|values?)\b",
+    re.IGNORECASE)
+
+
+def _list_lead(item_text: str, section: str) -> str | None:
+    """How the items below a line ending in ":" are read, when not as requirements: "definition"
+    when they define a disease by any of its features ("AP-CML is defined by the presence of any
+    of the following features:"), "outside" when it lists values that exclude ("Any known
+    laboratory safety parameter consistently outside the below extended laboratory ranges:"). Under
+    the exclusion heading each item excludes on its own, and is read so."""
+    if section == "exclusion":
+        return None  # any one of the features there excludes: each is a limit of its own
+    if _DEFINITION_LEAD.search(item_text) and not _ADEQUATE.search(item_text):
+        return "definition"
+    return "outside" if _OUTSIDE_LEAD.search(item_text) else None
+
+
 class _Extractor:
     """Walks one trial's criteria text; collects thresholds and OR-groups."""
 
@@ -752,6 +787,8 @@ class _Extractor:
         """Measures a short sub-header names ("Life expectancy:"), for the items below it."""
         self.clause_measures: tuple[str, ...] = ()
         """Measures of the item's last clause, for a following clause that only adds a condition."""
+        self.item_first = 0
+        """Where the thresholds of the item being read start in `out`."""
         self.read_spans: list[tuple[int, int]] = []
         """The spans of the limits read so far in the sentence being read."""
         self.read_clauses: list[_Clause] = []
@@ -772,17 +809,29 @@ class _Extractor:
         header_section = ""
         donors = donor_ranges(text)
         hint_starts = self.hint_starts
-        for section, _label, _depth, item_text, item_start in iter_items(text):
+        lead: tuple[str, int, str] | None = None
+        """The kind, depth and section of an item whose list below is read its own way (`_list_lead`)."""
+        for section, _label, depth, item_text, item_start in iter_items(text):
             if donors and any(start <= item_start < end for start, end in donors):
                 continue  # the donor's criteria, not the patient's
+            if lead is not None and (depth <= lead[1] or section != lead[2]):
+                lead = None
             if item_text.endswith(":") or section != header_section:
                 header_measures = _header_measures(item_text) if item_text.endswith(":") else ()
                 header_section = section
+                if lead is None and item_text.endswith(":"):
+                    kind = _list_lead(item_text, section)
+                    lead = (kind, depth, section) if kind else None
+            if lead is not None and depth > lead[1]:
+                if lead[0] == "definition":
+                    continue  # what defines a disease phase, not a requirement
+                section = "exclusion"  # values that exclude, written under the inclusion heading
             index = bisect_left(hint_starts, item_start)
             if index == len(hint_starts) or hint_starts[index] >= item_start + len(item_text):
                 continue  # no number in the item
             self.header_measures = header_measures
             self.clause_measures = ()
+            self.item_first = len(self.out)
             position = 0
             for boundary in _SENTENCE_END.finditer(item_text):
                 if boundary.end() > position:
@@ -877,6 +926,11 @@ class _Extractor:
             _share_final_condition(sentence, clauses)
             if "(" in sentence:
                 clauses = _without_bracketed_subgroups(sentence, clauses)
+        if clauses and _OR_OPENING.match(lowered):
+            earlier = [t for t in self.out[self.item_first :] if t.condition is None]
+            for clause in clauses:
+                clause.thresholds = [t for t in clause.thresholds if not any(_contradicts(t, e) for e in earlier)]
+            clauses = [clause for clause in clauses if clause.thresholds]
         self._or_groups(sentence, clauses, inverted)
         for clause in clauses:
             self.out.extend(clause.thresholds)
