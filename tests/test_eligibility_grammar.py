@@ -606,3 +606,12 @@ def test_values_outside_the_listed_ranges_exclude_under_the_inclusion_heading():
         "  3. ALT ≥3.5 times the upper normal limit (UNL)\n\nExclusion Criteria:\n\n* Insulin dose <0.5 units/kg/day\n")
     assert [(t.measure, t.bound, t.inclusive, t.value, t.unit, t.section) for t in found] == [
         ("creatinine", "upper", True, 1.0, "mg/dL", "exclusion"), ("alt", "upper", False, 3.5, "xULN", "exclusion")]
+
+
+def test_a_cd4_count_is_no_lymphocyte_count():  # NCT00002298, NCT00000815
+    assert read("OKT4+ lymphocyte count greater than 300 cells/mm3 and less than 600 cells/mm3.") == []
+    assert read("CD4+ lymphocyte count >= 750 cells/mm3 within 30 days prior to study entry.") == []
+    assert read("Absolute lymphocyte count ≥ 500/mm3") == [("alc", "lower", 0.5, "10^9/L", None)]
+    # NCT00000924
+    assert read("Have a CD4 cell count of at least 750 (under 12 months of age), at least 500 (1 to 5 years of age), "
+                "or at least 200 (6 years of age or older) cells/mm3 within the past 4 months.") == []

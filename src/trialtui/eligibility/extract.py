@@ -1340,7 +1340,7 @@ def _age_parentheticals(sentence: str, mentions: list[_Mention]) -> list[tuple[i
         for mention in mentions:
             if mention.end > match.start():
                 break
-            if "age" not in mention.measures:
+            if mention.measures and "age" not in mention.measures:
                 owner = mention
         if owner is None or match.start() - owner.end > _AGE_PAREN_REACH:
             continue
