@@ -462,3 +462,156 @@ def test_a_limit_as_a_share_of_the_uln():
     assert read("Total bilirubin ≤ 150% of the upper limit of normal") == [("total_bilirubin", "upper", 1.5, "xULN", None)]
     [found] = extract_text_thresholds("Exclusion Criteria:\n\n* Serum lipase exceeds 50% of the upper limit of normal\n")
     assert (found.value, found.unit) == (1.5, "xULN") and "above" in found.uncertain
+
+
+# --- 12. limits a reviewer was misled by: other scores, conditions, alternatives, subgroups ------
+
+def test_the_iief_erectile_function_domain_is_no_ejection_fraction():  # NCT00468650, NCT02344849, NCT00090376
+    assert read("Documented Clinical diagnosis of Erectile Dysfunction (ED) by International Index of Erectile "
+                "Function (IIEF) Erectile Function (EF) Domain score less than or equal to 25.") == []
+    assert read("IIEF, EF(erectile function) domain score is under 17") == []
+    assert read("EF is defined as a score of >=26 on the EF domain of the IIEF questionnaire") == []
+    assert read("EF ≥ 50% by echocardiography") == [("lvef", "lower", 50.0, "%", None)]
+
+
+def test_if_no_liver_metastases_is_the_limit_for_patients_without_them():  # NCT02856893
+    assert read("Aspartate aminotransferase (AST) ≤2.5xULN if no demonstrable liver metastases or ≤5xULN in the "
+                "presence of liver metastases;") == [
+        ("ast", "upper", 2.5, "xULN", None), ("ast", "upper", 5.0, "xULN", "liver metastases")]
+    assert read("Total bilirubin ≤1.5xULN if no liver metastases or ≤3xULN in the presence of documented Gilbert's "
+                "Syndrome (unconjugated hyperbilirubinaemia) or liver metastases;") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome")]
+    assert read("Liver: If there is no clear liver metastasis, serum total bilirubin ≤1.5 ULN, aspartate "  # NCT04946890
+                "aminotransferase (AST) and alanine aminotransferase (ALT) ≤2.5 ULN; if there is clear Gilbert syndrome "
+                "(Unconjugated hyperbilirubinemia), total bilirubin ≤ 3.0 ULN;") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("ast", "upper", 2.5, "xULN", None),
+        ("alt", "upper", 2.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome")]
+
+
+def test_a_condition_before_a_comma_governs_the_limit_after_it():  # NCT04007835, NCT04204473
+    assert read("alanine aminotransferase (ALT) and aspartate aminotransferase (AST)≤2.5 ULN, if liver metastasis "
+                "occurred, ALT and AST ≤5 ULN;") == [
+        ("alt", "upper", 2.5, "xULN", None), ("ast", "upper", 2.5, "xULN", None),
+        ("alt", "upper", 5.0, "xULN", "liver metastases"), ("ast", "upper", 5.0, "xULN", "liver metastases")]
+    assert read("Serum total bilirubin ≤ 1.5× ULN（for Patients with Gilbert Syndrome, total bilirubin ≤ 3×ULN and "
+                "bilirubin ≤ 1.5×ULN should be permitted）") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome")]
+    # NCT03955198
+    assert read("Total bilirubin ≤ 1.5 x ULN (except patient with confirmed Gilbert's syndrome or liver metastasis: "
+                "Total bilirubin ≤ 3 X ULN), Transaminases ≤ 2.5 x ULN") == [
+        ("total_bilirubin", "upper", 1.5, "xULN", None), ("total_bilirubin", "upper", 3.0, "xULN", "Gilbert syndrome"),
+        ("ast", "upper", 2.5, "xULN", None), ("alt", "upper", 2.5, "xULN", None)]
+
+
+def test_a_condition_belongs_to_the_nearest_limit_in_its_own_clause():  # NCT06332300, NCT00492141
+    assert read("Alkaline phosphatase (ALP) ≤ 2.5 x ULN, and in subjects with bone metastases, ALP ≤ 5 x ULN (6) "
+                "Doppler ultrasound evaluation: left ventricular ejection fraction (LVEF) ≥ 50%") == [
+        ("lvef", "lower", 50.0, "%", None)]
+    assert read("For patients with documented bone marrow involvement, the following counts are acceptable for "
+                "enrollment: absolute peripheral granulocyte count of > 1000 cells/mm^3 , platelet count > 75,000 "
+                "platelets/mm^3.") == [
+        ("anc", "lower", 1.0, "10^9/L", "bone marrow involvement"),
+        ("platelets", "lower", 75.0, "10^9/L", "bone marrow involvement")]
+
+
+def test_a_condition_that_ends_a_sentence_of_limits_joined_by_and_governs_each():  # NCT05821933
+    assert read("ALT and AST ≤2.5 × ULN and serum total bilirubin ≤1.5 times the ULN if there is no liver "
+                "metastasis; ALT and AST ≤5 × ULN and serum total bilirubin ≤2 times the ULN if there is liver "
+                "metastasis.") == [
+        ("alt", "upper", 2.5, "xULN", None), ("ast", "upper", 2.5, "xULN", None),
+        ("total_bilirubin", "upper", 1.5, "xULN", None),
+        ("alt", "upper", 5.0, "xULN", "liver metastases"), ("ast", "upper", 5.0, "xULN", "liver metastases"),
+        ("total_bilirubin", "upper", 2.0, "xULN", "liver metastases")]
+
+
+def test_a_history_named_before_a_limit_is_its_condition():  # NCT05714891, NCT00004124
+    assert read("Patients with a significant cardiac history, even if controlled, should have LVEF ≥ 50%") == [
+        ("lvef", "lower", 50.0, "%", "significant cardiac history")]
+    assert read("If history of cardiac disease, LVEF at least 50% by MUGA scan or 2-D echocardiogram") == [
+        ("lvef", "lower", 50.0, "%", "history of cardiac disease")]
+
+
+def test_limits_for_each_sex():  # NCT05932303, NCT00004917
+    assert read("Body weight ≥ 50 kg for males and ≥ 45 kg for females.") == [
+        ("weight", "lower", 50.0, "kg", "male"), ("weight", "lower", 45.0, "kg", "female")]
+    assert read("Anemia, defined as hemoglobin no greater than 13.5 g/dL for males and no greater than 12.5 g/dL for "
+                "females (transfusion prior to study allowed)") == [
+        ("hemoglobin", "upper", 13.5, "g/dL", "male"), ("hemoglobin", "upper", 12.5, "g/dL", "female")]
+    assert read("anemia defined by hemoglobin concentration < 10.0 g/dL for male or female", "Exclusion") == [
+        ("hemoglobin", "lower", 10.0, "g/dL", None)]
+
+
+def test_a_weight_over_the_ideal_body_weight_is_no_weight_limit():  # NCT01534065, NCT05105490
+    assert read("Subject is morbidly obese (defined as a body mass index >40, or weighs more than 100 lbs over ideal "
+                "body weight).", "Exclusion") == [("bmi", "upper", 40.0, "kg/m2", None)]
+    assert read("Patient has morbid obesity defined as a Body Mass Index (BMI) more than 40 or a weight of more than "
+                "45 kg (100 lbs.) over ideal body weight.", "Exclusion") == [("bmi", "upper", 40.0, "kg/m2", None)]
+
+
+def test_a_range_written_after_within_and_a_second_comparator_after_and():  # NCT00090376, NCT05887817
+    assert read("Body Mass Index (BMI) within the 18-34.9 kg/m2 range.") == [
+        ("bmi", "lower", 18.0, "kg/m2", None), ("bmi", "upper", 34.9, "kg/m2", None)]
+    assert read("Patients with chronic kidney disease who meet both of the following criteria; i) eGFR greater than "
+                "25 mL/min/1.73 m2 and less than 90 mL/min/1.73 m2, ii) UACR greater than 30 mg/g.cr.") == [
+        ("gfr", "lower", 25.0, "mL/min", None), ("gfr", "upper", 90.0, "mL/min", None)]
+    assert read("Age greater than or equal to 6 and less than 13 years") == [  # NCT00005669
+        ("age", "lower", 6.0, "years", None), ("age", "upper", 13.0, "years", None)]
+
+
+def test_a_subgroup_in_brackets_within_the_allowed_range_is_no_requirement():  # NCT07247227, NCT00002733
+    assert read("ECOG PS score 0-3 (patients with PS score 2-3 would be enrolled if due to the tumor disease and "
+                "anticipated to be improved at investigators' decision).") == [("ecog", "upper", 3.0, "score", None)]
+    assert read("Performance status: ECOG 0-3 (ECOG 0 or 1 preferred)") == [("ecog", "upper", 3.0, "score", None)]
+    # NCT00002556
+    assert read("Creatinine =< 5.0 mg/dL (NOTE: Patients with creatinine 2.0-5.0 mg/dL may be admitted to this study "
+                "but must receive altered doses and schedules of therapy)") == [("creatinine", "upper", 5.0, "mg/dL", None)]
+
+
+def test_a_value_that_opens_a_sentence_with_if_is_the_condition_of_what_follows():  # NCT01852578, NCT06332300
+    assert read("renal (serum creatinine < 1.5 x ULN). If creatinine 1.0 - 1.5 x ULN, creatinine clearance will be "
+                "calculated according to CKD-EPI formula and patients with creatinine clearance <60 mL/min should be "
+                "excluded) function tests") == [
+        ("creatinine", "upper", 1.5, "xULN", None), ("gfr", "lower", 60.0, "mL/min", "creatinine 1.0 - 1.5 x ULN")]
+    assert read("amylase ≤1.5×ULN; if amylase >1.5×ULN, the patient can be enrolled if there is no clinical or imaging "
+                "evidence of pancreatitis") == [("amylase", "upper", 1.5, "xULN", None)]
+    # NCT00001399
+    assert read("SGOT, SGPT and alkaline phosphatase less than or equal to 5 times the ULN (if transaminases greater "
+                "than the upper limit of normal (ULN), patients should have a hepatitis B surface antigen test)") == [
+        ("ast", "upper", 5.0, "xULN", None), ("alt", "upper", 5.0, "xULN", None)]
+
+
+def test_an_alternative_that_opens_with_or_and_contradicts_the_limit_before_it():  # NCT04946890
+    assert read("Blood routine: Under normal circumstances, the white blood cell count (WBC) ≤20×109/L; or the "
+                "patient's white blood cell count (WBC)>20×109/L before using hydroxyurea or cytarabine, use for a "
+                "period of time and stop the drug After 3 days, check the white blood cell count (WBC) ≤20×109/L;") == [
+        ("wbc", "upper", 20.0, "10^9/L", None)]
+
+
+def test_the_features_that_define_a_disease_phase_are_no_requirements():  # NCT03895671
+    found = extract_text_thresholds(
+        "Inclusion Criteria:\n\n1. Diagnosis of CML in accelerated phase:\n\n"
+        "   * AP-CML is defined by the presence of any of the following features:\n\n"
+        "     * 15-29% blasts in peripheral blood (PB) or bone marrow (BM)\n"
+        "     * <100 x10(9)/L platelets unrelated to therapy, or by clonal cytogenetics evolution\n"
+        "2. Have adequate hepatic function as defined by the following criteria:\n\n"
+        "   1. Total serum bilirubin ≤ 1.5 × ULN\n")
+    assert [(t.measure, t.bound, t.value) for t in found] == [("total_bilirubin", "upper", 1.5)]
+
+
+def test_values_outside_the_listed_ranges_exclude_under_the_inclusion_heading():  # NCT06105931
+    found = extract_text_thresholds(
+        "Inclusion Criteria:\n\n* HbA1c ≤10%\n"
+        "* Any known laboratory safety parameter consistently outside the below extended laboratory ranges in the "
+        "past year:\n\n  1. Baseline creatinine >1.0mg\n  2. Hypertriglyceridemia (>400 mg/dl)\n"
+        "  3. ALT ≥3.5 times the upper normal limit (UNL)\n\nExclusion Criteria:\n\n* Insulin dose <0.5 units/kg/day\n")
+    assert [(t.measure, t.bound, t.inclusive, t.value, t.unit, t.section) for t in found] == [
+        ("creatinine", "upper", True, 1.0, "mg/dL", "exclusion"), ("alt", "upper", False, 3.5, "xULN", "exclusion")]
+
+
+def test_a_cd4_count_is_no_lymphocyte_count():  # NCT00002298, NCT00000815
+    assert read("OKT4+ lymphocyte count greater than 300 cells/mm3 and less than 600 cells/mm3.") == []
+    assert read("CD4+ lymphocyte count >= 750 cells/mm3 within 30 days prior to study entry.") == []
+    assert read("Absolute lymphocyte count ≥ 500/mm3") == [("alc", "lower", 0.5, "10^9/L", None)]
+    # NCT00000924
+    assert read("Have a CD4 cell count of at least 750 (under 12 months of age), at least 500 (1 to 5 years of age), "
+                "or at least 200 (6 years of age or older) cells/mm3 within the past 4 months.") == []

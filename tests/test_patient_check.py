@@ -273,3 +273,31 @@ def test_a_device_is_not_read_as_a_patient_file(tmp_path, capsys):
     trial.write_text(json.dumps(ADULTS_WITH_PLATELETS))
     status = main(["check", "--patient", "/dev/zero", "--data", str(trial)])
     assert (status, capsys.readouterr()) == (2, ("", "trialtui: /dev/zero: a device, not a patient file\n"))
+
+
+AST_4_ULN = {"age": 50, "sex": "male", "conditions": ["NSCLC"],
+             "values": {"ast": "4 xULN", "alt": "1 xULN", "total_bilirubin": "1 xULN", "creatinine": "1 xULN",
+                        "gfr": "80 mL/min", "anc": "2 x10^9/L", "platelets": "200 x10^9/L", "hemoglobin": "12 g/dL",
+                        "ecog": "1", "life_expectancy": "6 months", "lvef": "60%"}}
+AML_WBC_10 = {"age": 60, "sex": "male", "conditions": ["acute myeloid leukemia"],
+              "values": {"wbc": "10 x10^9/L", "ecog": "1", "life_expectancy": "6 months", "inr": "1 xULN",
+                         "aptt": "1 xULN", "total_bilirubin": "1 xULN", "ast": "1 xULN", "alt": "1 xULN",
+                         "creatinine": "1 xULN", "gfr": "80 mL/min", "lvef": "60%"}}
+
+
+def test_check_reads_a_limit_for_patients_without_liver_metastases_and_not_both_sides_of_an_alternative(
+        shared_data, tmp_path, capsys):
+    # NCT02856893: "AST ≤2.5xULN if no demonstrable liver metastases or ≤5xULN in the presence of liver metastases";
+    # NCT04946890: "WBC ≤20×10^9/L; or the patient's WBC >20×10^9/L before using hydroxyurea ..."
+    rows = []
+    for patient, trial_id in ((AST_4_ULN, "NCT02856893"), (AML_WBC_10, "NCT04946890")):
+        path = tmp_path / f"{trial_id}.json"
+        path.write_text(json.dumps(patient))
+        status = main(["check", "--patient", str(path), "--json", "--data",
+                       str(shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"), trial_id])
+        assert status == 0
+        rows += json.loads(capsys.readouterr().out)
+    assert [(row["trial_id"], row["verdict"], [r["text"] for r in row["reasons"]]) for row in rows] == [
+        ("NCT02856893", "fails", ["AST 4 × ULN > 2.5 maximum"]),
+        ("NCT04946890", "fits", []),
+    ]

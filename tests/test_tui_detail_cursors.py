@@ -1,4 +1,4 @@
-"""Pilot tests of the detail view's cursors on a real record with 41 criteria and 22 thresholds:
+"""Pilot tests of the detail view's cursors on a real record with 41 criteria and 21 thresholds:
 the highlighted criterion or threshold is always on screen, and every threshold can be reached."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from trialtui.tui.widgets.criteria_checklist import CriteriaChecklist
 from trialtui.tui.widgets.threshold_table import ThresholdTable
 
 LONG = "NCT06332300"
-"""Lung cancer study: 41 criteria items, 22 thresholds."""
+"""Lung cancer study: 41 criteria items, 21 thresholds."""
 
 
 def visible(widget, y: int) -> bool:
@@ -67,16 +67,16 @@ async def test_every_threshold_is_reachable_and_its_row_stays_on_screen(shared_d
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_long_trial(pilot, shared_data)
         table = screen.query_one(ThresholdTable)
-        assert table.row_count == 23
+        assert table.row_count == 21
         # The whole table is part of the page: its height holds every row, nothing to tab into.
-        assert table.outer_size.height >= table.header_height + 23
+        assert table.outer_size.height >= table.header_height + 21
         table.focus()
         await pilot.pause()
-        for _ in range(24):
+        for _ in range(22):
             await pilot.press("down")
             await pilot.pause()
             assert visible(table, table_line(table)), table.cursor_row
-        assert table.cursor_row == 22
+        assert table.cursor_row == 20
 
         # A note on the last threshold: the table keeps one line per row and the cursor in view.
         await pilot.press("n")
@@ -84,12 +84,12 @@ async def test_every_threshold_is_reachable_and_its_row_stays_on_screen(shared_d
         await type_text(pilot, "site confirms a long note is fine here, with more words than the column holds")
         await pilot.press("enter")
         await wait_for(pilot, lambda: table.has_focus)
-        last = app.session.thresholds(LONG)[22]
+        last = app.session.thresholds(LONG)[20]
         assert app.session.marks(LONG)[threshold_key(last)][1].startswith("site confirms")
-        assert table.cursor_row == 22
+        assert table.cursor_row == 20
         assert all(row.height == 1 for row in table.ordered_rows)
         await pilot.pause()
-        drawn = [table.render_line(1 + n).text for n in range(23)]
+        drawn = [table.render_line(1 + n).text for n in range(21)]
         assert "life expectancy  ≥ 12 weeks" in drawn[2]
         assert "total bilirubin  ≤ 2.5 × ULN" in drawn[10]
         assert visible(table, table_line(table))

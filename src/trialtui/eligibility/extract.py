@@ -89,7 +89,9 @@ _COMPARATORS: list[tuple[str, Bound, bool]] = [
     (r"(?:no|not)\s+(?:less|lower|fewer|smaller)\s+than|not\s+below|at\s+least|(?:a\s+)?minimum\s+(?:of\s+)?"
      r"|min\.?(?=\s)", "lower", True),
     (r"(?:no|not)\s+(?:more|greater|higher|larger)\s+than|not\s+(?:exceeding|to\s+exceed|above)"
-     r"|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)|within",
+     r"|(?:does|do|must|should|shall)\s+not\s+exceed|at\s+most|up\s+to|(?:a\s+)?maximum\s+(?:of\s+)?|max\.?(?=\s)"
+     # "within the 18-34.9 kg/m2 range" is a range, read as one
+     r"|within(?!\s+(?:the\s+)?(?:range\s+(?:of\s+)?)?\d[\d.,]*\s*(?:-|–|to)\s*\d)",
      "upper", True),
     # HTML entities ("&lt;=", "&ge;") are written out as such in some registry exports.
     (r">\s*or\s*=|>\s*/\s*=|≥\s*/?\s*=?|≧|⩾|>\s*=|=\s*>|\\?>\s*\\?=|&gt;\s*=|&ge;", "lower", True),
@@ -103,8 +105,9 @@ _COMP = "|".join(f"{first_char_lookahead(pattern, re.IGNORECASE)}(?P<c{index}>{p
 _COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
 _COMP_ALONE = re.compile(_COMP, re.IGNORECASE)
 
-_POST_LOWER = r"or\s+(?:more|greater|higher|above|over|older)|and\s+(?:above|over|older|more|greater)|\+"
-_POST_UPPER = r"or\s+(?:less|lower|below|fewer|under|younger)|and\s+(?:below|under|younger|less)"
+# Not before "than": "greater than 25 mL/min and less than 90" closes a range with a comparator.
+_POST_LOWER = r"(?:or\s+(?:more|greater|higher|above|over|older)|and\s+(?:above|over|older|more|greater))(?!\s+than)|\+"
+_POST_UPPER = r"(?:or\s+(?:less|lower|below|fewer|under|younger)|and\s+(?:below|under|younger|less))(?!\s+than)"
 _NUM = r"\d+(?:[.,]\d+)*(?:[ \u00a0\u202f]\d{3}(?![\d.,]))*"
 _WORDS = {
     "one and a half": 1.5, "two and a half": 2.5, "one and one half": 1.5, "two and one half": 2.5,
@@ -309,16 +312,25 @@ _NOT_A_CONDITION = re.compile(
     r"calculated|estimated|using|according|per\s+institutional|by\s+the)\b",
     re.IGNORECASE,
 )
+_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 _CONDITION_CUT = re.compile(r",|\s+(?:or|and|is|are|may|can|must|will)\s+|\)")
 
 
+_NEGATED = re.compile(r"\W*(?:there\s+(?:is|are)\s+)?(?:no|not|without|absence\s+of|absent|free\s+of)\b", re.IGNORECASE)
+"""A known condition in the negative ("if no demonstrable liver metastases"): the limit is the one
+for patients without it, the unconditional one, beside the one for patients with it."""
+_NEXT_VALUE = re.compile(r"[<>≤≥＜＞\d]|\bor\s+(?:less|more|greater|lower|higher|up\s+to)\b", re.IGNORECASE)
+"""Where a condition's text reaches the next limit ("... or ≤ 3 × ULN in the presence of Gilbert's")."""
+
+
 def _condition_name(text: str, free_text: bool) -> str | None:
+    own = _NEXT_VALUE.split(text, maxsplit=1)[0]
     for pattern, name in _CONDITION_NAMES:
-        if pattern.search(text):
-            return name
+        if pattern.search(own):
+            return None if _NEGATED.match(own) else name
     if not free_text or _NOT_A_CONDITION.search(text):
         return None
-    text = _CONDITION_CUT.split(text, maxsplit=1)[0].strip(" :-")
+    text = _ARTICLE.sub("", _CONDITION_CUT.split(text, maxsplit=1)[0].strip(" :-"))
     return text or None
 
 
@@ -336,19 +348,50 @@ def _age_condition(text: str) -> tuple[str, int] | None:
     return (f"age {operator} {float(match.group('value')):g}", match.end())
 
 
-def _trailing_condition(text: str) -> str | None:
+_SEX_CONDITION = re.compile(
+    r"\W{0,3}(?:for|in|among)\s+(?:the\s+)?(?:(?P<male>males?|men|boys)|(?P<female>females?|women|girls))"
+    r"(?:\s+(?:patients|subjects|participants))?"
+    r"(?!\s*(?:or|and|/|&)\s*(?:males?|females?|men|women|boys|girls|volunteers|children|adults)\b)"
+    r"(?!\s+(?:under|over|aged?|older|younger|who|with|of|between|from)\b|\s*[<>≤≥\d])",
+    re.IGNORECASE)
+"""A limit for one sex ("≥ 50 kg for males and ≥ 45 kg for females"); not "for male or female", nor
+"in women under 50" (a group the sentence goes on to define)."""
+_LEADS_ON = re.compile(r"[^,:;()\[\]（）]{0,40}[,:]\s*")
+"""The rest of a condition up to the comma or colon after which the limit it governs follows."""
+
+
+def _trailing_condition(text: str, measures: tuple[str, ...] = (), following: str = "") -> str | None:
+    """The condition written right after a limit ("≤ 5 × ULN in the presence of liver metastases",
+    "≥ 45 kg for females"). One followed by a comma or colon and then a limit of its own ("≤ 2.5 ×
+    ULN, if liver metastasis occurred, ALT and AST ≤ 5 ULN"; "(for patients with Gilbert syndrome,
+    total bilirubin ≤ 3 × ULN)") governs that limit, not the one before it; `following` is the
+    sentence after `text`, where that limit may stand."""
     age = _age_condition(text)
     if age and _CONDITION_OPENING.match(text):
         return age[0]
+    sex = _SEX_CONDITION.match(text)
+    if sex:
+        return "male" if sex.group("male") else "female"
     match = _TRAILING_CONDITION.match(text)
     if not match:
+        return None
+    lead = _LEADS_ON.match(text + following, match.start("text"))
+    if lead is not None and _starts_limit(text + following, lead.end(), measures):
         return None
     return _condition_name(match.group("text"), free_text=True)
 
 
+def _starts_limit(text: str, at: int, measures: tuple[str, ...]) -> bool:
+    """Whether a comparator, or a name of one of `measures`, begins at `at`."""
+    if _COMP_ALONE.match(text, at):
+        return True
+    mention = MENTION.match(text, at)
+    return mention is not None and any(measure in measures for measure in mention_measures(mention))
+
+
 _LEADING_CONDITION = re.compile(
     r"(?:(?:for|in)\s+(?:patients|subjects|participants|those|cases|children|individuals|pts)\s+(?:with|who\s+have|having)|"
-    r"(?:patients|subjects|participants|those|individuals)\s+with|if(?:\s+there\s+(?:is|are))?|in\s+(?:the\s+)?(?:case|presence)\s+of)"
+    r"(?:patients?|subjects?|participants?|those|individuals?)\s+with|if(?:\s+there\s+(?:is|are))?|in\s+(?:the\s+)?(?:case|presence)\s+of)"
     r"\s+(?P<text>[^,;:()]{3,80}?)(?=\s*(?:[,:;(]|\bwho\b|\bthat\b|$))",
     re.IGNORECASE,
 )
@@ -357,16 +400,58 @@ _LEADING_CONDITION = re.compile(
 _LEADING_CONDITIONS = Prefiltered(_LEADING_CONDITION)
 
 
-def _leading_condition(text: str, lowered: str) -> str | None:
+def _leading_condition(text: str, lowered: str, read: list[tuple[int, int]] | None = None,
+                       same_measure: tuple[int, ...] = ()) -> str | None:
     """A condition named before the thresholds of a sentence ("Patients with Gilbert syndrome who
-    have bilirubin ≤ 3 × ULN"); only well-known qualifiers, so a population is not mistaken for one."""
+    have bilirubin ≤ 3 × ULN"); only well-known qualifiers and histories ("patients with a
+    significant cardiac history ... should have LVEF ≥ 50%"), so a population is not mistaken for
+    one. "except patients with X: bilirubin ≤ 3 × ULN" names the patients the limit after it is for.
+    `read`: given when `text` ends at the names, the spans of the limits read in it; a condition
+    with an unread limit between it and the names belongs to that limit ("in subjects with bone
+    metastases, ALP ≤ 5 × ULN (6) ... LVEF ≥ 50%"), one with read limits between governs a list
+    ("For patients with bone marrow involvement: granulocytes > 1000/mm3, platelets > 75,000/mm3"),
+    unless one of them limits the measure of the names (`same_measure`: where those limits start).
+    A history is named as written when a comma or colon closes it ("If history of cardiac disease,
+    LVEF at least 50%")."""
     found = None
     for match in _LEADING_CONDITIONS.finditer(text, lowered):
         preceding = text[max(0, match.start() - 12) : match.start()].lower()
-        if "except" in preceding or "unless" in preceding or "exclud" in preceding:
+        if ("except" in preceding or "unless" in preceding or "exclud" in preceding) and not (
+                "except" in preceding and text[match.end() :].lstrip().startswith(":")):
             continue
-        found = _condition_name(match.group("text"), free_text=False) or found
+        if read is not None and (_unread_number(text, match.end(), read) or _closes_bracket(text, match.end())
+                                 or any(start >= match.end() for start in same_measure)):
+            continue
+        condition_text = match.group("text")
+        history = "history" in condition_text.lower() and text[match.end() :].lstrip()[:1] in (",", ":")
+        found = _condition_name(condition_text, free_text=history) or found
     return found
+
+
+def _closes_bracket(text: str, start: int) -> bool:
+    """Whether text[start:] closes a bracket opened before `start`: a condition inside it ("(except
+    patients with Gilbert's syndrome: bilirubin ≤ 3 × ULN), transaminases ≤ 2.5 × ULN") stays there."""
+    depth = 0
+    for ch in text[start:]:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
+
+
+def _unread_number(text: str, start: int, read: list[tuple[int, int]]) -> bool:
+    """Whether a number stands in text[start:] outside brackets and outside the `read` spans."""
+    pieces, position = [], start
+    for span_start, span_end in sorted(read):
+        if span_end <= position:
+            continue
+        pieces.append(text[position : max(position, span_start)])
+        position = max(position, span_end)
+    pieces.append(text[position:])
+    return any(ch.isdigit() for ch in _PARENTHETICAL.sub("", "".join(pieces)))
 
 
 _HEADER_MAX = 40
@@ -559,6 +644,134 @@ def _effective(measure: str, reading_bound: Bound | Literal[""], inclusive: bool
     return (flipped, not inclusive, None)
 
 
+_IF_BEFORE = re.compile(r"(?:^|[(（])\W*(?:(?:or|and|but)\s+)?(?:if|when|in\s+case(?:\s+of)?)\s+(?:the\s+)?"
+                        r"(?:(?:patient|subject|participant)'?s\s+)?$", re.IGNORECASE)
+_CLAUSE_COMMA = re.compile(r"\s*(?:\([^()]*\)\s*)?,")
+
+
+def _value_conditions(sentence: str, clauses: list[_Clause]) -> list[_Clause]:
+    """A value that opens a sentence or a bracket as its condition ("If creatinine 1.0 - 1.5 x ULN,
+    creatinine clearance ... < 60 mL/min should be excluded"; "(if transaminases greater than the
+    ULN, patients should have a hepatitis B test"): that value is no requirement, and it is the
+    condition of the limits after it, up to the bracket's end."""
+    kept = []
+    for clause in sorted(clauses, key=lambda c: c.start):
+        opening = _IF_BEFORE.search(sentence, max(0, clause.start - 60), clause.start)
+        if opening is None or not _CLAUSE_COMMA.match(sentence, clause.end):
+            kept.append(clause)
+            continue
+        in_bracket = sentence[opening.start()] in "(（"
+        reach = len(sentence)
+        if in_bracket:
+            close = min((at for at in (sentence.find(")", clause.end), sentence.find("）", clause.end)) if at >= 0),
+                        default=len(sentence))
+            reach = close
+        condition = sentence[clause.start : clause.end].strip()
+        for other in clauses:
+            if clause.end <= other.start < reach:
+                for threshold in other.thresholds:
+                    threshold.condition = threshold.condition or condition
+    return kept
+
+
+def _without_bracketed_subgroups(sentence: str, clauses: list[_Clause]) -> list[_Clause]:
+    """Drop a limit in brackets that lies within the range an earlier limit of the same measure in
+    the sentence already allows ("ECOG PS score 0-3 (patients with PS score 2-3 would be enrolled if
+    ...)"): it describes some of the patients the first admits, or restates it, and is no
+    requirement of its own. One outside that range ("ANC ≥ 1.0 (≥ 0.5 if marrow involvement)") stays,
+    and so do ages, whose brackets and cohorts `ages` weighs across the whole text."""
+    kept = []
+    for clause in clauses:
+        bracket = sentence.rfind("(", 0, clause.start)
+        if bracket < 0 or ")" in sentence[bracket : clause.start]:
+            kept.append(clause)
+            continue
+        earlier = [t for c in clauses if c.end <= bracket for t in c.thresholds if t.condition is None]
+        clause.thresholds = [t for t in clause.thresholds if not _within_earlier(t, earlier, clause.thresholds)]
+        if clause.thresholds:
+            kept.append(clause)
+    return kept
+
+
+def _within_earlier(threshold: Threshold, earlier: list[Threshold], clause: list[Threshold]) -> bool:
+    """Whether `threshold` (of a bracketed `clause`) admits only values that `earlier` limits admit,
+    and is not the other side of them ("Aged ≥ 18 (up to 75 years old)" closes the range)."""
+    same = [t for t in earlier if t.measure == threshold.measure and t.unit == threshold.unit]
+    if threshold.condition is not None or not same or threshold.measure == "age":
+        return False
+    sides = {t.bound for t in clause if t.measure == threshold.measure}
+    if threshold.bound not in {t.bound for t in same} and len(sides) < 2:
+        return False
+    low = max((t.value for t in same if t.bound == "lower"), default=float("-inf"))
+    high = min((t.value for t in same if t.bound == "upper"), default=float("inf"))
+    value = threshold.value
+    if threshold.bound == "lower" and not threshold.inclusive:
+        return low <= value < high
+    if threshold.bound == "upper" and not threshold.inclusive:
+        return low < value <= high
+    return low <= value <= high
+
+
+_OR_OPENING = re.compile(r"\W*or\b")
+"""A sentence that opens with "or": another way to meet the item's limits before it."""
+
+
+def _contradicts(threshold: Threshold, other: Threshold) -> bool:
+    """Whether no value meets both limits ("WBC ≤ 20×10⁹/L; or the patient's WBC > 20×10⁹/L before
+    using hydroxyurea ..."): the second offers another route, and is no requirement beside the first."""
+    if threshold.measure != other.measure or threshold.unit != other.unit or threshold.bound == other.bound:
+        return False
+    low, high = (threshold, other) if threshold.bound == "lower" else (other, threshold)
+    return low.value > high.value or (low.value == high.value and not (low.inclusive and high.inclusive))
+
+
+_AND_GAP = re.compile(r"\s*,?\s*and\s*", re.IGNORECASE)
+_KNOWN_CONDITIONS = frozenset(name for _, name in _CONDITION_NAMES)
+
+
+def _share_final_condition(sentence: str, clauses: list[_Clause]) -> None:
+    """A known condition that ends a sentence of limits joined by "and" governs each of them ("ALT
+    and AST ≤ 5 × ULN and serum total bilirubin ≤ 2 times the ULN if there is liver metastasis")."""
+    ordered = sorted(clauses, key=lambda c: c.start)
+    last = ordered[-1]
+    condition = last.thresholds[0].condition
+    if condition not in _KNOWN_CONDITIONS or any(t.condition != condition for t in last.thresholds):
+        return
+    rest = sentence[last.end :]
+    final = _TRAILING_CONDITION.match(rest)
+    if final is None or rest[final.end() :].strip(" .;)"):
+        return
+    following = last
+    for clause in reversed(ordered[:-1]):
+        if not _AND_GAP.fullmatch(sentence, clause.end, following.start) or any(t.condition for t in clause.thresholds):
+            return
+        for threshold in clause.thresholds:
+            threshold.condition = condition
+        following = clause
+
+
+_DEFINITION_LEAD = re.compile(
+    r"\bdefined\s+(?:by|as)\s+(?:the\s+presence\s+of\s+)?(?:any|one\s+or\s+more|at\s+least\s+one|either)\s+(?:of\s+)?"
+    r"(?:the\s+)?following", re.IGNORECASE)
+_ADEQUATE = re.compile(r"\b(?:adequate|normal|sufficient|satisfactory)\b", re.IGNORECASE)
+_OUTSIDE_LEAD = re.compile(
+    r"\boutside\s+(?:of\s+)?(?:the\s+)?(?:following|below|listed|above)\b(?:\s+[\w-]+){0,3}?\s+(?:ranges?|limits?|values?)\b",
+    re.IGNORECASE)
+
+
+def _list_lead(item_text: str, section: str) -> str | None:
+    """How the items below a line ending in ":" are read, when not as requirements: "definition"
+    when they define a disease by any of its features ("AP-CML is defined by the presence of any
+    of the following features:"), "outside" when it lists values that exclude ("Any known
+    laboratory safety parameter consistently outside the below extended laboratory ranges:"). Under
+    the exclusion heading each item excludes on its own, and is read so."""
+    if section == "exclusion":
+        return None  # any one of the features there excludes: each is a limit of its own
+    if _DEFINITION_LEAD.search(item_text) and not _ADEQUATE.search(item_text):
+        return "definition"
+    return "outside" if _OUTSIDE_LEAD.search(item_text) else None
+
+
 class _Extractor:
     """Walks one trial's criteria text; collects thresholds and OR-groups."""
 
@@ -574,6 +787,12 @@ class _Extractor:
         """Measures a short sub-header names ("Life expectancy:"), for the items below it."""
         self.clause_measures: tuple[str, ...] = ()
         """Measures of the item's last clause, for a following clause that only adds a condition."""
+        self.item_first = 0
+        """Where the thresholds of the item being read start in `out`."""
+        self.read_spans: list[tuple[int, int]] = []
+        """The spans of the limits read so far in the sentence being read."""
+        self.read_clauses: list[_Clause] = []
+        """The limits read so far in the sentence being read."""
         self.condition_spans: list[tuple[int, int]] = []
         """Age brackets that condition a limit, in text offsets: never read as age limits."""
 
@@ -590,17 +809,29 @@ class _Extractor:
         header_section = ""
         donors = donor_ranges(text)
         hint_starts = self.hint_starts
-        for section, _label, _depth, item_text, item_start in iter_items(text):
+        lead: tuple[str, int, str] | None = None
+        """The kind, depth and section of an item whose list below is read its own way (`_list_lead`)."""
+        for section, _label, depth, item_text, item_start in iter_items(text):
             if donors and any(start <= item_start < end for start, end in donors):
                 continue  # the donor's criteria, not the patient's
+            if lead is not None and (depth <= lead[1] or section != lead[2]):
+                lead = None
             if item_text.endswith(":") or section != header_section:
                 header_measures = _header_measures(item_text) if item_text.endswith(":") else ()
                 header_section = section
+                if lead is None and item_text.endswith(":"):
+                    kind = _list_lead(item_text, section)
+                    lead = (kind, depth, section) if kind else None
+            if lead is not None and depth > lead[1]:
+                if lead[0] == "definition":
+                    continue  # what defines a disease phase, not a requirement
+                section = "exclusion"  # values that exclude, written under the inclusion heading
             index = bisect_left(hint_starts, item_start)
             if index == len(hint_starts) or hint_starts[index] >= item_start + len(item_text):
                 continue  # no number in the item
             self.header_measures = header_measures
             self.clause_measures = ()
+            self.item_first = len(self.out)
             position = 0
             for boundary in _SENTENCE_END.finditer(item_text):
                 if boundary.end() > position:
@@ -636,7 +867,8 @@ class _Extractor:
         states_age = _may_state_age(lowered)
         mentions = _mentions(sentence, lowered, hints)
         if mentions:
-            mentions = [m for m in mentions if not _age_not_a_limit(sentence, m)]
+            mentions = [m for m in mentions
+                        if not _age_not_a_limit(sentence, m) and not _erectile_function(sentence, lowered, m)]
         if not mentions:
             mentions = self._carried_mentions(sentence, lowered)
             if not mentions and not states_age:
@@ -646,6 +878,8 @@ class _Extractor:
         effective_section = "exclusion" if section == "exclusion" else "inclusion"
         clauses: list[_Clause] = []
         consumed: list[tuple[int, int]] = []
+        self.read_spans = consumed
+        self.read_clauses = clauses
         self.age_parens = _age_parentheticals(sentence, mentions) if mentions and "(" in sentence else []
         if self.age_parens:
             # An age inside such a bracket is a condition of the limit, not an age limit.
@@ -686,6 +920,17 @@ class _Extractor:
                 clauses.append(clause)
         if states_age:
             self._ages_without_name(sentence, lowered, offset, consumed, inverted, effective_section, clauses)
+        if clauses and ("if" in lowered or "when" in lowered or "case" in lowered):
+            clauses = _value_conditions(sentence, clauses)
+        if len(clauses) > 1:
+            _share_final_condition(sentence, clauses)
+            if "(" in sentence:
+                clauses = _without_bracketed_subgroups(sentence, clauses)
+        if clauses and _OR_OPENING.match(lowered):
+            earlier = [t for t in self.out[self.item_first :] if t.condition is None]
+            for clause in clauses:
+                clause.thresholds = [t for t in clause.thresholds if not any(_contradicts(t, e) for e in earlier)]
+            clauses = [clause for clause in clauses if clause.thresholds]
         self._or_groups(sentence, clauses, inverted)
         for clause in clauses:
             self.out.extend(clause.thresholds)
@@ -762,7 +1007,9 @@ class _Extractor:
         start = group[0].start
         window_start = group[-1].end
         window = sentence[window_start:limit]
-        leading = _leading_condition(sentence[:start], lowered[:start])
+        same_measure = tuple(clause.start for clause in self.read_clauses
+                             if any(t.measure in measures for t in clause.thresholds))
+        leading = _leading_condition(sentence[:start], lowered[:start], self.read_spans, same_measure)
         # Only "minimum", "maximum" or "least" can start that search's match: ASCII text without them
         # (lowercasing ASCII is exact) is skipped unscanned.
         before = lowered[:start]
@@ -780,6 +1027,8 @@ class _Extractor:
                 break
             if first is None and (change_before or _CHANGE_AFTER.search(gap_before)) and not _CHANGE_TO.match(gap_before):
                 break  # "a decrease in LVEF of ≥ 15 points" is a change, not a level
+            if _OVER_REFERENCE.match(sentence, window_start + match.end()):
+                break  # "more than 45 kg (100 lbs.) over ideal body weight": an excess, not a weight
             readings: dict[str, tuple[_Reading, str]] = {}
             for measure in measures:
                 result = _read_expression(measure, match, window[max(0, match.start() - 12) : match.start()])
@@ -796,7 +1045,7 @@ class _Extractor:
                         reading.has_comparator = True
             if first is None:
                 condition_after = (_age_paren_at(window_start + match.end(), sentence, self.age_parens)
-                                   or _trailing_condition(window[match.end() :]))
+                                   or _trailing_condition(window[match.end() :], tuple(measures), sentence[limit:]))
                 first = (reading_any, {})
                 for measure, (reading, target) in readings.items():
                     condition = conditions.get(measure) or condition_after or leading
@@ -811,7 +1060,8 @@ class _Extractor:
             other_side = _other_side(first[0], reading_any, between, inverted)
             condition = None
             if not other_side:
-                condition = _trailing_condition(window[match.end() :]) or _condition_name(between, free_text=False)
+                condition = (_trailing_condition(window[match.end() :], tuple(measures), sentence[limit:])
+                             or _condition_name(between, free_text=False))
                 if condition is None:
                     lead_in = _TRAILING_CONDITION.match(between.strip(" ()") and " " + between.strip(" (") or "")
                     condition = _condition_name(lead_in.group("text"), True) if lead_in else None
@@ -983,6 +1233,11 @@ def _other_side(first: _Reading, second: _Reading, between: str, inverted: bool)
     return inverted and _EXCLUDED_RANGE_JOIN.fullmatch(between) is not None and (value_a < value_b) == (bound_a == "upper")
 
 
+_OVER_REFERENCE = re.compile(
+    r"\s*(?:\([^()]*\)\s*)?(?:over|above|below|under|(?:more|greater|less)\s+than|in\s+excess\s+of)\s+"
+    r"(?:the\s+|their\s+|his\s+|her\s+)?(?:ideal|predicted|expected|normal|desirable|lean|adjusted)\s+(?:body\s+)?weight",
+    re.IGNORECASE)
+"""After a value: it is counted from a reference weight, not a limit on the weight itself."""
 _CHANGE_WORDS = r"(?:decrease|decline|drop|fall|reduction|depression|increase|rise|change|loss)s?"
 _CHANGE_BEFORE = re.compile(
     rf"\b{_CHANGE_WORDS}\s+(?:in|of)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:(?:serum|plasma|blood|absolute|body)\s+)?$",
@@ -1004,6 +1259,18 @@ def _may_state_age(lowered: str) -> bool:
     matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
     partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
     return "ear" in lowered or "onth" in lowered or "yr" in lowered
+
+
+_ERECTILE_WORDS = ("erectile", "iief", "domain")
+
+
+def _erectile_function(sentence: str, lowered: str, mention: _Mention) -> bool:
+    """A bare "EF" in a sentence about erectile function ("IIEF Erectile Function (EF) domain score
+    ≤ 25", "EF is defined as a score of ≥ 26 on the EF domain of the IIEF"): the IIEF's domain
+    score, not an ejection fraction."""
+    if mention.measures != ("lvef",) or sentence[mention.start : mention.end] != "EF":
+        return False
+    return any(word in lowered for word in _ERECTILE_WORDS)
 
 
 _AGE_TAIL = re.compile(r"(?:years?|yrs?|months?|weeks?|days?)\s+of\s+$", re.IGNORECASE)
@@ -1073,7 +1340,7 @@ def _age_parentheticals(sentence: str, mentions: list[_Mention]) -> list[tuple[i
         for mention in mentions:
             if mention.end > match.start():
                 break
-            if "age" not in mention.measures:
+            if mention.measures and "age" not in mention.measures:
                 owner = mention
         if owner is None or match.start() - owner.end > _AGE_PAREN_REACH:
             continue

@@ -30,6 +30,8 @@ _ORDER: list[str | tuple[str, str]] = [
                r"|platelet[\s-]+(?:transfusions?|aggregation|inhibitors?|function|rich)"
                r"|(?:neutrophil|platelet)\s+engraftment|creatine\s+(?:phospho)?kinase|(?-i:CPK|CK)"
                r"|(?-i:Hb\s?S|HbSC|HbSS|IIEF(?:-EF)?|EF\s+domain)|erectile\s+function|age\s+of\s+(?:majority|consent|onset|diagnosis)"
+               # a T-cell subset count ("CD4+ T lymphocyte count"), not the absolute lymphocyte count
+               r"|(?:CD4|CD8|CD3|OKT4|OKT8|T4|T8)\+?(?:\s*\(T4\))?(?:\s+positive)?[\s-]*(?:T[\s-]*)?(?:lymphocytes?|cells?)"
                # Labs outside the vocabulary: named so that their values end the previous measure's reach.
                r"|alkaline\s+phosphatase|gamma[\s-]*glutamyl\s*transferase|lactate\s+dehydrogenase|(?-i:ALP|ALKP|GGT|LDH|PSA|TSH|BNP)"),
     ("ast_alt", r"(?:serum\s+|liver\s+)?(?:trans\s?aminases?|aminotransferases|transaminase\s+levels?)"
