@@ -48,15 +48,15 @@ IMPORTER = """
 import sys, time
 from trialtui.models import Trial
 from trialtui.store import Database, Library
-insert_version = Library._insert_version
+from trialtui.store import library as library_module
+store_derived = library_module.store_derived
 
-def pause_halfway(conn, item, *args):
-    insert_version(conn, item, *args)
-    if item.trial_id == "NCT07001500":
-        print("halfway", flush=True)  # 1,500 rows written, not committed
-        time.sleep(60)
+def pause_before_commit(conn, rows):
+    store_derived(conn, rows)
+    print("halfway", flush=True)  # 3,000 trials' rows written, not committed
+    time.sleep(60)
 
-Library._insert_version = staticmethod(pause_halfway)
+library_module.store_derived = pause_before_commit
 library = Library(Database.open(sys.argv[1]))
 library.import_trials(Trial(trial_id=f"NCT07{n:06d}", brief_title="x" * 5000) for n in range(3000))
 """

@@ -171,16 +171,11 @@ def normalize(text: str) -> tuple[str, ...]:
     punctuation split, filler words dropped, plurals trimmed ("Carcinoma, Non-Small-Cell Lung" →
     carcinoma non small cell lung). Cached: a name's concepts and its term both read its words."""
     text = text.lower().replace("'s", "").replace("’s", "")
-    for british, american in _SPELLINGS:
-        text = text.replace(british, american)
-    words = []
-    for word in _WORD.findall(text):
-        if word in _STOP:
-            continue
-        if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-        words.append(word)
-    return tuple(words)
+    if "ae" in text or "oe" in text or "our" in text:  # every British spelling holds one of these
+        for british, american in _SPELLINGS:
+            text = text.replace(british, american)
+    return tuple([word[:-1] if len(word) > 4 and word[-1] == "s" and word[-2] not in "sui" else word
+                  for word in _WORD.findall(text) if word not in _STOP])
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +277,9 @@ _SAYING_WORDS = frozenset({
 history of prostate cancer", "Type 1 diabetes patients"): as `normalize` words them. Any other
 word narrows it ("Uncontrolled hypertension", "Psychogenic erectile dysfunction")."""
 _EXCLUDED_WORDS = 12
+_ITEM_WORDS = frozenset(word for name in _NAMES for word in name) | _SAYING_WORDS
+"""Every word an item that excludes a condition whole can hold: most items hold another, and are
+passed over without reading names in them."""
 
 
 def excluded_concepts(items, conditions: list[str]) -> frozenset[str]:
@@ -296,8 +294,8 @@ def excluded_concepts(items, conditions: list[str]) -> frozenset[str]:
         if section != "exclusion" or len(text) > 120 or text.rstrip().endswith(":"):  # a heading opens a list
             continue
         words = normalize.__wrapped__(text)  # an item's words are its own: not kept in the names' cache
-        if not words or len(words) > _EXCLUDED_WORDS:
-            continue
+        if not words or len(words) > _EXCLUDED_WORDS or not _ITEM_WORDS.issuperset(words):
+            continue  # a word no name holds and no filler: the item says more than a condition
         found, taken, _ = _read_names(words)
         if found and taken + sum(word in _SAYING_WORDS for word in words) == len(words):
             excluded |= found

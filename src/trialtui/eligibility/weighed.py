@@ -84,15 +84,18 @@ _NORMAL_BEFORE = re.compile(r"\bnormal\b[^;.:]{0,60}$", re.IGNORECASE)
 _CLEARANCE = re.compile(r"\b(?:clearance|MDRD|Cock?croft)\b[^;.\n]{0,40}?\d+\s*ml\s*/\s*min", re.IGNORECASE)
 """A kidney clearance limit written without the words the vocabulary names it by ("Severe Renal
 Insufficiency (Clearance MDRD Cockroft <30ml / min)")."""
+_CLEARANCE_WORD = re.compile("clearance|mdrd|cock?croft")
+"""`_CLEARANCE`'s words in lowercased text (none holds "i" or "s", which "ı" and "ſ" match without
+lowercasing to them): a search far cheaper than the pattern's own, which every criteria text paid."""
 _REACH = 80
 """Characters after a measure's name in which its limit is looked for (a legacy record's
 "PATIENT CHARACTERISTICS" paragraph lists a dozen measures in one item)."""
 
 
-def _mentions(criteria: str) -> list[re.Match[str]]:
-    """The measure names in the criteria, left to right, each read once (a name inside a longer
-    one, as "hemoglobin" in "glycated hemoglobin" or "EF" in "IIEF-EF", is that one's)."""
-    lowered = criteria.lower()
+def _mentions(criteria: str, lowered: str) -> list[re.Match[str]]:
+    """The measure names in the criteria (`lowered`: it lowercased), left to right, each read once
+    (a name inside a longer one, as "hemoglobin" in "glycated hemoglobin" or "EF" in "IIEF-EF", is
+    that one's)."""
     if len(lowered) != len(criteria):  # a character that lowercases to several: no quick scan
         return list(MENTION.finditer(criteria))
     mentions: list[re.Match[str]] = []
@@ -113,10 +116,11 @@ def unread_measures(criteria: str, thresholds: list[Threshold]) -> tuple[str, ..
         return ()
     read = {t.measure for t in thresholds}
     read |= {m for measure in read for m in _COVERED.get(measure, ())}
-    mentions = _mentions(criteria)
+    lowered = criteria.lower()
+    mentions = _mentions(criteria, lowered)
     named = [(index, measures) for index, match in enumerate(mentions)
              if (measures := [m for m in mention_measures(match) if m in MEASURES and m != "age" and m not in read])]
-    clearance = None if "gfr" in read else _CLEARANCE.search(criteria)
+    clearance = (_CLEARANCE.search(criteria) if "gfr" not in read and _CLEARANCE_WORD.search(lowered) else None)
     if not named and clearance is None:
         return ()
     donors = donor_ranges(criteria)
