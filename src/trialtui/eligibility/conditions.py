@@ -282,6 +282,19 @@ _ITEM_WORDS = frozenset(word for name in _NAMES for word in name) | _SAYING_WORD
 passed over without reading names in them."""
 
 
+def _spelled(word: str) -> set[str]:
+    """Every word `normalize` reads as `word`: itself, British spellings of it, each with an "s"."""
+    forms = {word}
+    for british, american in _SPELLINGS:
+        forms |= {form.replace(american, british) for form in forms if american in form}
+    return forms | {form + "s" for form in forms}
+
+
+_RAW_ITEM_WORDS = frozenset().union(*map(_spelled, _ITEM_WORDS)) | _STOP | {"s"}
+"""`_ITEM_WORDS` as an item may write them before `normalize` (with the "s" of "'s"): an item with
+any other word is passed over before its words are normalized."""
+
+
 def excluded_concepts(items, conditions: list[str]) -> frozenset[str]:
     """The table's conditions an exclusion item names as the whole of what it excludes ("pre-existing
     prostate cancer", "Type 1 diabetes patients"): a short item of the condition's names and
@@ -292,6 +305,8 @@ def excluded_concepts(items, conditions: list[str]) -> frozenset[str]:
     excluded: set[str] = set()
     for section, _label, _depth, text, _start in items:
         if section != "exclusion" or len(text) > 120 or text.rstrip().endswith(":"):  # a heading opens a list
+            continue
+        if not _RAW_ITEM_WORDS.issuperset(_WORD.findall(text.lower())):
             continue
         words = normalize.__wrapped__(text)  # an item's words are its own: not kept in the names' cache
         if not words or len(words) > _EXCLUDED_WORDS or not _ITEM_WORDS.issuperset(words):
