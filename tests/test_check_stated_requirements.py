@@ -122,3 +122,15 @@ def test_a_heading_the_condition_gives_examples_of_takes_every_kind_under_it(tmp
                   "NCT05838768")
     assert row["condition"] == "matches"
     assert [r for r in row["reasons"] if r["kind"] == "condition"] == []
+
+
+@pytest.mark.parametrize("sex, weight, verdict, reasons", [
+    ("female", "44 kg", "fails", ["weight 44 kg < 45 required (if female)", "BMI stated, not read"]),
+    ("female", "47 kg", "unknown", ["BMI stated, not read"]),
+    ("male", "47 kg", "fails", ["weight 47 kg < 50 required (if male)", "BMI stated, not read"]),
+])
+def test_a_limit_for_one_sex_is_weighed_for_a_patient_of_that_sex_only(tmp_path, capsys, studies, sex, weight, verdict,
+                                                                        reasons):
+    # "Body weight ≥ 50 kg for males and ≥ 45 kg for females"
+    row = checked(tmp_path, capsys, studies, {**HEALTHY_WOMAN, "sex": sex, "values": {"weight": weight}}, "NCT05932303")
+    assert (row["verdict"], [reason["text"] for reason in row["reasons"]]) == (verdict, reasons)

@@ -166,6 +166,10 @@ def _meets(value: float, threshold: Threshold) -> bool:
     return value <= threshold.value if threshold.inclusive else value < threshold.value
 
 
+_SEX_CONDITIONS = {"male": "MALE", "female": "FEMALE"}
+"""The conditions the extractor gives a limit for one sex, and the patient's sex each holds for."""
+
+
 def _condition_holds(profile: PatientProfile, condition: str) -> bool | None:
     age_rule = _AGE_CONDITION.match(condition)
     if age_rule:
@@ -174,6 +178,9 @@ def _condition_holds(profile: PatientProfile, condition: str) -> bool | None:
         limit = float(age_rule.group("value"))
         return {">=": profile.age >= limit, "<=": profile.age <= limit,
                 ">": profile.age > limit, "<": profile.age < limit}[age_rule.group("op")]
+    sex = _SEX_CONDITIONS.get(condition)
+    if sex is not None:  # a limit for one sex ("≥ 45 kg for females")
+        return (profile.sex == sex) if profile.sex else None
     return True if condition in profile.conditions else None
 
 
