@@ -128,9 +128,12 @@ def test_a_heading_the_condition_gives_examples_of_takes_every_kind_under_it(tmp
     ("female", "44 kg", "fails", ["weight 44 kg < 45 required (if female)", "BMI stated, not read"]),
     ("female", "47 kg", "unknown", ["BMI stated, not read"]),
     ("male", "47 kg", "fails", ["weight 47 kg < 50 required (if male)", "BMI stated, not read"]),
+    ("", "47 kg", "unknown", ["sex not given; weight ≥ 50 kg required if male",
+                             "sex not given; weight ≥ 45 kg required if female", "BMI stated, not read"]),
 ])
-def test_a_limit_for_one_sex_is_weighed_for_a_patient_of_that_sex_only(tmp_path, capsys, studies, sex, weight, verdict,
-                                                                        reasons):
+def test_a_limit_for_one_sex_is_weighed_for_that_sex_and_unknown_until_the_sex_is_given(
+        tmp_path, capsys, studies, sex, weight, verdict, reasons):
     # "Body weight ≥ 50 kg for males and ≥ 45 kg for females"
-    row = checked(tmp_path, capsys, studies, {**HEALTHY_WOMAN, "sex": sex, "values": {"weight": weight}}, "NCT05932303")
+    patient = {**HEALTHY_WOMAN, "sex": sex, "values": {"weight": weight}}
+    row = checked(tmp_path, capsys, studies, {key: value for key, value in patient.items() if value}, "NCT05932303")
     assert (row["verdict"], [reason["text"] for reason in row["reasons"]]) == (verdict, reasons)

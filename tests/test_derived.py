@@ -31,6 +31,8 @@ PATIENTS = {
     "child with leukaemia": {"age": "7 months", "conditions": ["acute lymphoblastic leukaemia"],
                              "values": {"lansky": "70", "anc": "600/mm3"}},
     "healthy man": {"age": 30, "sex": "male", "healthy": True},
+    "healthy, sex not given": {"age": 50, "healthy": True,
+                               "values": {"hemoglobin": "14 g/dL", "creatinine": "1.0 mg/dL", "weight": "70 kg"}},
     "excluded conditions and limits not read": {  # "pre-existing prostate cancer", "Type 1 diabetes patients"; BMI
         "age": 62, "sex": "male", "conditions": ["prostate cancer", "type 1 diabetes"],
         "values": {"bmi": "41", "weight": "80 kg"}},

@@ -17,7 +17,7 @@ from trialtui.eligibility.conditions import DIFFERS, ConditionResult, healthy_on
 from trialtui.eligibility.display import limit_text, measure_label, threshold_text, unit_text
 from trialtui.eligibility.facts import TrialFacts
 from trialtui.eligibility.measures import MEASURES
-from trialtui.eligibility.patient import FAIL, FAILS, FITS, PASS, UNKNOWN, Check, PatientProfile, evaluate
+from trialtui.eligibility.patient import FAIL, FAILS, FITS, PASS, SEX_CONDITIONS, UNKNOWN, Check, PatientProfile, evaluate
 from trialtui.eligibility.weighed import registry_ages, unread_measures, unread_reason, weighed_ages
 from trialtui.models import Trial
 from trialtui.safe_text import quoted
@@ -263,8 +263,8 @@ def _threshold_reason(profile: PatientProfile, check: Check) -> Reason:
     needed = threshold_text(t, with_condition=False) + " required" + (f" if {t.condition}" if t.condition else "")
     if check.result == UNKNOWN:
         given = profile.labs.get(t.measure, []) if t.measure != "age" else []
-        if any(v.unit == t.unit for v in given):  # the value is there; the age it depends on is not
-            text = f"age not given; {measure_label(t.measure)} {needed}"
+        if any(v.unit == t.unit for v in given):  # the value is there; the age or sex it depends on is not
+            text = f"{'sex' if t.condition in SEX_CONDITIONS else 'age'} not given; {measure_label(t.measure)} {needed}"
         elif not given:
             text = f"{'age' if t.measure == 'age' else measure_label(t.measure)} not given; {needed}"
         else:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from trialtui.eligibility import check_data as cd
 from trialtui.eligibility.conditions import _TYPO_CUTOFF, CONCEPTS, PatientCondition
-from trialtui.eligibility.patient import FAILS, FITS, UNKNOWN, PatientProfile, _condition_holds
+from trialtui.eligibility.patient import FAILS, FITS, SEX_CONDITIONS, UNKNOWN, PatientProfile, _condition_holds
 from trialtui.store.check_base import CheckRead, write_base
 from trialtui.store.database import Database, StoreError
 from trialtui.store.derived import read_ahead
@@ -27,6 +27,8 @@ from trialtui.store.derived import read_ahead
 HEAD = np.dtype([("flags", "<i8"), ("sex", "<i8"), ("healthy", "<i8"), ("names", "<i8"), ("ancestor_names", "<i8"),
                  ("limits", "<i8"), ("studied", "<u8", cd.WORDS), ("keywords", "<u8", cd.WORDS),
                  ("ancestors", "<u8", cd.WORDS), ("excluded", "<u8", cd.WORDS)])
+_SEX_CONDITION_HASHES = [cd.term_hash(cd.CONDITION, condition) for condition in SEX_CONDITIONS]
+"""The condition hashes of limits for one sex (`eligibility.patient.of_the_person`, with age)."""
 LIMIT = np.dtype([("measure", "<i8"), ("measure_unit", "<i8"), ("condition", "<i8"), ("group", "<i8"),
                   ("value", "<f8"), ("flags", "<i8")])
 assert HEAD.itemsize == cd.HEAD.size and LIMIT.itemsize == cd.LIMIT.size
@@ -267,13 +269,14 @@ def _limits(profile: PatientProfile, cols: CheckColumns, terms: Terms) -> tuple[
         said = np.array([-1 if (held := table.get(key)) is None else int(held) for key in keys.tolist()], dtype=np.int8)
         holds[conditional] = said[which.ravel()]
     age_condition = (flags & cd.AGE_CONDITION) != 0
+    of_the_person = age_condition | (conditional & np.isin(limits["condition"], _SEX_CONDITION_HASHES))
     replacing = np.flatnonzero(conditional & (holds == 1) & ~age_condition)
     replaced = np.zeros(len(limits), dtype=bool)
     if len(replacing):  # the unconditional limit gives way to a conditional one that applies
         _, measure = np.unique(limits["measure"], return_inverse=True)
         key = (owner * (int(measure.max()) + 1) + measure.ravel()) * 2 + (flags & cd.LOWER)
         replaced = ~conditional & np.isin(key, key[replacing])
-    applicable = np.where(conditional, (holds == 1) | ((holds == -1) & age_condition), ~replaced)
+    applicable = np.where(conditional, (holds == 1) | ((holds == -1) & of_the_person), ~replaced)
     lower, inclusive, limit = (flags & cd.LOWER) != 0, (flags & cd.INCLUSIVE) != 0, limits["value"]
     with np.errstate(invalid="ignore"):
         meets = np.where(lower, np.where(inclusive, value >= limit, value > limit),

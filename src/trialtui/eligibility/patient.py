@@ -166,8 +166,14 @@ def _meets(value: float, threshold: Threshold) -> bool:
     return value <= threshold.value if threshold.inclusive else value < threshold.value
 
 
-_SEX_CONDITIONS = {"male": "MALE", "female": "FEMALE"}
+SEX_CONDITIONS = {"male": "MALE", "female": "FEMALE"}
 """The conditions the extractor gives a limit for one sex, and the patient's sex each holds for."""
+
+
+def of_the_person(condition: str) -> bool:
+    """Whether a limit's condition is the patient's age or sex, which every patient has: a limit on
+    it stays unknown until it is given (a diagnosis the patient does not state is one they lack)."""
+    return condition.startswith("age") or condition in SEX_CONDITIONS
 
 
 def _condition_holds(profile: PatientProfile, condition: str) -> bool | None:
@@ -178,7 +184,7 @@ def _condition_holds(profile: PatientProfile, condition: str) -> bool | None:
         limit = float(age_rule.group("value"))
         return {">=": profile.age >= limit, "<=": profile.age <= limit,
                 ">": profile.age > limit, "<": profile.age < limit}[age_rule.group("op")]
-    sex = _SEX_CONDITIONS.get(condition)
+    sex = SEX_CONDITIONS.get(condition)
     if sex is not None:  # a limit for one sex ("≥ 45 kg for females")
         return (profile.sex == sex) if profile.sex else None
     return True if condition in profile.conditions else None
@@ -211,8 +217,8 @@ def evaluate(profile: PatientProfile, thresholds: list[Threshold]) -> list[Check
                 applicable.append(threshold)
         elif _condition_holds(profile, threshold.condition) is True:
             applicable.append(threshold)
-        elif _condition_holds(profile, threshold.condition) is None and threshold.condition.startswith("age"):
-            applicable.append(threshold)
+        elif _condition_holds(profile, threshold.condition) is None and of_the_person(threshold.condition):
+            applicable.append(threshold)  # unknown until the patient's age or sex is given
     checks = []
     for threshold in applicable:
         value = _patient_value(profile, threshold)
