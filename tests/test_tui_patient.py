@@ -56,6 +56,20 @@ async def test_patient_values_mark_each_trial_and_the_thresholds():
         assert by_measure["total bilirubin"] == "? unknown"
 
 
+async def test_the_detail_says_why_a_trial_fails_on_what_has_no_row_in_the_thresholds_table():
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        screen, _trials = await list_ready(pilot, "NCT06751134")
+        await pilot.press("p")
+        dialog = app.screen
+        await fill(pilot, dialog, {"age": "8", "conditions": "prostate cancer", "lab-anc": "1200/mm3"})
+        dialog.query_one("#patient-age", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Patient fits" in str(screen.query_one("#list-status", Static).content))
+        assert str(screen.query_one("#detail-annotation", Static).content) == (
+            "Patient fails: condition, ANC; trial studies Neuroblastoma, Recurrent, Refractory, not prostate cancer")
+
+
 async def test_unreadable_values_are_named_and_nothing_is_applied():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:

@@ -222,6 +222,11 @@ class TrialFit:
             named.append(f"{missing} value{'s' if missing != 1 else ''} not given")
         return "unknown: " + ", ".join(dict.fromkeys(named))
 
+    def beside_limits(self) -> list[str]:
+        """The reasons that are not a limit's (condition, sex, healthy volunteers), in full: a limit's
+        is shown beside it in the thresholds table, these have no row there."""
+        return [r.text for r in self.reasons if r.kind not in ("threshold", "age")]
+
     def to_json(self, trial_id: str) -> dict:
         """The contract's row: trial_id, verdict, condition, reasons."""
         return {"trial_id": trial_id, "verdict": self.overall, "condition": self.condition,

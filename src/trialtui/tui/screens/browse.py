@@ -686,7 +686,8 @@ class BrowseScreen(ReviewActions, Screen):
         session = self.app.session
         fit = session.fit(trial_id)
         matched = self._rows.matched(trial_id) if self._rows is not None else ()
-        parts = [review_line(session.review(trial_id)), f"Patient {fit.summary()}" if fit else "",
+        patient = "; ".join([f"Patient {fit.summary()}", *fit.beside_limits()]) if fit else ""
+        parts = [review_line(session.review(trial_id)), patient,
                  "Matched in " + ", ".join(FIELD_WORDS.get(f, f) for f in matched) if matched else ""]
         return "  |  ".join(p for p in parts if p)
 
