@@ -28,18 +28,26 @@ async def open_patient_form(pilot) -> PatientDialog:
     return pilot.app.screen
 
 
+async def checked_seeds(pilot, values: dict[str, str]):
+    """On the seeds, with the first one selected: the patient form filled with `values` and applied
+    with Enter; returns the browse screen and its list once every trial is checked."""
+    screen, trials = await list_ready(pilot, "NCT06751134")
+    await pilot.press("p")
+    dialog = pilot.app.screen
+    assert isinstance(dialog, PatientDialog)
+    await fill(pilot, dialog, values)
+    dialog.query_one("#patient-age", Input).focus()
+    await pilot.press("enter")
+    assert isinstance(pilot.app.screen, BrowseScreen)
+    await wait_for(pilot, lambda: "Patient fits" in str(screen.query_one("#list-status", Static).content))
+    return screen, trials
+
+
 async def test_patient_values_mark_each_trial_and_the_thresholds():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen, trials = await list_ready(pilot, "NCT06751134")
-        await pilot.press("p")
-        dialog = app.screen
-        assert isinstance(dialog, PatientDialog)
-        await fill(pilot, dialog, {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80,000/µL", "lab-lvef": "55%"})
-        dialog.query_one("#patient-age", Input).focus()
-        await pilot.press("enter")
-        assert isinstance(app.screen, BrowseScreen)
-        await wait_for(pilot, lambda: "Patient fits" in str(screen.query_one("#list-status", Static).content))
+        screen, trials = await checked_seeds(pilot, {"age": "8", "lab-anc": "1200/mm3", "lab-platelets": "80,000/µL",
+                                                     "lab-lvef": "55%"})
 
         badges = {row.digest.trial_id: row.badges for row in trials.rows}
         assert badges["NCT06751134"] == "✗"  # ANC 1.2 is below the trial's 1.5 ×10^9/L
@@ -59,13 +67,7 @@ async def test_patient_values_mark_each_trial_and_the_thresholds():
 async def test_the_detail_says_why_a_trial_fails_on_what_has_no_row_in_the_thresholds_table():
     app = build_app(data=[SEEDS])
     async with app.run_test(size=SIZE) as pilot:
-        screen, _trials = await list_ready(pilot, "NCT06751134")
-        await pilot.press("p")
-        dialog = app.screen
-        await fill(pilot, dialog, {"age": "8", "conditions": "prostate cancer", "lab-anc": "1200/mm3"})
-        dialog.query_one("#patient-age", Input).focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: "Patient fits" in str(screen.query_one("#list-status", Static).content))
+        screen, _trials = await checked_seeds(pilot, {"age": "8", "conditions": "prostate cancer", "lab-anc": "1200/mm3"})
         assert str(screen.query_one("#detail-annotation", Static).content) == (
             "Patient fails: condition, ANC; trial studies Neuroblastoma, Recurrent, Refractory, not prostate cancer")
 
