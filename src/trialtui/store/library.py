@@ -230,9 +230,8 @@ class _PreparedRecord:
 
 def _whole_record(content: bytes, rest: bytes) -> bytes:
     """The record's JSON joined from its content's and the excluded fields' (two objects with no
-    key in common): the record is not serialized a second time whole, which costs as much again."""
-    if content == b"{}" or rest == b"{}":
-        return content if rest == b"{}" else rest
+    key in common; the content always holds the trial id, the rest both excluded fields): the record
+    is not serialized a second time whole, which costs as much again."""
     return b"".join((content[:-1], b",", rest[1:]))
 
 
