@@ -183,6 +183,8 @@ class Reason:
     measure: str | None = None
     fails: bool = True
     """False when it stayed unknown."""
+    unread: bool = False
+    """A limit the criteria state that was not read: named in the summary, as it has no value to give."""
 
     def to_json(self) -> dict:
         out = {"kind": self.kind}
@@ -216,7 +218,7 @@ class TrialFit:
         if self.overall != UNKNOWN:
             return "fits"
         named = [_short(r) for r in self.reasons if r.kind not in ("threshold", "age")]
-        named += [r.text for r in self.reasons if r.measure and r.text == unread_reason(measure_label(r.measure))]
+        named += [r.text for r in self.reasons if r.unread]
         missing = self.counts[2]
         if missing:
             named.append(f"{missing} value{'s' if missing != 1 else ''} not given")
@@ -323,7 +325,7 @@ def threshold_part(profile: PatientProfile, thresholds: list, unread: tuple[str,
             if reason.text not in seen:
                 seen.add(reason.text)
                 reasons.append(reason)
-    reasons += [Reason("threshold", unread_reason(measure_label(m)), m, fails=False) for m in unread]
+    reasons += [Reason("threshold", unread_reason(measure_label(m)), m, fails=False, unread=True) for m in unread]
     return checks, reasons
 
 
