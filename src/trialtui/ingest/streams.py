@@ -1,5 +1,7 @@
 """Byte streams under the readers: gzip inflated with a cap, and bytes turned into text.
 
+gzip is inflated by ISA-L (`isal`), which does it in about 40% of zlib's time, with zlib's interface.
+
 Both note trouble instead of raising it, so every byte before the trouble still reaches the reader
 (an exception inside a buffered read would drop the block it was filling, the last study with it).
 """
@@ -8,8 +10,9 @@ from __future__ import annotations
 
 import codecs
 import io
-import zlib
 from typing import IO
+
+from isal import isal_zlib
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 """Largest single document (a study, an XML or page-text record, an archive member) read: far
@@ -31,7 +34,7 @@ class Inflated(io.RawIOBase):
         self.problem = ""
         self.cut = False
         self._source = source
-        self._inflater = zlib.decompressobj(31)
+        self._inflater = isal_zlib.decompressobj(31)
         self._carry = b""
         self._read_in = self._given = 0
         self._done = False
@@ -50,7 +53,7 @@ class Inflated(io.RawIOBase):
                 break
             try:
                 out = self._inflater.decompress(data, len(buffer))
-            except zlib.error as error:
+            except isal_zlib.error as error:
                 self._stop(f"damaged gzip data ({error})")
                 break
             if not out:
@@ -90,7 +93,7 @@ class Inflated(io.RawIOBase):
             self._stop("trailing bytes after the gzip data are not gzip (ignored; every record before them was read)",
                        cut=False)
             return False
-        self._inflater = zlib.decompressobj(31)
+        self._inflater = isal_zlib.decompressobj(31)
         self._carry = rest
         return True
 
