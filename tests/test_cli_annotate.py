@@ -228,7 +228,7 @@ def test_every_change_of_one_command_is_one_undo():
 
 
 def test_an_id_of_no_known_form_is_refused_unless_the_library_holds_it(tmp_path, capsys):
-    for trial_id in ("/tmp/abs_pwn/owned", "NCT../../etc/x", "nct90000012", "NCT\x1b[31m1", "X" * 10_000):
+    for trial_id in ("/tmp/abs_pwn/owned", "NCT../../etc/x", "NCT9000001", "NCT\x1b[31m1", "X" * 10_000):
         assert main(["annotate", trial_id, "--note", "x"]) == 2
         assert stored(trial_id).is_empty
     lines = capsys.readouterr().err.splitlines()
@@ -241,6 +241,14 @@ def test_an_id_of_no_known_form_is_refused_unless_the_library_holds_it(tmp_path,
     store_under_made_up_id("nct90000012")
     assert main(["annotate", "nct90000012", "--tag", "kept"]) == 0
     assert stored("nct90000012").tags == ("kept",)
+    assert stored("NCT90000012").is_empty
+
+
+def test_an_nct_id_typed_in_lower_case_or_with_blanks_is_that_trial(capsys):
+    assert main(["annotate", " nct08000003 ", "--tag", "boston"]) == 0
+    assert capsys.readouterr().out == "NCT08000003: unreviewed, tags: boston\n"
+    assert stored("NCT08000003").tags == ("boston",)
+    assert stored("nct08000003").is_empty
 
 
 def test_a_lone_surrogate_in_an_import_skips_that_record_alone(tmp_path, capsys):

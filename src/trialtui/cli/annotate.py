@@ -13,7 +13,7 @@ from pathlib import Path
 from trialtui.cli.common import EXIT_OK, EXIT_SKIPPED, fail, read_small_text
 from trialtui.safe_text import quoted, terminal_text
 from trialtui.store import STATUSES, Annotations, Database, StoreError, TrialAnnotation
-from trialtui.store.annotations import ID_FORMS, storable_text, unknown_id
+from trialtui.store.annotations import ID_FORMS, storable_text, typed_id, unknown_id
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,14 +50,15 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     try:
         with Database.open() as db:
             with db.reading() as conn:
-                refused = unknown_id(conn, storable_text(args.trial_id, "the id"))
+                trial_id = typed_id(conn, storable_text(args.trial_id, "the id"))
+                refused = unknown_id(conn, trial_id)
             if refused:
                 return fail(f"annotate: {quoted(args.trial_id, 80)} is not a trial id: {ID_FORMS},"
                             " and no trial in the library has this one")
             notes = Annotations(db)
-            notes.apply(args.trial_id, note=args.note, add_tags=args.tag, remove_tags=args.untag,
+            notes.apply(trial_id, note=args.note, add_tags=args.tag, remove_tags=args.untag,
                         status=args.status, reason=args.reason or "", star=args.star)
-            print(terminal_text(describe(notes.get(args.trial_id))))
+            print(terminal_text(describe(notes.get(trial_id))))
     except (ValueError, StoreError) as error:
         return fail(f"annotate: {error}")
     return EXIT_OK

@@ -219,9 +219,21 @@ def unknown_id(conn: sqlite3.Connection, trial_id: str) -> bool:
     an id a file or a user made up, which would become a key shown on every screen."""
     from trialtui.ingest.identity import well_formed_id  # the readers' rule, loaded when an id is checked
 
-    return not well_formed_id(trial_id) and conn.execute(
+    return not well_formed_id(trial_id) and not _held(conn, trial_id)
+
+
+def typed_id(conn: sqlite3.Connection, typed: str) -> str:
+    """The trial id a user typed: as typed when a trial or annotation here has it, else in its NCT ID
+    form when it is one ("nct01234567 " is NCT01234567), else as typed (`unknown_id` judges it)."""
+    from trialtui.trial_ids import as_nct_id
+
+    return typed if _held(conn, typed) else as_nct_id(typed) or typed
+
+
+def _held(conn: sqlite3.Connection, trial_id: str) -> bool:
+    return conn.execute(
         "SELECT 1 FROM trials WHERE trial_id = ? UNION ALL SELECT 1 FROM annotation_fields WHERE trial_id = ? LIMIT 1",
-        (trial_id, trial_id)).fetchone() is None
+        (trial_id, trial_id)).fetchone() is not None
 
 
 class Annotations:
