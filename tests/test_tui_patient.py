@@ -116,9 +116,26 @@ async def test_compare_screen_says_which_trial_the_patient_fits():
         compare = await open_compare(pilot, "NCT06751134", "NCT06674265")
         title = str(compare.query_one("#compare-title", Static).content)
         assert "Patient: A fails: ANC  |  B unknown" in title
+        assert title.count("\n") == 2  # no condition, sex or healthy-volunteer reason to add
         table = compare.query_one("#threshold-diff", DataTable)
         assert str(table.get_cell("anc", "patient")) == "✗ / ✓"
         assert str(table.get_cell("platelets", "patient")) == "✓ / ✓"
+
+
+async def test_compare_screen_says_why_a_trial_fails_on_what_has_no_row_in_the_diff():
+    from test_tui_compare import open_compare
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        await checked_seeds(pilot, {"age": "8", "conditions": "prostate cancer"})
+        compare = await open_compare(pilot, "NCT06751134", "NCT06674265")
+        lines = str(compare.query_one("#compare-title", Static).content).splitlines()
+        assert lines[2:] == [
+            "Patient: A fails: condition  |  B fails: condition",
+            "A: trial studies Neuroblastoma, Recurrent, Refractory, not prostate cancer",
+            "B: trial studies Neuroblastoma, Recurrent, Refractory Neuroblastoma (NB), Neuroblastoma in Children,"
+            " not prostate cancer",
+        ]
 
 
 async def test_a_patient_saved_by_name_can_be_loaded_again():

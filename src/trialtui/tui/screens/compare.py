@@ -97,6 +97,9 @@ class CompareScreen(Screen):
         fit_a, fit_b = self.fits
         if fit_a and fit_b:
             title += f"\nPatient: A {fit_a.summary()}  |  B {fit_b.summary()}"
+            # Why, where the thresholds table has no row for it (conditions, sex, healthy volunteers).
+            title += "".join(f"\n{side}: {'; '.join(why)}" for side, fit in (("A", fit_a), ("B", fit_b))
+                             if (why := fit.beside_limits()))
         self.query_one("#compare-title", Static).update(plain(title))
         results = {**patient_results(self.fits[0]), **patient_results(self.fits[1])}
         table = self.query_one("#threshold-diff", DataTable)
