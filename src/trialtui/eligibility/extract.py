@@ -25,7 +25,7 @@ from trialtui.eligibility.criteria import Item, donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
 from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead
 from trialtui.eligibility.units import UNIT, to_canonical
-from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, MENTION_START_LENGTH, mention_measures
+from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, Name, measure_names, mention_measures
 from trialtui.models import Trial
 
 Section = Literal["inclusion", "exclusion", "structured"]
@@ -577,33 +577,36 @@ def _lowered(text: str) -> str:
     return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
-def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list[_Mention]:
-    """Measure names near a number (`hints`: its spans), mostly before it; only those stretches are
-    scanned, and only at word starts a measure name can begin with, for speed."""
+def _mentions(sentence: str, offset: int, names: tuple[Name, ...], name_starts: list[int],
+              hints: list[tuple[int, int]]) -> list[_Mention]:
+    """The measure names near a number (`hints`: its spans in the sentence), mostly before it, with
+    offsets in the sentence; `names` are the text's (`measure_names`, with their starts), the
+    sentence begins at `offset` in it. A stretch that begins inside a name ("serum creatinine", or
+    "glycated hemoglobin", which is not hemoglobin) reaches back to the name's start; a name that
+    runs past the sentence's end is read again within the sentence."""
     found: list[_Mention] = []
-    find = MENTION_START.search
     scan_from = 0
+    size = len(sentence)
+    count = len(names)
     for hint_start, hint_end in hints:
-        end = min(len(sentence), hint_end + _NAME_AFTER_REACH)
+        end = min(size, hint_end + _NAME_AFTER_REACH)
         if end < scan_from:
             continue
         start = max(scan_from, hint_start - _MENTION_REACH)
         while start > scan_from and sentence[start - 1].isalnum():
             start -= 1
-        # A name must start before `end`: the search stops just past it instead of at the sentence's end.
-        stop = end + MENTION_START_LENGTH
-        candidate = find(lowered, start, stop)
-        while candidate is not None:
-            at = candidate.start()
-            if at >= end:
-                break
-            match = MENTION.match(sentence, at)
-            if match is None:
-                candidate = find(lowered, at + 1, stop)
-            else:
-                found.append(_Mention(mention_measures(match), at, match.end()))
+        at = bisect_left(name_starts, offset + start)
+        if at and names[at - 1][1] > offset + start and names[at - 1][0] >= offset + scan_from:
+            at -= 1
+        while at < count and (name := names[at])[0] < offset + end:
+            name_start, name_end = name[0] - offset, name[1] - offset
+            if name_end <= size:
+                found.append(_Mention(name[2], name_start, name_end))
+                scan_from = name_end
+            elif (match := MENTION.match(sentence, name_start)) is not None:
+                found.append(_Mention(mention_measures(match), name_start, match.end()))
                 scan_from = match.end()
-                candidate = find(lowered, scan_from, stop)
+            at += 1
         scan_from = max(scan_from, end)
     return found
 
@@ -782,6 +785,9 @@ class _Extractor:
         self.lowered = ""
         self.hints: list[tuple[int, int]] = []
         self.hint_starts: list[int] = []
+        self.names: tuple[Name, ...] = ()
+        """The text's measure names (`measure_names`)."""
+        self.name_starts: list[int] = []
         self.age_parens: list[tuple[int, int, str]] = []
         self.header_measures: tuple[str, ...] = ()
         """Measures a short sub-header names ("Life expectancy:"), for the items below it."""
@@ -805,6 +811,8 @@ class _Extractor:
             return self.out
         self.hints = hints
         self.hint_starts = [start for start, _ in hints]
+        self.names = measure_names(text)
+        self.name_starts = [start for start, _, _ in self.names]
         header_measures: tuple[str, ...] = ()
         header_section = ""
         donors = donor_ranges(text)
@@ -865,7 +873,7 @@ class _Extractor:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
         states_age = _may_state_age(lowered)
-        mentions = _mentions(sentence, lowered, hints)
+        mentions = _mentions(sentence, offset, self.names, self.name_starts, hints)
         if mentions:
             mentions = [m for m in mentions
                         if not _age_not_a_limit(sentence, m) and not _erectile_function(sentence, lowered, m)]
