@@ -23,9 +23,9 @@ from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import Item, donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
-from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead
+from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead, lowered_text
 from trialtui.eligibility.units import UNIT, to_canonical
-from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, Name, measure_names, mention_measures
+from trialtui.eligibility.vocabulary import MEASURES, MENTION, Name, may_begin_with_name, measure_names, mention_measures
 from trialtui.models import Trial
 
 Section = Literal["inclusion", "exclusion", "structured"]
@@ -463,7 +463,7 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
     name = item_text[:-1].strip()
     if len(name) > _HEADER_MAX:
         return ()
-    if name.isascii() and not MENTION_START.match(name.lower()):
+    if name.isascii() and not may_begin_with_name(name.lower()):
         return ()  # cannot start with a measure name; ASCII lowercases exactly, so the test is safe
     match = MENTION.fullmatch(name)
     return mention_measures(match) if match else ()
@@ -486,7 +486,7 @@ _EXCLUSION_CUES = Prefiltered(_EXCLUSION_CUE)
 
 
 def _may_cue_exclusion(lowered: str) -> bool:
-    """Whether `_EXCLUSION_CUE` may match a sentence (`lowered` as `_lowered` gives it): each of its
+    """Whether `_EXCLUSION_CUE` may match a sentence (`lowered` as `lowered_text` gives it): each of its
     phrases has "exclu", "nel" ("ineligible") or "not" in it, letters that re.IGNORECASE reads only
     as themselves in either case (see `_may_state_age`)."""
     return "not" in lowered or "exclu" in lowered or "nel" in lowered
@@ -567,14 +567,6 @@ _MENTION_REACH = 160
 """How far before a number a measure name can be and still own it (name lists, brackets, fillers)."""
 _NAME_AFTER_REACH = 24
 """How far after a number a name can start and own it as a value written first ("≥ 1,500/mm3 neutrophils")."""
-
-
-def _lowered(text: str) -> str:
-    """`text.lower()` with the same offsets ("İ" alone lowercases to two characters)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
 def _mentions(sentence: str, offset: int, names: tuple[Name, ...], name_starts: list[int],
@@ -805,7 +797,7 @@ class _Extractor:
     def run(self) -> list[Threshold]:
         text = self.text
         # Numbers are found once per text; items and sentences without one are skipped unread.
-        self.lowered = _lowered(text)
+        self.lowered = lowered_text(text)
         hints = _hint_spans(text, self.lowered)
         if not hints:
             return self.out
@@ -1263,7 +1255,7 @@ _AGE_CONDITION_LEAD = re.compile(
 def _may_state_age(lowered: str) -> bool:
     """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
     one with "ear", "onth" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
-    OLDER"). `lowered` is the sentence as `_lowered` gives it: under re.IGNORECASE a text character
+    OLDER"). `lowered` is the sentence as `lowered_text` gives it: under re.IGNORECASE a text character
     matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
     partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
     return "ear" in lowered or "onth" in lowered or "yr" in lowered
@@ -1473,7 +1465,7 @@ def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
 
 def _items_with(items: tuple[Item, ...], lowered: str, words: tuple[str, ...]) -> list[Item]:
     """The items (`iter_items` of a text: in text order, apart) with one of `words` inside them, in
-    `lowered` (the text as `_lowered` gives it): found from the few places the words stand rather
+    `lowered` (the text as `lowered_text` gives it): found from the few places the words stand rather
     than by searching every item."""
     places = []
     for word in words:
@@ -1494,7 +1486,7 @@ def _person_ages(criteria: str, lowered: str, found: list[Threshold],
                  condition_spans: list[tuple[int, int]]) -> list[Threshold]:
     """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already
     and not inside an age bracket that conditions another limit (`condition_spans`). Only items with
-    "year" or "yr" in `lowered` (`criteria` as `_lowered` gives it) are searched: `_PERSON_AGE`'s
+    "year" or "yr" in `lowered` (`criteria` as `lowered_text` gives it) are searched: `_PERSON_AGE`'s
     units, in any case as it reads them (see `_may_state_age`)."""
     if "year" not in lowered and "yr" not in lowered:
         return []

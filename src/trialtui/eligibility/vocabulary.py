@@ -12,9 +12,9 @@ import re
 from functools import lru_cache
 
 from trialtui.eligibility.measures import CATEGORY_ORDER, MEASURE_ORDER, MEASURES, Measure
-from trialtui.eligibility.prefilter import case_exact, first_char_lookahead, starts_lookahead
+from trialtui.eligibility.prefilter import case_exact, first_char_lookahead, lowered_text, starts_lookahead
 
-__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "MENTION_START", "Measure", "Name",
+__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "Measure", "Name", "may_begin_with_name",
            "measure_names", "mention_measures"]
 
 # The order spellings are tried in: a measure id (its spellings from the table) or (name, pattern).
@@ -90,16 +90,17 @@ _GROUP_MEASURES = {
 }
 
 
-MENTION_START_LENGTH = 8
-"""How many characters MENTION_START reads at a place: eight rather than three, as "pat", "pla" and
+_START_LENGTH = 8
+"""How many characters `_NAME_START` reads at a place: eight rather than three, as "pat", "pla" and
 "per" begin far more words than measures."""
-_STARTS = starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE, MENTION_START_LENGTH)
-MENTION_START = re.compile("(?<![a-z0-9])" + _STARTS)
-"""Word starts, in lowercased text, where some measure spelling may begin: MENTION runs only there."""
-_AFTER_WORD = re.compile("[^a-z0-9]" + _STARTS)
-"""A character that is no letter or digit before a place where a measure spelling may begin (the
-match ends there): MENTION_START for a text's every place but its first. A pattern that begins with
-a class lets `re` pass over the other characters without entering the pattern."""
+_NAME_START = re.compile("[^a-z0-9]" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE,
+                                                         _START_LENGTH, word_end="(?![a-z0-9])"))
+"""In lowercased text, a character that is no letter or digit before a place where some measure
+spelling may begin (the match ends there): MENTION runs only there. A spelling shorter than
+`_START_LENGTH` ("Cr", "PS") must end a word there, as in MENTION: "criteria" and "psychiatric"
+begin with none.
+Beginning with a class lets `re` pass over the other characters without entering the pattern; a
+text is read after a space, so that its first character is such a place too."""
 
 Name = tuple[int, int, tuple[str, ...]]
 """A measure name in a text: its start, its end and the measure ids it names (`mention_measures`)."""
@@ -110,23 +111,25 @@ def mention_measures(match: re.Match[str]) -> tuple[str, ...]:
     return _GROUP_MEASURES[match.lastgroup or ""]
 
 
+def may_begin_with_name(lowered: str) -> bool:
+    """Whether a measure name may begin a text (`lowered`: it lowercased, with the same offsets)."""
+    return _NAME_START.match(" " + lowered) is not None
+
+
 @lru_cache(maxsize=64)
 def measure_names(text: str) -> tuple[Name, ...]:
     """Every measure name in a text, left to right, each read once (a name inside a longer one, as
     "hemoglobin" in "glycated hemoglobin" or "EF" in "IIEF-EF", is that one's): what MENTION's
     `finditer` finds. Cached: the extractor and the check for unread limits read the same text."""
-    lowered = text.lower()
-    if len(lowered) != len(text) or not case_exact(lowered):  # the filter would miss a name
+    lowered = lowered_text(text)
+    if not case_exact(lowered):  # the filter would miss a name
         return tuple((match.start(), match.end(), _GROUP_MEASURES[match.lastgroup or ""])
                      for match in MENTION.finditer(text))
     names: list[Name] = []
     match_at = MENTION.match
     end = 0
-    if MENTION_START.match(lowered) and (match := match_at(text)) is not None:
-        names.append((0, match.end(), _GROUP_MEASURES[match.lastgroup or ""]))
-        end = match.end()
-    for place in _AFTER_WORD.finditer(lowered):
-        at = place.end()
+    for place in _NAME_START.finditer(" " + lowered):
+        at = place.end() - 1
         if at >= end and (match := match_at(text, at)) is not None:
             names.append((at, match.end(), _GROUP_MEASURES[match.lastgroup or ""]))
             end = match.end()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from trialtui.digest import age_in_years
 from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.measures import MEASURES
+from trialtui.eligibility.prefilter import lowered_text
 from trialtui.eligibility.vocabulary import measure_names
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def unread_measures(criteria: str, thresholds: list[Threshold]) -> tuple[str, ..
     names = measure_names(criteria)
     named = [(index, measures) for index, (_start, _end, ids) in enumerate(names)
              if (measures := [m for m in ids if m in MEASURES and m != "age" and m not in read])]
-    clearance = (_CLEARANCE.search(criteria) if "gfr" not in read and _CLEARANCE_WORD.search(criteria.lower()) else None)
+    clearance = (_CLEARANCE.search(criteria) if "gfr" not in read and _CLEARANCE_WORD.search(lowered_text(criteria)) else None)
     if not named and clearance is None:
         return ()
     donors = donor_ranges(criteria)
