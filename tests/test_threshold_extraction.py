@@ -151,6 +151,14 @@ def test_span_points_at_the_source():
     assert text[found.start : found.end] == found.raw == "Lansky score\\>60"
 
 
+def test_a_name_that_begins_before_the_reach_of_its_value_is_quoted_whole():  # NCT00005576
+    sentence = ("Serum glutamic oxaloacetic transaminase (SGOT) (aspartate aminotransferase [AST]) or serum glutamate"
+                " pyruvate transaminase (SGPT) (alanine aminotransferase [ALT]) =< 5 x normal")
+    found = extract_text_thresholds(f"Inclusion Criteria:\n\n* {sentence}\n")
+    assert [(t.measure, t.value, t.unit, t.raw) for t in found] == [
+        ("ast", 5.0, "xULN", sentence), ("alt", 5.0, "xULN", sentence)]
+
+
 def test_structured_age_reported_once():
     trial = Trial(trial_id="X", eligibility=Eligibility(
         criteria="Inclusion Criteria:\n\n* Age ≥ 18 years\n", minimum_age="18 Years", maximum_age="75 Years"))

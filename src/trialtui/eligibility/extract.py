@@ -23,9 +23,9 @@ from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import Item, donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
-from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead
+from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead, lowered_text
 from trialtui.eligibility.units import UNIT, to_canonical
-from trialtui.eligibility.vocabulary import MEASURES, MENTION, MENTION_START, MENTION_START_LENGTH, mention_measures
+from trialtui.eligibility.vocabulary import MEASURES, MENTION, Name, may_begin_with_name, measure_names, mention_measures
 from trialtui.models import Trial
 
 Section = Literal["inclusion", "exclusion", "structured"]
@@ -463,7 +463,7 @@ def _header_measures(item_text: str) -> tuple[str, ...]:
     name = item_text[:-1].strip()
     if len(name) > _HEADER_MAX:
         return ()
-    if name.isascii() and not MENTION_START.match(name.lower()):
+    if name.isascii() and not may_begin_with_name(name.lower()):
         return ()  # cannot start with a measure name; ASCII lowercases exactly, so the test is safe
     match = MENTION.fullmatch(name)
     return mention_measures(match) if match else ()
@@ -486,7 +486,7 @@ _EXCLUSION_CUES = Prefiltered(_EXCLUSION_CUE)
 
 
 def _may_cue_exclusion(lowered: str) -> bool:
-    """Whether `_EXCLUSION_CUE` may match a sentence (`lowered` as `_lowered` gives it): each of its
+    """Whether `_EXCLUSION_CUE` may match a sentence (`lowered` as `lowered_text` gives it): each of its
     phrases has "exclu", "nel" ("ineligible") or "not" in it, letters that re.IGNORECASE reads only
     as themselves in either case (see `_may_state_age`)."""
     return "not" in lowered or "exclu" in lowered or "nel" in lowered
@@ -569,41 +569,36 @@ _NAME_AFTER_REACH = 24
 """How far after a number a name can start and own it as a value written first ("≥ 1,500/mm3 neutrophils")."""
 
 
-def _lowered(text: str) -> str:
-    """`text.lower()` with the same offsets ("İ" alone lowercases to two characters)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-
-
-def _mentions(sentence: str, lowered: str, hints: list[tuple[int, int]]) -> list[_Mention]:
-    """Measure names near a number (`hints`: its spans), mostly before it; only those stretches are
-    scanned, and only at word starts a measure name can begin with, for speed."""
+def _mentions(sentence: str, offset: int, names: tuple[Name, ...], name_starts: list[int],
+              hints: list[tuple[int, int]]) -> list[_Mention]:
+    """The measure names near a number (`hints`: its spans in the sentence), mostly before it, with
+    offsets in the sentence; `names` are the text's (`measure_names`, with their starts), the
+    sentence begins at `offset` in it. A stretch that begins inside a name ("serum creatinine", or
+    "glycated hemoglobin", which is not hemoglobin) reaches back to the name's start; a name that
+    runs past the sentence's end is read again within the sentence."""
     found: list[_Mention] = []
-    find = MENTION_START.search
     scan_from = 0
+    size = len(sentence)
+    count = len(names)
     for hint_start, hint_end in hints:
-        end = min(len(sentence), hint_end + _NAME_AFTER_REACH)
+        end = min(size, hint_end + _NAME_AFTER_REACH)
         if end < scan_from:
             continue
         start = max(scan_from, hint_start - _MENTION_REACH)
         while start > scan_from and sentence[start - 1].isalnum():
             start -= 1
-        # A name must start before `end`: the search stops just past it instead of at the sentence's end.
-        stop = end + MENTION_START_LENGTH
-        candidate = find(lowered, start, stop)
-        while candidate is not None:
-            at = candidate.start()
-            if at >= end:
-                break
-            match = MENTION.match(sentence, at)
-            if match is None:
-                candidate = find(lowered, at + 1, stop)
-            else:
-                found.append(_Mention(mention_measures(match), at, match.end()))
+        at = bisect_left(name_starts, offset + start)
+        if at and names[at - 1][1] > offset + start and names[at - 1][0] >= offset + scan_from:
+            at -= 1
+        while at < count and (name := names[at])[0] < offset + end:
+            name_start, name_end = name[0] - offset, name[1] - offset
+            if name_end <= size:
+                found.append(_Mention(name[2], name_start, name_end))
+                scan_from = name_end
+            elif (match := MENTION.match(sentence, name_start)) is not None:
+                found.append(_Mention(mention_measures(match), name_start, match.end()))
                 scan_from = match.end()
-                candidate = find(lowered, scan_from, stop)
+            at += 1
         scan_from = max(scan_from, end)
     return found
 
@@ -782,6 +777,9 @@ class _Extractor:
         self.lowered = ""
         self.hints: list[tuple[int, int]] = []
         self.hint_starts: list[int] = []
+        self.names: tuple[Name, ...] = ()
+        """The text's measure names (`measure_names`)."""
+        self.name_starts: list[int] = []
         self.age_parens: list[tuple[int, int, str]] = []
         self.header_measures: tuple[str, ...] = ()
         """Measures a short sub-header names ("Life expectancy:"), for the items below it."""
@@ -799,12 +797,14 @@ class _Extractor:
     def run(self) -> list[Threshold]:
         text = self.text
         # Numbers are found once per text; items and sentences without one are skipped unread.
-        self.lowered = _lowered(text)
+        self.lowered = lowered_text(text)
         hints = _hint_spans(text, self.lowered)
         if not hints:
             return self.out
         self.hints = hints
         self.hint_starts = [start for start, _ in hints]
+        self.names = measure_names(text)
+        self.name_starts = [start for start, _, _ in self.names]
         header_measures: tuple[str, ...] = ()
         header_section = ""
         donors = donor_ranges(text)
@@ -865,7 +865,7 @@ class _Extractor:
             return
         lowered = self.lowered[offset : offset + len(sentence)]
         states_age = _may_state_age(lowered)
-        mentions = _mentions(sentence, lowered, hints)
+        mentions = _mentions(sentence, offset, self.names, self.name_starts, hints)
         if mentions:
             mentions = [m for m in mentions
                         if not _age_not_a_limit(sentence, m) and not _erectile_function(sentence, lowered, m)]
@@ -1255,7 +1255,7 @@ _AGE_CONDITION_LEAD = re.compile(
 def _may_state_age(lowered: str) -> bool:
     """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
     one with "ear", "onth" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
-    OLDER"). `lowered` is the sentence as `_lowered` gives it: under re.IGNORECASE a text character
+    OLDER"). `lowered` is the sentence as `lowered_text` gives it: under re.IGNORECASE a text character
     matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
     partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
     return "ear" in lowered or "onth" in lowered or "yr" in lowered
@@ -1465,7 +1465,7 @@ def _restated_age(threshold: Threshold, unique: dict[tuple, Threshold]) -> bool:
 
 def _items_with(items: tuple[Item, ...], lowered: str, words: tuple[str, ...]) -> list[Item]:
     """The items (`iter_items` of a text: in text order, apart) with one of `words` inside them, in
-    `lowered` (the text as `_lowered` gives it): found from the few places the words stand rather
+    `lowered` (the text as `lowered_text` gives it): found from the few places the words stand rather
     than by searching every item."""
     places = []
     for word in words:
@@ -1486,7 +1486,7 @@ def _person_ages(criteria: str, lowered: str, found: list[Threshold],
                  condition_spans: list[tuple[int, int]]) -> list[Threshold]:
     """Ages after a person noun ("adults ≥ 18 years", "children 2-16 years"), where not read already
     and not inside an age bracket that conditions another limit (`condition_spans`). Only items with
-    "year" or "yr" in `lowered` (`criteria` as `_lowered` gives it) are searched: `_PERSON_AGE`'s
+    "year" or "yr" in `lowered` (`criteria` as `lowered_text` gives it) are searched: `_PERSON_AGE`'s
     units, in any case as it reads them (see `_may_state_age`)."""
     if "year" not in lowered and "yr" not in lowered:
         return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 _Prefixes = set[tuple[str, bool]]
 """(prefix, complete): `complete` when the pattern part was consumed whole and more may follow;
@@ -22,6 +23,9 @@ _SPACES = "".join(re.findall(r"\s", "".join(map(chr, range(0x10000)))))
 (Unicode has no white space outside the Basic Multilingual Plane)."""
 _MAX_CLASS = 64
 """A character class larger than this ends a prefix instead of multiplying it."""
+_END = "\ue000"
+"""In a prefix: the pattern's match ends here (a character of the private use area that no pattern
+spells; `_starts` checks)."""
 
 # A pattern is read into nodes: ("chars", str | None) for one character out of a set (None: any of
 # too many to list), ("seq", [nodes]) for a group, ("or", [[nodes], ...]) for alternatives,
@@ -197,19 +201,20 @@ def _sequence(items, room: int) -> _Prefixes:
     return done | {(head, True) for head in growing}
 
 
-def _trie(words: set[str]) -> str:
+def _trie(words: set[str], word_end: str = "") -> str:
     """Prefixes as nested alternations grouped by first character, so few branches are tried;
     first characters with the same continuations share one class ("[ \\t\\n…]" for a space).
-    A prefix that is itself in the set makes its longer ones redundant."""
+    A prefix that is itself in the set makes its longer ones redundant; one that ends in `_END`
+    is followed by `word_end`."""
     if "" in words:
         return ""
     by_first: dict[str, set[str]] = {}
     for word in words:
         by_first.setdefault(word[0], set()).add(word[1:])
-    by_tail: dict[str, list[str]] = {}
+    by_tail: dict[tuple[bool, str], list[str]] = {}
     for first, tails in sorted(by_first.items()):
-        by_tail.setdefault(_trie(tails), []).append(first)
-    branches = [_one_of(firsts) + tail for tail, firsts in by_tail.items()]
+        by_tail.setdefault((first == _END, _trie(tails, word_end)), []).append(first)
+    branches = [(word_end if ends else _one_of(firsts)) + tail for (ends, tail), firsts in by_tail.items()]
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
@@ -231,22 +236,29 @@ def _one_of(chars: list[str]) -> str:
     return re.escape(chars[0]) if len(chars) == 1 else "[" + "".join(map(re.escape, chars)) + "]"
 
 
-def _starts(patterns: Iterable[str], flags: int, length: int) -> set[str]:
+def _starts(patterns: Iterable[str], flags: int, length: int, ends: bool = False) -> set[str]:
+    """The prefixes of `length` characters at most that matches of `patterns` begin with, lowercased;
+    `ends`: a prefix that is a whole match is marked with `_END`."""
     starts: set[str] = set()
     for pattern in patterns:
         nodes = _Reader(pattern, verbose=bool(flags & re.VERBOSE)).alternatives()
-        starts |= {text for text, _ in _sequence(nodes, length)}
+        prefixes = _sequence(nodes, length)
+        if ends and any(_END in text for text, _ in prefixes):
+            raise ValueError(f"a pattern spells the end mark: {pattern!r}")
+        starts |= {text + _END if ends and complete else text for text, complete in prefixes}
     if "" in starts:
         raise ValueError("a pattern can begin with any character; there is nothing to filter on")
     return starts
 
 
-def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3) -> str:
+def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3, word_end: str | None = None) -> str:
     """A zero-width regex matching, in lowercased text, wherever one of `patterns` may begin.
 
+    `word_end`: a regex for what must follow a match of a pattern in the text (the end of a word
+    after a name), tried where a whole match is shorter than `length`.
     Raises ValueError when some pattern can begin with anything: it cannot be pre-filtered.
     """
-    return "(?=" + _trie(_starts(patterns, flags, length)) + ")"
+    return "(?=" + _trie(_starts(patterns, flags, length, word_end is not None), word_end or "") + ")"
 
 
 def first_char_lookahead(pattern: str, flags: int) -> str:
@@ -268,6 +280,16 @@ CASE_TWINS = "ıİſ"
 """The characters re.IGNORECASE matches to an ASCII letter they do not lowercase to ("ı" and "İ"
 to "i", "ſ" to "s"); for every other character a case-insensitive ASCII letter matches exactly
 where its lowercase stands in the lowercased text ("K", the Kelvin sign, lowercases to "k")."""
+
+
+@lru_cache(maxsize=64)
+def lowered_text(text: str) -> str:
+    """`text.lower()` with the same offsets ("İ" alone lowercases to two characters: it stays).
+    Cached: the extractor, the measure-name scan and the check for unread limits read one text."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
 def case_exact(lowered: str) -> bool:

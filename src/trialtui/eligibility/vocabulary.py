@@ -9,11 +9,13 @@ status").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from trialtui.eligibility.measures import CATEGORY_ORDER, MEASURE_ORDER, MEASURES, Measure
-from trialtui.eligibility.prefilter import first_char_lookahead, starts_lookahead
+from trialtui.eligibility.prefilter import case_exact, first_char_lookahead, lowered_text, starts_lookahead
 
-__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "MENTION_START", "MENTION_START_LENGTH", "Measure", "mention_measures"]
+__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "Measure", "Name", "may_begin_with_name",
+           "measure_names", "mention_measures"]
 
 # The order spellings are tried in: a measure id (its spellings from the table) or (name, pattern).
 # Inside one alternation the leftmost match wins and, at one position, the earlier alternative:
@@ -88,16 +90,47 @@ _GROUP_MEASURES = {
 }
 
 
-MENTION_START_LENGTH = 8
-"""How many characters MENTION_START reads at a place: eight rather than three, as "pat", "pla" and
+_START_LENGTH = 8
+"""How many characters `_NAME_START` reads at a place: eight rather than three, as "pat", "pla" and
 "per" begin far more words than measures."""
-MENTION_START = re.compile("(?<![a-z0-9])" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE,
-                                                               MENTION_START_LENGTH))
-"""Word starts, in lowercased text, where some measure spelling may begin: MENTION runs only there.
-It looks at most `MENTION_START_LENGTH` characters ahead, so a search that ends that far after the
-last place it may report finds what an unbounded one would."""
+_NAME_START = re.compile("[^a-z0-9]" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE,
+                                                         _START_LENGTH, word_end="(?![a-z0-9])"))
+"""In lowercased text, a character that is no letter or digit before a place where some measure
+spelling may begin (the match ends there): MENTION runs only there. A spelling shorter than
+`_START_LENGTH` ("Cr", "PS") must end a word there, as in MENTION: "criteria" and "psychiatric"
+begin with none.
+Beginning with a class lets `re` pass over the other characters without entering the pattern; a
+text is read after a space, so that its first character is such a place too."""
+
+Name = tuple[int, int, tuple[str, ...]]
+"""A measure name in a text: its start, its end and the measure ids it names (`mention_measures`)."""
 
 
 def mention_measures(match: re.Match[str]) -> tuple[str, ...]:
     """The measure ids a MENTION match names: usually one, two for "transaminases", none for noise."""
     return _GROUP_MEASURES[match.lastgroup or ""]
+
+
+def may_begin_with_name(lowered: str) -> bool:
+    """Whether a measure name may begin a text (`lowered`: it lowercased, with the same offsets)."""
+    return _NAME_START.match(" " + lowered) is not None
+
+
+@lru_cache(maxsize=64)
+def measure_names(text: str) -> tuple[Name, ...]:
+    """Every measure name in a text, left to right, each read once (a name inside a longer one, as
+    "hemoglobin" in "glycated hemoglobin" or "EF" in "IIEF-EF", is that one's): what MENTION's
+    `finditer` finds. Cached: the extractor and the check for unread limits read the same text."""
+    lowered = lowered_text(text)
+    if not case_exact(lowered):  # the filter would miss a name
+        return tuple((match.start(), match.end(), _GROUP_MEASURES[match.lastgroup or ""])
+                     for match in MENTION.finditer(text))
+    names: list[Name] = []
+    match_at = MENTION.match
+    end = 0
+    for place in _NAME_START.finditer(" " + lowered):
+        at = place.end() - 1
+        if at >= end and (match := match_at(text, at)) is not None:
+            names.append((at, match.end(), _GROUP_MEASURES[match.lastgroup or ""]))
+            end = match.end()
+    return tuple(names)

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 from trialtui.digest import age_in_years
 from trialtui.eligibility.criteria import donor_ranges, iter_items
 from trialtui.eligibility.measures import MEASURES
-from trialtui.eligibility.vocabulary import MENTION, MENTION_START, mention_measures
+from trialtui.eligibility.prefilter import lowered_text
+from trialtui.eligibility.vocabulary import measure_names
 
 if TYPE_CHECKING:
     from trialtui.eligibility.extract import Threshold
@@ -92,21 +93,6 @@ _REACH = 80
 "PATIENT CHARACTERISTICS" paragraph lists a dozen measures in one item)."""
 
 
-def _mentions(criteria: str, lowered: str) -> list[re.Match[str]]:
-    """The measure names in the criteria (`lowered`: it lowercased), left to right, each read once
-    (a name inside a longer one, as "hemoglobin" in "glycated hemoglobin" or "EF" in "IIEF-EF", is
-    that one's)."""
-    if len(lowered) != len(criteria):  # a character that lowercases to several: no quick scan
-        return list(MENTION.finditer(criteria))
-    mentions: list[re.Match[str]] = []
-    end = 0
-    for place in MENTION_START.finditer(lowered):
-        if place.start() >= end and (match := MENTION.match(criteria, place.start())) is not None:
-            mentions.append(match)
-            end = match.end()
-    return mentions
-
-
 def unread_measures(criteria: str, thresholds: list[Threshold]) -> tuple[str, ...]:
     """The measures the criteria state a limit on that no threshold was read for, in table order.
 
@@ -116,11 +102,10 @@ def unread_measures(criteria: str, thresholds: list[Threshold]) -> tuple[str, ..
         return ()
     read = {t.measure for t in thresholds}
     read |= {m for measure in read for m in _COVERED.get(measure, ())}
-    lowered = criteria.lower()
-    mentions = _mentions(criteria, lowered)
-    named = [(index, measures) for index, match in enumerate(mentions)
-             if (measures := [m for m in mention_measures(match) if m in MEASURES and m != "age" and m not in read])]
-    clearance = (_CLEARANCE.search(criteria) if "gfr" not in read and _CLEARANCE_WORD.search(lowered) else None)
+    names = measure_names(criteria)
+    named = [(index, measures) for index, (_start, _end, ids) in enumerate(names)
+             if (measures := [m for m in ids if m in MEASURES and m != "age" and m not in read])]
+    clearance = (_CLEARANCE.search(criteria) if "gfr" not in read and _CLEARANCE_WORD.search(lowered_text(criteria)) else None)
     if not named and clearance is None:
         return ()
     donors = donor_ranges(criteria)
@@ -136,20 +121,20 @@ def unread_measures(criteria: str, thresholds: list[Threshold]) -> tuple[str, ..
     if clearance is not None and item_of(clearance.start()) is not None:
         found.add("gfr")
     for index, measures in named:
-        match = mentions[index]
-        item = item_of(match.start())
+        start, end, _ids = names[index]
+        item = item_of(start)
         if item is None or found.issuperset(measures):
             continue
         if "lvef" in measures and _ERECTILE.search(criteria, item[0], item[1]):
             measures = [m for m in measures if m != "lvef"]
-        stop = min(item[1], match.end() + _REACH)
-        if index + 1 < len(mentions):
-            stop = min(stop, mentions[index + 1].start())
-        after = criteria[match.end():stop]
+        stop = min(item[1], end + _REACH)
+        if index + 1 < len(names):
+            stop = min(stop, names[index + 1][0])
+        after = criteria[end:stop]
         after = after[len(label.group()):] if (label := _LABEL_COLON.match(after)) else after
         edge = _CLAUSE_END.search(after)
         after = after[: edge.start()] if edge else after
-        if _LIMIT_AFTER.search(after) or _NORMAL_BEFORE.search(criteria, max(item[0], match.start() - 60), match.start()):
+        if _LIMIT_AFTER.search(after) or _NORMAL_BEFORE.search(criteria, max(item[0], start - 60), start):
             found.update(measures)
     return tuple(m for m in MEASURES if m in found)
 

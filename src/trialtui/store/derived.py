@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the extractor and the models load when a version is derived
     from trialtui.eligibility.extract import Threshold
     from trialtui.models import Trial
 
-THRESHOLDS_VERSION = 4
+THRESHOLDS_VERSION = 5
 """Bump when what `extract_thresholds` finds changes (eligibility/extract.py, measures.py,
 units.py, vocabulary.py, ages.py, criteria.py) or the stored threshold layout does."""
 FACTS_VERSION = 4
