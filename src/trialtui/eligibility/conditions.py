@@ -225,6 +225,20 @@ _EXAMPLES = frozenset({"including", "include", "includes", "notably", "especiall
 Colorectal Cancers"): the heading is what the name speaks of."""
 
 
+def _name_sizes() -> dict[str, tuple[int, ...]]:
+    sizes: dict[str, set[int]] = {}
+    for words in _NAMES:
+        if 0 < len(words) <= _MAX_NAME_WORDS:
+            sizes.setdefault(words[0], set()).add(len(words))
+    return {word: tuple(sorted(counts, reverse=True)) for word, counts in sizes.items()}
+
+
+_NAME_SIZES = _name_sizes()
+"""The word counts of the table's names that begin with a word, longest first: `_read_names` looks
+up only those, and passes over a word no name begins with at once."""
+_NO_NAMES: tuple[frozenset[str], int, frozenset[str]] = (frozenset(), 0, frozenset())
+
+
 def _read_names(words: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[str]]:
     """The table's conditions these words speak of, longest names first and each word read once,
     the most specific kept; how many words the names took up; and the examples of a heading that
@@ -232,11 +246,13 @@ def _read_names(words: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[
     found: list[tuple[str, bool]] = []  # (concept, named as an example)
     examples = False
     taken = i = 0
-    while i < len(words):
-        if words[i] in _EXAMPLES or (words[i] == "such" and words[i + 1:i + 2] == ("as",)):
+    count = len(words)
+    while i < count:
+        word = words[i]
+        if word in _EXAMPLES or (word == "such" and words[i + 1:i + 2] == ("as",)):
             examples = True
-        for size in range(min(_MAX_NAME_WORDS, len(words) - i), 0, -1):
-            cid = _NAMES.get(words[i:i + size])
+        for size in _NAME_SIZES.get(word, ()):
+            cid = _NAMES.get(words[i:i + size]) if size <= count - i else None
             if cid is not None:
                 if cid == "cancer" and size == 1 and i and words[i - 1] not in _NOT_A_SITE:
                     cid = "named_cancer"
@@ -246,6 +262,10 @@ def _read_names(words: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[
                 break
         else:
             i += 1
+    if not found:
+        return _NO_NAMES
+    if len(found) == 1:  # one name: nothing for it to be an example of, nor more specific than
+        return frozenset((found[0][0],)), taken, _NO_NAMES[2]
     headings = {c for c, example in found if not example}
     examples = {c for c, example in found if example and CONCEPTS[c].ancestors & headings}
     kept = {c for c, _ in found} - examples
@@ -306,7 +326,10 @@ def excluded_concepts(items, conditions: list[str]) -> frozenset[str]:
     for section, _label, _depth, text, _start in items:
         if section != "exclusion" or len(text) > 120 or text.rstrip().endswith(":"):  # a heading opens a list
             continue
-        if not _RAW_ITEM_WORDS.issuperset(_WORD.findall(text.lower())):
+        lowered = text.lower()
+        first = _WORD.search(lowered)  # most items fail on their first word: tested before reading them all
+        if (first is not None and first.group() not in _RAW_ITEM_WORDS
+                or not _RAW_ITEM_WORDS.issuperset(_WORD.findall(lowered))):
             continue
         words = normalize.__wrapped__(text)  # an item's words are its own: not kept in the names' cache
         if not words or len(words) > _EXCLUDED_WORDS or not _ITEM_WORDS.issuperset(words):
