@@ -168,8 +168,14 @@ class _ListTracker:
         if top is not None and indent >= top.indent + 2:
             levels.append(_Level(style, number, indent))
             return len(levels) - 1
-        # 2. The label continues an open list ("4." after a nested "1.", "2." under "3.").
-        for index in range(len(levels) - 1, -1, -1):
+        # 2. The label continues an open list ("4." after a nested "1.", "2." under "3."): most
+        # often the innermost, tested first.
+        if top is not None and top.style == style and (
+            number is None or top.number is None or number == top.number + 1
+        ):
+            top.number = number
+            return len(levels) - 1
+        for index in range(len(levels) - 2, -1, -1):
             level = levels[index]
             if level.style == style and (
                 number is None or level.number is None or number == level.number + 1
@@ -243,16 +249,20 @@ def _inline_labels(text: str, pos: int) -> Iterator[re.Match[str]]:
         number = find_number(text, pos)
 
 
+_INLINE_STYLES = ("num", "(num")
+"""The styles of `_INLINE_LABEL`'s labels as `_ListTracker.continuation` compares them."""
+
+
 def _split_run_on(
     text: str, start: int, section: str, label: str, depth: int, tracker: _ListTracker,
     items: list[Item],
 ) -> None:
     """Append one item, cutting it where an inline label continues an open numbered list."""
-    for level in tracker.levels:
-        if level.number is not None:
-            break
-    else:
-        # No open numbered list, so no inline label can continue one: the text is one item.
+    following = [str(level.number + 1) for level in tracker.levels
+                 if level.number is not None and level.style.rstrip(".)-") in _INLINE_STYLES]
+    if not following or (text.isascii() and not any(number in text for number in following)):
+        # An inline label cuts only with the next number of an open numbered list, and in ASCII
+        # text that number is written out (`\d` also reads other scripts' digits): the text is one item.
         stripped = text.strip()
         if stripped:
             items.append((section, label, depth, stripped, start + len(text) - len(text.lstrip())))
@@ -313,8 +323,10 @@ def iter_items(text: str) -> tuple[Item, ...]:
     # Every header word has "clu" in it ("inclusion", "exclude"): texts without one skip the scan.
     lowered = text.lower()
     has_header = "clu" in lowered and _ANY_HEADER.search(text) is not None
-    # Where no character lowercases to several, a line's lowercase is its stretch of `lowered`.
-    find_lowered = lowered.find if len(lowered) == len(text) else None
+    # Where no character lowercases to several, a line's lowercase is its stretch of `lowered`, and
+    # the next "clu" in `lowered` (-1: none left) says whether a line has one.
+    same_offsets = len(lowered) == len(text)
+    next_clu = lowered.find("clu") if same_offsets else -1
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
     offset = 0
@@ -335,8 +347,10 @@ def iter_items(text: str) -> tuple[Item, ...]:
             items[-1] = (section_, label_, depth_, text[item_start : line_start + len(body)], item_start)
             continue
         # Every header that opens a section has "inclu"/"exclu" in it: a cheap test first.
-        if find_lowered is not None:
-            may_head = find_lowered("clu", line_start, line_start + len(body)) >= 0
+        if same_offsets:
+            if 0 <= next_clu < line_start:
+                next_clu = lowered.find("clu", line_start)
+            may_head = 0 <= next_clu < line_start + len(body)
         else:
             may_head = "clu" in body.lower()
         header = _section_of_header(body) if may_head else None
