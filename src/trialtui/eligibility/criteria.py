@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from trialtui.eligibility.prefilter import lowered_text
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -321,12 +323,9 @@ def iter_items(text: str) -> tuple[Item, ...]:
         return ()
     items: list[Item] = []
     # Every header word has "clu" in it ("inclusion", "exclude"): texts without one skip the scan.
-    lowered = text.lower()
+    lowered = lowered_text(text)
     has_header = "clu" in lowered and _ANY_HEADER.search(text) is not None
-    # Where no character lowercases to several, a line's lowercase is its stretch of `lowered`, and
-    # the next "clu" in `lowered` (-1: none left) says whether a line has one.
-    same_offsets = len(lowered) == len(text)
-    next_clu = lowered.find("clu") if same_offsets else -1
+    next_clu = lowered.find("clu")  # the next "clu" in `lowered` (-1: none left): which lines have one
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
     offset = 0
@@ -347,12 +346,9 @@ def iter_items(text: str) -> tuple[Item, ...]:
             items[-1] = (section_, label_, depth_, text[item_start : line_start + len(body)], item_start)
             continue
         # Every header that opens a section has "inclu"/"exclu" in it: a cheap test first.
-        if same_offsets:
-            if 0 <= next_clu < line_start:
-                next_clu = lowered.find("clu", line_start)
-            may_head = 0 <= next_clu < line_start + len(body)
-        else:
-            may_head = "clu" in body.lower()
+        if 0 <= next_clu < line_start:
+            next_clu = lowered.find("clu", line_start)
+        may_head = 0 <= next_clu < line_start + len(body)
         header = _section_of_header(body) if may_head else None
         if header:
             section = header

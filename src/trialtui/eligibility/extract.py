@@ -516,6 +516,8 @@ _DIGITS = re.compile(r"\d(?<![A-Za-z]\d)\d*")
 """Digit runs not right after a letter; one inside a word ("HbA1c", "CD19", "T790M") is a name, and
 reading it as a number cut "Hemoglobin A1c" short to "Hemoglobin". The digit comes before the
 lookbehind so that `re` can scan for digits instead of trying the lookbehind everywhere."""
+_ASCII_DIGITS = re.compile(r"[0-9](?<![A-Za-z][0-9])[0-9]*")
+r"""`_DIGITS` for ASCII text, where its digits are 0-9: a range `re` tests faster than `\d`."""
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
 
 
@@ -557,7 +559,7 @@ _HINT_WORDS = _by_beginning(_NUMBER_WORDS + _NORMAL_WORDS)
 def _hint_spans(text: str, lowered: str) -> list[tuple[int, int]]:
     """Where the numbers are (digit runs, and number words standing alone: "twice the ULN") and the
     words of a limit without one (`_NORMAL_WORDS`), in text order."""
-    spans = [match.span() for match in _DIGITS.finditer(text)]
+    spans = list(map(re.Match.span, (_ASCII_DIGITS if text.isascii() else _DIGITS).finditer(text)))
     spans += _word_spans(lowered, _HINT_WORDS)
     spans.sort()
     return spans
