@@ -326,10 +326,8 @@ def excluded_concepts(items, conditions: list[str]) -> frozenset[str]:
     for section, _label, _depth, text, _start in items:
         if section != "exclusion" or len(text) > 120 or text.rstrip().endswith(":"):  # a heading opens a list
             continue
-        lowered = text.lower()
-        first = _WORD.search(lowered)  # most items fail on their first word: tested before reading them all
-        if (first is not None and first.group() not in _RAW_ITEM_WORDS
-                or not _RAW_ITEM_WORDS.issuperset(_WORD.findall(lowered))):
+        # Most items hold another word, most often among their first: read word by word up to it.
+        if not _RAW_ITEM_WORDS.issuperset(map(re.Match.group, _WORD.finditer(text.lower()))):
             continue
         words = normalize.__wrapped__(text)  # an item's words are its own: not kept in the names' cache
         if not words or len(words) > _EXCLUDED_WORDS or not _ITEM_WORDS.issuperset(words):
