@@ -260,11 +260,13 @@ def _split_run_on(
     items: list[Item],
 ) -> None:
     """Append one item, cutting it where an inline label continues an open numbered list."""
-    following = [str(level.number + 1) for level in tracker.levels
-                 if level.number is not None and level.style.rstrip(".)-") in _INLINE_STYLES]
-    if not following or (text.isascii() and not any(number in text for number in following)):
-        # An inline label cuts only with the next number of an open numbered list, and in ASCII
-        # text that number is written out (`\d` also reads other scripts' digits): the text is one item.
+    # An inline label cuts only with the next number of an open numbered list, and in ASCII text
+    # that number is written out (`\d` also reads other scripts' digits).
+    for level in tracker.levels:
+        if (level.number is not None and level.style.rstrip(".)-") in _INLINE_STYLES
+                and (not text.isascii() or str(level.number + 1) in text)):
+            break
+    else:  # no label can cut: the text is one item
         stripped = text.strip()
         if stripped:
             items.append((section, label, depth, stripped, start + len(text) - len(text.lstrip())))
@@ -328,6 +330,9 @@ def iter_items(text: str) -> tuple[Item, ...]:
     next_clu = lowered.find("clu")  # the next "clu" in `lowered` (-1: none left): which lines have one
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
+    # Each form of `_LABEL` writes its labels differently, so a label's text decides its style:
+    # read once per text (a list of bullets repeats one label).
+    styles: dict[str, tuple[str, int | None]] = {}
     offset = 0
     text_indent = -1  # where the last labelled item's text starts; -1 after a blank line
     for line in text.splitlines(keepends=True):
@@ -360,12 +365,15 @@ def iter_items(text: str) -> tuple[Item, ...]:
                 _split_run_on(rest, line_start + lead, section, "", 0, tracker, items)
             continue
         if label_match:
-            style, number = _label_style(label_match)
             lead = label_match.group("indent")
             label_end = label_match.end()
+            label = body[len(lead) : label_end].strip()  # the match starts the line
+            style_number = styles.get(label)
+            if style_number is None:
+                style_number = styles[label] = _label_style(label_match)
+            style, number = style_number
             indent = len(lead.expandtabs(4))
             depth = tracker.place(style, number, indent)
-            label = body[len(lead) : label_end].strip()  # the match starts the line
             content = body[label_end:]
             start = line_start + label_end
             text_indent = label_end - 1
