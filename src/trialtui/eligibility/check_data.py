@@ -84,8 +84,7 @@ def _name(text: str) -> tuple[int, int, str, int] | None:
 
 def _names(texts, terms: dict) -> list[int]:
     hashes = []
-    for text in texts:
-        term = _name(text)
+    for term in map(_name, texts):
         if term is not None:
             terms[term[0]] = term
             hashes.append(term[0])
@@ -98,8 +97,8 @@ def pack(facts: TrialFacts, thresholds, unread: tuple[str, ...]) -> CheckData:
     texts = [*facts.conditions, *facts.mesh_terms]
     flags = (0 if texts else NO_TEXTS) | (HEALTHY_ONLY if healthy_only(list(facts.conditions), list(facts.mesh_terms)) else 0)
     studied = studied_concepts(list(facts.conditions), list(facts.mesh_terms))
-    keywords = frozenset().union(*(concepts_in(k) for k in facts.keywords))
-    ancestors = frozenset().union(*(concepts_in(a) for a in facts.mesh_ancestors))
+    keywords = frozenset().union(*map(concepts_in, facts.keywords))
+    ancestors = frozenset().union(*map(concepts_in, facts.mesh_ancestors))
     healthy = HEALTHY_UNSAID if facts.healthy_volunteers is None else int(facts.healthy_volunteers)
     terms: dict[int, tuple] = {}
     names = _names([*texts, *facts.keywords], terms)

@@ -400,14 +400,14 @@ def studied_concepts(conditions: list[str], mesh_terms: list[str]) -> frozenset[
     to Retinal Vein Occlusion"): that heading counts only when the conditions speak of metastases.
     A kind a condition gives as an example of its heading ("Solid Tumors, Including Colorectal
     Cancers"), filed again under its own MeSH term, is that example, not a list of kinds."""
-    named = frozenset().union(*(concepts_in(c) for c in conditions))
+    named = frozenset().union(*map(concepts_in, conditions))
     metastases = any("metasta" in c.lower() for c in conditions)
     filed: set[str] = set()
     for term in mesh_terms:
         if metastases or normalize(term) != _SECONDARY_HEADING:
             filed |= concepts_in(term)
     broader = {c for c in filed if any(c in CONCEPTS[n].ancestors for n in named)}
-    examples = frozenset().union(*(_examples_in(c) for c in conditions))
+    examples = frozenset().union(*map(_examples_in, conditions))
     return (named | (filed - broader - examples)) - {"healthy"}
 
 
