@@ -14,6 +14,8 @@ from itertools import compress, filterfalse, repeat
 
 import numpy as np
 
+from trialtui.search.bulk import number_all
+
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
 
@@ -98,31 +100,69 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     (``len(words(text))``).
 
     The texts are folded (only non-ASCII ones need it: the tables lower-case ASCII), joined
-    between marks, and their UTF-8 bytes translated twice, once making every non-word character
-    a space, once keeping the joiners too: the first split gives the words; of the second, only
-    the chunks that are not all letters and digits (they hold joiners, or are marks) are searched
-    for glued runs, in one regex pass over far less text than the whole.
+    between marks, and their UTF-8 bytes translated once making every non-word character a
+    space: a split gives the words (`_glued` finds the glued forms).
     No object per text but strings: many containers would wake the cycle collector over and over.
     """
+    encoded = _encoded(texts)
+    words = encoded.translate(_WORD_TABLE).decode().split()
+    kinds = np.fromiter(map(_KINDS.get, words, repeat(_WORD)), np.int8, len(words))
+    marks = kinds == _MARK_KIND
+    owners = np.cumsum(marks)
+    glued, glued_owners = _glued(encoded)
+    kept = kinds == _WORD
+    return (list(compress(words, kept)) + glued, np.concatenate((owners[kept], glued_owners)),
+            np.bincount(owners[~marks], minlength=len(texts)))
+
+
+_NOT_TERMS = {_MARK: 0, **{word: number for number, word in enumerate(sorted(STOPWORDS), 1)}}
+"""The words `numbered` numbers first, so that its numbers tell them apart from terms."""
+
+
+def numbered(texts: Sequence[str], ids: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`tokenized` with each term as its number in `ids`, new terms numbered in order of first
+    sight (as `bulk.number_all` over `tokenized`'s terms numbers them), for a build: each word
+    is looked up once, in a dictionary of the batch's own words, whose numbers tell marks and
+    stopwords apart too; only its distinct terms are then looked up in `ids`."""
+    encoded = _encoded(texts)
+    words = encoded.translate(_WORD_TABLE).decode().split()
+    codes, distinct = number_all(words, dict(_NOT_TERMS))
+    marks = codes == 0
+    owners = np.cumsum(marks)
+    kept = codes >= len(_NOT_TERMS)
+    glued, glued_owners = _glued(encoded)
+    term_of = np.concatenate((np.zeros(len(_NOT_TERMS), np.int64), number_all(distinct, ids)[0]))
+    return (np.concatenate((term_of[codes[kept]], number_all(glued, ids)[0])),
+            np.concatenate((owners[kept], glued_owners)), np.bincount(owners[~marks], minlength=len(texts)))
+
+
+def _encoded(texts: Sequence[str]) -> bytes:
+    """The texts folded (only non-ASCII ones need it: the tables lower-case ASCII) and joined
+    between marks, as UTF-8."""
     texts = list(texts)
     for at in [at for at, plain in enumerate(map(str.isascii, texts)) if not plain]:
         texts[at] = fold(texts[at])
     joined = _BETWEEN.join(texts)
     if joined.count(_MARK) != len(texts) - 1:  # a text holds the mark itself: a space to it
         joined = _BETWEEN.join(text.replace(_MARK, " ") for text in texts)
-    encoded = joined.encode()
-    words = encoded.translate(_WORD_TABLE).decode().split()
-    kinds = np.fromiter(map(_KINDS.get, words, repeat(_WORD)), np.int8, len(words))
-    marks = kinds == _MARK_KIND
-    owners = np.cumsum(marks)
-    counts = np.bincount(owners[~marks], minlength=len(texts))
-    chunks = filterfalse(str.isalnum, encoded.translate(_CHUNK_TABLE).decode().split())
-    glued = _GLUED_OR_MARK.findall(" ".join(chunks))  # marks part texts
+    return joined.encode()
+
+
+def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
+    """The glued forms (stopwords left out) of `_encoded` texts, and the text each comes from.
+
+    The bytes are translated keeping the joiners too, and only the chunks that are not all ASCII
+    letters and digits (they hold joiners, or are marks, or hold other letters) are searched for
+    glued runs, in one regex pass over far less text than the whole. The chunks stay bytes until
+    then: a split into bytes objects costs less than one into strings.
+    """
+    chunks = filterfalse(bytes.isalnum, encoded.translate(_CHUNK_TABLE).split())
+    glued = _GLUED_OR_MARK.findall(b" ".join(chunks).decode())  # marks part texts
     glued_marks = np.fromiter(map(_MARK.__eq__, glued), bool, len(glued))
-    glued_owners = np.cumsum(glued_marks)[~glued_marks]
-    glued = " ".join(compress(glued, ~glued_marks)).translate(UNJOIN).split(" ") if len(glued_owners) else []
-    kept = np.concatenate((kinds == _WORD, ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))))
-    return list(compress(words + glued, kept)), np.concatenate((owners, glued_owners))[kept], counts
+    owners = np.cumsum(glued_marks)[~glued_marks]
+    glued = " ".join(compress(glued, ~glued_marks)).translate(UNJOIN).split(" ") if len(owners) else []
+    kept = ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))
+    return list(compress(glued, kept)), owners[kept]
 
 
 def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:

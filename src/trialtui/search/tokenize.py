@@ -1,5 +1,5 @@
 """One field of many trials as numbers, for a build: each distinct value tokenised once by
-`normalize.tokenized` (the tokenizer that adding one trial uses, as the query side's `terms`), its
+`normalize.numbered` (the tokenizer that adding one trial uses, as the query side's `terms`), its
 terms numbered in a dictionary that every field of the build shares.
 
 A field's values repeat a lot (a site, city or sponsor listed by thousands of trials), so they
@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 
 from trialtui.search.bulk import FieldValues, number_all, sorted_unique
-from trialtui.search.normalize import tokenized
+from trialtui.search.normalize import numbered
 
 _BATCH = 1 << 16
 """Distinct values tokenised at a time: their terms are dropped once numbered."""
@@ -42,8 +42,8 @@ class TermNumbers:
         term_counts, value_terms, value_words = [np.zeros(1, np.int64)], [_NONE], [_NONE]
         for first in range(0, len(distinct), _BATCH):
             batch = distinct[first:first + _BATCH]
-            terms, owners, words = tokenized(batch)
-            keys = sorted_unique((owners << 32) | number_all(terms, self.ids)[0])  # each term once a value
+            term_numbers, owners, words = numbered(batch, self.ids)
+            keys = sorted_unique((owners << 32) | term_numbers)  # each term once a value
             term_counts.append(np.bincount(keys >> 32, minlength=len(batch)))
             value_terms.append(keys & 0xFFFFFFFF)
             value_words.append(words)
