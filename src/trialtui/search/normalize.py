@@ -76,10 +76,17 @@ _JOINERS = "-/.'_+"
 _MARK = "\x00"
 """Stands alone between two texts tokenised together (`tokenized`): both tables keep it."""
 _BETWEEN = f" {_MARK} "
+_ENCODED_MARK, _ENCODED_BETWEEN = _MARK.encode(), _BETWEEN.encode()
 _WORD, _MARK_KIND, _STOPWORD = 0, 1, 2
 _KINDS = {_MARK: _MARK_KIND, **dict.fromkeys(STOPWORDS, _STOPWORD)}
 """What `tokenized` tells apart among the words in one pass: marks, stopwords, the rest."""
-_GLUED_OR_MARK = re.compile(f"{_JOINED.pattern}|{_MARK}")
+_WORD_BYTE = rb"[0-9a-z\x80-\xff]"
+"""A byte of a word in `_CHUNK_TABLE`'s output: an ASCII letter (lower-cased) or digit, or any
+byte of another character (after `fold`, each is a letter or digit)."""
+_GLUED_OR_MARK = re.compile(rb"\x00|(?<!%s)%s+(?:[%s]%s+)+" % (_WORD_BYTE, _WORD_BYTE, re.escape(_JOINERS).encode(),
+                                                            _WORD_BYTE))
+"""`_JOINED` or a mark, over UTF-8 bytes (`re` reads bytes faster than wide text), the mark first
+(a literal: tried before the lookbehind)."""
 _WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
                     for c in range(256))
 """For UTF-8 bytes: ASCII letters and digits lower-cased, every other ASCII character a space,
@@ -138,14 +145,15 @@ def numbered(texts: Sequence[str], ids: dict[str, int]) -> tuple[np.ndarray, np.
 
 def _encoded(texts: Sequence[str]) -> bytes:
     """The texts folded (only non-ASCII ones need it: the tables lower-case ASCII) and joined
-    between marks, as UTF-8."""
+    between marks, as UTF-8. Each text is encoded alone: one wide character (a CJK name) would
+    make the whole joined text wide, and its encoding several times slower."""
     texts = list(texts)
     for at in [at for at, plain in enumerate(map(str.isascii, texts)) if not plain]:
         texts[at] = fold(texts[at])
-    joined = _BETWEEN.join(texts)
-    if joined.count(_MARK) != len(texts) - 1:  # a text holds the mark itself: a space to it
-        joined = _BETWEEN.join(text.replace(_MARK, " ") for text in texts)
-    return joined.encode()
+    joined = _ENCODED_BETWEEN.join(map(str.encode, texts))
+    if joined.count(_ENCODED_MARK) != len(texts) - 1:  # a text holds the mark itself: a space to it
+        joined = _ENCODED_BETWEEN.join(text.replace(_MARK, " ").encode() for text in texts)
+    return joined
 
 
 def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
@@ -153,14 +161,15 @@ def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
 
     The bytes are translated keeping the joiners too, and only the chunks that are not all ASCII
     letters and digits (they hold joiners, or are marks, or hold other letters) are searched for
-    glued runs, in one regex pass over far less text than the whole. The chunks stay bytes until
-    then: a split into bytes objects costs less than one into strings.
+    glued runs, in one regex pass over far less text than the whole. Only the glued forms found
+    are decoded: a split into bytes objects costs less than one into strings.
     """
     chunks = filterfalse(bytes.isalnum, encoded.translate(_CHUNK_TABLE).split())
-    glued = _GLUED_OR_MARK.findall(b" ".join(chunks).decode())  # marks part texts
-    glued_marks = np.fromiter(map(_MARK.__eq__, glued), bool, len(glued))
-    owners = np.cumsum(glued_marks)[~glued_marks]
-    glued = " ".join(compress(glued, ~glued_marks)).translate(UNJOIN).split(" ") if len(owners) else []
+    found = _GLUED_OR_MARK.findall(b" ".join(chunks))  # marks part texts
+    marks = np.fromiter(map(_ENCODED_MARK.__eq__, found), bool, len(found))
+    owners = np.cumsum(marks)[~marks]
+    glued = b" ".join(compress(found, ~marks)).translate(None, _JOINERS.encode()).decode().split(" ") \
+        if len(owners) else []
     kept = ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))
     return list(compress(glued, kept)), owners[kept]
 
