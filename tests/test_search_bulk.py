@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from trialtui.search import SearchIndex
+from trialtui.search.bulk import number_all
 from trialtui.search.index import field_values
-from trialtui.search.normalize import terms, tokenized, words
+from trialtui.search.normalize import numbered, terms, tokenized, words
 from trialtui.search.ranking import FIELDS
 from trialtui.search.tokenize import TermNumbers
 
@@ -74,6 +75,19 @@ def test_tokenized_gives_each_text_its_own_terms():
             for at in range(len(AWKWARD))] == [terms(value) for value in AWKWARD]
     assert counts.tolist() == [len(words(value)) for value in AWKWARD]
     assert [len(part) for part in tokenized([])] == [0, 0, 0]
+
+
+def test_numbered_numbers_the_terms_tokenized_gives_in_order_of_first_sight():
+    texts = [*AWKWARD, "o.r a.n x-y", "the of", "Sun Yat-sen University", "北京 x-y"]
+    ids = {"university": 0}
+    found, owners, counts = numbered(texts, ids)
+    expected_ids = {"university": 0}
+    names, expected_owners, expected_counts = tokenized(texts)
+    assert found.tolist() == number_all(names, expected_ids)[0].tolist()
+    assert list(ids) == list(expected_ids)
+    assert owners.tolist() == expected_owners.tolist()
+    assert counts.tolist() == expected_counts.tolist()
+    assert "or" not in ids and "an" not in ids and "xy" in ids  # glued stopwords are not terms
 
 
 def test_terms_numbered_once_across_fields_and_batches(monkeypatch):
