@@ -15,6 +15,7 @@ from trialtui.cli import main
 from trialtui.ingest import load_paths
 from trialtui.ingest.json_values import loads
 from trialtui.ingest.streams import MAX_DOCUMENT_BYTES
+from trialtui.ingest.study_parts import study_parts
 
 DATA = Path(__file__).parent / "data" / "ingest"
 STUDY = json.loads((DATA / "study-NCT06934928.json").read_text())
@@ -29,9 +30,15 @@ def _study(nct_id: str, title: str = "A study of cisplatin") -> dict:
 IDS = [f"NCT0000000{n}" for n in range(1, 7)]
 
 
-def _texts(bad_index: int, bad: str) -> list[str]:
-    texts = [json.dumps(_study(nct_id)) for nct_id in IDS]
-    texts[bad_index] = texts[bad_index][:-1] + f', "extra": {bad}}}'
+def _texts(bad_index: int, bad: str, part: str = "protocolSection") -> list[str]:
+    """The studies as JSON, one holding `bad` as the value of a key "extra" of `part` (a key of
+    the study; "" for the study itself)."""
+    texts = []
+    for nct_id in IDS:
+        study = _study(nct_id)
+        if nct_id == IDS[bad_index]:
+            (study.setdefault(part, {}) if part else study)["extra"] = "BAD"
+        texts.append(json.dumps(study).replace('"BAD"', bad))
     return texts
 
 
@@ -65,6 +72,14 @@ def test_a_deep_or_huge_value_costs_only_its_study(tmp_path, bad, reason, shape)
     assert reason in lines[0] and "Error" not in lines[0]
 
 
+def test_a_json_lines_study_is_decoded_only_in_the_parts_trialtui_reads(tmp_path):
+    texts = _texts(2, HUGE, "resultsSection")
+    texts[4] = _texts(4, HUGE, "")[4]
+    path = tmp_path / "studies.jsonl"
+    path.write_text("\n".join(texts) + "\n")
+    assert _loaded(path) == (IDS, [])  # a value past Python's decoder in what is never read costs nothing
+
+
 @pytest.mark.parametrize("shape", ["array", "lines"])
 def test_a_value_nested_hundreds_deep_is_read_as_pythons_decoder_reads_it(tmp_path, shape):
     texts = _texts(2, "[" * 300 + "]" * 300)
@@ -78,6 +93,14 @@ def test_every_real_study_decodes_to_what_pythons_decoder_gives(shared_data):
         studies = [line for line in lines if line.strip()]
     assert len(studies) == 1147
     assert all(loads(line) == json.loads(line) for line in studies)
+    for line in studies:  # and the parts read of each, as JSON Lines are read
+        whole = json.loads(line)
+        parts = {"protocolSection": whole["protocolSection"]}
+        if "derivedSection" in whole:
+            parts["derivedSection"] = {k: v for k, v in whole["derivedSection"].items() if k == "conditionBrowseModule"}
+        if "hasResults" in whole:
+            parts["hasResults"] = whole["hasResults"]
+        assert study_parts(line) == parts
 
 
 def test_a_lone_surrogate_is_read_as_a_replacement_character_and_the_study_kept(capsys, tmp_path):

@@ -471,6 +471,12 @@ def _read_json_objects(stream: io.BufferedReader, path: str, decoder: TextDecode
     yield from _read_json_value(value, path, has_surrogate_escape(text))
 
 
+def _study_parts(text: str) -> dict | None:
+    from trialtui.ingest.study_parts import study_parts  # msgspec: loaded when JSON Lines are read
+
+    return study_parts(text)
+
+
 def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDecoder) -> Iterator[Trial | _Fault]:
     for number, raw in enumerate(lines, start=1):
         if raw is None:
@@ -481,7 +487,7 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             continue
         text = decoder.decode(raw)
         try:
-            value = loads(text)
+            value = _study_parts(text) or loads(text)
         except RecordError as error:
             yield _fault(path, error, "line", number)
             continue
