@@ -85,12 +85,18 @@ _NORMAL_BEFORE = re.compile(r"\bnormal\b[^;.:]{0,60}$", re.IGNORECASE)
 _CLEARANCE = re.compile(r"\b(?:clearance|MDRD|Cock?croft)\b[^;.\n]{0,40}?\d+\s*ml\s*/\s*min", re.IGNORECASE)
 """A kidney clearance limit written without the words the vocabulary names it by ("Severe Renal
 Insufficiency (Clearance MDRD Cockroft <30ml / min)")."""
-_CLEARANCE_WORD = re.compile("clearance|mdrd|cock?croft")
+_CLEARANCE_WORDS = ("clearance", "mdrd", "cockcroft", "cocroft")
 """`_CLEARANCE`'s words in lowercased text (none holds "i" or "s", which "ı" and "ſ" match without
-lowercasing to them): a search far cheaper than the pattern's own, which every criteria text paid."""
+lowercasing to them): a search far cheaper than the pattern's own, which every criteria text paid.
+Each is looked for with `in`, which scans a text several times faster than `re` scans for the first
+letters of an alternation."""
 _REACH = 80
 """Characters after a measure's name in which its limit is looked for (a legacy record's
 "PATIENT CHARACTERISTICS" paragraph lists a dozen measures in one item)."""
+
+
+def _has_clearance_word(lowered: str) -> bool:
+    return any(word in lowered for word in _CLEARANCE_WORDS)
 
 
 def unread_measures(criteria: str, thresholds: list[Threshold]) -> tuple[str, ...]:
@@ -105,7 +111,7 @@ def unread_measures(criteria: str, thresholds: list[Threshold]) -> tuple[str, ..
     names = measure_names(criteria)
     named = [(index, measures) for index, (_start, _end, ids) in enumerate(names)
              if (measures := [m for m in ids if m in MEASURES and m != "age" and m not in read])]
-    clearance = (_CLEARANCE.search(criteria) if "gfr" not in read and _CLEARANCE_WORD.search(lowered_text(criteria)) else None)
+    clearance = (_CLEARANCE.search(criteria) if "gfr" not in read and _has_clearance_word(lowered_text(criteria)) else None)
     if not named and clearance is None:
         return ()
     donors = donor_ranges(criteria)
