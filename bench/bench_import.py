@@ -14,7 +14,7 @@ derivation, in trials per second: two figures side by side.
 * Process: a fresh `trialtui import FILE` process, timed from its start to its exit: Python's
   start and imports included, what a user waits for.
 
-Each is the best of N runs (default 3), wall clock and CPU time (user and system; on a shared
+Each is the best of N runs (default 5: a one-second figure varies by a few percent from run to run), wall clock and CPU time (user and system; on a shared
 machine the wall clock also counts other processes' turns).
 `--profile` runs the in-process import once under cProfile and prints where the time goes.
 """
@@ -103,7 +103,7 @@ def _best(label: str, repeat: int, once: Callable[[], tuple[float, float, str]])
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, default=SAMPLE)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     if args.profile:
