@@ -14,8 +14,9 @@ derivation, in trials per second: two figures side by side.
 * Process: a fresh `trialtui import FILE` process, timed from its start to its exit: Python's
   start and imports included, what a user waits for.
 
-Each is the best of N runs (default 5: a one-second figure varies by a few percent from run to run), wall clock and CPU time (user and system; on a shared
-machine the wall clock also counts other processes' turns).
+Each is the best of N runs (default 5: a one-second figure varies by a few percent from run to
+run), wall clock and CPU time (user and system; on a shared machine the wall clock also counts
+other processes' turns).
 `--profile` runs the in-process import once under cProfile and prints where the time goes.
 """
 
