@@ -253,7 +253,7 @@ def _read_expression(measure: str, match: re.Match[str], before: str) -> tuple[_
         unit_text = u1
     if second is None and not unit_text and measure not in _SCORE_MEASURES and not (post_lower or post_upper):
         # A bare number with no unit and no comparator is rarely a limit ("ANC 2 weeks after").
-        if measure not in ("inr", "ecog") or len(before.strip()) > 20:
+        if measure not in ("inr", "ecog"):
             return None
     low = _convert(measure, first, u1 or unit_text)
     if low is None:
