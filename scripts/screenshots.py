@@ -186,6 +186,30 @@ async def patient(pilot) -> None:
     await settled(pilot)
 
 
+async def compare_patient(pilot) -> None:
+    """Two trials compared for a patient with neuroblastoma: which limits each fails, and why the
+    B-ALL trial fails beyond its limits."""
+    from textual.widgets import Input
+
+    from trialtui.tui.widgets.trial_list import TrialList
+
+    await pilot.press("p")
+    await settled(pilot)
+    dialog = pilot.app.screen
+    for key, value in {"age": "8", "conditions": "neuroblastoma", "lab-anc": "1200/mm3"}.items():
+        dialog.query_one(f"#patient-{key}", Input).value = value
+    await pilot.press("ctrl+s")
+    await settled(pilot)
+    trials = pilot.app.screen.query_one(TrialList)
+    trials.focus()
+    trials.highlight("NCT06751134")
+    await pilot.press("m")
+    trials.highlight("NCT06631040")
+    await pilot.press("m", "c")
+    pilot.app.clear_notifications()  # the marking toasts, not part of the comparison
+    await settled(pilot)
+
+
 def annotate_seeds(session) -> None:
     """A reviewer's afternoon on the seeds: statuses, stars, tags, a note and criterion marks."""
     session.set_status("NCT06751134", "shortlisted")
@@ -250,6 +274,7 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
     "search": (search, None),
     "thresholds": (thresholds, None),
     "compare": (compare, None),
+    "compare-patient": (compare_patient, None),
     "matrix": (matrix, None),
     "patient-form": (patient_form, None),
     "patient": (patient, None),
