@@ -69,13 +69,18 @@ async def search(pilot) -> None:
 
 
 async def compare(pilot) -> None:
+    await compared(pilot, "NCT06751134", "NCT06674265")
+
+
+async def compared(pilot, a: str, b: str) -> None:
+    """Trials `a` and `b` marked with m and compared with c."""
     from trialtui.tui.widgets.trial_list import TrialList
 
     trials = pilot.app.screen.query_one(TrialList)
     trials.focus()
-    trials.highlight("NCT06751134")
+    trials.highlight(a)
     await pilot.press("m")
-    trials.highlight("NCT06674265")
+    trials.highlight(b)
     await pilot.press("m", "c")
     await settled(pilot)
 
@@ -191,8 +196,6 @@ async def compare_patient(pilot) -> None:
     B-ALL trial fails beyond its limits."""
     from textual.widgets import Input
 
-    from trialtui.tui.widgets.trial_list import TrialList
-
     await pilot.press("p")
     await settled(pilot)
     dialog = pilot.app.screen
@@ -200,12 +203,7 @@ async def compare_patient(pilot) -> None:
         dialog.query_one(f"#patient-{key}", Input).value = value
     await pilot.press("ctrl+s")
     await settled(pilot)
-    trials = pilot.app.screen.query_one(TrialList)
-    trials.focus()
-    trials.highlight("NCT06751134")
-    await pilot.press("m")
-    trials.highlight("NCT06631040")
-    await pilot.press("m", "c")
+    await compared(pilot, "NCT06751134", "NCT06631040")
     pilot.app.clear_notifications()  # the marking toasts, not part of the comparison
     await settled(pilot)
 
