@@ -54,6 +54,18 @@ def test_import_adds_then_reimport_is_unchanged(library):
     assert [v.number for v in library.versions("NCT01000001")] == [1]
 
 
+def test_a_batch_of_more_trials_than_one_lookup_takes_meets_every_stored_one(library):
+    """The versions a batch meets are looked up 900 ids at a time: the 901st and later are found too."""
+    ids = [f"NCT0{n:07d}" for n in range(1, 952)]
+    library.import_trials([make_trial(trial_id) for trial_id in ids])
+    again = library.import_trials([make_trial(trial_id, updated="2024-05-01" if trial_id in (ids[3], ids[-1]) else
+                                              "2024-01-10", brief_title="Revised" if trial_id in (ids[3], ids[-1])
+                                              else f"A study of drug X ({trial_id})") for trial_id in ids])
+    assert again == ImportReport(updated=2, unchanged=949)
+    assert [v.number for v in library.versions(ids[-1])] == [1, 2]
+    assert library.get(ids[-1]).brief_title == "Revised"
+
+
 def test_newer_version_becomes_current_and_the_older_is_kept(library):
     library.import_trials([make_trial(updated="2024-01-10")], origin="import")
     newer = make_trial(

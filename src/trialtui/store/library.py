@@ -291,6 +291,23 @@ CHANGED_SQL = (
 ones with a second version through the versions' key index, so no trial row is scanned."""
 
 
+def _current_versions(conn: sqlite3.Connection, trial_ids: list[str]) -> dict[str, tuple[int, str, str]]:
+    """(current version number, its last update, its content hash) of each of these trials the
+    library holds: one query per 900 ids (SQLite's oldest limit on a statement's parameters),
+    not one per trial."""
+    found: dict[str, tuple[int, str, str]] = {}
+    for start in range(0, len(trial_ids), 900):
+        chunk = trial_ids[start:start + 900]
+        for trial_id, *current in conn.execute(
+            "SELECT t.trial_id, t.current_version, t.last_update_posted, v.content_hash"
+            " FROM trials t JOIN trial_versions v ON v.trial_id = t.trial_id AND v.number = t.current_version"
+            f" WHERE t.trial_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            found[trial_id] = tuple(current)
+    return found
+
+
 def mark_seen(conn: sqlite3.Connection, trial_id: str) -> None:
     """Within a write transaction: the user has now seen the trial's current version (annotating
     a trial counts, so the annotations store calls this too). No-op for a trial not in the library."""
@@ -321,14 +338,9 @@ class Library:
         current_of: dict[str, tuple[int, str, str]] = {}  # made current by this batch: a trial seen twice meets it
         with self.db.transaction() as conn:
             generation = _generation(conn) + 1  # stamped on every row this batch writes
+            stored = _current_versions(conn, list({item.trial_id: None for item in prepared}))
             for item in prepared:
-                current = current_of.get(item.trial_id) or conn.execute(
-                    "SELECT t.current_version, t.last_update_posted, v.content_hash"
-                    " FROM trials t JOIN trial_versions v"
-                    " ON v.trial_id = t.trial_id AND v.number = t.current_version"
-                    " WHERE t.trial_id = ?",
-                    (item.trial_id,),
-                ).fetchone()
+                current = current_of.get(item.trial_id) or stored.get(item.trial_id)
                 if current is None:
                     number = 1
                     new_trials.append((item.trial_id, item.last_update_posted, item.digest_head, item.digest_tail,
