@@ -86,6 +86,13 @@ async def compared(pilot, a: str, b: str) -> None:
 
 
 async def matrix(pilot) -> None:
+    """The four seeds with thresholds side by side, the cursor on a platelet limit."""
+    await matrix_of_four(pilot)
+    pilot.app.screen.query_one("#threshold-matrix").move_cursor(row=6, column=1)
+    await settled(pilot)
+
+
+async def matrix_of_four(pilot) -> None:
     """The four seeds with thresholds marked with m and shown side by side with M."""
     from trialtui.tui.widgets.trial_list import TrialList
 
@@ -97,8 +104,13 @@ async def matrix(pilot) -> None:
     await pilot.press("M")
     pilot.app.clear_notifications()  # the marking toasts, not part of the matrix
     await settled(pilot)
-    pilot.app.screen.query_one("#threshold-matrix").move_cursor(row=6, column=1)
-    await settled(pilot)
+
+
+async def matrix_patient(pilot) -> None:
+    """The matrix for a patient with neuroblastoma: the verdict row, the failing cells, and under
+    the table why the first trial fails and what was not given."""
+    await checked_patient(pilot)
+    await matrix_of_four(pilot)
 
 
 async def thresholds(pilot) -> None:
@@ -194,6 +206,14 @@ async def patient(pilot) -> None:
 async def compare_patient(pilot) -> None:
     """Two trials compared for a patient with neuroblastoma: which limits each fails, and why the
     B-ALL trial fails beyond its limits."""
+    await checked_patient(pilot)
+    await compared(pilot, "NCT06751134", "NCT06631040")
+    pilot.app.clear_notifications()  # the marking toasts, not part of the comparison
+    await settled(pilot)
+
+
+async def checked_patient(pilot) -> None:
+    """An 8-year-old with neuroblastoma and an ANC of 1200/mm³, entered with p."""
     from textual.widgets import Input
 
     await pilot.press("p")
@@ -202,9 +222,6 @@ async def compare_patient(pilot) -> None:
     for key, value in {"age": "8", "conditions": "neuroblastoma", "lab-anc": "1200/mm3"}.items():
         dialog.query_one(f"#patient-{key}", Input).value = value
     await pilot.press("ctrl+s")
-    await settled(pilot)
-    await compared(pilot, "NCT06751134", "NCT06631040")
-    pilot.app.clear_notifications()  # the marking toasts, not part of the comparison
     await settled(pilot)
 
 
@@ -274,6 +291,7 @@ SCREENS: dict[str, tuple[Callable[[object], Awaitable[None]], Callable[[], None]
     "compare": (compare, None),
     "compare-patient": (compare_patient, None),
     "matrix": (matrix, None),
+    "matrix-patient": (matrix_patient, None),
     "patient-form": (patient_form, None),
     "patient": (patient, None),
     "annotated": (annotated, None),

@@ -119,6 +119,29 @@ async def test_a_checked_patient_adds_a_verdict_row_and_marks_the_failing_cells(
         assert not cell(table, "patient", "NCT06631040").startswith("fails: platelets")
 
 
+async def test_the_patient_row_says_in_full_why_each_trial_fails_and_what_was_not_given():
+    from trialtui.patient_check import PatientEntry
+
+    app = build_app(data=[SEEDS])
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        app.session.set_patient(PatientEntry(age="10", conditions="prostate cancer",
+                                             labs={"platelets": "60 x10^9/L"}))
+        screen = await open_matrix(pilot)
+        source = screen.query_one("#matrix-source", Static)
+        assert text_of(source).splitlines() == [
+            "NCT06751134: patient fails: condition, platelets",
+            "✗ trial studies Neuroblastoma, Recurrent, Refractory, not prostate cancer",
+            "✗ platelets 60 ×10^9/L < 75 required",
+            "? not given: weight, lansky, life expectancy, ANC, ALC, hemoglobin, LVEF, SpO₂, total bilirubin,"
+            " AST, ALT, creatinine, GFR",
+        ]
+        table = screen.query_one("#threshold-matrix", DataTable)
+        table.move_cursor(row=table.get_row_index("platelets"), column=1)
+        await pilot.pause()
+        assert text_of(source).splitlines()[-1] == "✗ platelets 60 ×10^9/L < 75 required"
+
+
 async def filter_by_tag(pilot, screen, tag: str) -> TrialList:
     from textual.widgets import Input
 

@@ -185,6 +185,8 @@ class Reason:
     """False when it stayed unknown."""
     unread: bool = False
     """A limit the criteria state that was not read: named in the summary, as it has no value to give."""
+    missing: bool = False
+    """Unknown because the patient's value (or age) was not given."""
 
     def to_json(self) -> dict:
         out = {"kind": self.kind}
@@ -274,6 +276,7 @@ def _threshold_reason(profile: PatientProfile, check: Check) -> Reason:
             text = f"{'sex' if t.condition in SEX_CONDITIONS else 'age'} not given; {measure_label(t.measure)} {needed}"
         elif not given:
             text = f"{'age' if t.measure == 'age' else measure_label(t.measure)} not given; {needed}"
+            return Reason(kind, text, t.measure, fails=False, missing=True)
         else:
             text = f"{measure_label(t.measure)} given in {unit_text(given[0].unit)}, not {unit_text(t.unit)}; {needed}"
         return Reason(kind, text, t.measure, fails=False)

@@ -20,12 +20,16 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from trialtui.eligibility.display import measure_label
 from trialtui.eligibility.matrix import LOOSEST_MARK, ThresholdMatrix
-from trialtui.patient_check import TrialFit
+from trialtui.patient_check import Reason, TrialFit
 from trialtui.reports import matrix_report, patient_results
 from trialtui.tui.text import plain
 
 PATIENT_ROW = "patient"
 """The key of the verdict row shown when a patient is checked."""
+
+
+def _reason_line(reason: Reason) -> str:
+    return f"{'✗' if reason.fails else '?'} {reason.text}"
 
 
 class MatrixScreen(Screen):
@@ -69,6 +73,8 @@ class MatrixScreen(Screen):
         return self.app.get_css_variables().get(variable, "")
 
     def _first_row(self) -> str | None:
+        if any(self.fits.values()):
+            return PATIENT_ROW
         return self.matrix.rows[0].measure if self.matrix.rows else None
 
     def _fill(self) -> None:
@@ -104,8 +110,11 @@ class MatrixScreen(Screen):
                           height=max(1, *(len(limits) for limits in row.values.values())))
 
     def _show_source(self, measure: str | None, trial_id: str | None) -> None:
-        row = next((r for r in self.matrix.rows if r.measure == measure), None)
         source = self.query_one("#matrix-source", Static)
+        if measure == PATIENT_ROW and trial_id in self.matrix.trials:
+            source.update(plain("\n".join(self._verdict_lines(trial_id))))
+            return
+        row = next((r for r in self.matrix.rows if r.measure == measure), None)
         if row is None or trial_id not in row.values:
             source.update(plain(self.titles.get(trial_id, "") if trial_id else ""))
             return
@@ -115,7 +124,21 @@ class MatrixScreen(Screen):
             lines.append(f"“{self.sources.get(id(t), t.raw)}” ({where})")
         if not row.values[trial_id]:
             lines.append("not stated")
+        fit = self.fits.get(trial_id)
+        lines += [_reason_line(reason) for reason in fit.reasons if reason.measure == row.measure] if fit else []
         source.update(plain("\n".join(lines)))
+
+    def _verdict_lines(self, trial_id: str) -> list[str]:
+        """The patient row's cell in full: the verdict, what fails, what stays unknown and why."""
+        fit = self.fits.get(trial_id)
+        if fit is None:
+            return [f"{trial_id}: not checked: its record could not be read"]
+        missing = [measure_label(reason.measure) for reason in fit.reasons if reason.missing]
+        lines = [f"{trial_id}: patient {fit.summary()}", *(_reason_line(r) for r in fit.reasons if r.fails)]
+        lines += [_reason_line(r) for r in fit.reasons if not (r.fails or r.missing)]
+        if missing:  # each one's limit is in its row: named here, not repeated
+            lines.append("? not given: " + ", ".join(dict.fromkeys(missing)))
+        return lines
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         self._show_source(event.cell_key.row_key.value, event.cell_key.column_key.value)
