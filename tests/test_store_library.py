@@ -306,3 +306,11 @@ def test_a_damaged_record_is_a_store_error_naming_the_trial(library, damage):
         with pytest.raises(StoreError, match="the stored record of NCT01000001.* cannot be read: ") as raised:
             read()
         assert str(raised.value).startswith(str(library.db.path)) and "\n" not in str(raised.value)
+
+
+def test_the_excluded_fields_are_written_as_the_include_filter_writes_them():
+    trial = make_trial(condition_mesh={"terms": ["Breast Neoplasms"], "ancestors": ["Neoplasms", "Skin Diseases"]},
+                       source=Provenance(path='naïve "dir"\\f.json', format="ctgov-v2", line=7))
+    to_json = trial.__pydantic_serializer__.to_json
+    for one in (trial, make_trial()):
+        assert library_module._excluded_fields(one) == to_json(one, include=library_module._CONTENT_EXCLUDE)

@@ -237,6 +237,16 @@ def _whole_record(content: bytes, rest: bytes) -> bytes:
     return b"".join((content[:-1], b",", rest[1:]))
 
 
+def _excluded_fields(trial: Trial) -> bytes:
+    """``to_json(trial, include=_CONTENT_EXCLUDE)``, written by the two fields' own serializers:
+    an include filter still walks every field of the trial, at twice the cost."""
+    mesh, source = trial.condition_mesh, trial.source
+    return b"".join((
+        b'{"condition_mesh":', mesh.__pydantic_serializer__.to_json(mesh),
+        b',"source":', source.__pydantic_serializer__.to_json(source), b"}",
+    ))
+
+
 def _prepare(trial: Trial) -> _PreparedRecord:
     # `model_dump_json` is this serializer's UTF-8 bytes decoded: taken as they are, not encoded again
     to_json = trial.__pydantic_serializer__.to_json
@@ -247,7 +257,7 @@ def _prepare(trial: Trial) -> _PreparedRecord:
         trial_id=trial.trial_id,
         last_update_posted=trial.last_update_posted,
         content_hash=hashlib.sha256(content).hexdigest(),
-        record=pack_record(_whole_record(content, to_json(trial, include=_CONTENT_EXCLUDE))),
+        record=pack_record(_whole_record(content, _excluded_fields(trial))),
         digest=digest,
         digest_head=head,
         digest_tail=tail,
