@@ -155,20 +155,19 @@ class _StoredTails:
             connection.close()
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""`json.dumps` with these options, the encoder made once rather than per call."""
 _HEAD_VALUES, _TAIL_VALUES = attrgetter(*HEAD_FIELDS), attrgetter(*TAIL_FIELDS)
 
 
 def _split_digest(digest: TrialDigest) -> tuple[str, bytes]:
-    """The list columns as a JSON array, the rest as compressed JSON (written by pydantic-core,
-    three times faster than Python's encoder on these values, which `json.loads` reads alike;
-    loaded with the records' models, not at start). The zlib stream is made by ISA-L, three times
-    faster than zlib's default level for 3% more bytes; `zlib.decompress` reads it."""
+    """The list columns as a JSON array, the rest as compressed JSON. Both are written by
+    pydantic-core, several times faster than Python's encoder on these values and byte for byte
+    what ``json.dumps(values, ensure_ascii=False, separators=(",", ":"))`` writes (loaded with the
+    records' models, not at start). The zlib stream is made by ISA-L, three times faster than
+    zlib's default level for 3% more bytes; `zlib.decompress` reads it."""
     from isal.isal_zlib import compress
     from pydantic_core import to_json
 
-    return _ENCODE(_HEAD_VALUES(digest)), compress(to_json(_TAIL_VALUES(digest)))
+    return to_json(_HEAD_VALUES(digest)).decode(), compress(to_json(_TAIL_VALUES(digest)))
 
 
 _SETTLE_OVER = 100_000
