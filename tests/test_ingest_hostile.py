@@ -123,6 +123,16 @@ def test_a_lone_surrogate_is_read_as_a_replacement_character_and_the_study_kept(
     assert out.splitlines()[0] == "A study of cisplatin\ufffd"
 
 
+@pytest.mark.parametrize("part", ["protocolSection", "resultsSection"])
+def test_json_lines_count_lone_surrogates_in_what_is_read_and_what_is_not(tmp_path, part):
+    texts = _texts(1, '"x\\udc80"', part)
+    texts[3] = texts[3].replace('"A study of cisplatin"', '"A study of \\ud83d\\ude00 cisplatin"')  # a pair, not lone
+    path = tmp_path / "studies.jsonl"
+    path.write_text("\n".join(texts) + "\n")
+    assert _loaded(path) == (IDS, [f"trialtui: {path}: line 2: NCT00000002: 1 lone UTF-16 surrogate escape (such as "
+                                   "\\ud800) read as U+FFFD; the study was kept"])
+
+
 def test_the_api_parse_shared_with_fetch_never_keeps_a_surrogate():
     from trialtui.ingest import parse_ctgov_study
     from trialtui.models import Provenance
