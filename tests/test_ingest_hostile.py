@@ -97,10 +97,22 @@ def test_every_real_study_decodes_to_what_pythons_decoder_gives(shared_data):
         whole = json.loads(line)
         parts = {"protocolSection": whole["protocolSection"]}
         if "derivedSection" in whole:
-            parts["derivedSection"] = {k: v for k, v in whole["derivedSection"].items() if k == "conditionBrowseModule"}
+            parts["derivedSection"] = {k: {n: v[n] for n in ("meshes", "ancestors") if n in v}
+                                       for k, v in whole["derivedSection"].items() if k == "conditionBrowseModule"}
         if "hasResults" in whole:
             parts["hasResults"] = whole["hasResults"]
         assert study_parts(line) == parts
+
+
+@pytest.mark.parametrize("browse", ['[{"term": "x"}]', '"x"', "5", "1.5", "true", "null", "{}",
+                                    '{"meshes": [{"term": "x"}], "meshes": 7, "browseLeaves": [1]}'])
+def test_any_condition_browse_module_is_read_as_pythons_decoder_reads_its_meshes_and_ancestors(browse):
+    line = '{"protocolSection": {}, "derivedSection": {"conditionBrowseModule": ' + browse + "}}"
+    expected = json.loads(line)
+    module = expected["derivedSection"]["conditionBrowseModule"]
+    if isinstance(module, dict):
+        module.pop("browseLeaves", None)
+    assert study_parts(line) == expected
 
 
 def test_a_lone_surrogate_is_read_as_a_replacement_character_and_the_study_kept(capsys, tmp_path):
