@@ -97,10 +97,22 @@ def test_every_real_study_decodes_to_what_pythons_decoder_gives(shared_data):
         whole = json.loads(line)
         parts = {"protocolSection": whole["protocolSection"]}
         if "derivedSection" in whole:
-            parts["derivedSection"] = {k: v for k, v in whole["derivedSection"].items() if k == "conditionBrowseModule"}
+            parts["derivedSection"] = {k: {n: v[n] for n in ("meshes", "ancestors") if n in v}
+                                       for k, v in whole["derivedSection"].items() if k == "conditionBrowseModule"}
         if "hasResults" in whole:
             parts["hasResults"] = whole["hasResults"]
         assert study_parts(line) == parts
+
+
+@pytest.mark.parametrize("browse", ['[{"term": "x"}]', '"x"', "5", "1.5", "true", "null", "{}",
+                                    '{"meshes": [{"term": "x"}], "meshes": 7, "browseLeaves": [1]}'])
+def test_any_condition_browse_module_is_read_as_pythons_decoder_reads_its_meshes_and_ancestors(browse):
+    line = '{"protocolSection": {}, "derivedSection": {"conditionBrowseModule": ' + browse + "}}"
+    expected = json.loads(line)
+    module = expected["derivedSection"]["conditionBrowseModule"]
+    if isinstance(module, dict):
+        module.pop("browseLeaves", None)
+    assert study_parts(line) == expected
 
 
 def test_a_lone_surrogate_is_read_as_a_replacement_character_and_the_study_kept(capsys, tmp_path):
@@ -121,6 +133,16 @@ def test_a_lone_surrogate_is_read_as_a_replacement_character_and_the_study_kept(
     assert out.strip() == "6 added, 0 updated, 0 unchanged, 0 skipped"
     status, out, _ = run(capsys, "show", "NCT00000004")
     assert out.splitlines()[0] == "A study of cisplatin\ufffd"
+
+
+@pytest.mark.parametrize("part", ["protocolSection", "resultsSection"])
+def test_json_lines_count_lone_surrogates_in_what_is_read_and_what_is_not(tmp_path, part):
+    texts = _texts(1, '"x\\udc80"', part)
+    texts[3] = texts[3].replace('"A study of cisplatin"', '"A study of \\ud83d\\ude00 cisplatin"')  # a pair, not lone
+    path = tmp_path / "studies.jsonl"
+    path.write_text("\n".join(texts) + "\n")
+    assert _loaded(path) == (IDS, [f"trialtui: {path}: line 2: NCT00000002: 1 lone UTF-16 surrogate escape (such as "
+                                   "\\ud800) read as U+FFFD; the study was kept"])
 
 
 def test_the_api_parse_shared_with_fetch_never_keeps_a_surrogate():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import threading
 import zlib
 
@@ -318,3 +319,20 @@ def test_a_damaged_record_is_a_store_error_naming_the_trial(library, damage):
         with pytest.raises(StoreError, match="the stored record of NCT01000001.* cannot be read: ") as raised:
             read()
         assert str(raised.value).startswith(str(library.db.path)) and "\n" not in str(raised.value)
+
+
+def test_the_excluded_fields_are_written_as_the_include_filter_writes_them():
+    trial = make_trial(condition_mesh={"terms": ["Breast Neoplasms"], "ancestors": ["Neoplasms", "Skin Diseases"]},
+                       source=Provenance(path='naïve "dir"\\f.json', format="ctgov-v2", line=7))
+    to_json = trial.__pydantic_serializer__.to_json
+    for one in (trial, make_trial()):
+        assert library_module._excluded_fields(one) == to_json(one, include=library_module._CONTENT_EXCLUDE)
+
+
+def test_the_list_columns_are_written_as_pythons_json_writes_them():
+    trial = make_trial(brief_title='a "quoted"\\ title\n\x01\x7f é 😀\u2028', enrollment=10**30,
+                       conditions=["Cancer\t"])
+    digest = digest_trial(trial, origin=library_module.LIBRARY_ORIGIN)
+    values = [getattr(digest, name) for name in library_module.HEAD_FIELDS]
+    expected = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    assert library_module._split_digest(digest)[0] == expected

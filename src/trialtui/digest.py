@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -120,12 +123,23 @@ def _rounded(latitude: float, longitude: float) -> tuple[float, float]:
 def digest_sites(locations, place: bool = True) -> tuple[float, ...]:
     """The digest's `site_points`. Without `place`, only the points the records give: the files
     the app loads at every start (the seeds) are digested so, the gazetteer unread, and their
-    other sites placed when a distance filter first needs them."""
-    points = dict.fromkeys(point for loc in locations if (point := site_point(loc, place)) is not None)
-    return tuple(value for point in points for value in point)
+    other sites placed when a distance filter first needs them. A site with both coordinates
+    non-zero (nearly every one) is rounded here, as `site_point` would, without a call per site."""
+    points = {}
+    for loc in locations:
+        latitude, longitude = loc.latitude, loc.longitude
+        if latitude and longitude:
+            points[_rounded(latitude, longitude)] = None
+        elif (point := site_point(loc, place)) is not None:
+            points[point] = None
+    return tuple(chain.from_iterable(points))
 
 
-def _unique(values: list[str]) -> tuple[str, ...]:
+_NAME, _LABEL, _DESCRIPTION, _TYPE = (attrgetter(name) for name in ("name", "label", "description", "type"))
+_FACILITY, _CITY, _STATE = (attrgetter(name) for name in ("facility", "city", "state"))
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
     """The values stripped, once each in first-seen order, blanks left out."""
     found = dict.fromkeys(map(str.strip, values))
     found.pop("", None)
@@ -156,19 +170,19 @@ def digest_trial(trial: Trial, origin: str = "", place: bool = True) -> TrialDig
         official_title=trial.official_title if trial.official_title != title else "",
         ids=_unique([trial.nct_id, trial.org_study_id, trial.acronym, *trial.other_ids]),
         drugs=_unique(drugs),
-        drug_text=_unique([*[arm.label for arm in arms], *[arm.description for arm in arms],
-                           *[iv.description for iv in interventions]]),
+        drug_text=_unique([*map(_LABEL, arms), *map(_DESCRIPTION, arms), *map(_DESCRIPTION, interventions)]),
         keywords=_unique(trial.keywords),
-        sponsors=_unique([s.name for s in sponsors]),
-        facilities=_unique([loc.facility for loc in locations]),
-        cities=_unique([loc.city for loc in locations]),
-        states=_unique([loc.state for loc in locations]),
+        sponsors=_unique(map(_NAME, sponsors)),
+        facilities=_unique(map(_FACILITY, locations)),
+        cities=_unique(map(_CITY, locations)),
+        states=_unique(map(_STATE, locations)),
         countries=_unique(trial.all_countries),
         start_date=trial.start_date,
         enrollment=trial.enrollment,
         healthy_volunteers=eligibility.healthy_volunteers,
-        intervention_types=_unique([iv.type for iv in interventions]),
-        funder_types=_unique([s.agency_class for s in sorted(sponsors, key=lambda s: s.role != "lead")]),
+        intervention_types=_unique(map(_TYPE, interventions)),
+        funder_types=_unique([*(s.agency_class for s in sponsors if s.role == "lead"),
+                              *(s.agency_class for s in sponsors if s.role != "lead")]),
         has_results=trial.has_results,
         site_points=digest_sites(locations, place),
     )

@@ -487,7 +487,9 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             continue
         text = decoder.decode(raw)
         try:
-            value = _study_parts(text) or loads(text)
+            value, escapes = _study_parts(text), False  # msgspec reads no text with a lone surrogate escape
+            if value is None:
+                value, escapes = loads(text), has_surrogate_escape(text)
         except RecordError as error:
             yield _fault(path, error, "line", number)
             continue
@@ -496,7 +498,7 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             reason = "cut off before its end (file truncated?)" if cut else f"not valid JSON ({error})"
             yield _Fault(path, reason, "bad json line", "line", number)
             continue
-        yield from _study(value, path, number, "line", number, has_surrogate_escape(text))
+        yield from _study(value, path, number, "line", number, escapes)
     decoder.decode(b"", final=True)
 
 
