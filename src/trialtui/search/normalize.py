@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from itertools import compress, filterfalse, repeat
+from itertools import compress, repeat
 
 import numpy as np
 
-from trialtui.search.bulk import number_all
+from trialtui.search.bulk import _ranges, number_all
 
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
@@ -83,10 +83,11 @@ _KINDS = {_MARK: _MARK_KIND, **dict.fromkeys(STOPWORDS, _STOPWORD)}
 _WORD_BYTE = rb"[0-9a-z\x80-\xff]"
 """A byte of a word in `_CHUNK_TABLE`'s output: an ASCII letter (lower-cased) or digit, or any
 byte of another character (after `fold`, each is a letter or digit)."""
-_GLUED_OR_MARK = re.compile(rb"\x00|(?<!%s)%s+(?:[%s]%s+)+" % (_WORD_BYTE, _WORD_BYTE, re.escape(_JOINERS).encode(),
-                                                            _WORD_BYTE))
+_GLUED_OR_MARK = re.compile(rb"\x00|(?<!%s)%s++(?:[%s]%s++)+" % (_WORD_BYTE, _WORD_BYTE, re.escape(_JOINERS).encode(),
+                                                              _WORD_BYTE))
 """`_JOINED` or a mark, over UTF-8 bytes (`re` reads bytes faster than wide text), the mark first
-(a literal: tried before the lookbehind)."""
+(a literal: tried before the lookbehind); possessive, as giving back a word byte never lets a
+joiner follow."""
 _WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
                     for c in range(256))
 """For UTF-8 bytes: ASCII letters and digits lower-cased, every other ASCII character a space,
@@ -94,6 +95,9 @@ the bytes of other characters kept (after `fold`, each is a letter or digit): `s
 `TOKEN`s."""
 _CHUNK_TABLE = bytes(c if c >= 0x80 or chr(c) in _JOINERS else _WORD_TABLE[c] for c in range(256))
 """As `_WORD_TABLE` but keeping the joiners: a chunk that is not a word holds glued words."""
+_NOT_PLAIN_TABLE = bytes(int(chr(c) not in "abcdefghijklmnopqrstuvwxyz0123456789 ") for c in range(256))
+"""For `_CHUNK_TABLE`'s output: 1 for a byte that is neither a space nor an ASCII letter or digit
+(a joiner, the mark, a byte of another character), 0 for the rest."""
 
 
 def terms(text: str) -> set[str]:
@@ -164,14 +168,26 @@ def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
     glued runs, in one regex pass over far less text than the whole. Only the glued forms found
     are decoded: a split into bytes objects costs less than one into strings.
     """
-    chunks = filterfalse(bytes.isalnum, encoded.translate(_CHUNK_TABLE).split())
-    found = _GLUED_OR_MARK.findall(b" ".join(chunks))  # marks part texts
+    found = _GLUED_OR_MARK.findall(_unplain_chunks(encoded.translate(_CHUNK_TABLE)))  # marks part texts
     marks = np.fromiter(map(_ENCODED_MARK.__eq__, found), bool, len(found))
     owners = np.cumsum(marks)[~marks]
     glued = b" ".join(compress(found, ~marks)).translate(None, _JOINERS.encode()).decode().split(" ") \
         if len(owners) else []
     kept = ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))
     return list(compress(glued, kept)), owners[kept]
+
+
+def _unplain_chunks(translated: bytes) -> bytes:
+    """The chunks (between spaces) of `_CHUNK_TABLE`'s output that hold a byte other than an
+    ASCII letter or digit, in order, each followed by a space. Found with numpy from where such
+    bytes and the spaces are: most chunks are plain words, which a split would make objects of."""
+    translated += b" "
+    spaces = np.flatnonzero(np.frombuffer(translated, np.uint8) == ord(" "))
+    chunks = np.searchsorted(spaces, np.flatnonzero(np.frombuffer(translated.translate(_NOT_PLAIN_TABLE), bool)))
+    chunks = chunks[np.concatenate(([True], chunks[1:] != chunks[:-1]))] if len(chunks) else chunks
+    bounds = np.concatenate(([-1], spaces))
+    starts = bounds[chunks] + 1
+    return np.frombuffer(translated, np.uint8)[_ranges(starts, bounds[chunks + 1] - starts + 1)].tobytes()
 
 
 def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:
