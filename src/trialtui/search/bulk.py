@@ -44,8 +44,10 @@ class FieldValues:
 
 
 def sorted_unique(keys: np.ndarray) -> np.ndarray:
-    """`keys` sorted without repeats (`np.unique` is far slower on tens of millions of int64)."""
-    keys = np.sort(keys)
+    """`keys` (int64, none negative) sorted without repeats (`np.unique` is far slower on tens of
+    millions of int64); sorted as uint32 when they all fit, which takes half the time."""
+    narrow = len(keys) > 1 and int(keys.max()) <= 0xFFFFFFFF
+    keys = np.sort(keys.astype(np.uint32) if narrow else keys)
     if len(keys) > 1:
         keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    return keys
+    return keys.astype(np.int64) if narrow else keys
