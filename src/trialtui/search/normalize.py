@@ -15,6 +15,7 @@ from itertools import compress, repeat
 import numpy as np
 
 from trialtui.search.bulk import _ranges, number_all
+from trialtui.search.distinct import distinct_words
 
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
@@ -127,22 +128,24 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 _NOT_TERMS = {_MARK: 0, **{word: number for number, word in enumerate(sorted(STOPWORDS), 1)}}
-"""The words `numbered` numbers first, so that its numbers tell them apart from terms."""
+"""The words that `numbered` tells apart from terms: the mark 0, stopwords above."""
 
 
 def numbered(texts: Sequence[str], ids: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`tokenized` with each term as its number in `ids`, new terms numbered in order of first
-    sight (as `bulk.number_all` over `tokenized`'s terms numbers them), for a build: each word
-    is looked up once, in a dictionary of the batch's own words, whose numbers tell marks and
-    stopwords apart too; only its distinct terms are then looked up in `ids`."""
+    sight (as `bulk.number_all` over `tokenized`'s terms numbers them), for a build: the words
+    are told apart without a string each (`distinct.distinct_words`); only the distinct ones are
+    made strings, told from marks and stopwords and looked up in `ids`."""
     encoded = _encoded(texts)
-    words = encoded.translate(_WORD_TABLE).decode().split()
-    codes, distinct = number_all(words, dict(_NOT_TERMS))
-    marks = codes == 0
+    codes, words = distinct_words(encoded.translate(_WORD_TABLE))
+    not_terms = np.fromiter(map(_NOT_TERMS.get, words, repeat(-1)), np.int64, len(words))
+    is_term = not_terms < 0
+    term_of = np.zeros(len(words), np.int64)
+    term_of[is_term] = number_all(list(compress(words, is_term)), ids)[0]
+    marks = (not_terms == 0)[codes]
     owners = np.cumsum(marks)
-    kept = codes >= len(_NOT_TERMS)
+    kept = is_term[codes]
     glued, glued_owners = _glued(encoded)
-    term_of = np.concatenate((np.zeros(len(_NOT_TERMS), np.int64), number_all(distinct, ids)[0]))
     return (np.concatenate((term_of[codes[kept]], number_all(glued, ids)[0])),
             np.concatenate((owners[kept], glued_owners)), np.bincount(owners[~marks], minlength=len(texts)))
 
