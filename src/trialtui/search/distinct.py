@@ -23,10 +23,11 @@ def distinct_words(text: bytes) -> tuple[np.ndarray, list[str]]:
     """Per word of UTF-8 `text` (a run of bytes other than the ASCII space, the only whitespace
     it may hold), the number of its distinct word in order of first sight; and the distinct
     words in that order: as ``number_all(text.decode().split(), {})``."""
-    padded = text + b" " * 16  # every word ends in a space, and 8 bytes load from every start
-    flips = np.diff((np.frombuffer(padded, np.uint8) == ord(" ")).view(np.int8), prepend=1)
-    starts, ends = np.flatnonzero(flips == -1), np.flatnonzero(flips == 1)
-    lengths = ends - starts
+    padded = b" " + text + b" " * 16  # every word between spaces, and 8 bytes load from every start
+    spaces = np.frombuffer(padded, np.uint8) == ord(" ")
+    edges = np.flatnonzero(spaces[1:] != spaces[:-1]) + 1  # where each word starts and where it ends
+    starts = edges[0::2]
+    lengths = edges[1::2] - starts
     keys = _keys(padded, starts, lengths)
     first = _first_sight(keys)
     firsts = np.flatnonzero(first == np.arange(len(first)))
