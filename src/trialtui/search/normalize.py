@@ -84,11 +84,6 @@ _KINDS = {_MARK: _MARK_KIND, **dict.fromkeys(STOPWORDS, _STOPWORD)}
 _WORD_BYTE = rb"[0-9a-z\x80-\xff]"
 """A byte of a word in `_CHUNK_TABLE`'s output: an ASCII letter (lower-cased) or digit, or any
 byte of another character (after `fold`, each is a letter or digit)."""
-_GLUED_OR_MARK = re.compile(rb"\x00|(?<!%s)%s++(?:[%s]%s++)+" % (_WORD_BYTE, _WORD_BYTE, re.escape(_JOINERS).encode(),
-                                                              _WORD_BYTE))
-"""`_JOINED` or a mark, over UTF-8 bytes (`re` reads bytes faster than wide text), the mark first
-(a literal: tried before the lookbehind); possessive, as giving back a word byte never lets a
-joiner follow."""
 _WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
                     for c in range(256))
 """For UTF-8 bytes: ASCII letters and digits lower-cased, every other ASCII character a space,
@@ -96,9 +91,9 @@ the bytes of other characters kept (after `fold`, each is a letter or digit): `s
 `TOKEN`s."""
 _CHUNK_TABLE = bytes(c if c >= 0x80 or chr(c) in _JOINERS else _WORD_TABLE[c] for c in range(256))
 """As `_WORD_TABLE` but keeping the joiners: a chunk that is not a word holds glued words."""
-_NOT_PLAIN_TABLE = bytes(int(chr(c) not in "abcdefghijklmnopqrstuvwxyz0123456789 ") for c in range(256))
-"""For `_CHUNK_TABLE`'s output: 1 for a byte that is neither a space nor an ASCII letter or digit
-(a joiner, the mark, a byte of another character), 0 for the rest."""
+_GLUE_KINDS = bytes(1 if c >= 0x80 or chr(c).isalnum() else 2 if chr(c) in _JOINERS else 0 for c in range(256))
+"""For `_CHUNK_TABLE`'s output: 1 for a byte of a word (an ASCII letter or digit, or any byte of
+another character: after `fold`, each is a letter or digit), 2 for a joiner, 0 for the rest."""
 
 
 def terms(text: str) -> set[str]:
@@ -166,31 +161,28 @@ def _encoded(texts: Sequence[str]) -> bytes:
 def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
     """The glued forms (stopwords left out) of `_encoded` texts, and the text each comes from.
 
-    The bytes are translated keeping the joiners too, and only the chunks that are not all ASCII
-    letters and digits (they hold joiners, or are marks, or hold other letters) are searched for
-    glued runs, in one regex pass over far less text than the whole. Only the glued forms found
-    are decoded: a split into bytes objects costs less than one into strings.
+    Found as `_JOINED` finds them, with numpy over the bytes translated keeping the joiners: the
+    runs of word bytes, and among them the chains of two or more that one joiner each links.
+    Only the glued forms are made strings (their runs put back to back, one decode).
     """
-    found = _GLUED_OR_MARK.findall(_unplain_chunks(encoded.translate(_CHUNK_TABLE)))  # marks part texts
-    marks = np.fromiter(map(_ENCODED_MARK.__eq__, found), bool, len(found))
-    owners = np.cumsum(marks)[~marks]
-    glued = b" ".join(compress(found, ~marks)).translate(None, _JOINERS.encode()).decode().split(" ") \
-        if len(owners) else []
+    spelled = b" " + encoded.translate(_CHUNK_TABLE) + b" "
+    kinds = np.frombuffer(spelled.translate(_GLUE_KINDS), np.uint8)
+    in_word = kinds == 1
+    edges = np.flatnonzero(in_word[1:] != in_word[:-1]) + 1
+    starts, ends = edges[0::2], edges[1::2]
+    linked = (starts[1:] == ends[:-1] + 1) & (kinds[ends[:-1]] == 2)  # run r and r + 1 one joiner apart
+    to_next, from_last = np.zeros(len(starts), bool), np.zeros(len(starts), bool)
+    to_next[:-1] = from_last[1:] = linked
+    runs = np.flatnonzero(to_next | from_last)
+    lengths, closes = (ends - starts)[runs], (from_last & ~to_next)[runs]
+    places = np.cumsum(lengths) - lengths + np.cumsum(closes) - closes  # each form's runs, a space after it
+    joined = np.full(int(lengths.sum()) + int(closes.sum()), ord(" "), np.uint8)
+    joined[_ranges(places, lengths)] = np.frombuffer(spelled, np.uint8)[_ranges(starts[runs], lengths)]
+    glued = joined.tobytes().decode().split(" ")[:-1]
+    marks = np.flatnonzero(np.frombuffer(spelled, np.uint8) == ord(_MARK))
+    owners = np.searchsorted(marks, starts[to_next & ~from_last])  # the marks before a form's first run
     kept = ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))
     return list(compress(glued, kept)), owners[kept]
-
-
-def _unplain_chunks(translated: bytes) -> bytes:
-    """The chunks (between spaces) of `_CHUNK_TABLE`'s output that hold a byte other than an
-    ASCII letter or digit, in order, each followed by a space. Found with numpy from where such
-    bytes and the spaces are: most chunks are plain words, which a split would make objects of."""
-    translated += b" "
-    spaces = np.flatnonzero(np.frombuffer(translated, np.uint8) == ord(" "))
-    chunks = np.searchsorted(spaces, np.flatnonzero(np.frombuffer(translated.translate(_NOT_PLAIN_TABLE), bool)))
-    chunks = chunks[np.concatenate(([True], chunks[1:] != chunks[:-1]))] if len(chunks) else chunks
-    bounds = np.concatenate(([-1], spaces))
-    starts = bounds[chunks] + 1
-    return np.frombuffer(translated, np.uint8)[_ranges(starts, bounds[chunks + 1] - starts + 1)].tobytes()
 
 
 def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:
