@@ -81,16 +81,13 @@ _ENCODED_MARK, _ENCODED_BETWEEN = _MARK.encode(), _BETWEEN.encode()
 _WORD, _MARK_KIND, _STOPWORD = 0, 1, 2
 _KINDS = {_MARK: _MARK_KIND, **dict.fromkeys(STOPWORDS, _STOPWORD)}
 """What `tokenized` tells apart among the words in one pass: marks, stopwords, the rest."""
-_WORD_BYTE = rb"[0-9a-z\x80-\xff]"
-"""A byte of a word in `_CHUNK_TABLE`'s output: an ASCII letter (lower-cased) or digit, or any
-byte of another character (after `fold`, each is a letter or digit)."""
 _WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
                     for c in range(256))
 """For UTF-8 bytes: ASCII letters and digits lower-cased, every other ASCII character a space,
 the bytes of other characters kept (after `fold`, each is a letter or digit): `split` then gives
 `TOKEN`s."""
 _CHUNK_TABLE = bytes(c if c >= 0x80 or chr(c) in _JOINERS else _WORD_TABLE[c] for c in range(256))
-"""As `_WORD_TABLE` but keeping the joiners: a chunk that is not a word holds glued words."""
+"""As `_WORD_TABLE` but keeping the joiners, which glue words (`_glued`)."""
 _GLUE_KINDS = bytes(1 if c >= 0x80 or chr(c).isalnum() else 2 if chr(c) in _JOINERS else 0 for c in range(256))
 """For `_CHUNK_TABLE`'s output: 1 for a byte of a word (an ASCII letter or digit, or any byte of
 another character: after `fold`, each is a letter or digit), 2 for a joiner, 0 for the rest."""
