@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trialtui.search.bulk import _ranges, number_all
+from trialtui.search.bulk import _ranges, eight_bytes, number_all
 
-_FIRST_BYTES = np.array([(1 << 8 * count) - 1 for count in range(9)], np.uint64)
-"""Per count 0…8: the mask that keeps the first `count` bytes of a little-endian uint64."""
 _LONG = np.uint64(2**64 - 1)
 """The second key of a word longer than 16 bytes: UTF-8 never holds a 0xff byte."""
 _SPREAD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
@@ -40,11 +38,10 @@ def distinct_words(text: bytes) -> tuple[np.ndarray, list[str]]:
 def _keys(padded: bytes, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per word, three numbers that are equal exactly for equal words: its first 8 bytes, its
     next 8 (or, past 16 bytes, `_LONG` and its number among such words in the first), its length."""
-    loads = np.ndarray((len(padded) - 7,), "<u8", padded, 0, (1,))  # the 8 bytes from each offset
-    head = loads[starts] & _FIRST_BYTES[np.minimum(lengths, 8)]
+    head = eight_bytes(padded, starts, lengths)
     tail = np.zeros(len(starts), np.uint64)
     past = np.flatnonzero(lengths > 8)
-    tail[past] = loads[starts[past] + 8] & _FIRST_BYTES[np.minimum(lengths[past] - 8, 8)]
+    tail[past] = eight_bytes(padded, starts[past], lengths[past], 8)
     long = np.flatnonzero(lengths > 16)
     if len(long):
         spelled = [padded[start:end] for start, end in zip(starts[long].tolist(), (starts + lengths)[long].tolist(), strict=True)]

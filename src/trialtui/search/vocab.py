@@ -24,6 +24,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from trialtui.search.bulk import eight_bytes
+
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 PREFIX_CAP = 128
 """Most completions one prefix expands to; the most frequent win."""
@@ -70,6 +72,27 @@ def allowed_edits(word: str) -> int:
 def _pick(items: list[str], at: np.ndarray) -> list[str]:
     """``items[i]`` for each i of `at`, in one C call."""
     return list(itemgetter(*at.tolist())(items)) if len(at) > 1 else [items[i] for i in at.tolist()]
+
+
+def _alphabetical(terms: list[str]) -> np.ndarray:
+    """Every term number in the terms' alphabetical order: sorted by numpy on each term's first
+    16 UTF-8 bytes (their order is the code points' order), then the few terms that share them
+    as strings. Python compares strings far slower, all the more once one term holds a
+    character past U+00FF."""
+    text = "\n".join(terms).encode("utf-8", "surrogatepass") + b"\n" + bytes(16)
+    ends = np.flatnonzero(np.frombuffer(text, np.uint8) == ord("\n"))
+    if len(ends) != len(terms):  # a term holds a line break
+        return np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    head = eight_bytes(text, starts, ends - starts).byteswap()  # big-endian: compared as numbers, in byte order
+    tail = eight_bytes(text, starts, ends - starts, 8).byteswap()
+    order = np.lexsort((tail, head))
+    head, tail = head[order], tail[order]
+    tied = np.concatenate(([False], (head[1:] == head[:-1]) & (tail[1:] == tail[:-1]), [False]))
+    edges = np.flatnonzero(tied[1:] != tied[:-1])  # each run of terms sharing 16 bytes: first, last
+    for first, last in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+        order[first:last + 1] = sorted(order[first:last + 1].tolist(), key=terms.__getitem__)
+    return order.astype(np.int64)
 
 
 def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
@@ -134,7 +157,7 @@ class Vocabulary:
         """Number → term."""
         self.ids = dict(zip(terms, range(len(terms)), strict=True)) if ids is None else ids
         self.frequency = frequency
-        self._alphabetical: np.ndarray | None = np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
+        self._alphabetical: np.ndarray | None = _alphabetical(terms)
         self._sorted = _pick(self.terms, self._alphabetical)
         self._crowded: dict[str, list[str]] = {}
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
