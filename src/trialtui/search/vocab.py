@@ -39,6 +39,8 @@ _SAMPLE_EVERY = 128
 """`near` narrows each binary search over a piece order to one stretch this long by first
 searching every this-many-th piece, kept as strings (a comparison there costs no slicing)."""
 _NEAR_KEPT = 4096
+_FEW_TO_SORT_AS_STRINGS = 32
+"""Terms of one length that `_orders_by_piece` sorts as strings rather than with numpy."""
 
 
 def _pieces(n: int) -> list[tuple[int, int]]:
@@ -110,7 +112,12 @@ def _orders_by_piece(terms: list[str], numbers: np.ndarray, length: int) -> tupl
     Each character is replaced by its rank among the characters present, so that a piece and
     the term's place fit in one uint64 for a vectorised sort (a few bits a character: letters,
     digits and a few hundred others); a piece too long for that is sorted column by column.
+    A few terms (long ones are few) are sorted as strings: numpy's fixed cost would dominate.
     """
+    if len(numbers) <= _FEW_TO_SORT_AS_STRINGS:
+        listed = numbers.tolist()
+        return tuple(array("I", sorted(listed, key=lambda number, start=start, end=end: terms[number][start:end]))
+                     for start, end in _pieces(length))
     text = "".join(_pick(terms, numbers))
     codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).reshape(len(numbers), length)
     present = np.zeros(int(codes.max(initial=0)) + 1, bool)
