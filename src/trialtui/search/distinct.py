@@ -23,7 +23,8 @@ def distinct_words(text: bytes) -> tuple[np.ndarray, list[str]]:
     words in that order: as ``number_all(text.decode().split(), {})``."""
     padded = b" " + text + b" " * 16  # every word between spaces, and 8 bytes load from every start
     spaces = np.frombuffer(padded, np.uint8) == ord(" ")
-    edges = np.flatnonzero(spaces[1:] != spaces[:-1]) + 1  # where each word starts and where it ends
+    edges = np.flatnonzero(spaces[1:] != spaces[:-1])
+    edges += 1  # where each word starts and where it ends
     starts = edges[0::2]
     lengths = edges[1::2] - starts
     keys = _keys(padded, starts, lengths)
@@ -57,11 +58,16 @@ def _first_sight(keys: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
     head, tail, length = keys
     count = len(head)
     bits = (2 * count).bit_length()
-    spread = head * _SPREAD[0] ^ tail * _SPREAD[1] ^ length * _SPREAD[2]
-    slots = ((spread ^ (spread >> np.uint64(31))) * _SPREAD[0] >> np.uint64(64 - bits)).astype(np.int64) \
-        if count else np.zeros(0, np.int64)
-    table = np.full(1 << bits, count, np.int64)
-    np.minimum.at(table, slots, np.arange(count))
+    spread = head * _SPREAD[0]  # in place from here: arrays as long as the text's words cost page faults
+    spread ^= tail * _SPREAD[1]
+    spread ^= length * _SPREAD[2]
+    spread ^= spread >> np.uint64(31)
+    spread *= _SPREAD[0]
+    spread >>= np.uint64(64 - bits)
+    slots = spread.view(np.int64)  # below 2 ** bits
+    places = np.int32 if count < 2**31 else np.int64
+    table = np.full(1 << bits, count, places)
+    np.minimum.at(table, slots, np.arange(count, dtype=places))
     first = table[slots]
     apart = np.flatnonzero((head[first] != head) | (tail[first] != tail) | (length[first] != length))
     if len(apart):
