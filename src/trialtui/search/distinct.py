@@ -15,6 +15,7 @@ from trialtui.search.bulk import _ranges, eight_bytes, number_all
 _LONG = np.uint64(2**64 - 1)
 """The second key of a word longer than 16 bytes: UTF-8 never holds a 0xff byte."""
 _SPREAD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+"""Odd multipliers that spread a word's three keys over the table's slots (`_first_sight`)."""
 
 
 def distinct_words(text: bytes) -> tuple[np.ndarray, list[str]]:
