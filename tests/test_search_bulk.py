@@ -90,6 +90,26 @@ def test_numbered_numbers_the_terms_tokenized_gives_in_order_of_first_sight():
     assert "or" not in ids and "an" not in ids and "xy" in ids  # glued stopwords are not terms
 
 
+@pytest.mark.parametrize("spread", [None, (0, 0, 0)])
+def test_distinct_words_number_words_as_a_dictionary_does(monkeypatch, spread):
+    import random
+
+    import numpy as np
+
+    from trialtui.search import distinct
+
+    if spread:  # every word in one slot of the hash table: the dictionary tells them apart
+        monkeypatch.setattr(distinct, "_SPREAD", tuple(map(np.uint64, spread)))
+    rng = random.Random(7)
+    for _ in range(300):
+        spellings = ["".join(rng.choice("ab\x00é中") for _ in range(rng.randint(1, 30))) for _ in range(rng.randint(1, 20))]
+        text = "  ".join(rng.choice(spellings) for _ in range(rng.randint(0, 100))).center(rng.randint(0, 300)).encode()
+        numbers, found = distinct.distinct_words(text)
+        expected, spelled = number_all(text.decode().split(" "), {"": 0})  # words of up to 90 bytes
+        assert found == spelled
+        assert numbers.tolist() == [number - 1 for number in expected.tolist() if number]
+
+
 def test_terms_numbered_once_across_fields_and_batches(monkeypatch):
     from trialtui.search import tokenize
 

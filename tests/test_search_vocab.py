@@ -27,3 +27,18 @@ def test_typo_tables_hold_every_term_sorted_by_each_piece(real_terms):
             assert sorted(order) == of_length
             pieces = [terms[n][start:end] for n in order]
             assert pieces == sorted(pieces)
+
+
+def test_alphabetical_order_is_pythons(real_terms):
+    import random
+
+    from trialtui.search.vocab import _alphabetical
+
+    assert _alphabetical(real_terms).tolist() == sorted(range(len(real_terms)), key=real_terms.__getitem__)
+    rng = random.Random(3)
+    for _ in range(500):  # shared 16-byte prefixes, NULs, line breaks, surrogates, astral characters
+        terms = list({"".join(rng.choice("ab\x00\n\ud800é中\U0001F600z") for _ in range(rng.randint(0, 40)))
+                      for _ in range(rng.randint(0, 40))})
+        if rng.random() < 0.5:
+            terms = list({term.replace("\n", "") for term in terms})
+        assert _alphabetical(terms).tolist() == sorted(range(len(terms)), key=terms.__getitem__)

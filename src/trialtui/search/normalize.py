@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from itertools import compress, filterfalse, repeat
+from itertools import compress, repeat
 
 import numpy as np
 
-from trialtui.search.bulk import number_all
+from trialtui.search.bulk import _ranges, number_all
+from trialtui.search.distinct import distinct_words
 
 TOKEN = re.compile(r"[^\W_]+")
 """A folded word: letters and digits of any script."""
@@ -80,20 +81,16 @@ _ENCODED_MARK, _ENCODED_BETWEEN = _MARK.encode(), _BETWEEN.encode()
 _WORD, _MARK_KIND, _STOPWORD = 0, 1, 2
 _KINDS = {_MARK: _MARK_KIND, **dict.fromkeys(STOPWORDS, _STOPWORD)}
 """What `tokenized` tells apart among the words in one pass: marks, stopwords, the rest."""
-_WORD_BYTE = rb"[0-9a-z\x80-\xff]"
-"""A byte of a word in `_CHUNK_TABLE`'s output: an ASCII letter (lower-cased) or digit, or any
-byte of another character (after `fold`, each is a letter or digit)."""
-_GLUED_OR_MARK = re.compile(rb"\x00|(?<!%s)%s+(?:[%s]%s+)+" % (_WORD_BYTE, _WORD_BYTE, re.escape(_JOINERS).encode(),
-                                                            _WORD_BYTE))
-"""`_JOINED` or a mark, over UTF-8 bytes (`re` reads bytes faster than wide text), the mark first
-(a literal: tried before the lookbehind)."""
 _WORD_TABLE = bytes(c if c >= 0x80 else ord(chr(c).lower() if chr(c).isalnum() or chr(c) == _MARK else " ")
                     for c in range(256))
 """For UTF-8 bytes: ASCII letters and digits lower-cased, every other ASCII character a space,
 the bytes of other characters kept (after `fold`, each is a letter or digit): `split` then gives
 `TOKEN`s."""
 _CHUNK_TABLE = bytes(c if c >= 0x80 or chr(c) in _JOINERS else _WORD_TABLE[c] for c in range(256))
-"""As `_WORD_TABLE` but keeping the joiners: a chunk that is not a word holds glued words."""
+"""As `_WORD_TABLE` but keeping the joiners, which glue words (`_glued`)."""
+_GLUE_KINDS = bytes(1 if c >= 0x80 or chr(c).isalnum() else 2 if chr(c) in _JOINERS else 0 for c in range(256))
+"""For `_CHUNK_TABLE`'s output: 1 for a byte of a word (an ASCII letter or digit, or any byte of
+another character: after `fold`, each is a letter or digit), 2 for a joiner, 0 for the rest."""
 
 
 def terms(text: str) -> set[str]:
@@ -123,22 +120,24 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 _NOT_TERMS = {_MARK: 0, **{word: number for number, word in enumerate(sorted(STOPWORDS), 1)}}
-"""The words `numbered` numbers first, so that its numbers tell them apart from terms."""
+"""The words that `numbered` tells apart from terms: the mark 0, stopwords above."""
 
 
 def numbered(texts: Sequence[str], ids: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`tokenized` with each term as its number in `ids`, new terms numbered in order of first
-    sight (as `bulk.number_all` over `tokenized`'s terms numbers them), for a build: each word
-    is looked up once, in a dictionary of the batch's own words, whose numbers tell marks and
-    stopwords apart too; only its distinct terms are then looked up in `ids`."""
+    sight (as `bulk.number_all` over `tokenized`'s terms numbers them), for a build: the words
+    are told apart without a string each (`distinct.distinct_words`); only the distinct ones are
+    made strings, told from marks and stopwords and looked up in `ids`."""
     encoded = _encoded(texts)
-    words = encoded.translate(_WORD_TABLE).decode().split()
-    codes, distinct = number_all(words, dict(_NOT_TERMS))
-    marks = codes == 0
+    codes, words = distinct_words(encoded.translate(_WORD_TABLE))
+    not_terms = np.fromiter(map(_NOT_TERMS.get, words, repeat(-1)), np.int64, len(words))
+    is_term = not_terms < 0
+    term_of = np.zeros(len(words), np.int64)
+    term_of[is_term] = number_all(list(compress(words, is_term)), ids)[0]
+    marks = (not_terms == 0)[codes]
     owners = np.cumsum(marks)
-    kept = codes >= len(_NOT_TERMS)
+    kept = is_term[codes]
     glued, glued_owners = _glued(encoded)
-    term_of = np.concatenate((np.zeros(len(_NOT_TERMS), np.int64), number_all(distinct, ids)[0]))
     return (np.concatenate((term_of[codes[kept]], number_all(glued, ids)[0])),
             np.concatenate((owners[kept], glued_owners)), np.bincount(owners[~marks], minlength=len(texts)))
 
@@ -159,17 +158,26 @@ def _encoded(texts: Sequence[str]) -> bytes:
 def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
     """The glued forms (stopwords left out) of `_encoded` texts, and the text each comes from.
 
-    The bytes are translated keeping the joiners too, and only the chunks that are not all ASCII
-    letters and digits (they hold joiners, or are marks, or hold other letters) are searched for
-    glued runs, in one regex pass over far less text than the whole. Only the glued forms found
-    are decoded: a split into bytes objects costs less than one into strings.
+    Found as `_JOINED` finds them, with numpy over the bytes translated keeping the joiners: the
+    runs of word bytes, and among them the chains of two or more that one joiner each links.
+    Only the glued forms are made strings (their runs put back to back, one decode).
     """
-    chunks = filterfalse(bytes.isalnum, encoded.translate(_CHUNK_TABLE).split())
-    found = _GLUED_OR_MARK.findall(b" ".join(chunks))  # marks part texts
-    marks = np.fromiter(map(_ENCODED_MARK.__eq__, found), bool, len(found))
-    owners = np.cumsum(marks)[~marks]
-    glued = b" ".join(compress(found, ~marks)).translate(None, _JOINERS.encode()).decode().split(" ") \
-        if len(owners) else []
+    spelled = b" " + encoded.translate(_CHUNK_TABLE) + b" "
+    kinds = np.frombuffer(spelled.translate(_GLUE_KINDS), np.uint8)
+    in_word = kinds == 1
+    edges = np.flatnonzero(in_word[1:] != in_word[:-1]) + 1
+    starts, ends = edges[0::2], edges[1::2]
+    linked = (starts[1:] == ends[:-1] + 1) & (kinds[ends[:-1]] == 2)  # run r and r + 1 one joiner apart
+    to_next, from_last = np.zeros(len(starts), bool), np.zeros(len(starts), bool)
+    to_next[:-1] = from_last[1:] = linked
+    runs = np.flatnonzero(to_next | from_last)
+    lengths, closes = (ends - starts)[runs], (from_last & ~to_next)[runs]
+    places = np.cumsum(lengths) - lengths + np.cumsum(closes) - closes  # each form's runs, a space after it
+    joined = np.full(int(lengths.sum()) + int(closes.sum()), ord(" "), np.uint8)
+    joined[_ranges(places, lengths)] = np.frombuffer(spelled, np.uint8)[_ranges(starts[runs], lengths)]
+    glued = joined.tobytes().decode().split(" ")[:-1]
+    marks = np.flatnonzero(np.frombuffer(spelled, np.uint8) == ord(_MARK))
+    owners = np.searchsorted(marks, starts[to_next & ~from_last])  # the marks before a form's first run
     kept = ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))
     return list(compress(glued, kept)), owners[kept]
 

@@ -300,18 +300,19 @@ def _transposed(values: FieldValues) -> tuple[np.ndarray, np.ndarray, np.ndarray
     cuts = np.unique(np.searchsorted(pairs_before, np.arange(0, pairs_before[-1], _PAIRS), side="right") - 1)
     cuts = np.append(cuts[cuts < len(doc_starts) - 1], len(doc_starts) - 1)
     keys = [np.zeros(0, np.int64)]
+    shift = (len(doc_starts) - 1).bit_length()  # the fewest bits of a trial number: keys sort faster narrow
     for first, end in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         start, stop = doc_starts[first], doc_starts[end]
         counts = term_counts[start:stop]
         terms = values.value_terms[_ranges(values.value_starts[occurrences[start:stop]], counts)]
         docs = np.repeat(np.repeat(np.arange(first, end, dtype=np.int64), np.diff(doc_starts[first:end + 1])), counts)
-        keys.append(sorted_unique((terms.astype(np.int64) << 32) | docs))
+        keys.append(sorted_unique((terms.astype(np.int64) << shift) | docs))
     keys = np.concatenate(keys)
     if len(cuts) > 2:  # several chunks: each is sorted, not their sequence
         keys.sort()
-    terms = keys >> 32
+    terms = keys >> shift
     firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1]))) if len(keys) else _NONE
-    return terms[firsts], np.append(firsts, len(keys)), (keys & 0xFFFFFFFF).astype(np.int32)
+    return terms[firsts], np.append(firsts, len(keys)), (keys & ((1 << shift) - 1)).astype(np.int32)
 
 
 def _joined(*parts: tuple[np.ndarray, Window]) -> Window:

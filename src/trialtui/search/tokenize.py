@@ -43,9 +43,10 @@ class TermNumbers:
         for first in range(0, len(distinct), _BATCH):
             batch = distinct[first:first + _BATCH]
             term_numbers, owners, words = numbered(batch, self.ids)
-            keys = sorted_unique((owners << 32) | term_numbers)  # each term once a value
-            term_counts.append(np.bincount(keys >> 32, minlength=len(batch)))
-            value_terms.append(keys & 0xFFFFFFFF)
+            shift = len(self.ids).bit_length()  # the fewest bits of a term number: keys sort faster narrow
+            keys = sorted_unique((owners << shift) | term_numbers)  # each term once a value
+            term_counts.append(np.bincount(keys >> shift, minlength=len(batch)))
+            value_terms.append(keys & ((1 << shift) - 1))
             value_words.append(words)
         return FieldValues(np.concatenate(([0], np.cumsum(counts))), numbers.astype(np.int32),
                            np.cumsum(np.concatenate(term_counts)), np.concatenate(value_terms).astype(np.int32),

@@ -24,6 +24,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from trialtui.search.bulk import eight_bytes
+
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 PREFIX_CAP = 128
 """Most completions one prefix expands to; the most frequent win."""
@@ -37,6 +39,8 @@ _SAMPLE_EVERY = 128
 """`near` narrows each binary search over a piece order to one stretch this long by first
 searching every this-many-th piece, kept as strings (a comparison there costs no slicing)."""
 _NEAR_KEPT = 4096
+_FEW_TO_SORT_AS_STRINGS = 32
+"""Terms of one length that `_orders_by_piece` sorts as strings rather than with numpy."""
 
 
 def _pieces(n: int) -> list[tuple[int, int]]:
@@ -72,6 +76,27 @@ def _pick(items: list[str], at: np.ndarray) -> list[str]:
     return list(itemgetter(*at.tolist())(items)) if len(at) > 1 else [items[i] for i in at.tolist()]
 
 
+def _alphabetical(terms: list[str]) -> np.ndarray:
+    """Every term number in the terms' alphabetical order: sorted by numpy on each term's first
+    16 UTF-8 bytes (their order is the code points' order), then the few terms that share them
+    as strings. Python compares strings far slower, all the more once one term holds a
+    character past U+00FF."""
+    text = "\n".join(terms).encode("utf-8", "surrogatepass") + b"\n" + bytes(16)
+    ends = np.flatnonzero(np.frombuffer(text, np.uint8) == ord("\n"))
+    if len(ends) != len(terms):  # a term holds a line break
+        return np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    head = eight_bytes(text, starts, ends - starts).byteswap()  # big-endian: compared as numbers, in byte order
+    tail = eight_bytes(text, starts, ends - starts, 8).byteswap()
+    order = np.lexsort((tail, head))
+    head, tail = head[order], tail[order]
+    tied = np.concatenate(([False], (head[1:] == head[:-1]) & (tail[1:] == tail[:-1]), [False]))
+    edges = np.flatnonzero(tied[1:] != tied[:-1])  # each run of terms sharing 16 bytes: first, last
+    for first, last in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+        order[first:last + 1] = sorted(order[first:last + 1].tolist(), key=terms.__getitem__)
+    return order.astype(np.int64)
+
+
 def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
     """Per term length of 6+, the term numbers (places in `terms`) sorted by each of their three
     pieces: what `Vocabulary.near` searches for two typos."""
@@ -87,7 +112,12 @@ def _orders_by_piece(terms: list[str], numbers: np.ndarray, length: int) -> tupl
     Each character is replaced by its rank among the characters present, so that a piece and
     the term's place fit in one uint64 for a vectorised sort (a few bits a character: letters,
     digits and a few hundred others); a piece too long for that is sorted column by column.
+    A few terms (long ones are few) are sorted as strings: numpy's fixed cost would dominate.
     """
+    if len(numbers) <= _FEW_TO_SORT_AS_STRINGS:
+        listed = numbers.tolist()
+        return tuple(array("I", sorted(listed, key=lambda number, start=start, end=end: terms[number][start:end]))
+                     for start, end in _pieces(length))
     text = "".join(_pick(terms, numbers))
     codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).reshape(len(numbers), length)
     present = np.zeros(int(codes.max(initial=0)) + 1, bool)
@@ -134,7 +164,7 @@ class Vocabulary:
         """Number → term."""
         self.ids = dict(zip(terms, range(len(terms)), strict=True)) if ids is None else ids
         self.frequency = frequency
-        self._alphabetical: np.ndarray | None = np.asarray(sorted(range(len(terms)), key=terms.__getitem__), np.int64)
+        self._alphabetical: np.ndarray | None = _alphabetical(terms)
         self._sorted = _pick(self.terms, self._alphabetical)
         self._crowded: dict[str, list[str]] = {}
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
