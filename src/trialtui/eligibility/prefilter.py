@@ -251,14 +251,30 @@ def _starts(patterns: Iterable[str], flags: int, length: int, ends: bool = False
     return starts
 
 
-def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3, word_end: str | None = None) -> str:
+def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3, word_end: str | None = None,
+                     folded: bool = False) -> str:
     """A zero-width regex matching, in lowercased text, wherever one of `patterns` may begin.
 
     `word_end`: a regex for what must follow a match of a pattern in the text (the end of a word
-    after a name), tried where a whole match is shorter than `length`.
+    after a name), tried where a whole match is shorter than `length`. `folded`: for the text as
+    `fold_words` gives it, where every character but a-z and 0-9 reads as a space.
     Raises ValueError when some pattern can begin with anything: it cannot be pre-filtered.
     """
-    return "(?=" + _trie(_starts(patterns, flags, length, word_end is not None), word_end or "") + ")"
+    starts = _starts(patterns, flags, length, word_end is not None)
+    if folded:
+        starts = {"".join(ch if ch in _WORD_CHARACTERS or ch == _END else " " for ch in start) for start in starts}
+    return "(?=" + _trie(starts, word_end or "") + ")"
+
+
+_WORD_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
+_WORD_FOLD = bytes(byte if chr(byte) in _WORD_CHARACTERS else ord(" ") for byte in range(256))
+
+
+def fold_words(lowered: str) -> bytes:
+    """`lowered` (a text lowercased) as bytes, one a character: a-z and 0-9 kept, every other
+    character a space. A regex that begins with a literal space finds its places there with a fast
+    scan, where one that begins with "[^a-z0-9]" tests a class at every character."""
+    return lowered.encode("latin-1", "replace").translate(_WORD_FOLD)
 
 
 def first_char_lookahead(pattern: str, flags: int) -> str:

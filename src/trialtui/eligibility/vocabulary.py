@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from trialtui.eligibility.measures import CATEGORY_ORDER, MEASURE_ORDER, MEASURES, Measure
-from trialtui.eligibility.prefilter import case_exact, first_char_lookahead, lowered_text, starts_lookahead
+from trialtui.eligibility.prefilter import case_exact, first_char_lookahead, fold_words, lowered_text, starts_lookahead
 
 __all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "Measure", "Name", "may_begin_with_name",
            "measure_names", "mention_measures"]
@@ -93,14 +93,14 @@ _GROUP_MEASURES = {
 _START_LENGTH = 8
 """How many characters `_NAME_START` reads at a place: eight rather than three, as "pat", "pla" and
 "per" begin far more words than measures."""
-_NAME_START = re.compile("[^a-z0-9]" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE,
-                                                         _START_LENGTH, word_end="(?![a-z0-9])"))
-"""In lowercased text, a character that is no letter or digit before a place where some measure
-spelling may begin (the match ends there): MENTION runs only there. A spelling shorter than
-`_START_LENGTH` ("Cr", "PS") must end a word there, as in MENTION: "criteria" and "psychiatric"
-begin with none.
-Beginning with a class lets `re` pass over the other characters without entering the pattern; a
-text is read after a space, so that its first character is such a place too."""
+_NAME_START = re.compile((" " + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE, _START_LENGTH,
+                                                   word_end="(?![a-z0-9])", folded=True)).encode("ascii"))
+"""In lowercased text as `fold_words` gives it, a space (a character that is no letter or digit)
+before a place where some measure spelling may begin (the match ends there): MENTION runs only
+there. A spelling shorter than `_START_LENGTH` ("Cr", "PS") must end a word there, as in MENTION:
+"criteria" and "psychiatric" begin with none.
+Beginning with a literal lets `re` pass over the other characters with a fast scan; a text is read
+after a space, so that its first character is such a place too."""
 
 Name = tuple[int, int, tuple[str, ...]]
 """A measure name in a text: its start, its end and the measure ids it names (`mention_measures`)."""
@@ -113,7 +113,7 @@ def mention_measures(match: re.Match[str]) -> tuple[str, ...]:
 
 def may_begin_with_name(lowered: str) -> bool:
     """Whether a measure name may begin a text (`lowered`: it lowercased, with the same offsets)."""
-    return _NAME_START.match(" " + lowered) is not None
+    return _NAME_START.match(fold_words(" " + lowered)) is not None
 
 
 @lru_cache(maxsize=64)
@@ -128,7 +128,7 @@ def measure_names(text: str) -> tuple[Name, ...]:
     names: list[Name] = []
     match_at = MENTION.match
     end = 0
-    for place in _NAME_START.finditer(" " + lowered):
+    for place in _NAME_START.finditer(fold_words(" " + lowered)):
         at = place.end() - 1
         if at >= end and (match := match_at(text, at)) is not None:
             names.append((at, match.end(), _GROUP_MEASURES[match.lastgroup or ""]))
