@@ -277,6 +277,30 @@ def fold_words(lowered: str) -> bytes:
     return lowered.encode("latin-1", "replace").translate(_WORD_FOLD)
 
 
+def alternatives_by_letter(pattern: str, flags: int) -> dict[str, str]:
+    """For each letter a-z a match of `pattern` may begin with (in either case), `pattern`'s
+    top-level alternatives that may begin with it, joined in their order: where the text has that
+    letter, that regex matches as `pattern` does (the others cannot begin there), without trying
+    the others."""
+    reader = _Reader(pattern, verbose=bool(flags & re.VERBOSE))
+    alternatives = []
+    while True:
+        start = reader.at
+        reader.sequence()
+        alternatives.append(pattern[start : reader.at])
+        if reader.at == len(pattern):
+            break
+        if pattern[reader.at] != "|":
+            raise ValueError(f"an unmatched parenthesis: {pattern!r}")
+        reader.at += 1
+    by_letter: dict[str, list[str]] = {}
+    for alternative in alternatives:
+        for letter in sorted({start[0] for start in _starts([alternative], flags, 1)}):
+            if "a" <= letter <= "z":
+                by_letter.setdefault(letter, []).append(alternative)
+    return {letter: "|".join(chosen) for letter, chosen in by_letter.items()}
+
+
 def first_char_lookahead(pattern: str, flags: int) -> str:
     """A one-character lookahead for what `pattern` can begin with, in either case, to put before it
     inside a larger case-insensitive regex (which then also reads "ı", "İ", "ſ" and "K" in it as

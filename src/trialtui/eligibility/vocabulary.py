@@ -9,10 +9,18 @@ status").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from trialtui.eligibility.measures import CATEGORY_ORDER, MEASURE_ORDER, MEASURES, Measure
-from trialtui.eligibility.prefilter import case_exact, first_char_lookahead, fold_words, lowered_text, starts_lookahead
+from trialtui.eligibility.prefilter import (
+    alternatives_by_letter,
+    case_exact,
+    first_char_lookahead,
+    fold_words,
+    lowered_text,
+    starts_lookahead,
+)
 
 __all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "Measure", "Name", "may_begin_with_name",
            "measure_names", "mention_measures"]
@@ -84,6 +92,21 @@ MENTION = re.compile(
 spelling is behind a lookahead for its first letters, so `re` passes over it after one test where
 it cannot begin instead of entering each of its alternatives."""
 
+
+
+def _mention_by_letter() -> dict[str, Callable[[str, int], re.Match[str] | None]]:
+    branches: dict[str, list[str]] = {}
+    for index, (name, pattern) in enumerate(_ALIASES):
+        for letter, alternatives in alternatives_by_letter(pattern, re.IGNORECASE).items():
+            branches.setdefault(letter, []).append(f"(?P<{name}_{index}>(?:{alternatives})(?![A-Za-z0-9]))")
+    return {letter: re.compile("(?<![A-Za-z0-9])(?=[A-Za-z])(?:" + "|".join(spellings) + ")", re.IGNORECASE).match
+            for letter, spellings in branches.items()}
+
+
+_MENTION_AT = _mention_by_letter()
+"""`MENTION.match` where the lowercased text has a letter, keyed by it: only the spellings (and
+their alternatives) that may begin with it, in MENTION's order, so the same alternative wins."""
+
 _GROUP_MEASURES = {
     f"{name}_{index}": (("ast", "alt") if name == "ast_alt" else () if name == "ignore" else (name,))
     for index, (name, _) in enumerate(_ALIASES)
@@ -126,11 +149,11 @@ def measure_names(text: str) -> tuple[Name, ...]:
         return tuple((match.start(), match.end(), _GROUP_MEASURES[match.lastgroup or ""])
                      for match in MENTION.finditer(text))
     names: list[Name] = []
-    match_at = MENTION.match
+    match_for = _MENTION_AT.get
     end = 0
     for place in _NAME_START.finditer(fold_words(" " + lowered)):
         at = place.end() - 1
-        if at >= end and (match := match_at(text, at)) is not None:
+        if at >= end and (match_at := match_for(lowered[at])) is not None and (match := match_at(text, at)) is not None:
             names.append((at, match.end(), _GROUP_MEASURES[match.lastgroup or ""]))
             end = match.end()
     return tuple(names)
