@@ -14,6 +14,7 @@ from trialtui.eligibility.prefilter import (
     alternatives_by_letter,
     case_exact,
     first_char_lookahead,
+    fold_words,
     starts_lookahead,
 )
 
@@ -111,3 +112,11 @@ def test_the_alternatives_of_a_letter_match_as_the_whole_pattern_where_the_text_
             found = by_letter[letter].match(text, at) if letter in by_letter else None
             expected = whole.match(text, at) if "a" <= letter <= "z" else None
             assert (found and found.span()) == (expected and expected.span()), (text, at)
+
+
+def test_a_folded_filter_reads_on_past_a_run_of_spaces():
+    starts = re.compile((" " + starts_lookahead([r"bone[\s-]+ages?", r"blood\s*pressure"], re.IGNORECASE, 12,
+                                                word_end="(?![a-z0-9])", folded=True)).encode("ascii"))
+    found = [text for text in ["bone age", "bone - age", "bone marrow", "bloodpressure", "blood \t pressure",
+                               "blood test"] if starts.match(fold_words(" " + text))]
+    assert found == ["bone age", "bone - age", "bloodpressure", "blood \t pressure"]

@@ -114,8 +114,9 @@ _GROUP_MEASURES = {
 
 
 _START_LENGTH = 8
-"""How many characters `_NAME_START` reads at a place: eight rather than three, as "pat", "pla" and
-"per" begin far more words than measures."""
+"""How many characters `_NAME_START` reads at a place (a run of spaces counting as one): eight rather
+than three, as "pat", "pla" and "per" begin far more words than measures, and "bone m" or "blood p"
+begin none of the names that begin "bone a" or "blood c"."""
 _NAME_START = re.compile((" " + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE, _START_LENGTH,
                                                    word_end="(?![a-z0-9])", folded=True)).encode("ascii"))
 """In lowercased text as `fold_words` gives it, a space (a character that is no letter or digit)
