@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from trialtui.eligibility.prefilter import CASE_TWINS, Prefiltered, case_exact, first_char_lookahead, starts_lookahead
+from trialtui.eligibility.prefilter import (
+    CASE_TWINS,
+    Prefiltered,
+    alternatives_by_letter,
+    case_exact,
+    first_char_lookahead,
+    fold_words,
+    starts_lookahead,
+)
 
 SENTENCES = [
     "ANC ≥ 1.5 x 10^9/L (≥ 1,000/mm3 if bone marrow involvement); Platelets > 75,000/µL",
@@ -88,3 +96,27 @@ def test_a_first_character_lookahead_leaves_every_match_in_place(pattern):
         for at in range(len(text)):
             found, expected = guarded.match(text, at), plain.match(text, at)
             assert (found and found.span()) == (expected and expected.span()), (text, at)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"total\s+bili(?:rubin)?|(?-i:AST|ALT)|a(?:lanine|spartate)\s+aminotransferase|[Tt]\.?\s*bili|(?:x|×)\s*ULN",
+    r"(?:serum\s+)?creatinine(?:\s+clearance)?|(?-i:CrCl)|\d+\s*%|glomerular\s+filtration|(?:e?GFR)",
+])
+def test_the_alternatives_of_a_letter_match_as_the_whole_pattern_where_the_text_has_it(pattern):
+    by_letter = {letter: re.compile(f"(?:{alternatives})", re.IGNORECASE)
+                 for letter, alternatives in alternatives_by_letter(pattern, re.IGNORECASE).items()}
+    whole = re.compile(pattern, re.IGNORECASE)
+    for text in [*SENTENCES, "T. bili 2, ALT and alanine aminotransferase x 3 ULN; CrCl, serum creatinine clearance, eGFR"]:
+        for at in range(len(text)):
+            letter = text[at].lower()
+            found = by_letter[letter].match(text, at) if letter in by_letter else None
+            expected = whole.match(text, at) if "a" <= letter <= "z" else None
+            assert (found and found.span()) == (expected and expected.span()), (text, at)
+
+
+def test_a_folded_filter_reads_on_past_a_run_of_spaces():
+    starts = re.compile((" " + starts_lookahead([r"bone[\s-]+ages?", r"blood\s*pressure"], re.IGNORECASE, 12,
+                                                word_end="(?![a-z0-9])", folded=True)).encode("ascii"))
+    found = [text for text in ["bone age", "bone - age", "bone marrow", "bloodpressure", "blood \t pressure",
+                               "blood test"] if starts.match(fold_words(" " + text))]
+    assert found == ["bone age", "bone - age", "bloodpressure", "blood \t pressure"]

@@ -378,8 +378,11 @@ class ConditionResult:
     """Why, in a clinician's words; "" when there is nothing to say."""
 
 
+_HEALTHY = frozenset({"healthy"})
+
+
 def _is_healthy(texts: list[str]) -> bool:
-    return bool(texts) and all(concepts_in(t) == {"healthy"} for t in texts)
+    return bool(texts) and all(concepts_in(t) == _HEALTHY for t in texts)
 
 
 def healthy_only(conditions: list[str], mesh_terms: list[str]) -> bool:
@@ -406,7 +409,7 @@ def studied_concepts(conditions: list[str], mesh_terms: list[str]) -> frozenset[
     for term in mesh_terms:
         if metastases or normalize(term) != _SECONDARY_HEADING:
             filed |= concepts_in(term)
-    broader = {c for c in filed if any(c in CONCEPTS[n].ancestors for n in named)}
+    broader = frozenset().union(*(CONCEPTS[n].ancestors for n in named))
     examples = frozenset().union(*map(_examples_in, conditions))
     return (named | (filed - broader - examples)) - {"healthy"}
 

@@ -253,6 +253,9 @@ def _inline_labels(text: str, pos: int) -> Iterator[re.Match[str]]:
 
 _INLINE_STYLES = ("num", "(num")
 """The styles of `_INLINE_LABEL`'s labels as `_ListTracker.continuation` compares them."""
+_INLINE_LEVEL_STYLES = frozenset({"num.", "num)", "num-", "(num)"})
+"""The styles `_label_style` gives the labels whose lists an `_INLINE_LABEL` may continue: those
+that are `_INLINE_STYLES` with their ".", ")" or "-"."""
 
 
 def _split_run_on(
@@ -263,7 +266,7 @@ def _split_run_on(
     # An inline label cuts only with the next number of an open numbered list, and in ASCII text
     # that number is written out (`\d` also reads other scripts' digits).
     for level in tracker.levels:
-        if (level.number is not None and level.style.rstrip(".)-") in _INLINE_STYLES
+        if (level.number is not None and level.style in _INLINE_LEVEL_STYLES
                 and (not text.isascii() or str(level.number + 1) in text)):
             break
     else:  # no label can cut: the text is one item
@@ -340,7 +343,8 @@ def iter_items(text: str) -> tuple[Item, ...]:
         offset += len(line)
         body = line.rstrip("\r\n")
         stripped = body.lstrip()
-        if not stripped or (stripped[0] in "\\-*" and stripped.rstrip() in _EMPTY_ITEMS):
+        if not stripped or (stripped[0] in "\\-*" and (len(stripped) < 3 or stripped[2].isspace())
+                            and stripped.rstrip() in _EMPTY_ITEMS):  # no item is longer than two characters
             text_indent = -1
             continue
         indent = len(body) - len(stripped)
@@ -383,7 +387,7 @@ def iter_items(text: str) -> tuple[Item, ...]:
             content = body
             start = line_start
             text_indent = indent if indent > 0 else -1
-        if len(content) < 200 and content.rstrip().endswith(":"):
+        if len(content) < 200 and ":" in content and content.rstrip().endswith(":"):
             introduces_list = "following" in content or "criteria" in content or " any " in content
             if section != "exclusion" and introduces_list and _EXCLUSION_LEAD.search(content):
                 section = "exclusion"

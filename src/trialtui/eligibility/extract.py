@@ -23,7 +23,7 @@ from trialtui.digest import age_in_years
 from trialtui.eligibility.ages import age_at_diagnosis, alternative_ages, alternative_spans, not_participant_age
 from trialtui.eligibility.criteria import Item, donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
-from trialtui.eligibility.prefilter import Prefiltered, first_char_lookahead, lowered_text
+from trialtui.eligibility.prefilter import Prefiltered, case_exact, first_char_lookahead, lowered_text
 from trialtui.eligibility.units import UNIT, to_canonical
 from trialtui.eligibility.vocabulary import MEASURES, MENTION, Name, may_begin_with_name, measure_names, mention_measures
 from trialtui.models import Trial
@@ -451,7 +451,8 @@ def _unread_number(text: str, start: int, read: list[tuple[int, int]]) -> bool:
         pieces.append(text[position : max(position, span_start)])
         position = max(position, span_end)
     pieces.append(text[position:])
-    return any(ch.isdigit() for ch in _PARENTHETICAL.sub("", "".join(pieces)))
+    rest = "".join(pieces)
+    return any(ch.isdigit() for ch in (_PARENTHETICAL.sub("", rest) if "(" in rest else rest))
 
 
 _HEADER_MAX = 40
@@ -1042,7 +1043,7 @@ class _Extractor:
         end = window_start
         for match in _EXPRESSIONS.finditer(window, lowered[window_start:limit]):
             gap_before = window[: match.start()] if first is None else window[first[0].end : match.start()]
-            if first is None and len(_PARENTHETICAL.sub("", gap_before)) > _MAX_GAP:
+            if first is None and len(gap_before) > _MAX_GAP and len(_PARENTHETICAL.sub("", gap_before)) > _MAX_GAP:
                 break
             if first is None and (change_before or _CHANGE_AFTER.search(gap_before)) and not _CHANGE_TO.match(gap_before):
                 break  # "a decrease in LVEF of ≥ 15 points" is a change, not a level
@@ -1446,9 +1447,11 @@ def _without_exception_limits(criteria: str, found: list[Threshold]) -> list[Thr
     item whose own exclusion is a limit ("AST > 2.5 × ULN unless liver metastases, then > 5 × ULN")
     is that limit's relaxed form and stays."""
     dropped: set[int] = set()
+    lowered = lowered_text(criteria)
+    exact = case_exact(lowered)
     for section, _label, _depth, item_text, item_start in iter_items(criteria):
-        if section != "exclusion":
-            continue
+        if section != "exclusion" or (exact and "unless" not in lowered[item_start : item_start + len(item_text)]):
+            continue  # where the lowercased text has no "unless", `_UNLESS` finds none (`case_exact`)
         unless = _UNLESS.search(item_text)
         if unless is None:
             continue

@@ -26,6 +26,9 @@ _MAX_CLASS = 64
 _END = "\ue000"
 """In a prefix: the pattern's match ends here (a character of the private use area that no pattern
 spells; `_starts` checks)."""
+_RUN = "\ue001"
+"""In a prefix read for folded text (`fold_words`): one or more characters that fold to a space, as
+"\\s+" or "[\\s-]+" match, where the prefix goes on instead of stopping."""
 
 # A pattern is read into nodes: ("chars", str | None) for one character out of a set (None: any of
 # too many to list), ("seq", [nodes]) for a group, ("or", [[nodes], ...]) for alternatives,
@@ -166,30 +169,33 @@ class _Reader:
         return None if open_ended or len(chars) > _MAX_CLASS else "".join(chars)
 
 
-def _node(node: _Node, room: int) -> _Prefixes:
+def _node(node: _Node, room: int, folded: bool) -> _Prefixes:
     kind = node[0]
     if kind == "chars":
         return {("", False)} if node[1] is None else {(ch.lower(), True) for ch in node[1]}
     if kind == "or":
-        return set().union(*(_sequence(alternative, room) for alternative in node[1]))
+        return set().union(*(_sequence(alternative, room, folded) for alternative in node[1]))
     if kind == "seq":
-        return _sequence(node[1], room)
+        return _sequence(node[1], room, folded)
     if kind == "repeat":
         _, low, high, body = node
-        inner = _sequence(body, room)
+        if (folded and high > 1 and len(body) == 1 and body[0][0] == "chars" and body[0][1] is not None
+                and not any(ch.lower() in _WORD_CHARACTERS for ch in body[0][1])):
+            return {(_RUN, True), ("", True)} if low == 0 else {(_RUN, True)}
+        inner = _sequence(body, room, folded)
         if high != 1:
             inner = {(text, False) for text, _ in inner}
         return inner | {("", True)} if low == 0 else inner
     return {("", True)}  # zero width: the next node starts at the same place
 
 
-def _sequence(items, room: int) -> _Prefixes:
+def _sequence(items, room: int, folded: bool = False) -> _Prefixes:
     done: _Prefixes = set()
     growing = {""}
     for node in items:
         following = set()
         for head in growing:
-            for text, complete in _node(node, room - len(head)):
+            for text, complete in _node(node, room - len(head), folded):
                 joined = head + text
                 if complete and len(joined) < room:
                     following.add(joined)
@@ -205,16 +211,18 @@ def _trie(words: set[str], word_end: str = "") -> str:
     """Prefixes as nested alternations grouped by first character, so few branches are tried;
     first characters with the same continuations share one class ("[ \\t\\n…]" for a space).
     A prefix that is itself in the set makes its longer ones redundant; one that ends in `_END`
-    is followed by `word_end`."""
+    is followed by `word_end`; `_RUN` is one or more spaces."""
     if "" in words:
         return ""
     by_first: dict[str, set[str]] = {}
     for word in words:
         by_first.setdefault(word[0], set()).add(word[1:])
-    by_tail: dict[tuple[bool, str], list[str]] = {}
+    by_tail: dict[tuple[str, str], list[str]] = {}
     for first, tails in sorted(by_first.items()):
-        by_tail.setdefault((first == _END, _trie(tails, word_end)), []).append(first)
-    branches = [(word_end if ends else _one_of(firsts)) + tail for (ends, tail), firsts in by_tail.items()]
+        mark = first if first in (_END, _RUN) else ""
+        by_tail.setdefault((mark, _trie(tails, word_end)), []).append(first)
+    spelled = {_END: word_end, _RUN: " +"}
+    branches = [(spelled[mark] if mark else _one_of(firsts)) + tail for (mark, tail), firsts in by_tail.items()]
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
@@ -236,13 +244,14 @@ def _one_of(chars: list[str]) -> str:
     return re.escape(chars[0]) if len(chars) == 1 else "[" + "".join(map(re.escape, chars)) + "]"
 
 
-def _starts(patterns: Iterable[str], flags: int, length: int, ends: bool = False) -> set[str]:
+def _starts(patterns: Iterable[str], flags: int, length: int, ends: bool = False, folded: bool = False) -> set[str]:
     """The prefixes of `length` characters at most that matches of `patterns` begin with, lowercased;
-    `ends`: a prefix that is a whole match is marked with `_END`."""
+    `ends`: a prefix that is a whole match is marked with `_END`; `folded`: for folded text, with
+    `_RUN` for a repeat of characters that fold to a space."""
     starts: set[str] = set()
     for pattern in patterns:
         nodes = _Reader(pattern, verbose=bool(flags & re.VERBOSE)).alternatives()
-        prefixes = _sequence(nodes, length)
+        prefixes = _sequence(nodes, length, folded)
         if ends and any(_END in text for text, _ in prefixes):
             raise ValueError(f"a pattern spells the end mark: {pattern!r}")
         starts |= {text + _END if ends and complete else text for text, complete in prefixes}
@@ -251,14 +260,56 @@ def _starts(patterns: Iterable[str], flags: int, length: int, ends: bool = False
     return starts
 
 
-def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3, word_end: str | None = None) -> str:
+def starts_lookahead(patterns: Iterable[str], flags: int, length: int = 3, word_end: str | None = None,
+                     folded: bool = False) -> str:
     """A zero-width regex matching, in lowercased text, wherever one of `patterns` may begin.
 
     `word_end`: a regex for what must follow a match of a pattern in the text (the end of a word
-    after a name), tried where a whole match is shorter than `length`.
+    after a name), tried where a whole match is shorter than `length`. `folded`: for the text as
+    `fold_words` gives it, where every character but a-z and 0-9 reads as a space, and a repeat of
+    such characters ("\\s+", "[\\s-]*") as a run of spaces, which the prefix reads on past.
     Raises ValueError when some pattern can begin with anything: it cannot be pre-filtered.
     """
-    return "(?=" + _trie(_starts(patterns, flags, length, word_end is not None), word_end or "") + ")"
+    starts = _starts(patterns, flags, length, word_end is not None, folded)
+    if folded:
+        starts = {"".join(ch if ch in _WORD_CHARACTERS or ch in (_END, _RUN) else " " for ch in start)
+                  for start in starts}
+    return "(?=" + _trie(starts, word_end or "") + ")"
+
+
+_WORD_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
+_WORD_FOLD = bytes(byte if chr(byte) in _WORD_CHARACTERS else ord(" ") for byte in range(256))
+
+
+def fold_words(lowered: str) -> bytes:
+    """`lowered` (a text lowercased) as bytes, one a character: a-z and 0-9 kept, every other
+    character a space. A regex that begins with a literal space finds its places there with a fast
+    scan, where one that begins with "[^a-z0-9]" tests a class at every character."""
+    return lowered.encode("latin-1", "replace").translate(_WORD_FOLD)
+
+
+def alternatives_by_letter(pattern: str, flags: int) -> dict[str, str]:
+    """For each letter a-z a match of `pattern` may begin with (in either case), `pattern`'s
+    top-level alternatives that may begin with it, joined in their order: where the text has that
+    letter, that regex matches as `pattern` does (the others cannot begin there), without trying
+    the others."""
+    reader = _Reader(pattern, verbose=bool(flags & re.VERBOSE))
+    alternatives = []
+    while True:
+        start = reader.at
+        reader.sequence()
+        alternatives.append(pattern[start : reader.at])
+        if reader.at == len(pattern):
+            break
+        if pattern[reader.at] != "|":
+            raise ValueError(f"an unmatched parenthesis: {pattern!r}")
+        reader.at += 1
+    by_letter: dict[str, list[str]] = {}
+    for alternative in alternatives:
+        for letter in sorted({start[0] for start in _starts([alternative], flags, 1)}):
+            if "a" <= letter <= "z":
+                by_letter.setdefault(letter, []).append(alternative)
+    return {letter: "|".join(chosen) for letter, chosen in by_letter.items()}
 
 
 def first_char_lookahead(pattern: str, flags: int) -> str:

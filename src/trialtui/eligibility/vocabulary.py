@@ -9,10 +9,18 @@ status").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from trialtui.eligibility.measures import CATEGORY_ORDER, MEASURE_ORDER, MEASURES, Measure
-from trialtui.eligibility.prefilter import case_exact, first_char_lookahead, lowered_text, starts_lookahead
+from trialtui.eligibility.prefilter import (
+    alternatives_by_letter,
+    case_exact,
+    first_char_lookahead,
+    fold_words,
+    lowered_text,
+    starts_lookahead,
+)
 
 __all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "Measure", "Name", "may_begin_with_name",
            "measure_names", "mention_measures"]
@@ -84,6 +92,21 @@ MENTION = re.compile(
 spelling is behind a lookahead for its first letters, so `re` passes over it after one test where
 it cannot begin instead of entering each of its alternatives."""
 
+
+
+def _mention_by_letter() -> dict[str, Callable[[str, int], re.Match[str] | None]]:
+    branches: dict[str, list[str]] = {}
+    for index, (name, pattern) in enumerate(_ALIASES):
+        for letter, alternatives in alternatives_by_letter(pattern, re.IGNORECASE).items():
+            branches.setdefault(letter, []).append(f"(?P<{name}_{index}>(?:{alternatives})(?![A-Za-z0-9]))")
+    return {letter: re.compile("(?<![A-Za-z0-9])(?=[A-Za-z])(?:" + "|".join(spellings) + ")", re.IGNORECASE).match
+            for letter, spellings in branches.items()}
+
+
+_MENTION_AT = _mention_by_letter()
+"""`MENTION.match` where the lowercased text has a letter, keyed by it: only the spellings (and
+their alternatives) that may begin with it, in MENTION's order, so the same alternative wins."""
+
 _GROUP_MEASURES = {
     f"{name}_{index}": (("ast", "alt") if name == "ast_alt" else () if name == "ignore" else (name,))
     for index, (name, _) in enumerate(_ALIASES)
@@ -91,16 +114,17 @@ _GROUP_MEASURES = {
 
 
 _START_LENGTH = 8
-"""How many characters `_NAME_START` reads at a place: eight rather than three, as "pat", "pla" and
-"per" begin far more words than measures."""
-_NAME_START = re.compile("[^a-z0-9]" + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE,
-                                                         _START_LENGTH, word_end="(?![a-z0-9])"))
-"""In lowercased text, a character that is no letter or digit before a place where some measure
-spelling may begin (the match ends there): MENTION runs only there. A spelling shorter than
-`_START_LENGTH` ("Cr", "PS") must end a word there, as in MENTION: "criteria" and "psychiatric"
-begin with none.
-Beginning with a class lets `re` pass over the other characters without entering the pattern; a
-text is read after a space, so that its first character is such a place too."""
+"""How many characters `_NAME_START` reads at a place (a run of spaces counting as one): eight rather
+than three, as "pat", "pla" and "per" begin far more words than measures, and "bone m" or "blood p"
+begin none of the names that begin "bone a" or "blood c"."""
+_NAME_START = re.compile((" " + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE, _START_LENGTH,
+                                                   word_end="(?![a-z0-9])", folded=True)).encode("ascii"))
+"""In lowercased text as `fold_words` gives it, a space (a character that is no letter or digit)
+before a place where some measure spelling may begin (the match ends there): MENTION runs only
+there. A spelling shorter than `_START_LENGTH` ("Cr", "PS") must end a word there, as in MENTION:
+"criteria" and "psychiatric" begin with none.
+Beginning with a literal lets `re` pass over the other characters with a fast scan; a text is read
+after a space, so that its first character is such a place too."""
 
 Name = tuple[int, int, tuple[str, ...]]
 """A measure name in a text: its start, its end and the measure ids it names (`mention_measures`)."""
@@ -113,7 +137,7 @@ def mention_measures(match: re.Match[str]) -> tuple[str, ...]:
 
 def may_begin_with_name(lowered: str) -> bool:
     """Whether a measure name may begin a text (`lowered`: it lowercased, with the same offsets)."""
-    return _NAME_START.match(" " + lowered) is not None
+    return _NAME_START.match(fold_words(" " + lowered)) is not None
 
 
 @lru_cache(maxsize=64)
@@ -126,11 +150,11 @@ def measure_names(text: str) -> tuple[Name, ...]:
         return tuple((match.start(), match.end(), _GROUP_MEASURES[match.lastgroup or ""])
                      for match in MENTION.finditer(text))
     names: list[Name] = []
-    match_at = MENTION.match
+    match_for = _MENTION_AT.get
     end = 0
-    for place in _NAME_START.finditer(" " + lowered):
+    for place in _NAME_START.finditer(fold_words(" " + lowered)):
         at = place.end() - 1
-        if at >= end and (match := match_at(text, at)) is not None:
+        if at >= end and (match_at := match_for(lowered[at])) is not None and (match := match_at(text, at)) is not None:
             names.append((at, match.end(), _GROUP_MEASURES[match.lastgroup or ""]))
             end = match.end()
     return tuple(names)

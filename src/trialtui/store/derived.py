@@ -15,7 +15,9 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from queue import Full, Queue
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, TypeVar
 
 from trialtui.store.database import Database
@@ -77,10 +79,9 @@ def check_key(thresholds: list[Threshold], unread: tuple[str, ...]) -> str:
     (`eligibility.weighed`), as compact JSON: trials with the same limits share it, so a check over
     a list weighs each distinct set once. The text a limit was read from counts only for durations
     (an age written "6 months" is said so)."""
-    from trialtui.eligibility.display import DURATION_UNITS
-
+    durations = _eligibility().display.DURATION_UNITS
     return _COMPACT([[t.measure, t.bound, t.inclusive, t.value, t.unit, t.condition, t.group,
-                      t.raw if t.unit in DURATION_UNITS else ""] for t in thresholds] + [[m] for m in unread])
+                      t.raw if t.unit in durations else ""] for t in thresholds] + [[m] for m in unread])
 
 
 def key_limits(key: str) -> tuple[list[Threshold], tuple[str, ...]]:
@@ -93,23 +94,31 @@ def key_limits(key: str) -> tuple[list[Threshold], tuple[str, ...]]:
             tuple(e[0] for e in entries if len(e) == 1))
 
 
+@cache
+def _eligibility() -> SimpleNamespace:
+    """The extractor and the check's modules, imported when the first trial is derived (not at
+    start), and looked up once rather than by import statements in every call."""
+    import pydantic_core
+
+    from trialtui.eligibility import check_data, display, extract, facts, weighed
+
+    return SimpleNamespace(pydantic_core=pydantic_core, check_data=check_data, display=display, extract=extract,
+                           facts=facts, weighed=weighed)
+
+
 def derive(trial: Trial) -> DerivedRow:
-    from pydantic_core import to_json
-
-    from trialtui.eligibility.check_data import pack
-    from trialtui.eligibility.extract import extract_thresholds
-    from trialtui.eligibility.facts import TrialFacts
-    from trialtui.eligibility.weighed import registry_ages, unread_measures, weighed_ages
-
-    thresholds = extract_thresholds(trial)
-    weighed = weighed_ages(thresholds, *registry_ages(trial))
-    unread = unread_measures(trial.eligibility.criteria, thresholds)
-    facts = TrialFacts.of(trial)
+    parts = _eligibility()
+    weighing = parts.weighed
+    thresholds = parts.extract.extract_thresholds(trial)
+    weighed = weighing.weighed_ages(thresholds, *weighing.registry_ages(trial))
+    unread = weighing.unread_measures(trial.eligibility.criteria, thresholds)
+    facts = parts.facts.TrialFacts.of(trial)
     return DerivedRow(
-        pack_record(to_json([t.to_json() for t in thresholds])),  # pydantic-core's encoder: the fastest here
+        # pydantic-core's encoder: the fastest here
+        pack_record(parts.pydantic_core.to_json([t.to_json() for t in thresholds])),
         check_key(weighed, unread), facts.sex,
         None if facts.healthy_volunteers is None else int(facts.healthy_volunteers), facts.studied_json(),
-        pack(facts, weighed, unread))
+        parts.check_data.pack(facts, weighed, unread))
 
 
 def store_derived(conn, rows: Iterable[tuple[str, int, DerivedRow]]) -> None:
