@@ -93,7 +93,6 @@ spelling is behind a lookahead for its first letters, so `re` passes over it aft
 it cannot begin instead of entering each of its alternatives."""
 
 
-
 def _mention_by_letter() -> dict[str, Callable[[str, int], re.Match[str] | None]]:
     branches: dict[str, list[str]] = {}
     for index, (name, pattern) in enumerate(_ALIASES):
