@@ -327,3 +327,12 @@ async def test_the_app_derives_an_older_librarys_data_again_in_the_background_an
         assert any(re.search(r"deriving thresholds [\d,]+ of 1,147…", line) for line in said), sorted(set(said))
         assert "deriving" not in text_of(screen.query_one("#list-status", Static))
         assert app.session.stale_derived() == []
+
+
+@pytest.mark.parametrize("name", ['a "quoted"\\ name\n\x01\x08\x0c\x1f\x7f é 😀\u2028\t\r', "lone \ud800 surrogate", ""])
+def test_the_studied_names_are_written_as_pythons_json_writes_them(name):
+    from trialtui.eligibility.facts import TrialFacts
+
+    facts = TrialFacts("ALL", None, (name, "Cancer"), (name,), ("Neoplasms",), (), ("cancer",))
+    values = [facts.conditions, facts.keywords, facts.mesh_terms, facts.mesh_ancestors, facts.excluded]
+    assert facts.studied_json() == json.dumps(values, ensure_ascii=False, separators=(",", ":"))
