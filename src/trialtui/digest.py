@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from functools import lru_cache
 from itertools import chain
@@ -139,8 +138,11 @@ _NAME, _LABEL, _DESCRIPTION, _TYPE = (attrgetter(name) for name in ("name", "lab
 _FACILITY, _CITY, _STATE = (attrgetter(name) for name in ("facility", "city", "state"))
 
 
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    """The values stripped, once each in first-seen order, blanks left out."""
+def _unique(values: list[str]) -> tuple[str, ...]:
+    """The values stripped, once each in first-seen order, blanks left out. Most lists of a trial
+    hold one value or none: those take no dictionary."""
+    if len(values) < 2:
+        return (only,) if values and (only := values[0].strip()) else ()
     found = dict.fromkeys(map(str.strip, values))
     found.pop("", None)
     return tuple(found)
@@ -172,15 +174,15 @@ def digest_trial(trial: Trial, origin: str = "", place: bool = True) -> TrialDig
         drugs=_unique(drugs),
         drug_text=_unique([*map(_LABEL, arms), *map(_DESCRIPTION, arms), *map(_DESCRIPTION, interventions)]),
         keywords=_unique(trial.keywords),
-        sponsors=_unique(map(_NAME, sponsors)),
-        facilities=_unique(map(_FACILITY, locations)),
-        cities=_unique(map(_CITY, locations)),
-        states=_unique(map(_STATE, locations)),
+        sponsors=_unique([*map(_NAME, sponsors)]),
+        facilities=_unique([*map(_FACILITY, locations)]),
+        cities=_unique([*map(_CITY, locations)]),
+        states=_unique([*map(_STATE, locations)]),
         countries=_unique(trial.all_countries),
         start_date=trial.start_date,
         enrollment=trial.enrollment,
         healthy_volunteers=eligibility.healthy_volunteers,
-        intervention_types=_unique(map(_TYPE, interventions)),
+        intervention_types=_unique([*map(_TYPE, interventions)]),
         funder_types=_unique([*(s.agency_class for s in sponsors if s.role == "lead"),
                               *(s.agency_class for s in sponsors if s.role != "lead")]),
         has_results=trial.has_results,
