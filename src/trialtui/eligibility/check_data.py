@@ -91,6 +91,16 @@ def _names(texts, terms: dict) -> list[int]:
     return hashes
 
 
+@lru_cache(maxsize=4096)
+def _limit_terms(measure: str, unit: str, condition: str | None, group: str | None) -> tuple[int, int, int, int, int]:
+    """A limit's hashes (of its measure, measure and unit, condition and OR-group) and the flags
+    that follow from them: trials state the same few limits over and over."""
+    flags = (CONDITIONAL | (AGE_CONDITION if condition.startswith("age") else 0)) if condition is not None else 0
+    return (term_hash(NAME, measure), term_hash(NAME, f"{measure}\x1f{unit}"),
+            0 if condition is None else term_hash(CONDITION, condition), term_hash(NAME, group) if group else 0,
+            flags | (AGE if measure == "age" else 0))
+
+
 def pack(facts: TrialFacts, thresholds, unread: tuple[str, ...]) -> CheckData:
     """The check's numbers of a trial with these facts, limits (`Threshold`s) and measures whose
     stated limit was not read."""
@@ -105,15 +115,11 @@ def pack(facts: TrialFacts, thresholds, unread: tuple[str, ...]) -> CheckData:
     ancestor_names = _names(facts.mesh_ancestors, terms)
     limits = bytearray()
     for t in thresholds:
-        condition = 0
-        if t.condition is not None:
-            condition = term_hash(CONDITION, t.condition)
+        measure_hash, unit_hash, condition, group, limit_flags = _limit_terms(t.measure, t.unit, t.condition, t.group)
+        if condition:
             terms[condition] = (condition, CONDITION, t.condition, 0)
-        limits += LIMIT.pack(term_hash(NAME, t.measure), term_hash(NAME, f"{t.measure}\x1f{t.unit}"), condition,
-                            term_hash(NAME, t.group) if t.group else 0, t.value,
-                            (LOWER if t.bound == "lower" else 0) | (INCLUSIVE if t.inclusive else 0)
-                            | (CONDITIONAL if t.condition is not None else 0) | (AGE if t.measure == "age" else 0)
-                            | (AGE_CONDITION if t.condition is not None and t.condition.startswith("age") else 0))
+        limits += LIMIT.pack(measure_hash, unit_hash, condition, group, t.value,
+                            limit_flags | (LOWER if t.bound == "lower" else 0) | (INCLUSIVE if t.inclusive else 0))
     for measure in unread:
         limits += LIMIT.pack(term_hash(NAME, measure), 0, 0, 0, 0.0, UNREAD)
     head = HEAD.pack(flags, SEX_CODES.get(facts.sex.upper(), 0), healthy, len(names), len(ancestor_names),
