@@ -569,6 +569,9 @@ def _mentions(sentence: str, offset: int, names: tuple[Name, ...], name_starts: 
     scan_from = 0
     size = len(sentence)
     count = len(names)
+    first = bisect_left(name_starts, offset)
+    if first == count or name_starts[first] >= offset + size:
+        return found  # every name found starts in the sentence: none does
     for hint_start, hint_end in hints:
         end = min(size, hint_end + _NAME_AFTER_REACH)
         if end < scan_from:
