@@ -1246,11 +1246,12 @@ _AGE_CONDITION_LEAD = re.compile(
 
 def _may_state_age(lowered: str) -> bool:
     """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
-    one with "ear", "onth" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
-    OLDER"). `lowered` is the sentence as `lowered_text` gives it: under re.IGNORECASE a text character
-    matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
-    partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
-    return "ear" in lowered or "onth" in lowered or "yr" in lowered
+    one with "year", "month" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
+    OLDER"), as every `_AGE_ANCHOR` has one ("clear", "early" and "near" have none). `lowered` is the
+    sentence as `lowered_text` gives it: under re.IGNORECASE a text character matches one of these
+    letters exactly when it lowercases to it (only "i" and "s" have other partners, "ı", "İ" and "ſ"),
+    so plain substring tests find what a case-insensitive search would."""
+    return "year" in lowered or "month" in lowered or "yr" in lowered
 
 
 _ERECTILE_WORDS = ("erectile", "iief", "domain")
