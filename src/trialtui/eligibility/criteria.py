@@ -262,18 +262,8 @@ def _split_run_on(
     text: str, start: int, section: str, label: str, depth: int, tracker: _ListTracker,
     items: list[Item],
 ) -> None:
-    """Append one item, cutting it where an inline label continues an open numbered list."""
-    # An inline label cuts only with the next number of an open numbered list, and in ASCII text
-    # that number is written out (`\d` also reads other scripts' digits).
-    for level in tracker.levels:
-        if (level.number is not None and level.style in _INLINE_LEVEL_STYLES
-                and (not text.isascii() or str(level.number + 1) in text)):
-            break
-    else:  # no label can cut: the text is one item
-        stripped = text.strip()
-        if stripped:
-            items.append((section, label, depth, stripped, start + len(text) - len(text.lstrip())))
-        return
+    """Append the items of a line, cut where an inline label continues an open numbered list
+    (`iter_items` calls it for a line only where one may)."""
     position = 0
     while True:
         cut = None
@@ -333,9 +323,9 @@ def iter_items(text: str) -> tuple[Item, ...]:
     next_clu = lowered.find("clu")  # the next "clu" in `lowered` (-1: none left): which lines have one
     section = "other" if has_header else "inclusion"
     tracker = _ListTracker()
-    # Each form of `_LABEL` writes its labels differently, so a label's text decides its style:
-    # read once per text (a list of bullets repeats one label).
-    styles: dict[str, tuple[str, int | None]] = {}
+    # A label's text decides its style, number and depth of indentation: read once per text (a list
+    # of bullets repeats one label).
+    labels: dict[str, tuple[str, str, int | None, int]] = {}
     offset = 0
     text_indent = -1  # where the last labelled item's text starts; -1 after a blank line
     for line in text.splitlines(keepends=True):
@@ -364,20 +354,28 @@ def iter_items(text: str) -> tuple[Item, ...]:
             tracker.reset()
             colon = body.find(":")
             rest = body[colon + 1 :] if colon >= 0 else ""
-            if rest.strip():
-                lead = len(body) - len(rest)
-                _split_run_on(rest, line_start + lead, section, "", 0, tracker, items)
+            first_item = rest.strip()
+            if first_item:  # no list is open to cut it
+                items.append((section, "", 0, first_item, line_start + len(body) - len(rest.lstrip())))
             continue
         if label_match:
-            lead = label_match.group("indent")
-            label_end = label_match.end()
-            label = body[len(lead) : label_end].strip()  # the match starts the line
-            style_number = styles.get(label)
-            if style_number is None:
-                style_number = styles[label] = _label_style(label_match)
-            style, number = style_number
-            indent = len(lead.expandtabs(4))
-            depth = tracker.place(style, number, indent)
+            whole = label_match.group()  # the match starts the line
+            known = labels.get(whole)
+            if known is None:
+                label = whole.strip()
+                style, number = _label_style(label_match)
+                known = labels[whole] = (label, style, number, len(label_match.group("indent").expandtabs(4)))
+            label, style, number, indent = known
+            levels = tracker.levels
+            top = levels[-1] if levels else None
+            if top is not None and top.indent == indent and top.style == style and (
+                number is None or top.number is None or number == top.number + 1
+            ):  # the next item of the innermost list, as `place` finds it first
+                top.number = number
+                depth = len(levels) - 1
+            else:
+                depth = tracker.place(style, number, indent)
+            label_end = len(whole)
             content = body[label_end:]
             start = line_start + label_end
             text_indent = label_end - 1
@@ -395,5 +393,15 @@ def iter_items(text: str) -> tuple[Item, ...]:
             elif section == "other" and _INCLUSION_LEAD.search(content):
                 section = "inclusion"
                 tracker.reset()
-        _split_run_on(content, start, section, label, max(depth, 0), tracker, items)
+        # An inline label cuts only with the next number of an open numbered list, and in ASCII
+        # text that number is written out (`\d` also reads other scripts' digits).
+        for level in tracker.levels:
+            if (level.number is not None and level.style in _INLINE_LEVEL_STYLES
+                    and (not content.isascii() or str(level.number + 1) in content)):
+                _split_run_on(content, start, section, label, depth, tracker, items)
+                break
+        else:  # no label can cut: the line is one item
+            stripped = content.strip()
+            if stripped:
+                items.append((section, label, depth, stripped, start + len(content) - len(content.lstrip())))
     return tuple(items)

@@ -12,7 +12,6 @@ for the measure (an exclusion headed "Insufficient bone marrow function:" that l
 
 from __future__ import annotations
 
-import os
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -25,7 +24,15 @@ from trialtui.eligibility.criteria import Item, donor_ranges, iter_items
 from trialtui.eligibility.measures import Bound
 from trialtui.eligibility.prefilter import Prefiltered, case_exact, first_char_lookahead, lowered_text
 from trialtui.eligibility.units import UNIT, to_canonical
-from trialtui.eligibility.vocabulary import MEASURES, MENTION, Name, may_begin_with_name, measure_names, mention_measures
+from trialtui.eligibility.vocabulary import (
+    MEASURES,
+    MENTION,
+    Name,
+    limit_words,
+    may_begin_with_name,
+    measure_names,
+    mention_measures,
+)
 from trialtui.models import Trial
 
 Section = Literal["inclusion", "exclusion", "structured"]
@@ -536,49 +543,11 @@ def _digit_runs(text: str) -> list[tuple[int, int]]:
     return list(map(re.Match.span, _ZERO_RUN.finditer(data.translate(_DIGITS_AS_ZERO))))
 
 
-_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
-
-
-def _by_beginning(words: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """`words` grouped by their first two letters, each group with the beginning its words share, so
-    that one scan of a text finds them all ("tw": "two", "twelve", "twice")."""
-    groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(word[:2], []).append(word)
-    return tuple((os.path.commonprefix(group), tuple(group)) for group in groups.values())
-
-
-def _word_spans(lowered: str, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[int, int]]:
-    """Where each word of `groups` (from `_by_beginning`) stands as a whole word in `lowered` (no
-    letter, digit or "_" either side), found with `str.find` (cheaper than one case-insensitive
-    alternation on this hot path)."""
-    spans = []
-    size = len(lowered)
-    find = lowered.find
-    starts_with = lowered.startswith
-    for beginning, words in groups:
-        at = find(beginning)
-        while at >= 0:
-            if at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
-                for word in words:
-                    end = at + len(word)
-                    if starts_with(word, at) and (end == size or not (lowered[end].isalnum() or lowered[end] == "_")):
-                        spans.append((at, end))
-            at = find(beginning, at + 1)
-    return spans
-
-
-_NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
-"""Words that state a limit without a number ("≤ ULN", "within normal limits"): sentences with them
-are read like those with numbers."""
-_HINT_WORDS = _by_beginning(_NUMBER_WORDS + _NORMAL_WORDS)
-
-
-def _hint_spans(text: str, lowered: str) -> list[tuple[int, int]]:
+def _hint_spans(text: str) -> list[tuple[int, int]]:
     """Where the numbers are (digit runs, and number words standing alone: "twice the ULN") and the
-    words of a limit without one (`_NORMAL_WORDS`), in text order."""
+    words of a limit without one (`NORMAL_WORDS`), in text order."""
     spans = _digit_runs(text)
-    spans += _word_spans(lowered, _HINT_WORDS)
+    spans += limit_words(text)
     spans.sort()
     return spans
 
@@ -600,6 +569,9 @@ def _mentions(sentence: str, offset: int, names: tuple[Name, ...], name_starts: 
     scan_from = 0
     size = len(sentence)
     count = len(names)
+    first = bisect_left(name_starts, offset)
+    if first == count or name_starts[first] >= offset + size:
+        return found  # every name found starts in the sentence: none does
     for hint_start, hint_end in hints:
         end = min(size, hint_end + _NAME_AFTER_REACH)
         if end < scan_from:
@@ -818,7 +790,7 @@ class _Extractor:
         text = self.text
         # Numbers are found once per text; items and sentences without one are skipped unread.
         self.lowered = lowered_text(text)
-        hints = _hint_spans(text, self.lowered)
+        hints = _hint_spans(text)
         if not hints:
             return self.out
         self.hints = hints
@@ -1274,11 +1246,12 @@ _AGE_CONDITION_LEAD = re.compile(
 
 def _may_state_age(lowered: str) -> bool:
     """Whether `_ages_without_name` reads a sentence for an age written without the word "age": only
-    one with "ear", "onth" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
-    OLDER"). `lowered` is the sentence as `lowered_text` gives it: under re.IGNORECASE a text character
-    matches one of these letters exactly when it lowercases to it (only "i" and "s" have other
-    partners, "ı", "İ" and "ſ"), so plain substring tests find what a case-insensitive search would."""
-    return "ear" in lowered or "onth" in lowered or "yr" in lowered
+    one with "year", "month" or "yr" in it, in any case as the age patterns read them ("18 YEARS OR
+    OLDER"), as every `_AGE_ANCHOR` has one ("clear", "early" and "near" have none). `lowered` is the
+    sentence as `lowered_text` gives it: under re.IGNORECASE a text character matches one of these
+    letters exactly when it lowercases to it (only "i" and "s" have other partners, "ı", "İ" and "ſ"),
+    so plain substring tests find what a case-insensitive search would."""
+    return "year" in lowered or "month" in lowered or "yr" in lowered
 
 
 _ERECTILE_WORDS = ("erectile", "iief", "domain")

@@ -22,8 +22,8 @@ from trialtui.eligibility.prefilter import (
     starts_lookahead,
 )
 
-__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "Measure", "Name", "may_begin_with_name",
-           "measure_names", "mention_measures"]
+__all__ = ["CATEGORY_ORDER", "MEASURES", "MEASURE_ORDER", "MENTION", "NORMAL_WORDS", "NUMBER_WORDS", "Measure", "Name",
+           "limit_words", "may_begin_with_name", "measure_names", "mention_measures"]
 
 # The order spellings are tried in: a measure id (its spellings from the table) or (name, pattern).
 # Inside one alternation the leftmost match wins and, at one position, the earlier alternative:
@@ -112,18 +112,29 @@ _GROUP_MEASURES = {
 }
 
 
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "twelve", "twice", "thrice")
+"""Numbers written as words that a limit may use ("twice the ULN")."""
+NORMAL_WORDS = ("uln", "upper limit", "upper normal", "normal", "wnl")
+"""Words that state a limit without a number ("≤ ULN", "within normal limits")."""
+_LIMIT_WORDS_BY_LETTER = {letter: tuple(word for word in NUMBER_WORDS + NORMAL_WORDS if word[0] == letter)
+                          for letter in {word[0] for word in NUMBER_WORDS + NORMAL_WORDS}}
+"""The words of `NUMBER_WORDS` and `NORMAL_WORDS` by their first letter."""
+
 _START_LENGTH = 8
 """How many characters `_NAME_START` reads at a place (a run of spaces counting as one): eight rather
 than three, as "pat", "pla" and "per" begin far more words than measures, and "bone m" or "blood p"
 begin none of the names that begin "bone a" or "blood c"."""
-_NAME_START = re.compile((" " + starts_lookahead((pattern for _, pattern in _ALIASES), re.IGNORECASE, _START_LENGTH,
-                                                   word_end="(?![a-z0-9])", folded=True)).encode("ascii"))
+_NAME_START = re.compile((" " + starts_lookahead(
+    [*(pattern for _, pattern in _ALIASES), *map(re.escape, NUMBER_WORDS + NORMAL_WORDS)], re.IGNORECASE,
+    _START_LENGTH, word_end="(?![a-z0-9])", folded=True)).encode("ascii"))
 """In lowercased text as `fold_words` gives it, a space (a character that is no letter or digit)
-before a place where some measure spelling may begin (the match ends there): MENTION runs only
-there. A spelling shorter than `_START_LENGTH` ("Cr", "PS") must end a word there, as in MENTION:
-"criteria" and "psychiatric" begin with none.
+before a place where some measure spelling, or a word of `NUMBER_WORDS` or `NORMAL_WORDS`, may begin
+(the match ends there): MENTION runs only there. A spelling shorter than `_START_LENGTH` ("Cr",
+"PS") must end a word there, as in MENTION: "criteria" and "psychiatric" begin with none.
 Beginning with a literal lets `re` pass over the other characters with a fast scan; a text is read
-after a space, so that its first character is such a place too."""
+after a space, so that its first character is such a place too. One scan finds both kinds of place
+as cheaply as one: the alternatives after the space are one trie, and the scan's cost is in the
+spaces it stops at."""
 
 Name = tuple[int, int, tuple[str, ...]]
 """A measure name in a text: its start, its end and the measure ids it names (`mention_measures`)."""
@@ -139,21 +150,45 @@ def may_begin_with_name(lowered: str) -> bool:
     return _NAME_START.match(fold_words(" " + lowered)) is not None
 
 
-@lru_cache(maxsize=64)
 def measure_names(text: str) -> tuple[Name, ...]:
     """Every measure name in a text, left to right, each read once (a name inside a longer one, as
     "hemoglobin" in "glycated hemoglobin" or "EF" in "IIEF-EF", is that one's): what MENTION's
-    `finditer` finds. Cached: the extractor and the check for unread limits read the same text."""
+    `finditer` finds."""
+    return _scan(text)[0]
+
+
+def limit_words(text: str) -> tuple[tuple[int, int], ...]:
+    """The spans of the words of `NUMBER_WORDS` and `NORMAL_WORDS` that stand whole in a text (no
+    letter, digit or "_" either side), left to right."""
+    return _scan(text)[1]
+
+
+@lru_cache(maxsize=64)
+def _scan(text: str) -> tuple[tuple[Name, ...], tuple[tuple[int, int], ...]]:
+    """`measure_names` and `limit_words` of a text, from one scan of its places (`_NAME_START`).
+    Cached: the extractor and the check for unread limits read the same text."""
     lowered = lowered_text(text)
-    if not case_exact(lowered):  # the filter would miss a name
-        return tuple((match.start(), match.end(), _GROUP_MEASURES[match.lastgroup or ""])
-                     for match in MENTION.finditer(text))
+    exact = case_exact(lowered)  # else the filter would miss a name
     names: list[Name] = []
+    words: list[tuple[int, int]] = []
     match_for = _MENTION_AT.get
+    words_for = _LIMIT_WORDS_BY_LETTER.get
+    size = len(lowered)
     end = 0
     for place in _NAME_START.finditer(fold_words(" " + lowered)):
         at = place.end() - 1
-        if at >= end and (match_at := match_for(lowered[at])) is not None and (match := match_at(text, at)) is not None:
+        letter = lowered[at]
+        if (candidates := words_for(letter)) is not None and (
+                at == 0 or not (lowered[at - 1].isalnum() or lowered[at - 1] == "_")):
+            for word in candidates:
+                word_end = at + len(word)
+                if lowered.startswith(word, at) and (
+                        word_end == size or not (lowered[word_end].isalnum() or lowered[word_end] == "_")):
+                    words.append((at, word_end))
+        if exact and at >= end and (match_at := match_for(letter)) is not None and (
+                match := match_at(text, at)) is not None:
             names.append((at, match.end(), _GROUP_MEASURES[match.lastgroup or ""]))
             end = match.end()
-    return tuple(names)
+    if not exact:
+        names = [(match.start(), match.end(), _GROUP_MEASURES[match.lastgroup or ""]) for match in MENTION.finditer(text)]
+    return tuple(names), tuple(words)
