@@ -426,7 +426,8 @@ def _lines(stream: io.BufferedReader) -> Iterator[bytes | None]:
 
 
 def _blank(line: bytes) -> bool:
-    return not line.removeprefix(codecs.BOM_UTF8).strip()
+    body = line.removeprefix(codecs.BOM_UTF8)
+    return not body or body.isspace()  # no copy of the line; isspace stops at its first other byte
 
 
 def _looks_like_a_line_of_json(line: bytes | None) -> bool:
