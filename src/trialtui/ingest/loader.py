@@ -472,13 +472,9 @@ def _read_json_objects(stream: io.BufferedReader, path: str, decoder: TextDecode
     yield from _read_json_value(value, path, has_surrogate_escape(text))
 
 
-def _study_parts(text: str) -> dict | None:
+def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDecoder) -> Iterator[Trial | _Fault]:
     from trialtui.ingest.study_parts import study_parts  # msgspec: loaded when JSON Lines are read
 
-    return study_parts(text)
-
-
-def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDecoder) -> Iterator[Trial | _Fault]:
     for number, raw in enumerate(lines, start=1):
         if raw is None:
             mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
@@ -488,7 +484,7 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             continue
         text = decoder.decode(raw)
         try:
-            value, escapes = _study_parts(text), False  # msgspec reads no text with a lone surrogate escape
+            value, escapes = study_parts(text), False  # msgspec reads no text with a lone surrogate escape
             if value is None:
                 value, escapes = loads(text), has_surrogate_escape(text)
         except RecordError as error:
