@@ -482,10 +482,11 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             continue
         if _blank(raw):
             continue
-        text = decoder.decode(raw)
+        text = raw if decoder.passes_as_ascii(raw) else decoder.decode(raw)
         try:
             value, escapes = study_parts(text), False  # msgspec reads no text with a lone surrogate escape
             if value is None:
+                text = text.decode("ascii") if type(text) is bytes else text
                 value, escapes = loads(text), has_surrogate_escape(text)
         except RecordError as error:
             yield _fault(path, error, "line", number)
