@@ -216,6 +216,21 @@ def test_latin1_and_utf16_files_are_read_with_a_line_saying_which_encoding(tmp_p
     assert [p.reason for p in result.problems] == expected
 
 
+def test_json_lines_read_as_bytes_count_toward_the_byte_that_is_not_utf8(tmp_path):
+    lines = [json.dumps(_study(f"NCT0000000{n}", "Plain title")) for n in (1, 2)]
+    lines.append(json.dumps(_study("NCT00000003", "Étude café"), ensure_ascii=False))
+    lines.append(json.dumps(_study("NCT00000004", "Plain again")))
+    data = "\n".join(lines).encode("cp1252", "replace") + b"\n"
+    path = tmp_path / "studies.jsonl"
+    path.write_bytes(data)
+    result = load_paths([path])
+    assert [t.brief_title for t in result.trials] == ["Plain title", "Plain title", "Étude café", "Plain again"]
+    at = data.index("É".encode("cp1252"))
+    assert [p.reason for p in result.problems] == [
+        f"not UTF-8 (byte {at:,} is not): read as Windows-1252 (Latin-1) text from there on"
+    ]
+
+
 def test_latin1_page_text_is_read(tmp_path):
     from conftest import SEEDS
 

@@ -126,6 +126,46 @@ def test_rows_read_each_text_as_a_field_alone_would():
         parse_ctgov_study(study, Provenance())
 
 
+_ROW_TEXTS = [  # where a row is in the protocol section, the keys of its texts, and what the record reads of them
+    (("contactsLocationsModule", "locations", 0, "contacts", 0), ("phone", "phoneExt", "name", "role", "email"),
+     lambda t: [t.locations[0].contacts[0].phone, t.locations[0].contacts[0].name,
+                t.locations[0].contacts[0].role, t.locations[0].contacts[0].email],
+     ["phone > é ext phoneExt > é", "name > é", "role > é", "email > é"]),
+    (("contactsLocationsModule", "locations", 0), ("facility", "city", "state", "zip", "country", "status"),
+     lambda t: [t.locations[0].facility, t.locations[0].city, t.locations[0].state, t.locations[0].zip,
+                t.locations[0].country, t.locations[0].status], None),
+    (("outcomesModule", "primaryOutcomes", 0), ("measure", "description", "timeFrame"),
+     lambda t: [t.outcomes[0].measure, t.outcomes[0].description, t.outcomes[0].time_frame], None),
+    (("armsInterventionsModule", "armGroups", 0), ("label", "type", "description"),
+     lambda t: [t.arms[0].label, t.arms[0].type, t.arms[0].description], None),
+    (("armsInterventionsModule", "interventions", 0), ("type", "name", "description"),
+     lambda t: [t.interventions[0].type, t.interventions[0].name, t.interventions[0].description], None),
+    (("contactsLocationsModule", "overallOfficials", 0), ("name", "affiliation", "role"),
+     lambda t: [t.officials[0].name, t.officials[0].affiliation, t.officials[0].role], None),
+    (("referencesModule", "references", 0), ("citation", "pmid", "type"),
+     lambda t: [t.references[0].citation, t.references[0].pmid, t.references[0].type], None),
+]
+
+
+@pytest.mark.parametrize("where, keys, read, expected", _ROW_TEXTS)
+def test_each_text_of_a_row_is_read_from_its_own_key_into_its_own_field(where, keys, read, expected):
+    """A row read text by text (its values not all plain) fills each field from its own key, and
+    a value that is not text is named by its key."""
+    study = json.loads(json.dumps(STUDY))
+    study["protocolSection"]["referencesModule"] = {"references": [{"citation": "A paper."}]}
+    row = study["protocolSection"]
+    for step in where:
+        row = row[step]
+    for key in keys:
+        row[key] = f"{key} \\> é"
+    assert read(parse_ctgov_study(study, Provenance())) == (expected or [f"{key} > é" for key in keys])
+    for key in keys:
+        row[key] = 5
+        with pytest.raises(RecordError, match=f'"{key}" holds int where text was expected'):
+            parse_ctgov_study(study, Provenance())
+        row[key] = "x"
+
+
 def test_legacy_xml_record():
     trial = parse_xml_bytes((DATA / "legacy-NCT00461773.xml").read_bytes(), "x.xml")
     assert (trial.trial_id, trial.overall_status, trial.why_stopped) == ("NCT00461773", "TERMINATED", "Lack of recrual")

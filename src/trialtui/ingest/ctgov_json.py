@@ -61,14 +61,12 @@ def _plain(values) -> bool:
     return joined.isascii() and "\\" not in joined and len(joined) <= MAX_TEXT_CHARS
 
 
-def _readable(row: dict[str, Any], obj: dict) -> dict[str, str]:
-    """`row`, built as ``{key: obj.get(key, "")...}``, with each value as `_text` reads it (the
-    same first error, in key order, on a value that is not text)."""
-    if _plain(row.values()):
-        return row
-    for key in row:
-        row[key] = _text(obj, key)
-    return row
+def _readable(obj: dict, keys: tuple[str, ...], values: tuple) -> tuple:
+    """`values`, read as ``(obj.get(key, ""), ...)`` for each of `keys`, with each value as
+    `_text` reads it (the same first error, in key order, on a value that is not text). Tuples,
+    not a row dict: the join in `_plain` takes a tuple as it is, and would copy a dict's values
+    into a list first."""
+    return values if _plain(values) else tuple([_text(obj, key) for key in keys])
 
 
 def _column(objs: list[dict], key: str) -> list[str]:
@@ -134,27 +132,36 @@ def _date(obj: dict, key: str) -> str:
     return _text(_dict(obj, key), "date")
 
 
+# The keys of each row's texts, in the order they are read (of two that are not text, the first is named)
+_CONTACT = ("phone", "phoneExt", "name", "role", "email")
+_SITE = ("facility", "city", "state", "zip", "country", "status")
+_OUTCOME = ("measure", "description", "timeFrame")
+_ARM = ("label", "type", "description")
+_INTERVENTION = ("type", "name", "description")
+_OFFICIAL = ("name", "affiliation", "role")
+_REFERENCE = ("citation", "pmid", "type")
+
+
 def _contact(c: dict) -> dict:
-    row = _readable(
-        {"phone": c.get("phone", ""), "phoneExt": c.get("phoneExt", ""), "name": c.get("name", ""),
-         "role": c.get("role", ""), "email": c.get("email", "")},
-        c,
+    phone, extension, name, role, email = _readable(
+        c, _CONTACT,
+        (c.get("phone", ""), c.get("phoneExt", ""), c.get("name", ""), c.get("role", ""), c.get("email", "")),
     )
-    extension = row.pop("phoneExt")
-    if extension:
-        row["phone"] = f"{row['phone']} ext {extension}"
-    return row
+    return {"phone": f"{phone} ext {extension}" if extension else phone, "name": name, "role": role, "email": email}
 
 
 def _location(loc: dict) -> dict:
     """One site; its ``geoPoint`` gives latitude and longitude when both are a point on Earth (a
     malformed point is dropped: the site stays, placed by its city when it can be)."""
-    site = _readable(
-        {"facility": loc.get("facility", ""), "city": loc.get("city", ""), "state": loc.get("state", ""),
-         "zip": loc.get("zip", ""), "country": loc.get("country", ""), "status": loc.get("status", "")},
-        loc,
+    facility, city, state, zip_code, country, status = _readable(
+        loc, _SITE,
+        (loc.get("facility", ""), loc.get("city", ""), loc.get("state", ""), loc.get("zip", ""),
+         loc.get("country", ""), loc.get("status", "")),
     )
-    site["contacts"] = [] if loc.get("contacts") is None else [_contact(c) for c in _dicts(loc, "contacts")]
+    site = {
+        "facility": facility, "city": city, "state": state, "zip": zip_code, "country": country, "status": status,
+        "contacts": [] if loc.get("contacts") is None else [_contact(c) for c in _dicts(loc, "contacts")],
+    }
     point = loc.get("geoPoint")
     if type(point) is dict and (found := valid_point(point.get("lat"), point.get("lon"))):
         site["latitude"], site["longitude"] = found
@@ -162,26 +169,32 @@ def _location(loc: dict) -> dict:
 
 
 def _outcome(o: dict, kind: str) -> dict:
-    row = _readable(
-        {"measure": o.get("measure", ""), "description": o.get("description", ""), "timeFrame": o.get("timeFrame", "")},
-        o,
+    measure, description, time_frame = _readable(
+        o, _OUTCOME, (o.get("measure", ""), o.get("description", ""), o.get("timeFrame", ""))
     )
-    row["time_frame"] = row.pop("timeFrame")
-    row["kind"] = kind
-    return row
+    return {"measure": measure, "description": description, "time_frame": time_frame, "kind": kind}
 
 
 def _arm(a: dict) -> dict:
-    row = _readable({"label": a.get("label", ""), "type": a.get("type", ""), "description": a.get("description", "")}, a)
-    row["intervention_names"] = _texts(a, "interventionNames")
-    return row
+    label, kind, description = _readable(a, _ARM, (a.get("label", ""), a.get("type", ""), a.get("description", "")))
+    return {"label": label, "type": kind, "description": description,
+            "intervention_names": _texts(a, "interventionNames")}
 
 
 def _intervention(i: dict) -> dict:
-    row = _readable({"type": i.get("type", ""), "name": i.get("name", ""), "description": i.get("description", "")}, i)
-    row["other_names"] = _texts(i, "otherNames")
-    row["arm_labels"] = _texts(i, "armGroupLabels")
-    return row
+    kind, name, description = _readable(i, _INTERVENTION, (i.get("type", ""), i.get("name", ""), i.get("description", "")))
+    return {"type": kind, "name": name, "description": description,
+            "other_names": _texts(i, "otherNames"), "arm_labels": _texts(i, "armGroupLabels")}
+
+
+def _official(o: dict) -> dict:
+    name, affiliation, role = _readable(o, _OFFICIAL, (o.get("name", ""), o.get("affiliation", ""), o.get("role", "")))
+    return {"name": name, "affiliation": affiliation, "role": role}
+
+
+def _reference(r: dict) -> dict:
+    citation, pmid, kind = _readable(r, _REFERENCE, (r.get("citation", ""), r.get("pmid", ""), r.get("type", "")))
+    return {"citation": citation, "pmid": pmid, "type": kind}
 
 
 def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
@@ -272,10 +285,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         "enrollment_type": _text(enrollment, "type"),
         "sponsors": sponsors,
         "responsible_party": responsible_party,
-        "officials": [
-            _readable({"name": o.get("name", ""), "affiliation": o.get("affiliation", ""), "role": o.get("role", "")}, o)
-            for o in _dicts(contacts_module, "overallOfficials")
-        ],
+        "officials": [_official(o) for o in _dicts(contacts_module, "overallOfficials")],
         "brief_summary": _text(description, "briefSummary"),
         "detailed_description": _text(description, "detailedDescription"),
         "conditions": _texts(conditions, "conditions"),
@@ -308,10 +318,7 @@ def parse_ctgov_study(study: dict, source: Provenance) -> Trial:
         "countries": list(dict.fromkeys(loc["country"] for loc in locations if loc["country"])),
         "central_contacts": [_contact(c) for c in _dicts(contacts_module, "centralContacts")],
         "has_results": _bool(study, "hasResults"),
-        "references": [
-            _readable({"citation": r.get("citation", ""), "pmid": r.get("pmid", ""), "type": r.get("type", "")}, r)
-            for r in _dicts(references_module, "references")
-        ],
+        "references": [_reference(r) for r in _dicts(references_module, "references")],
         "source": source,
     }
     return Trial.model_validate(record)

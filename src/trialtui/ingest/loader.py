@@ -426,7 +426,8 @@ def _lines(stream: io.BufferedReader) -> Iterator[bytes | None]:
 
 
 def _blank(line: bytes) -> bool:
-    return not line.removeprefix(codecs.BOM_UTF8).strip()
+    body = line.removeprefix(codecs.BOM_UTF8)
+    return not body or body.isspace()  # no copy of the line; isspace stops at its first other byte
 
 
 def _looks_like_a_line_of_json(line: bytes | None) -> bool:
@@ -471,13 +472,9 @@ def _read_json_objects(stream: io.BufferedReader, path: str, decoder: TextDecode
     yield from _read_json_value(value, path, has_surrogate_escape(text))
 
 
-def _study_parts(text: str) -> dict | None:
+def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDecoder) -> Iterator[Trial | _Fault]:
     from trialtui.ingest.study_parts import study_parts  # msgspec: loaded when JSON Lines are read
 
-    return study_parts(text)
-
-
-def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDecoder) -> Iterator[Trial | _Fault]:
     for number, raw in enumerate(lines, start=1):
         if raw is None:
             mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
@@ -485,10 +482,11 @@ def _read_json_lines(path: str, lines: Iterable[bytes | None], decoder: TextDeco
             continue
         if _blank(raw):
             continue
-        text = decoder.decode(raw)
+        text = raw if decoder.passes_as_ascii(raw) else decoder.decode(raw)
         try:
-            value, escapes = _study_parts(text), False  # msgspec reads no text with a lone surrogate escape
+            value, escapes = study_parts(text), False  # msgspec reads no text with a lone surrogate escape
             if value is None:
+                text = text.decode("ascii") if type(text) is bytes else text
                 value, escapes = loads(text), has_surrogate_escape(text)
         except RecordError as error:
             yield _fault(path, error, "line", number)

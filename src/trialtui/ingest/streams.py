@@ -135,6 +135,16 @@ class TextDecoder:
         self._offset += len(data)
         return text
 
+    def passes_as_ascii(self, data: bytes) -> bool:
+        """Whether `data` is ASCII with no bytes of an earlier chunk pending, so that its text is its
+        bytes as they are; it is then counted as decoded. For a reader that takes bytes as well as
+        text (msgspec): a line is not copied into a str to be read."""
+        if not data.isascii() or self._utf8.getstate()[0]:
+            return False
+        self._first = False
+        self._offset += len(data)
+        return True
+
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """A whole document's text, and the encoding line when it was not UTF-8 ("" when it was)."""

@@ -32,10 +32,10 @@ class _Parts(msgspec.Struct):
 _DECODE = msgspec.json.Decoder(_Parts).decode
 
 
-def study_parts(text: str) -> dict | None:
-    """The study in `text` as `parse_ctgov_study` reads it: protocolSection, derivedSection's
-    conditionBrowseModule (its meshes and ancestors) and hasResults, as Python's decoder gives
-    them. None where msgspec does not read it so (not an object; no protocolSection; a
+def study_parts(text: str | bytes) -> dict | None:
+    """The study in `text` (or in its ASCII bytes) as `parse_ctgov_study` reads it: protocolSection,
+    derivedSection's conditionBrowseModule (its meshes and ancestors) and hasResults, as Python's
+    decoder gives them. None where msgspec does not read it so (not an object; no protocolSection; a
     derivedSection that is not an object; a lone surrogate escape, a NaN, a number past 64 bits or
     nesting past its limit anywhere): the whole text is then decoded as
     any JSON is (`json_values.loads`), with that decoder's answer."""
