@@ -23,6 +23,9 @@ _CONTEXT_AFTER = 80
 _CLAUSE_EDGE = re.compile(r"[;\n.](?:(?<=\.)(?:\s|$)|(?<!\.))")
 """A ";", a line break, or a "." before a space or the end: written to begin with a character class,
 which `re` looks for with a fast scan instead of trying every position."""
+_LAST_CLAUSE_EDGE = re.compile(r".*(?:[;\n]|\.(?:\s|$))", re.DOTALL)
+"""Up to the end of the last `_CLAUSE_EDGE`, found by walking back from the end rather than by
+listing every edge from the start."""
 
 _DEFINITION = re.compile(
     r"menstruat|menses|amenorr?h|follicle[\s-]stimulating|\bFSH\b"
@@ -63,9 +66,9 @@ _SUBGROUP_AFTER = re.compile(r"^[\s,]*(?:who|whose|that|in\s+whom|with|and\s+(?:
 
 
 def _clause_before(criteria: str, start: int) -> str:
-    before = criteria[max(0, start - _CONTEXT_BEFORE) : start]
-    edges = list(_CLAUSE_EDGE.finditer(before))
-    return before[edges[-1].end() :] if edges else before
+    context = max(0, start - _CONTEXT_BEFORE)
+    last_edge = _LAST_CLAUSE_EDGE.match(criteria, context, start)
+    return criteria[last_edge.end() if last_edge else context : start]
 
 
 def _clause_after(criteria: str, end: int) -> str:
