@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trialtui.eligibility.prefilter import case_exact
+
 if TYPE_CHECKING:
     from trialtui.eligibility.extract import Threshold
 
@@ -23,6 +25,9 @@ _CONTEXT_AFTER = 80
 _CLAUSE_EDGE = re.compile(r"[;\n.](?:(?<=\.)(?:\s|$)|(?<!\.))")
 """A ";", a line break, or a "." before a space or the end: written to begin with a character class,
 which `re` looks for with a fast scan instead of trying every position."""
+_LAST_CLAUSE_EDGE = re.compile(r".*(?:[;\n]|\.(?:\s|$))", re.DOTALL)
+"""Up to the end of the last `_CLAUSE_EDGE`, found by walking back from the end rather than by
+listing every edge from the start."""
 
 _DEFINITION = re.compile(
     r"menstruat|menses|amenorr?h|follicle[\s-]stimulating|\bFSH\b"
@@ -32,6 +37,10 @@ _DEFINITION = re.compile(
 )
 """Before an age in its clause: a menopause or fertility definition that the age belongs to
 ("post-menopausal, defined as ... after age 50"); "non-childbearing women aged ≥ 18" is no definition."""
+_DEFINITION_CLUE = re.compile("men|fsh|follicle|child|fertile|defin|consider")
+"""What every `_DEFINITION` match holds, lowercased ("men" in menstruation, menses, amenorrhoea and
+menopause): a scan for it skips most clauses, where `_DEFINITION`, with no literal to scan for, is
+tried at every position."""
 _DEFINITION_AFTER = re.compile(
     r"\b(?:consider\w*|defin\w*|regard\w*|deem\w*|count\w*\s+as)\b[^.;]{0,40}?(?:menopaus|child[\s-]?bearing|fertile)",
     re.IGNORECASE)
@@ -44,6 +53,10 @@ _SOMEONE_ELSE = re.compile(
     re.IGNORECASE,
 )
 """Before an age in the same clause: whose age it is, when it is not the participant's."""
+_SOMEONE_ELSE_CLUE = re.compile(
+    "relative|famil|sibling|parent|mother|father|partner|spouse|household|contact|offspring|brother|sister"
+    "|grandchildren|death|died|caregiver")
+"""What every `_SOMEONE_ELSE` match holds, lowercased."""
 _SOMEONE_ELSE_AFTER = re.compile(
     r"^[^.;,]{0,20}?\bin\s+(?:a\s+|any\s+|his\s+|her\s+|their\s+)?(?:first|second|1st|2nd)?[\s-]*(?:degree\s+)?"
     r"(?:relatives?|family\s+members?|siblings?|parents?)\b",
@@ -57,15 +70,17 @@ _DURATION_AFTER = re.compile(
 )
 _DURATION_BEFORE = re.compile(r"\b(?:interval|duration|period|history|for|within|last|past)\s+(?:of\s+)?$", re.IGNORECASE)
 """Around "N years or more" with no age word: a time span, not an age."""
+_DURATION_BEFORE_CLUE = re.compile("interval|duration|period|history|for|within|last|past")
+"""What every `_DURATION_BEFORE` match holds, lowercased."""
 
 _SUBGROUP_AFTER = re.compile(r"^[\s,]*(?:who|whose|that|in\s+whom|with|and\s+(?:who|with|have|has|are))\b", re.IGNORECASE)
 """After an age under an exclusion: the age narrows the excluded group instead of bounding everyone."""
 
 
 def _clause_before(criteria: str, start: int) -> str:
-    before = criteria[max(0, start - _CONTEXT_BEFORE) : start]
-    edges = list(_CLAUSE_EDGE.finditer(before))
-    return before[edges[-1].end() :] if edges else before
+    context = max(0, start - _CONTEXT_BEFORE)
+    last_edge = _LAST_CLAUSE_EDGE.match(criteria, context, start)
+    return criteria[last_edge.end() if last_edge else context : start]
 
 
 def _clause_after(criteria: str, end: int) -> str:
@@ -92,13 +107,24 @@ def not_participant_age(threshold: Threshold, criteria: str) -> bool:
         return False
     before = _clause_before(criteria, threshold.start)
     after = _clause_after(criteria, threshold.end or threshold.start)
-    if _DEFINITION.search(before) or _DEFINITION_AFTER.search(after):
+    # A clue is lowercase ASCII: the lowered clause holds it wherever its case-insensitive pattern
+    # matches, unless the clause has one of `CASE_TWINS` ("ſ" matches "s"), which `case_exact` finds
+    # in the text as written as in its lowered form.
+    lowered = before.lower() if case_exact(before) else None
+    if _found(_DEFINITION, _DEFINITION_CLUE, before, lowered) or _DEFINITION_AFTER.search(after):
         return True
-    if _SOMEONE_ELSE.search(before) or _SOMEONE_ELSE_AFTER.match(after):
+    if _found(_SOMEONE_ELSE, _SOMEONE_ELSE_CLUE, before, lowered) or _SOMEONE_ELSE_AFTER.match(after):
         return True
-    if not _AGE_WORDS.search(threshold.raw) and (_DURATION_AFTER.match(after) or _DURATION_BEFORE.search(before)):
+    if not _AGE_WORDS.search(threshold.raw) and (
+            _DURATION_AFTER.match(after) or _found(_DURATION_BEFORE, _DURATION_BEFORE_CLUE, before, lowered)):
         return True
     return threshold.section == "exclusion" and bool(_SUBGROUP_AFTER.match(after))
+
+
+def _found(pattern: re.Pattern[str], clue: re.Pattern[str], clause: str, lowered: str | None) -> bool:
+    """Whether `pattern` is found in `clause`: searched only when `lowered`, the clause lowercased,
+    holds `clue` (None: the clue could miss a match)."""
+    return (lowered is None or clue.search(lowered) is not None) and pattern.search(clause) is not None
 
 
 # ---------------------------------------------------------------- alternatives
