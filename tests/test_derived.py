@@ -336,3 +336,17 @@ def test_the_studied_names_are_written_as_pythons_json_writes_them(name):
     facts = TrialFacts("ALL", None, (name, "Cancer"), (name,), ("Neoplasms",), (), ("cancer",))
     values = [facts.conditions, facts.keywords, facts.mesh_terms, facts.mesh_ancestors, facts.excluded]
     assert facts.studied_json() == json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, 1.5, 60.0, 1e-4, 9.99e-5, 1e-5, 1e-12, 5e-324, 1e16, 1e22, 1.7976931348623157e308,
+                                   float("inf"), float("-inf"), float("nan"), 3, 2**70])
+@pytest.mark.parametrize("raw", ['≥ 6 "months"\\\n\x01\x7f é 😀\u2028', "lone \ud800 surrogate"])
+def test_a_check_key_is_written_as_pythons_json_writes_it(value, raw):
+    from trialtui.eligibility.extract import Threshold
+    from trialtui.store.derived import check_key
+
+    limits = [Threshold("age", "lower", True, value, "days", "inclusion", None, None, raw),
+              Threshold("anc", "lower", False, value, "10^9/L", "inclusion", "age < 18", raw, raw)]
+    entries = [[t.measure, t.bound, t.inclusive, t.value, t.unit, t.condition, t.group,
+                t.raw if t.unit == "days" else ""] for t in limits] + [["bilirubin"]]
+    assert check_key(limits, ("bilirubin",)) == json.dumps(entries, ensure_ascii=False, separators=(",", ":"))

@@ -65,6 +65,12 @@ def concept_words(concepts) -> list[int]:
     return words
 
 
+@lru_cache(maxsize=4096)
+def _set_words(concepts: frozenset[str] | tuple[str, ...]) -> tuple[int, ...]:
+    """`concept_words` of a trial's concept set: trials study and exclude the same few sets."""
+    return tuple(concept_words(concepts))
+
+
 @dataclass(frozen=True, slots=True)
 class CheckData:
     numbers: bytes
@@ -123,7 +129,7 @@ def pack(facts: TrialFacts, thresholds, unread: tuple[str, ...]) -> CheckData:
     for measure in unread:
         limits += LIMIT.pack(term_hash(NAME, measure), 0, 0, 0, 0.0, UNREAD)
     head = HEAD.pack(flags, SEX_CODES.get(facts.sex.upper(), 0), healthy, len(names), len(ancestor_names),
-                     len(limits) // LIMIT.size, *concept_words(studied), *concept_words(keywords), *concept_words(ancestors),
-                     *concept_words(facts.excluded))
+                     len(limits) // LIMIT.size, *_set_words(studied), *_set_words(keywords), *_set_words(ancestors),
+                     *_set_words(facts.excluded))
     numbers = head + struct.pack(f"<{len(names) + len(ancestor_names)}q", *names, *ancestor_names) + limits
     return CheckData(numbers, tuple(terms.values()))

@@ -284,8 +284,12 @@ def concepts_in(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _examples_in(text: str) -> frozenset[str]:
-    """The conditions a name gives as examples of a heading it names (`concepts_in` leaves them out)."""
-    return _read_names(normalize(text))[2]
+    """The conditions a name gives as examples of a heading it names (`concepts_in` leaves them out):
+    none, without reading its names, when it has no word that introduces examples."""
+    words = normalize(text)
+    if _EXAMPLES.isdisjoint(words) and "such" not in words:
+        return _NO_NAMES[2]
+    return _read_names(words)[2]
 
 
 _SAYING_WORDS = frozenset({
