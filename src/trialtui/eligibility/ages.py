@@ -46,6 +46,8 @@ _DEFINITION_AFTER = re.compile(
     re.IGNORECASE)
 """After an age: a menopause definition that the age is part of ("women under 50 are considered
 postmenopausal if ..."); a plain "aged 21-30 and postmenopausal" states two requirements."""
+_DEFINITION_AFTER_CLUE = re.compile("menopaus|child|fertile")
+"""What every `_DEFINITION_AFTER` match holds, lowercased."""
 
 _SOMEONE_ELSE = re.compile(
     r"\b(?:relatives?|family|familial|siblings?|parents?|mothers?|fathers?|partners?|spouses?|household|"
@@ -111,7 +113,9 @@ def not_participant_age(threshold: Threshold, criteria: str) -> bool:
     # matches, unless the clause has one of `CASE_TWINS` ("ſ" matches "s"), which `case_exact` finds
     # in the text as written as in its lowered form.
     lowered = before.lower() if case_exact(before) else None
-    if _found(_DEFINITION, _DEFINITION_CLUE, before, lowered) or _DEFINITION_AFTER.search(after):
+    lowered_after = after.lower() if case_exact(after) else None
+    if (_found(_DEFINITION, _DEFINITION_CLUE, before, lowered)
+            or _found(_DEFINITION_AFTER, _DEFINITION_AFTER_CLUE, after, lowered_after)):
         return True
     if _found(_SOMEONE_ELSE, _SOMEONE_ELSE_CLUE, before, lowered) or _SOMEONE_ELSE_AFTER.match(after):
         return True

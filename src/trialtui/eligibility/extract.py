@@ -111,6 +111,8 @@ _COMP = "|".join(f"{first_char_lookahead(pattern, re.IGNORECASE)}(?P<c{index}>{p
                  for index, (pattern, _, _) in enumerate(_COMPARATORS))
 _COMP_SENSE = {f"c{index}": (bound, inclusive) for index, (_, bound, inclusive) in enumerate(_COMPARATORS)}
 _COMP_ALONE = re.compile(_COMP, re.IGNORECASE)
+_COMPARATORS_ANYWHERE = Prefiltered(_COMP_ALONE)
+"""`_COMP_ALONE`, tried only where a comparator can begin."""
 
 # Not before "than": "greater than 25 mL/min and less than 90" closes a range with a comparator.
 _POST_LOWER = r"(?:or\s+(?:more|greater|higher|above|over|older)|and\s+(?:above|over|older|more|greater))(?!\s+than)|\+"
@@ -955,8 +957,13 @@ class _Extractor:
         start = group[0].start
         if start - free_from < 3 or any("age" in mention.measures for mention in group):
             return None
+        window, lowered_window = sentence[free_from:start], lowered[free_from:start]
+        # The last value must begin with a comparator, which `_COMP_ALONE` finds at its start: most
+        # windows have none, which this scan finds quicker than the value scan below.
+        if _COMPARATORS_ANYWHERE.exact_search(window, lowered_window) is None:
+            return None
         match = None
-        for candidate in _EXPRESSIONS.finditer(sentence[free_from:start], lowered[free_from:start]):
+        for candidate in _EXPRESSIONS.finditer(window, lowered_window):
             match = candidate
         if match is None or not match.group("comp") or not (match.group("cunit") or match.group("culn")):
             return None
