@@ -26,9 +26,8 @@ def built_and_added(api_digests):
 
 def test_bulk_terms_are_the_terms_of_each_value(api_digests):
     numbering = TermNumbers()
-    for name in FIELDS:
-        per_doc = [field_values(d, name) for d in api_digests]
-        values = numbering.field_values(per_doc)
+    fields = [[field_values(d, name) for d in api_digests] for name in FIELDS]
+    for name, per_doc, values in zip(FIELDS, fields, numbering.fields_values(fields), strict=True):
         names = numbering.terms()
         for doc, doc_values in enumerate(per_doc):
             got = set()
@@ -48,7 +47,7 @@ AWKWARD = ["Herceptin™ (trastuzumab)", "Sun Yat-sen\x00University", "", "of th
 
 def _value_terms(numbering: TermNumbers, values) -> tuple[list[set[str]], list[int], list[int]]:
     """Per value: its terms' names, its word count and its value number."""
-    found = numbering.field_values([(value,) for value in values])
+    [found] = numbering.fields_values([[(value,) for value in values]])
     names = numbering.terms()
     starts = found.value_starts
     return ([{names[t] for t in found.value_terms[starts[v]:starts[v + 1]].tolist()} for v in found.values.tolist()],
@@ -80,14 +79,27 @@ def test_tokenized_gives_each_text_its_own_terms():
 def test_numbered_numbers_the_terms_tokenized_gives_in_order_of_first_sight():
     texts = [*AWKWARD, "o.r a.n x-y", "the of", "Sun Yat-sen University", "北京 x-y"]
     ids = {"university": 0}
-    found, owners, counts = numbered(texts, ids)
+    batches = [texts, [], texts[::-1], ["Sun Yat-sen"], texts[3:9]]
     expected_ids = {"university": 0}
-    names, expected_owners, expected_counts = tokenized(texts)
-    assert found.tolist() == number_all(names, expected_ids)[0].tolist()
+    for batch, (found, owners, counts) in zip(batches, numbered(batches, ids), strict=True):
+        names, expected_owners, expected_counts = tokenized(batch)
+        assert found.tolist() == number_all(names, expected_ids)[0].tolist()
+        assert owners.tolist() == expected_owners.tolist()
+        assert counts.tolist() == expected_counts.tolist()
     assert list(ids) == list(expected_ids)
-    assert owners.tolist() == expected_owners.tolist()
-    assert counts.tolist() == expected_counts.tolist()
     assert "or" not in ids and "an" not in ids and "xy" in ids  # glued stopwords are not terms
+
+
+def test_numbered_reads_batches_in_groups_as_one_at_a_time(monkeypatch):
+    from trialtui.search import normalize
+
+    batches = [AWKWARD[at:at + 3] for at in range(0, len(AWKWARD), 3)]
+    together_ids, apart_ids = {}, {}
+    together = list(numbered(batches, together_ids))
+    monkeypatch.setattr(normalize, "_GROUP_BYTES", 1)  # every batch its own group
+    apart = list(numbered(batches, apart_ids))
+    assert list(together_ids.items()) == list(apart_ids.items())
+    assert [[part.tolist() for part in parts] for parts in together] == [[part.tolist() for part in parts] for parts in apart]
 
 
 @pytest.mark.parametrize("spread", [None, (0, 0, 0)])
@@ -104,10 +116,11 @@ def test_distinct_words_number_words_as_a_dictionary_does(monkeypatch, spread):
     for _ in range(300):
         spellings = ["".join(rng.choice("ab\x00é中") for _ in range(rng.randint(1, 30))) for _ in range(rng.randint(1, 20))]
         text = "  ".join(rng.choice(spellings) for _ in range(rng.randint(0, 100))).center(rng.randint(0, 300)).encode()
-        numbers, found = distinct.distinct_words(text)
+        numbers, found, starts = distinct.distinct_words(text)
         expected, spelled = number_all(text.decode().split(" "), {"": 0})  # words of up to 90 bytes
         assert found == spelled
         assert numbers.tolist() == [number - 1 for number in expected.tolist() if number]
+        assert [text[start:].split(b" ")[0].decode() for start in starts.tolist()] == [found[n] for n in numbers.tolist()]
 
 
 def test_terms_numbered_once_across_fields_and_batches(monkeypatch):

@@ -18,10 +18,11 @@ _SPREAD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint
 """Odd multipliers that spread a word's three keys over the table's slots (`_first_sight`)."""
 
 
-def distinct_words(text: bytes) -> tuple[np.ndarray, list[str]]:
+def distinct_words(text: bytes) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Per word of UTF-8 `text` (a run of bytes other than the ASCII space, the only whitespace
-    it may hold), the number of its distinct word in order of first sight; and the distinct
-    words in that order: as ``number_all(text.decode().split(), {})``."""
+    it may hold), the number of its distinct word in order of first sight; the distinct words in
+    that order (as ``number_all(text.decode().split(), {})``); and where each word starts in
+    `text`, to tell apart the words of parts of `text`."""
     padded = b" " + text + b" " * 16  # every word between spaces, and 8 bytes load from every start
     spaces = np.frombuffer(padded, np.uint8) == ord(" ")
     edges = np.flatnonzero(spaces[1:] != spaces[:-1])
@@ -34,7 +35,7 @@ def distinct_words(text: bytes) -> tuple[np.ndarray, list[str]]:
     numbers = np.zeros(len(first), np.int64)
     numbers[firsts] = np.arange(len(firsts))
     spelled = np.frombuffer(padded, np.uint8)[_ranges(starts[firsts], lengths[firsts] + 1)]  # each with its space
-    return numbers[first], spelled.tobytes().decode().split(" ")[:-1]
+    return numbers[first], spelled.tobytes().decode().split(" ")[:-1], starts - 1
 
 
 def _keys(padded: bytes, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

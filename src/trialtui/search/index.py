@@ -189,7 +189,7 @@ def field_text(digest: TrialDigest, name: str) -> str:
 
 
 def _values(digests: list[TrialDigest], name: str) -> list[tuple[str, ...]]:
-    """Every trial's values of one field, for `tokenize.TermNumbers.field_values` (repeats and
+    """Every trial's values of one field, for `tokenize.TermNumbers.fields_values` (repeats and
     empty values are harmless there: they add no term)."""
     if name == "ids":
         return [(digest.trial_id, *digest.ids) for digest in digests]
@@ -370,8 +370,8 @@ class SearchIndex:
         digests = list(digests)
         index._admit_all(digests)
         numbering = TermNumbers()
-        index._fields = [FieldPostings.build(numbering.field_values(_values(digests, name)), len(digests))
-                         for name in FIELDS]
+        index._fields = [FieldPostings.build(values, len(digests))
+                         for values in numbering.fields_values(_values(digests, name) for name in FIELDS)]
         terms = numbering.terms()
         frequency = sum(postings.frequency(len(terms)) for postings in index._fields)
         index._vocab = Vocabulary(terms, array("I", np.asarray(frequency, np.uint32).tobytes()),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, repeat
 
 import numpy as np
@@ -114,33 +114,67 @@ def tokenized(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     kinds = np.fromiter(map(_KINDS.get, words, repeat(_WORD)), np.int8, len(words))
     marks = kinds == _MARK_KIND
     owners = np.cumsum(marks)
-    glued, glued_owners = _glued(encoded)
+    spelled, glued_owners = _glued(encoded)
+    glued = spelled.decode().split(" ")[:-1]
+    glued_kept = ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))
     kept = kinds == _WORD
-    return (list(compress(words, kept)) + glued, np.concatenate((owners[kept], glued_owners)),
-            np.bincount(owners[~marks], minlength=len(texts)))
+    return (list(compress(words, kept)) + list(compress(glued, glued_kept)),
+            np.concatenate((owners[kept], glued_owners[glued_kept])), np.bincount(owners[~marks], minlength=len(texts)))
 
 
 _NOT_TERMS = {_MARK: 0, **{word: number for number, word in enumerate(sorted(STOPWORDS), 1)}}
 """The words that `numbered` tells apart from terms: the mark 0, stopwords above."""
 
 
-def numbered(texts: Sequence[str], ids: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`tokenized` with each term as its number in `ids`, new terms numbered in order of first
-    sight (as `bulk.number_all` over `tokenized`'s terms numbers them), for a build: the words
-    are told apart without a string each (`distinct.distinct_words`); only the distinct ones are
-    made strings, told from marks and stopwords and looked up in `ids`."""
-    encoded = _encoded(texts)
-    codes, words = distinct_words(encoded.translate(_WORD_TABLE))
+_GROUP_BYTES = 1 << 22
+"""Text that `numbered` tells the words of apart at once: several batches' fixed numpy cost
+becomes one, while the arrays of a word each stay a small multiple of this."""
+
+
+def numbered(batches: Iterable[Sequence[str]], ids: dict[str, int]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`tokenized` of each batch of texts with each term as its number in `ids`, new terms
+    numbered in order of first sight (as `bulk.number_all` over the batches' `tokenized` terms,
+    one batch after another, numbers them), for a build. The batches are read in groups of about
+    `_GROUP_BYTES` (`_numbered_group`); a batch's numbers are given once its group is read."""
+    group: list[tuple[int, bytes, bytes, np.ndarray]] = []
+    size = 0
+    for texts in batches:
+        encoded = _encoded(texts)
+        glued, glued_owners = _glued(encoded)
+        group.append((len(texts), encoded.translate(_WORD_TABLE), glued, glued_owners))
+        size += len(encoded) + len(glued)
+        if size >= _GROUP_BYTES:
+            yield from _numbered_group(group, ids)
+            group, size = [], 0
+    yield from _numbered_group(group, ids)
+
+
+def _numbered_group(group: list[tuple[int, bytes, bytes, np.ndarray]],
+                    ids: dict[str, int]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`numbered` for a few batches, each given as its text count, its words (`_WORD_TABLE`
+    bytes), its glued forms (`_glued`) and their owners. Every batch's words and then glued
+    forms, one after another, are told apart in one pass without a string each
+    (`distinct.distinct_words`): their first sight is the order the terms are numbered in. Only
+    the distinct ones are made strings, told from marks and stopwords and looked up in `ids`."""
+    if not group:
+        return
+    parts = [part for _, words, glued, _ in group for part in (words, glued)]
+    codes, words, starts = distinct_words(b" ".join(parts))
+    ends = np.cumsum([len(part) + 1 for part in parts])  # each part and the space after it
+    cuts = [0, *np.searchsorted(starts, ends).tolist()]  # each part's first word
     not_terms = np.fromiter(map(_NOT_TERMS.get, words, repeat(-1)), np.int64, len(words))
     is_term = not_terms < 0
     term_of = np.zeros(len(words), np.int64)
     term_of[is_term] = number_all(list(compress(words, is_term)), ids)[0]
-    marks = (not_terms == 0)[codes]
-    owners = np.cumsum(marks)
-    kept = is_term[codes]
-    glued, glued_owners = _glued(encoded)
-    return (np.concatenate((term_of[codes[kept]], number_all(glued, ids)[0])),
-            np.concatenate((owners[kept], glued_owners)), np.bincount(owners[~marks], minlength=len(texts)))
+    is_mark = not_terms == 0
+    for at, (count, _, _, glued_owners) in enumerate(group):
+        word_codes = codes[cuts[2 * at]:cuts[2 * at + 1]]
+        glued_codes = codes[cuts[2 * at + 1]:cuts[2 * at + 2]]
+        marks = is_mark[word_codes]
+        owners = np.cumsum(marks)
+        kept, glued_kept = is_term[word_codes], is_term[glued_codes]
+        yield (np.concatenate((term_of[word_codes[kept]], term_of[glued_codes[glued_kept]])),
+               np.concatenate((owners[kept], glued_owners[glued_kept])), np.bincount(owners[~marks], minlength=count))
 
 
 def _encoded(texts: Sequence[str]) -> bytes:
@@ -161,12 +195,13 @@ def _encoded(texts: Sequence[str]) -> bytes:
     return joined
 
 
-def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
-    """The glued forms (stopwords left out) of `_encoded` texts, and the text each comes from.
+def _glued(encoded: bytes) -> tuple[bytes, np.ndarray]:
+    """The glued forms of `_encoded` texts (stopwords among them), each followed by a space,
+    and the text each comes from.
 
     Found as `_JOINED` finds them, with numpy over the bytes translated keeping the joiners: the
-    runs of word bytes, and among them the chains of two or more that one joiner each links.
-    Only the glued forms are made strings (their runs put back to back, one decode).
+    runs of word bytes, and among them the chains of two or more that one joiner each links,
+    put back to back.
     """
     spelled = b" " + encoded.translate(_CHUNK_TABLE) + b" "
     kinds = np.frombuffer(spelled.translate(_GLUE_KINDS), np.uint8)
@@ -181,11 +216,8 @@ def _glued(encoded: bytes) -> tuple[list[str], np.ndarray]:
     places = np.cumsum(lengths) - lengths + np.cumsum(closes) - closes  # each form's runs, a space after it
     joined = np.full(int(lengths.sum()) + int(closes.sum()), ord(" "), np.uint8)
     joined[_ranges(places, lengths)] = np.frombuffer(spelled, np.uint8)[_ranges(starts[runs], lengths)]
-    glued = joined.tobytes().decode().split(" ")[:-1]
     marks = np.flatnonzero(np.frombuffer(spelled, np.uint8) == ord(_MARK))
-    owners = np.searchsorted(marks, starts[to_next & ~from_last])  # the marks before a form's first run
-    kept = ~np.fromiter(map(STOPWORDS.__contains__, glued), bool, len(glued))
-    return list(compress(glued, kept)), owners[kept]
+    return joined.tobytes(), np.searchsorted(marks, starts[to_next & ~from_last])  # the marks before a form's first run
 
 
 def token_spans(text: str) -> Iterator[tuple[str, int, int, bool]]:

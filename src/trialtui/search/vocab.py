@@ -97,10 +97,12 @@ def _alphabetical(terms: list[str]) -> np.ndarray:
     return order.astype(np.int64)
 
 
-def typo_tables(terms: list[str]) -> dict[int, tuple[array, array, array]]:
+def typo_tables(terms: list[str], lengths: np.ndarray | None = None) -> dict[int, tuple[array, array, array]]:
     """Per term length of 6+, the term numbers (places in `terms`) sorted by each of their three
-    pieces: what `Vocabulary.near` searches for two typos."""
-    lengths = np.fromiter(map(len, terms), np.int64, len(terms))
+    pieces: what `Vocabulary.near` searches for two typos. `lengths`: the terms' lengths, if
+    known (`Vocabulary.positions` has them)."""
+    if lengths is None:
+        lengths = np.fromiter(map(len, terms), np.int64, len(terms))
     return {length: _orders_by_piece(terms, np.flatnonzero(lengths == length), length)
             for length in np.unique(lengths[lengths >= _PIECES_MIN]).tolist()}
 
@@ -155,11 +157,11 @@ class Vocabulary:
     """Made at the first typo lookup; dropped when a term is added."""
 
     def __init__(self, terms: list[str], frequency: array,
-                 tables: Callable[[], dict[int, tuple[array, array, array]]] | None = None,
+                 tables: Callable[[np.ndarray], dict[int, tuple[array, array, array]]] | None = None,
                  ids: dict[str, int] | None = None):
-        """`tables` gives the terms' typo tables (`typo_tables`: a build makes them all at once)
-        and is asked for last; without it, the tables of each length are made at its first
-        lookup. `ids` (term → number) is made here unless given."""
+        """`tables` gives the terms' typo tables from their lengths (`typo_tables`: a build
+        makes them all at once) and is asked for last; without it, the tables of each length are
+        made at its first lookup. `ids` (term → number) is made here unless given."""
         self.terms = terms
         """Number → term."""
         self.ids = dict(zip(terms, range(len(terms)), strict=True)) if ids is None else ids
@@ -169,9 +171,9 @@ class Vocabulary:
         self._crowded: dict[str, list[str]] = {}
         self._positions: tuple[np.ndarray, np.ndarray] | None = None
         """See `positions` (None: not made, or stale after `number`)."""
-        if tables:
-            self.positions()  # now rather than at the first query
-        self._by_piece: dict[int, tuple[array, array, array]] = tables() if tables else {}
+        self._by_piece: dict[int, tuple[array, array, array]] = {}
+        if tables:  # the positions now rather than at the first query
+            self._by_piece = tables(self.positions()[1])
 
     @classmethod
     def restore(cls, terms: list[str], frequency: array, alphabetical: np.ndarray,
