@@ -283,6 +283,16 @@ def test_a_new_version_gets_its_own_derived_row_and_removing_the_trial_drops_the
         assert db.query("SELECT count(*) FROM derived")[0][0] == 0
 
 
+
+def test_each_term_the_trials_of_a_batch_name_is_stored_once_with_its_text(tmp_path, api_trials):
+    trials = api_trials[:300]
+    named = {term[0]: term for trial in trials for term in derived_module.derive(trial).check.terms}
+    with Database.open(tmp_path / "db.sqlite3") as db:
+        Library(db).import_trials(trials)
+        stored = db.query("SELECT hash, kind, text, known FROM derived_terms")
+    assert len(named) < sum(len(derived_module.derive(trial).check.terms) for trial in trials)  # they share terms
+    assert sorted(stored) == sorted(named.values())
+
 def test_thresholds_stored_zlib_compressed_by_earlier_versions_read_as_before(tmp_path, api_trials):
     trial = next(t for t in api_trials if len(extract_thresholds(t)) > 2)
     with Database.open(tmp_path / "db.sqlite3") as db:

@@ -141,8 +141,11 @@ def store_derived(conn, rows: Iterable[tuple[str, int, DerivedRow]]) -> None:
         [(trial_id, number, THRESHOLDS_VERSION, FACTS_VERSION, row.thresholds, row.check_key, row.sex,
           row.healthy, row.studied, row.check.numbers) for trial_id, number, row in rows],
     )
+    # Trials share most terms (5 rows of 6 repeat one): each hash is offered once, as its first row
+    # (the one INSERT OR IGNORE would keep), so SQLite does not look up and refuse the repeats.
+    terms = {term[0]: term for _, _, row in reversed(rows) for term in reversed(row.check.terms)}
     conn.executemany("INSERT OR IGNORE INTO derived_terms (hash, kind, text, known) VALUES (?, ?, ?, ?)",
-                     [term for _, _, row in rows for term in row.check.terms])
+                     terms.values())
 
 
 Progress = Callable[[int, int], None]
