@@ -24,6 +24,18 @@ def test_the_cycle_collector_runs_again_after_an_import_also_a_refused_one(share
     assert failed.error == "the disk is full" and gc.isenabled()
 
 
+def test_the_cycles_an_import_leaves_are_collected_every_few_batches(shared_data, tmp_path, monkeypatch):
+    """While the collector is paused, the young generations are collected after every
+    COLLECT_EVERY trials stored (here three batches of 100): 1,147 trials, three collections."""
+    from trialtui import file_import
+
+    collected = []
+    monkeypatch.setattr(file_import, "BATCH", 100)
+    monkeypatch.setattr(file_import, "COLLECT_EVERY", 300)
+    monkeypatch.setattr(file_import.gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    done = import_files([shared_data / "ctgov-v2" / "studies.v2.jsonl.gz"], Library(Database.open(tmp_path / "db")))
+    assert done.added == 1147 and collected == [1, 1, 1]
+
 def test_an_import_leaves_a_paused_collector_paused(shared_data, tmp_path):
     library = Library(Database.open(tmp_path / "library.sqlite3"))
     gc.disable()
