@@ -366,15 +366,7 @@ def iter_items(text: str) -> tuple[Item, ...]:
                 style, number = _label_style(label_match)
                 known = labels[whole] = (label, style, number, len(label_match.group("indent").expandtabs(4)))
             label, style, number, indent = known
-            levels = tracker.levels
-            top = levels[-1] if levels else None
-            if top is not None and top.indent == indent and top.style == style and (
-                number is None or top.number is None or number == top.number + 1
-            ):  # the next item of the innermost list, as `place` finds it first
-                top.number = number
-                depth = len(levels) - 1
-            else:
-                depth = tracker.place(style, number, indent)
+            depth = tracker.place(style, number, indent)
             label_end = len(whole)
             content = body[label_end:]
             start = line_start + label_end
